@@ -1,0 +1,10 @@
+//! Validated domain types. No I/O here: only std, serde and pure text crates.
+
+pub mod email;
+pub mod ids;
+pub mod password;
+pub mod tenant;
+
+pub use email::{EmailAddress, EmailError};
+pub use ids::{AdminId, ApiKeyId, InvitationId, JobId, TenantId, TokenId, UserId};
+pub use tenant::{AdminRole, Plan, TenantKind};

@@ -1,0 +1,20 @@
+//! Latchkey: self-service password reset for guest users of partner organisations.
+//!
+//! The crate is laid out as DESIGN.md §8. Dependencies point one way:
+//! `web → {jobs, policy, deliverability, mail, security, ratelimit} → db → domain`.
+//! `policy` and `domain` depend on nothing but std and serde.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod deliverability;
+pub mod domain;
+pub mod jobs;
+pub mod mail;
+pub mod policy;
+pub mod ratelimit;
+pub mod security;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

@@ -1,1 +1,496 @@
-//! Settings.
+//! Typed settings: built-in defaults < `latchkey.toml` (or `--config FILE`) < `LATCHKEY_*`
+//! environment variables (nested with `__`). Every secret is also readable from a file named by
+//! `<setting>_file` / `LATCHKEY_<SETTING>_FILE`. Validated once at start into [`Settings`]; a
+//! bad value fails fast with a message that names the setting and the fix.
+
+use crate::db::DatabaseUrl;
+use crate::security::keys::MasterKey;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use ipnet::IpNet;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+/// Environment variables with the `LATCHKEY_` prefix that are not settings.
+const NON_SETTING_VARS: &[&str] = &["config", "test_pg", "bench_pg", "test_clock_file"];
+
+/// A setting that could not be accepted, with the fix.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error in `{setting}`: {message}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub message: String,
+}
+
+fn config_error(setting: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting: setting.to_string(),
+        message: message.into(),
+    }
+}
+
+/// The settings as written by the operator, before validation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawSettings {
+    pub bind: String,
+    pub public_base_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub database_url_file: Option<PathBuf>,
+    pub database_pool_size: u32,
+    pub smtp_url: Option<String>,
+    pub smtp_url_file: Option<PathBuf>,
+    pub smtp_timeout_seconds: u64,
+    pub mail_from: String,
+    pub demo: bool,
+    pub dns: String,
+    pub secret_key: Option<String>,
+    pub secret_key_file: Option<PathBuf>,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub trusted_proxies: Vec<String>,
+    pub shutdown_grace_seconds: u64,
+    pub reset: ResetSettings,
+    pub password: PasswordSettings,
+    pub jobs: JobSettings,
+    pub rate_limits: RateLimitSettings,
+}
+
+impl Default for RawSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            public_base_url: None,
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_url_file: None,
+            database_pool_size: 8,
+            smtp_url: None,
+            smtp_url_file: None,
+            smtp_timeout_seconds: 10,
+            mail_from: "Latchkey <no-reply@latchkey.localhost>".into(),
+            demo: true,
+            dns: "system".into(),
+            secret_key: None,
+            secret_key_file: None,
+            log_format: LogFormat::Human,
+            log_level: "info".into(),
+            trusted_proxies: Vec::new(),
+            shutdown_grace_seconds: 30,
+            reset: ResetSettings::default(),
+            password: PasswordSettings::default(),
+            jobs: JobSettings::default(),
+            rate_limits: RateLimitSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// Reset tokens and codes (DESIGN.md §3).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResetSettings {
+    /// Lifetime of an emailed link and code.
+    pub token_ttl_minutes: u32,
+    /// Lifetime of a link issued by a helpdesk admin.
+    pub helpdesk_ttl_hours: u32,
+    /// Wrong codes (or TOTPs) before a flow is burned.
+    pub max_code_attempts: u32,
+}
+
+impl Default for ResetSettings {
+    fn default() -> Self {
+        Self {
+            token_ttl_minutes: 20,
+            helpdesk_ttl_hours: 12,
+            max_code_attempts: 5,
+        }
+    }
+}
+
+/// Password policy knobs (NIST SP 800-63B).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordSettings {
+    pub min_chars: u32,
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        Self { min_chars: 12 }
+    }
+}
+
+/// The job queue.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    /// How often an idle worker looks for work left by a crash or another instance.
+    pub poll_interval_ms: u64,
+    /// Attempts before a job ends as `failed`.
+    pub max_attempts: u32,
+    /// How long a claimed job is leased to one worker.
+    pub lease_seconds: u64,
+    /// Jobs claimed at once.
+    pub batch_size: u32,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            poll_interval_ms: 1000,
+            max_attempts: 8,
+            lease_seconds: 60,
+            batch_size: 32,
+        }
+    }
+}
+
+/// Rate limits (DESIGN.md §6). `enabled = false` turns every limit off, for benchmarks only.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    /// Reset mails per target address per hour.
+    pub mails_per_address_hour: u32,
+    /// Reset mails per target address per day.
+    pub mails_per_address_day: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            mails_per_address_hour: 3,
+            mails_per_address_day: 10,
+        }
+    }
+}
+
+/// Validated settings, in domain types.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub public_base_url: Url,
+    pub data_dir: PathBuf,
+    pub database_url: DatabaseUrl,
+    pub database_pool_size: u32,
+    pub smtp_url: Option<SecretString>,
+    pub smtp_timeout_seconds: u64,
+    pub mail_from: lettre::message::Mailbox,
+    pub demo: bool,
+    pub dns: String,
+    pub master_key: MasterKey,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub trusted_proxies: Vec<IpNet>,
+    pub shutdown_grace_seconds: u64,
+    pub reset: ResetSettings,
+    pub password: PasswordSettings,
+    pub jobs: JobSettings,
+    pub rate_limits: RateLimitSettings,
+}
+
+impl Settings {
+    /// Loads defaults < `config_file` (or `./latchkey.toml` if present) < environment.
+    pub fn load(config_file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
+        match config_file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(config_error(
+                        "--config",
+                        format!("the file {} does not exist", path.display()),
+                    )
+                    .into());
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => {
+                if Path::new("latchkey.toml").exists() {
+                    figment = figment.merge(Toml::file_exact("latchkey.toml"));
+                }
+            }
+        }
+        figment = figment.merge(
+            Env::prefixed("LATCHKEY_")
+                .split("__")
+                .filter(|k| !NON_SETTING_VARS.contains(&k.as_str())),
+        );
+        Self::from_figment(figment)
+    }
+
+    /// Extracts and validates settings from any figment (tests build their own).
+    pub fn from_figment(figment: Figment) -> anyhow::Result<Self> {
+        let raw: RawSettings = figment.extract().map_err(|e| {
+            let setting = e.path.join(".");
+            let mut message = e.kind.to_string();
+            if let Some(md) = &e.metadata {
+                message.push_str(&format!(" (from {})", md.name));
+            }
+            config_error(if setting.is_empty() { "<root>" } else { &setting }, message)
+        })?;
+        Ok(raw.validate()?)
+    }
+}
+
+fn read_secret_file(setting: &str, path: &Path) -> Result<String, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        config_error(
+            setting,
+            format!("cannot read {}: {e}; check the path and its permissions", path.display()),
+        )
+    })?;
+    Ok(text.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// A secret from its setting or from the file named by `<setting>_file` (not both).
+fn secret(
+    setting: &str,
+    value: Option<String>,
+    file: Option<&Path>,
+) -> Result<Option<String>, ConfigError> {
+    match (value, file) {
+        (Some(_), Some(_)) => Err(config_error(
+            setting,
+            format!("set either `{setting}` or `{setting}_file`, not both"),
+        )),
+        (Some(v), None) => Ok(Some(v)),
+        (None, Some(path)) => read_secret_file(&format!("{setting}_file"), path).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+impl RawSettings {
+    pub fn validate(self) -> Result<Settings, ConfigError> {
+        let bind: SocketAddr = self.bind.parse().map_err(|_| {
+            config_error(
+                "bind",
+                format!("{:?} is not an address:port such as 127.0.0.1:8080", self.bind),
+            )
+        })?;
+
+        let base = self
+            .public_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bind}"));
+        let public_base_url = parse_base_url(&base)?;
+
+        let db_text = secret(
+            "database_url",
+            self.database_url.clone(),
+            self.database_url_file.as_deref(),
+        )?
+        .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("latchkey.db").display()));
+        let database_url: DatabaseUrl = db_text
+            .parse()
+            .map_err(|m: String| config_error("database_url", m))?;
+
+        if self.database_pool_size == 0 {
+            return Err(config_error("database_pool_size", "must be at least 1"));
+        }
+
+        let smtp_url = secret("smtp_url", self.smtp_url.clone(), self.smtp_url_file.as_deref())?;
+        if let Some(u) = &smtp_url {
+            let parsed = Url::parse(u).map_err(|_| {
+                config_error("smtp_url", "not a URL; write e.g. smtp://user:pass@mail.example.com:587?tls=required")
+            })?;
+            if !matches!(parsed.scheme(), "smtp" | "smtps") {
+                return Err(config_error(
+                    "smtp_url",
+                    format!("unsupported scheme {:?}; use smtp:// (STARTTLS) or smtps:// (TLS)", parsed.scheme()),
+                ));
+            }
+        }
+
+        let mail_from: lettre::message::Mailbox = self.mail_from.parse().map_err(|_| {
+            config_error("mail_from", "not a mailbox; write e.g. \"Latchkey <no-reply@example.com>\"")
+        })?;
+
+        validate_dns(&self.dns)?;
+
+        let key_text = secret("secret_key", self.secret_key.clone(), self.secret_key_file.as_deref())?;
+        let master_key = match key_text {
+            Some(text) => MasterKey::from_config(&text).map_err(|m| config_error("secret_key", m))?,
+            None => MasterKey::load_or_create(&self.data_dir.join("secret.key"))
+                .map_err(|e| config_error("secret_key", format!("{e:#}")))?,
+        };
+
+        let trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse::<IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        config_error("trusted_proxies", format!("{p:?} is not an IP address or CIDR such as 10.0.0.0/8"))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        for (name, v) in [
+            ("reset.token_ttl_minutes", self.reset.token_ttl_minutes),
+            ("reset.helpdesk_ttl_hours", self.reset.helpdesk_ttl_hours),
+            ("reset.max_code_attempts", self.reset.max_code_attempts),
+            ("jobs.max_attempts", self.jobs.max_attempts),
+            ("jobs.batch_size", self.jobs.batch_size),
+            ("rate_limits.mails_per_address_hour", self.rate_limits.mails_per_address_hour),
+            ("rate_limits.mails_per_address_day", self.rate_limits.mails_per_address_day),
+        ] {
+            if v == 0 {
+                return Err(config_error(name, "must be greater than zero"));
+            }
+        }
+        if self.reset.token_ttl_minutes > 24 * 60 {
+            return Err(config_error(
+                "reset.token_ttl_minutes",
+                "at most 1440 (24 hours, NIST SP 800-63B); the default is 20",
+            ));
+        }
+        if !(8..=64).contains(&self.password.min_chars) {
+            return Err(config_error(
+                "password.min_chars",
+                "must be between 8 (NIST minimum) and 64; the default is 12",
+            ));
+        }
+        if self.jobs.poll_interval_ms < 10 {
+            return Err(config_error("jobs.poll_interval_ms", "must be at least 10"));
+        }
+        if self.jobs.lease_seconds == 0 {
+            return Err(config_error("jobs.lease_seconds", "must be greater than zero"));
+        }
+        if self.log_level.parse::<tracing_subscriber::filter::EnvFilter>().is_err() {
+            return Err(config_error(
+                "log_level",
+                format!("{:?} is not a log filter such as info or latchkey=debug,info", self.log_level),
+            ));
+        }
+
+        Ok(Settings {
+            bind,
+            public_base_url,
+            data_dir: self.data_dir,
+            database_url,
+            database_pool_size: self.database_pool_size,
+            smtp_url: smtp_url.map(SecretString::from),
+            smtp_timeout_seconds: self.smtp_timeout_seconds,
+            mail_from,
+            demo: self.demo,
+            dns: self.dns,
+            master_key,
+            log_format: self.log_format,
+            log_level: self.log_level,
+            trusted_proxies,
+            shutdown_grace_seconds: self.shutdown_grace_seconds,
+            reset: self.reset,
+            password: self.password,
+            jobs: self.jobs,
+            rate_limits: self.rate_limits,
+        })
+    }
+}
+
+/// `system`, `off`, or `ip:port[,ip:port…]`.
+fn validate_dns(text: &str) -> Result<(), ConfigError> {
+    match text.trim() {
+        "system" | "off" => Ok(()),
+        list => {
+            for part in list.split(',') {
+                part.trim().parse::<SocketAddr>().map_err(|_| {
+                    config_error(
+                        "dns",
+                        format!("{part:?} is not ip:port; use system, off, or e.g. 127.0.0.1:53,[::1]:53"),
+                    )
+                })?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn parse_base_url(text: &str) -> Result<Url, ConfigError> {
+    let fix = "write an absolute http(s) URL such as https://reset.example.com";
+    let url = Url::parse(text)
+        .map_err(|_| config_error("public_base_url", format!("{text:?} is not a URL; {fix}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(config_error(
+            "public_base_url",
+            format!("{text:?} is not an absolute http(s) URL; {fix}"),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(config_error(
+            "public_base_url",
+            "must not carry credentials, a query or a fragment",
+        ));
+    }
+    Ok(url)
+}
+
+impl Settings {
+    /// Whether links and cookies are served over TLS (cookies then get `Secure` and `__Host-`).
+    pub fn is_https(&self) -> bool {
+        self.public_base_url.scheme() == "https"
+    }
+
+    /// An absolute link on the configured origin, never on the request's Host (SECURITY.md #14).
+    pub fn link(&self, path: &str) -> String {
+        let base = self.public_base_url.as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+
+    /// The SMTP URL, for the mailer only.
+    pub fn smtp_url_exposed(&self) -> Option<&str> {
+        self.smtp_url.as_ref().map(|s| s.expose_secret())
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(toml: &str) -> anyhow::Result<Settings> {
+        let dir = std::env::temp_dir().join(format!("lk-config-{}", uuid::Uuid::new_v4()));
+        let figment = Figment::from(Serialized::defaults(RawSettings {
+            data_dir: dir,
+            ..RawSettings::default()
+        }))
+        .merge(Toml::string(toml));
+        Settings::from_figment(figment)
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = with("").unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.public_base_url.as_str(), "http://127.0.0.1:8080/");
+        assert!(matches!(s.database_url, DatabaseUrl::Sqlite(_)));
+        assert!(s.demo);
+    }
+
+    #[test]
+    fn errors_name_the_setting() {
+        let e = with("database_url = \"mysql://x\"").unwrap_err().to_string();
+        assert!(e.contains("database_url") && e.contains("mysql"), "{e}");
+        let e = with("public_base_url = \"/relative\"").unwrap_err().to_string();
+        assert!(e.contains("public_base_url"), "{e}");
+        let e = with("[rate_limits]\nmails_per_address_hour = 0").unwrap_err().to_string();
+        assert!(e.contains("rate_limits.mails_per_address_hour"), "{e}");
+        let e = with("no_such_setting = 1").unwrap_err().to_string();
+        assert!(e.contains("no_such_setting"), "{e}");
+    }
+}

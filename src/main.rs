@@ -1,1 +1,33 @@
-fn main(){}
+//! The `latchkey` binary: parse the CLI, load settings, start tracing, call into the library.
+
+use clap::Parser;
+use latchkey::cli::{self, Cli, Command};
+use latchkey::config::Settings;
+use latchkey::startup::Application;
+
+fn main() {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(2);
+        }
+    };
+    latchkey::telemetry::init(settings.log_format, &settings.log_level);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).map_err(cli::CliError::Failure),
+        other => cli::run(other, &settings),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(e.exit_code());
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings).await?;
+        app.run_until_stopped().await
+    })
+}

@@ -1,1 +1,81 @@
-//! Application wiring.
+//! Wires the application: config → db → services → http. `Application::build` binds its own
+//! listener (port 0 in tests) and reports the real port, so tests run the production path.
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Settings;
+use crate::db::Db;
+use crate::web::{self, metrics::Metrics, AppState, Templates};
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{App, HttpServer};
+use anyhow::Context as _;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Builds with the system clock.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// Builds with an injected clock (tests move time with it).
+    pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        let db = Db::connect_lazy(&settings.database_url, settings.database_pool_size)?;
+        let applied = db.migrate().context("applying database migrations")?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), backend = %db.backend(), "applied migrations");
+        }
+        let templates = Arc::new(Templates::load()?);
+        let settings = Arc::new(settings);
+        let state = AppState {
+            settings: settings.clone(),
+            db,
+            templates,
+            clock,
+            metrics: Arc::new(Metrics::default()),
+        };
+
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {} (setting `bind`)", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let data = actix_web::web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .wrap(from_fn(web::middleware::body_limit))
+                .wrap(from_fn(web::errors::render_error_pages))
+                .wrap(from_fn(web::middleware::security_headers))
+                .wrap(Compress::default())
+                .wrap(from_fn(web::middleware::observe))
+                .configure(web::configure)
+                .default_service(actix_web::web::to(|| async { web::AppError::NotFound }))
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.shutdown_grace_seconds)
+        .client_request_timeout(Duration::from_secs(10))
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/SIGINT (actix stops accepting, then finishes in-flight requests
+    /// within `shutdown_grace_seconds`).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await.context("the HTTP server failed")
+    }
+}

@@ -1,1 +1,218 @@
-//! See DESIGN.md §8.
+//! The operator CLI (DESIGN.md §9). `main.rs` parses; the commands live here so tests and the
+//! binary share them.
+
+mod demo;
+mod directory;
+
+use crate::config::Settings;
+use crate::db::Db;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+pub use demo::{seed_demo, DemoAccounts};
+
+/// Latchkey: self-service password reset for guest users of partner organisations.
+#[derive(Debug, Parser)]
+#[command(name = "latchkey", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (TOML). Defaults to ./latchkey.toml when present. LATCHKEY_*
+    /// environment variables override it.
+    #[arg(long, global = true, env = "LATCHKEY_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application (the default when no command is given).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage tenants (partner organisations).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage guest users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Create the demo directory (tenants of each kind, guests, a platform admin) if the
+    /// database is empty, and print its accounts.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant for one or more email domains.
+    Create(TenantCreate),
+    /// Set the plan of the tenant that owns a domain (managed tenants need `premium` for SSPR).
+    SetPlan {
+        /// A domain of the tenant, e.g. contoso.com.
+        #[arg(long)]
+        domain: String,
+        /// free or premium.
+        #[arg(long)]
+        plan: String,
+    },
+    /// List tenants with their kind, plan, domains and number of guests.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TenantCreate {
+    /// Display name of the organisation.
+    #[arg(long)]
+    pub name: String,
+    /// Email domain owned by the tenant (repeat for several).
+    #[arg(long = "domain", required = true)]
+    pub domains: Vec<String>,
+    /// The domain's control is proven (the tenant has an admin); requires --plan.
+    #[arg(long)]
+    pub managed: bool,
+    /// Plan of a managed tenant: free or premium.
+    #[arg(long)]
+    pub plan: Option<String>,
+    /// Where guests of this tenant get help (https URL or mailto:).
+    #[arg(long)]
+    pub helpdesk_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a guest in the tenant of the email's domain. The password is read from stdin.
+    Create(UserCreate),
+}
+
+#[derive(Debug, Args)]
+pub struct UserCreate {
+    /// The guest's email address.
+    #[arg(long)]
+    pub email: String,
+    /// Read the password from standard input (one line).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+    /// Mark the email address as verified.
+    #[arg(long)]
+    pub verified: bool,
+    /// Enrol a TOTP authenticator and print its secret.
+    #[arg(long)]
+    pub totp: bool,
+    /// Display name.
+    #[arg(long)]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an administrator and print a one-time set-up link (valid 24 hours).
+    Create(AdminCreate),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("role").required(true).args(["platform", "tenant_domain"])))]
+pub struct AdminCreate {
+    /// The admin's email address.
+    #[arg(long)]
+    pub email: String,
+    /// A platform admin: sees every tenant, sets plans, invites guests.
+    #[arg(long)]
+    pub platform: bool,
+    /// A tenant admin of the managed tenant that owns this domain.
+    #[arg(long)]
+    pub tenant_domain: Option<String>,
+}
+
+/// How a command failed: bad input (exit 2) or a failure while doing it (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Failure(#[from] anyhow::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Failure(_) => 1,
+        }
+    }
+}
+
+impl From<crate::db::DbError> for CliError {
+    fn from(e: crate::db::DbError) -> Self {
+        match e {
+            crate::db::DbError::Conflict(m) => CliError::Usage(m),
+            other => CliError::Failure(other.into()),
+        }
+    }
+}
+
+pub(crate) fn usage(message: impl Into<String>) -> CliError {
+    CliError::Usage(message.into())
+}
+
+/// Opens the database and applies migrations (every command works on a fresh data directory).
+pub(crate) fn open_db(settings: &Settings) -> Result<Db, CliError> {
+    let db = Db::connect_lazy(&settings.database_url, 2)?;
+    db.migrate()?;
+    Ok(db)
+}
+
+/// Runs a non-serving command.
+pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
+    match command {
+        Command::Serve => unreachable!("serve is handled by main"),
+        Command::Migrate => {
+            let db = Db::connect_lazy(&settings.database_url, 1)?;
+            let applied = db.migrate()?;
+            if applied.is_empty() {
+                println!("Database ({}) is up to date.", db.backend());
+            } else {
+                println!("Applied {} migration(s) to the {} database:", applied.len(), db.backend());
+                for v in applied {
+                    println!("  {v}");
+                }
+            }
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::Create(args)) => directory::tenant_create(settings, args),
+        Command::Tenant(TenantCommand::SetPlan { domain, plan }) => {
+            directory::tenant_set_plan(settings, &domain, &plan)
+        }
+        Command::Tenant(TenantCommand::List { json }) => directory::tenant_list(settings, json),
+        Command::User(UserCommand::Create(args)) => {
+            let password = read_password_stdin()?;
+            directory::user_create(settings, args, &password)
+        }
+        Command::Admin(AdminCommand::Create(args)) => directory::admin_create(settings, args),
+        Command::Demo => {
+            let db = open_db(settings)?;
+            match seed_demo(&db, settings)? {
+                Some(accounts) => print!("{}", accounts.describe(settings)),
+                None => println!("The database already holds data; the demo directory was not created."),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn read_password_stdin() -> Result<String, CliError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| CliError::Failure(anyhow::anyhow!("cannot read the password from stdin: {e}")))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        return Err(usage("no password on standard input; pipe it in, e.g. `printf '%s\\n' \"$PW\" | latchkey user create --email … --password-stdin`"));
+    }
+    Ok(password)
+}

@@ -1,1 +1,28 @@
-//! See DESIGN.md §8.
+//! Storage: one schema over SQLite (embedded default) and PostgreSQL (scale-out).
+//!
+//! `AnyConnection` is diesel's `MultiConnection` over both backends. Repository functions take
+//! `&mut AnyConnection` and domain types; typed queries run on the concrete inner connection
+//! through [`dispatch!`](crate::dispatch), so each is compiled for both backends and can use
+//! the full diesel DSL (`ON CONFLICT`, `RETURNING`, `Bool`) that the derived `MultiBackend`
+//! does not carry.
+
+pub mod admins;
+pub mod audit;
+mod connection;
+pub mod models;
+pub mod schema;
+pub mod tenants;
+pub mod users;
+
+pub use connection::{AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool};
+
+/// Runs `$body` with `$c` bound to the concrete connection inside an [`AnyConnection`].
+#[macro_export]
+macro_rules! dispatch {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+            $crate::db::AnyConnection::Postgresql($c) => $body,
+        }
+    };
+}

@@ -1,0 +1,38 @@
+//! Embeds every file under templates/ into the binary, so a deployed `latchkey` needs no
+//! template directory beside it and a new template needs no list to be kept by hand.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn collect(dir: &Path, base: &Path, out: &mut Vec<String>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("templates/ is readable")
+        .map(|e| e.expect("templates/ entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect(&path, base, out);
+        } else {
+            let rel = path.strip_prefix(base).expect("under templates/");
+            out.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let templates = root.join("templates");
+    println!("cargo:rerun-if-changed=templates");
+    let mut names = Vec::new();
+    collect(&templates, &templates, &mut names);
+    let mut code = String::from("/// Every template, as (name, source).\npub const TEMPLATES: &[(&str, &str)] = &[\n");
+    for name in &names {
+        let path = templates.join(name);
+        println!("cargo:rerun-if-changed={}", path.display());
+        writeln!(code, "    ({name:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+    }
+    code.push_str("];\n");
+    let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("templates.rs");
+    std::fs::write(out, code).unwrap();
+}

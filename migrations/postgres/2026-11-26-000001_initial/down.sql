@@ -1,0 +1,12 @@
+DROP TABLE idempotency_keys;
+DROP TABLE rate_counters;
+DROP TABLE audit_events;
+DROP TABLE jobs;
+DROP TABLE invitations;
+DROP TABLE email_verifications;
+DROP TABLE reset_tokens;
+DROP TABLE api_keys;
+DROP TABLE admins;
+DROP TABLE users;
+DROP TABLE tenant_domains;
+DROP TABLE tenants;

@@ -1,0 +1,252 @@
+//! Tenant, user and admin commands.
+
+use super::{open_db, usage, AdminCreate, CliError, TenantCreate, UserCreate};
+use crate::config::Settings;
+use crate::db::audit::{self, NewAuditEvent};
+use crate::db::{admins, tenants, users};
+use crate::domain::{AdminRole, EmailAddress, Plan, TenantKind};
+use chrono::Utc;
+
+/// Normalises a domain the way addresses are normalised (IDNA, lowercase).
+pub(crate) fn normalise_domain(domain: &str) -> Result<String, CliError> {
+    EmailAddress::parse(&format!("postmaster@{}", domain.trim()))
+        .map(|e| e.domain().to_string())
+        .map_err(|e| usage(format!("{domain:?} is not a valid email domain: {e}")))
+}
+
+pub(crate) fn parse_email(text: &str) -> Result<EmailAddress, CliError> {
+    EmailAddress::parse(text).map_err(|e| usage(format!("{text:?} is not a valid email address: {e}")))
+}
+
+fn parse_plan(text: &str) -> Result<Plan, CliError> {
+    text.parse::<Plan>().map_err(usage)
+}
+
+pub fn tenant_create(settings: &Settings, args: TenantCreate) -> Result<(), CliError> {
+    let name = args.name.trim().to_string();
+    if name.is_empty() {
+        return Err(usage("--name must not be empty"));
+    }
+    let mut domains = Vec::new();
+    for d in &args.domains {
+        let d = normalise_domain(d)?;
+        if settings.is_consumer_domain(&d) {
+            return Err(usage(format!(
+                "{d} is a consumer mail domain; its users belong to the built-in `consumers` tenant"
+            )));
+        }
+        domains.push(d);
+    }
+    let (kind, plan) = match (args.managed, args.plan.as_deref()) {
+        (true, Some(p)) => (TenantKind::Managed, parse_plan(p)?),
+        (true, None) => {
+            return Err(usage("a managed tenant needs a plan: add --plan free or --plan premium"))
+        }
+        (false, Some(_)) => {
+            return Err(usage("--plan applies to managed tenants only: add --managed, or drop --plan"))
+        }
+        (false, None) => (TenantKind::Unmanaged, Plan::Free),
+    };
+    if let Some(url) = &args.helpdesk_url {
+        validate_helpdesk_url(url)?;
+    }
+    let db = open_db(settings)?;
+    let mut conn = db.get()?;
+    let now = Utc::now().naive_utc();
+    let tenant = tenants::create(
+        &mut conn,
+        &tenants::NewTenant {
+            name,
+            kind,
+            plan,
+            domains: domains.clone(),
+            helpdesk_url: args.helpdesk_url.clone(),
+            is_consumer: false,
+        },
+        now,
+    )?;
+    let mut event = NewAuditEvent::new(now, "operator", "tenant_created", "success");
+    event.tenant_id = Some(tenant.id.clone());
+    event.detail = Some(serde_json::json!({"kind": kind, "plan": plan, "domains": domains}).to_string());
+    audit::insert(&mut conn, &event)?;
+    println!(
+        "Created {} tenant {:?} ({}) for {}.",
+        kind,
+        tenant.name,
+        if kind == TenantKind::Managed { plan.as_str() } else { "no plan" },
+        domains.join(", ")
+    );
+    Ok(())
+}
+
+/// A helpdesk link guests can follow: an absolute http(s) URL or a mailto: address.
+pub(crate) fn validate_helpdesk_url(text: &str) -> Result<(), CliError> {
+    match url::Url::parse(text) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
+        Ok(u) if u.scheme() == "mailto" && EmailAddress::parse(u.path()).is_ok() => Ok(()),
+        _ => Err(usage(format!(
+            "{text:?} is not a helpdesk link; use an https:// URL or mailto:helpdesk@example.com"
+        ))),
+    }
+}
+
+pub fn tenant_set_plan(settings: &Settings, domain: &str, plan: &str) -> Result<(), CliError> {
+    let domain = normalise_domain(domain)?;
+    let plan = parse_plan(plan)?;
+    let db = open_db(settings)?;
+    let mut conn = db.get()?;
+    let tenant = tenants::find_by_domain(&mut conn, &domain)?
+        .ok_or_else(|| usage(format!("no tenant owns the domain {domain}; see `latchkey tenant list`")))?;
+    if tenant.kind() != TenantKind::Managed {
+        return Err(usage(format!(
+            "{:?} is unmanaged: plans apply to managed tenants (unmanaged tenants always allow SSPR)",
+            tenant.name
+        )));
+    }
+    let before = tenant.plan();
+    let now = Utc::now().naive_utc();
+    tenants::set_plan(&mut conn, &tenant.tenant_id(), plan, now)?;
+    let mut event = NewAuditEvent::new(now, "operator", "tenant_plan_changed", "success");
+    event.tenant_id = Some(tenant.id.clone());
+    event.detail = Some(serde_json::json!({"before": before, "after": plan}).to_string());
+    audit::insert(&mut conn, &event)?;
+    println!("Tenant {:?}: plan {} → {}.", tenant.name, before, plan);
+    Ok(())
+}
+
+pub fn tenant_list(settings: &Settings, json: bool) -> Result<(), CliError> {
+    let db = open_db(settings)?;
+    let mut conn = db.get()?;
+    let list = tenants::list(&mut conn)?;
+    if json {
+        let out = serde_json::to_string_pretty(&list).map_err(anyhow::Error::from)?;
+        println!("{out}");
+        return Ok(());
+    }
+    if list.is_empty() {
+        println!("No tenants yet. Create one with `latchkey tenant create --name N --domain D`.");
+        return Ok(());
+    }
+    println!("{:<24} {:<10} {:<8} {:<5} {:>6}  DOMAINS", "NAME", "KIND", "PLAN", "SSPR", "GUESTS");
+    for t in list {
+        let plan = if t.tenant.kind() == TenantKind::Managed { t.tenant.plan.as_str() } else { "-" };
+        println!(
+            "{:<24} {:<10} {:<8} {:<5} {:>6}  {}",
+            t.tenant.name,
+            t.tenant.kind,
+            plan,
+            if t.tenant.sspr_enabled { "on" } else { "off" },
+            t.guests,
+            t.domains.join(", ")
+        );
+    }
+    Ok(())
+}
+
+pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Result<(), CliError> {
+    let email = parse_email(&args.email)?;
+    let policy = crate::domain::password::PasswordPolicy::new(settings.password.min_chars as usize);
+    let db = open_db(settings)?;
+    let mut conn = db.get()?;
+    let now = Utc::now().naive_utc();
+    let tenant = if settings.is_consumer_domain(email.domain()) {
+        tenants::consumers(&mut conn, now)?
+    } else {
+        tenants::find_by_domain(&mut conn, email.domain())?.ok_or_else(|| {
+            usage(format!(
+                "no tenant owns {}; create one first with `latchkey tenant create --name N --domain {}`",
+                email.domain(),
+                email.domain()
+            ))
+        })?
+    };
+    let password = policy
+        .check(
+            password,
+            password,
+            &crate::domain::password::PasswordContext {
+                email_local_part: email.local_part().to_string(),
+                tenant_name: tenant.name.clone(),
+                extra_words: vec![],
+            },
+        )
+        .map_err(|r| usage(format!("password refused: {r}")))?;
+    if users::find_by_email(&mut conn, &email)?.is_some() {
+        return Err(usage(format!("a guest with the address {email} already exists")));
+    }
+    let hash = crate::security::hashing::PasswordHasher::new(&settings.hashing)?.hash_blocking(password.secret())?;
+    let totp = args.totp.then(crate::security::totp::TotpSecret::generate);
+    let user = users::create(
+        &mut conn,
+        &users::NewUser {
+            tenant_id: tenant.tenant_id(),
+            email: email.clone(),
+            display_name: args.display_name.clone(),
+            password_hash: Some(hash),
+            verified: args.verified,
+            totp_secret: totp.as_ref().map(|t| t.expose_base32().to_string()),
+        },
+        now,
+    )?;
+    let mut event = NewAuditEvent::new(now, "operator", "user_created", "success");
+    event.tenant_id = Some(tenant.id.clone());
+    event.user_id = Some(user.id.clone());
+    event.email = Some(email.to_string());
+    audit::insert(&mut conn, &event)?;
+    println!(
+        "Created guest {email} in tenant {:?}{}.",
+        tenant.name,
+        if args.verified { " (email verified)" } else { " (email not verified)" }
+    );
+    if let Some(t) = totp {
+        println!("TOTP secret (add it to an authenticator app): {}", t.expose_base32());
+        println!("otpauth URL: {}", t.otpauth_url("Latchkey", email.as_str())?);
+    }
+    Ok(())
+}
+
+pub fn admin_create(settings: &Settings, args: AdminCreate) -> Result<(), CliError> {
+    let email = parse_email(&args.email)?;
+    let db = open_db(settings)?;
+    let mut conn = db.get()?;
+    let now = Utc::now().naive_utc();
+    let (role, tenant) = match &args.tenant_domain {
+        Some(d) => {
+            let d = normalise_domain(d)?;
+            let tenant = tenants::find_by_domain(&mut conn, &d)?
+                .ok_or_else(|| usage(format!("no tenant owns the domain {d}")))?;
+            if tenant.kind() != TenantKind::Managed {
+                return Err(usage(format!(
+                    "{:?} is unmanaged and has no admins; it becomes managed by DNS takeover or `tenant create --managed`",
+                    tenant.name
+                )));
+            }
+            (AdminRole::Tenant, Some(tenant))
+        }
+        None => (AdminRole::Platform, None),
+    };
+    let setup = crate::security::tokens::TokenSecret::generate();
+    let admin = admins::create(
+        &mut conn,
+        &admins::NewAdmin {
+            email: email.clone(),
+            role,
+            tenant_id: tenant.as_ref().map(|t| t.tenant_id()),
+            setup_token_hash: setup.hash().into_string(),
+            setup_expires_at: now + chrono::Duration::hours(24),
+        },
+        now,
+    )?;
+    let mut event = NewAuditEvent::new(now, "operator", "admin_created", "success");
+    event.tenant_id = tenant.as_ref().map(|t| t.id.clone());
+    event.detail = Some(serde_json::json!({"admin_id": admin.id, "role": role}).to_string());
+    audit::insert(&mut conn, &event)?;
+    println!(
+        "Created {} admin {email}{}.",
+        role,
+        tenant.map(|t| format!(" for tenant {:?}", t.name)).unwrap_or_default()
+    );
+    println!("One-time set-up link (valid 24 hours; sets the password and the authenticator):");
+    println!("  {}", settings.link(&format!("/admin/setup/{}", setup.expose())));
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! Rows as read from storage. Text enums stay `String` here and are parsed into domain types
+//! by the repositories' callers through the accessor methods below.
+
+use super::schema::*;
+use crate::domain::{AdminRole, Plan, TenantId, TenantKind, UserId};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = tenants)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub plan: String,
+    pub sspr_enabled: bool,
+    pub methods_required: i32,
+    pub helpdesk_url: Option<String>,
+    pub is_consumer: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Tenant {
+    pub fn tenant_id(&self) -> TenantId {
+        TenantId::from_string(self.id.clone())
+    }
+
+    /// The stored kind; the CHECK constraint keeps it one of the known spellings.
+    pub fn kind(&self) -> TenantKind {
+        self.kind.parse().unwrap_or(TenantKind::Unmanaged)
+    }
+
+    /// The stored plan; anything unreadable counts as `free`, the restrictive choice.
+    pub fn plan(&self) -> Plan {
+        self.plan.parse().unwrap_or(Plan::Free)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = tenant_domains)]
+pub struct TenantDomain {
+    pub domain: String,
+    pub tenant_id: String,
+    pub verified_at: Option<NaiveDateTime>,
+    pub challenge: Option<String>,
+    pub challenge_user_id: Option<String>,
+    pub challenge_expires_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub tenant_id: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub password_hash: Option<String>,
+    pub verified_at: Option<NaiveDateTime>,
+    pub bounced_at: Option<NaiveDateTime>,
+    pub bounce_reason: Option<String>,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub disabled: bool,
+    pub locked_until: Option<NaiveDateTime>,
+    pub session_generation: i64,
+    pub password_changed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl User {
+    pub fn user_id(&self) -> UserId {
+        UserId::from_string(self.id.clone())
+    }
+
+    pub fn tenant_id(&self) -> TenantId {
+        TenantId::from_string(self.tenant_id.clone())
+    }
+}
+
+// Hashes and TOTP seeds never print.
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("verified", &self.verified_at.is_some())
+            .field("totp", &self.totp_secret.is_some())
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = admins)]
+pub struct Admin {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub tenant_id: Option<String>,
+    pub password_hash: Option<String>,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub session_generation: i64,
+    pub setup_token_hash: Option<String>,
+    pub setup_expires_at: Option<NaiveDateTime>,
+    pub failed_attempts: i32,
+    pub locked_until: Option<NaiveDateTime>,
+    pub disabled: bool,
+    pub last_login_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Admin {
+    pub fn role(&self) -> AdminRole {
+        self.role.parse().unwrap_or(AdminRole::Tenant)
+    }
+}
+
+impl std::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admin")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("tenant_id", &self.tenant_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub tenant_id: Option<String>,
+    pub user_id: Option<String>,
+    pub actor: String,
+    pub ip: Option<String>,
+    pub event: String,
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub email: Option<String>,
+    pub detail: Option<String>,
+    pub request_id: Option<String>,
+}

@@ -1,0 +1,29 @@
+//! The landing page and the stylesheet.
+
+use super::{AppError, AppState};
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+const STYLESHEET: &str = include_str!("../../static/style.css");
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(index))
+        .route("/static/style.css", web::get().to(stylesheet));
+}
+
+#[derive(Serialize)]
+struct IndexPage {}
+
+async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let html = state.templates.render("index.html", &IndexPage {})?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(STYLESHEET)
+}

@@ -1,1 +1,16 @@
-//! See DESIGN.md §8.
+//! Security primitives: random tokens and codes, argon2id hashing, TOTP, CSRF tokens, MACs.
+//!
+//! Everything here is pure or runs on tokio's blocking pool; nothing imports `actix_web`
+//! (STYLE.md: only `web/` and `startup` do). The web layer wires these into cookies and forms.
+
+pub mod csrf;
+pub mod hashing;
+pub mod mac;
+pub mod tokens;
+pub mod totp;
+
+pub use csrf::CsrfKey;
+pub use hashing::{HashingSettings, PasswordHasher};
+pub use mac::{ct_eq, hmac_sha256};
+pub use tokens::{code_matches, hash_code, FlowId, OneTimeCode, TokenHash, TokenSecret};
+pub use totp::TotpSecret;

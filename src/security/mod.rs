@@ -1,4 +1,18 @@
-//! Tokens, password hashing, TOTP, CSRF, keys, headers and client IP. No actix imports here
-//! except where noted; the web layer wires these into requests.
+//! Security primitives: random tokens and codes, argon2id hashing, TOTP, CSRF tokens, MACs,
+//! and the master key with its derived keys.
+//!
+//! Everything here is pure or runs on tokio's blocking pool; nothing imports `actix_web`
+//! (STYLE.md: only `web/` and `startup` do). The web layer wires these into cookies and forms.
 
+pub mod csrf;
+pub mod hashing;
 pub mod keys;
+pub mod mac;
+pub mod tokens;
+pub mod totp;
+
+pub use csrf::CsrfKey;
+pub use hashing::{HashingSettings, PasswordHasher};
+pub use mac::{ct_eq, hmac_sha256};
+pub use tokens::{code_matches, hash_code, FlowId, OneTimeCode, TokenHash, TokenSecret};
+pub use totp::TotpSecret;

@@ -1,0 +1,406 @@
+//! Argon2id password hashing on tokio's blocking pool, behind a bound on concurrent hashes
+//! (DESIGN.md §3 step 7; SECURITY.md #23, #43).
+//!
+//! An argon2id hash at the OWASP minimum takes ~19 MiB and tens of milliseconds of one core. Run
+//! on an async worker it would stall every request on that worker; run unbounded on the blocking
+//! pool, a burst of sign-ins would take every core and all the memory. So every hash and verify
+//! goes through [`PasswordHasher`], which holds a semaphore of `max_concurrent` permits (default:
+//! the number of CPUs) and does the work in `spawn_blocking`.
+
+use anyhow::{anyhow, Context as _};
+use argon2::{
+    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::fmt;
+use std::sync::Arc;
+use tokio::sync::{OnceCell, Semaphore};
+
+use super::mac::os_random;
+
+/// OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1 (SECURITY.md #23).
+pub const MIN_MEMORY_KIB: u32 = 19_456;
+/// See [`MIN_MEMORY_KIB`].
+pub const MIN_ITERATIONS: u32 = 2;
+/// See [`MIN_MEMORY_KIB`].
+pub const MIN_PARALLELISM: u32 = 1;
+
+/// Passwords longer than this (bytes) are never hashed. The password policy already caps new
+/// passwords at 256 characters (≤ 1 KiB before NFKC, which can expand a little); this is the
+/// last guard against a megabyte handed straight to the hasher (SECURITY.md #20).
+pub const MAX_PASSWORD_BYTES: usize = 4096;
+
+/// Argon2id settings (`[hashing]` in the config).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HashingSettings {
+    /// Memory cost in KiB (argon2 `m`). At least 19456.
+    pub memory_kib: u32,
+    /// Number of passes (argon2 `t`). At least 2.
+    pub iterations: u32,
+    /// Lanes (argon2 `p`). At least 1.
+    pub parallelism: u32,
+    /// How many hashes may run at once; 0 means the number of CPUs.
+    pub max_concurrent: usize,
+}
+
+impl Default for HashingSettings {
+    fn default() -> Self {
+        Self {
+            memory_kib: MIN_MEMORY_KIB,
+            iterations: MIN_ITERATIONS,
+            parallelism: MIN_PARALLELISM,
+            max_concurrent: 0,
+        }
+    }
+}
+
+impl HashingSettings {
+    /// Refuses parameters below the OWASP minimum (m=19456, t=2, p=1), naming the setting.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.memory_kib < MIN_MEMORY_KIB {
+            anyhow::bail!(
+                "hashing.memory_kib = {} is below the OWASP minimum for argon2id ({MIN_MEMORY_KIB})",
+                self.memory_kib
+            );
+        }
+        if self.iterations < MIN_ITERATIONS {
+            anyhow::bail!(
+                "hashing.iterations = {} is below the OWASP minimum for argon2id ({MIN_ITERATIONS})",
+                self.iterations
+            );
+        }
+        if self.parallelism < MIN_PARALLELISM {
+            anyhow::bail!(
+                "hashing.parallelism = {} is below the minimum ({MIN_PARALLELISM})",
+                self.parallelism
+            );
+        }
+        self.params()
+            .context("hashing: argon2 refuses these parameters")
+            .map(|_| ())
+    }
+
+    /// The permit count: `max_concurrent`, or the number of CPUs when it is 0.
+    pub fn effective_max_concurrent(&self) -> usize {
+        match self.max_concurrent {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
+    fn params(&self) -> anyhow::Result<Params> {
+        Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+            .map_err(|e| anyhow!("argon2 parameters: {e}"))
+    }
+}
+
+/// Hashes and verifies passwords with argon2id, off the async executor and with bounded
+/// concurrency. Cheap to clone (shared state behind `Arc`s).
+#[derive(Clone)]
+pub struct PasswordHasher {
+    params: Params,
+    permits: Arc<Semaphore>,
+    /// A hash of a random password with the same parameters, computed on first use, verified
+    /// against when the account does not exist so that both cases cost the same.
+    dummy: Arc<OnceCell<String>>,
+}
+
+impl fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordHasher")
+            .field("m_cost", &self.params.m_cost())
+            .field("t_cost", &self.params.t_cost())
+            .field("p_cost", &self.params.p_cost())
+            .field("available_permits", &self.permits.available_permits())
+            .finish()
+    }
+}
+
+impl PasswordHasher {
+    /// A hasher with validated settings (refuses anything below the OWASP minimum).
+    pub fn new(settings: &HashingSettings) -> anyhow::Result<Self> {
+        settings.validate()?;
+        Self::new_unchecked(settings)
+    }
+
+    /// A hasher that skips the OWASP minimum check: for tests that want cheap hashes only.
+    /// Production code uses [`PasswordHasher::new`].
+    pub fn new_unchecked(settings: &HashingSettings) -> anyhow::Result<Self> {
+        Ok(Self {
+            params: settings.params()?,
+            permits: Arc::new(Semaphore::new(settings.effective_max_concurrent().max(1))),
+            dummy: Arc::new(OnceCell::new()),
+        })
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    /// Hashes `password` to a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) with a fresh
+    /// random salt, on the blocking pool. The caller passes the NFKC form (see
+    /// [`crate::domain::password`]).
+    pub async fn hash(&self, password: SecretString) -> anyhow::Result<String> {
+        let argon2 = self.argon2();
+        self.run_blocking(move || hash_with(&argon2, &password))
+            .await
+    }
+
+    /// The same as [`PasswordHasher::hash`], synchronously on the calling thread: for the CLI
+    /// and other code that is not on an async executor. Does not take a permit.
+    pub fn hash_blocking(&self, password: &SecretString) -> anyhow::Result<String> {
+        hash_with(&self.argon2(), password)
+    }
+
+    /// Verifies `password` against a stored PHC string, on the blocking pool.
+    ///
+    /// With `phc = None` (no such account, or no password set) it verifies against a dummy hash
+    /// of the same cost and returns `false`, so an unknown account takes as long as a wrong
+    /// password (SECURITY.md #12). A stored hash that does not parse is an error, not `false`.
+    /// The parameters come from the stored hash, so older hashes keep verifying after the
+    /// settings are raised (see [`PasswordHasher::needs_rehash`]).
+    pub async fn verify(&self, password: SecretString, phc: Option<&str>) -> anyhow::Result<bool> {
+        let (phc, real) = match phc {
+            Some(phc) => (phc.to_owned(), true),
+            None => (self.dummy_hash().await?.clone(), false),
+        };
+        let argon2 = self.argon2();
+        let matched = self
+            .run_blocking(move || verify_with(&argon2, &password, &phc))
+            .await?;
+        Ok(real && matched)
+    }
+
+    /// Whether a stored hash was made with weaker parameters (or another algorithm) than the
+    /// current settings, so the caller may re-hash after a successful sign-in.
+    pub fn needs_rehash(&self, phc: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return true;
+        };
+        if parsed.algorithm.as_str() != "argon2id" {
+            return true;
+        }
+        match Params::try_from(&parsed) {
+            Ok(p) => {
+                p.m_cost() < self.params.m_cost()
+                    || p.t_cost() < self.params.t_cost()
+                    || p.p_cost() < self.params.p_cost()
+            }
+            Err(_) => true,
+        }
+    }
+
+    async fn dummy_hash(&self) -> anyhow::Result<&String> {
+        self.dummy
+            .get_or_try_init(|| async {
+                let random = SecretString::from(hex::encode(os_random::<16>()));
+                let argon2 = self.argon2();
+                self.run_blocking(move || hash_with(&argon2, &random)).await
+            })
+            .await
+    }
+
+    /// Runs `work` on the blocking pool once a permit is free. The permit moves into the task,
+    /// so it is held until the hash finishes even if the awaiting request is dropped.
+    async fn run_blocking<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        F: FnOnce() -> anyhow::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .context("password hasher semaphore closed")?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .context("password hashing task failed")?
+    }
+}
+
+fn hash_with(argon2: &Argon2<'_>, password: &SecretString) -> anyhow::Result<String> {
+    let bytes = password.expose_secret().as_bytes();
+    if bytes.len() > MAX_PASSWORD_BYTES {
+        anyhow::bail!("refusing to hash a password over {MAX_PASSWORD_BYTES} bytes");
+    }
+    argon2
+        .hash_password(bytes)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow!("argon2 hashing failed: {e}"))
+}
+
+fn verify_with(argon2: &Argon2<'_>, password: &SecretString, phc: &str) -> anyhow::Result<bool> {
+    let parsed = PasswordHash::new(phc)
+        .map_err(|e| anyhow!("stored password hash is not a PHC string: {e}"))?;
+    let bytes = password.expose_secret().as_bytes();
+    if bytes.len() > MAX_PASSWORD_BYTES {
+        // No stored password can be this long (the policy caps them), so it cannot match.
+        return Ok(false);
+    }
+    match argon2.verify_password(bytes, &parsed) {
+        Ok(()) => Ok(true),
+        Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
+        Err(e) => Err(anyhow!("argon2 verification failed: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hasher() -> PasswordHasher {
+        PasswordHasher::new(&HashingSettings::default()).unwrap()
+    }
+
+    fn pw(s: &str) -> SecretString {
+        SecretString::from(s)
+    }
+
+    // SECURITY.md #23: argon2id at ≥ m=19456, t=2, p=1, unique salt.
+    #[tokio::test]
+    async fn phc_string_is_argon2id_at_the_owasp_minimum_with_a_unique_salt() {
+        let h = hasher();
+        let a = h.hash(pw("correct horse battery staple")).await.unwrap();
+        let b = h.hash(pw("correct horse battery staple")).await.unwrap();
+        assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
+        assert_ne!(a, b, "two hashes of one password must differ (salt)");
+        assert!(!h.needs_rehash(&a));
+    }
+
+    #[tokio::test]
+    async fn verify_accepts_the_password_and_refuses_others() {
+        let h = hasher();
+        let phc = h.hash(pw("pässwörd ñandú 😀😀")).await.unwrap();
+        assert!(h
+            .verify(pw("pässwörd ñandú 😀😀"), Some(&phc))
+            .await
+            .unwrap());
+        assert!(!h.verify(pw("pässwörd ñandú 😀"), Some(&phc)).await.unwrap());
+        assert!(!h.verify(pw(""), Some(&phc)).await.unwrap());
+        let huge = "x".repeat(1 << 20);
+        assert!(!h.verify(pw(&huge), Some(&phc)).await.unwrap());
+    }
+
+    // SECURITY.md #12: an unknown account costs a verify and is never a match.
+    #[tokio::test]
+    async fn unknown_account_verifies_against_the_dummy_and_fails() {
+        let h = hasher();
+        assert!(!h.verify(pw("anything at all"), None).await.unwrap());
+        // The dummy is computed once and reused.
+        let first = h.dummy.get().cloned().unwrap();
+        assert!(!h.verify(pw("anything else"), None).await.unwrap());
+        assert_eq!(h.dummy.get(), Some(&first));
+        assert!(first.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_stored_hash_is_an_error_not_a_match() {
+        let h = hasher();
+        assert!(h.verify(pw("x"), Some("not a phc string")).await.is_err());
+        assert!(h.needs_rehash("not a phc string"));
+    }
+
+    #[test]
+    fn hash_blocking_matches_the_async_form_and_refuses_huge_input() {
+        let h = hasher();
+        let phc = h.hash_blocking(&pw("a blocking hash")).unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_with(&h.argon2(), &pw("a blocking hash"), &phc).unwrap());
+        assert!(h.hash_blocking(&pw(&"x".repeat(1 << 20))).is_err());
+    }
+
+    #[test]
+    fn weak_hashes_need_rehash() {
+        let cheap = PasswordHasher::new_unchecked(&HashingSettings {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+            max_concurrent: 1,
+        })
+        .unwrap();
+        let phc = cheap.hash_blocking(&pw("cheap")).unwrap();
+        assert!(hasher().needs_rehash(&phc));
+    }
+
+    // SECURITY.md #23: the settings refuse anything below the OWASP minimum, naming the setting.
+    #[test]
+    fn settings_below_the_minimum_are_refused_by_name() {
+        assert!(HashingSettings::default().validate().is_ok());
+        let cases = [
+            (
+                HashingSettings {
+                    memory_kib: 19_455,
+                    ..Default::default()
+                },
+                "hashing.memory_kib",
+            ),
+            (
+                HashingSettings {
+                    iterations: 1,
+                    ..Default::default()
+                },
+                "hashing.iterations",
+            ),
+            (
+                HashingSettings {
+                    parallelism: 0,
+                    ..Default::default()
+                },
+                "hashing.parallelism",
+            ),
+        ];
+        for (s, name) in cases {
+            let err = s.validate().unwrap_err().to_string();
+            assert!(err.contains(name), "{err}");
+            assert!(PasswordHasher::new(&s).is_err());
+        }
+        assert!(HashingSettings::default().effective_max_concurrent() >= 1);
+    }
+
+    #[test]
+    fn settings_deserialize_with_defaults_and_refuse_unknown_keys() {
+        let s: HashingSettings = serde_json::from_str(r#"{"max_concurrent": 3}"#).unwrap();
+        assert_eq!(s.memory_kib, MIN_MEMORY_KIB);
+        assert_eq!(s.effective_max_concurrent(), 3);
+        assert!(serde_json::from_str::<HashingSettings>(r#"{"memory": 1}"#).is_err());
+    }
+
+    // SECURITY.md #43: concurrency is bounded by the semaphore.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_hashes_are_bounded_by_the_permits() {
+        let h = PasswordHasher::new_unchecked(&HashingSettings {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+            max_concurrent: 1,
+        })
+        .unwrap();
+        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let peak = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..6 {
+            let (h, running, peak) = (h.clone(), running.clone(), peak.clone());
+            tasks.push(tokio::spawn(async move {
+                h.run_blocking(move || {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    let now = running.fetch_add(1, SeqCst) + 1;
+                    peak.fetch_max(now, SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, SeqCst);
+                    Ok(())
+                })
+                .await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+}

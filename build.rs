@@ -26,11 +26,18 @@ fn main() {
     println!("cargo:rerun-if-changed=templates");
     let mut names = Vec::new();
     collect(&templates, &templates, &mut names);
-    let mut code = String::from("/// Every template, as (name, source).\npub const TEMPLATES: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Every template, as (name, source).\npub const TEMPLATES: &[(&str, &str)] = &[\n",
+    );
     for name in &names {
         let path = templates.join(name);
         println!("cargo:rerun-if-changed={}", path.display());
-        writeln!(code, "    ({name:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        writeln!(
+            code,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     code.push_str("];\n");
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("templates.rs");

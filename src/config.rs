@@ -5,6 +5,7 @@
 
 use crate::db::DatabaseUrl;
 use crate::security::keys::MasterKey;
+use crate::security::HashingSettings;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use ipnet::IpNet;
@@ -58,6 +59,7 @@ pub struct RawSettings {
     pub password: PasswordSettings,
     pub jobs: JobSettings,
     pub rate_limits: RateLimitSettings,
+    pub hashing: HashingSettings,
 }
 
 impl Default for RawSettings {
@@ -85,6 +87,7 @@ impl Default for RawSettings {
             password: PasswordSettings::default(),
             jobs: JobSettings::default(),
             rate_limits: RateLimitSettings::default(),
+            hashing: HashingSettings::default(),
         }
     }
 }
@@ -199,6 +202,7 @@ pub struct Settings {
     pub password: PasswordSettings,
     pub jobs: JobSettings,
     pub rate_limits: RateLimitSettings,
+    pub hashing: HashingSettings,
 }
 
 impl Settings {
@@ -238,7 +242,14 @@ impl Settings {
             if let Some(md) = &e.metadata {
                 message.push_str(&format!(" (from {})", md.name));
             }
-            config_error(if setting.is_empty() { "<root>" } else { &setting }, message)
+            config_error(
+                if setting.is_empty() {
+                    "<root>"
+                } else {
+                    &setting
+                },
+                message,
+            )
         })?;
         Ok(raw.validate()?)
     }
@@ -248,7 +259,10 @@ fn read_secret_file(setting: &str, path: &Path) -> Result<String, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         config_error(
             setting,
-            format!("cannot read {}: {e}; check the path and its permissions", path.display()),
+            format!(
+                "cannot read {}: {e}; check the path and its permissions",
+                path.display()
+            ),
         )
     })?;
     Ok(text.trim_end_matches(['\r', '\n']).to_string())
@@ -276,7 +290,10 @@ impl RawSettings {
         let bind: SocketAddr = self.bind.parse().map_err(|_| {
             config_error(
                 "bind",
-                format!("{:?} is not an address:port such as 127.0.0.1:8080", self.bind),
+                format!(
+                    "{:?} is not an address:port such as 127.0.0.1:8080",
+                    self.bind
+                ),
             )
         })?;
 
@@ -300,28 +317,47 @@ impl RawSettings {
             return Err(config_error("database_pool_size", "must be at least 1"));
         }
 
-        let smtp_url = secret("smtp_url", self.smtp_url.clone(), self.smtp_url_file.as_deref())?;
+        let smtp_url = secret(
+            "smtp_url",
+            self.smtp_url.clone(),
+            self.smtp_url_file.as_deref(),
+        )?;
         if let Some(u) = &smtp_url {
             let parsed = Url::parse(u).map_err(|_| {
-                config_error("smtp_url", "not a URL; write e.g. smtp://user:pass@mail.example.com:587?tls=required")
+                config_error(
+                    "smtp_url",
+                    "not a URL; write e.g. smtp://user:pass@mail.example.com:587?tls=required",
+                )
             })?;
             if !matches!(parsed.scheme(), "smtp" | "smtps") {
                 return Err(config_error(
                     "smtp_url",
-                    format!("unsupported scheme {:?}; use smtp:// (STARTTLS) or smtps:// (TLS)", parsed.scheme()),
+                    format!(
+                        "unsupported scheme {:?}; use smtp:// (STARTTLS) or smtps:// (TLS)",
+                        parsed.scheme()
+                    ),
                 ));
             }
         }
 
         let mail_from: lettre::message::Mailbox = self.mail_from.parse().map_err(|_| {
-            config_error("mail_from", "not a mailbox; write e.g. \"Latchkey <no-reply@example.com>\"")
+            config_error(
+                "mail_from",
+                "not a mailbox; write e.g. \"Latchkey <no-reply@example.com>\"",
+            )
         })?;
 
         validate_dns(&self.dns)?;
 
-        let key_text = secret("secret_key", self.secret_key.clone(), self.secret_key_file.as_deref())?;
+        let key_text = secret(
+            "secret_key",
+            self.secret_key.clone(),
+            self.secret_key_file.as_deref(),
+        )?;
         let master_key = match key_text {
-            Some(text) => MasterKey::from_config(&text).map_err(|m| config_error("secret_key", m))?,
+            Some(text) => {
+                MasterKey::from_config(&text).map_err(|m| config_error("secret_key", m))?
+            }
             None => MasterKey::load_or_create(&self.data_dir.join("secret.key"))
                 .map_err(|e| config_error("secret_key", format!("{e:#}")))?,
         };
@@ -333,7 +369,10 @@ impl RawSettings {
                 p.parse::<IpNet>()
                     .or_else(|_| p.parse::<std::net::IpAddr>().map(IpNet::from))
                     .map_err(|_| {
-                        config_error("trusted_proxies", format!("{p:?} is not an IP address or CIDR such as 10.0.0.0/8"))
+                        config_error(
+                            "trusted_proxies",
+                            format!("{p:?} is not an IP address or CIDR such as 10.0.0.0/8"),
+                        )
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -344,8 +383,14 @@ impl RawSettings {
             ("reset.max_code_attempts", self.reset.max_code_attempts),
             ("jobs.max_attempts", self.jobs.max_attempts),
             ("jobs.batch_size", self.jobs.batch_size),
-            ("rate_limits.mails_per_address_hour", self.rate_limits.mails_per_address_hour),
-            ("rate_limits.mails_per_address_day", self.rate_limits.mails_per_address_day),
+            (
+                "rate_limits.mails_per_address_hour",
+                self.rate_limits.mails_per_address_hour,
+            ),
+            (
+                "rate_limits.mails_per_address_day",
+                self.rate_limits.mails_per_address_day,
+            ),
         ] {
             if v == 0 {
                 return Err(config_error(name, "must be greater than zero"));
@@ -367,12 +412,25 @@ impl RawSettings {
             return Err(config_error("jobs.poll_interval_ms", "must be at least 10"));
         }
         if self.jobs.lease_seconds == 0 {
-            return Err(config_error("jobs.lease_seconds", "must be greater than zero"));
+            return Err(config_error(
+                "jobs.lease_seconds",
+                "must be greater than zero",
+            ));
         }
-        if self.log_level.parse::<tracing_subscriber::filter::EnvFilter>().is_err() {
+        self.hashing
+            .validate()
+            .map_err(|e| config_error("hashing", format!("{e:#}")))?;
+        if self
+            .log_level
+            .parse::<tracing_subscriber::filter::EnvFilter>()
+            .is_err()
+        {
             return Err(config_error(
                 "log_level",
-                format!("{:?} is not a log filter such as info or latchkey=debug,info", self.log_level),
+                format!(
+                    "{:?} is not a log filter such as info or latchkey=debug,info",
+                    self.log_level
+                ),
             ));
         }
 
@@ -396,6 +454,7 @@ impl RawSettings {
             password: self.password,
             jobs: self.jobs,
             rate_limits: self.rate_limits,
+            hashing: self.hashing,
         })
     }
 }
@@ -454,6 +513,23 @@ impl Settings {
         self.smtp_url.as_ref().map(|s| s.expose_secret())
     }
 
+    /// Whether `domain` is a consumer-mail domain (its users live in the `consumers` tenant).
+    pub fn is_consumer_domain(&self, domain: &str) -> bool {
+        const CONSUMER: &[&str] = &[
+            "gmail.com",
+            "googlemail.com",
+            "outlook.com",
+            "hotmail.com",
+            "live.com",
+            "yahoo.com",
+            "icloud.com",
+            "aol.com",
+            "proton.me",
+            "gmx.de",
+        ];
+        CONSUMER.contains(&domain)
+    }
+
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
     }
@@ -484,11 +560,17 @@ mod tests {
 
     #[test]
     fn errors_name_the_setting() {
-        let e = with("database_url = \"mysql://x\"").unwrap_err().to_string();
+        let e = with("database_url = \"mysql://x\"")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("database_url") && e.contains("mysql"), "{e}");
-        let e = with("public_base_url = \"/relative\"").unwrap_err().to_string();
+        let e = with("public_base_url = \"/relative\"")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("public_base_url"), "{e}");
-        let e = with("[rate_limits]\nmails_per_address_hour = 0").unwrap_err().to_string();
+        let e = with("[rate_limits]\nmails_per_address_hour = 0")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("rate_limits.mails_per_address_hour"), "{e}");
         let e = with("no_such_setting = 1").unwrap_err().to_string();
         assert!(e.contains("no_such_setting"), "{e}");

@@ -27,7 +27,20 @@ fn main() {
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(settings).await?;
+        let demo = settings.demo;
+        let app = Application::build(settings.clone()).await?;
+        if demo {
+            // Only on an empty database: a real directory never gets demo accounts.
+            let db = app.state.db.clone();
+            let s = settings.clone();
+            let seeded = tokio::task::spawn_blocking(move || cli::seed_demo(&db, &s)).await?;
+            match seeded {
+                Ok(Some(accounts)) => print!("{}", accounts.describe(&settings)),
+                Ok(None) => {}
+                Err(e) => return Err(anyhow::anyhow!("creating the demo directory: {e}")),
+            }
+        }
+        tracing::info!(url = %settings.link("/"), "serving");
         app.run_until_stopped().await
     })
 }

@@ -56,7 +56,9 @@ impl Application {
                 .wrap(Compress::default())
                 .wrap(from_fn(web::middleware::observe))
                 .configure(web::configure)
-                .default_service(actix_web::web::to(|| async { web::AppError::NotFound }))
+                .default_service(actix_web::web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(web::AppError::NotFound)
+                }))
         })
         .listen(listener)?
         .shutdown_timeout(settings.shutdown_grace_seconds)

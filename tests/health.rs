@@ -32,8 +32,16 @@ async fn metrics_are_prometheus_text() {
     let res = app.get("/metrics").await;
     assert_eq!(res.status(), 200);
     let text = res.text().await.unwrap();
-    assert!(text.contains("latchkey_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"), "{text}");
-    assert!(text.contains("route=\"unmatched\",status=\"404\""), "{text}");
+    assert!(
+        text.contains(
+            "latchkey_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("route=\"unmatched\",status=\"404\""),
+        "{text}"
+    );
     assert!(text.contains("latchkey_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
     assert!(text.contains("latchkey_jobs_queue_depth 0"), "{text}");
 }
@@ -43,7 +51,10 @@ async fn unknown_page_is_a_friendly_404_without_internals() {
     let app = TestApp::spawn().await;
     let res = app.get("/no/such/page").await;
     assert_eq!(res.status(), 404);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     let body = res.text().await.unwrap();
     assert!(body.contains("Page not found"));
     assert!(!body.contains("actix") && !body.contains("panicked"));
@@ -65,7 +76,11 @@ async fn every_page_carries_the_security_headers() {
         let res = app.get(path).await;
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
-        for part in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
+        for part in [
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ] {
             assert!(csp.contains(part), "{path}: {csp}");
         }
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
@@ -94,7 +109,10 @@ async fn landing_page_links_only_to_this_origin() {
     }
     let css = app.get("/static/style.css").await;
     assert_eq!(css.status(), 200);
-    assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(css.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
 }
 
 // SECURITY.md #43: a body over 16 KiB gets a 413.

@@ -3,7 +3,7 @@
 
 mod support;
 use diesel::connection::SimpleConnection;
-use latchkey::db::{Db, DatabaseUrl};
+use latchkey::db::{DatabaseUrl, Db};
 use std::collections::BTreeSet;
 
 fn names(dir: &str) -> BTreeSet<String> {
@@ -18,13 +18,24 @@ fn sqlite_and_postgres_trees_list_the_same_migrations() {
     let sqlite = names("sqlite");
     let postgres = names("postgres");
     assert!(!sqlite.is_empty());
-    assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres drifted apart");
+    assert_eq!(
+        sqlite, postgres,
+        "migrations/sqlite and migrations/postgres drifted apart"
+    );
     for backend in ["sqlite", "postgres"] {
         for m in &sqlite {
             for file in ["up.sql", "down.sql"] {
-                let path = format!("{}/migrations/{backend}/{m}/{file}", env!("CARGO_MANIFEST_DIR"));
-                let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{path} missing"));
-                assert!(text.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--")), "{path} is empty");
+                let path = format!(
+                    "{}/migrations/{backend}/{m}/{file}",
+                    env!("CARGO_MANIFEST_DIR")
+                );
+                let text =
+                    std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{path} missing"));
+                assert!(
+                    text.lines()
+                        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--")),
+                    "{path} is empty"
+                );
             }
         }
     }
@@ -46,9 +57,17 @@ fn migrating_creates_every_table_and_down_removes_them() {
     // Running again applies nothing.
     assert!(db.migrate().unwrap().is_empty());
     // down.sql really reverts.
-    let backend = if test_db.is_postgres() { "postgres" } else { "sqlite" };
+    let backend = if test_db.is_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     for m in names(backend).iter().rev() {
-        let down = std::fs::read_to_string(format!("{}/migrations/{backend}/{m}/down.sql", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let down = std::fs::read_to_string(format!(
+            "{}/migrations/{backend}/{m}/down.sql",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
         conn.batch_execute(&down).unwrap();
     }
     assert!(conn.batch_execute("SELECT count(*) FROM tenants").is_err());

@@ -37,19 +37,53 @@ pub struct DemoGuest {
 impl DemoAccounts {
     pub fn describe(&self, settings: &Settings) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "\n================ Latchkey demo directory ================");
-        let _ = writeln!(out, "Open {}  (mail goes to {})", settings.link("/"), if settings.smtp_url.is_some() { "the SMTP server".to_string() } else { settings.outbox_dir().display().to_string() });
-        let _ = writeln!(out, "Guests (passwords are random for this install; shown only now):");
+        let _ = writeln!(
+            out,
+            "\n================ Latchkey demo directory ================"
+        );
+        let _ = writeln!(
+            out,
+            "Open {}  (mail goes to {})",
+            settings.link("/"),
+            if settings.smtp_url.is_some() {
+                "the SMTP server".to_string()
+            } else {
+                settings.outbox_dir().display().to_string()
+            }
+        );
+        let _ = writeln!(
+            out,
+            "Guests (passwords are random for this install; shown only now):"
+        );
         for g in &self.guests {
-            let _ = writeln!(out, "  {:<26} {:<12} {:<22} password: {}", g.email, g.tenant, g.note, g.password);
+            let _ = writeln!(
+                out,
+                "  {:<26} {:<12} {:<22} password: {}",
+                g.email, g.tenant, g.note, g.password
+            );
             if let Some(t) = &g.totp_base32 {
-                let _ = writeln!(out, "  {:<26} TOTP secret for an authenticator app: {t}", "");
+                let _ = writeln!(
+                    out,
+                    "  {:<26} TOTP secret for an authenticator app: {t}",
+                    ""
+                );
             }
         }
-        let _ = writeln!(out, "Platform admin {}: finish set-up (password + authenticator) at", self.admin_email);
+        let _ = writeln!(
+            out,
+            "Platform admin {}: finish set-up (password + authenticator) at",
+            self.admin_email
+        );
         let _ = writeln!(out, "  {}", settings.link(&self.admin_setup_path));
-        let _ = writeln!(out, "Try a reset: open {} and enter alice@fabrikam.example.", settings.link("/reset"));
-        let _ = writeln!(out, "==========================================================\n");
+        let _ = writeln!(
+            out,
+            "Try a reset: open {} and enter alice@fabrikam.example.",
+            settings.link("/reset")
+        );
+        let _ = writeln!(
+            out,
+            "==========================================================\n"
+        );
         out
     }
 }
@@ -76,9 +110,27 @@ pub fn seed_demo(db: &Db, settings: &Settings) -> Result<Option<DemoAccounts>, C
     }
     let now = Utc::now().naive_utc();
     let specs = [
-        ("Fabrikam", "fabrikam.example", TenantKind::Unmanaged, Plan::Free, None),
-        ("Contoso", "contoso.example", TenantKind::Managed, Plan::Free, Some("https://helpdesk.contoso.example/")),
-        ("Northwind", "northwind.example", TenantKind::Managed, Plan::Premium, Some("mailto:helpdesk@northwind.example")),
+        (
+            "Fabrikam",
+            "fabrikam.example",
+            TenantKind::Unmanaged,
+            Plan::Free,
+            None,
+        ),
+        (
+            "Contoso",
+            "contoso.example",
+            TenantKind::Managed,
+            Plan::Free,
+            Some("https://helpdesk.contoso.example/"),
+        ),
+        (
+            "Northwind",
+            "northwind.example",
+            TenantKind::Managed,
+            Plan::Premium,
+            Some("mailto:helpdesk@northwind.example"),
+        ),
     ];
     for (name, domain, kind, plan, helpdesk) in specs {
         tenants::create(
@@ -107,7 +159,8 @@ pub fn seed_demo(db: &Db, settings: &Settings) -> Result<Option<DemoAccounts>, C
     let hasher = crate::security::hashing::PasswordHasher::new(&settings.hashing)?;
     let mut created = Vec::new();
     for (address, with_totp, note) in guests {
-        let email = EmailAddress::parse(address).map_err(|e| anyhow::anyhow!("demo address: {e}"))?;
+        let email =
+            EmailAddress::parse(address).map_err(|e| anyhow::anyhow!("demo address: {e}"))?;
         let tenant = if email.domain() == "gmail.com" {
             consumers.clone()
         } else {
@@ -144,7 +197,8 @@ pub fn seed_demo(db: &Db, settings: &Settings) -> Result<Option<DemoAccounts>, C
     }
 
     let setup = TokenSecret::generate();
-    let admin_email = EmailAddress::parse("admin@latchkey.example").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let admin_email =
+        EmailAddress::parse("admin@latchkey.example").map_err(|e| anyhow::anyhow!("{e}"))?;
     admins::create(
         &mut conn,
         &admins::NewAdmin {
@@ -156,7 +210,10 @@ pub fn seed_demo(db: &Db, settings: &Settings) -> Result<Option<DemoAccounts>, C
         },
         now,
     )?;
-    audit::insert(&mut conn, &NewAuditEvent::new(now, "operator", "demo_created", "success"))?;
+    audit::insert(
+        &mut conn,
+        &NewAuditEvent::new(now, "operator", "demo_created", "success"),
+    )?;
     Ok(Some(DemoAccounts {
         guests: created,
         admin_email: admin_email.to_string(),

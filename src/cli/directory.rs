@@ -15,7 +15,8 @@ pub(crate) fn normalise_domain(domain: &str) -> Result<String, CliError> {
 }
 
 pub(crate) fn parse_email(text: &str) -> Result<EmailAddress, CliError> {
-    EmailAddress::parse(text).map_err(|e| usage(format!("{text:?} is not a valid email address: {e}")))
+    EmailAddress::parse(text)
+        .map_err(|e| usage(format!("{text:?} is not a valid email address: {e}")))
 }
 
 fn parse_plan(text: &str) -> Result<Plan, CliError> {
@@ -40,10 +41,14 @@ pub fn tenant_create(settings: &Settings, args: TenantCreate) -> Result<(), CliE
     let (kind, plan) = match (args.managed, args.plan.as_deref()) {
         (true, Some(p)) => (TenantKind::Managed, parse_plan(p)?),
         (true, None) => {
-            return Err(usage("a managed tenant needs a plan: add --plan free or --plan premium"))
+            return Err(usage(
+                "a managed tenant needs a plan: add --plan free or --plan premium",
+            ))
         }
         (false, Some(_)) => {
-            return Err(usage("--plan applies to managed tenants only: add --managed, or drop --plan"))
+            return Err(usage(
+                "--plan applies to managed tenants only: add --managed, or drop --plan",
+            ))
         }
         (false, None) => (TenantKind::Unmanaged, Plan::Free),
     };
@@ -67,13 +72,18 @@ pub fn tenant_create(settings: &Settings, args: TenantCreate) -> Result<(), CliE
     )?;
     let mut event = NewAuditEvent::new(now, "operator", "tenant_created", "success");
     event.tenant_id = Some(tenant.id.clone());
-    event.detail = Some(serde_json::json!({"kind": kind, "plan": plan, "domains": domains}).to_string());
+    event.detail =
+        Some(serde_json::json!({"kind": kind, "plan": plan, "domains": domains}).to_string());
     audit::insert(&mut conn, &event)?;
     println!(
         "Created {} tenant {:?} ({}) for {}.",
         kind,
         tenant.name,
-        if kind == TenantKind::Managed { plan.as_str() } else { "no plan" },
+        if kind == TenantKind::Managed {
+            plan.as_str()
+        } else {
+            "no plan"
+        },
         domains.join(", ")
     );
     Ok(())
@@ -95,8 +105,11 @@ pub fn tenant_set_plan(settings: &Settings, domain: &str, plan: &str) -> Result<
     let plan = parse_plan(plan)?;
     let db = open_db(settings)?;
     let mut conn = db.get()?;
-    let tenant = tenants::find_by_domain(&mut conn, &domain)?
-        .ok_or_else(|| usage(format!("no tenant owns the domain {domain}; see `latchkey tenant list`")))?;
+    let tenant = tenants::find_by_domain(&mut conn, &domain)?.ok_or_else(|| {
+        usage(format!(
+            "no tenant owns the domain {domain}; see `latchkey tenant list`"
+        ))
+    })?;
     if tenant.kind() != TenantKind::Managed {
         return Err(usage(format!(
             "{:?} is unmanaged: plans apply to managed tenants (unmanaged tenants always allow SSPR)",
@@ -127,9 +140,16 @@ pub fn tenant_list(settings: &Settings, json: bool) -> Result<(), CliError> {
         println!("No tenants yet. Create one with `latchkey tenant create --name N --domain D`.");
         return Ok(());
     }
-    println!("{:<24} {:<10} {:<8} {:<5} {:>6}  DOMAINS", "NAME", "KIND", "PLAN", "SSPR", "GUESTS");
+    println!(
+        "{:<24} {:<10} {:<8} {:<5} {:>6}  DOMAINS",
+        "NAME", "KIND", "PLAN", "SSPR", "GUESTS"
+    );
     for t in list {
-        let plan = if t.tenant.kind() == TenantKind::Managed { t.tenant.plan.as_str() } else { "-" };
+        let plan = if t.tenant.kind() == TenantKind::Managed {
+            t.tenant.plan.as_str()
+        } else {
+            "-"
+        };
         println!(
             "{:<24} {:<10} {:<8} {:<5} {:>6}  {}",
             t.tenant.name,
@@ -172,9 +192,12 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
         )
         .map_err(|r| usage(format!("password refused: {r}")))?;
     if users::find_by_email(&mut conn, &email)?.is_some() {
-        return Err(usage(format!("a guest with the address {email} already exists")));
+        return Err(usage(format!(
+            "a guest with the address {email} already exists"
+        )));
     }
-    let hash = crate::security::hashing::PasswordHasher::new(&settings.hashing)?.hash_blocking(password.secret())?;
+    let hash = crate::security::hashing::PasswordHasher::new(&settings.hashing)?
+        .hash_blocking(password.secret())?;
     let totp = args.totp.then(crate::security::totp::TotpSecret::generate);
     let user = users::create(
         &mut conn,
@@ -196,11 +219,21 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
     println!(
         "Created guest {email} in tenant {:?}{}.",
         tenant.name,
-        if args.verified { " (email verified)" } else { " (email not verified)" }
+        if args.verified {
+            " (email verified)"
+        } else {
+            " (email not verified)"
+        }
     );
     if let Some(t) = totp {
-        println!("TOTP secret (add it to an authenticator app): {}", t.expose_base32());
-        println!("otpauth URL: {}", t.otpauth_url("Latchkey", email.as_str())?);
+        println!(
+            "TOTP secret (add it to an authenticator app): {}",
+            t.expose_base32()
+        );
+        println!(
+            "otpauth URL: {}",
+            t.otpauth_url("Latchkey", email.as_str())?
+        );
     }
     Ok(())
 }
@@ -244,9 +277,14 @@ pub fn admin_create(settings: &Settings, args: AdminCreate) -> Result<(), CliErr
     println!(
         "Created {} admin {email}{}.",
         role,
-        tenant.map(|t| format!(" for tenant {:?}", t.name)).unwrap_or_default()
+        tenant
+            .map(|t| format!(" for tenant {:?}", t.name))
+            .unwrap_or_default()
     );
     println!("One-time set-up link (valid 24 hours; sets the password and the authenticator):");
-    println!("  {}", settings.link(&format!("/admin/setup/{}", setup.expose())));
+    println!(
+        "  {}",
+        settings.link(&format!("/admin/setup/{}", setup.expose()))
+    );
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The operator CLI (DESIGN.md §9). `main.rs` parses; the commands live here so tests and the
 //! binary share them.
 
-mod demo;
+pub mod demo;
 mod directory;
 
 use crate::config::Settings;
@@ -177,7 +177,11 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
             if applied.is_empty() {
                 println!("Database ({}) is up to date.", db.backend());
             } else {
-                println!("Applied {} migration(s) to the {} database:", applied.len(), db.backend());
+                println!(
+                    "Applied {} migration(s) to the {} database:",
+                    applied.len(),
+                    db.backend()
+                );
                 for v in applied {
                     println!("  {v}");
                 }
@@ -198,7 +202,9 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
             let db = open_db(settings)?;
             match seed_demo(&db, settings)? {
                 Some(accounts) => print!("{}", accounts.describe(settings)),
-                None => println!("The database already holds data; the demo directory was not created."),
+                None => {
+                    println!("The database already holds data; the demo directory was not created.")
+                }
             }
             Ok(())
         }
@@ -207,9 +213,9 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
 
 fn read_password_stdin() -> Result<String, CliError> {
     let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .map_err(|e| CliError::Failure(anyhow::anyhow!("cannot read the password from stdin: {e}")))?;
+    std::io::stdin().read_line(&mut line).map_err(|e| {
+        CliError::Failure(anyhow::anyhow!("cannot read the password from stdin: {e}"))
+    })?;
     let password = line.trim_end_matches(['\r', '\n']).to_string();
     if password.is_empty() {
         return Err(usage("no password on standard input; pipe it in, e.g. `printf '%s\\n' \"$PW\" | latchkey user create --email … --password-stdin`"));

@@ -19,7 +19,11 @@ pub struct NewAdmin {
     pub setup_expires_at: NaiveDateTime,
 }
 
-pub fn create(conn: &mut AnyConnection, new: &NewAdmin, now: NaiveDateTime) -> Result<Admin, DbError> {
+pub fn create(
+    conn: &mut AnyConnection,
+    new: &NewAdmin,
+    now: NaiveDateTime,
+) -> Result<Admin, DbError> {
     let admin = Admin {
         id: AdminId::generate().into_string(),
         email: new.email.as_str().to_string(),
@@ -49,7 +53,10 @@ pub fn create(conn: &mut AnyConnection, new: &NewAdmin, now: NaiveDateTime) -> R
     }
 }
 
-pub fn find_by_email(conn: &mut AnyConnection, email: &EmailAddress) -> Result<Option<Admin>, DbError> {
+pub fn find_by_email(
+    conn: &mut AnyConnection,
+    email: &EmailAddress,
+) -> Result<Option<Admin>, DbError> {
     Ok(dispatch!(conn, c => admins::table
         .filter(admins::email.eq(email.as_str()))
         .select(Admin::as_select())

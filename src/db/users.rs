@@ -21,7 +21,11 @@ pub struct NewUser {
 }
 
 /// Creates a guest. A second account for the same normalised address is a conflict.
-pub fn create(conn: &mut AnyConnection, new: &NewUser, now: NaiveDateTime) -> Result<User, DbError> {
+pub fn create(
+    conn: &mut AnyConnection,
+    new: &NewUser,
+    now: NaiveDateTime,
+) -> Result<User, DbError> {
     let user = User {
         id: UserId::generate().into_string(),
         tenant_id: new.tenant_id.as_str().to_string(),
@@ -52,7 +56,10 @@ pub fn create(conn: &mut AnyConnection, new: &NewUser, now: NaiveDateTime) -> Re
     }
 }
 
-pub fn find_by_email(conn: &mut AnyConnection, email: &EmailAddress) -> Result<Option<User>, DbError> {
+pub fn find_by_email(
+    conn: &mut AnyConnection,
+    email: &EmailAddress,
+) -> Result<Option<User>, DbError> {
     Ok(dispatch!(conn, c => users::table
         .filter(users::email.eq(email.as_str()))
         .select(User::as_select())

@@ -70,11 +70,13 @@ pub fn claim(
     lease_until: NaiveDateTime,
     batch: i64,
 ) -> Result<Vec<Job>, DbError> {
-    const PG: &str = "UPDATE jobs SET claimed_until = $1, claimed_by = $2, attempts = attempts + 1 \
+    const PG: &str =
+        "UPDATE jobs SET claimed_until = $1, claimed_by = $2, attempts = attempts + 1 \
         WHERE id IN (SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL \
         AND run_at <= $3 AND (claimed_until IS NULL OR claimed_until < $3) \
         ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING *";
-    const SQLITE: &str = "UPDATE jobs SET claimed_until = ?1, claimed_by = ?2, attempts = attempts + 1 \
+    const SQLITE: &str =
+        "UPDATE jobs SET claimed_until = ?1, claimed_by = ?2, attempts = attempts + 1 \
         WHERE id IN (SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL \
         AND run_at <= ?3 AND (claimed_until IS NULL OR claimed_until < ?3) \
         ORDER BY run_at LIMIT ?4) RETURNING *";
@@ -91,7 +93,12 @@ pub fn claim(
 }
 
 /// Marks a job done (only by the worker that holds it).
-pub fn complete(conn: &mut AnyConnection, id: &str, worker: &str, now: NaiveDateTime) -> Result<(), DbError> {
+pub fn complete(
+    conn: &mut AnyConnection,
+    id: &str,
+    worker: &str,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
     dispatch!(conn, c => diesel::update(jobs::table.find(id).filter(jobs::claimed_by.eq(worker)))
         .set((jobs::done_at.eq(Some(now)), jobs::claimed_until.eq(None::<NaiveDateTime>)))
         .execute(c))?;
@@ -116,7 +123,12 @@ pub fn retry_later(
 }
 
 /// Ends a job as failed: it is not retried again.
-pub fn fail(conn: &mut AnyConnection, id: &str, error: &str, now: NaiveDateTime) -> Result<(), DbError> {
+pub fn fail(
+    conn: &mut AnyConnection,
+    id: &str,
+    error: &str,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
     dispatch!(conn, c => diesel::update(jobs::table.find(id))
         .set((
             jobs::failed_at.eq(Some(now)),

@@ -12,7 +12,7 @@ use argon2::{
     Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
 };
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 use tokio::sync::{OnceCell, Semaphore};
@@ -32,7 +32,7 @@ pub const MIN_PARALLELISM: u32 = 1;
 pub const MAX_PASSWORD_BYTES: usize = 4096;
 
 /// Argon2id settings (`[hashing]` in the config).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HashingSettings {
     /// Memory cost in KiB (argon2 `m`). At least 19456.

@@ -23,7 +23,9 @@ impl MasterKey {
     pub fn from_config(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text.len() < 32 {
-            return Err("must be at least 32 characters; generate one with `openssl rand -hex 32`".into());
+            return Err(
+                "must be at least 32 characters; generate one with `openssl rand -hex 32`".into(),
+            );
         }
         Ok(Self(text.as_bytes().to_vec()))
     }
@@ -36,7 +38,11 @@ impl MasterKey {
                 .with_context(|| format!("cannot read the key file {}", path.display()))?;
             let bytes = hex::decode(text.trim())
                 .with_context(|| format!("the key file {} is not hex; delete it to generate a new one (signs everyone out)", path.display()))?;
-            anyhow::ensure!(bytes.len() >= 32, "the key file {} is too short", path.display());
+            anyhow::ensure!(
+                bytes.len() >= 32,
+                "the key file {} is too short",
+                path.display()
+            );
             return Ok(Self(bytes));
         }
         if let Some(dir) = path.parent() {
@@ -60,13 +66,16 @@ impl MasterKey {
             }
             // Another process created it first: use theirs.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::load_or_create(path),
-            Err(e) => Err(e).with_context(|| format!("cannot create the key file {}", path.display())),
+            Err(e) => {
+                Err(e).with_context(|| format!("cannot create the key file {}", path.display()))
+            }
         }
     }
 
     /// A 32-byte key for one purpose: HMAC-SHA256(master, label).
     pub fn derive(&self, label: &str) -> [u8; 32] {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(label.as_bytes());
         mac.finalize().into_bytes().into()
     }

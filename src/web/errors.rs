@@ -54,12 +54,19 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            AppError::Unexpected(e) => tracing::error!(error = %format!("{e:#}"), "unexpected error"),
-            AppError::Unavailable(e) => tracing::warn!(error = %format!("{e:#}"), "dependency unavailable"),
+            AppError::Unexpected(e) => {
+                tracing::error!(error = %format!("{e:#}"), "unexpected error")
+            }
+            AppError::Unavailable(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "dependency unavailable")
+            }
             _ => {}
         }
         let mut res = HttpResponse::build(self.status_code());
-        if let AppError::RateLimited { retry_after_seconds } = self {
+        if let AppError::RateLimited {
+            retry_after_seconds,
+        } = self
+        {
             res.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
         }
         // The body is filled in by `render_error_pages`.

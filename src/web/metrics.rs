@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
-const BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
 
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -53,7 +55,9 @@ impl Metrics {
     pub fn render(&self, gauges: &[(&str, &str, i64)]) -> String {
         let m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
-        out.push_str("# HELP latchkey_http_requests_total HTTP requests by route pattern and status.\n");
+        out.push_str(
+            "# HELP latchkey_http_requests_total HTTP requests by route pattern and status.\n",
+        );
         out.push_str("# TYPE latchkey_http_requests_total counter\n");
         for ((method, route, status), n) in &m.requests {
             let _ = writeln!(
@@ -66,11 +70,26 @@ impl Metrics {
         out.push_str("# TYPE latchkey_http_request_duration_seconds histogram\n");
         for (i, b) in BUCKETS.iter().enumerate() {
             let n = m.buckets.get(i).copied().unwrap_or(0);
-            let _ = writeln!(out, "latchkey_http_request_duration_seconds_bucket{{le=\"{b}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "latchkey_http_request_duration_seconds_bucket{{le=\"{b}\"}} {n}"
+            );
         }
-        let _ = writeln!(out, "latchkey_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}", m.count);
-        let _ = writeln!(out, "latchkey_http_request_duration_seconds_sum {}", m.sum_seconds);
-        let _ = writeln!(out, "latchkey_http_request_duration_seconds_count {}", m.count);
+        let _ = writeln!(
+            out,
+            "latchkey_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+            m.count
+        );
+        let _ = writeln!(
+            out,
+            "latchkey_http_request_duration_seconds_sum {}",
+            m.sum_seconds
+        );
+        let _ = writeln!(
+            out,
+            "latchkey_http_request_duration_seconds_count {}",
+            m.count
+        );
         let mut last_name = "";
         for ((name, label), n) in &m.counters {
             if name != last_name {
@@ -81,12 +100,17 @@ impl Metrics {
             let _ = writeln!(out, "{name}{{{k}=\"{}\"}} {n}", escape(v));
         }
         for (name, help, value) in gauges {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
         }
         out
     }
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

@@ -64,7 +64,9 @@ pub async fn observe(
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     if let Some(state) = state {
-        state.metrics.observe_request(&method, &route, status, elapsed);
+        state
+            .metrics
+            .observe_request(&method, &route, status, elapsed);
     }
     span.in_scope(|| {
         tracing::info!(
@@ -93,9 +95,13 @@ pub async fn security_headers(
     let is_static = req.path().starts_with("/static/");
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
-    let set = |h: &mut actix_web::http::header::HeaderMap, name: &'static str, value: &'static str| {
-        h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
-    };
+    let set =
+        |h: &mut actix_web::http::header::HeaderMap, name: &'static str, value: &'static str| {
+            h.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        };
     set(
         h,
         "content-security-policy",
@@ -106,9 +112,17 @@ pub async fn security_headers(
     set(h, "referrer-policy", "no-referrer");
     set(h, "x-frame-options", "DENY");
     set(h, "cross-origin-opener-policy", "same-origin");
-    set(h, "permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    );
     if https {
-        set(h, "strict-transport-security", "max-age=63072000; includeSubDomains");
+        set(
+            h,
+            "strict-transport-security",
+            "max-age=63072000; includeSubDomains",
+        );
     }
     if !is_static {
         // Pages can hold tokens, codes and personal data: never cache them anywhere.

@@ -29,22 +29,28 @@ pub struct AppState {
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::FormConfig::default().limit(middleware::FORM_LIMIT).error_handler(
-        |err, _req| match err {
-            actix_web::error::UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge.into(),
-            other => AppError::BadRequest(other.to_string()).into(),
-        },
-    ))
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(middleware::FORM_LIMIT)
+            .error_handler(|err, _req| match err {
+                actix_web::error::UrlencodedError::Overflow { .. } => {
+                    AppError::PayloadTooLarge.into()
+                }
+                other => AppError::BadRequest(other.to_string()).into(),
+            }),
+    )
     .app_data(web::PayloadConfig::default().limit(middleware::UPLOAD_LIMIT))
-    .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|err, _req| {
-        match err {
-            actix_web::error::JsonPayloadError::Overflow { .. }
-            | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
-                AppError::PayloadTooLarge.into()
-            }
-            other => AppError::BadRequest(other.to_string()).into(),
-        }
-    }))
+    .app_data(
+        web::JsonConfig::default()
+            .limit(64 * 1024)
+            .error_handler(|err, _req| match err {
+                actix_web::error::JsonPayloadError::Overflow { .. }
+                | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+                    AppError::PayloadTooLarge.into()
+                }
+                other => AppError::BadRequest(other.to_string()).into(),
+            }),
+    )
     .configure(health::configure)
     .configure(pages::configure);
 }

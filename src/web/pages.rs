@@ -7,8 +7,8 @@ use serde::Serialize;
 const STYLESHEET: &str = include_str!("../../static/style.css");
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index))
-        .route("/static/style.css", web::get().to(stylesheet));
+    cfg.service(web::resource("/").get(index))
+        .service(web::resource("/static/style.css").get(stylesheet));
 }
 
 #[derive(Serialize)]

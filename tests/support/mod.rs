@@ -51,7 +51,8 @@ impl TestDb {
     pub fn break_it(&self, dir: &std::path::Path) {
         match &self.pg {
             Some((server, name)) => {
-                let mut admin = diesel::PgConnection::establish(&format!("{server}/postgres")).unwrap();
+                let mut admin =
+                    diesel::PgConnection::establish(&format!("{server}/postgres")).unwrap();
                 admin
                     .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
                     .unwrap();
@@ -81,7 +82,8 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((server, name)) = &self.pg {
             if let Ok(mut admin) = diesel::PgConnection::establish(&format!("{server}/postgres")) {
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             }
         }
     }

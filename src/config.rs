@@ -229,7 +229,7 @@ impl Settings {
         figment = figment.merge(
             Env::prefixed("LATCHKEY_")
                 .split("__")
-                .filter(|k| !NON_SETTING_VARS.contains(&k.as_str())),
+                .filter(|k| !NON_SETTING_VARS.iter().any(|n| k.as_str().eq_ignore_ascii_case(n))),
         );
         Self::from_figment(figment)
     }

@@ -199,6 +199,7 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    url: DatabaseUrl,
 }
 
 impl fmt::Debug for Db {
@@ -228,6 +229,7 @@ impl Db {
         Ok(Self {
             pool,
             backend: url.backend(),
+            url: url.clone(),
         })
     }
 
@@ -270,10 +272,8 @@ impl Db {
 
     /// Applies pending migrations; returns the versions applied.
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
-        let mut conn = self
-            .pool
-            .get()
-            .context("cannot reach the database to migrate it")?;
+        // A direct connection, so a failure says why (the pool only says it timed out).
+        let mut conn = establish(&self.url)?;
         run_migrations(&mut conn)
     }
 }

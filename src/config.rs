@@ -513,6 +513,14 @@ impl Settings {
         self.smtp_url.as_ref().map(|s| s.expose_secret())
     }
 
+    /// The password policy in force (NIST SP 800-63B).
+    pub fn password_policy(&self) -> crate::domain::password::PasswordPolicy {
+        crate::domain::password::PasswordPolicy {
+            min_chars: self.password.min_chars as usize,
+            ..Default::default()
+        }
+    }
+
     /// Whether `domain` is a consumer-mail domain (its users live in the `consumers` tenant).
     pub fn is_consumer_domain(&self, domain: &str) -> bool {
         const CONSUMER: &[&str] = &[

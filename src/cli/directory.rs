@@ -165,7 +165,7 @@ pub fn tenant_list(settings: &Settings, json: bool) -> Result<(), CliError> {
 
 pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Result<(), CliError> {
     let email = parse_email(&args.email)?;
-    let policy = crate::domain::password::PasswordPolicy::new(settings.password.min_chars as usize);
+    let policy = settings.password_policy();
     let db = open_db(settings)?;
     let mut conn = db.get()?;
     let now = Utc::now().naive_utc();
@@ -184,11 +184,7 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
         .check(
             password,
             password,
-            &crate::domain::password::PasswordContext {
-                email_local_part: email.local_part().to_string(),
-                tenant_name: tenant.name.clone(),
-                extra_words: vec![],
-            },
+            &crate::domain::password::PasswordContext::for_account(&email, &tenant.name),
         )
         .map_err(|r| usage(format!("password refused: {r}")))?;
     if users::find_by_email(&mut conn, &email)?.is_some() {
@@ -197,7 +193,7 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
         )));
     }
     let hash = crate::security::hashing::PasswordHasher::new(&settings.hashing)?
-        .hash_blocking(password.secret())?;
+        .hash_blocking(&password.into_secret())?;
     let totp = args.totp.then(crate::security::totp::TotpSecret::generate);
     let user = users::create(
         &mut conn,

@@ -16,6 +16,11 @@ static BUNDLED_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Builds the bundled set now rather than on the first check, so no request pays for it.
+pub(crate) fn preload() {
+    LazyLock::force(&BUNDLED_SET);
+}
+
 /// How many domains the bundled list holds.
 pub fn bundled_len() -> usize {
     BUNDLED_SET.len()

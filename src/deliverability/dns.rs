@@ -69,6 +69,8 @@ pub(crate) fn build_resolver(
     // Mail domains come from the internet, never from /etc/hosts.
     opts.use_hosts_file = ResolveHosts::Never;
     opts.try_tcp_on_error = true;
+    // One cache, ours (bounded by `cache_size`, verdict-level); hickory's would hide it.
+    opts.cache_size = 0;
     let resolver = TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
         .with_options(opts)
         .build();

@@ -48,6 +48,7 @@ impl Deliverability {
     /// domain in the settings (static answers, extra disposable or consumer domains).
     pub fn new(mode: DnsMode, settings: &DeliverabilitySettings) -> anyhow::Result<Self> {
         let timeout = Duration::from_millis(settings.timeout_ms.max(1));
+        disposable::preload();
         let resolver = dns::build_resolver(&mode, timeout)
             .with_context(|| format!("setting up the DNS resolver (dns = {mode})"))?;
 

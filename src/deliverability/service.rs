@@ -30,8 +30,8 @@ pub struct Deliverability {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TxtError {
     /// The name is not a valid DNS name.
-    #[error("{0:?} is not a valid domain name")]
-    InvalidName(&'static str),
+    #[error("not a valid domain name")]
+    InvalidName,
     /// `dns = "off"` and no static answer covers the name.
     #[error("DNS lookups are switched off")]
     DnsOff,
@@ -136,7 +136,7 @@ impl Deliverability {
     /// joined. A static answer wins over DNS. `Ok(vec![])` when the name exists without TXT.
     /// Not cached here: a takeover check wants a fresh answer.
     pub async fn txt_records(&self, name: &str) -> Result<Vec<String>, TxtError> {
-        let name = normalise_domain(name).map_err(|_| TxtError::InvalidName("name"))?;
+        let name = normalise_domain(name).map_err(|_| TxtError::InvalidName)?;
         if let Some(answer) = self.static_answers.get(&name) {
             return if answer.nxdomain {
                 Err(TxtError::NxDomain)
@@ -147,7 +147,7 @@ impl Deliverability {
         let Some(resolver) = &self.resolver else {
             return Err(TxtError::DnsOff);
         };
-        let fqdn = dns::fqdn(&name).ok_or(TxtError::InvalidName("name"))?;
+        let fqdn = dns::fqdn(&name).ok_or(TxtError::InvalidName)?;
         match tokio::time::timeout(self.timeout, dns::txt(resolver, &fqdn)).await {
             Ok(Ok(records)) => Ok(records),
             Ok(Err(None)) => Err(TxtError::NxDomain),
@@ -422,6 +422,18 @@ mod tests {
             d.check_stored("a@gmail.com", false).await,
             EmailVerdict::Deliverable
         );
+    }
+
+    #[test]
+    fn building_needs_no_async_runtime() {
+        let servers = DnsMode::Servers(vec!["127.0.0.1:53".parse().expect("addr")]);
+        assert!(Deliverability::new(servers, &DeliverabilitySettings::default()).is_ok());
+    }
+
+    #[tokio::test]
+    async fn txt_lookups_refuse_invalid_names() {
+        let d = offline(DeliverabilitySettings::default());
+        assert_eq!(d.txt_records("a..b").await, Err(TxtError::InvalidName));
     }
 
     #[test]

@@ -105,7 +105,7 @@ async fn reset_mail_arrives_as_text_and_html_to_one_recipient_with_the_configure
 #[tokio::test]
 async fn a_550_to_the_recipient_is_permanent() {
     let sink = SmtpSink::start().await;
-    sink.set_mode(Mode::RejectRecipients);
+    sink.set_mode(Mode::RejectRecipients).await;
     let dir = tempfile::tempdir().unwrap();
     let s = smtp_settings(dir.path(), &sink, 5);
     let (mail, _, _) = reset_mail(&s);
@@ -125,7 +125,7 @@ async fn a_550_to_the_recipient_is_permanent() {
 #[tokio::test]
 async fn a_451_is_transient() {
     let sink = SmtpSink::start().await;
-    sink.set_mode(Mode::TempFail);
+    sink.set_mode(Mode::TempFail).await;
     let dir = tempfile::tempdir().unwrap();
     let s = smtp_settings(dir.path(), &sink, 5);
     let (mail, _, _) = reset_mail(&s);
@@ -152,12 +152,16 @@ async fn smtp_down_is_transient_and_the_retry_delivers_once_it_is_back() {
     mailer.send(&warmup).await.unwrap();
     sink.wait_for(1, Duration::from_secs(5)).await;
 
-    sink.set_mode(Mode::Down);
+    sink.set_mode(Mode::Down).await;
+    // Refused at the TCP level, not merely unanswered.
+    assert!(tokio::net::TcpStream::connect(("127.0.0.1", sink.port()))
+        .await
+        .is_err());
     let err = mailer.send(&mail).await.unwrap_err();
     assert!(matches!(err, SendError::Transient(_)), "{err:?}");
     assert_eq!(sink.messages().len(), 1);
 
-    sink.set_mode(Mode::Accept);
+    sink.set_mode(Mode::Accept).await;
     mailer.send(&mail).await.unwrap();
     let got = sink.wait_for(2, Duration::from_secs(5)).await;
     assert_eq!(got.len(), 2);
@@ -173,7 +177,7 @@ async fn smtp_down_is_transient_and_the_retry_delivers_once_it_is_back() {
 async fn a_hanging_server_is_transient_within_the_timeout() {
     // SECURITY.md #41: a server that accepts and never answers cannot hold a worker.
     let sink = SmtpSink::start().await;
-    sink.set_mode(Mode::Hang);
+    sink.set_mode(Mode::Hang).await;
     let dir = tempfile::tempdir().unwrap();
     let s = smtp_settings(dir.path(), &sink, 1);
     let (mail, _, _) = reset_mail(&s);
@@ -362,9 +366,9 @@ async fn logs_name_the_message_id_and_kind_but_never_the_address_or_the_token() 
     let mailer = Mailer::from_settings(&s).unwrap();
     let (mail, token, code) = reset_mail(&s);
     mailer.send(&mail).await.unwrap();
-    sink.set_mode(Mode::RejectRecipients);
+    sink.set_mode(Mode::RejectRecipients).await;
     mailer.send(&mail).await.unwrap_err();
-    sink.set_mode(Mode::Down);
+    sink.set_mode(Mode::Down).await;
     mailer.send(&mail).await.unwrap_err();
 
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
@@ -373,4 +377,22 @@ async fn logs_name_the_message_id_and_kind_but_never_the_address_or_the_token() 
     for secret in [GUEST, token.expose(), code.expose(), &code.expose_grouped()] {
         assert!(!text.contains(secret), "log leaks {secret}: {text}");
     }
+}
+
+#[tokio::test]
+async fn the_sink_comes_back_on_the_same_port_right_after_going_down() {
+    let sink = SmtpSink::start().await;
+    let port = sink.port();
+    let dir = tempfile::tempdir().unwrap();
+    let s = smtp_settings(dir.path(), &sink, 5);
+    let mailer = Mailer::from_settings(&s).unwrap();
+    for _ in 0..3 {
+        sink.set_mode(Mode::Down).await;
+        sink.set_mode(Mode::Accept).await;
+    }
+    assert_eq!(sink.port(), port);
+    let (mail, _, _) = reset_mail(&s);
+    mailer.send(&mail).await.unwrap();
+    assert_eq!(sink.wait_for(1, Duration::from_secs(5)).await.len(), 1);
+    assert_eq!(sink.mode(), Mode::Accept);
 }

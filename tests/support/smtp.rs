@@ -111,16 +111,18 @@ impl SmtpSink {
         *self.shared.mode.lock().unwrap()
     }
 
-    /// Switches mode. Into [`Mode::Down`]: stops listening and drops every open session. Out of
-    /// it: listens again on the same port.
-    pub fn set_mode(&self, mode: Mode) {
+    /// Switches mode. Into [`Mode::Down`]: stops listening and drops every open session, and
+    /// returns only once the port is closed. Out of it: listens again on the same port.
+    pub async fn set_mode(&self, mode: Mode) {
         let previous = std::mem::replace(&mut *self.shared.mode.lock().unwrap(), mode);
         if mode == Mode::Down && previous != Mode::Down {
-            if let Some(task) = self.shared.listener.lock().unwrap().take() {
+            let listener = self.shared.listener.lock().unwrap().take();
+            let sessions: Vec<_> = self.shared.sessions.lock().unwrap().drain(..).collect();
+            // Aborting is asynchronous: wait until each task (and its socket) is really gone,
+            // so the port refuses connections now and can be bound again right after.
+            for task in listener.into_iter().chain(sessions) {
                 task.abort();
-            }
-            for task in self.shared.sessions.lock().unwrap().drain(..) {
-                task.abort();
+                let _ = task.await;
             }
         } else if mode != Mode::Down && previous == Mode::Down {
             let listener = bind(self.shared.port).expect("listen again on the same port");

@@ -21,7 +21,11 @@ fn collect(dir: &Path, base: &Path, out: &mut Vec<String>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Read at run time, not with `env!`: with a shared CARGO_TARGET_DIR, one compiled build
+    // script serves every checkout (worktree) of this package, and `env!` would freeze the
+    // first checkout's path into it.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir);
     let templates = root.join("templates");
     println!("cargo:rerun-if-changed=templates");
     let mut names = Vec::new();
@@ -32,10 +36,12 @@ fn main() {
     for name in &names {
         let path = templates.join(name);
         println!("cargo:rerun-if-changed={}", path.display());
+        // Resolved when the library compiles, against that checkout's manifest dir, so a
+        // generated file left by another checkout still embeds this checkout's templates.
         writeln!(
             code,
-            "    ({name:?}, include_str!({:?})),",
-            path.display().to_string()
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?}))),",
+            format!("/templates/{name}")
         )
         .unwrap();
     }

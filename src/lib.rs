@@ -17,4 +17,5 @@ pub mod ratelimit;
 pub mod security;
 pub mod startup;
 pub mod telemetry;
+pub mod templates;
 pub mod web;

@@ -1,40 +1,5 @@
-//! Tera templates, embedded at build time (see build.rs). Files end in `.html` so tera 2
-//! autoescapes them (DESIGN.md §8 stack facts); mail text parts end in `.txt` and are plain.
+//! The template engine lives at the crate root ([`crate::templates`]) so that `mail/` can render
+//! emails without importing anything from `web/`; this re-export keeps `web::templates::Templates`
+//! working for handlers.
 
-use serde::Serialize;
-
-include!(concat!(env!("OUT_DIR"), "/templates.rs"));
-
-/// The compiled template set.
-pub struct Templates {
-    tera: tera::Tera,
-}
-
-impl std::fmt::Debug for Templates {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Templates")
-    }
-}
-
-impl Templates {
-    /// Parses every embedded template; a syntax error is a startup failure, never a 500 later.
-    pub fn load() -> anyhow::Result<Self> {
-        let mut tera = tera::Tera::new();
-        tera.add_raw_templates(TEMPLATES.iter().copied())
-            .map_err(|e| anyhow::anyhow!("template error: {e}"))?;
-        Ok(Self { tera })
-    }
-
-    /// Renders `name` with a serialisable context.
-    pub fn render<C: Serialize>(&self, name: &str, context: &C) -> anyhow::Result<String> {
-        let ctx = tera::Context::from_serialize(context)
-            .map_err(|e| anyhow::anyhow!("template context for {name}: {e}"))?;
-        self.tera
-            .render(name, &ctx)
-            .map_err(|e| anyhow::anyhow!("rendering {name}: {e}"))
-    }
-
-    pub fn names(&self) -> Vec<&str> {
-        self.tera.get_template_names().collect()
-    }
-}
+pub use crate::templates::Templates;

@@ -3,6 +3,8 @@
 //! names a server), and helpers per endpoint.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use figment::providers::{Format, Serialized, Toml};

@@ -1,0 +1,467 @@
+//! The context of each mail: one `#[derive(Serialize)]` struct per kind, built only through
+//! constructors that take links from [`Settings::link`] (the configured `public_base_url`, never
+//! a request's Host: SECURITY.md #14) and write every time out in words and UTC.
+
+use super::message::{MailKind, MailTemplate};
+use super::words::{duration_in_words, utc_date_time, utc_time};
+use crate::config::Settings;
+use crate::security::tokens::{OneTimeCode, TokenSecret};
+use chrono::{DateTime, Utc};
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// Where a reset token is redeemed: `GET /reset/link/{token}` (DESIGN.md §3).
+pub const RESET_LINK_PATH: &str = "/reset/link/";
+/// Where an email verification token is redeemed: `GET /verify/{token}`.
+pub const VERIFY_EMAIL_PATH: &str = "/verify/";
+/// Where an invitation token is redeemed: `GET /invite/{token}`.
+pub const INVITE_PATH: &str = "/invite/";
+
+/// A value that carries a secret (a tokenised link, a one-time code): serialised as the plain
+/// string for the template, but `Debug` prints `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretText(String);
+
+impl SecretText {
+    /// The value, for tests that read a rendered mail's context. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl Serialize for SecretText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+fn token_link(settings: &Settings, path: &str, token: &TokenSecret) -> SecretText {
+    // Tokens are base64url (no character needs escaping in a path), and appear exactly once.
+    SecretText(settings.link(&format!("{path}{}", token.expose())))
+}
+
+/// A reset link and its 8-character code (DESIGN.md §3 step 4).
+#[derive(Debug, Clone, Serialize)]
+pub struct ResetLinkMail {
+    /// `https://<public_base_url>/reset/link/<token>`.
+    pub link: SecretText,
+    /// The code grouped for reading, `ABCD-EFGH`.
+    pub code: SecretText,
+    /// "20 minutes".
+    pub expires_in: String,
+    /// "14:35 UTC" (with the date when it falls on another day).
+    pub expires_at: String,
+    /// The form to ask for a new link when this one has expired.
+    pub reset_page: String,
+}
+
+impl ResetLinkMail {
+    /// The context for a reset issued at `now` that expires at `expires_at`.
+    pub fn new(
+        settings: &Settings,
+        token: &TokenSecret,
+        code: &OneTimeCode,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            link: token_link(settings, RESET_LINK_PATH, token),
+            code: SecretText(code.expose_grouped()),
+            expires_in: duration_in_words(expires_at - now),
+            expires_at: utc_time(expires_at, now),
+            reset_page: settings.link("/reset"),
+        }
+    }
+}
+
+impl MailTemplate for ResetLinkMail {
+    const KIND: MailKind = MailKind::ResetLink;
+}
+
+/// Deny reason `account_locked`: the account is temporarily locked; says when to try again.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountLockedMail {
+    /// "15 minutes".
+    pub retry_in: String,
+    /// "14:50 UTC".
+    pub retry_at: String,
+    /// The form to use again after `retry_at`.
+    pub reset_page: String,
+    /// Whom to contact, as the tenant wrote it (a name, a phone number, a link), if any.
+    pub helpdesk: Option<String>,
+}
+
+impl AccountLockedMail {
+    /// The context for a lock that lifts at `retry_at`.
+    pub fn new(
+        settings: &Settings,
+        now: DateTime<Utc>,
+        retry_at: DateTime<Utc>,
+        helpdesk: Option<&str>,
+    ) -> Self {
+        Self {
+            retry_in: duration_in_words(retry_at - now),
+            retry_at: utc_time(retry_at, now),
+            reset_page: settings.link("/reset"),
+            helpdesk: helpdesk.map(str::to_string),
+        }
+    }
+}
+
+impl MailTemplate for AccountLockedMail {
+    const KIND: MailKind = MailKind::AccountLocked;
+}
+
+/// Deny reason `email_unverified`: offers to verify the address. Never carries a reset link.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmailUnverifiedMail {
+    /// `https://<public_base_url>/verify/<token>`.
+    pub verify_link: SecretText,
+    /// "1 day".
+    pub expires_in: String,
+    /// "14:35 UTC on Wednesday 4 November 2026".
+    pub expires_at: String,
+    /// The reset form, to use once the address is verified.
+    pub reset_page: String,
+}
+
+impl EmailUnverifiedMail {
+    /// The context for a verification token issued at `now`.
+    pub fn new(
+        settings: &Settings,
+        token: &TokenSecret,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            verify_link: token_link(settings, VERIFY_EMAIL_PATH, token),
+            expires_in: duration_in_words(expires_at - now),
+            expires_at: utc_time(expires_at, now),
+            reset_page: settings.link("/reset"),
+        }
+    }
+}
+
+impl MailTemplate for EmailUnverifiedMail {
+    const KIND: MailKind = MailKind::EmailUnverified;
+}
+
+/// Deny reason `methods_not_registered`: the organisation requires a second step (an
+/// authenticator app) the guest has not set up; how to set it up, or whom to call.
+#[derive(Debug, Clone, Serialize)]
+pub struct MethodsNotRegisteredMail {
+    /// The organisation's display name.
+    pub tenant_name: String,
+    /// Whom to contact, as the tenant wrote it, if any.
+    pub helpdesk: Option<String>,
+    /// The sign-in page, for guests who still know their password.
+    pub signin_link: String,
+    /// Where an authenticator is added once signed in.
+    pub security_link: String,
+}
+
+impl MethodsNotRegisteredMail {
+    /// The context for a guest of `tenant_name`.
+    pub fn new(settings: &Settings, tenant_name: &str, helpdesk: Option<&str>) -> Self {
+        Self {
+            tenant_name: tenant_name.to_string(),
+            helpdesk: helpdesk.map(str::to_string),
+            signin_link: settings.link("/signin"),
+            security_link: settings.link("/account/security"),
+        }
+    }
+}
+
+impl MailTemplate for MethodsNotRegisteredMail {
+    const KIND: MailKind = MailKind::MethodsNotRegistered;
+}
+
+/// "Your password was changed" (SECURITY.md #18): when, from where, and what to do if it was not
+/// the guest. Carries no token.
+#[derive(Debug, Clone, Serialize)]
+pub struct PasswordChangedMail {
+    /// "14:35 UTC on Tuesday 3 November 2026".
+    pub changed_at: String,
+    /// The client IP of the request that changed it, as the service saw it.
+    pub ip: String,
+    /// The reset form, to take the account back.
+    pub reset_page: String,
+    /// Whom to contact, as the tenant wrote it, if any.
+    pub helpdesk: Option<String>,
+}
+
+impl PasswordChangedMail {
+    /// The context for a change at `changed_at` from `ip`.
+    pub fn new(
+        settings: &Settings,
+        changed_at: DateTime<Utc>,
+        ip: std::net::IpAddr,
+        helpdesk: Option<&str>,
+    ) -> Self {
+        Self {
+            changed_at: utc_date_time(changed_at),
+            ip: ip.to_string(),
+            reset_page: settings.link("/reset"),
+            helpdesk: helpdesk.map(str::to_string),
+        }
+    }
+}
+
+impl MailTemplate for PasswordChangedMail {
+    const KIND: MailKind = MailKind::PasswordChanged;
+}
+
+/// An email verification link.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyEmailMail {
+    /// `https://<public_base_url>/verify/<token>`.
+    pub link: SecretText,
+    /// "1 day".
+    pub expires_in: String,
+    /// "14:35 UTC on Wednesday 4 November 2026".
+    pub expires_at: String,
+}
+
+impl VerifyEmailMail {
+    /// The context for a verification token issued at `now`.
+    pub fn new(
+        settings: &Settings,
+        token: &TokenSecret,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            link: token_link(settings, VERIFY_EMAIL_PATH, token),
+            expires_in: duration_in_words(expires_at - now),
+            expires_at: utc_time(expires_at, now),
+        }
+    }
+}
+
+impl MailTemplate for VerifyEmailMail {
+    const KIND: MailKind = MailKind::VerifyEmail;
+}
+
+/// An invitation to an organisation, with a redemption link (valid 7 days by default).
+#[derive(Debug, Clone, Serialize)]
+pub struct InvitationMail {
+    /// The inviting organisation's display name.
+    pub tenant_name: String,
+    /// Who sent it, as shown to the guest (a display name), if known.
+    pub inviter: Option<String>,
+    /// `https://<public_base_url>/invite/<token>`.
+    pub link: SecretText,
+    /// "7 days".
+    pub expires_in: String,
+    /// "09:00 UTC on Tuesday 10 November 2026".
+    pub expires_at: String,
+}
+
+impl InvitationMail {
+    /// How long an invitation link lasts unless the caller chooses otherwise.
+    pub fn default_lifetime() -> chrono::Duration {
+        chrono::Duration::days(7)
+    }
+
+    /// The context for an invitation issued at `now`.
+    pub fn new(
+        settings: &Settings,
+        token: &TokenSecret,
+        tenant_name: &str,
+        inviter: Option<&str>,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            tenant_name: tenant_name.to_string(),
+            inviter: inviter.map(str::to_string),
+            link: token_link(settings, INVITE_PATH, token),
+            expires_in: duration_in_words(expires_at - now),
+            expires_at: utc_date_time(expires_at),
+        }
+    }
+}
+
+impl MailTemplate for InvitationMail {
+    const KIND: MailKind = MailKind::Invitation;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RawSettings;
+    use crate::domain::EmailAddress;
+    use crate::mail::{render, MailKind};
+    use crate::templates::Templates;
+    use chrono::TimeZone;
+
+    fn settings() -> Settings {
+        let dir = std::env::temp_dir().join(format!("lk-mail-{}", uuid::Uuid::new_v4()));
+        RawSettings {
+            data_dir: dir,
+            public_base_url: Some("https://reset.example.com".into()),
+            secret_key: Some("a".repeat(64)),
+            ..RawSettings::default()
+        }
+        .validate()
+        .expect("valid settings")
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 3, 14, 15, 0).unwrap()
+    }
+
+    fn to() -> EmailAddress {
+        EmailAddress::parse("guest@example.org").unwrap()
+    }
+
+    #[test]
+    fn every_kind_has_its_three_templates() {
+        let templates = Templates::load().unwrap();
+        let names = templates.names();
+        for kind in MailKind::ALL {
+            for name in kind.template_names() {
+                assert!(names.contains(&name.as_str()), "missing {name}");
+            }
+        }
+    }
+
+    #[test]
+    fn reset_mail_has_link_code_and_expiry_in_words() {
+        let s = settings();
+        let token = TokenSecret::generate();
+        let code = OneTimeCode::generate();
+        let ctx = ResetLinkMail::new(
+            &s,
+            &token,
+            &code,
+            now(),
+            now() + chrono::Duration::minutes(20),
+        );
+        let mail = render(&Templates::load().unwrap(), &to(), &ctx).unwrap();
+        assert_eq!(mail.kind, MailKind::ResetLink);
+        assert_eq!(mail.subject, "Reset your password");
+        let link = format!("https://reset.example.com/reset/link/{}", token.expose());
+        for part in [&mail.text, &mail.html] {
+            // SECURITY.md #18: the token appears once, inside the configured-origin link.
+            assert_eq!(part.matches(token.expose()).count(), 1, "{part}");
+            assert!(part.contains(&link));
+            assert!(part.contains(&code.expose_grouped()));
+            assert!(part.contains("20 minutes"), "{part}");
+            assert!(part.contains("14:35 UTC"), "{part}");
+        }
+        assert!(mail
+            .text
+            .contains("This link and code expire in 20 minutes, at 14:35 UTC."));
+        // Debug of the context hides the secrets.
+        let shown = format!("{ctx:?}");
+        assert!(!shown.contains(token.expose()) && !shown.contains(code.expose()));
+    }
+
+    #[test]
+    fn html_parts_escape_tenant_text_and_text_parts_keep_it_plain() {
+        let s = settings();
+        let ctx = MethodsNotRegisteredMail::new(&s, "<b>Acme & Co</b>", Some("+44 20 7946 0000"));
+        let mail = render(&Templates::load().unwrap(), &to(), &ctx).unwrap();
+        assert!(
+            mail.html.contains("&lt;b&gt;Acme &amp; Co&lt;&#x2F;b&gt;")
+                || mail.html.contains("&lt;b&gt;Acme &amp; Co&lt;/b&gt;"),
+            "{}",
+            mail.html
+        );
+        assert!(!mail.html.contains("<b>Acme"));
+        assert!(mail.text.contains("<b>Acme & Co</b>"));
+        assert!(mail.text.contains("+44 20 7946 0000"));
+        assert!(mail
+            .text
+            .contains("https://reset.example.com/account/security"));
+    }
+
+    #[test]
+    fn explanations_carry_no_reset_link() {
+        let s = settings();
+        let t = Templates::load().unwrap();
+        let token = TokenSecret::generate();
+        let locked = render(
+            &t,
+            &to(),
+            &AccountLockedMail::new(&s, now(), now() + chrono::Duration::minutes(15), None),
+        )
+        .unwrap();
+        assert!(
+            locked.text.contains("15 minutes, after 14:30 UTC"),
+            "{}",
+            locked.text
+        );
+        let unverified = render(
+            &t,
+            &to(),
+            &EmailUnverifiedMail::new(&s, &token, now(), now() + chrono::Duration::hours(24)),
+        )
+        .unwrap();
+        assert!(unverified.text.contains(&format!(
+            "https://reset.example.com/verify/{}",
+            token.expose()
+        )));
+        assert!(unverified
+            .text
+            .contains("1 day, at 14:15 UTC on Wednesday 4 November 2026"));
+        let changed = render(
+            &t,
+            &to(),
+            &PasswordChangedMail::new(&s, now(), "203.0.113.7".parse().unwrap(), None),
+        )
+        .unwrap();
+        assert!(changed
+            .text
+            .contains("14:15 UTC on Tuesday 3 November 2026"));
+        assert!(changed.text.contains("203.0.113.7"));
+        for mail in [&locked, &unverified, &changed] {
+            assert!(!mail.text.contains(RESET_LINK_PATH) && !mail.html.contains(RESET_LINK_PATH));
+        }
+    }
+
+    #[test]
+    fn invitation_and_verification_render() {
+        let s = settings();
+        let t = Templates::load().unwrap();
+        let token = TokenSecret::generate();
+        let invite = render(
+            &t,
+            &to(),
+            &InvitationMail::new(
+                &s,
+                &token,
+                "Acme\r\nBcc: evil@example.com",
+                Some("Ada"),
+                now(),
+                now() + InvitationMail::default_lifetime(),
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            invite.subject,
+            "Ada invited you to Acme Bcc: evil@example.com"
+        );
+        assert!(invite
+            .text
+            .contains("7 days, until 14:15 UTC on Tuesday 10 November 2026"));
+        assert!(invite.text.contains(&format!(
+            "https://reset.example.com/invite/{}",
+            token.expose()
+        )));
+        let verify = render(
+            &t,
+            &to(),
+            &VerifyEmailMail::new(&s, &token, now(), now() + chrono::Duration::hours(1)),
+        )
+        .unwrap();
+        assert!(verify.text.contains("1 hour, at 15:15 UTC"));
+    }
+}

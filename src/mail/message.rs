@@ -1,0 +1,222 @@
+//! Rendering a message: `templates/email/<kind>.subject.txt`, `.txt` and `.html` from one
+//! `#[derive(Serialize)]` context, into an [`OutgoingMail`] for exactly one recipient.
+
+use crate::domain::EmailAddress;
+use crate::templates::Templates;
+use serde::Serialize;
+use std::fmt;
+use uuid::Uuid;
+
+/// What a message is, for logs, metrics and the audit (never its content).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    /// A reset link and one-time code (DESIGN.md §3).
+    ResetLink,
+    /// Deny reason `account_locked`: when to try again.
+    AccountLocked,
+    /// Deny reason `email_unverified`: offers verification, never a reset link.
+    EmailUnverified,
+    /// Deny reason `methods_not_registered`: how to register a method, or whom to call.
+    MethodsNotRegistered,
+    /// "Your password was changed" (SECURITY.md #18): time, IP, what to do. No token.
+    PasswordChanged,
+    /// An email verification link.
+    VerifyEmail,
+    /// An invitation with a redemption link.
+    Invitation,
+}
+
+impl MailKind {
+    /// Every kind, for tests that check each one has its three templates.
+    pub const ALL: [MailKind; 7] = [
+        MailKind::ResetLink,
+        MailKind::AccountLocked,
+        MailKind::EmailUnverified,
+        MailKind::MethodsNotRegistered,
+        MailKind::PasswordChanged,
+        MailKind::VerifyEmail,
+        MailKind::Invitation,
+    ];
+
+    /// The snake_case name, also the template stem under `templates/email/`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::ResetLink => "reset_link",
+            MailKind::AccountLocked => "account_locked",
+            MailKind::EmailUnverified => "email_unverified",
+            MailKind::MethodsNotRegistered => "methods_not_registered",
+            MailKind::PasswordChanged => "password_changed",
+            MailKind::VerifyEmail => "verify_email",
+            MailKind::Invitation => "invitation",
+        }
+    }
+
+    /// The three template names: subject, text part, HTML part.
+    pub fn template_names(self) -> [String; 3] {
+        let stem = self.as_str();
+        [
+            format!("email/{stem}.subject.txt"),
+            format!("email/{stem}.txt"),
+            format!("email/{stem}.html"),
+        ]
+    }
+}
+
+impl fmt::Display for MailKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A context struct that renders one kind of mail. The kind comes from the type, so a context
+/// cannot be rendered with another kind's templates.
+pub trait MailTemplate: Serialize {
+    /// The kind, which names the templates.
+    const KIND: MailKind;
+}
+
+/// A rendered message for exactly one recipient: the stored address (SECURITY.md #15).
+///
+/// `Debug` shows the id and kind only: the address, the subject and the body (which may hold a
+/// link or code) never reach a log.
+#[derive(Clone)]
+pub struct OutgoingMail {
+    /// A fresh id: the `Message-ID`, the outbox file name, and the only handle logs carry.
+    pub id: Uuid,
+    /// What the message is.
+    pub kind: MailKind,
+    /// The one recipient, as stored.
+    pub to: EmailAddress,
+    /// One line: control characters are removed at render and again at send.
+    pub subject: String,
+    /// The `text/plain` part.
+    pub text: String,
+    /// The `text/html` part (autoescaped by tera).
+    pub html: String,
+}
+
+impl fmt::Debug for OutgoingMail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutgoingMail")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A template that failed to render: a bug, not a guest's fault (templates are checked at start).
+#[derive(Debug, thiserror::Error)]
+#[error("rendering the {kind} mail: {source:#}")]
+pub struct RenderError {
+    /// Which mail.
+    pub kind: MailKind,
+    /// Tera's message (names the template, never the context values).
+    #[source]
+    pub source: anyhow::Error,
+}
+
+/// Renders `ctx` into a message to `to`, with a fresh id.
+pub fn render<C: MailTemplate>(
+    templates: &Templates,
+    to: &EmailAddress,
+    ctx: &C,
+) -> Result<OutgoingMail, RenderError> {
+    let kind = C::KIND;
+    let [subject, text, html] = kind.template_names();
+    let err = |source| RenderError { kind, source };
+    let subject = one_line(&templates.render(&subject, ctx).map_err(err)?);
+    let text = normalise_text(&templates.render(&text, ctx).map_err(err)?);
+    let html = templates.render(&html, ctx).map_err(err)?;
+    Ok(OutgoingMail {
+        id: Uuid::new_v4(),
+        kind,
+        to: to.clone(),
+        subject,
+        text,
+        html,
+    })
+}
+
+/// Longest subject kept; longer ones are cut at a character boundary.
+const MAX_SUBJECT_CHARS: usize = 200;
+
+/// Folds a subject into one line: every control character (CR, LF, TAB, NUL, …) becomes a space
+/// and runs of whitespace collapse, so no value placed in a subject can start a new header.
+pub(crate) fn one_line(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    cleaned
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(MAX_SUBJECT_CHARS)
+        .collect()
+}
+
+/// Text parts: `\n` line ends (lettre writes CRLF), no trailing spaces, at most one blank line in
+/// a row (template tags leave gaps), ending with one newline.
+fn normalise_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank_run = 0;
+    for line in s.replace("\r\n", "\n").replace('\r', "\n").lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank_run += 1;
+            if blank_run > 1 || out.is_empty() {
+                continue;
+            }
+        } else {
+            blank_run = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_are_one_line_whatever_the_input() {
+        assert_eq!(
+            one_line("Reset\r\nBcc: evil@example.com\0 x\t y"),
+            "Reset Bcc: evil@example.com x y"
+        );
+        assert_eq!(one_line(&"é".repeat(500)).chars().count(), 200);
+        assert_eq!(one_line("\u{85}\u{2028}ok"), "ok");
+    }
+
+    #[test]
+    fn text_parts_lose_template_gaps() {
+        assert_eq!(
+            normalise_text("\n\nHello,  \n\n\n\nBye\n\n"),
+            "Hello,\n\nBye\n"
+        );
+    }
+
+    #[test]
+    fn debug_shows_no_address_or_body() {
+        let mail = OutgoingMail {
+            id: Uuid::nil(),
+            kind: MailKind::ResetLink,
+            to: EmailAddress::parse("guest@example.org").unwrap(),
+            subject: "s".into(),
+            text: "SECRET-TOKEN".into(),
+            html: "SECRET-TOKEN".into(),
+        };
+        let shown = format!("{mail:?}");
+        assert!(
+            !shown.contains("guest@") && !shown.contains("SECRET"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,385 @@
+//! Delivery: lettre's async SMTP transport, or `.eml` files in the outbox directory.
+
+use super::message::{one_line, OutgoingMail};
+use crate::config::Settings;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use url::Url;
+
+/// Why a message was not delivered. The text never holds an address, a body or a token, and
+/// never the server's reply text (which often echoes the address): codes and categories only.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Try again later: connection refused, timeout, TLS failure, a 4xx reply, a full disk,
+    /// or a 5xx that concerns the session rather than this message (bad credentials).
+    #[error("mail not sent, will retry: {0}")]
+    Transient(String),
+    /// The server refused this recipient or message for good (550–554, 556), or the address
+    /// cannot be written in a mail at all. The caller marks the address bounced.
+    #[error("mail rejected permanently: {0}")]
+    Permanent(String),
+}
+
+impl SendError {
+    /// Whether the address should be marked bounced.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, SendError::Permanent(_))
+    }
+}
+
+/// An `smtp_url` the mailer cannot use. The message never repeats the URL (it may hold a
+/// password).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("smtp_url: {0}")]
+pub struct MailerConfigError(String);
+
+/// 5xx replies about the recipient or the message (RFC 5321 §4.2.2–4.2.3). Other 5xx replies
+/// (500–504 syntax, 530/534/535/538 authentication) are about the session or our
+/// configuration: marking the guest's address bounced for them would be wrong.
+///
+/// A 550 to `MAIL FROM` (sender refused) is indistinguishable here from a 550 to `RCPT TO`;
+/// lettre does not say which command failed.
+const PERMANENT_MESSAGE_CODES: &[u16] = &[550, 551, 552, 553, 554, 556];
+
+/// Sends rendered mail. Built once at start and shared (it holds the SMTP connection pool).
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+    timeout: Duration,
+}
+
+#[derive(Clone)]
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(PathBuf),
+}
+
+impl fmt::Debug for Mailer {
+    // The transport holds credentials: show only which kind it is.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mailer")
+            .field("transport", &self.transport_name())
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    /// SMTP when `smtp_url` is set, otherwise the outbox under `data_dir`.
+    ///
+    /// `smtp_url` forms: `smtp://[user:pass@]host[:587]` (STARTTLS required),
+    /// `smtp://host:port?tls=none` (plain, for local sinks only), `smtps://…[:465]` (TLS from the
+    /// first byte). The connect timeout and a deadline on the whole exchange are
+    /// `smtp_timeout_seconds`.
+    pub fn from_settings(settings: &Settings) -> Result<Self, MailerConfigError> {
+        let timeout = Duration::from_secs(settings.smtp_timeout_seconds.max(1));
+        match settings.smtp_url_exposed() {
+            Some(url) => Self::smtp(url, settings.mail_from.clone(), timeout),
+            None => Ok(Self::outbox(
+                settings.outbox_dir(),
+                settings.mail_from.clone(),
+            )),
+        }
+    }
+
+    /// A mailer that writes each message to `<dir>/<timestamp>-<id>.eml`.
+    pub fn outbox(dir: impl Into<PathBuf>, from: Mailbox) -> Self {
+        Self {
+            transport: Transport::Outbox(dir.into()),
+            from,
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// A mailer that sends through the SMTP server named by `url` (forms as
+    /// [`Mailer::from_settings`]). Call it inside a Tokio runtime: lettre's connection pool
+    /// spawns its idle-connection reaper at once (outside one this is an error, not a panic).
+    pub fn smtp(url: &str, from: Mailbox, timeout: Duration) -> Result<Self, MailerConfigError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(config_error(
+                "the SMTP mailer must be built inside the Tokio runtime",
+            ));
+        }
+        let transport = smtp_transport(url, timeout)?;
+        Ok(Self {
+            transport: Transport::Smtp(transport),
+            from,
+            timeout,
+        })
+    }
+
+    /// `"smtp"` or `"outbox"`, for logs and the readiness page.
+    pub fn transport_name(&self) -> &'static str {
+        match self.transport {
+            Transport::Smtp(_) => "smtp",
+            Transport::Outbox(_) => "outbox",
+        }
+    }
+
+    /// Sends one message to its one recipient. Logs the message id and kind, nothing else.
+    pub async fn send(&self, msg: &OutgoingMail) -> Result<(), SendError> {
+        let result = self.deliver(msg).await;
+        match &result {
+            Ok(()) => tracing::info!(
+                message_id = %msg.id, kind = %msg.kind, transport = self.transport_name(),
+                "mail sent"
+            ),
+            Err(e) => tracing::warn!(
+                message_id = %msg.id, kind = %msg.kind, transport = self.transport_name(),
+                permanent = e.is_permanent(), error = %e, "mail not sent"
+            ),
+        }
+        result
+    }
+
+    async fn deliver(&self, msg: &OutgoingMail) -> Result<(), SendError> {
+        let message = self.build(msg)?;
+        match &self.transport {
+            Transport::Smtp(smtp) => {
+                // lettre bounds only the TCP connect; a server that accepts and then never
+                // answers would hold the job forever (SECURITY.md #41), so the whole exchange
+                // gets the same deadline.
+                match tokio::time::timeout(self.timeout, smtp.send(message)).await {
+                    Err(_) => Err(SendError::Transient(format!(
+                        "the SMTP server did not answer within {} s",
+                        self.timeout.as_secs()
+                    ))),
+                    Ok(Err(e)) => Err(classify(&e)),
+                    Ok(Ok(_)) => Ok(()),
+                }
+            }
+            Transport::Outbox(dir) => {
+                let name = format!(
+                    "{}-{}.eml",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S%3fZ"),
+                    msg.id
+                );
+                let dir = dir.clone();
+                let bytes = message.formatted();
+                tokio::task::spawn_blocking(move || write_atomically(&dir, &name, &bytes))
+                    .await
+                    .map_err(|e| SendError::Transient(format!("outbox writer stopped: {e}")))?
+                    .map_err(|e| {
+                        SendError::Transient(format!("cannot write to the outbox: {}", e.kind()))
+                    })
+            }
+        }
+    }
+
+    /// The MIME message: `From: mail_from`, `To:` the one stored address (no display name, so
+    /// nothing typed by anyone reaches that header), `multipart/alternative` text + HTML.
+    fn build(&self, msg: &OutgoingMail) -> Result<Message, SendError> {
+        // SECURITY.md #15: exactly one recipient, the stored address. An address lettre cannot
+        // write (CR/LF, a comma, a second `@`) can never be delivered: permanent.
+        let to: Address = msg.to.as_str().parse().map_err(|_| {
+            SendError::Permanent("the recipient address cannot be written in a mail".into())
+        })?;
+        Message::builder()
+            .message_id(Some(format!("<{}@{}>", msg.id, self.from.email.domain())))
+            .from(self.from.clone())
+            .to(Mailbox::new(None, to))
+            // Subjects are folded to one line at render; again here for hand-built messages.
+            .subject(one_line(&msg.subject))
+            .multipart(MultiPart::alternative_plain_html(
+                msg.text.clone(),
+                msg.html.clone(),
+            ))
+            // Missing From/To cannot happen above; should it, retrying is safer than "bounced".
+            .map_err(|e| SendError::Transient(format!("cannot build the message: {e}")))
+    }
+}
+
+/// Writes `bytes` to `dir/name` so that a reader sees the whole file or none: a hidden temporary
+/// file in the same directory, flushed, then renamed. Owner-only on Unix: messages hold tokens.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let written = (|| {
+        let mut file = options.open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })();
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, dir.join(name))) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn config_error(message: impl Into<String>) -> MailerConfigError {
+    MailerConfigError(message.into())
+}
+
+/// Builds the transport from `smtp_url`. Unlike lettre's own `from_url` (where a bare
+/// `smtp://` means no TLS at all), a bare `smtp://` here requires STARTTLS: plain text must be
+/// asked for by name.
+fn smtp_transport(
+    text: &str,
+    timeout: Duration,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailerConfigError> {
+    let url = Url::parse(text)
+        .map_err(|_| config_error("not a URL; write e.g. smtp://user:pass@mail.example.com:587"))?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| config_error("has no host"))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let mut tls_param: Option<String> = None;
+    for (key, value) in url.query_pairs() {
+        match key.as_ref() {
+            "tls" if tls_param.is_none() => tls_param = Some(value.into_owned()),
+            other => {
+                return Err(config_error(format!(
+                    "unknown or repeated parameter {other:?}; only tls=required|none is understood"
+                )))
+            }
+        }
+    }
+    let tls_for = |host: &str| {
+        TlsParameters::new(host.to_string())
+            .map_err(|e| config_error(format!("TLS setup failed: {e}")))
+    };
+    let (tls, default_port) = match (url.scheme(), tls_param.as_deref()) {
+        ("smtp", None | Some("required" | "starttls")) => (Tls::Required(tls_for(&host)?), 587),
+        ("smtp", Some("none")) => (Tls::None, 25),
+        ("smtps", None | Some("required" | "wrapper")) => (Tls::Wrapper(tls_for(&host)?), 465),
+        ("smtp" | "smtps", Some(other)) => {
+            return Err(config_error(format!(
+                "tls={other:?} is not supported; use tls=required (the default) or, for a \
+                 local test server only, tls=none with smtp://"
+            )))
+        }
+        (scheme, _) => {
+            return Err(config_error(format!(
+                "unsupported scheme {scheme:?}; use smtp:// (STARTTLS) or smtps:// (TLS)"
+            )))
+        }
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(url.port().unwrap_or(default_port))
+        .tls(tls)
+        .timeout(Some(timeout));
+    if !url.username().is_empty() {
+        let decode = |s: &str| {
+            percent_decode(s).ok_or_else(|| config_error("user or password is not valid UTF-8"))
+        };
+        let user = decode(url.username())?;
+        let password = decode(url.password().unwrap_or(""))?;
+        builder = builder.credentials(Credentials::new(user, password));
+    }
+    Ok(builder.build())
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Maps a lettre error to retry-or-bounce, keeping only codes and categories (SECURITY.md #13,
+/// #37: the server's text may echo the address).
+fn classify(e: &lettre::transport::smtp::Error) -> SendError {
+    if let Some(code) = e.status() {
+        let n: u16 = code.to_string().parse().unwrap_or(0);
+        return if e.is_permanent() && PERMANENT_MESSAGE_CODES.contains(&n) {
+            SendError::Permanent(format!("the SMTP server refused the message ({n})"))
+        } else if e.is_permanent() {
+            SendError::Transient(format!(
+                "the SMTP server refused the session ({n}); check smtp_url and its credentials"
+            ))
+        } else {
+            SendError::Transient(format!("the SMTP server asked to retry later ({n})"))
+        };
+    }
+    if e.is_timeout() {
+        return SendError::Transient("the SMTP server timed out".into());
+    }
+    if e.is_tls() {
+        return SendError::Transient("TLS with the SMTP server failed".into());
+    }
+    if e.is_response() {
+        return SendError::Transient("the SMTP server sent an unreadable reply".into());
+    }
+    let io_kind = std::iter::successors(std::error::Error::source(e), |s| s.source())
+        .find_map(|s| s.downcast_ref::<std::io::Error>())
+        .map(|io| io.kind().to_string());
+    SendError::Transient(match io_kind {
+        Some(kind) => format!("cannot reach the SMTP server: {kind}"),
+        None => "cannot reach the SMTP server".into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn smtp_urls_default_to_starttls_and_reject_downgrades() {
+        let t = Duration::from_secs(1);
+        assert!(smtp_transport("smtp://user:p%40ss@mail.example.com", t).is_ok());
+        assert!(smtp_transport("smtp://mail.example.com:587?tls=required", t).is_ok());
+        assert!(smtp_transport("smtps://mail.example.com", t).is_ok());
+        assert!(smtp_transport("smtp://127.0.0.1:2525?tls=none", t).is_ok());
+        for bad in [
+            "smtp://mail.example.com?tls=opportunistic",
+            "smtps://mail.example.com?tls=none",
+            "smtp://mail.example.com?tls=none&tls=none",
+            "smtp://mail.example.com?hello=x",
+            "http://mail.example.com",
+            "not a url",
+        ] {
+            assert!(smtp_transport(bad, t).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn config_errors_never_repeat_the_password() {
+        let e = smtp_transport("smtp://u:hunter2@h?tls=bogus", Duration::from_secs(1))
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn building_outside_a_runtime_is_an_error_not_a_panic() {
+        let from: Mailbox = "Latchkey <no-reply@example.com>".parse().unwrap();
+        assert!(
+            Mailer::smtp("smtp://127.0.0.1:25?tls=none", from, Duration::from_secs(1)).is_err()
+        );
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("p%40ss%2Fw").as_deref(), Some("p@ss/w"));
+        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
+        assert_eq!(percent_decode("bad%zz"), None);
+        assert_eq!(percent_decode("end%4").as_deref(), Some("end%4"));
+    }
+}

@@ -1,0 +1,42 @@
+//! Tera templates, embedded at build time (see build.rs), shared by `web/` (pages) and `mail/`
+//! (emails). Files end in `.html` so tera 2 autoescapes them (DESIGN.md §8 stack facts); mail
+//! text parts and subjects end in `.txt` and are plain.
+
+use serde::Serialize;
+
+include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+
+/// The compiled template set.
+pub struct Templates {
+    tera: tera::Tera,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Templates")
+    }
+}
+
+impl Templates {
+    /// Parses every embedded template; a syntax error is a startup failure, never a 500 later.
+    pub fn load() -> anyhow::Result<Self> {
+        let mut tera = tera::Tera::new();
+        tera.add_raw_templates(TEMPLATES.iter().copied())
+            .map_err(|e| anyhow::anyhow!("template error: {e}"))?;
+        Ok(Self { tera })
+    }
+
+    /// Renders `name` with a serialisable context.
+    pub fn render<C: Serialize>(&self, name: &str, context: &C) -> anyhow::Result<String> {
+        let ctx = tera::Context::from_serialize(context)
+            .map_err(|e| anyhow::anyhow!("template context for {name}: {e}"))?;
+        self.tera
+            .render(name, &ctx)
+            .map_err(|e| anyhow::anyhow!("rendering {name}: {e}"))
+    }
+
+    /// Every template name, for tests and startup checks.
+    pub fn names(&self) -> Vec<&str> {
+        self.tera.get_template_names().collect()
+    }
+}

@@ -5,6 +5,7 @@
 
 use crate::db::DatabaseUrl;
 use crate::security::keys::MasterKey;
+use crate::deliverability::{DeliverabilitySettings, DnsMode, StaticAnswer};
 use crate::security::HashingSettings;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -60,6 +61,7 @@ pub struct RawSettings {
     pub jobs: JobSettings,
     pub rate_limits: RateLimitSettings,
     pub hashing: HashingSettings,
+    pub deliverability: DeliverabilitySettings,
 }
 
 impl Default for RawSettings {
@@ -88,6 +90,7 @@ impl Default for RawSettings {
             jobs: JobSettings::default(),
             rate_limits: RateLimitSettings::default(),
             hashing: HashingSettings::default(),
+            deliverability: DeliverabilitySettings::default(),
         }
     }
 }
@@ -192,7 +195,7 @@ pub struct Settings {
     pub smtp_timeout_seconds: u64,
     pub mail_from: lettre::message::Mailbox,
     pub demo: bool,
-    pub dns: String,
+    pub dns: DnsMode,
     pub master_key: MasterKey,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -203,6 +206,7 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub rate_limits: RateLimitSettings,
     pub hashing: HashingSettings,
+    pub deliverability: DeliverabilitySettings,
 }
 
 impl Settings {
@@ -347,7 +351,23 @@ impl RawSettings {
             )
         })?;
 
-        validate_dns(&self.dns)?;
+        let dns: DnsMode = self
+            .dns
+            .parse()
+            .map_err(|e: crate::deliverability::DnsModeError| config_error("dns", e.to_string()))?;
+        let mut deliverability = self.deliverability.clone();
+        if self.demo {
+            // The demo directory's domains resolve offline (DESIGN.md §9).
+            for domain in crate::cli::demo::DEMO_DOMAINS {
+                deliverability
+                    .static_answers
+                    .entry((*domain).to_string())
+                    .or_insert_with(|| StaticAnswer {
+                        mx: vec![format!("mx.{domain}")],
+                        ..StaticAnswer::default()
+                    });
+            }
+        }
 
         let key_text = secret(
             "secret_key",
@@ -444,7 +464,7 @@ impl RawSettings {
             smtp_timeout_seconds: self.smtp_timeout_seconds,
             mail_from,
             demo: self.demo,
-            dns: self.dns,
+            dns,
             master_key,
             log_format: self.log_format,
             log_level: self.log_level,
@@ -455,25 +475,8 @@ impl RawSettings {
             jobs: self.jobs,
             rate_limits: self.rate_limits,
             hashing: self.hashing,
+            deliverability,
         })
-    }
-}
-
-/// `system`, `off`, or `ip:port[,ip:port…]`.
-fn validate_dns(text: &str) -> Result<(), ConfigError> {
-    match text.trim() {
-        "system" | "off" => Ok(()),
-        list => {
-            for part in list.split(',') {
-                part.trim().parse::<SocketAddr>().map_err(|_| {
-                    config_error(
-                        "dns",
-                        format!("{part:?} is not ip:port; use system, off, or e.g. 127.0.0.1:53,[::1]:53"),
-                    )
-                })?;
-            }
-            Ok(())
-        }
     }
 }
 
@@ -521,21 +524,13 @@ impl Settings {
         }
     }
 
-    /// Whether `domain` is a consumer-mail domain (its users live in the `consumers` tenant).
+    /// Whether `domain` (ASCII lowercase) is a consumer-mail domain: its users live in the
+    /// built-in `consumers` tenant and it can never be taken over.
     pub fn is_consumer_domain(&self, domain: &str) -> bool {
-        const CONSUMER: &[&str] = &[
-            "gmail.com",
-            "googlemail.com",
-            "outlook.com",
-            "hotmail.com",
-            "live.com",
-            "yahoo.com",
-            "icloud.com",
-            "aol.com",
-            "proton.me",
-            "gmx.de",
-        ];
-        CONSUMER.contains(&domain)
+        self.deliverability
+            .consumer_domains
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(domain))
     }
 
     pub fn outbox_dir(&self) -> PathBuf {

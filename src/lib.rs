@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod deliverability;
 pub mod domain;
+pub mod eligibility;
 pub mod jobs;
 pub mod mail;
 pub mod policy;

@@ -3,6 +3,7 @@
 
 pub mod demo;
 mod directory;
+mod explain;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -39,9 +40,26 @@ pub enum Command {
     /// Manage administrators.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Explain the reset policy for one address: the facts, each check, and the decision.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Create the demo directory (tenants of each kind, guests, a platform admin) if the
     /// database is empty, and print its accounts.
     Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Why may (or may not) this guest reset? Prints the gathered facts, every check, and the
+    /// decision code with the sentences for the guest and the admin.
+    Explain {
+        /// The guest's email address.
+        #[arg(long)]
+        email: String,
+        /// Print JSON: {"decision", "code", "facts", "checks", …}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,6 +216,9 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
             directory::user_create(settings, args, &password)
         }
         Command::Admin(AdminCommand::Create(args)) => directory::admin_create(settings, args),
+        Command::Policy(PolicyCommand::Explain { email, json }) => {
+            explain::policy_explain(settings, &email, json)
+        }
         Command::Demo => {
             let db = open_db(settings)?;
             match seed_demo(&db, settings)? {

@@ -1,0 +1,124 @@
+//! Facts gathering: for one email address, load the tenant and the user, ask deliverability
+//! and the clock, and return the policy's [`Facts`] (DESIGN.md §2: gather → decide → act).
+//! Used by the reset worker, the admin console and `latchkey policy explain`.
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::models::{Tenant, User};
+use crate::db::{tenants, users, Db, DbError};
+use crate::deliverability::Deliverability;
+use crate::domain::EmailAddress;
+use crate::policy::{self, AccountFacts, Check, Decision, Facts, TenantFacts};
+use serde::Serialize;
+
+/// What was gathered for an address, with the rows it came from.
+#[derive(Debug, Clone)]
+pub struct Gathered {
+    pub email: EmailAddress,
+    pub tenant: Option<Tenant>,
+    pub user: Option<User>,
+    pub facts: Facts,
+}
+
+impl Gathered {
+    pub fn decide(&self) -> Decision {
+        policy::decide(&self.facts)
+    }
+
+    /// Every check with its result, for operators.
+    pub fn explain(&self) -> Explanation {
+        let decision = self.decide();
+        Explanation {
+            email: self.email.to_string(),
+            tenant: self.tenant.as_ref().map(|t| t.name.clone()),
+            decision: if decision.is_allow() { "allow" } else { "deny" },
+            code: decision.code().to_string(),
+            reference: decision.deny_reason().map(|r| r.reference()),
+            guest_sentence: decision.deny_reason().map(|r| r.guest_sentence()),
+            admin_sentence: decision.deny_reason().map(|r| r.admin_sentence()),
+            facts: self.facts.clone(),
+            checks: policy::explain(&self.facts),
+        }
+    }
+}
+
+/// The JSON form of `latchkey policy explain --json` (and the console's "why can't this guest
+/// reset?").
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub email: String,
+    pub tenant: Option<String>,
+    pub decision: &'static str,
+    pub code: String,
+    pub reference: Option<String>,
+    pub guest_sentence: Option<String>,
+    pub admin_sentence: Option<String>,
+    pub facts: Facts,
+    pub checks: Vec<Check>,
+}
+
+/// The tenant an address belongs to: the `consumers` tenant for consumer domains, otherwise
+/// the tenant that owns the domain (if any).
+pub fn tenant_of(
+    conn: &mut crate::db::AnyConnection,
+    consumer_domain: bool,
+    email: &EmailAddress,
+) -> Result<Option<Tenant>, DbError> {
+    if consumer_domain {
+        tenants::find_by_name(conn, crate::domain::tenant::CONSUMERS_TENANT_NAME)
+    } else {
+        tenants::find_by_domain(conn, email.domain())
+    }
+}
+
+fn tenant_facts(t: &Tenant) -> TenantFacts {
+    TenantFacts {
+        kind: t.kind(),
+        plan: t.plan(),
+        sspr_enabled: t.sspr_enabled,
+        methods_required: u8::try_from(t.methods_required).unwrap_or(2),
+    }
+}
+
+fn account_facts(u: &User) -> AccountFacts {
+    AccountFacts {
+        disabled: u.disabled,
+        locked_until: u.locked_until,
+        verified: u.verified_at.is_some(),
+        totp_enrolled: u.totp_secret.is_some(),
+    }
+}
+
+/// Gathers the facts for `email`. Deliverability is always asked (its answer is cached), so the
+/// work done does not depend on whether the account exists.
+pub async fn gather(
+    db: &Db,
+    deliverability: &Deliverability,
+    clock: &dyn Clock,
+    settings: &Settings,
+    email: &EmailAddress,
+) -> Result<Gathered, DbError> {
+    let lookup = email.clone();
+    let consumer = settings.is_consumer_domain(email.domain());
+    let (tenant, user) = db
+        .run(move |conn| {
+            let tenant = tenant_of(conn, consumer, &lookup)?;
+            let user = users::find_by_email(conn, &lookup)?;
+            Ok((tenant, user))
+        })
+        .await?;
+    let bounced = user.as_ref().is_some_and(|u| u.bounced_at.is_some());
+    let verdict = deliverability.check(email, bounced).await;
+    let facts = Facts {
+        tenant: tenant.as_ref().map(tenant_facts),
+        account: user.as_ref().map(account_facts),
+        email: verdict,
+        now: clock.now_naive(),
+    };
+    Ok(Gathered {
+        email: email.clone(),
+        tenant,
+        user,
+        facts,
+    })
+}

@@ -4,8 +4,8 @@
 //! bad value fails fast with a message that names the setting and the fix.
 
 use crate::db::DatabaseUrl;
-use crate::security::keys::MasterKey;
 use crate::deliverability::{DeliverabilitySettings, DnsMode, StaticAnswer};
+use crate::security::keys::MasterKey;
 use crate::security::HashingSettings;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -230,11 +230,11 @@ impl Settings {
                 }
             }
         }
-        figment = figment.merge(
-            Env::prefixed("LATCHKEY_")
-                .split("__")
-                .filter(|k| !NON_SETTING_VARS.iter().any(|n| k.as_str().eq_ignore_ascii_case(n))),
-        );
+        figment = figment.merge(Env::prefixed("LATCHKEY_").split("__").filter(|k| {
+            !NON_SETTING_VARS
+                .iter()
+                .any(|n| k.as_str().eq_ignore_ascii_case(n))
+        }));
         Self::from_figment(figment)
     }
 

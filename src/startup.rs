@@ -34,6 +34,15 @@ impl Application {
             tracing::info!(count = applied.len(), backend = %db.backend(), "applied migrations");
         }
         let templates = Arc::new(Templates::load()?);
+        let deliverability = Arc::new(
+            crate::deliverability::Deliverability::new(
+                settings.dns.clone(),
+                &settings.deliverability,
+            )
+            .context("configuration error in `deliverability`")?,
+        );
+        let mailer = crate::mail::Mailer::from_settings(&settings)
+            .context("configuration error in `smtp_url`")?;
         let settings = Arc::new(settings);
         let state = AppState {
             settings: settings.clone(),
@@ -41,6 +50,8 @@ impl Application {
             templates,
             clock,
             metrics: Arc::new(Metrics::default()),
+            deliverability,
+            mailer,
         };
 
         let listener = TcpListener::bind(settings.bind)

@@ -24,10 +24,44 @@ impl Env {
         )
         .unwrap();
         let env = Env { dir, db, config };
-        env.ok(&["tenant", "create", "--name", "Fabrikam", "--domain", "fabrikam.test"]);
-        env.ok(&["tenant", "create", "--name", "Contoso", "--domain", "contoso.test", "--managed", "--plan", "free"]);
-        env.ok(&["tenant", "create", "--name", "Northwind", "--domain", "northwind.test", "--managed", "--plan", "premium"]);
-        env.ok(&["tenant", "create", "--name", "Gone", "--domain", "gone.test"]);
+        env.ok(&[
+            "tenant",
+            "create",
+            "--name",
+            "Fabrikam",
+            "--domain",
+            "fabrikam.test",
+        ]);
+        env.ok(&[
+            "tenant",
+            "create",
+            "--name",
+            "Contoso",
+            "--domain",
+            "contoso.test",
+            "--managed",
+            "--plan",
+            "free",
+        ]);
+        env.ok(&[
+            "tenant",
+            "create",
+            "--name",
+            "Northwind",
+            "--domain",
+            "northwind.test",
+            "--managed",
+            "--plan",
+            "premium",
+        ]);
+        env.ok(&[
+            "tenant",
+            "create",
+            "--name",
+            "Gone",
+            "--domain",
+            "gone.test",
+        ]);
         env
     }
 
@@ -41,8 +75,17 @@ impl Env {
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd().args(args).write_stdin("violet-harbour-telescope-42\n").output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .cmd()
+            .args(args)
+            .write_stdin("violet-harbour-telescope-42\n")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -77,10 +120,16 @@ fn check(env: &Env, email: &str, code: &str, decision: &str) {
     assert!(json["facts"].is_object());
     assert!(json["checks"].as_array().unwrap().len() >= 8, "{json:#}");
     let text = env.explain_text(email);
-    assert!(text.contains(&format!("Decision: {decision} ({code})")), "{text}");
+    assert!(
+        text.contains(&format!("Decision: {decision} ({code})")),
+        "{text}"
+    );
     assert!(text.contains("rule 1"), "{text}");
     if decision == "deny" {
-        assert!(text.contains("For the admin:") && text.contains("For the guest:"), "{text}");
+        assert!(
+            text.contains("For the admin:") && text.contains("For the guest:"),
+            "{text}"
+        );
         assert!(text.contains("Reference: LK-"), "{text}");
     }
 }
@@ -104,14 +153,21 @@ fn explain_gives_every_decision_code() {
     env.sql("UPDATE tenants SET sspr_enabled = TRUE WHERE name = 'Northwind'");
     // Rule 3: no such account (also for a domain with no tenant at all).
     check(&env, "nobody@fabrikam.test", "unknown_account", "deny");
-    check(&env, "someone@unknown-domain.test", "unknown_account", "deny");
+    check(
+        &env,
+        "someone@unknown-domain.test",
+        "unknown_account",
+        "deny",
+    );
     // Rule 4: disabled.
     env.user("dan@fabrikam.test", true);
     env.sql("UPDATE users SET disabled = TRUE WHERE email = 'dan@fabrikam.test'");
     check(&env, "dan@fabrikam.test", "account_disabled", "deny");
     // Rule 5: locked until a future time.
     env.user("lou@fabrikam.test", true);
-    env.sql("UPDATE users SET locked_until = '2999-01-01 00:00:00' WHERE email = 'lou@fabrikam.test'");
+    env.sql(
+        "UPDATE users SET locked_until = '2999-01-01 00:00:00' WHERE email = 'lou@fabrikam.test'",
+    );
     check(&env, "lou@fabrikam.test", "account_locked", "deny");
     // Rule 6: undeliverable — a recorded hard bounce, and a domain that does not exist.
     env.user("bo@fabrikam.test", true);
@@ -127,7 +183,15 @@ fn explain_gives_every_decision_code() {
     env.sql("UPDATE tenants SET methods_required = 2 WHERE name = 'Northwind'");
     check(&env, "ted@northwind.test", "methods_not_registered", "deny");
     // ... and with TOTP enrolled the same tenant allows, with TOTP as a method.
-    env.ok(&["user", "create", "--email", "tia@northwind.test", "--password-stdin", "--verified", "--totp"]);
+    env.ok(&[
+        "user",
+        "create",
+        "--email",
+        "tia@northwind.test",
+        "--password-stdin",
+        "--verified",
+        "--totp",
+    ]);
     let json = env.explain_json("tia@northwind.test");
     assert_eq!(json["code"], "allow", "{json:#}");
 }
@@ -135,7 +199,11 @@ fn explain_gives_every_decision_code() {
 #[test]
 fn explain_refuses_a_malformed_address_with_exit_2() {
     let env = Env::new();
-    let out = env.cmd().args(["policy", "explain", "--email", "a@b.c,evil@x.y"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["policy", "explain", "--email", "a@b.c,evil@x.y"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid email address"));
 }

@@ -17,7 +17,8 @@ pub fn policy_explain(settings: &Settings, email: &str, json: bool) -> Result<()
         .map_err(anyhow::Error::from)?;
     let explanation = runtime.block_on(async {
         let deliverability = Deliverability::new(settings.dns.clone(), &settings.deliverability)?;
-        let gathered = eligibility::gather(&db, &deliverability, &SystemClock, settings, &email).await?;
+        let gathered =
+            eligibility::gather(&db, &deliverability, &SystemClock, settings, &email).await?;
         Ok::<_, anyhow::Error>(gathered.explain())
     })?;
     if json {
@@ -35,7 +36,9 @@ fn render(e: &Explanation) -> String {
         out,
         "Reset policy for {} (tenant: {})",
         e.email,
-        e.tenant.as_deref().unwrap_or("none — no tenant owns this domain")
+        e.tenant
+            .as_deref()
+            .unwrap_or("none — no tenant owns this domain")
     );
     let _ = writeln!(out, "\nChecks, in the order of the policy table:");
     for c in &e.checks {

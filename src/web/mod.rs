@@ -25,6 +25,8 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     pub clock: SharedClock,
     pub metrics: Arc<metrics::Metrics>,
+    pub deliverability: Arc<crate::deliverability::Deliverability>,
+    pub mailer: crate::mail::Mailer,
 }
 
 /// Registers every route.

@@ -35,7 +35,8 @@ fn config_error(setting: &str, message: impl Into<String>) -> ConfigError {
 }
 
 /// The settings as written by the operator, before validation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// No `Debug`: it holds secrets as plain strings.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawSettings {
     pub bind: String,
@@ -356,8 +357,27 @@ impl RawSettings {
             .parse()
             .map_err(|e: crate::deliverability::DnsModeError| config_error("dns", e.to_string()))?;
         let mut deliverability = self.deliverability.clone();
-        if self.demo {
-            // The demo directory's domains resolve offline (DESIGN.md §9).
+        // One spelling for consumer domains everywhere (tenant lookup and deliverability).
+        deliverability.consumer_domains = deliverability
+            .consumer_domains
+            .iter()
+            .map(|d| {
+                crate::domain::EmailAddress::parse(&format!(
+                    "postmaster@{}",
+                    d.trim().trim_end_matches('.')
+                ))
+                .map(|e| e.domain().to_string())
+                .map_err(|_| {
+                    config_error(
+                        "deliverability.consumer_domains",
+                        format!("{d:?} is not a domain"),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        {
+            // The demo directory's domains (reserved `.example` names, which never resolve)
+            // answer offline, whether or not `demo` is on (DESIGN.md §9).
             for domain in crate::cli::demo::DEMO_DOMAINS {
                 deliverability
                     .static_answers

@@ -50,8 +50,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// Why may (or may not) this guest reset? Prints the gathered facts, every check, and the
-    /// decision code with the sentences for the guest and the admin.
+    /// Why may (or may not) this guest reset? Prints every check with what was seen, and the
+    /// decision code with the sentences for the guest and the admin (--json adds the raw facts).
     Explain {
         /// The guest's email address.
         #[arg(long)]

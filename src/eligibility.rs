@@ -71,7 +71,7 @@ pub fn tenant_of(
     }
 }
 
-fn tenant_facts(t: &Tenant) -> TenantFacts {
+pub fn tenant_facts(t: &Tenant) -> TenantFacts {
     TenantFacts {
         kind: t.kind(),
         plan: t.plan(),
@@ -80,7 +80,7 @@ fn tenant_facts(t: &Tenant) -> TenantFacts {
     }
 }
 
-fn account_facts(u: &User) -> AccountFacts {
+pub fn account_facts(u: &User) -> AccountFacts {
     AccountFacts {
         disabled: u.disabled,
         locked_until: u.locked_until,

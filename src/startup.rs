@@ -4,7 +4,9 @@
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::Db;
-use crate::web::{self, metrics::Metrics, AppState, Templates};
+use crate::metrics::Metrics;
+use crate::services::Services;
+use crate::web::{self, AppState, Templates};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{App, HttpServer};
@@ -44,15 +46,29 @@ impl Application {
         let mailer = crate::mail::Mailer::from_settings(&settings)
             .context("configuration error in `smtp_url`")?;
         let settings = Arc::new(settings);
-        let state = AppState {
+        let services = Services {
             settings: settings.clone(),
             db,
-            templates,
             clock,
-            metrics: Arc::new(Metrics::default()),
+            templates,
             deliverability,
             mailer,
+            hasher: crate::security::PasswordHasher::new(&settings.hashing)?,
+            metrics: Arc::new(Metrics::default()),
+            jobs_wakeup: Arc::new(tokio::sync::Notify::new()),
+            code_key: settings.master_key.derive("latchkey/reset-code"),
         };
+        let state = AppState {
+            services,
+            cookie_key: web::cookies::CookieKey(actix_web::cookie::Key::from(
+                &settings.master_key.cookie_key_material(),
+            )),
+            csrf: crate::security::CsrfKey::new(settings.master_key.derive("latchkey/csrf")),
+        };
+
+        // The job worker runs beside the server on the same runtime; its database work goes to
+        // the blocking pool.
+        tokio::spawn(crate::jobs::worker::run(state.services.clone()));
 
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {} (setting `bind`)", settings.bind))?;

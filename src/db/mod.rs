@@ -9,7 +9,9 @@
 pub mod admins;
 pub mod audit;
 mod connection;
+pub mod email_verifications;
 pub mod models;
+pub mod reset_tokens;
 pub mod schema;
 pub mod tenants;
 pub mod users;

@@ -86,3 +86,69 @@ pub fn list_by_tenant(conn: &mut AnyConnection, tenant: &TenantId) -> Result<Vec
 pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
     Ok(dispatch!(conn, c => users::table.count().get_result(c))?)
 }
+
+/// Stores the TOTP step just used, only if it is newer than the last one: a code is never
+/// accepted twice (SECURITY.md #25). Returns whether this call recorded it.
+pub fn record_totp_step(conn: &mut AnyConnection, id: &UserId, step: i64) -> Result<bool, DbError> {
+    let rows = dispatch!(conn, c => diesel::update(
+            users::table
+                .find(id.as_str())
+                .filter(users::totp_last_step.is_null().or(users::totp_last_step.lt(step))),
+        )
+        .set(users::totp_last_step.eq(Some(step)))
+        .execute(c))?;
+    Ok(rows == 1)
+}
+
+/// Sets a new password hash, ends every session (generation + 1) and lifts a lock.
+pub fn set_password(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(users::table.find(id.as_str()))
+        .set((
+            users::password_hash.eq(Some(hash)),
+            users::password_changed_at.eq(Some(now)),
+            users::session_generation.eq(users::session_generation + 1),
+            users::locked_until.eq(None::<NaiveDateTime>),
+            users::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Records a permanent delivery failure: the address then fails policy rule 6.
+pub fn mark_bounced(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(users::table.find(id.as_str()))
+        .set((
+            users::bounced_at.eq(Some(now)),
+            users::bounce_reason.eq(Some(reason)),
+            users::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Sets or clears the TOTP secret (enrolment, removal, helpdesk reset).
+pub fn set_totp_secret(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    secret: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(users::table.find(id.as_str()))
+        .set((
+            users::totp_secret.eq(secret),
+            users::totp_last_step.eq(None::<i64>),
+            users::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(())
+}

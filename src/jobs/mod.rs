@@ -1,8 +1,52 @@
 //! The job queue and its worker (reset evaluation, mail sending), with retries.
 
 pub mod queue;
+pub mod worker;
 
 use crate::db::{Db, DbError};
+
+/// What a job does; stored as text in `jobs.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Evaluate a `POST /reset`: gather facts, decide, audit, mail.
+    ResetRequest,
+    /// Send the "your password was changed" notice.
+    PasswordChanged,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::ResetRequest => "reset_request",
+            JobKind::PasswordChanged => "password_changed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "reset_request" => Some(JobKind::ResetRequest),
+            "password_changed" => Some(JobKind::PasswordChanged),
+            _ => None,
+        }
+    }
+}
+
+/// How a job attempt failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth retrying later (SMTP down, database briefly away).
+    #[error("transient: {0}")]
+    Transient(String),
+    /// Retrying cannot help (bad payload).
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+impl From<DbError> for JobError {
+    fn from(e: DbError) -> Self {
+        JobError::Transient(format!("{e:#}"))
+    }
+}
 
 /// Open jobs, for `/metrics`.
 pub async fn queue_depth(db: &Db) -> Result<i64, DbError> {

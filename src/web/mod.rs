@@ -1,32 +1,37 @@
 //! HTTP: routes by area, thin handlers (parse → limit → call a service → render).
 //! Only this module (and `startup`) imports actix-web.
 
+pub mod cookies;
+pub mod csrf;
 pub mod errors;
 mod health;
-pub mod metrics;
 pub mod middleware;
+pub mod page;
 mod pages;
+mod reset;
 pub mod templates;
 
-use crate::clock::SharedClock;
-use crate::config::Settings;
-use crate::db::Db;
+use crate::services::Services;
 use actix_web::web;
-use std::sync::Arc;
 
+pub use crate::metrics;
 pub use errors::AppError;
 pub use templates::Templates;
 
-/// Everything a handler needs, shared by all workers (no global state).
+/// Everything a handler needs, shared by all workers (no global state): the services plus
+/// the web-only keys. Derefs to [`Services`], so `state.db`, `state.settings` … read naturally.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: Db,
-    pub templates: Arc<Templates>,
-    pub clock: SharedClock,
-    pub metrics: Arc<metrics::Metrics>,
-    pub deliverability: Arc<crate::deliverability::Deliverability>,
-    pub mailer: crate::mail::Mailer,
+    pub services: Services,
+    pub cookie_key: cookies::CookieKey,
+    pub csrf: crate::security::CsrfKey,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
+    }
 }
 
 /// Registers every route.
@@ -54,5 +59,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             }),
     )
     .configure(health::configure)
-    .configure(pages::configure);
+    .configure(pages::configure)
+    .configure(reset::configure);
 }

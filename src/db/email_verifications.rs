@@ -1,0 +1,65 @@
+//! Email verification links (hash stored only).
+
+use super::schema::{email_verifications, users};
+use super::{AnyConnection, DbError};
+use crate::dispatch;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = email_verifications)]
+pub struct EmailVerification {
+    pub id: String,
+    pub email: String,
+    pub user_id: Option<String>,
+    pub token_hash: String,
+    pub purpose: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut AnyConnection, row: &EmailVerification) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::insert_into(email_verifications::table).values(row).execute(c))?;
+    Ok(())
+}
+
+pub fn find_live(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> Result<Option<EmailVerification>, DbError> {
+    Ok(dispatch!(conn, c => email_verifications::table
+        .filter(email_verifications::token_hash.eq(token_hash))
+        .filter(email_verifications::used_at.is_null())
+        .filter(email_verifications::expires_at.gt(now))
+        .select(EmailVerification::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Uses a verification link: marks it used and the user's address verified, once.
+pub fn redeem(
+    conn: &mut AnyConnection,
+    row: &EmailVerification,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    dispatch!(conn, c => c.transaction::<_, diesel::result::Error, _>(|c| {
+        let rows = diesel::update(
+            email_verifications::table
+                .find(&row.id)
+                .filter(email_verifications::used_at.is_null()),
+        )
+        .set(email_verifications::used_at.eq(Some(now)))
+        .execute(c)?;
+        if rows == 1 {
+            if let Some(uid) = &row.user_id {
+                diesel::update(users::table.find(uid).filter(users::email.eq(&row.email)))
+                    .set((users::verified_at.eq(Some(now)), users::updated_at.eq(now)))
+                    .execute(c)?;
+            }
+        }
+        Ok(rows == 1)
+    }))
+    .map_err(DbError::from)
+}

@@ -1,0 +1,232 @@
+//! Reset tokens: only hashes are stored (SECURITY.md #2). A token is live while it is unused,
+//! unrevoked and unexpired; it is consumed by one guarded UPDATE so that of any number of
+//! concurrent redemptions exactly one wins (SECURITY.md #5).
+
+use super::schema::reset_tokens;
+use super::{AnyConnection, DbError};
+use crate::dispatch;
+use crate::domain::{TenantId, TokenId, UserId};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reset_tokens)]
+pub struct ResetToken {
+    pub id: String,
+    pub user_id: String,
+    pub tenant_id: String,
+    pub token_hash: String,
+    pub code_hash: Option<String>,
+    pub flow_id_hash: Option<String>,
+    pub issued_by: Option<String>,
+    pub totp_required: bool,
+    pub totp_verified_at: Option<NaiveDateTime>,
+    pub attempts: i32,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_reason: Option<String>,
+}
+
+/// Why a token cannot be used (for the audit; the guest always sees the same page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    Live,
+    Used,
+    Revoked,
+    Expired,
+}
+
+impl ResetToken {
+    pub fn state(&self, now: NaiveDateTime) -> TokenState {
+        if self.used_at.is_some() {
+            TokenState::Used
+        } else if self.revoked_at.is_some() {
+            TokenState::Revoked
+        } else if self.expires_at <= now {
+            TokenState::Expired
+        } else {
+            TokenState::Live
+        }
+    }
+
+    pub fn user_id(&self) -> UserId {
+        UserId::from_string(self.user_id.clone())
+    }
+
+    pub fn token_id(&self) -> TokenId {
+        TokenId::from_string(self.id.clone())
+    }
+}
+
+/// What `issue` needs.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub token_hash: String,
+    pub code_hash: Option<String>,
+    pub flow_id_hash: Option<String>,
+    pub issued_by: Option<String>,
+    pub totp_required: bool,
+    pub expires_at: NaiveDateTime,
+}
+
+/// Stores a new token and revokes the user's older live ones (a newer request supersedes).
+pub fn issue(
+    conn: &mut AnyConnection,
+    new: &NewToken,
+    now: NaiveDateTime,
+) -> Result<ResetToken, DbError> {
+    let row = ResetToken {
+        id: TokenId::generate().into_string(),
+        user_id: new.user_id.as_str().to_string(),
+        tenant_id: new.tenant_id.as_str().to_string(),
+        token_hash: new.token_hash.clone(),
+        code_hash: new.code_hash.clone(),
+        flow_id_hash: new.flow_id_hash.clone(),
+        issued_by: new.issued_by.clone(),
+        totp_required: new.totp_required,
+        totp_verified_at: None,
+        attempts: 0,
+        created_at: now,
+        expires_at: new.expires_at,
+        used_at: None,
+        revoked_at: None,
+        revoked_reason: None,
+    };
+    dispatch!(conn, c => c.transaction::<_, diesel::result::Error, _>(|c| {
+        diesel::update(
+            reset_tokens::table
+                .filter(reset_tokens::user_id.eq(new.user_id.as_str()))
+                .filter(reset_tokens::used_at.is_null())
+                .filter(reset_tokens::revoked_at.is_null()),
+        )
+        .set((
+            reset_tokens::revoked_at.eq(Some(now)),
+            reset_tokens::revoked_reason.eq(Some("superseded")),
+        ))
+        .execute(c)?;
+        diesel::insert_into(reset_tokens::table).values(&row).execute(c)?;
+        Ok(())
+    }))?;
+    Ok(row)
+}
+
+pub fn find_by_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<ResetToken>, DbError> {
+    Ok(dispatch!(conn, c => reset_tokens::table
+        .filter(reset_tokens::token_hash.eq(hash))
+        .select(ResetToken::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<ResetToken>, DbError> {
+    Ok(dispatch!(conn, c => reset_tokens::table
+        .find(id)
+        .select(ResetToken::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Live tokens issued to the browser flow `flow_id_hash`.
+pub fn live_for_flow(
+    conn: &mut AnyConnection,
+    flow_id_hash: &str,
+    now: NaiveDateTime,
+) -> Result<Vec<ResetToken>, DbError> {
+    Ok(dispatch!(conn, c => reset_tokens::table
+        .filter(reset_tokens::flow_id_hash.eq(flow_id_hash))
+        .filter(reset_tokens::used_at.is_null())
+        .filter(reset_tokens::revoked_at.is_null())
+        .filter(reset_tokens::expires_at.gt(now))
+        .select(ResetToken::as_select())
+        .load(c))?)
+}
+
+/// Counts a failed TOTP on the token; returns the new count.
+pub fn record_failed_attempt(conn: &mut AnyConnection, id: &str) -> Result<i32, DbError> {
+    dispatch!(conn, c => diesel::update(reset_tokens::table.find(id))
+        .set(reset_tokens::attempts.eq(reset_tokens::attempts + 1))
+        .execute(c))?;
+    Ok(dispatch!(conn, c => reset_tokens::table
+        .find(id)
+        .select(reset_tokens::attempts)
+        .first(c)
+        .optional())?
+    .unwrap_or(i32::MAX))
+}
+
+pub fn mark_totp_verified(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(reset_tokens::table.find(id))
+        .set(reset_tokens::totp_verified_at.eq(Some(now)))
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn revoke(
+    conn: &mut AnyConnection,
+    id: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(
+            reset_tokens::table.find(id).filter(reset_tokens::revoked_at.is_null()),
+        )
+        .set((reset_tokens::revoked_at.eq(Some(now)), reset_tokens::revoked_reason.eq(Some(reason))))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Revokes every live token of a user (password or email changed, account disabled …).
+pub fn revoke_all_for_user(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<usize, DbError> {
+    Ok(dispatch!(conn, c => diesel::update(
+            reset_tokens::table
+                .filter(reset_tokens::user_id.eq(user.as_str()))
+                .filter(reset_tokens::used_at.is_null())
+                .filter(reset_tokens::revoked_at.is_null()),
+        )
+        .set((reset_tokens::revoked_at.eq(Some(now)), reset_tokens::revoked_reason.eq(Some(reason))))
+        .execute(c))?)
+}
+
+/// Revokes every live token of a tenant (taken over, plan dropped, SSPR switched off).
+pub fn revoke_all_for_tenant(
+    conn: &mut AnyConnection,
+    tenant: &TenantId,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<usize, DbError> {
+    Ok(dispatch!(conn, c => diesel::update(
+            reset_tokens::table
+                .filter(reset_tokens::tenant_id.eq(tenant.as_str()))
+                .filter(reset_tokens::used_at.is_null())
+                .filter(reset_tokens::revoked_at.is_null()),
+        )
+        .set((reset_tokens::revoked_at.eq(Some(now)), reset_tokens::revoked_reason.eq(Some(reason))))
+        .execute(c))?)
+}
+
+/// Consumes a live token: true for exactly one caller (SECURITY.md #5).
+pub fn consume(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Result<bool, DbError> {
+    let rows = dispatch!(conn, c => diesel::update(
+            reset_tokens::table
+                .find(id)
+                .filter(reset_tokens::used_at.is_null())
+                .filter(reset_tokens::revoked_at.is_null())
+                .filter(reset_tokens::expires_at.gt(now)),
+        )
+        .set(reset_tokens::used_at.eq(Some(now)))
+        .execute(c))?;
+    Ok(rows == 1)
+}

@@ -1,0 +1,122 @@
+//! The worker: claims batches of jobs (woken at once by the request that enqueued, and by a
+//! poll for work left by a crash or another instance), runs them concurrently, and retries
+//! transient failures with capped exponential backoff. A job that keeps failing ends `failed`,
+//! visible in `/metrics` and the audit.
+
+use super::{queue, JobError, JobKind};
+use crate::db::audit::{self, NewAuditEvent};
+use crate::reset::evaluate::{self, PasswordChangedJob};
+use crate::reset::request::ResetRequestJob;
+use crate::services::Services;
+use futures_util::StreamExt;
+use std::time::Duration;
+
+/// How many claimed jobs run at once (they mostly wait on DNS, SMTP and the database).
+const CONCURRENCY: usize = 16;
+/// Backoff: 2^attempt seconds, at most this.
+const MAX_BACKOFF_SECS: i64 = 15 * 60;
+
+/// Runs until the task is dropped (the server stopping).
+pub async fn run(svc: Services) {
+    let worker_id = format!("worker-{}", uuid::Uuid::new_v4().simple());
+    let poll = Duration::from_millis(svc.settings.jobs.poll_interval_ms);
+    loop {
+        match run_once(&svc, &worker_id).await {
+            // A full batch: there may be more waiting.
+            Ok(n) if n >= svc.settings.jobs.batch_size as usize => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "job worker could not claim work"),
+        }
+        tokio::select! {
+            _ = svc.jobs_wakeup.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}
+
+/// Claims one batch and runs it; returns how many jobs were claimed.
+pub async fn run_once(svc: &Services, worker_id: &str) -> Result<usize, crate::db::DbError> {
+    let now = svc.now();
+    let lease = now + chrono::Duration::seconds(svc.settings.jobs.lease_seconds as i64);
+    let batch = i64::from(svc.settings.jobs.batch_size);
+    let id = worker_id.to_string();
+    let jobs = svc
+        .db
+        .run(move |c| queue::claim(c, &id, now, lease, batch))
+        .await?;
+    let n = jobs.len();
+    futures_util::stream::iter(jobs)
+        .for_each_concurrent(CONCURRENCY, |job| async move {
+            let result = execute(svc, &job).await;
+            if let Err(e) = settle(svc, worker_id, &job, result).await {
+                tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "could not record a job's outcome");
+            }
+        })
+        .await;
+    Ok(n)
+}
+
+async fn execute(svc: &Services, job: &queue::Job) -> Result<(), JobError> {
+    match JobKind::parse(&job.kind) {
+        Some(JobKind::ResetRequest) => {
+            let payload: ResetRequestJob = serde_json::from_str(&job.payload)
+                .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+            evaluate::evaluate(svc, &payload, job.attempts <= 1).await
+        }
+        Some(JobKind::PasswordChanged) => {
+            let payload: PasswordChangedJob = serde_json::from_str(&job.payload)
+                .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+            evaluate::send_password_changed(svc, &payload).await
+        }
+        None => Err(JobError::Permanent(format!(
+            "unknown job kind {:?}",
+            job.kind
+        ))),
+    }
+}
+
+async fn settle(
+    svc: &Services,
+    worker_id: &str,
+    job: &queue::Job,
+    result: Result<(), JobError>,
+) -> Result<(), crate::db::DbError> {
+    let now = svc.now();
+    let id = job.id.clone();
+    match result {
+        Ok(()) => {
+            svc.metrics.incr("latchkey_jobs_total", "outcome=done");
+            let w = worker_id.to_string();
+            svc.db.run(move |c| queue::complete(c, &id, &w, now)).await
+        }
+        Err(JobError::Transient(why)) if job.attempts < job.max_attempts => {
+            svc.metrics.incr("latchkey_jobs_total", "outcome=retried");
+            let backoff = 2i64
+                .saturating_pow(job.attempts.max(0) as u32)
+                .min(MAX_BACKOFF_SECS);
+            let run_at = now + chrono::Duration::seconds(backoff);
+            svc.db
+                .run(move |c| queue::retry_later(c, &id, &why, run_at))
+                .await
+        }
+        Err(e) => {
+            svc.metrics.incr("latchkey_jobs_total", "outcome=failed");
+            tracing::error!(job_id = %job.id, kind = %job.kind, attempts = job.attempts, "job failed for good");
+            let why = e.to_string();
+            let kind = job.kind.clone();
+            let attempts = job.attempts;
+            svc.db
+                .run(move |c| {
+                    queue::fail(c, &id, &why, now)?;
+                    let mut event = NewAuditEvent::new(now, "system", "job_failed", "failure");
+                    event.reason = Some(why.clone());
+                    event.detail = Some(
+                        serde_json::json!({ "job_id": id, "kind": kind, "attempts": attempts })
+                            .to_string(),
+                    );
+                    audit::insert(c, &event)
+                })
+                .await
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! `POST /reset`: the domain-level check (the only part that may show in the browser), then
+//! one job row. The same database work happens whether or not the account exists, so neither
+//! the reply nor its timing says anything about accounts (SECURITY.md #11, #12).
+
+use crate::db::{audit, DbError};
+use crate::domain::EmailAddress;
+use crate::eligibility;
+use crate::jobs::{self, JobKind};
+use crate::policy::{self, DenyReason, EmailVerdict, Facts, UnknownReason};
+use crate::services::Services;
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// What the worker needs to evaluate one request (no secret in it: it is stored as a job).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetRequestJob {
+    pub email: String,
+    pub flow_id_hash: String,
+    pub ip: Option<IpAddr>,
+}
+
+/// What the browser is told.
+#[derive(Debug, Clone)]
+pub enum RequestOutcome {
+    /// Rules 1–2: the domain's tenant does not offer SSPR. Public knowledge, shown as a page.
+    DomainDenied {
+        reason: DenyReason,
+        tenant_name: String,
+        helpdesk_url: Option<String>,
+    },
+    /// Everything else: the uniform "check your email" page.
+    Accepted,
+}
+
+pub async fn request(
+    svc: &Services,
+    email: &EmailAddress,
+    flow_id_hash: String,
+    ip: Option<IpAddr>,
+) -> Result<RequestOutcome, DbError> {
+    let now = svc.now();
+    let consumer = svc.settings.is_consumer_domain(email.domain());
+    let job = ResetRequestJob {
+        email: email.to_string(),
+        flow_id_hash,
+        ip,
+    };
+    let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
+    let lookup = email.clone();
+    let max_attempts = svc.settings.jobs.max_attempts;
+    let outcome = svc
+        .db
+        .run(move |conn| {
+            let tenant = eligibility::tenant_of(conn, consumer, &lookup)?;
+            // The domain-level rules only: no account facts are looked at here.
+            let facts = Facts {
+                tenant: tenant.as_ref().map(eligibility::tenant_facts),
+                account: None,
+                email: EmailVerdict::Unknown(UnknownReason::DnsOff),
+                now,
+            };
+            if let policy::Decision::Deny(reason) = policy::decide(&facts) {
+                if reason.browser_visible() {
+                    let tenant = tenant.expect("domain-level denial needs a tenant");
+                    let mut e = super::event(now, "reset_requested", "denied", ip);
+                    e.tenant_id = Some(tenant.id.clone());
+                    e.reason = Some(reason.code().to_string());
+                    e.email = Some(lookup.to_string());
+                    audit::insert(conn, &e)?;
+                    return Ok(RequestOutcome::DomainDenied {
+                        reason,
+                        tenant_name: tenant.name,
+                        helpdesk_url: tenant.helpdesk_url,
+                    });
+                }
+            }
+            jobs::queue::enqueue(
+                conn,
+                JobKind::ResetRequest.as_str(),
+                &payload,
+                now,
+                max_attempts,
+            )?;
+            Ok(RequestOutcome::Accepted)
+        })
+        .await?;
+    if matches!(outcome, RequestOutcome::Accepted) {
+        svc.jobs_wakeup.notify_one();
+    }
+    Ok(outcome)
+}

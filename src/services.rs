@@ -1,0 +1,44 @@
+//! The services every layer above storage shares: settings, storage, clock, templates,
+//! deliverability, mail, hashing, metrics and the worker's wake-up. Built once in `startup`.
+
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::deliverability::Deliverability;
+use crate::mail::Mailer;
+use crate::metrics::Metrics;
+use crate::security::PasswordHasher;
+use crate::templates::Templates;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct Services {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub clock: SharedClock,
+    pub templates: Arc<Templates>,
+    pub deliverability: Arc<Deliverability>,
+    pub mailer: Mailer,
+    pub hasher: PasswordHasher,
+    pub metrics: Arc<Metrics>,
+    /// Wakes the job worker at once when a request enqueues work.
+    pub jobs_wakeup: Arc<tokio::sync::Notify>,
+    /// Keys the HMAC of emailed one-time codes (a plain hash of 40 bits is brute-forceable).
+    pub code_key: [u8; 32],
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("db", &self.db)
+            .field("mailer", &self.mailer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    /// The injected "now", naive UTC as stored.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now_naive()
+    }
+}

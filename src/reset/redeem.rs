@@ -292,6 +292,8 @@ pub enum CompleteOutcome {
     Invalid,
     /// Another submission with the same token won.
     AlreadyUsed,
+    /// The TOTP step has not been passed yet (the password is left alone).
+    TotpPending,
 }
 
 /// `POST /reset/new`.
@@ -325,7 +327,7 @@ pub async fn complete(
             ip,
         )
         .await?;
-        return Ok(CompleteOutcome::Invalid);
+        return Ok(CompleteOutcome::TotpPending);
     }
     let Ok(email) = EmailAddress::parse(&user.email) else {
         return Ok(CompleteOutcome::Invalid);

@@ -347,6 +347,7 @@ async fn new_password(
             page::render(&req, &state, StatusCode::OK, "reset/new.html", &ctx)
         }
         CompleteOutcome::AlreadyUsed => invalid(&req, &state, true),
+        CompleteOutcome::TotpPending => Ok(see_other(Next::Totp.path())),
         CompleteOutcome::Invalid => invalid(&req, &state, false),
     }
 }

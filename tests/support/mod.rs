@@ -3,6 +3,7 @@
 //! names a server), and helpers per endpoint.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod smtp;
 
 use diesel::connection::SimpleConnection;
@@ -107,6 +108,7 @@ pub fn test_settings(dir: &std::path::Path, db_url: &str, extra: &str) -> Settin
 }
 
 pub struct TestApp {
+    pub smtp: Option<smtp::SmtpSink>,
     pub address: String,
     pub port: u16,
     pub dir: tempfile::TempDir,
@@ -134,6 +136,7 @@ impl TestApp {
         let state = app.state.clone();
         tokio::spawn(app.run_until_stopped());
         TestApp {
+            smtp: None,
             address: format!("http://127.0.0.1:{port}"),
             port,
             dir,
@@ -142,6 +145,147 @@ impl TestApp {
             state,
             client: client(),
         }
+    }
+
+    /// Spawns with a real SMTP server in the process; the service sends to it over TCP.
+    pub async fn spawn_with_mail(extra: &str) -> TestApp {
+        let sink = smtp::SmtpSink::start().await;
+        // Top-level keys first: in TOML everything after a [table] header belongs to it.
+        let mut config = format!(
+            "smtp_url = \"{}\"\nsmtp_timeout_seconds = 2\n{extra}\n",
+            sink.url()
+        );
+        if !extra.contains("[jobs]") {
+            config.push_str("[jobs]\npoll_interval_ms = 50\n");
+        }
+        let mut app = Self::spawn_with(&config).await;
+        app.smtp = Some(sink);
+        app
+    }
+
+    pub fn sink(&self) -> &smtp::SmtpSink {
+        self.smtp.as_ref().expect("spawned with mail")
+    }
+
+    pub fn browser(&self) -> browser::Browser {
+        browser::Browser::new(&self.address)
+    }
+
+    /// Runs SQL against the app's database (test setup only).
+    pub fn sql(&self, sql: &str) {
+        use diesel::connection::SimpleConnection;
+        self.state.db.get().unwrap().batch_execute(sql).unwrap();
+    }
+
+    pub fn tenant(
+        &self,
+        name: &str,
+        domain: &str,
+        kind: &str,
+        plan: &str,
+    ) -> latchkey::db::models::Tenant {
+        let mut conn = self.state.db.get().unwrap();
+        latchkey::db::tenants::create(
+            &mut conn,
+            &latchkey::db::tenants::NewTenant {
+                name: name.into(),
+                kind: kind.parse().unwrap(),
+                plan: plan.parse().unwrap(),
+                domains: vec![domain.into()],
+                helpdesk_url: Some(format!("https://help.{domain}/")),
+                is_consumer: false,
+            },
+            self.state.now(),
+        )
+        .unwrap()
+    }
+
+    /// Creates a guest in the tenant of the address's domain; returns the TOTP secret if asked.
+    pub fn user(
+        &self,
+        email: &str,
+        password: &str,
+        verified: bool,
+        totp: bool,
+    ) -> Option<latchkey::security::TotpSecret> {
+        let email = latchkey::domain::EmailAddress::parse(email).unwrap();
+        let mut conn = self.state.db.get().unwrap();
+        let now = self.state.now();
+        let tenant = if self.state.settings.is_consumer_domain(email.domain()) {
+            latchkey::db::tenants::consumers(&mut conn, now).unwrap()
+        } else {
+            latchkey::db::tenants::find_by_domain(&mut conn, email.domain())
+                .unwrap()
+                .expect("tenant for the domain")
+        };
+        let hash = self
+            .state
+            .hasher
+            .hash_blocking(&secrecy::SecretString::from(password.to_string()))
+            .unwrap();
+        let secret = totp.then(latchkey::security::TotpSecret::generate);
+        latchkey::db::users::create(
+            &mut conn,
+            &latchkey::db::users::NewUser {
+                tenant_id: tenant.tenant_id(),
+                email,
+                display_name: None,
+                password_hash: Some(hash),
+                verified,
+                totp_secret: secret.as_ref().map(|s| s.expose_base32().to_string()),
+            },
+            now,
+        )
+        .unwrap();
+        secret
+    }
+
+    pub fn password_hash(&self, email: &str) -> Option<String> {
+        let email = latchkey::domain::EmailAddress::parse(email).unwrap();
+        let mut conn = self.state.db.get().unwrap();
+        latchkey::db::users::find_by_email(&mut conn, &email)
+            .unwrap()
+            .and_then(|u| u.password_hash)
+    }
+
+    pub fn audit_events(&self) -> Vec<latchkey::db::models::AuditEvent> {
+        let mut conn = self.state.db.get().unwrap();
+        let mut v = latchkey::db::audit::latest(&mut conn, 10_000).unwrap();
+        v.reverse();
+        v
+    }
+
+    /// Waits until the job queue is empty (every request evaluated, every mail attempted).
+    pub async fn drain_jobs(&self) {
+        for _ in 0..200 {
+            let open = latchkey::jobs::queue_depth(&self.state.db).await.unwrap();
+            if open == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("jobs did not drain");
+    }
+
+    /// Mails received for `addr`.
+    pub fn mails_to(&self, addr: &str) -> Vec<smtp::ReceivedMail> {
+        self.sink()
+            .messages()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t == addr))
+            .collect()
+    }
+
+    /// Waits for the `n`-th mail to `addr` and returns it.
+    pub async fn wait_mail_to(&self, addr: &str, n: usize) -> smtp::ReceivedMail {
+        for _ in 0..200 {
+            let got = self.mails_to(addr);
+            if got.len() >= n {
+                return got[n - 1].clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("no mail #{n} to {addr}; got {}", self.mails_to(addr).len());
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,223 @@
+//! The whole reset, black-box over HTTP with a real SMTP server: by link, by code, with TOTP.
+
+mod support;
+use support::browser::Page;
+use support::smtp::{code_in, link_with};
+use support::TestApp;
+
+const OLD: &str = "old-lantern-orchard-27";
+const NEW: &str = "brisk-meadow-compass-81";
+
+async fn app() -> TestApp {
+    let app = TestApp::spawn_with_mail("").await;
+    app.tenant("Fabrikam", "fabrikam.test", "unmanaged", "free");
+    app.tenant("Northwind", "northwind.test", "managed", "premium");
+    app.tenant("Contoso", "contoso.test", "managed", "free");
+    app
+}
+
+fn assert_see_other(p: &Page, to: &str) {
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(p.location(), Some(to));
+}
+
+#[tokio::test]
+async fn a_guest_resets_by_link_and_gets_a_changed_notice() {
+    let app = app().await;
+    app.user("alice@fabrikam.test", OLD, true, false);
+    let before = app.password_hash("alice@fabrikam.test").unwrap();
+    let mut b = app.browser();
+    let page = b
+        .submit("/reset", "/reset", &[("email", "alice@fabrikam.test")])
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Check your email"));
+    let mail = app.wait_mail_to("alice@fabrikam.test", 1).await;
+    let link = link_with(&mail.text(), "/reset/link/").expect("link");
+    // The link is on the configured origin (SECURITY.md #14).
+    assert!(
+        link.starts_with("https://reset.test.example/reset/link/"),
+        "{link}"
+    );
+
+    // Opening the link moves the token out of the URL (SECURITY.md #10).
+    let mut other_device = app.browser();
+    let p = other_device.get(&link).await;
+    assert_see_other(&p, "/reset/new");
+    // A GET never consumes: a mail scanner opening it first changes nothing.
+    let p = app.browser().get(&link).await;
+    assert_eq!(p.status, 303);
+
+    let form = other_device.get("/reset/new").await;
+    assert!(form.body.contains("autocomplete=\"new-password\""));
+    let p = other_device
+        .post_form(
+            "/reset/new",
+            &form.csrf().unwrap(),
+            &[("password", NEW), ("password_confirm", NEW)],
+        )
+        .await;
+    assert_see_other(&p, "/reset/done");
+    // SECURITY.md #27: no automatic sign-in.
+    assert!(
+        p.set_cookies().iter().all(|c| !c.contains("lk_session")),
+        "{:?}",
+        p.set_cookies()
+    );
+    let done = other_device.get("/reset/done").await;
+    assert!(done.body.contains("Your password was changed"));
+
+    let after = app.password_hash("alice@fabrikam.test").unwrap();
+    assert_ne!(before, after);
+    assert!(after.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    // SECURITY.md #18: the notice goes to the address of record, without a token.
+    let notice = app.wait_mail_to("alice@fabrikam.test", 2).await;
+    assert!(notice.text().contains("password"), "{}", notice.text());
+    assert!(link_with(&notice.text(), "/reset/link/").is_none());
+    // SECURITY.md #4: the link is dead now.
+    let p = app.browser().get(&link).await;
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("invalid or has expired"));
+}
+
+#[tokio::test]
+async fn a_guest_resets_by_code_in_the_same_browser_only() {
+    let app = app().await;
+    app.user("dave@northwind.test", OLD, true, false);
+    let mut b = app.browser();
+    b.submit("/reset", "/reset", &[("email", "dave@northwind.test")])
+        .await;
+    let mail = app.wait_mail_to("dave@northwind.test", 1).await;
+    let code = code_in(&mail.text()).expect("code");
+
+    // Another browser (no reset_flow cookie) cannot use the code.
+    let mut stranger = app.browser();
+    let p = stranger
+        .submit("/reset", "/reset/code", &[("code", &code)])
+        .await;
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("not right"), "{}", p.body);
+
+    let page = b.get("/reset").await;
+    let p = b
+        .post_form(
+            "/reset/code",
+            &page.csrf().unwrap(),
+            &[("code", &code.to_lowercase())],
+        )
+        .await;
+    assert_see_other(&p, "/reset/new");
+    let form = b.get("/reset/new").await;
+    let p = b
+        .post_form(
+            "/reset/new",
+            &form.csrf().unwrap(),
+            &[("password", NEW), ("password_confirm", NEW)],
+        )
+        .await;
+    assert_see_other(&p, "/reset/done");
+}
+
+#[tokio::test]
+async fn an_enrolled_totp_cannot_be_skipped() {
+    // SECURITY.md #24, #26
+    let app = app().await;
+    let secret = app.user("erin@northwind.test", OLD, true, true).unwrap();
+    let before = app.password_hash("erin@northwind.test");
+    let mut b = app.browser();
+    b.submit("/reset", "/reset", &[("email", "erin@northwind.test")])
+        .await;
+    let mail = app.wait_mail_to("erin@northwind.test", 1).await;
+    let link = link_with(&mail.text(), "/reset/link/").unwrap();
+    let p = b.get(&link).await;
+    assert_see_other(&p, "/reset/verify");
+    // Straight to the last step: sent back to the TOTP step; a POST is refused.
+    let p = b.get("/reset/new").await;
+    assert_see_other(&p, "/reset/verify");
+    let verify = b.get("/reset/verify").await;
+    let token = verify.csrf().unwrap();
+    let p = b
+        .post_form(
+            "/reset/new",
+            &token,
+            &[("password", NEW), ("password_confirm", NEW)],
+        )
+        .await;
+    assert_see_other(&p, "/reset/verify");
+    // Without any redeemed token, the last step is the invalid page.
+    let mut stranger = app.browser();
+    let page = stranger.get("/reset").await;
+    let p = stranger
+        .post_form(
+            "/reset/new",
+            &page.csrf().unwrap(),
+            &[("password", NEW), ("password_confirm", NEW)],
+        )
+        .await;
+    assert!(p.body.contains("invalid or has expired"), "{}", p.body);
+    assert_eq!(app.password_hash("erin@northwind.test"), before);
+
+    // A wrong code, then the right one.
+    let p = b
+        .post_form("/reset/verify", &token, &[("code", "000000")])
+        .await;
+    assert!(p.body.contains("not right"));
+    let now = chrono::Utc::now().timestamp() as u64;
+    let code = secret.code_at(now).unwrap();
+    let p = b
+        .post_form("/reset/verify", &token, &[("code", &code)])
+        .await;
+    if p.status != 303 {
+        for e in app.audit_events() {
+            eprintln!("{} {} {:?}", e.event, e.outcome, e.reason);
+        }
+    }
+    assert_see_other(&p, "/reset/new");
+    let form = b.get("/reset/new").await;
+    let p = b
+        .post_form(
+            "/reset/new",
+            &form.csrf().unwrap(),
+            &[("password", NEW), ("password_confirm", NEW)],
+        )
+        .await;
+    assert_see_other(&p, "/reset/done");
+}
+
+#[tokio::test]
+async fn a_free_managed_tenant_shows_the_domain_page_with_the_helpdesk() {
+    let app = app().await;
+    app.user("carol@contoso.test", OLD, true, false);
+    let mut b = app.browser();
+    let p = b
+        .submit("/reset", "/reset", &[("email", "carol@contoso.test")])
+        .await;
+    assert_eq!(p.status, 200);
+    assert!(
+        p.body
+            .contains("contoso.test accounts are managed by your organisation"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("https://help.contoso.test/"));
+    assert!(p.body.contains("LK-TENANT-NOT-LICENSED"));
+    // The same for an address that has no account: it is domain-level, public knowledge.
+    let p = b
+        .submit("/reset", "/reset", &[("email", "nobody@contoso.test")])
+        .await;
+    assert!(p.body.contains("LK-TENANT-NOT-LICENSED"));
+    app.drain_jobs().await;
+    assert!(app.mails_to("carol@contoso.test").is_empty());
+}
+
+#[tokio::test]
+async fn a_malformed_address_rerenders_the_form_with_a_field_error() {
+    let app = app().await;
+    let mut b = app.browser();
+    let p = b
+        .submit("/reset", "/reset", &[("email", "a@b.c,evil@x.y")])
+        .await;
+    assert_eq!(p.status, 400);
+    assert!(p.body.contains("field-error"), "{}", p.body);
+    assert!(p.body.contains("aria-invalid=\"true\""));
+}

@@ -1,0 +1,174 @@
+//! A tiny browser for black-box tests: keeps cookies itself (so `__Host-`/`Secure` cookies work
+//! against the plain-http test server), never follows redirects, and pulls `csrf_token` out of
+//! pages for the next form.
+
+use std::collections::BTreeMap;
+
+#[derive(Clone)]
+pub struct Browser {
+    pub base: String,
+    pub cookies: BTreeMap<String, String>,
+    client: reqwest::Client,
+}
+
+/// A response read in full.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.header("location")
+    }
+
+    pub fn csrf(&self) -> Option<String> {
+        csrf_in(&self.body)
+    }
+}
+
+/// The value of the first `name="csrf_token"` hidden field.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf_token\" value=\"")?;
+    let rest = &html[at + "name=\"csrf_token\" value=\"".len()..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        Browser {
+            base: base.to_string(),
+            cookies: BTreeMap::new(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn read(&mut self, res: reqwest::Response) -> Page {
+        let status = res.status().as_u16();
+        let headers: Vec<(String, String)> = res
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        for (k, v) in &headers {
+            if k.eq_ignore_ascii_case("set-cookie") {
+                let first = v.split(';').next().unwrap_or("");
+                if let Some((name, value)) = first.split_once('=') {
+                    let removed = value.is_empty()
+                        || v.to_ascii_lowercase().contains("max-age=0")
+                        || v.to_ascii_lowercase().contains("expires=thu, 01 jan 1970");
+                    if removed {
+                        self.cookies.remove(name.trim());
+                    } else {
+                        self.cookies
+                            .insert(name.trim().to_string(), value.trim().to_string());
+                    }
+                }
+            }
+        }
+        let body = res.text().await.unwrap_or_default();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            // Links in mail point at public_base_url: keep only the path and query.
+            let u = url::Url::parse(path).unwrap();
+            let mut p = u.path().to_string();
+            if let Some(q) = u.query() {
+                p.push('?');
+                p.push_str(q);
+            }
+            format!("{}{}", self.base, p)
+        } else {
+            format!("{}{}", self.base, path)
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let res = self
+            .client
+            .get(self.url(path))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.read(res).await
+    }
+
+    pub async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut req = self
+            .client
+            .get(self.url(path))
+            .header("cookie", self.cookie_header());
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.unwrap();
+        self.read(res).await
+    }
+
+    /// POSTs urlencoded `fields` as given (no CSRF added).
+    pub async fn post_raw(&mut self, path: &str, body: String, headers: &[(&str, &str)]) -> Page {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("cookie", self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.unwrap();
+        self.read(res).await
+    }
+
+    /// Fetches `form_page` for a CSRF token, then POSTs `fields` plus the token to `path`.
+    pub async fn submit(&mut self, form_page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(form_page).await;
+        let token = page
+            .csrf()
+            .unwrap_or_else(|| panic!("no csrf_token on {form_page}: {}", page.body));
+        self.post_form(path, &token, fields).await
+    }
+
+    /// POSTs `fields` with the given CSRF token.
+    pub async fn post_form(&mut self, path: &str, csrf: &str, fields: &[(&str, &str)]) -> Page {
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", csrf)];
+        all.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        self.post_raw(path, body, &[]).await
+    }
+}

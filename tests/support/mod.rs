@@ -147,6 +147,20 @@ impl TestApp {
         }
     }
 
+    /// Spawns on a fixed free port whose address is also `public_base_url`, so links in mail
+    /// point at this very server (the real-browser test follows them).
+    pub async fn spawn_self_addressed_with_mail(extra: &str) -> TestApp {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let extra = format!(
+            "bind = \"127.0.0.1:{port}\"\npublic_base_url = \"http://127.0.0.1:{port}\"\n{extra}"
+        );
+        Self::spawn_with_mail(&extra).await
+    }
+
     /// Spawns with a real SMTP server in the process; the service sends to it over TCP.
     pub async fn spawn_with_mail(extra: &str) -> TestApp {
         let sink = smtp::SmtpSink::start().await;

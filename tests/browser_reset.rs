@@ -1,0 +1,197 @@
+//! A real browser (headless Chromium through chromedriver) resets a password by link,
+//! including the TOTP step, and saves a screenshot of every page.
+//!
+//! Needs `chromium` and `chromium-driver` (Debian). Without them the test prints that it
+//! skipped; under `CI=true` a missing browser is a failure (`.ci/run` installs them).
+
+mod support;
+use fantoccini::{ClientBuilder, Locator};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use support::smtp::link_with;
+use support::TestApp;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find(names: &[&str]) -> Option<PathBuf> {
+    names.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn shot(client: &fantoccini::Client, dir: &Path, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+async fn wait_for_path(client: &fantoccini::Client, path: &str) {
+    for _ in 0..100 {
+        if client.current_url().await.unwrap().path() == path {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "browser never reached {path}; at {}",
+        client.current_url().await.unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_guest_resets_in_a_real_browser_with_totp() {
+    let (Some(chromium), Some(chromedriver)) = (
+        find(&[
+            "/usr/bin/chromium",
+            "/usr/bin/chromium-browser",
+            "/usr/bin/google-chrome",
+        ]),
+        find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]),
+    ) else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("chromium and chromedriver are required under CI=true (apt-get install chromium chromium-driver)");
+        }
+        eprintln!("skipped: chromium/chromedriver not installed (apt-get install chromium chromium-driver)");
+        return;
+    };
+
+    let app = TestApp::spawn_self_addressed_with_mail("").await;
+    app.tenant("Northwind", "northwind.test", "managed", "premium");
+    let secret = app
+        .user("erin@northwind.test", "old-lantern-orchard-27", true, true)
+        .unwrap();
+
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let caps: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1000,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        }))
+        .unwrap();
+    let mut client = None;
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let c = client.expect("chromedriver answers");
+    let shots = app.dir.path().join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+
+    let result = async {
+        c.goto(&app.url("/")).await?;
+        shot(&c, &shots, "01-landing").await;
+        c.find(Locator::LinkText("Forgot your password?"))
+            .await?
+            .click()
+            .await?;
+        wait_for_path(&c, "/reset").await;
+        c.find(Locator::Id("email"))
+            .await?
+            .send_keys("erin@northwind.test")
+            .await?;
+        shot(&c, &shots, "02-request").await;
+        c.find(Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let body = c.find(Locator::Css("h1")).await?.text().await?;
+        assert_eq!(body, "Check your email");
+        shot(&c, &shots, "03-check-email").await;
+
+        let mail = app.wait_mail_to("erin@northwind.test", 1).await;
+        let link = link_with(&mail.text(), "/reset/link/").expect("a link in the mail");
+        c.goto(&link).await?;
+        wait_for_path(&c, "/reset/verify").await;
+        shot(&c, &shots, "04-totp").await;
+        let code = secret
+            .code_at(chrono::Utc::now().timestamp() as u64)
+            .unwrap();
+        c.find(Locator::Id("code")).await?.send_keys(&code).await?;
+        c.find(Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        wait_for_path(&c, "/reset/new").await;
+        shot(&c, &shots, "05-new-password").await;
+        c.find(Locator::Id("password"))
+            .await?
+            .send_keys("brisk-meadow-compass-81")
+            .await?;
+        c.find(Locator::Id("password_confirm"))
+            .await?
+            .send_keys("brisk-meadow-compass-81")
+            .await?;
+        c.find(Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        wait_for_path(&c, "/reset/done").await;
+        let h1 = c.find(Locator::Css("h1")).await?.text().await?;
+        assert_eq!(h1, "Your password was changed");
+        shot(&c, &shots, "06-done").await;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    result.expect("the browser walked the whole reset");
+
+    let hash = app.password_hash("erin@northwind.test").unwrap();
+    let ok = app
+        .state
+        .hasher
+        .verify(
+            secrecy::SecretString::from("brisk-meadow-compass-81".to_string()),
+            Some(&hash),
+        )
+        .await
+        .unwrap();
+    assert!(ok, "the new password is stored");
+    // Keep the screenshots for a person to look at.
+    let keep = std::env::temp_dir().join("latchkey-browser-screenshots");
+    let _ = std::fs::create_dir_all(&keep);
+    for entry in std::fs::read_dir(&shots).unwrap() {
+        let entry = entry.unwrap();
+        let _ = std::fs::copy(entry.path(), keep.join(entry.file_name()));
+    }
+    eprintln!("screenshots: {}", keep.display());
+}

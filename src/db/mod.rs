@@ -10,6 +10,7 @@ pub mod admins;
 pub mod audit;
 mod connection;
 pub mod models;
+pub mod rate_counters;
 pub mod schema;
 pub mod tenants;
 pub mod users;

@@ -1,11 +1,13 @@
 //! HTTP: routes by area, thin handlers (parse → limit → call a service → render).
 //! Only this module (and `startup`) imports actix-web.
 
+pub mod client_ip;
 pub mod errors;
 mod health;
 pub mod metrics;
 pub mod middleware;
 mod pages;
+pub mod ratelimit;
 pub mod templates;
 
 use crate::clock::SharedClock;
@@ -27,6 +29,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub deliverability: Arc<crate::deliverability::Deliverability>,
     pub mailer: crate::mail::Mailer,
+    /// Every rate limiter: in-process (middleware) and persistent (handlers, worker).
+    pub rate_limits: crate::ratelimit::RateLimits,
 }
 
 /// Registers every route.

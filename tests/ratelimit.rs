@@ -329,3 +329,34 @@ async fn default_quotas_let_a_real_guest_through() {
         assert_ne!(send(&app, "GET", "/reset/link/x").await.status(), 429);
     }
 }
+
+// The timer started with the server prunes idle keys (memory bound in production).
+#[tokio::test]
+async fn the_server_prunes_idle_keys_on_its_timer() {
+    let app = TestApp::spawn_with(
+        "trusted_proxies = [\"127.0.0.1\"]\n\
+         [rate_limits]\nprune_interval_seconds = 1\n\
+         [rate_limits.public_forms]\nper_minute = 6000\nburst = 1\n",
+    )
+    .await;
+    for i in 0..50 {
+        let ip = format!("198.51.100.{i}");
+        send_with(&app, "POST", "/signin", &[("x-forwarded-for", &ip)]).await;
+    }
+    assert_eq!(
+        app.state
+            .rate_limits
+            .local
+            .len(latchkey::ratelimit::Limiter::PublicForms),
+        50
+    );
+    let mut left = usize::MAX;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = app.state.rate_limits.local.total_keys();
+        if left == 0 {
+            break;
+        }
+    }
+    assert_eq!(left, 0, "pruned by the housekeeping timer");
+}

@@ -37,10 +37,10 @@ async fn keys(app: &TestApp) -> Vec<String> {
     app.state
         .db
         .run(|c| {
-            Ok(latchkey::dispatch!(c, c => dsl::rate_counters
+            latchkey::dispatch!(c, c => dsl::rate_counters
                 .select(dsl::key)
                 .load::<String>(c))
-            .map_err(latchkey::db::DbError::from)?)
+            .map_err(latchkey::db::DbError::from)
         })
         .await
         .unwrap()
@@ -312,7 +312,7 @@ async fn expired_counters_are_swept() {
     app.clock.advance(TimeDelta::hours(25));
     // The flow counter (24 h) goes; the consecutive-failure counter (90 days) stays.
     assert_eq!(l.sweep().await.unwrap(), 1);
-    let left = app.state.db.run(|c| rate_counters::len(c)).await.unwrap();
+    let left = app.state.db.run(rate_counters::len).await.unwrap();
     assert_eq!(left, 1);
 }
 

@@ -57,3 +57,47 @@ fn rotating_ipv6_addresses_inside_a_slash_64_is_one_key() {
     assert_eq!(limiters.len(Limiter::PublicForms), 1);
     assert_eq!(refused, 10_000 - 5);
 }
+
+/// Settings errors name the `rate_limits` setting and the fix.
+#[test]
+fn bad_rate_limit_settings_are_refused_at_start() {
+    use figment::providers::{Format, Serialized, Toml};
+    use latchkey::config::{RawSettings, Settings};
+    let dir = tempfile::tempdir().unwrap();
+    let with = |toml: &str| {
+        let raw = RawSettings {
+            data_dir: dir.path().to_path_buf(),
+            ..RawSettings::default()
+        };
+        Settings::from_figment(
+            figment::Figment::from(Serialized::defaults(raw)).merge(Toml::string(toml)),
+        )
+    };
+    let s = with("").unwrap();
+    assert!(s.rate_limits.enabled);
+    assert_eq!(s.rate_limits.mails_per_address_hour, 3);
+    assert_eq!(s.rate_limits.mails_per_address_day, 10);
+    assert_eq!(s.rate_limits.max_consecutive_failures, 100);
+    for (toml, setting) in [
+        ("[rate_limits.api]\nburst = 0", "rate_limits.api"),
+        (
+            "[rate_limits.public_forms]\nper_minute = 0",
+            "rate_limits.public_forms",
+        ),
+        (
+            "[rate_limits]\nmax_consecutive_failures = 101",
+            "rate_limits.max_consecutive_failures",
+        ),
+        (
+            "[rate_limits]\nreset_attempts_per_day = 0",
+            "rate_limits.reset_attempts_per_day",
+        ),
+        (
+            "[rate_limits]\nmails_per_address_hour = 0",
+            "rate_limits.mails_per_address_hour",
+        ),
+    ] {
+        let e = with(toml).expect_err(toml).to_string();
+        assert!(e.contains(setting), "{toml}: {e}");
+    }
+}

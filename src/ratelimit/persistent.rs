@@ -364,13 +364,24 @@ impl PersistentLimits {
         if !self.enabled() {
             return Ok(0);
         }
+        let flow_key = flow_key.to_string();
+        self.run(move |this, conn| this.record_code_failure_on(conn, &flow_key))
+            .await
+    }
+
+    /// [`Self::record_code_failure`] on a connection the caller holds.
+    pub fn record_code_failure_on(
+        &self,
+        conn: &mut AnyConnection,
+        flow_key: &str,
+    ) -> Result<u32, DbError> {
+        if !self.enabled() {
+            return Ok(0);
+        }
         let key = format!("code:{}", self.hashed(flow_key));
         let now = self.now();
-        self.run(move |_, conn| {
-            let n = rate_counters::hit(conn, &key, epoch(), now + FLOW_RETENTION)?;
-            Ok(u32::try_from(n).unwrap_or(u32::MAX))
-        })
-        .await
+        let n = rate_counters::hit(conn, &key, epoch(), now + FLOW_RETENTION)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     // --- per tenant --------------------------------------------------------------------

@@ -23,6 +23,8 @@ pub struct Services {
     pub metrics: Arc<Metrics>,
     /// Wakes the job worker at once when a request enqueues work.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
+    /// In-process and persistent rate limits (DESIGN.md §6).
+    pub rate_limits: crate::ratelimit::RateLimits,
     /// Keys the HMAC of emailed one-time codes (a plain hash of 40 bits is brute-forceable).
     pub code_key: [u8; 32],
 }

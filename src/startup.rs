@@ -45,6 +45,11 @@ impl Application {
         );
         let mailer = crate::mail::Mailer::from_settings(&settings)
             .context("configuration error in `smtp_url`")?;
+        let rate_limits = crate::ratelimit::RateLimits::new(&settings, db.clone(), clock.clone());
+        crate::ratelimit::spawn_housekeeping(
+            rate_limits.clone(),
+            Duration::from_secs(settings.rate_limits.prune_interval_seconds),
+        );
         let settings = Arc::new(settings);
         let services = Services {
             settings: settings.clone(),
@@ -57,6 +62,7 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             jobs_wakeup: Arc::new(tokio::sync::Notify::new()),
             code_key: settings.master_key.derive("latchkey/reset-code"),
+            rate_limits,
         };
         let state = AppState {
             services,
@@ -78,6 +84,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .wrap(from_fn(web::middleware::body_limit))
+                .wrap(from_fn(web::ratelimit::limit))
                 .wrap(from_fn(web::errors::render_error_pages))
                 .wrap(from_fn(web::middleware::security_headers))
                 .wrap(Compress::default())

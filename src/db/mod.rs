@@ -11,6 +11,7 @@ pub mod audit;
 mod connection;
 pub mod email_verifications;
 pub mod models;
+pub mod rate_counters;
 pub mod reset_tokens;
 pub mod schema;
 pub mod tenants;

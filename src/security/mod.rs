@@ -4,6 +4,7 @@
 //! Everything here is pure or runs on tokio's blocking pool; nothing imports `actix_web`
 //! (STYLE.md: only `web/` and `startup` do). The web layer wires these into cookies and forms.
 
+pub mod client_ip;
 pub mod csrf;
 pub mod hashing;
 pub mod keys;

@@ -1,6 +1,7 @@
 //! HTTP: routes by area, thin handlers (parse → limit → call a service → render).
 //! Only this module (and `startup`) imports actix-web.
 
+pub mod client_ip;
 pub mod cookies;
 pub mod csrf;
 pub mod errors;
@@ -8,6 +9,7 @@ mod health;
 pub mod middleware;
 pub mod page;
 mod pages;
+pub mod ratelimit;
 mod reset;
 pub mod templates;
 

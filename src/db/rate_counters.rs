@@ -1,0 +1,116 @@
+//! Persistent, cluster-wide counters (`rate_counters`): one row per key and window, updated
+//! with one atomic UPSERT per hit on both backends, so instances sharing a database share the
+//! limits and a restart forgets nothing. Expired rows are removed by [`sweep`].
+//!
+//! Keys are opaque text chosen by `ratelimit::persistent`; they never hold a raw email address
+//! (only a keyed hash of it).
+
+use super::schema::rate_counters;
+use super::{AnyConnection, DbError};
+use crate::dispatch;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+/// One counter row, as read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counter {
+    pub count: i64,
+    pub expires_at: NaiveDateTime,
+}
+
+/// Counts one hit on `(key, window_start)` and returns the new count, atomically: `INSERT …
+/// ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + 1 RETURNING
+/// count`. Concurrent hits (threads, processes, instances on one PostgreSQL) each see a
+/// distinct count. `expires_at` is (re)set to the given value, so a counter that is hit keeps
+/// living.
+pub fn hit(
+    conn: &mut AnyConnection,
+    key: &str,
+    window_start: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> Result<i64, DbError> {
+    let count = dispatch!(conn, c => diesel::insert_into(rate_counters::table)
+        .values((
+            rate_counters::key.eq(key),
+            rate_counters::window_start.eq(window_start),
+            rate_counters::count.eq(1i64),
+            rate_counters::expires_at.eq(expires_at),
+        ))
+        .on_conflict((rate_counters::key, rate_counters::window_start))
+        .do_update()
+        .set((
+            rate_counters::count.eq(rate_counters::count + 1i64),
+            rate_counters::expires_at.eq(excluded(rate_counters::expires_at)),
+        ))
+        .returning(rate_counters::count)
+        .get_result::<i64>(c))?;
+    Ok(count)
+}
+
+/// The counter of `(key, window_start)`, if it exists and has not expired at `now`.
+pub fn get(
+    conn: &mut AnyConnection,
+    key: &str,
+    window_start: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<Option<Counter>, DbError> {
+    let row = dispatch!(conn, c => rate_counters::table
+        .filter(rate_counters::key.eq(key))
+        .filter(rate_counters::window_start.eq(window_start))
+        .filter(rate_counters::expires_at.gt(now))
+        .select((rate_counters::count, rate_counters::expires_at))
+        .first::<(i64, NaiveDateTime)>(c)
+        .optional())?;
+    Ok(row.map(|(count, expires_at)| Counter { count, expires_at }))
+}
+
+/// The count of `(key, window_start)` at `now` (0 when absent or expired).
+pub fn count(
+    conn: &mut AnyConnection,
+    key: &str,
+    window_start: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<i64, DbError> {
+    Ok(get(conn, key, window_start, now)?.map_or(0, |c| c.count))
+}
+
+/// The sum of every unexpired window of `key` that started after `since`: a rolling window
+/// over counters hit with `window_start = time of the hit`.
+pub fn sum_since(
+    conn: &mut AnyConnection,
+    key: &str,
+    since: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<i64, DbError> {
+    // Summed here rather than with SQL `sum`, whose type differs per backend (NUMERIC on
+    // PostgreSQL); a key has at most a few dozen live rows.
+    let counts: Vec<i64> = dispatch!(conn, c => rate_counters::table
+        .filter(rate_counters::key.eq(key))
+        .filter(rate_counters::window_start.gt(since))
+        .filter(rate_counters::expires_at.gt(now))
+        .select(rate_counters::count)
+        .load::<i64>(c))?;
+    Ok(counts.into_iter().sum())
+}
+
+/// Forgets every window of `key` (e.g. consecutive failures after a success).
+pub fn clear(conn: &mut AnyConnection, key: &str) -> Result<usize, DbError> {
+    Ok(dispatch!(conn, c => diesel::delete(
+        rate_counters::table.filter(rate_counters::key.eq(key))
+    )
+    .execute(c))?)
+}
+
+/// Deletes every row that has expired at `now`; returns how many.
+pub fn sweep(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<usize, DbError> {
+    Ok(dispatch!(conn, c => diesel::delete(
+        rate_counters::table.filter(rate_counters::expires_at.le(now))
+    )
+    .execute(c))?)
+}
+
+/// Live rows (tests and diagnostics).
+pub fn len(conn: &mut AnyConnection) -> Result<i64, DbError> {
+    Ok(dispatch!(conn, c => rate_counters::table.count().get_result::<i64>(c))?)
+}

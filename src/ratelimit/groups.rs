@@ -1,0 +1,167 @@
+//! Which limiter a request belongs to, from its method and path alone (pure).
+//!
+//! Classification runs before routing, so a path whose handler does not exist yet (or a
+//! misspelt one) is limited all the same: every POST outside the admin console and the API
+//! counts as a public form (SECURITY.md #29: "a per-IP limit on every POST").
+
+use std::fmt;
+
+/// The in-process limiters, one per route group plus the global `POST /reset` ceiling.
+/// The name is the `limiter` label in `/metrics` and the `reason` of `rate_limited` audit rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Limiter {
+    /// `POST /reset`, `/reset/code`, `/signin`, `/signup` and every other unlisted POST.
+    PublicForms,
+    /// `/reset/link/*`, `/reset/verify`, `/reset/new` (any method).
+    TokenPages,
+    /// `/admin/login*` (password and TOTP steps).
+    AdminLogin,
+    /// Every other `/admin` page.
+    Admin,
+    /// `/api/*`, keyed by API key when one is presented.
+    Api,
+    /// One ceiling for the instance on `POST /reset`.
+    ResetGlobal,
+}
+
+impl Limiter {
+    /// Every limiter, for iteration (pruning, metrics).
+    pub const ALL: [Limiter; 6] = [
+        Limiter::PublicForms,
+        Limiter::TokenPages,
+        Limiter::AdminLogin,
+        Limiter::Admin,
+        Limiter::Api,
+        Limiter::ResetGlobal,
+    ];
+
+    /// The stable name (matches the `[rate_limits.<name>]` setting).
+    pub fn name(self) -> &'static str {
+        match self {
+            Limiter::PublicForms => "public_forms",
+            Limiter::TokenPages => "token_pages",
+            Limiter::AdminLogin => "admin_login",
+            Limiter::Admin => "admin",
+            Limiter::Api => "api",
+            Limiter::ResetGlobal => "reset_global",
+        }
+    }
+}
+
+impl fmt::Display for Limiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What limits one request: its keyed group (if any) and whether the global `POST /reset`
+/// ceiling applies as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Classification {
+    pub keyed: Option<Limiter>,
+    pub reset_global: bool,
+}
+
+/// Classifies a request. `path` should be the percent-decoded path the router sees (actix:
+/// `match_info().as_str()`); repeated and trailing slashes are ignored so `//reset/` cannot slip
+/// past a limit the router would still route.
+pub fn classify(method: &str, path: &str) -> Classification {
+    let path = normalize(path);
+    let is_post = method.eq_ignore_ascii_case("POST");
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    let keyed = if under("/api") {
+        Some(Limiter::Api)
+    } else if path.starts_with("/admin/login") {
+        Some(Limiter::AdminLogin)
+    } else if under("/admin") {
+        Some(Limiter::Admin)
+    } else if under("/reset/link") || under("/reset/verify") || under("/reset/new") {
+        Some(Limiter::TokenPages)
+    } else if is_post {
+        Some(Limiter::PublicForms)
+    } else {
+        None
+    };
+    Classification {
+        keyed,
+        reset_global: is_post && path == "/reset",
+    }
+}
+
+/// Collapses repeated slashes and drops a trailing one (`//reset/` → `/reset`).
+fn normalize(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 1);
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        out.push('/');
+        out.push_str(segment);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keyed(method: &str, path: &str) -> Option<Limiter> {
+        classify(method, path).keyed
+    }
+
+    #[test]
+    fn public_forms_are_the_posts() {
+        for p in [
+            "/reset",
+            "/reset/code",
+            "/signin",
+            "/signup",
+            "/anything/else",
+        ] {
+            assert_eq!(keyed("POST", p), Some(Limiter::PublicForms), "{p}");
+        }
+        // Their GET forms are cheap pages and not limited.
+        assert_eq!(keyed("GET", "/reset"), None);
+        assert_eq!(keyed("GET", "/signin"), None);
+        assert_eq!(keyed("GET", "/"), None);
+        assert_eq!(keyed("GET", "/healthz"), None);
+    }
+
+    #[test]
+    fn token_pages_are_limited_on_every_method() {
+        for m in ["GET", "POST", "HEAD"] {
+            assert_eq!(keyed(m, "/reset/link/abc"), Some(Limiter::TokenPages));
+            assert_eq!(keyed(m, "/reset/verify"), Some(Limiter::TokenPages));
+            assert_eq!(keyed(m, "/reset/new"), Some(Limiter::TokenPages));
+        }
+        assert_eq!(keyed("POST", "/reset/newer"), Some(Limiter::PublicForms));
+    }
+
+    #[test]
+    fn admin_and_api_groups() {
+        assert_eq!(keyed("GET", "/admin/login"), Some(Limiter::AdminLogin));
+        assert_eq!(
+            keyed("POST", "/admin/login/totp"),
+            Some(Limiter::AdminLogin)
+        );
+        assert_eq!(keyed("GET", "/admin"), Some(Limiter::Admin));
+        assert_eq!(keyed("POST", "/admin/tenants/x"), Some(Limiter::Admin));
+        assert_eq!(keyed("GET", "/administrator"), None);
+        assert_eq!(keyed("GET", "/api/openapi.json"), Some(Limiter::Api));
+        assert_eq!(keyed("POST", "/api/v1/invitations"), Some(Limiter::Api));
+    }
+
+    #[test]
+    fn the_global_ceiling_is_post_reset_only() {
+        assert!(classify("POST", "/reset").reset_global);
+        assert!(classify("post", "//reset/").reset_global);
+        assert!(!classify("GET", "/reset").reset_global);
+        assert!(!classify("POST", "/reset/code").reset_global);
+    }
+
+    #[test]
+    fn slashes_do_not_dodge_a_group() {
+        assert_eq!(keyed("GET", "//admin//audit/"), Some(Limiter::Admin));
+        assert_eq!(keyed("GET", "/reset//link/x"), Some(Limiter::TokenPages));
+    }
+}

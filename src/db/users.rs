@@ -152,3 +152,15 @@ pub fn set_totp_secret(
         .execute(c))?;
     Ok(())
 }
+
+/// Locks the account until `until` (too many reset attempts, DESIGN.md §6).
+pub fn lock_until(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    until: NaiveDateTime,
+) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(users::table.find(id.as_str()))
+        .set(users::locked_until.eq(Some(until)))
+        .execute(c))?;
+    Ok(())
+}

@@ -32,7 +32,7 @@ pub async fn evaluate(
             "stored address no longer parses".into(),
         ));
     };
-    let gathered = eligibility::gather(
+    let mut gathered = eligibility::gather(
         &svc.db,
         &svc.deliverability,
         svc.clock.as_ref(),
@@ -40,6 +40,9 @@ pub async fn evaluate(
         &email,
     )
     .await?;
+    if first_attempt {
+        count_attempt(svc, &mut gathered, job.ip).await?;
+    }
     let decision = gathered.decide();
     if first_attempt {
         audit_request(svc, &gathered, &decision, job.ip).await?;
@@ -54,6 +57,55 @@ pub async fn evaluate(
         }
         _ => Ok(()),
     }
+}
+
+/// Counts the request against the account (5 per rolling 24 h, then a 24 h lock) and the
+/// tenant (a burst raises an audit alert without blocking anyone), DESIGN.md §6.
+async fn count_attempt(
+    svc: &Services,
+    g: &mut Gathered,
+    ip: Option<IpAddr>,
+) -> Result<(), JobError> {
+    let limits = &svc.rate_limits.persistent;
+    if let Some(t) = &g.tenant {
+        if limits.record_tenant_request(&t.tenant_id()).await? {
+            let mut e = super::event(svc.now(), "tenant_reset_burst", "alert", ip);
+            e.actor = "system".into();
+            e.tenant_id = Some(t.id.clone());
+            svc.db.run(move |c| audit::insert(c, &e)).await?;
+        }
+    }
+    let Some(user) = &g.user else {
+        return Ok(());
+    };
+    let now = svc.now();
+    // A lock already in force refuses the attempt without counting it (or anyone could keep
+    // the account locked for ever).
+    if user.locked_until.is_some_and(|u| u > now) {
+        return Ok(());
+    }
+    if let Some(until) = limits.record_reset_attempt(&user.user_id()).await? {
+        let uid = user.user_id();
+        let mut e = super::event(now, "account_locked", "denied", ip);
+        e.actor = "system".into();
+        e.tenant_id = Some(user.tenant_id.clone());
+        e.user_id = Some(user.id.clone());
+        e.reason = Some("too_many_reset_attempts".into());
+        e.detail = Some(serde_json::json!({ "locked_until": until }).to_string());
+        svc.db
+            .run(move |c| {
+                users::lock_until(c, &uid, until)?;
+                audit::insert(c, &e)
+            })
+            .await?;
+        if let Some(u) = g.user.as_mut() {
+            u.locked_until = Some(until);
+        }
+        if let Some(a) = g.facts.account.as_mut() {
+            a.locked_until = Some(until);
+        }
+    }
+    Ok(())
 }
 
 async fn audit_request(
@@ -189,8 +241,20 @@ async fn deliver<C: MailTemplate>(
     let msg = mail::render(&svc.templates, &to, ctx)
         .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
     let kind = C::KIND.as_str();
-    let result = svc.mailer.send(&msg).await;
     let now = svc.now();
+    // At most N mails per address per hour/day (SECURITY.md #28); the guest's page is the same.
+    if !svc.rate_limits.persistent.mail_allowed(&to).await? {
+        let mut e = super::event(now, "mail_suppressed", "denied", ip);
+        e.actor = "system".into();
+        e.tenant_id = g.tenant.as_ref().map(|t| t.id.clone());
+        e.user_id = Some(user.id.clone());
+        e.email = Some(user.email.clone());
+        e.reason = Some("address_mail_cap".into());
+        e.detail = Some(serde_json::json!({ "kind": kind }).to_string());
+        svc.db.run(move |c| audit::insert(c, &e)).await?;
+        return Ok(());
+    }
+    let result = svc.mailer.send(&msg).await;
     let mut e = super::event(now, "mail_sent", "success", ip);
     e.actor = "system".into();
     e.tenant_id = g.tenant.as_ref().map(|t| t.id.clone());

@@ -129,6 +129,7 @@ pub async fn submit_code(
 ) -> Result<CodeOutcome, DbError> {
     let now = svc.now();
     let code = OneTimeCode::normalize_presented(presented);
+    let flow_key = flow_id_hash.clone();
     let tokens = match flow_id_hash {
         Some(f) => {
             svc.db
@@ -150,20 +151,24 @@ pub async fn submit_code(
             }));
         }
     }
-    let max = svc.settings.reset.max_code_attempts as i32;
-    let mut ended = false;
-    for t in &tokens {
-        let id = t.id.clone();
-        let attempts = svc
-            .db
-            .run(move |c| reset_tokens::record_failed_attempt(c, &id))
-            .await?;
-        if attempts >= max {
+    // Wrong codes count per flow, whether or not the flow has a token, so the moment a flow
+    // ends says nothing about the account (SECURITY.md #9, #11).
+    let Some(flow) = flow_key else {
+        audit_token(svc, "code_failed", "failure", None, Some("no_flow"), ip).await?;
+        return Ok(CodeOutcome::Wrong);
+    };
+    let failures = svc
+        .rate_limits
+        .persistent
+        .record_code_failure(&flow)
+        .await?;
+    let ended = failures >= svc.settings.reset.max_code_attempts;
+    if ended {
+        for t in &tokens {
             let id = t.id.clone();
             svc.db
                 .run(move |c| reset_tokens::revoke(c, &id, "too_many_codes", now))
                 .await?;
-            ended = true;
         }
     }
     audit_token(

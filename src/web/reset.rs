@@ -24,9 +24,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/reset/done").get(done));
 }
 
-/// The client address for the audit (the trusted-proxy aware extractor replaces this).
+/// The client address for the audit: the trusted-proxy aware one every limiter uses.
 pub(crate) fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
-    req.peer_addr().map(|a| a.ip())
+    Some(super::client_ip::ClientIp::of(req).0)
 }
 
 #[derive(Serialize, Default)]

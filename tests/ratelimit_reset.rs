@@ -1,0 +1,112 @@
+//! The persistent limits inside the reset flow, over HTTP (DESIGN.md §6, SECURITY.md #28–#30).
+
+mod support;
+use support::TestApp;
+
+fn mask(body: &str) -> String {
+    match support::browser::csrf_in(body) {
+        Some(t) => body.replace(&t, "CSRF"),
+        None => body.to_string(),
+    }
+}
+
+// SECURITY.md #28, #11: 10 requests → at most 3 mails, and 10 identical uniform pages.
+#[tokio::test]
+async fn ten_requests_for_one_address_send_three_mails_behind_identical_pages() {
+    let app = TestApp::spawn_with_mail("").await;
+    app.tenant("Fabrikam", "fabrikam.test", "unmanaged", "free");
+    app.user("alice@fabrikam.test", "old-lantern-orchard-27", true, false);
+    let mut b = app.browser();
+    let mut bodies = Vec::new();
+    for _ in 0..10 {
+        let p = b
+            .submit("/reset", "/reset", &[("email", "alice@fabrikam.test")])
+            .await;
+        assert_eq!(p.status, 200);
+        bodies.push(mask(&p.body));
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "the pages differ");
+    app.drain_jobs().await;
+    assert_eq!(app.mails_to("alice@fabrikam.test").len(), 3);
+    let suppressed = app
+        .audit_events()
+        .iter()
+        .filter(|e| e.event == "mail_suppressed")
+        .count();
+    assert_eq!(suppressed, 7);
+}
+
+// The seed system's rule: 5 reset attempts per rolling 24 h, then account_locked for 24 h.
+#[tokio::test]
+async fn a_sixth_request_in_a_day_locks_the_account_for_a_day_and_others_are_unaffected() {
+    let app = TestApp::spawn_with_mail("").await;
+    app.tenant("Fabrikam", "fabrikam.test", "unmanaged", "free");
+    app.user("alice@fabrikam.test", "old-lantern-orchard-27", true, false);
+    app.user("bob@fabrikam.test", "old-lantern-orchard-27", true, false);
+    let mut b = app.browser();
+    for _ in 0..6 {
+        b.submit("/reset", "/reset", &[("email", "alice@fabrikam.test")])
+            .await;
+        app.drain_jobs().await;
+    }
+    let events = app.audit_events();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.event == "account_locked")
+            .count(),
+        1
+    );
+    let last = events
+        .iter()
+        .rev()
+        .find(|e| e.event == "reset_requested")
+        .unwrap();
+    assert_eq!(last.reason.as_deref(), Some("account_locked"));
+
+    // Another guest is not affected.
+    b.submit("/reset", "/reset", &[("email", "bob@fabrikam.test")])
+        .await;
+    let mail = app.wait_mail_to("bob@fabrikam.test", 1).await;
+    assert!(support::smtp::link_with(&mail.text(), "/reset/link/").is_some());
+
+    // A day later the lock is over and the guest gets a link again.
+    app.clock
+        .advance(chrono::Duration::hours(24) + chrono::Duration::seconds(1));
+    let before = app.mails_to("alice@fabrikam.test").len();
+    b.submit("/reset", "/reset", &[("email", "alice@fabrikam.test")])
+        .await;
+    let mail = app.wait_mail_to("alice@fabrikam.test", before + 1).await;
+    assert!(support::smtp::link_with(&mail.text(), "/reset/link/").is_some());
+}
+
+// SECURITY.md #9: 5 wrong codes end the flow, for existing and unknown accounts alike.
+#[tokio::test]
+async fn five_wrong_codes_end_the_flow_whether_or_not_the_account_exists() {
+    let app = TestApp::spawn_with_mail("").await;
+    app.tenant("Fabrikam", "fabrikam.test", "unmanaged", "free");
+    app.user("alice@fabrikam.test", "old-lantern-orchard-27", true, false);
+    let mut pages = Vec::new();
+    for email in ["alice@fabrikam.test", "nobody@fabrikam.test"] {
+        let mut b = app.browser();
+        b.submit("/reset", "/reset", &[("email", email)]).await;
+        app.drain_jobs().await;
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            let p = b
+                .submit("/reset", "/reset/code", &[("code", "AAAA-AAAA")])
+                .await;
+            seen.push((p.status, mask(&p.body).contains("invalid or has expired")));
+        }
+        pages.push(seen);
+        if email.starts_with("alice") {
+            // The right code no longer works.
+            let mail = app.wait_mail_to(email, 1).await;
+            let code = support::smtp::code_in(&mail.text()).unwrap();
+            let p = b.submit("/reset", "/reset/code", &[("code", &code)]).await;
+            assert_ne!(p.status, 303);
+        }
+    }
+    assert_eq!(pages[0], pages[1]);
+    assert_eq!(pages[0].last(), Some(&(200, true)));
+}

@@ -508,6 +508,11 @@ impl RawSettings {
             .parse()
             .map_err(|e: crate::deliverability::DnsModeError| config_error("dns", e.to_string()))?;
         let mut deliverability = self.deliverability.clone();
+        for (domain, answer) in &deliverability.static_answers {
+            answer.validate().map_err(|m| {
+                config_error(&format!("deliverability.static_answers.\"{domain}\""), m)
+            })?;
+        }
         // One spelling for consumer domains everywhere (tenant lookup and deliverability).
         deliverability.consumer_domains = deliverability
             .consumer_domains

@@ -11,7 +11,6 @@ use super::reset::client_ip;
 use super::session::audit_guest;
 use super::{page, AppError, AppState};
 use crate::db::email_verifications::{self, EmailVerification};
-use crate::db::models::User;
 use crate::db::users;
 use crate::domain::UserId;
 use crate::security::TokenHash;
@@ -110,10 +109,7 @@ async fn redeem(
         .await?;
         return invalid(&req, &state);
     }
-    if !user
-        .as_ref()
-        .is_some_and(|u: &User| u.verified_at.is_some())
-    {
+    if user.as_ref().is_none_or(|u| u.verified_at.is_none()) {
         // The account's address changed since the link was sent: nothing was verified.
         audit_guest(
             &state,

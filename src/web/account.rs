@@ -29,6 +29,7 @@ const TOTP_PENDING_MINUTES: i64 = 15;
 /// The issuer label authenticator apps show.
 const TOTP_ISSUER: &str = "Latchkey";
 
+/// Registers `/account`, `/account/security` and the TOTP enrolment and removal POSTs.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/account").get(overview))
         .service(web::resource("/account/security").get(security))

@@ -16,10 +16,12 @@ use crate::domain::password::normalize_for_sign_in;
 use crate::domain::EmailAddress;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 
 /// The one sentence every failed sign-in gets.
 pub const SIGNIN_FAILED: &str = "That email and password don't match. Check them and try again.";
 
+/// Registers `GET/POST /signin` and `POST /signout`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/signin").get(form).post(submit))
         .service(web::resource("/signout").post(signout));
@@ -68,7 +70,7 @@ async fn submit(
     form: CsrfForm<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
-    match authenticate(&state, &form.email, &form.password, &req).await? {
+    match authenticate(&state, &form.email, &form.password, client_ip(&req)).await? {
         Some(user) => Ok(HttpResponse::SeeOther()
             .cookie(session::start(&state, &user))
             .insert_header(("location", "/account"))
@@ -89,9 +91,8 @@ async fn authenticate(
     state: &AppState,
     email: &str,
     password: &str,
-    req: &HttpRequest,
+    ip: Option<IpAddr>,
 ) -> Result<Option<User>, AppError> {
-    let ip = client_ip(req);
     // An over-long password is refused before any hashing (SECURITY.md #20); it says nothing
     // about accounts.
     let Some(secret) = normalize_for_sign_in(password) else {

@@ -21,6 +21,7 @@ use serde::Serialize;
 /// The `purpose` of the verification rows this page redeems (other flows keep their own).
 const PURPOSE: &str = "verify";
 
+/// Registers `GET/POST /verify/{token}`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/verify/{token}").get(confirm).post(redeem));
 }

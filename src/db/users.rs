@@ -164,3 +164,43 @@ pub fn lock_until(
         .execute(c))?;
     Ok(())
 }
+
+/// Ends every session of the user (guest sign-out): generation + 1. Sessions are stateless
+/// cookies bound to the generation, so this is what makes a signed-out cookie worthless.
+pub fn bump_session_generation(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(users::table.find(id.as_str()))
+        .set((
+            users::session_generation.eq(users::session_generation + 1),
+            users::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Enrols a TOTP secret, only when none is set (one guarded UPDATE, so two tabs cannot
+/// overwrite each other). The step of the confirming code is stored as used, so that code
+/// cannot be replayed at the reset's TOTP step (SECURITY.md #25). Returns whether it enrolled.
+pub fn enrol_totp(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    secret: &str,
+    confirmed_step: i64,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let rows = dispatch!(conn, c => diesel::update(
+            users::table
+                .find(id.as_str())
+                .filter(users::totp_secret.is_null()),
+        )
+        .set((
+            users::totp_secret.eq(Some(secret)),
+            users::totp_last_step.eq(Some(confirmed_step)),
+            users::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(rows == 1)
+}

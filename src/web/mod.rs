@@ -1,6 +1,7 @@
 //! HTTP: routes by area, thin handlers (parse → limit → call a service → render).
 //! Only this module (and `startup`) imports actix-web.
 
+mod account;
 pub mod client_ip;
 pub mod cookies;
 pub mod csrf;
@@ -11,7 +12,10 @@ pub mod page;
 mod pages;
 pub mod ratelimit;
 mod reset;
+pub mod session;
+mod signin;
 pub mod templates;
+mod verify;
 
 use crate::services::Services;
 use actix_web::web;
@@ -62,5 +66,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .configure(health::configure)
     .configure(pages::configure)
-    .configure(reset::configure);
+    .configure(reset::configure)
+    .configure(signin::configure)
+    .configure(account::configure)
+    .configure(verify::configure);
 }

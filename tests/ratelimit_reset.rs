@@ -110,3 +110,56 @@ async fn five_wrong_codes_end_the_flow_whether_or_not_the_account_exists() {
     assert_eq!(pages[0], pages[1]);
     assert_eq!(pages[0].last(), Some(&(200, true)));
 }
+
+// SECURITY.md #30: failed sign-ins back off per account; a throttled attempt looks like a
+// wrong password; time (or a completed reset) lets the real user back in.
+#[tokio::test]
+async fn failed_sign_ins_back_off_per_account() {
+    let app = TestApp::spawn_with_mail("").await;
+    app.tenant("Fabrikam", "fabrikam.test", "unmanaged", "free");
+    app.user("alice@fabrikam.test", "old-lantern-orchard-27", true, false);
+    let mut b = app.browser();
+    for _ in 0..4 {
+        let p = b
+            .submit(
+                "/signin",
+                "/signin",
+                &[
+                    ("email", "alice@fabrikam.test"),
+                    ("password", "wrong-guess-000000"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, 200);
+    }
+    // Backing off: even the right password is refused, with the same answer.
+    let p = b
+        .submit(
+            "/signin",
+            "/signin",
+            &[
+                ("email", "alice@fabrikam.test"),
+                ("password", "old-lantern-orchard-27"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("t match"), "{}", p.body);
+    assert!(app
+        .audit_events()
+        .iter()
+        .any(|e| e.reason.as_deref() == Some("throttled")));
+    // After the wait, it works.
+    app.clock.advance(chrono::Duration::minutes(20));
+    let p = b
+        .submit(
+            "/signin",
+            "/signin",
+            &[
+                ("email", "alice@fabrikam.test"),
+                ("password", "old-lantern-orchard-27"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+}

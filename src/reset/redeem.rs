@@ -11,6 +11,7 @@ use crate::domain::password::{PasswordContext, PasswordRejection};
 use crate::domain::EmailAddress;
 use crate::eligibility;
 use crate::jobs::{self, JobKind};
+use crate::ratelimit::FailureKind;
 use crate::reset::evaluate::PasswordChangedJob;
 use crate::security::{code_matches, totp, OneTimeCode, TokenHash, TotpSecret};
 use crate::services::Services;
@@ -434,5 +435,12 @@ pub async fn complete(
         return Ok(CompleteOutcome::AlreadyUsed);
     }
     svc.jobs_wakeup.notify_one();
+    // A proven reset clears the account's failure counters (the real user is back in).
+    for kind in [FailureKind::SignIn, FailureKind::Totp] {
+        svc.rate_limits
+            .persistent
+            .reset_failures(&user.user_id(), kind)
+            .await?;
+    }
     Ok(CompleteOutcome::Done)
 }

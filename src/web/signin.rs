@@ -14,6 +14,7 @@ use crate::db::models::User;
 use crate::db::users;
 use crate::domain::password::normalize_for_sign_in;
 use crate::domain::EmailAddress;
+use crate::ratelimit::{Allowance, FailureKind};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -116,6 +117,18 @@ async fn authenticate(
         }
         Err(_) => None,
     };
+    // Failed sign-ins back off exponentially per account, and stop at 100 in a row (NIST
+    // SP 800-63B). A throttled attempt gets the same answer as a wrong password.
+    let limits = &state.rate_limits.persistent;
+    let throttled = match &user {
+        Some(u) => !matches!(
+            limits
+                .failure_allowance(&u.user_id(), FailureKind::SignIn)
+                .await?,
+            Allowance::Allowed
+        ),
+        None => false,
+    };
     // Always one argon2 verify: against the stored hash, or the dummy one (same cost).
     let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
     let matched = state
@@ -125,6 +138,7 @@ async fn authenticate(
         .map_err(AppError::Unexpected)?;
     let reason = match &user {
         None => Some("unknown_account"),
+        Some(_) if throttled => Some("throttled"),
         Some(u) if u.disabled => Some("account_disabled"),
         Some(u) if u.password_hash.is_none() => Some("no_password"),
         Some(_) if !matched => Some("wrong_password"),
@@ -132,10 +146,20 @@ async fn authenticate(
     };
     match reason {
         None => {
+            if let Some(u) = &user {
+                limits
+                    .reset_failures(&u.user_id(), FailureKind::SignIn)
+                    .await?;
+            }
             audit_guest(state, "signin", "success", user.as_ref(), None, ip).await?;
             Ok(user)
         }
         Some(reason) => {
+            if let Some(u) = user.as_ref().filter(|_| reason == "wrong_password") {
+                limits
+                    .record_failure(&u.user_id(), FailureKind::SignIn)
+                    .await?;
+            }
             audit_guest(state, "signin", "failure", user.as_ref(), Some(reason), ip).await?;
             Ok(None)
         }

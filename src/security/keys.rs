@@ -45,9 +45,15 @@ impl MasterKey {
             );
             return Ok(Self(bytes));
         }
-        if let Some(dir) = path.parent() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+            // The data directory holds the key, the SQLite database and the outbox: owner only.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+            }
         }
         let mut bytes = vec![0u8; 64];
         rand::rng().fill_bytes(&mut bytes);

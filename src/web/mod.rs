@@ -1,6 +1,7 @@
 //! HTTP: routes by area, thin handlers (parse → limit → call a service → render).
 //! Only this module (and `startup`) imports actix-web.
 
+mod admin;
 pub mod cookies;
 pub mod csrf;
 pub mod errors;
@@ -60,5 +61,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .configure(health::configure)
     .configure(pages::configure)
-    .configure(reset::configure);
+    .configure(reset::configure)
+    .configure(admin::configure);
 }

@@ -41,7 +41,7 @@ async fn filters_narrow_the_list() {
     let mut b = signed_in(&app, &admin).await;
 
     let only = |page: &support::browser::Page, needle: &str| {
-        ids_on(page).len() > 0 && !page.body.contains(needle)
+        !ids_on(page).is_empty() && !page.body.contains(needle)
     };
     let p = b
         .get(&format!("/admin/audit?tenant={cs}&event=reset_requested"))

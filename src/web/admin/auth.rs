@@ -420,7 +420,7 @@ async fn pending_admin(
         .filter(|a| {
             usable(a)
                 && a.session_generation == s.generation
-                && !a.locked_until.is_some_and(|t| t > now)
+                && a.locked_until.is_none_or(|t| t <= now)
         })
         .map(|a| (s, a)))
 }

@@ -161,7 +161,7 @@ pub(crate) mod tests {
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || *c == '-')
                     .collect();
-                if name.is_empty() || tag.matches('"').count() % 2 != 0 {
+                if name.is_empty() || !tag.matches('"').count().is_multiple_of(2) {
                     return Err(format!("bad tag <{tag}>"));
                 }
                 if !self_closing {

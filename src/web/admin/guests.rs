@@ -403,7 +403,7 @@ async fn unlock(
         &path,
         "unlock",
         "helpdesk_lockout_cleared",
-        |c, id, now| admin_queries::clear_lockout(c, id, now),
+        admin_queries::clear_lockout,
     )
     .await
 }

@@ -274,7 +274,7 @@ async fn refresh_session(
     Ok(res)
 }
 
-/// Serialises an optional value for a template, where tera wants a string.
+/// A stored (naive UTC) time as the admin pages show it: UTC, to the second.
 pub(crate) fn utc(t: chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }

@@ -67,3 +67,124 @@ pub fn find_by_email(
 pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
     Ok(dispatch!(conn, c => admins::table.count().get_result(c))?)
 }
+
+/// The admin with this id, if any.
+pub fn find_by_id(conn: &mut AnyConnection, id: &AdminId) -> Result<Option<Admin>, DbError> {
+    Ok(dispatch!(conn, c => admins::table
+        .find(id.as_str())
+        .select(Admin::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// The admin whose one-time set-up link hashes to `hash` (SHA-256 hex), if any. The caller
+/// checks `setup_expires_at`.
+pub fn find_by_setup_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<Admin>, DbError> {
+    Ok(dispatch!(conn, c => admins::table
+        .filter(admins::setup_token_hash.eq(hash))
+        .select(Admin::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Finishes set-up: stores the password hash and the confirmed TOTP secret (with the step that
+/// confirmed it, so that code cannot sign in afterwards) and burns the set-up link. One guarded
+/// UPDATE: only a live link for this admin is consumed, so the link works exactly once.
+pub fn complete_setup(
+    conn: &mut AnyConnection,
+    id: &AdminId,
+    setup_hash: &str,
+    password_hash: &str,
+    totp_secret: &str,
+    totp_step: i64,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let rows = dispatch!(conn, c => diesel::update(
+            admins::table
+                .find(id.as_str())
+                .filter(admins::setup_token_hash.eq(setup_hash))
+                .filter(admins::setup_expires_at.gt(now)),
+        )
+        .set((
+            admins::password_hash.eq(Some(password_hash)),
+            admins::totp_secret.eq(Some(totp_secret)),
+            admins::totp_last_step.eq(Some(totp_step)),
+            admins::setup_token_hash.eq(None::<String>),
+            admins::setup_expires_at.eq(None::<NaiveDateTime>),
+            admins::failed_attempts.eq(0),
+            admins::locked_until.eq(None::<NaiveDateTime>),
+            admins::session_generation.eq(admins::session_generation + 1),
+        ))
+        .execute(c))?;
+    Ok(rows == 1)
+}
+
+/// Stores the TOTP step just used, only if it is newer than the last one, so a code is never
+/// accepted twice (SECURITY.md #25). Returns whether this call recorded it.
+pub fn record_totp_step(
+    conn: &mut AnyConnection,
+    id: &AdminId,
+    step: i64,
+) -> Result<bool, DbError> {
+    let rows = dispatch!(conn, c => diesel::update(
+            admins::table
+                .find(id.as_str())
+                .filter(admins::totp_last_step.is_null().or(admins::totp_last_step.lt(step))),
+        )
+        .set(admins::totp_last_step.eq(Some(step)))
+        .execute(c))?;
+    Ok(rows == 1)
+}
+
+/// Counts one failed sign-in (password or TOTP) and returns the new count.
+pub fn record_failed_attempt(conn: &mut AnyConnection, id: &AdminId) -> Result<i32, DbError> {
+    dispatch!(conn, c => diesel::update(admins::table.find(id.as_str()))
+        .set(admins::failed_attempts.eq(admins::failed_attempts + 1))
+        .execute(c))?;
+    Ok(dispatch!(conn, c => admins::table
+        .find(id.as_str())
+        .select(admins::failed_attempts)
+        .first(c)
+        .optional())?
+    .unwrap_or(i32::MAX))
+}
+
+/// Pauses sign-in for this admin until `until`.
+pub fn lock_until(
+    conn: &mut AnyConnection,
+    id: &AdminId,
+    until: NaiveDateTime,
+) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(admins::table.find(id.as_str()))
+        .set(admins::locked_until.eq(Some(until)))
+        .execute(c))?;
+    Ok(())
+}
+
+/// A completed sign-in: clears the failure count and the lock, stamps `last_login_at`.
+pub fn record_login(
+    conn: &mut AnyConnection,
+    id: &AdminId,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(admins::table.find(id.as_str()))
+        .set((
+            admins::failed_attempts.eq(0),
+            admins::locked_until.eq(None::<NaiveDateTime>),
+            admins::last_login_at.eq(Some(now)),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Ends every session of this admin ("sign out everywhere"): sessions carry the generation
+/// they were issued under and stop working once it moves. Returns the new generation.
+pub fn bump_session_generation(conn: &mut AnyConnection, id: &AdminId) -> Result<i64, DbError> {
+    dispatch!(conn, c => diesel::update(admins::table.find(id.as_str()))
+        .set(admins::session_generation.eq(admins::session_generation + 1))
+        .execute(c))?;
+    Ok(dispatch!(conn, c => admins::table
+        .find(id.as_str())
+        .select(admins::session_generation)
+        .first(c))?)
+}

@@ -50,3 +50,109 @@ pub fn latest(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AuditEvent>, D
         .select(AuditEvent::as_select())
         .load(c))?)
 }
+
+/// Appends `event` and returns its id (the admin session remembers the id of its sign-in
+/// event, see [`session_ended`]).
+pub fn insert_returning_id(
+    conn: &mut AnyConnection,
+    event: &NewAuditEvent,
+) -> Result<i64, DbError> {
+    Ok(
+        dispatch!(conn, c => diesel::insert_into(audit_events::table)
+        .values(event)
+        .returning(audit_events::id)
+        .get_result(c))?,
+    )
+}
+
+/// One event by id.
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<AuditEvent>, DbError> {
+    Ok(dispatch!(conn, c => audit_events::table
+        .find(id)
+        .select(AuditEvent::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Which events to list. Every field narrows the result; `None` means "any". The caller has
+/// already applied the admin's tenant scope to `tenant_id`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this tenant's events.
+    pub tenant_id: Option<String>,
+    pub event: Option<String>,
+    pub outcome: Option<String>,
+    /// The normalised address, matched exactly (served by the `(email, id)` index).
+    pub email: Option<String>,
+    pub ip: Option<String>,
+    /// Inclusive lower bound, UTC.
+    pub from: Option<NaiveDateTime>,
+    /// Exclusive upper bound, UTC.
+    pub until: Option<NaiveDateTime>,
+}
+
+/// The audit event name of a session's end (sign-out); see [`session_ended`].
+pub const ADMIN_SIGNED_OUT: &str = "admin_signed_out";
+
+/// Up to `limit` events matching `filter` with `id < before` (all when `None`), newest first.
+///
+/// Keyset pagination: the next page starts below the last id shown, so events appended while
+/// an admin pages through never shift a page (no duplicates, no gaps), and each page costs an
+/// index range scan however deep it is.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, DbError> {
+    Ok(dispatch!(conn, c => {
+        let mut q = audit_events::table.into_boxed();
+        if let Some(t) = &filter.tenant_id {
+            q = q.filter(audit_events::tenant_id.eq(t));
+        }
+        if let Some(e) = &filter.event {
+            q = q.filter(audit_events::event.eq(e));
+        }
+        if let Some(o) = &filter.outcome {
+            q = q.filter(audit_events::outcome.eq(o));
+        }
+        if let Some(e) = &filter.email {
+            q = q.filter(audit_events::email.eq(e));
+        }
+        if let Some(ip) = &filter.ip {
+            q = q.filter(audit_events::ip.eq(ip));
+        }
+        if let Some(from) = filter.from {
+            q = q.filter(audit_events::occurred_at.ge(from));
+        }
+        if let Some(until) = filter.until {
+            q = q.filter(audit_events::occurred_at.lt(until));
+        }
+        if let Some(b) = before {
+            q = q.filter(audit_events::id.lt(b));
+        }
+        q.order(audit_events::id.desc())
+            .limit(limit)
+            .select(AuditEvent::as_select())
+            .load(c)
+    })?)
+}
+
+/// Whether the admin session `session` (signed in by the event `since_id`) was signed out:
+/// an [`ADMIN_SIGNED_OUT`] event by `actor` naming it exists after its sign-in. The
+/// `(event, id)` index bounds the scan to sign-outs since that sign-in.
+pub fn session_ended(
+    conn: &mut AnyConnection,
+    actor: &str,
+    since_id: i64,
+    session: &str,
+) -> Result<bool, DbError> {
+    let n: i64 = dispatch!(conn, c => audit_events::table
+        .filter(audit_events::event.eq(ADMIN_SIGNED_OUT))
+        .filter(audit_events::id.gt(since_id))
+        .filter(audit_events::actor.eq(actor))
+        .filter(audit_events::request_id.eq(session))
+        .count()
+        .get_result(c))?;
+    Ok(n > 0)
+}

@@ -6,6 +6,7 @@
 //! the full diesel DSL (`ON CONFLICT`, `RETURNING`, `Bool`) that the derived `MultiBackend`
 //! does not carry.
 
+pub mod admin_queries;
 pub mod admins;
 pub mod audit;
 mod connection;

@@ -1,6 +1,7 @@
 //! HTTP: routes by area, thin handlers (parse → limit → call a service → render).
 //! Only this module (and `startup`) imports actix-web.
 
+mod admin;
 mod account;
 pub mod client_ip;
 pub mod cookies;
@@ -69,5 +70,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(reset::configure)
     .configure(signin::configure)
     .configure(account::configure)
-    .configure(verify::configure);
+    .configure(verify::configure)
+    .configure(admin::configure);
 }

@@ -1,0 +1,343 @@
+//! `/admin/audit`: the reset audit, newest first, filtered, keyset-paginated; one page per
+//! event; the CSV export of the current filter, streamed. Read-only: there is no route that
+//! edits or deletes an event (SECURITY.md #37).
+
+use super::{csv, utc, AdminCtx};
+use crate::db::audit::{self, AuditFilter};
+use crate::db::models::AuditEvent;
+use crate::db::tenants;
+use crate::domain::EmailAddress;
+use crate::web::{page, AppError, AppState};
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Events per page.
+const PAGE: i64 = 50;
+/// Events per database round trip of the CSV export.
+const CSV_BATCH: i64 = 500;
+
+/// Event names offered in the filter (any name can be typed).
+const KNOWN_EVENTS: &[&str] = &[
+    "reset_requested",
+    "mail_sent",
+    "mail_failed",
+    "mail_bounced",
+    "link_opened",
+    "code_accepted",
+    "code_failed",
+    "token_invalid",
+    "token_reused",
+    "totp_verified",
+    "totp_failed",
+    "step_skipped",
+    "reset_denied_at_redemption",
+    "reset_completed",
+    "rate_limited",
+    "admin_signed_in",
+    "admin_sign_in_failed",
+    "admin_totp_failed",
+    "admin_signed_out",
+    "admin_viewed_guest",
+    "helpdesk_reset_link_issued",
+    "helpdesk_totp_reset",
+    "helpdesk_lockout_cleared",
+    "helpdesk_marked_bounced",
+    "helpdesk_marked_deliverable",
+    "tenant_updated",
+];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/audit").get(list))
+        .service(web::resource("/audit.csv").get(export))
+        .service(web::resource("/audit/{id}").get(detail));
+}
+
+/// The query string of the list and the export.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub tenant: String,
+    #[serde(default)]
+    pub event: String,
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub ip: String,
+    /// `YYYY-MM-DD`, UTC, inclusive.
+    #[serde(default)]
+    pub from: String,
+    /// `YYYY-MM-DD`, UTC, inclusive.
+    #[serde(default)]
+    pub to: String,
+    #[serde(default, skip_serializing)]
+    pub before: Option<i64>,
+}
+
+fn field(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.chars().take(256).collect())
+}
+
+fn date(s: &str, name: &str) -> Result<Option<NaiveDate>, AppError> {
+    match field(s) {
+        None => Ok(None),
+        Some(d) => NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("{name} must be a date like 2026-11-26"))),
+    }
+}
+
+impl AuditQuery {
+    /// The database filter, with the admin's scope applied (404 for another tenant).
+    pub fn filter(&self, admin: &AdminCtx) -> Result<AuditFilter, AppError> {
+        let tenant = admin.scope(Some(&self.tenant))?;
+        let email = field(&self.email).map(|e| match EmailAddress::parse(&e) {
+            Ok(parsed) => parsed.to_string(),
+            Err(_) => e.to_lowercase(),
+        });
+        Ok(AuditFilter {
+            tenant_id: tenant.map(|t| t.into_string()),
+            event: field(&self.event),
+            outcome: field(&self.outcome),
+            email,
+            ip: field(&self.ip),
+            from: date(&self.from, "from")?.map(|d| d.and_time(NaiveTime::MIN)),
+            until: date(&self.to, "to")?
+                .and_then(|d| d.succ_opt())
+                .map(|d| d.and_time(NaiveTime::MIN)),
+        })
+    }
+
+    /// The filter as a query string (without `before`), for links.
+    fn query_string(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("tenant", &self.tenant),
+            ("event", &self.event),
+            ("outcome", &self.outcome),
+            ("email", &self.email),
+            ("ip", &self.ip),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if !v.trim().is_empty() {
+                s.append_pair(k, v.trim());
+            }
+        }
+        s.finish()
+    }
+}
+
+/// An event as the pages show it.
+#[derive(Serialize)]
+struct Row {
+    #[serde(flatten)]
+    event: AuditEvent,
+    at: String,
+    tenant_name: Option<String>,
+}
+
+async fn tenant_names(state: &AppState) -> Result<HashMap<String, String>, AppError> {
+    let all = state.db.run(tenants::list).await?;
+    Ok(all
+        .into_iter()
+        .map(|t| (t.tenant.id.clone(), t.tenant.name.clone()))
+        .collect())
+}
+
+fn rows(events: Vec<AuditEvent>, names: &HashMap<String, String>) -> Vec<Row> {
+    events
+        .into_iter()
+        .map(|event| Row {
+            at: utc(event.occurred_at),
+            tenant_name: event.tenant_id.as_ref().and_then(|t| names.get(t).cloned()),
+            event,
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct TenantOption {
+    id: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct ListPage<'a> {
+    admin_email: &'a str,
+    platform: bool,
+    q: &'a AuditQuery,
+    tenants: Vec<TenantOption>,
+    events: &'static [&'static str],
+    rows: Vec<Row>,
+    query: String,
+    next: Option<String>,
+    paged: bool,
+}
+
+/// `GET /admin/audit`.
+async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = q.into_inner();
+    let filter = q.filter(&admin)?;
+    let (f, before) = (filter.clone(), q.before);
+    let mut events = state
+        .db
+        .run(move |c| audit::page(c, &f, before, PAGE + 1))
+        .await?;
+    let more = events.len() > PAGE as usize;
+    events.truncate(PAGE as usize);
+    let query = q.query_string();
+    let next = more.then(|| {
+        let last = events.last().map_or(0, |e| e.id);
+        if query.is_empty() {
+            format!("/admin/audit?before={last}")
+        } else {
+            format!("/admin/audit?{query}&before={last}")
+        }
+    });
+    // Reading the audit is reading guest data: it is audited too (SECURITY.md #36).
+    let mut seen = admin.event(state.now(), "admin_viewed_audit", "success");
+    if let Some(t) = &filter.tenant_id {
+        seen.tenant_id = Some(t.clone());
+    }
+    seen.detail = Some(
+        serde_json::json!({ "filter": query, "before": before, "shown": events.len() }).to_string(),
+    );
+    state.db.run(move |c| audit::insert(c, &seen)).await?;
+
+    let names = tenant_names(&state).await?;
+    let mut tenants: Vec<TenantOption> = names
+        .iter()
+        .filter(|(id, _)| admin.may_see(Some(id)))
+        .map(|(id, name)| TenantOption {
+            id: id.clone(),
+            name: name.clone(),
+        })
+        .collect();
+    tenants.sort_by(|a, b| a.name.cmp(&b.name));
+    let ctx = ListPage {
+        admin_email: &admin.admin.email,
+        platform: admin.is_platform(),
+        q: &q,
+        tenants,
+        events: KNOWN_EVENTS,
+        rows: rows(events, &names),
+        query,
+        next,
+        paged: before.is_some(),
+    };
+    page::ok(&req, &state, "admin/audit.html", &ctx)
+}
+
+#[derive(Serialize)]
+struct DetailPage<'a> {
+    admin_email: &'a str,
+    platform: bool,
+    row: Row,
+    detail_pretty: Option<String>,
+}
+
+/// `GET /admin/audit/{id}`: one event; another tenant's is "not found".
+async fn detail(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
+    let event = state
+        .db
+        .run(move |c| audit::find(c, id))
+        .await?
+        .filter(|e| admin.may_see(e.tenant_id.as_deref()))
+        .ok_or(AppError::NotFound)?;
+    let mut seen = admin.event(state.now(), "admin_viewed_event", "success");
+    seen.tenant_id = event.tenant_id.clone();
+    seen.detail = Some(serde_json::json!({ "event_id": id }).to_string());
+    state.db.run(move |c| audit::insert(c, &seen)).await?;
+    let detail_pretty = event.detail.as_deref().map(|d| {
+        serde_json::from_str::<serde_json::Value>(d)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| d.to_string())
+    });
+    let names = tenant_names(&state).await?;
+    let ctx = DetailPage {
+        admin_email: &admin.admin.email,
+        platform: admin.is_platform(),
+        row: rows(vec![event], &names).pop().ok_or(AppError::NotFound)?,
+        detail_pretty,
+    };
+    page::ok(&req, &state, "admin/event.html", &ctx)
+}
+
+/// `GET /admin/audit.csv`: every event of the filter, streamed in batches (never the whole
+/// result in memory), as of the moment of the request: the export's own audit event bounds it.
+async fn export(
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    let filter = q.filter(&admin)?;
+    let mut seen = admin.event(state.now(), "admin_exported_audit", "success");
+    if let Some(t) = &filter.tenant_id {
+        seen.tenant_id = Some(t.clone());
+    }
+    seen.detail = Some(serde_json::json!({ "filter": q.query_string() }).to_string());
+    let cut = state
+        .db
+        .run(move |c| audit::insert_returning_id(c, &seen))
+        .await?;
+    let db = state.db.clone();
+    let stream = futures_util::stream::unfold(Some((cut, true)), move |cursor| {
+        let db = db.clone();
+        let filter = filter.clone();
+        async move {
+            let (before, first) = cursor?;
+            let batch = db
+                .run(move |c| audit::page(c, &filter, Some(before), CSV_BATCH))
+                .await;
+            match batch {
+                Err(e) => Some((Err(AppError::from(e)), None)),
+                Ok(events) => {
+                    let mut out = String::new();
+                    if first {
+                        out.push_str(csv::HEADER);
+                    }
+                    for e in &events {
+                        out.push_str(&csv::row(e));
+                    }
+                    let next = match events.last() {
+                        Some(last) if events.len() == CSV_BATCH as usize => Some((last.id, false)),
+                        _ => None,
+                    };
+                    if out.is_empty() {
+                        return None;
+                    }
+                    Some((Ok::<Bytes, AppError>(Bytes::from(out)), next))
+                }
+            }
+        }
+    });
+    let name = format!(
+        "latchkey-audit-{}.csv",
+        state.clock.now().format("%Y%m%dT%H%M%SZ")
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .streaming(stream))
+}

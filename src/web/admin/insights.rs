@@ -1,0 +1,199 @@
+//! `/admin/insights`: the last 30 days of resets from the audit — per day by outcome as an SVG
+//! bar chart drawn here, totals, success rate, top deny reasons, top rate-limited keys, and
+//! bounced mails. A tenant admin sees their tenant's; a platform admin everything or one tenant.
+
+use super::chart::{self, Day};
+use super::{utc, AdminCtx};
+use crate::db::admin_queries::{self, Ranked};
+use crate::db::{audit, tenants};
+use crate::web::{page, AppError, AppState};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{Duration, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+/// Days shown, today (UTC) included.
+pub const DAYS: i64 = 30;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/insights").get(show));
+}
+
+#[derive(Deserialize)]
+struct Query {
+    #[serde(default)]
+    tenant: String,
+}
+
+#[derive(Serialize, Default, PartialEq, Eq, Debug)]
+struct Totals {
+    requested: i64,
+    allowed: i64,
+    denied: i64,
+    completed: i64,
+    /// Completed resets per allowed request, in percent with one decimal; `None` when nothing
+    /// was allowed.
+    success_rate: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Bounce {
+    id: i64,
+    at: String,
+    email: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TenantOption {
+    id: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct InsightsPage<'a> {
+    admin_email: &'a str,
+    platform: bool,
+    tenant: String,
+    tenants: Vec<TenantOption>,
+    from: String,
+    to: String,
+    svg: String,
+    days: Vec<Day>,
+    totals: Totals,
+    deny_reasons: Vec<Ranked>,
+    rate_limited: Vec<Ranked>,
+    bounce_count: i64,
+    bounces: Vec<Bounce>,
+}
+
+/// The per-day series for the `DAYS` days ending `today`, with zero days filled in.
+fn series(counts: &[admin_queries::DayCount], today: chrono::NaiveDate) -> (Vec<Day>, Totals) {
+    let mut days: Vec<Day> = (0..DAYS)
+        .rev()
+        .map(|back| Day {
+            day: (today - Duration::days(back))
+                .format("%Y-%m-%d")
+                .to_string(),
+            allowed: 0,
+            denied: 0,
+            completed: 0,
+        })
+        .collect();
+    for c in counts {
+        let Some(d) = days.iter_mut().find(|d| d.day == c.day) else {
+            continue;
+        };
+        match (c.event.as_str(), c.outcome.as_str()) {
+            ("reset_requested", "allowed") => d.allowed += c.n,
+            ("reset_requested", "denied") => d.denied += c.n,
+            ("reset_completed", "success") => d.completed += c.n,
+            _ => {}
+        }
+    }
+    let mut t = Totals::default();
+    for d in &days {
+        t.allowed += d.allowed;
+        t.denied += d.denied;
+        t.completed += d.completed;
+    }
+    t.requested = t.allowed + t.denied;
+    t.success_rate =
+        (t.allowed > 0).then(|| format!("{:.1}", 100.0 * t.completed as f64 / t.allowed as f64));
+    (days, t)
+}
+
+/// `GET /admin/insights?tenant=…`.
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, AppError> {
+    let scope = admin.scope(Some(&q.tenant))?;
+    let today = state.now().date();
+    let since = (today - Duration::days(DAYS - 1)).and_time(NaiveTime::MIN);
+    let s = scope.clone();
+    let (counts, deny_reasons, rate_limited, (bounce_count, bounced), all_tenants) = state
+        .db
+        .run(move |c| {
+            let t = s.as_ref();
+            Ok((
+                admin_queries::resets_per_day(c, t, since)?,
+                admin_queries::top_deny_reasons(c, t, since, 10)?,
+                admin_queries::top_rate_limited(c, t, since, 10)?,
+                admin_queries::bounces(c, t, since, 10)?,
+                tenants::list(c)?,
+            ))
+        })
+        .await?;
+    let (days, totals) = series(&counts, today);
+    // The bounce list names guests' addresses: reading it is audited.
+    let mut seen = admin.event(state.now(), "admin_viewed_insights", "success");
+    seen.tenant_id = scope.as_ref().map(|t| t.as_str().to_string());
+    state.db.run(move |c| audit::insert(c, &seen)).await?;
+    let ctx = InsightsPage {
+        admin_email: &admin.admin.email,
+        platform: admin.is_platform(),
+        tenant: scope.map(|t| t.into_string()).unwrap_or_default(),
+        tenants: all_tenants
+            .into_iter()
+            .filter(|t| admin.may_see(Some(&t.tenant.id)))
+            .map(|t| TenantOption {
+                id: t.tenant.id,
+                name: t.tenant.name,
+            })
+            .collect(),
+        from: days.first().map(|d| d.day.clone()).unwrap_or_default(),
+        to: days.last().map(|d| d.day.clone()).unwrap_or_default(),
+        svg: chart::resets_per_day(&days),
+        days,
+        totals,
+        deny_reasons,
+        rate_limited,
+        bounce_count,
+        bounces: bounced
+            .into_iter()
+            .map(|e| Bounce {
+                id: e.id,
+                at: utc(e.occurred_at),
+                email: e.email,
+                reason: e.reason,
+            })
+            .collect(),
+    };
+    page::ok(&req, &state, "admin/insights.html", &ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::admin_queries::DayCount;
+
+    #[test]
+    fn days_are_filled_and_totals_add_up() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let c = |day: &str, event: &str, outcome: &str, n| DayCount {
+            day: day.into(),
+            event: event.into(),
+            outcome: outcome.into(),
+            n,
+        };
+        let (days, t) = series(
+            &[
+                c("2026-11-26", "reset_requested", "allowed", 4),
+                c("2026-11-26", "reset_requested", "denied", 2),
+                c("2026-11-25", "reset_completed", "success", 3),
+                c("2026-10-01", "reset_requested", "allowed", 99),
+            ],
+            today,
+        );
+        assert_eq!(days.len(), 30);
+        assert_eq!(days[0].day, "2026-10-28");
+        assert_eq!(days[29].allowed, 4);
+        assert_eq!(days[28].completed, 3);
+        assert_eq!(t.requested, 6);
+        assert_eq!(t.success_rate.as_deref(), Some("75.0"));
+        let (_, none) = series(&[], today);
+        assert_eq!(none.success_rate, None);
+    }
+}

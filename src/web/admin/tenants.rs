@@ -1,0 +1,275 @@
+//! `/admin/tenants`: kind, plan, domains and their verification, SSPR switch, methods
+//! required, helpdesk link, number of guests. Platform admins see and change every tenant and
+//! alone change the plan; a tenant admin sees and changes only their own. Each change is
+//! audited with the values before and after; a change that takes SSPR away revokes the
+//! tenant's outstanding reset links (SECURITY.md #6).
+
+use super::{see_other, AdminCtx};
+use crate::db::admin_queries::{self, TenantSettings};
+use crate::db::models::{Tenant, TenantDomain};
+use crate::db::{audit, tenants};
+use crate::domain::{EmailAddress, Plan, TenantId, TenantKind};
+use crate::web::csrf::CsrfForm;
+use crate::web::{page, AppError, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/tenants").get(list))
+        .service(web::resource("/tenants/{id}").get(show).post(update));
+}
+
+#[derive(Serialize)]
+struct ListPage<'a> {
+    admin_email: &'a str,
+    platform: bool,
+    tenants: Vec<tenants::TenantSummary>,
+}
+
+/// `GET /admin/tenants`.
+async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+) -> Result<HttpResponse, AppError> {
+    let all = state.db.run(tenants::list).await?;
+    let visible = all
+        .into_iter()
+        .filter(|t| admin.may_see(Some(&t.tenant.id)))
+        .collect();
+    let ctx = ListPage {
+        admin_email: &admin.admin.email,
+        platform: admin.is_platform(),
+        tenants: visible,
+    };
+    page::ok(&req, &state, "admin/tenants.html", &ctx)
+}
+
+#[derive(Serialize)]
+struct DomainRow {
+    domain: String,
+    verified_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ShowPage<'a> {
+    admin_email: &'a str,
+    platform: bool,
+    tenant: Tenant,
+    managed: bool,
+    domains: Vec<DomainRow>,
+    guests: i64,
+    form: FormValues,
+    error: Option<String>,
+    saved: bool,
+    revoked: Option<String>,
+}
+
+/// The form as shown (the stored values, or what was typed when it is shown again).
+#[derive(Serialize, Clone)]
+struct FormValues {
+    plan: String,
+    sspr_enabled: bool,
+    methods_required: i32,
+    helpdesk_url: String,
+}
+
+impl FormValues {
+    fn of(t: &Tenant) -> Self {
+        Self {
+            plan: t.plan.clone(),
+            sspr_enabled: t.sspr_enabled,
+            methods_required: t.methods_required,
+            helpdesk_url: t.helpdesk_url.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The tenant, if this admin may see it (else 404).
+async fn load(
+    state: &AppState,
+    admin: &AdminCtx,
+    id: &str,
+) -> Result<(Tenant, Vec<TenantDomain>, i64), AppError> {
+    if !admin.may_see(Some(id)) {
+        return Err(AppError::NotFound);
+    }
+    let tid = TenantId::from_string(id);
+    state
+        .db
+        .run(move |c| {
+            let Some(t) = tenants::find_by_id(c, &tid)? else {
+                return Ok(None);
+            };
+            let domains = tenants::domains_of(c, &tid)?;
+            let guests = admin_queries::count_guests(c, &tid)?;
+            Ok(Some((t, domains, guests)))
+        })
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Deserialize)]
+struct ShowQuery {
+    saved: Option<String>,
+    revoked: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    admin: &AdminCtx,
+    status: StatusCode,
+    (tenant, domains, guests): (Tenant, Vec<TenantDomain>, i64),
+    form: Option<FormValues>,
+    error: Option<String>,
+    q: Option<&ShowQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = ShowPage {
+        admin_email: &admin.admin.email,
+        platform: admin.is_platform(),
+        managed: tenant.kind() == TenantKind::Managed,
+        form: form.unwrap_or_else(|| FormValues::of(&tenant)),
+        domains: domains
+            .into_iter()
+            .map(|d| DomainRow {
+                domain: d.domain,
+                verified_at: d.verified_at.map(super::utc),
+            })
+            .collect(),
+        tenant,
+        guests,
+        error,
+        saved: q.is_some_and(|q| q.saved.is_some()),
+        revoked: q.and_then(|q| q.revoked.clone()),
+    };
+    page::render(req, state, status, "admin/tenant.html", &ctx)
+}
+
+/// `GET /admin/tenants/{id}`.
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    path: web::Path<String>,
+    q: web::Query<ShowQuery>,
+) -> Result<HttpResponse, AppError> {
+    let loaded = load(&state, &admin, &path).await?;
+    render(
+        &req,
+        &state,
+        &admin,
+        StatusCode::OK,
+        loaded,
+        None,
+        None,
+        Some(&q),
+    )
+}
+
+#[derive(Deserialize)]
+struct UpdateForm {
+    /// Absent for tenant admins (they cannot change it).
+    plan: Option<String>,
+    /// A checkbox: present when ticked.
+    sspr_enabled: Option<String>,
+    methods_required: String,
+    #[serde(default)]
+    helpdesk_url: String,
+}
+
+/// A helpdesk link guests can follow: an absolute http(s) URL or a mailto: address.
+pub(crate) fn valid_helpdesk_url(text: &str) -> bool {
+    match url::Url::parse(text) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u.host_str().is_some(),
+        Ok(u) if u.scheme() == "mailto" => EmailAddress::parse(u.path()).is_ok(),
+        _ => false,
+    }
+}
+
+/// `POST /admin/tenants/{id}`.
+async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    path: web::Path<String>,
+    form: CsrfForm<UpdateForm>,
+) -> Result<HttpResponse, AppError> {
+    let loaded = load(&state, &admin, &path).await?;
+    let tenant = &loaded.0;
+    let form = form.0;
+    let current = TenantSettings::of(tenant);
+    let plan = match form.plan.as_deref().map(str::parse::<Plan>) {
+        None => current.plan,
+        Some(Ok(p)) => p,
+        Some(Err(_)) => return Err(AppError::BadRequest("unknown plan".into())),
+    };
+    if plan != current.plan && !admin.is_platform() {
+        // Only the platform changes what a tenant pays for.
+        let mut refused = admin.event(state.now(), "tenant_update_refused", "denied");
+        refused.tenant_id = Some(tenant.id.clone());
+        refused.reason = Some("plan_change_needs_platform_admin".into());
+        state.db.run(move |c| audit::insert(c, &refused)).await?;
+        return Err(AppError::Forbidden);
+    }
+    let typed = FormValues {
+        plan: plan.as_str().to_string(),
+        sspr_enabled: form.sspr_enabled.is_some(),
+        methods_required: form.methods_required.trim().parse().unwrap_or(0),
+        helpdesk_url: form.helpdesk_url.trim().chars().take(2048).collect(),
+    };
+    let error = if !matches!(typed.methods_required, 1 | 2) {
+        Some("Methods required must be 1 (email link) or 2 (email link and authenticator).")
+    } else if !typed.helpdesk_url.is_empty() && !valid_helpdesk_url(&typed.helpdesk_url) {
+        Some("The helpdesk link must be an https:// (or http://) address, or mailto:helpdesk@example.com.")
+    } else {
+        None
+    };
+    if let Some(e) = error {
+        return render(
+            &req,
+            &state,
+            &admin,
+            StatusCode::BAD_REQUEST,
+            loaded,
+            Some(typed),
+            Some(e.into()),
+            None,
+        );
+    }
+    let after = TenantSettings {
+        plan,
+        sspr_enabled: typed.sspr_enabled,
+        methods_required: typed.methods_required,
+        helpdesk_url: (!typed.helpdesk_url.is_empty()).then(|| typed.helpdesk_url.clone()),
+    };
+    let event = admin.event(state.now(), "tenant_updated", "success");
+    let id = tenant.tenant_id();
+    let now = state.now();
+    let result = state
+        .db
+        .run(move |c| admin_queries::update_tenant(c, &id, &after, event, now))
+        .await?;
+    let mut location = format!("/admin/tenants/{}?saved=1", tenant.id);
+    if let Some(r) = result.filter(|r| r.revoked_tokens > 0) {
+        location.push_str(&format!("&revoked={}", r.revoked_tokens));
+    }
+    Ok(see_other(&location))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_helpdesk_url;
+
+    #[test]
+    fn helpdesk_links_are_web_or_mail_addresses() {
+        assert!(valid_helpdesk_url("https://help.contoso.com/sspr"));
+        assert!(valid_helpdesk_url("mailto:helpdesk@contoso.com"));
+        assert!(!valid_helpdesk_url("javascript:alert(1)"));
+        assert!(!valid_helpdesk_url("mailto:not an address"));
+        assert!(!valid_helpdesk_url("help.contoso.com"));
+        assert!(!valid_helpdesk_url("ftp://contoso.com"));
+    }
+}

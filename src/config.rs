@@ -256,7 +256,7 @@ impl Default for RateLimitSettings {
             prune_interval_seconds: 60,
             public_forms: QuotaSettings::new(30, 20),
             token_pages: QuotaSettings::new(60, 30),
-            admin_login: QuotaSettings::new(10, 10),
+            admin_login: QuotaSettings::new(30, 30),
             admin: QuotaSettings::new(600, 200),
             api: QuotaSettings::new(600, 100),
             reset_global: QuotaSettings::new(1200, 300),

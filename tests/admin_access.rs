@@ -34,7 +34,9 @@ fn user_id(app: &TestApp, email: &str) -> String {
 }
 
 async fn world() -> World {
-    let app = TestApp::spawn().await;
+    // These tests sign in many times a minute: the per-IP admin sign-in limit has tests of its own.
+    let app =
+        TestApp::spawn_with("[rate_limits.admin_login]\nper_minute = 6000\nburst = 6000").await;
     let own = app.tenant("Northwind", "northwind.test", "managed", "premium");
     let other = app.tenant("Contoso", "contoso.test", "managed", "premium");
     app.user("nina@northwind.test", "old-lantern-orchard-27", true, false);

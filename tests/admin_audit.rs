@@ -9,7 +9,9 @@ use std::collections::HashSet;
 use support::TestApp;
 
 async fn app() -> (TestApp, String, String) {
-    let app = TestApp::spawn().await;
+    // These tests sign in many times a minute: the per-IP admin sign-in limit has tests of its own.
+    let app =
+        TestApp::spawn_with("[rate_limits.admin_login]\nper_minute = 6000\nburst = 6000").await;
     let a = app.tenant("Northwind", "northwind.test", "managed", "premium");
     let b = app.tenant("Contoso", "contoso.test", "managed", "premium");
     (app, a.id, b.id)

@@ -8,7 +8,9 @@ use admin_support::*;
 use support::TestApp;
 
 async fn app() -> TestApp {
-    let app = TestApp::spawn().await;
+    // These tests sign in many times a minute: the per-IP admin sign-in limit has tests of its own.
+    let app =
+        TestApp::spawn_with("[rate_limits.admin_login]\nper_minute = 6000\nburst = 6000").await;
     app.tenant("Northwind", "northwind.test", "managed", "premium");
     app
 }

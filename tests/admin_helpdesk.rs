@@ -18,7 +18,9 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = TestApp::spawn().await;
+    // These tests sign in many times a minute: the per-IP admin sign-in limit has tests of its own.
+    let app =
+        TestApp::spawn_with("[rate_limits.admin_login]\nper_minute = 6000\nburst = 6000").await;
     let nw = app.tenant("Northwind", "northwind.test", "managed", "premium");
     app.tenant("Contoso", "contoso.test", "managed", "free");
     let platform = set_up(&app, "root@ops.test", None).await;

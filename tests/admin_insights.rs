@@ -65,7 +65,9 @@ fn svg_of(page: &Page) -> String {
 
 #[tokio::test]
 async fn insights_numbers_match_the_events_and_the_svg_is_well_formed() {
-    let app = TestApp::spawn().await;
+    // These tests sign in many times a minute: the per-IP admin sign-in limit has tests of its own.
+    let app =
+        TestApp::spawn_with("[rate_limits.admin_login]\nper_minute = 6000\nburst = 6000").await;
     let nw = app
         .tenant("Northwind", "northwind.test", "managed", "premium")
         .id;

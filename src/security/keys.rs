@@ -45,7 +45,10 @@ impl MasterKey {
             );
             return Ok(Self(bytes));
         }
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+        {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
             // The data directory holds the key, the SQLite database and the outbox: owner only.

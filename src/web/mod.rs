@@ -1,8 +1,8 @@
 //! HTTP: routes by area, thin handlers (parse → limit → call a service → render).
 //! Only this module (and `startup`) imports actix-web.
 
-mod admin;
 mod account;
+mod admin;
 pub mod client_ip;
 pub mod cookies;
 pub mod csrf;

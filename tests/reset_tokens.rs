@@ -109,7 +109,9 @@ async fn a_code_works_until_its_ttl_and_not_after() {
     let m = reset_mail(&app, "alice@fabrikam.test", 1).await;
     app.clock.advance(chrono::Duration::seconds(TTL_SECS + 1));
     let token = csrf(&mut b).await;
-    let p = b.post_form("/reset/code", &token, &[("code", &m.code)]).await;
+    let p = b
+        .post_form("/reset/code", &token, &[("code", &m.code)])
+        .await;
     assert_ne!(p.status, 303, "an expired code was accepted");
     assert_eq!(p.status, 200);
 }
@@ -128,7 +130,12 @@ async fn a_reset_link_works_once() {
     assert_invalid(&app.browser().get(&m.link).await);
     assert_invalid(&b.get("/reset/new").await);
     // The same browser state as before the POST (the sealed cookie still held).
-    let p = choose(&mut replay, "other-quiet-harbour-44", "other-quiet-harbour-44").await;
+    let p = choose(
+        &mut replay,
+        "other-quiet-harbour-44",
+        "other-quiet-harbour-44",
+    )
+    .await;
     assert_invalid(&p);
     assert!(p.body.contains(ALREADY_USED), "{}", p.body);
     assert_eq!(app.password_hash("alice@fabrikam.test").unwrap(), after);
@@ -257,7 +264,14 @@ async fn a_token_is_bound_to_its_user() {
     .unwrap();
     let p = b.post_raw("/reset/new", body, &[]).await;
     assert_done(&p);
-    assert!(verifies(&app, &app.password_hash("alice@fabrikam.test").unwrap(), NEW).await);
+    assert!(
+        verifies(
+            &app,
+            &app.password_hash("alice@fabrikam.test").unwrap(),
+            NEW
+        )
+        .await
+    );
     assert_eq!(app.password_hash("bob@fabrikam.test"), bob_before);
     assert_eq!(app.password_hash("dave@northwind.test"), dave_before);
 }
@@ -294,7 +308,12 @@ async fn a_tampered_reset_cookie_gives_the_invalid_page() {
         })
         .collect();
     let token_id = column(&app, "reset_tokens", "id").pop().unwrap();
-    for forged in [flipped, token_id, String::from("x"), value[..mid].to_string()] {
+    for forged in [
+        flipped,
+        token_id,
+        String::from("x"),
+        value[..mid].to_string(),
+    ] {
         let mut t = b.clone();
         t.cookies.insert(name.clone(), forged.clone());
         assert_invalid(&t.get("/reset/new").await);
@@ -360,7 +379,9 @@ async fn five_wrong_codes_end_the_flow() {
         assert_eq!(p.status, 200, "attempt {i}");
         assert_ne!(p.status, 303);
     }
-    let p = b.post_form("/reset/code", &token, &[("code", &m.code)]).await;
+    let p = b
+        .post_form("/reset/code", &token, &[("code", &m.code)])
+        .await;
     assert_ne!(p.status, 303, "the right code worked after 5 wrong ones");
     // The flow is over: the link of that flow is dead as well.
     assert_invalid(&app.browser().get(&m.link).await);

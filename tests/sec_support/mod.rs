@@ -117,7 +117,12 @@ pub fn is_invalid(p: &Page) -> bool {
 }
 
 pub fn assert_invalid(p: &Page) {
-    assert!(is_invalid(p), "expected the invalid page: {} {}", p.status, p.body);
+    assert!(
+        is_invalid(p),
+        "expected the invalid page: {} {}",
+        p.status,
+        p.body
+    );
 }
 
 pub fn assert_done(p: &Page) {
@@ -176,7 +181,10 @@ pub fn comparable_headers(p: &Page) -> Vec<(String, String)> {
 pub async fn verifies(app: &TestApp, hash: &str, password: &str) -> bool {
     app.state
         .hasher
-        .verify(secrecy::SecretString::from(password.to_string()), Some(hash))
+        .verify(
+            secrecy::SecretString::from(password.to_string()),
+            Some(hash),
+        )
         .await
         .unwrap()
 }

@@ -192,7 +192,10 @@ async fn common_passwords_and_context_words_are_refused_with_a_reason() {
             "organisation&#39;s name",
         );
     }
-    assert_rerendered_with(&choose(&mut b, OLD, OLD).await, "different from your current");
+    assert_rerendered_with(
+        &choose(&mut b, OLD, OLD).await,
+        "different from your current",
+    );
     assert_eq!(app.password_hash(ALICE), before);
 }
 

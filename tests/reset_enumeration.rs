@@ -229,3 +229,39 @@ async fn known_and_unknown_addresses_take_the_same_time() {
         "timing differs: z = {z:.2}, median known {mk:.2} ms, unknown {mu:.2} ms"
     );
 }
+
+#[tokio::test]
+async fn wrong_codes_answer_alike_for_every_account_case() {
+    // SECURITY.md #11, #9: the code step must not tell accounts apart either. A stranger asks
+    // for a reset of an address, then types wrong codes in that browser: every reply, up to and
+    // past the 5-try cap, is the same whether the address has a live reset or not.
+    let app = accounts().await;
+    let mut transcripts: Vec<(&str, Vec<(u16, Vec<(String, String)>, String)>)> = Vec::new();
+    for (case, email) in CASES {
+        let (mut b, _) = ask(&app, email).await;
+        app.drain_jobs().await;
+        let token = csrf(&mut b).await;
+        let mut replies = Vec::new();
+        for _ in 0..7 {
+            // Never a valid code: the alphabet has no 0, O, 1, I or L.
+            let p = b
+                .post_form("/reset/code", &token, &[("code", "LLLL-LLLL")])
+                .await;
+            replies.push(shape(&p));
+        }
+        transcripts.push((case, replies));
+    }
+    let (ref_case, reference) = &transcripts[0];
+    // The cap is reached: the flow ends (SECURITY.md #9).
+    assert!(
+        reference.last().unwrap().2.contains(INVALID),
+        "{ref_case}: the flow never ended"
+    );
+    for (case, replies) in &transcripts {
+        for (i, (a, b)) in reference.iter().zip(replies).enumerate() {
+            assert_eq!(a.0, b.0, "attempt {}: status {ref_case} vs {case}", i + 1);
+            assert_eq!(a.1, b.1, "attempt {}: headers {ref_case} vs {case}", i + 1);
+            assert_eq!(a.2, b.2, "attempt {}: body {ref_case} vs {case}", i + 1);
+        }
+    }
+}

@@ -76,6 +76,52 @@ async fn an_enrolled_totp_cannot_be_skipped_or_guessed_past() {
 }
 
 #[tokio::test]
+async fn a_totp_enrolled_after_the_request_cannot_be_skipped() {
+    // SECURITY.md #24, #6: the link was mailed before the user enrolled an authenticator (or
+    // before the tenant began to require one); redeeming it now still asks for the TOTP.
+    let app = app().await;
+    app.user(ALICE, OLD, true, false);
+    let before = app.password_hash(ALICE);
+    let m = ask_and_mail(&app, ALICE, 1).await;
+    let secret = TotpSecret::generate();
+    app.sql(&format!(
+        "UPDATE users SET totp_secret = '{}' WHERE email = '{ALICE}'",
+        secret.expose_base32()
+    ));
+    let mut b = app.browser();
+    let p = b.get(&m.link).await;
+    assert_eq!(p.status, 303);
+    assert_eq!(
+        p.location(),
+        Some("/reset/verify"),
+        "the TOTP step was skipped"
+    );
+    let p = b.get("/reset/new").await;
+    assert_eq!(p.location(), Some("/reset/verify"));
+    let p = choose(&mut b, NEW, NEW).await;
+    assert_ne!(p.location(), Some("/reset/done"));
+    assert_eq!(app.password_hash(ALICE), before);
+    // A browser that opened the link before the enrolment is held back as well.
+    let m2 = ask_and_mail(&app, ALICE, 2).await;
+    app.sql(&format!(
+        "UPDATE users SET totp_secret = NULL WHERE email = '{ALICE}'"
+    ));
+    let mut early = open_link(&app, &m2.link, "/reset/new").await;
+    app.sql(&format!(
+        "UPDATE users SET totp_secret = '{}' WHERE email = '{ALICE}'",
+        secret.expose_base32()
+    ));
+    let p = choose(&mut early, NEW, NEW).await;
+    assert_ne!(p.location(), Some("/reset/done"), "set without the TOTP");
+    assert_eq!(app.password_hash(ALICE), before);
+    // With the code, it goes through.
+    let now = app.clock.now().timestamp() as u64;
+    let p = post_totp(&mut early, &secret.code_at(now).unwrap()).await;
+    assert_eq!(p.location(), Some("/reset/new"), "{}", p.body);
+    assert_done(&choose(&mut early, NEW, NEW).await);
+}
+
+#[tokio::test]
 async fn a_totp_code_is_single_use_within_one_step_of_now() {
     // SECURITY.md #25: a code 2 steps old is refused, one step old is accepted, and the same
     // code replayed (in a new flow, within its 30 s) is refused.

@@ -102,10 +102,10 @@ async fn a_totp_enrolled_after_the_request_cannot_be_skipped() {
     assert_ne!(p.location(), Some("/reset/done"));
     assert_eq!(app.password_hash(ALICE), before);
     // A browser that opened the link before the enrolment is held back as well.
-    let m2 = ask_and_mail(&app, ALICE, 2).await;
     app.sql(&format!(
         "UPDATE users SET totp_secret = NULL WHERE email = '{ALICE}'"
     ));
+    let m2 = ask_and_mail(&app, ALICE, 2).await;
     let mut early = open_link(&app, &m2.link, "/reset/new").await;
     app.sql(&format!(
         "UPDATE users SET totp_secret = '{}' WHERE email = '{ALICE}'",

@@ -165,7 +165,17 @@ pub fn comparable_headers(p: &Page) -> Vec<(String, String)> {
                     .unwrap_or("")
                     .trim()
                     .to_string();
-                let mut attrs: Vec<String> = parts.map(|a| a.trim().to_string()).collect();
+                // Expires is a date computed per response: compare that it is there.
+                let mut attrs: Vec<String> = parts
+                    .map(|a| a.trim())
+                    .map(|a| {
+                        if a.to_ascii_lowercase().starts_with("expires=") {
+                            "Expires=…".to_string()
+                        } else {
+                            a.to_string()
+                        }
+                    })
+                    .collect();
                 attrs.sort();
                 (k, format!("{name}; {}", attrs.join("; ")))
             } else {

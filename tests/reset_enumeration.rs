@@ -46,9 +46,12 @@ async fn accounts() -> TestApp {
     app
 }
 
+/// A reply as compared: status, headers, masked body.
+type Shape = (u16, Vec<(String, String)>, String);
+
 /// A reply reduced to what must be equal: status, headers (Set-Cookie by name and
 /// attributes), and the body with the CSRF token masked.
-fn shape(p: &Page) -> (u16, Vec<(String, String)>, String) {
+fn shape(p: &Page) -> Shape {
     (p.status, comparable_headers(p), mask_csrf(&p.body))
 }
 
@@ -236,7 +239,7 @@ async fn wrong_codes_answer_alike_for_every_account_case() {
     // for a reset of an address, then types wrong codes in that browser: every reply, up to and
     // past the 5-try cap, is the same whether the address has a live reset or not.
     let app = accounts().await;
-    let mut transcripts: Vec<(&str, Vec<(u16, Vec<(String, String)>, String)>)> = Vec::new();
+    let mut transcripts: Vec<(&str, Vec<Shape>)> = Vec::new();
     for (case, email) in CASES {
         let (mut b, _) = ask(&app, email).await;
         app.drain_jobs().await;

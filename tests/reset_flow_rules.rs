@@ -247,7 +247,9 @@ async fn every_reset_form_needs_a_valid_csrf_token_and_a_same_site_request() {
     let mut other = app.browser();
     let foreign = csrf(&mut other).await;
     let email = [("email", ALICE)];
-    let bad: Vec<(&str, Option<&str>, Vec<(&str, &str)>)> = vec![
+    // (what, csrf_token field, extra headers)
+    type Forgery<'a> = (&'a str, Option<&'a str>, Vec<(&'a str, &'a str)>);
+    let bad: Vec<Forgery> = vec![
         ("missing", None, vec![]),
         ("empty", Some(""), vec![]),
         ("wrong", Some("AAAA"), vec![]),

@@ -411,3 +411,28 @@ async fn the_token_leaves_the_url_before_the_form_renders() {
         assert!(!form.body.contains(&m.token));
     }
 }
+
+#[tokio::test]
+async fn a_policy_flip_kills_the_link_itself() {
+    // SECURITY.md #6: "issue a token, make the change, then GET the link gives the invalid
+    // page" — for a plan drop, a takeover and a disablement, before any form is shown.
+    let app = app().await;
+    app.user("dave@northwind.test", OLD, true, false);
+    app.user("alice@fabrikam.test", OLD, true, false);
+    app.user("bob@fabrikam.test", OLD, true, false);
+    let dave = ask_and_mail(&app, "dave@northwind.test", 1).await;
+    let alice = ask_and_mail(&app, "alice@fabrikam.test", 1).await;
+    let (mut bob_browser, _) = ask(&app, "bob@fabrikam.test").await;
+    let bob = reset_mail(&app, "bob@fabrikam.test", 1).await;
+    app.sql("UPDATE tenants SET plan = 'free' WHERE name = 'Northwind'");
+    app.sql("UPDATE users SET disabled = TRUE WHERE email = 'alice@fabrikam.test'");
+    app.sql("UPDATE users SET disabled = TRUE WHERE email = 'bob@fabrikam.test'");
+    assert_invalid(&app.browser().get(&dave.link).await);
+    assert_invalid(&app.browser().get(&alice.link).await);
+    // The code, too.
+    let token = csrf(&mut bob_browser).await;
+    let p = bob_browser
+        .post_form("/reset/code", &token, &[("code", &bob.code)])
+        .await;
+    assert_ne!(p.status, 303, "the code worked for a disabled account");
+}

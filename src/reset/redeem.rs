@@ -104,6 +104,9 @@ pub async fn open_link(
     let now = svc.now();
     match found {
         Some((t, Some(user))) if t.state(now) == TokenState::Live => {
+            if denied_now(svc, &t, &user, ip).await? {
+                return Ok(None);
+            }
             audit_token(svc, "link_opened", "success", Some(&t), None, ip).await?;
             Ok(Some(Redeemed {
                 token_id: t.id.clone(),
@@ -120,6 +123,50 @@ pub async fn open_link(
             Ok(None)
         }
     }
+}
+
+/// Re-checks the policy for the token's user as it stands now: the tenant may have been taken
+/// over or its plan dropped, the account disabled, since the link was sent. A denial revokes
+/// the token and is audited; every step that lets a token in (link, code) and the final one
+/// ask, so a token dies with any change it depends on (SECURITY.md #6).
+async fn denied_now(
+    svc: &Services,
+    token: &ResetToken,
+    user: &User,
+    ip: Option<IpAddr>,
+) -> Result<bool, DbError> {
+    let reason = match EmailAddress::parse(&user.email) {
+        Ok(email) => {
+            let gathered = eligibility::gather(
+                &svc.db,
+                &svc.deliverability,
+                svc.clock.as_ref(),
+                &svc.settings,
+                &email,
+            )
+            .await?;
+            gathered.decide().deny_reason().map(|r| r.code())
+        }
+        Err(_) => Some("email_undeliverable"),
+    };
+    let Some(code) = reason else {
+        return Ok(false);
+    };
+    let now = svc.now();
+    let tid = token.id.clone();
+    svc.db
+        .run(move |c| reset_tokens::revoke(c, &tid, code, now))
+        .await?;
+    audit_token(
+        svc,
+        "reset_denied_at_redemption",
+        "denied",
+        Some(token),
+        Some(code),
+        ip,
+    )
+    .await?;
+    Ok(true)
 }
 
 /// What a submitted code did.
@@ -168,6 +215,9 @@ pub async fn submit_code(
             let uid = t.user_id();
             let user = svc.db.run(move |c| users::find_by_id(c, &uid)).await?;
             if let Some(user) = user {
+                if denied_now(svc, t, &user, ip).await? {
+                    return Ok(CodeOutcome::FlowEnded);
+                }
                 audit_token(svc, "code_accepted", "success", Some(t), None, ip).await?;
                 return Ok(CodeOutcome::Valid(Redeemed {
                     token_id: t.id.clone(),
@@ -387,31 +437,8 @@ pub async fn complete(
     {
         return Ok(CompleteOutcome::Rejected(PasswordRejection::SameAsCurrent));
     }
-    // The tenant may have been taken over, or its plan dropped, since the link was sent.
-    let gathered = eligibility::gather(
-        &svc.db,
-        &svc.deliverability,
-        svc.clock.as_ref(),
-        &svc.settings,
-        &email,
-    )
-    .await?;
-    if let Some(reason) = gathered.decide().deny_reason() {
-        let now = svc.now();
-        let tid = token.id.clone();
-        let code = reason.code();
-        svc.db
-            .run(move |c| reset_tokens::revoke(c, &tid, code, now))
-            .await?;
-        audit_token(
-            svc,
-            "reset_denied_at_redemption",
-            "denied",
-            Some(&token),
-            Some(code),
-            ip,
-        )
-        .await?;
+    // The tenant may have been taken over, or its plan dropped, since the link was opened.
+    if denied_now(svc, &token, &user, ip).await? {
         return Ok(CompleteOutcome::Invalid);
     }
     // Argon2 on the blocking pool, bounded (never on an async worker thread).

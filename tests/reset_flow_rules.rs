@@ -446,6 +446,15 @@ async fn no_secret_reaches_the_logs_or_the_database() {
     app.browser().get(&format!("/reset/link/{bogus}")).await;
     app.drain_jobs().await;
 
+    // Log injection: an address with a line break is refused and logs no forged line.
+    let (_, p) = ask(&app, "a@b.test\nFAKE-LOG-LINE level=ERROR").await;
+    assert_eq!(p.status, 400);
+    assert!(
+        !logs()
+            .lines()
+            .any(|l| l.trim_start().starts_with("FAKE-LOG-LINE")),
+        "a forged log line"
+    );
     assert!(logs().contains("request"), "the capture caught nothing");
     assert_nowhere(
         &app,

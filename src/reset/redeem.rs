@@ -32,13 +32,20 @@ impl Next {
         }
     }
 
-    fn of(token: &ResetToken) -> Next {
-        if token.totp_required && token.totp_verified_at.is_none() {
+    fn of(token: &ResetToken, user: &User) -> Next {
+        if needs_totp(token, user) {
             Next::Totp
         } else {
             Next::NewPassword
         }
     }
+}
+
+/// Whether the TOTP step is still ahead for this token. The token records what the policy
+/// required when it was issued; an authenticator the user enrolled since (or that the tenant
+/// began to require) is asked for as well, so it can never be skipped (SECURITY.md #24).
+pub fn needs_totp(token: &ResetToken, user: &User) -> bool {
+    (token.totp_required || user.totp_secret.is_some()) && token.totp_verified_at.is_none()
 }
 
 /// A link or code that worked: the token id goes into the sealed cookie.
@@ -85,20 +92,29 @@ pub async fn open_link(
         return Ok(None);
     };
     let h = hash.into_string();
-    let token = svc
+    let found = svc
         .db
-        .run(move |c| reset_tokens::find_by_hash(c, &h))
+        .run(move |c| {
+            let Some(t) = reset_tokens::find_by_hash(c, &h)? else {
+                return Ok(None);
+            };
+            let user = users::find_by_id(c, &t.user_id())?;
+            Ok(Some((t, user)))
+        })
         .await?;
     let now = svc.now();
-    match token {
-        Some(t) if t.state(now) == TokenState::Live => {
+    match found {
+        Some((t, Some(user))) if t.state(now) == TokenState::Live => {
+            if denied_now(svc, &t, &user, ip).await? {
+                return Ok(None);
+            }
             audit_token(svc, "link_opened", "success", Some(&t), None, ip).await?;
             Ok(Some(Redeemed {
                 token_id: t.id.clone(),
-                next: Next::of(&t),
+                next: Next::of(&t, &user),
             }))
         }
-        Some(t) => {
+        Some((t, _)) => {
             let reason = state_name(t.state(now));
             audit_token(svc, "token_invalid", "failure", Some(&t), Some(reason), ip).await?;
             Ok(None)
@@ -108,6 +124,50 @@ pub async fn open_link(
             Ok(None)
         }
     }
+}
+
+/// Re-checks the policy for the token's user as it stands now: the tenant may have been taken
+/// over or its plan dropped, the account disabled, since the link was sent. A denial revokes
+/// the token and is audited; every step that lets a token in (link, code) and the final one
+/// ask, so a token dies with any change it depends on (SECURITY.md #6).
+async fn denied_now(
+    svc: &Services,
+    token: &ResetToken,
+    user: &User,
+    ip: Option<IpAddr>,
+) -> Result<bool, DbError> {
+    let reason = match EmailAddress::parse(&user.email) {
+        Ok(email) => {
+            let gathered = eligibility::gather(
+                &svc.db,
+                &svc.deliverability,
+                svc.clock.as_ref(),
+                &svc.settings,
+                &email,
+            )
+            .await?;
+            gathered.decide().deny_reason().map(|r| r.code())
+        }
+        Err(_) => Some("email_undeliverable"),
+    };
+    let Some(code) = reason else {
+        return Ok(false);
+    };
+    let now = svc.now();
+    let tid = token.id.clone();
+    svc.db
+        .run(move |c| reset_tokens::revoke(c, &tid, code, now))
+        .await?;
+    audit_token(
+        svc,
+        "reset_denied_at_redemption",
+        "denied",
+        Some(token),
+        Some(code),
+        ip,
+    )
+    .await?;
+    Ok(true)
 }
 
 /// What a submitted code did.
@@ -129,43 +189,64 @@ pub async fn submit_code(
     ip: Option<IpAddr>,
 ) -> Result<CodeOutcome, DbError> {
     let now = svc.now();
+    let max = i64::from(svc.settings.reset.max_code_attempts);
     let code = OneTimeCode::normalize_presented(presented);
-    let flow_key = flow_id_hash.clone();
-    let tokens = match flow_id_hash {
-        Some(f) => {
+    // The wrong codes of a flow are counted per flow, whether or not the address has an
+    // account: were they counted on the account's tokens only, the flow of an unknown address
+    // would never end, and the 5th reply would tell accounts apart (SECURITY.md #9, #11).
+    let flow_key = flow_id_hash.as_deref().map(flow_attempts::key);
+    let (tokens, failures) = match (flow_id_hash, flow_key.clone()) {
+        (Some(f), Some(key)) => {
             svc.db
-                .run(move |c| reset_tokens::live_for_flow(c, &f, now))
+                .run(move |c| {
+                    let tokens = reset_tokens::live_for_flow(c, &f, now)?;
+                    Ok((tokens, flow_attempts::count(c, &key)?))
+                })
                 .await?
         }
-        None => Vec::new(),
+        _ => (Vec::new(), 0),
     };
-    if let Some(code) = &code {
+    let live = failures < max;
+    if let (Some(code), true) = (&code, live) {
         if let Some(t) = tokens.iter().find(|t| {
             t.code_hash
                 .as_deref()
                 .is_some_and(|h| code_matches(&svc.code_key, code, h))
         }) {
-            audit_token(svc, "code_accepted", "success", Some(t), None, ip).await?;
-            return Ok(CodeOutcome::Valid(Redeemed {
-                token_id: t.id.clone(),
-                next: Next::of(t),
-            }));
+            let uid = t.user_id();
+            let user = svc.db.run(move |c| users::find_by_id(c, &uid)).await?;
+            if let Some(user) = user {
+                if denied_now(svc, t, &user, ip).await? {
+                    return Ok(CodeOutcome::FlowEnded);
+                }
+                audit_token(svc, "code_accepted", "success", Some(t), None, ip).await?;
+                return Ok(CodeOutcome::Valid(Redeemed {
+                    token_id: t.id.clone(),
+                    next: Next::of(t, &user),
+                }));
+            }
         }
     }
-    // Wrong codes count per flow, whether or not the flow has a token, so the moment a flow
-    // ends says nothing about the account (SECURITY.md #9, #11).
-    let Some(flow) = flow_key else {
-        audit_token(svc, "code_failed", "failure", None, Some("no_flow"), ip).await?;
-        return Ok(CodeOutcome::Wrong);
+    let failures = match flow_key {
+        Some(key) => {
+            let expires = now
+                + chrono::Duration::minutes(
+                    i64::from(svc.settings.reset.token_ttl_minutes) + FLOW_COOKIE_EXTRA_MINUTES,
+                );
+            svc.db
+                .run(move |c| flow_attempts::record(c, &key, expires))
+                .await?
+        }
+        None => 0,
     };
-    let failures = svc
-        .rate_limits
-        .persistent
-        .record_code_failure(&flow)
-        .await?;
-    let ended = failures >= svc.settings.reset.max_code_attempts;
-    if ended {
-        for t in &tokens {
+    let ended = failures >= max;
+    for t in &tokens {
+        let id = t.id.clone();
+        let attempts = svc
+            .db
+            .run(move |c| reset_tokens::record_failed_attempt(c, &id))
+            .await?;
+        if ended || i64::from(attempts) >= max {
             let id = t.id.clone();
             svc.db
                 .run(move |c| reset_tokens::revoke(c, &id, "too_many_codes", now))
@@ -323,7 +404,7 @@ pub async fn complete(
             CompleteOutcome::Invalid
         });
     };
-    if Next::of(&token) == Next::Totp {
+    if Next::of(&token, &user) == Next::Totp {
         audit_token(
             svc,
             "step_skipped",
@@ -356,31 +437,8 @@ pub async fn complete(
     {
         return Ok(CompleteOutcome::Rejected(PasswordRejection::SameAsCurrent));
     }
-    // The tenant may have been taken over, or its plan dropped, since the link was sent.
-    let gathered = eligibility::gather(
-        &svc.db,
-        &svc.deliverability,
-        svc.clock.as_ref(),
-        &svc.settings,
-        &email,
-    )
-    .await?;
-    if let Some(reason) = gathered.decide().deny_reason() {
-        let now = svc.now();
-        let tid = token.id.clone();
-        let code = reason.code();
-        svc.db
-            .run(move |c| reset_tokens::revoke(c, &tid, code, now))
-            .await?;
-        audit_token(
-            svc,
-            "reset_denied_at_redemption",
-            "denied",
-            Some(&token),
-            Some(code),
-            ip,
-        )
-        .await?;
+    // The tenant may have been taken over, or its plan dropped, since the link was opened.
+    if denied_now(svc, &token, &user, ip).await? {
         return Ok(CompleteOutcome::Invalid);
     }
     // Argon2 on the blocking pool, bounded (never on an async worker thread).
@@ -443,4 +501,59 @@ pub async fn complete(
             .await?;
     }
     Ok(CompleteOutcome::Done)
+}
+
+/// How much longer than a token the `reset_flow` cookie lives (`web::reset`): a flow's counter
+/// must outlive the cookie that names it.
+const FLOW_COOKIE_EXTRA_MINUTES: i64 = 5;
+
+/// Wrong codes per browser flow, kept in `rate_counters` under `reset_code_flow:<flow hash>`
+/// (one fixed window; the row expires with the flow), so they count the same for every address.
+mod flow_attempts {
+    use crate::db::schema::rate_counters;
+    use crate::db::{AnyConnection, DbError};
+    use crate::dispatch;
+    use chrono::NaiveDateTime;
+    use diesel::prelude::*;
+
+    pub fn key(flow_id_hash: &str) -> String {
+        format!("reset_code_flow:{flow_id_hash}")
+    }
+
+    fn window() -> NaiveDateTime {
+        chrono::DateTime::UNIX_EPOCH.naive_utc()
+    }
+
+    /// Wrong codes so far.
+    pub fn count(conn: &mut AnyConnection, key: &str) -> Result<i64, DbError> {
+        Ok(dispatch!(conn, c => rate_counters::table
+            .filter(rate_counters::key.eq(key))
+            .filter(rate_counters::window_start.eq(window()))
+            .select(rate_counters::count)
+            .first::<i64>(c)
+            .optional())?
+        .unwrap_or(0))
+    }
+
+    /// Counts one more wrong code (one atomic upsert); returns the new count.
+    pub fn record(
+        conn: &mut AnyConnection,
+        key: &str,
+        expires_at: NaiveDateTime,
+    ) -> Result<i64, DbError> {
+        Ok(
+            dispatch!(conn, c => diesel::insert_into(rate_counters::table)
+            .values((
+                rate_counters::key.eq(key),
+                rate_counters::window_start.eq(window()),
+                rate_counters::count.eq(1i64),
+                rate_counters::expires_at.eq(expires_at),
+            ))
+            .on_conflict((rate_counters::key, rate_counters::window_start))
+            .do_update()
+            .set(rate_counters::count.eq(rate_counters::count + 1i64))
+            .returning(rate_counters::count)
+            .get_result::<i64>(c))?,
+        )
+    }
 }

@@ -244,7 +244,7 @@ async fn verify_form(
         return invalid(&req, &state, false);
     };
     match redeem::load_live(&state, &id).await? {
-        Some((t, _, _)) if t.totp_required && t.totp_verified_at.is_none() => {
+        Some((t, u, _)) if redeem::needs_totp(&t, &u) => {
             page::ok(&req, &state, "reset/verify.html", &StepPage::default())
         }
         Some(_) => Ok(see_other(Next::NewPassword.path())),
@@ -290,9 +290,7 @@ async fn new_form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         return invalid(&req, &state, false);
     };
     match redeem::load_live(&state, &id).await? {
-        Some((t, _, _)) if t.totp_required && t.totp_verified_at.is_none() => {
-            Ok(see_other(Next::Totp.path()))
-        }
+        Some((t, u, _)) if redeem::needs_totp(&t, &u) => Ok(see_other(Next::Totp.path())),
         Some((_, user, _)) => {
             let ctx = NewPage {
                 error: None,

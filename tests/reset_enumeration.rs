@@ -1,0 +1,270 @@
+//! SECURITY.md group B (enumeration, #11–#13): `POST /reset` tells the browser nothing about
+//! accounts. #13 (SMTP down) is also in `reset_reliability.rs`.
+
+mod sec_support;
+mod support;
+
+use sec_support::*;
+use support::browser::Page;
+use support::smtp::{link_with, Mode};
+use support::TestApp;
+
+/// Every account-level case of DESIGN.md §2, each with its own address.
+const CASES: &[(&str, &str)] = &[
+    ("eligible", "eligible@fabrikam.test"),
+    ("eligible_totp", "totp@fabrikam.test"),
+    ("unknown", "nobody@fabrikam.test"),
+    ("unknown_no_tenant", "nobody@unclaimed.test"),
+    ("disabled", "disabled@fabrikam.test"),
+    ("locked", "locked@fabrikam.test"),
+    ("unverified", "unverified@fabrikam.test"),
+    ("bounced", "bounced@fabrikam.test"),
+    ("methods_not_registered", "nomfa@northwind.test"),
+    ("eligible_managed", "eligible@northwind.test"),
+];
+
+async fn accounts() -> TestApp {
+    let app = app().await;
+    app.user("eligible@fabrikam.test", OLD, true, false);
+    app.user("totp@fabrikam.test", OLD, true, true);
+    app.user("disabled@fabrikam.test", OLD, true, false);
+    app.user("locked@fabrikam.test", OLD, true, false);
+    app.user("unverified@fabrikam.test", OLD, false, false);
+    app.user("bounced@fabrikam.test", OLD, true, false);
+    app.user("nomfa@northwind.test", OLD, true, false);
+    app.user("eligible@northwind.test", OLD, true, true);
+    app.sql("UPDATE users SET disabled = TRUE WHERE email = 'disabled@fabrikam.test'");
+    app.sql(
+        "UPDATE users SET locked_until = '2999-01-01 00:00:00' \
+         WHERE email = 'locked@fabrikam.test'",
+    );
+    app.sql(
+        "UPDATE users SET bounced_at = '2020-01-01 00:00:00', bounce_reason = '550 5.1.1' \
+         WHERE email = 'bounced@fabrikam.test'",
+    );
+    app.sql("UPDATE tenants SET methods_required = 2 WHERE name = 'Northwind'");
+    app
+}
+
+/// A reply as compared: status, headers, masked body.
+type Shape = (u16, Vec<(String, String)>, String);
+
+/// A reply reduced to what must be equal: status, headers (Set-Cookie by name and
+/// attributes), and the body with the CSRF token masked.
+fn shape(p: &Page) -> Shape {
+    (p.status, comparable_headers(p), mask_csrf(&p.body))
+}
+
+#[tokio::test]
+async fn every_account_case_gets_the_same_reply_byte_for_byte() {
+    // SECURITY.md #11: existing eligible, unknown, and every account-level deny reason
+    // (disabled, locked, unverified, bounced/undeliverable, methods_not_registered).
+    let app = accounts().await;
+    let mut first: Vec<(&str, Page)> = Vec::new();
+    let mut second: Vec<(&str, Page)> = Vec::new();
+    for (case, email) in CASES {
+        // A fresh browser each time, as a stranger probing addresses would use.
+        let mut b = app.browser();
+        let form = b.get("/reset").await;
+        let token = form.csrf().unwrap();
+        let p = b.post_form("/reset", &token, &[("email", email)]).await;
+        first.push((case, p));
+        // A second rapid request from the same browser.
+        let p = b.post_form("/reset", &token, &[("email", email)]).await;
+        second.push((case, p));
+    }
+    for replies in [&first, &second] {
+        let (ref_case, reference) = &replies[0];
+        assert_eq!(reference.status, 200);
+        assert!(reference.body.contains("Check your email"));
+        assert!(
+            reference
+                .set_cookies()
+                .iter()
+                .any(|c| c.contains("reset_flow=")),
+            "{:?}",
+            reference.set_cookies()
+        );
+        for (case, p) in replies.iter() {
+            let (a, b) = (shape(reference), shape(p));
+            assert_eq!(a.0, b.0, "status: {ref_case} vs {case}");
+            assert_eq!(a.1, b.1, "headers: {ref_case} vs {case}");
+            assert_eq!(a.2, b.2, "body: {ref_case} vs {case}");
+            // The raw bytes differ only in the CSRF token: same length.
+            assert_eq!(reference.body.len(), p.body.len(), "{case}");
+        }
+    }
+    // The first and the second request look the same too.
+    assert_eq!(shape(&first[0].1), shape(&second[0].1));
+
+    // The explanation went to the mailbox instead (DESIGN.md §2), never to the browser.
+    app.drain_jobs().await;
+    let eligible = app.mails_to("eligible@fabrikam.test");
+    assert_eq!(eligible.len(), 2);
+    assert!(link_with(&eligible[0].text(), "/reset/link/").is_some());
+    for silent in [
+        "nobody@fabrikam.test",
+        "disabled@fabrikam.test",
+        "bounced@fabrikam.test",
+    ] {
+        assert!(app.mails_to(silent).is_empty(), "{silent} got mail");
+    }
+    for explained in [
+        "locked@fabrikam.test",
+        "unverified@fabrikam.test",
+        "nomfa@northwind.test",
+    ] {
+        let mails = app.mails_to(explained);
+        assert!(!mails.is_empty(), "{explained} got no explanation");
+        for m in mails {
+            assert!(
+                link_with(&m.text(), "/reset/link/").is_none(),
+                "{explained} got a reset link"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_address_is_the_only_other_reply() {
+    // SECURITY.md #11: the field error depends on the input alone, never on accounts: an
+    // address with an account and one without (of the same length) answer alike.
+    let app = accounts().await;
+    let mut b = app.browser();
+    let token = csrf(&mut b).await;
+    let with = b
+        .post_form("/reset", &token, &[("email", "eligible@@fabrikam.test")])
+        .await;
+    let without = b
+        .post_form("/reset", &token, &[("email", "eligibl3@@fabrikam.test")])
+        .await;
+    assert_eq!(with.status, 400);
+    assert_eq!(with.status, without.status);
+    assert_eq!(comparable_headers(&with), comparable_headers(&without));
+    assert_eq!(
+        mask_csrf(&with.body).replace("eligible", "X"),
+        mask_csrf(&without.body).replace("eligibl3", "X")
+    );
+}
+
+/// Mann–Whitney U, normal approximation: the z score of `a` against `b`.
+fn mann_whitney_z(a: &[f64], b: &[f64]) -> f64 {
+    let mut all: Vec<(f64, usize)> = a
+        .iter()
+        .map(|&x| (x, 0))
+        .chain(b.iter().map(|&x| (x, 1)))
+        .collect();
+    all.sort_by(|x, y| x.0.partial_cmp(&y.0).unwrap());
+    // Average ranks for ties.
+    let mut ranks = vec![0.0; all.len()];
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = i;
+        while j + 1 < all.len() && all[j + 1].0 == all[i].0 {
+            j += 1;
+        }
+        let r = (i + j) as f64 / 2.0 + 1.0;
+        for k in ranks.iter_mut().take(j + 1).skip(i) {
+            *k = r;
+        }
+        i = j + 1;
+    }
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    let r1: f64 = all
+        .iter()
+        .zip(&ranks)
+        .filter(|((_, g), _)| *g == 0)
+        .map(|(_, r)| r)
+        .sum();
+    let u1 = r1 - n1 * (n1 + 1.0) / 2.0;
+    let mean = n1 * n2 / 2.0;
+    let sd = (n1 * n2 * (n1 + n2 + 1.0) / 12.0).sqrt();
+    (u1 - mean) / sd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn known_and_unknown_addresses_take_the_same_time() {
+    // SECURITY.md #12: 200 requests each, interleaved, show no significant difference
+    // (Mann–Whitney, |z| < 3.29, i.e. p > 0.001 two-sided): mail goes through the queue.
+    const N: usize = 200;
+    let app = accounts().await;
+    // SMTP stalls, so the worker's sending does not compete for the CPU in one group only.
+    app.sink().set_mode(Mode::Hang).await;
+    let mut b = app.browser();
+    let token = csrf(&mut b).await;
+    // Warm up both paths.
+    for email in ["eligible@fabrikam.test", "nobody@fabrikam.test"] {
+        b.post_form("/reset", &token, &[("email", email)]).await;
+    }
+    let (mut known, mut unknown) = (Vec::with_capacity(N), Vec::with_capacity(N));
+    for i in 0..N {
+        // ABBA order, so drift hits both groups alike.
+        let order = if i % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for is_known in order {
+            let email = if is_known {
+                "eligible@fabrikam.test"
+            } else {
+                "nobody@fabrikam.test"
+            };
+            let started = std::time::Instant::now();
+            let p = b.post_form("/reset", &token, &[("email", email)]).await;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            assert_eq!(p.status, 200);
+            if is_known {
+                known.push(ms);
+            } else {
+                unknown.push(ms);
+            }
+        }
+    }
+    let z = mann_whitney_z(&known, &unknown);
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    };
+    let (mk, mu) = (median(&mut known), median(&mut unknown));
+    assert!(
+        z.abs() < 3.29,
+        "timing differs: z = {z:.2}, median known {mk:.2} ms, unknown {mu:.2} ms"
+    );
+}
+
+#[tokio::test]
+async fn wrong_codes_answer_alike_for_every_account_case() {
+    // SECURITY.md #11, #9: the code step must not tell accounts apart either. A stranger asks
+    // for a reset of an address, then types wrong codes in that browser: every reply, up to and
+    // past the 5-try cap, is the same whether the address has a live reset or not.
+    let app = accounts().await;
+    let mut transcripts: Vec<(&str, Vec<Shape>)> = Vec::new();
+    for (case, email) in CASES {
+        let (mut b, _) = ask(&app, email).await;
+        app.drain_jobs().await;
+        let token = csrf(&mut b).await;
+        let mut replies = Vec::new();
+        for _ in 0..7 {
+            // Never a valid code: the alphabet has no 0, O, 1, I or L.
+            let p = b
+                .post_form("/reset/code", &token, &[("code", "LLLL-LLLL")])
+                .await;
+            replies.push(shape(&p));
+        }
+        transcripts.push((case, replies));
+    }
+    let (ref_case, reference) = &transcripts[0];
+    // The cap is reached: the flow ends (SECURITY.md #9).
+    assert!(
+        reference.last().unwrap().2.contains(INVALID),
+        "{ref_case}: the flow never ended"
+    );
+    for (case, replies) in &transcripts {
+        for (i, (a, b)) in reference.iter().zip(replies).enumerate() {
+            assert_eq!(a.0, b.0, "attempt {}: status {ref_case} vs {case}", i + 1);
+            assert_eq!(a.1, b.1, "attempt {}: headers {ref_case} vs {case}", i + 1);
+            assert_eq!(a.2, b.2, "attempt {}: body {ref_case} vs {case}", i + 1);
+        }
+    }
+}

@@ -27,7 +27,17 @@ pub async fn app() -> TestApp {
 }
 
 pub async fn app_with(extra: &str) -> TestApp {
-    let app = TestApp::spawn_with_mail(extra).await;
+    // These suites send many requests from one address on purpose; the per-IP limits have
+    // tests of their own (tests/ratelimit*.rs), so raise them here.
+    let raised = "[rate_limits.public_forms]\nper_minute = 100000\nburst = 100000\n\
+                  [rate_limits.token_pages]\nper_minute = 100000\nburst = 100000\n\
+                  [rate_limits.reset_global]\nper_minute = 100000\nburst = 100000\n";
+    let config = if extra.contains("rate_limits") {
+        extra.to_string()
+    } else {
+        format!("{extra}\n{raised}")
+    };
+    let app = TestApp::spawn_with_mail(&config).await;
     app.tenant("Fabrikam", "fabrikam.test", "unmanaged", "free");
     app.tenant("Northwind", "northwind.test", "managed", "premium");
     app.tenant("Contoso", "contoso.test", "managed", "free");

@@ -2,11 +2,13 @@
 //! Only this module (and `startup`) imports actix-web.
 
 mod account;
+pub mod api;
 pub mod client_ip;
 pub mod cookies;
 pub mod csrf;
 pub mod errors;
 mod health;
+mod invite;
 pub mod middleware;
 pub mod page;
 mod pages;
@@ -14,6 +16,8 @@ pub mod ratelimit;
 mod reset;
 pub mod session;
 mod signin;
+mod signup;
+mod takeover;
 pub mod templates;
 mod verify;
 
@@ -69,5 +73,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(reset::configure)
     .configure(signin::configure)
     .configure(account::configure)
-    .configure(verify::configure);
+    .configure(verify::configure)
+    .configure(invite::configure)
+    .configure(signup::configure)
+    .configure(takeover::configure)
+    .configure(api::configure);
 }

@@ -117,7 +117,10 @@ pub fn tenant_for_new_account(
             if let Some(t) = tenants::find_by_domain(conn, domain)? {
                 return Ok((t, false));
             }
-            new.name = format!("{domain} ({})", &uuid::Uuid::new_v4().simple().to_string()[..6]);
+            new.name = format!(
+                "{domain} ({})",
+                &uuid::Uuid::new_v4().simple().to_string()[..6]
+            );
             Ok((tenants::create(conn, &new, now)?, true))
         }
         Err(e) => Err(e),
@@ -229,7 +232,11 @@ async fn set_password_and_create(
     consume: impl FnOnce(&mut AnyConnection, &str) -> Result<bool, DbError> + Send + 'static,
 ) -> Result<AccountOutcome, DbError> {
     let ctx = PasswordContext::for_account(&new.email, &pending.organisation);
-    let checked = match svc.settings.password_policy().check(password, confirm, &ctx) {
+    let checked = match svc
+        .settings
+        .password_policy()
+        .check(password, confirm, &ctx)
+    {
         Ok(p) => p,
         Err(reason) => return Ok(AccountOutcome::Rejected { reason, pending }),
     };
@@ -269,7 +276,12 @@ async fn live_invitation(
         .await
 }
 
-fn pending_of(svc: &Services, inv: &Invitation, copy: Copy, organisation: String) -> PendingAccount {
+fn pending_of(
+    svc: &Services,
+    inv: &Invitation,
+    copy: Copy,
+    organisation: String,
+) -> PendingAccount {
     PendingAccount {
         email: inv.email.clone(),
         display_name: inv.display_name.clone(),
@@ -324,7 +336,13 @@ pub async fn redeem_invitation(
                 user_id: uid.to_string(),
             };
             let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
-            jobs::queue::enqueue(c, JobKind::VerifyEmail.as_str(), &payload, now, max_attempts)?;
+            jobs::queue::enqueue(
+                c,
+                JobKind::VerifyEmail.as_str(),
+                &payload,
+                now,
+                max_attempts,
+            )?;
         }
         Ok(true)
     })
@@ -360,8 +378,14 @@ pub async fn request_signup(
     let (now, max_attempts) = (svc.now(), svc.settings.jobs.max_attempts);
     svc.db
         .run(move |c| {
-            jobs::queue::enqueue(c, JobKind::SignupRequest.as_str(), &payload, now, max_attempts)
-                .map(|_| ())
+            jobs::queue::enqueue(
+                c,
+                JobKind::SignupRequest.as_str(),
+                &payload,
+                now,
+                max_attempts,
+            )
+            .map(|_| ())
         })
         .await?;
     svc.jobs_wakeup.notify_one();
@@ -373,14 +397,22 @@ pub async fn request_signup(
 /// the per-address mail cap (SECURITY.md #28).
 pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError> {
     let Ok(email) = EmailAddress::parse(&job.email) else {
-        return Err(JobError::Permanent("stored address no longer parses".into()));
+        return Err(JobError::Permanent(
+            "stored address no longer parses".into(),
+        ));
     };
     let now = svc.now();
     let lookup = email.clone();
-    let user = svc.db.run(move |c| users::find_by_email(c, &lookup)).await?;
+    let user = svc
+        .db
+        .run(move |c| users::find_by_email(c, &lookup))
+        .await?;
     let verdict = svc
         .deliverability
-        .check(&email, user.as_ref().is_some_and(|u| u.bounced_at.is_some()))
+        .check(
+            &email,
+            user.as_ref().is_some_and(|u| u.bounced_at.is_some()),
+        )
         .await;
     let mut e = NewAuditEvent::new(now, "guest", "signup_requested", "success");
     e.email = Some(email.to_string());

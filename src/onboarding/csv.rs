@@ -42,7 +42,11 @@ pub enum CsvError {
     #[error("The header line names the {column} column twice.")]
     DuplicateColumn { column: &'static str },
     #[error("Line {line} has {found} fields but the header line has {expected}. Put values that contain the separator in double quotes.")]
-    FieldCount { line: u64, found: usize, expected: usize },
+    FieldCount {
+        line: u64,
+        found: usize,
+        expected: usize,
+    },
     #[error("Line {line} could not be read: {message}")]
     Malformed { line: u64, message: String },
 }
@@ -84,7 +88,9 @@ fn sniff_delimiter(text: &str) -> u8 {
 }
 
 fn non_empty(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 /// Reads an invitation file into rows, or says why it cannot be read.
@@ -178,7 +184,8 @@ mod tests {
 
     #[test]
     fn commas_semicolons_bom_and_quotes() {
-        let rows = parse(b"\xEF\xBB\xBFemail,DISPLAY NAME,Extra\nann@a.test,\"Smith, Ann\",x\n").unwrap();
+        let rows =
+            parse(b"\xEF\xBB\xBFemail,DISPLAY NAME,Extra\nann@a.test,\"Smith, Ann\",x\n").unwrap();
         assert_eq!(rows[0].email, "ann@a.test");
         assert_eq!(rows[0].display_name.as_deref(), Some("Smith, Ann"));
         assert_eq!(rows[0].line, 2);

@@ -86,7 +86,9 @@ impl InviteOutcome {
             Self::Invited {
                 consumer_domain: true,
                 ..
-            } => "Invited (personal email provider: the guest joins the consumers directory).".into(),
+            } => {
+                "Invited (personal email provider: the guest joins the consumers directory).".into()
+            }
             Self::Invited { .. } => "Invited.".into(),
             Self::AlreadyInvited { .. } => {
                 "Already invited: the pending invitation stands, nothing was sent again.".into()
@@ -248,7 +250,13 @@ pub fn invite_one(
                 copy: copy.as_str().to_string(),
             };
             let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
-            jobs::queue::enqueue(c, JobKind::InvitationSend.as_str(), &payload, now, max_attempts)?;
+            jobs::queue::enqueue(
+                c,
+                JobKind::InvitationSend.as_str(),
+                &payload,
+                now,
+                max_attempts,
+            )?;
         }
         let mut e = NewAuditEvent::new(now, &inviter.actor(), "invitation_created", "success");
         e.tenant_id = row.tenant_id.clone();

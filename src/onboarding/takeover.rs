@@ -95,7 +95,9 @@ pub enum VerifyOutcome {
     /// DNS did not answer (timeout, server failure) or lookups are switched off.
     DnsUnavailable,
     /// Over [`MAX_VERIFICATIONS_PER_HOUR`]: try again after `retry_after_minutes`.
-    TooManyAttempts { retry_after_minutes: i64 },
+    TooManyAttempts {
+        retry_after_minutes: i64,
+    },
     /// An admin account with the guest's address exists already.
     AdminExists,
 }
@@ -248,10 +250,7 @@ pub async fn start(
 /// Counts one verification attempt of the tenant; `Some(minutes)` when over the hourly cap.
 async fn over_limit(svc: &Services, tenant_id: &str) -> Result<Option<i64>, DbError> {
     let now = svc.now();
-    let window = now
-        .date()
-        .and_hms_opt(now.hour(), 0, 0)
-        .unwrap_or(now);
+    let window = now.date().and_hms_opt(now.hour(), 0, 0).unwrap_or(now);
     let next = window + chrono::Duration::hours(1);
     let key = format!("takeover_verify:{tenant_id}");
     let count = svc
@@ -262,7 +261,11 @@ async fn over_limit(svc: &Services, tenant_id: &str) -> Result<Option<i64>, DbEr
 }
 
 /// Looks the challenge up in DNS and, when it is there, completes the takeover.
-pub async fn verify(svc: &Services, user: &User, ip: Option<IpAddr>) -> Result<VerifyOutcome, DbError> {
+pub async fn verify(
+    svc: &Services,
+    user: &User,
+    ip: Option<IpAddr>,
+) -> Result<VerifyOutcome, DbError> {
     let (tenant, domain, row, ineligible) = load(svc, user).await?;
     let outcome = match ineligible {
         Some(why) => VerifyOutcome::Ineligible(why),
@@ -349,7 +352,8 @@ async fn complete(
                     return Ok(Done::Lost);
                 }
                 let admin = admins::create(c, &new_admin, now)?;
-                let revoked = reset_tokens::revoke_all_for_tenant(c, &tid, "tenant_taken_over", now)?;
+                let revoked =
+                    reset_tokens::revoke_all_for_tenant(c, &tid, "tenant_taken_over", now)?;
                 e.detail = Some(
                     serde_json::json!({
                         "domain": d,

@@ -16,7 +16,7 @@ use crate::db::api_keys::ApiKey;
 use crate::db::invitations::{self, InvitationStatus};
 use crate::db::DbError;
 use crate::onboarding::api_keys::{self, Replay, MAX_IDEMPOTENCY_KEY_CHARS};
-use crate::onboarding::invitations::{InviteOutcome, InviteRequest, InvitationView};
+use crate::onboarding::invitations::{InvitationView, InviteOutcome, InviteRequest};
 use crate::onboarding::{invitations as invite, Inviter};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -40,13 +40,9 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 /// Registers [`ROUTES`].
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/invitations")
-            .post(create)
-            .get(list),
-    )
-    .service(web::resource("/api/v1/invitations/{id}").get(show))
-    .service(web::resource("/api/openapi.json").get(openapi));
+    cfg.service(web::resource("/api/v1/invitations").post(create).get(list))
+        .service(web::resource("/api/v1/invitations/{id}").get(show))
+        .service(web::resource("/api/openapi.json").get(openapi));
 }
 
 /// A JSON error reply.
@@ -89,7 +85,9 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<ApiKey, Htt
         .await
     {
         Ok(Some(key)) => Ok(key),
-        Ok(None) => Err(unauthorized("The API key is not valid or has been revoked.")),
+        Ok(None) => Err(unauthorized(
+            "The API key is not valid or has been revoked.",
+        )),
         Err(e) => Err(actix_web::ResponseError::error_response(&AppError::from(e))),
     }
 }
@@ -156,7 +154,11 @@ async fn create(
     let fingerprint = api_keys::request_fingerprint("POST", req.path(), &body);
     if let Some(k) = &idem {
         let (kid, k, f) = (key.id.clone(), k.clone(), fingerprint.clone());
-        match state.db.run(move |c| api_keys::replay(c, &kid, &k, &f)).await? {
+        match state
+            .db
+            .run(move |c| api_keys::replay(c, &kid, &k, &f))
+            .await?
+        {
             Replay::Fresh => {}
             Replay::Stored { status, body } => return Ok(replayed(status, body)),
             Replay::Mismatch => return Ok(reused()),
@@ -222,10 +224,12 @@ async fn invite_reply(
                 Err(DbError::Conflict(_)) if idem.is_some() => {
                     let k = idem.as_deref().unwrap_or_default();
                     let row = invitations::find_by_idempotency_key(c, &kid, k)?;
-                    Ok(row.map_or(InviteOutcome::AlreadyUser, |r| InviteOutcome::Invited {
-                        id: r.id,
-                        consumer_domain: false,
-                    }))
+                    Ok(
+                        row.map_or(InviteOutcome::AlreadyUser, |r| InviteOutcome::Invited {
+                            id: r.id,
+                            consumer_domain: false,
+                        }),
+                    )
                 }
                 other => other,
             }
@@ -317,7 +321,11 @@ async fn show(
         Err(res) => return Ok(res),
     };
     let (who, now, id) = (inviter(&key), state.now(), path.into_inner());
-    match state.db.run(move |c| invite::get(c, &who, &id, now)).await? {
+    match state
+        .db
+        .run(move |c| invite::get(c, &who, &id, now))
+        .await?
+    {
         Some(v) => Ok(json_reply(
             StatusCode::OK,
             &serde_json::to_value(v).map_err(anyhow::Error::from)?,
@@ -337,12 +345,11 @@ async fn openapi(state: web::Data<AppState>) -> HttpResponse {
 
 /// The OpenAPI 3.0 description of the API, with `server` as its base URL.
 pub fn openapi_document(server: &str) -> Value {
-    let err = |description: &str| {
-        json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
-    };
+    let err = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
     let common = |mut responses: Value| {
         responses["401"] = err("Missing, unknown or revoked API key (`unauthorized`).");
-        responses["429"] = err("Too many requests for this key (`rate_limited`); see `Retry-After`.");
+        responses["429"] =
+            err("Too many requests for this key (`rate_limited`); see `Retry-After`.");
         responses
     };
     json!({

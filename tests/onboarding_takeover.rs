@@ -60,6 +60,7 @@ impl Dns {
             std::thread::sleep(Duration::from_millis(20));
         }
         let _ = child.kill();
+        let _ = child.wait();
         panic!("dnsmasq did not listen on {port}");
     }
 }

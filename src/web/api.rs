@@ -56,15 +56,36 @@ fn json_reply(status: StatusCode, body: &Value) -> HttpResponse {
         .body(body.to_string())
 }
 
+/// A refusal decided before the request runs: the JSON error to send.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn into_response(self) -> HttpResponse {
+        let mut res = error(self.status, self.code, self.message);
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        res
+    }
+}
+
 /// The live key of the request, or the 401 to send.
 async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<ApiKey, HttpResponse> {
     let unauthorized = |m: &str| {
-        let mut res = error(StatusCode::UNAUTHORIZED, "unauthorized", m);
-        res.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer"),
-        );
-        res
+        Refusal {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: m.to_string(),
+        }
+        .into_response()
     };
     let presented = req
         .headers()
@@ -111,7 +132,7 @@ struct CreateBody {
 }
 
 /// The `Idempotency-Key` header: absent, valid, or the 400 to send.
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, HttpResponse> {
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Refusal> {
     let Some(v) = req.headers().get("idempotency-key") else {
         return Ok(None);
     };
@@ -122,11 +143,13 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, HttpResponse> {
         {
             Ok(Some(k.to_string()))
         }
-        _ => Err(error(
-            StatusCode::BAD_REQUEST,
-            "invalid_idempotency_key",
-            format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII characters."),
-        )),
+        _ => Err(Refusal {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_idempotency_key",
+            message: format!(
+                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII characters."
+            ),
+        }),
     }
 }
 
@@ -149,7 +172,7 @@ async fn create(
     }
     let idem = match idempotency_key(&req) {
         Ok(k) => k,
-        Err(res) => return Ok(res),
+        Err(refusal) => return Ok(refusal.into_response()),
     };
     let fingerprint = api_keys::request_fingerprint("POST", req.path(), &body);
     if let Some(k) = &idem {

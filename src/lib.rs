@@ -14,6 +14,7 @@ pub mod eligibility;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
+pub mod onboarding;
 pub mod policy;
 pub mod ratelimit;
 pub mod reset;

@@ -1,9 +1,11 @@
 //! The operator CLI (DESIGN.md §9). `main.rs` parses; the commands live here so tests and the
 //! binary share them.
 
+mod apikey;
 pub mod demo;
 mod directory;
 mod explain;
+mod invite;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -43,9 +45,43 @@ pub enum Command {
     /// Explain the reset policy for one address: the facts, each check, and the decision.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Invite guests from a CSV file (Email, DisplayName, optional CcEmail); prints a report
+    /// per row. The mails are queued for the running server to send.
+    Invite {
+        /// The CSV file (UTF-8, `,` or `;`, at most 10 000 rows / 2 MiB).
+        #[arg(long, value_name = "FILE")]
+        csv: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage API keys for the JSON API.
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
     /// Create the demo directory (tenants of each kind, guests, a platform admin) if the
     /// database is empty, and print its accounts.
     Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create a key and print it (once: only a hash is stored).
+    Create {
+        /// What uses the key, e.g. "HR onboarding".
+        #[arg(long)]
+        name: String,
+        /// Scope the key to the tenant owning this domain (else: platform-wide).
+        #[arg(long)]
+        tenant_domain: Option<String>,
+    },
+    /// Revoke a key: it stops working at once.
+    Revoke {
+        /// The key's id, as printed by `create` or `list`.
+        #[arg(long)]
+        id: String,
+    },
+    /// List keys (ids, prefixes, scopes; never the keys).
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -219,6 +255,13 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
         Command::Policy(PolicyCommand::Explain { email, json }) => {
             explain::policy_explain(settings, &email, json)
         }
+        Command::Invite { csv, json } => invite::invite_csv(settings, &csv, json),
+        Command::Apikey(ApikeyCommand::Create {
+            name,
+            tenant_domain,
+        }) => apikey::create(settings, &name, tenant_domain.as_deref()),
+        Command::Apikey(ApikeyCommand::Revoke { id }) => apikey::revoke(settings, &id),
+        Command::Apikey(ApikeyCommand::List) => apikey::list(settings),
         Command::Demo => {
             let db = open_db(settings)?;
             match seed_demo(&db, settings)? {

@@ -8,13 +8,16 @@
 
 pub mod admin_queries;
 pub mod admins;
+pub mod api_keys;
 pub mod audit;
 mod connection;
 pub mod email_verifications;
+pub mod invitations;
 pub mod models;
 pub mod rate_counters;
 pub mod reset_tokens;
 pub mod schema;
+pub mod tenant_domains;
 pub mod tenants;
 pub mod users;
 

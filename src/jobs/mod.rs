@@ -12,6 +12,12 @@ pub enum JobKind {
     ResetRequest,
     /// Send the "your password was changed" notice.
     PasswordChanged,
+    /// Send one copy of an invitation (issues its token).
+    InvitationSend,
+    /// Mail a self-service signup link (or an "account exists" note).
+    SignupRequest,
+    /// Mail a link to confirm a guest's address (after a CcEmail redemption).
+    VerifyEmail,
 }
 
 impl JobKind {
@@ -19,6 +25,9 @@ impl JobKind {
         match self {
             JobKind::ResetRequest => "reset_request",
             JobKind::PasswordChanged => "password_changed",
+            JobKind::InvitationSend => "invitation_send",
+            JobKind::SignupRequest => "signup_request",
+            JobKind::VerifyEmail => "verify_email",
         }
     }
 
@@ -26,6 +35,9 @@ impl JobKind {
         match s {
             "reset_request" => Some(JobKind::ResetRequest),
             "password_changed" => Some(JobKind::PasswordChanged),
+            "invitation_send" => Some(JobKind::InvitationSend),
+            "signup_request" => Some(JobKind::SignupRequest),
+            "verify_email" => Some(JobKind::VerifyEmail),
             _ => None,
         }
     }

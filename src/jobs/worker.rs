@@ -68,11 +68,25 @@ async fn execute(svc: &Services, job: &queue::Job) -> Result<(), JobError> {
                 .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
             evaluate::send_password_changed(svc, &payload).await
         }
+        Some(JobKind::InvitationSend) => {
+            crate::onboarding::invitations::send(svc, &payload(job)?).await
+        }
+        Some(JobKind::SignupRequest) => {
+            crate::onboarding::accounts::send_signup(svc, &payload(job)?).await
+        }
+        Some(JobKind::VerifyEmail) => {
+            crate::onboarding::accounts::send_verification(svc, &payload(job)?).await
+        }
         None => Err(JobError::Permanent(format!(
             "unknown job kind {:?}",
             job.kind
         ))),
     }
+}
+
+/// A job's JSON payload, or a permanent failure.
+fn payload<T: serde::de::DeserializeOwned>(job: &queue::Job) -> Result<T, JobError> {
+    serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))
 }
 
 async fn settle(

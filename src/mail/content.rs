@@ -16,6 +16,8 @@ pub const RESET_LINK_PATH: &str = "/reset/link/";
 pub const VERIFY_EMAIL_PATH: &str = "/verify/";
 /// Where an invitation token is redeemed: `GET /invite/{token}`.
 pub const INVITE_PATH: &str = "/invite/";
+/// Where a self-service signup link is completed: `GET /signup/complete/{token}`.
+pub const SIGNUP_PATH: &str = "/signup/complete/";
 
 /// A value that carries a secret (a tokenised link, a one-time code): serialised as the plain
 /// string for the template, but `Debug` prints `***`.
@@ -290,6 +292,54 @@ impl InvitationMail {
 
 impl MailTemplate for InvitationMail {
     const KIND: MailKind = MailKind::Invitation;
+}
+
+/// Self-service signup: a link to choose a password, or (for an address that already has an
+/// account) a note saying so, with no link. The browser saw the same page either way.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignupMail {
+    /// `https://<public_base_url>/signup/complete/<token>`; `None` for an existing account.
+    pub link: Option<SecretText>,
+    /// "1 day".
+    pub expires_in: String,
+    /// "14:35 UTC on Wednesday 4 November 2026".
+    pub expires_at: String,
+    /// For an existing account: where to sign in and where to reset.
+    pub signin_page: String,
+    pub reset_page: String,
+}
+
+impl SignupMail {
+    /// The context for a signup token issued at `now`.
+    pub fn new(
+        settings: &Settings,
+        token: &TokenSecret,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            link: Some(token_link(settings, SIGNUP_PATH, token)),
+            expires_in: duration_in_words(expires_at - now),
+            expires_at: utc_time(expires_at, now),
+            signin_page: settings.link("/signin"),
+            reset_page: settings.link("/reset"),
+        }
+    }
+
+    /// The note for an address that already has an account.
+    pub fn existing(settings: &Settings) -> Self {
+        Self {
+            link: None,
+            expires_in: String::new(),
+            expires_at: String::new(),
+            signin_page: settings.link("/signin"),
+            reset_page: settings.link("/reset"),
+        }
+    }
+}
+
+impl MailTemplate for SignupMail {
+    const KIND: MailKind = MailKind::Signup;
 }
 
 #[cfg(test)]

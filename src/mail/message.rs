@@ -25,11 +25,13 @@ pub enum MailKind {
     VerifyEmail,
     /// An invitation with a redemption link.
     Invitation,
+    /// Self-service signup: a link to choose a password, or a note that an account exists.
+    Signup,
 }
 
 impl MailKind {
     /// Every kind, for tests that check each one has its three templates.
-    pub const ALL: [MailKind; 7] = [
+    pub const ALL: [MailKind; 8] = [
         MailKind::ResetLink,
         MailKind::AccountLocked,
         MailKind::EmailUnverified,
@@ -37,6 +39,7 @@ impl MailKind {
         MailKind::PasswordChanged,
         MailKind::VerifyEmail,
         MailKind::Invitation,
+        MailKind::Signup,
     ];
 
     /// The snake_case name, also the template stem under `templates/email/`.
@@ -49,6 +52,7 @@ impl MailKind {
             MailKind::PasswordChanged => "password_changed",
             MailKind::VerifyEmail => "verify_email",
             MailKind::Invitation => "invitation",
+            MailKind::Signup => "signup",
         }
     }
 

@@ -16,8 +16,8 @@ pub mod words;
 
 pub use content::{
     AccountLockedMail, EmailUnverifiedMail, InvitationMail, MethodsNotRegisteredMail,
-    PasswordChangedMail, ResetLinkMail, SecretText, VerifyEmailMail, INVITE_PATH, RESET_LINK_PATH,
-    VERIFY_EMAIL_PATH,
+    PasswordChangedMail, ResetLinkMail, SecretText, SignupMail, VerifyEmailMail, INVITE_PATH,
+    RESET_LINK_PATH, SIGNUP_PATH, VERIFY_EMAIL_PATH,
 };
 pub use message::{render, MailKind, MailTemplate, OutgoingMail, RenderError};
 pub use transport::{Mailer, MailerConfigError, SendError};

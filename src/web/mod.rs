@@ -3,11 +3,13 @@
 
 mod account;
 mod admin;
+pub mod api;
 pub mod client_ip;
 pub mod cookies;
 pub mod csrf;
 pub mod errors;
 mod health;
+mod invite;
 pub mod middleware;
 pub mod page;
 mod pages;
@@ -15,6 +17,8 @@ pub mod ratelimit;
 mod reset;
 pub mod session;
 mod signin;
+mod signup;
+mod takeover;
 pub mod templates;
 mod verify;
 
@@ -71,5 +75,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(signin::configure)
     .configure(account::configure)
     .configure(verify::configure)
-    .configure(admin::configure);
+    .configure(admin::configure)
+    .configure(invite::configure)
+    .configure(signup::configure)
+    .configure(takeover::configure)
+    .configure(api::configure);
 }

@@ -1,0 +1,71 @@
+//! `latchkey apikey create|revoke|list`: API keys for the JSON API. A key is printed once, at
+//! creation; only its hash and a short prefix are stored.
+
+use super::{open_db, usage, CliError};
+use crate::config::Settings;
+use crate::onboarding::api_keys::{self, ApiKeyError};
+use chrono::Utc;
+use secrecy::ExposeSecret as _;
+
+pub fn create(
+    settings: &Settings,
+    name: &str,
+    tenant_domain: Option<&str>,
+) -> Result<(), CliError> {
+    let db = open_db(settings)?;
+    let mut conn = db.get()?;
+    let key = api_keys::create(
+        &mut conn,
+        settings,
+        name,
+        tenant_domain,
+        "operator",
+        Utc::now().naive_utc(),
+    )
+    .map_err(|e| match e {
+        ApiKeyError::Db(d) => CliError::from(d),
+        other => usage(other.to_string()),
+    })?;
+    let scope = key.tenant.as_ref().map_or_else(
+        || "the whole platform".to_string(),
+        |t| format!("tenant {:?}", t.name),
+    );
+    println!(
+        "Created API key {:?} (id {}) for {scope}.",
+        key.name, key.id
+    );
+    println!("The key is shown only now; store it in your secret manager:");
+    println!("{}", key.secret.expose_secret());
+    Ok(())
+}
+
+pub fn revoke(settings: &Settings, id: &str) -> Result<(), CliError> {
+    let db = open_db(settings)?;
+    let mut conn = db.get()?;
+    if api_keys::revoke(&mut conn, id.trim(), "operator", Utc::now().naive_utc())? {
+        println!("Revoked API key {id}: it stops working at once.");
+        Ok(())
+    } else {
+        Err(usage(format!("there is no live API key with id {id}")))
+    }
+}
+
+pub fn list(settings: &Settings) -> Result<(), CliError> {
+    let db = open_db(settings)?;
+    let mut conn = db.get()?;
+    for k in api_keys::list(&mut conn)? {
+        println!(
+            "{}  {}…  {:<24} {}  {}",
+            k.id,
+            k.prefix,
+            k.name,
+            k.tenant_id.as_deref().unwrap_or("platform"),
+            if k.revoked_at.is_some() {
+                "revoked"
+            } else {
+                "live"
+            }
+        );
+    }
+    Ok(())
+}

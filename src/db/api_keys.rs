@@ -1,0 +1,110 @@
+//! API keys (stored as a SHA-256 and a short display prefix, never in clear) and the
+//! `Idempotency-Key` replay store of the JSON API.
+
+use super::schema::{api_keys, idempotency_keys};
+use super::{AnyConnection, DbError};
+use crate::dispatch;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+/// One stored key. `key_hash` is the SHA-256 of the whole key.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKey {
+    pub id: String,
+    #[serde(skip)]
+    pub key_hash: String,
+    /// The first characters of the key, to recognise it in lists ("lk_AbCd…").
+    pub prefix: String,
+    pub name: String,
+    /// `None`: a platform key (may invite anywhere).
+    pub tenant_id: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut AnyConnection, row: &ApiKey) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::insert_into(api_keys::table).values(row).execute(c))?;
+    Ok(())
+}
+
+/// The unrevoked key whose hash is `hash`.
+pub fn find_live_by_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<ApiKey>, DbError> {
+    Ok(dispatch!(conn, c => api_keys::table
+        .filter(api_keys::key_hash.eq(hash))
+        .filter(api_keys::revoked_at.is_null())
+        .select(ApiKey::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<ApiKey>, DbError> {
+    Ok(dispatch!(conn, c => api_keys::table
+        .find(id)
+        .select(ApiKey::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Every key, newest first (revoked ones included, for the console's list).
+pub fn list(conn: &mut AnyConnection) -> Result<Vec<ApiKey>, DbError> {
+    Ok(dispatch!(conn, c => api_keys::table
+        .order(api_keys::created_at.desc())
+        .select(ApiKey::as_select())
+        .load(c))?)
+}
+
+/// Revokes a key; false when it does not exist or was already revoked.
+pub fn revoke(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Result<bool, DbError> {
+    let rows = dispatch!(conn, c => diesel::update(
+            api_keys::table.find(id).filter(api_keys::revoked_at.is_null()),
+        )
+        .set(api_keys::revoked_at.eq(Some(now)))
+        .execute(c))?;
+    Ok(rows == 1)
+}
+
+/// Records that a key was used (for "last used" in the console).
+pub fn touch(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(api_keys::table.find(id))
+        .set(api_keys::last_used_at.eq(Some(now)))
+        .execute(c))?;
+    Ok(())
+}
+
+/// A stored API response, replayed for a retry with the same `Idempotency-Key`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotentResponse {
+    pub api_key_id: String,
+    pub idempotency_key: String,
+    /// SHA-256 of the request (method, path and body), to refuse a key reused for another request.
+    pub request_hash: String,
+    pub status: i32,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find_idempotent(
+    conn: &mut AnyConnection,
+    api_key_id: &str,
+    key: &str,
+) -> Result<Option<IdempotentResponse>, DbError> {
+    Ok(dispatch!(conn, c => idempotency_keys::table
+        .find((api_key_id, key))
+        .select(IdempotentResponse::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Stores a response; a concurrent request that stored first makes this a [`DbError::Conflict`].
+pub fn insert_idempotent(
+    conn: &mut AnyConnection,
+    row: &IdempotentResponse,
+) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::insert_into(idempotency_keys::table).values(row).execute(c))?;
+    Ok(())
+}

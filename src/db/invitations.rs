@@ -1,0 +1,237 @@
+//! Invitations (DESIGN.md §5): one row per invited address. Only the hashes of the redemption
+//! tokens are stored (SECURITY.md #2): `token_hash` for the link mailed to the address itself,
+//! `cc_token_hash` for the copy mailed to the `CcEmail`. Redeeming is one guarded UPDATE, so of
+//! any number of concurrent redemptions exactly one wins.
+
+use super::schema::invitations;
+use super::{AnyConnection, DbError};
+use crate::dispatch;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+/// One stored invitation.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = invitations)]
+pub struct Invitation {
+    pub id: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub cc_email: Option<String>,
+    pub tenant_id: Option<String>,
+    #[serde(skip)]
+    pub token_hash: String,
+    #[serde(skip)]
+    pub cc_token_hash: Option<String>,
+    pub invited_by: Option<String>,
+    pub api_key_id: Option<String>,
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub redeemed_at: Option<NaiveDateTime>,
+    pub redeemed_via: Option<String>,
+    pub user_id: Option<String>,
+}
+
+/// Where an invitation stands at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    /// Not redeemed, not expired.
+    Pending,
+    /// An account was created from it.
+    Redeemed,
+    /// Not redeemed in time.
+    Expired,
+}
+
+impl InvitationStatus {
+    /// The stable spelling used by the API (`?status=`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Redeemed => "redeemed",
+            Self::Expired => "expired",
+        }
+    }
+
+    /// Parses the API's `?status=` value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "redeemed" => Some(Self::Redeemed),
+            "expired" => Some(Self::Expired),
+            _ => None,
+        }
+    }
+}
+
+impl Invitation {
+    /// The status at `now`.
+    pub fn status(&self, now: NaiveDateTime) -> InvitationStatus {
+        if self.redeemed_at.is_some() {
+            InvitationStatus::Redeemed
+        } else if self.expires_at <= now {
+            InvitationStatus::Expired
+        } else {
+            InvitationStatus::Pending
+        }
+    }
+}
+
+/// Which copy of an invitation a token belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copy {
+    /// The link mailed to the invited address: redeeming it proves that address.
+    Primary,
+    /// The link mailed to the `CcEmail`: it proves nothing about the invited address.
+    Cc,
+}
+
+impl Copy {
+    /// Stored in `redeemed_via`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Copy::Primary => "primary",
+            Copy::Cc => "cc",
+        }
+    }
+}
+
+pub fn insert(conn: &mut AnyConnection, row: &Invitation) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::insert_into(invitations::table).values(row).execute(c))?;
+    Ok(())
+}
+
+pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Invitation>, DbError> {
+    Ok(dispatch!(conn, c => invitations::table
+        .find(id)
+        .select(Invitation::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// The newest invitation of `email` that is neither redeemed nor expired at `now`.
+pub fn find_pending_by_email(
+    conn: &mut AnyConnection,
+    email: &str,
+    now: NaiveDateTime,
+) -> Result<Option<Invitation>, DbError> {
+    Ok(dispatch!(conn, c => invitations::table
+        .filter(invitations::email.eq(email))
+        .filter(invitations::redeemed_at.is_null())
+        .filter(invitations::expires_at.gt(now))
+        .order(invitations::created_at.desc())
+        .select(Invitation::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// The invitation a presented token hash belongs to (either copy), with which copy it is.
+pub fn find_by_token_hash(
+    conn: &mut AnyConnection,
+    hash: &str,
+) -> Result<Option<(Invitation, Copy)>, DbError> {
+    let row: Option<Invitation> = dispatch!(conn, c => invitations::table
+        .filter(invitations::token_hash.eq(hash).or(invitations::cc_token_hash.eq(hash)))
+        .select(Invitation::as_select())
+        .first(c)
+        .optional())?;
+    Ok(row.map(|r| {
+        let copy = if r.token_hash == hash {
+            Copy::Primary
+        } else {
+            Copy::Cc
+        };
+        (r, copy)
+    }))
+}
+
+/// The invitation an API key created under an `Idempotency-Key`, if any.
+pub fn find_by_idempotency_key(
+    conn: &mut AnyConnection,
+    api_key_id: &str,
+    key: &str,
+) -> Result<Option<Invitation>, DbError> {
+    Ok(dispatch!(conn, c => invitations::table
+        .filter(invitations::api_key_id.eq(api_key_id))
+        .filter(invitations::idempotency_key.eq(key))
+        .select(Invitation::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Replaces the token hashes of an unredeemed invitation (the sending job issues fresh tokens on
+/// every attempt, so an undelivered one is superseded). Returns false if it was redeemed.
+pub fn set_token_hashes(
+    conn: &mut AnyConnection,
+    id: &str,
+    token_hash: &str,
+    cc_token_hash: Option<&str>,
+) -> Result<bool, DbError> {
+    let rows = dispatch!(conn, c => diesel::update(
+            invitations::table.find(id).filter(invitations::redeemed_at.is_null()),
+        )
+        .set((
+            invitations::token_hash.eq(token_hash),
+            invitations::cc_token_hash.eq(cc_token_hash),
+        ))
+        .execute(c))?;
+    Ok(rows == 1)
+}
+
+/// Marks a live invitation redeemed by `user_id` through `copy`: true for exactly one caller.
+pub fn redeem(
+    conn: &mut AnyConnection,
+    id: &str,
+    copy: Copy,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let rows = dispatch!(conn, c => diesel::update(
+            invitations::table
+                .find(id)
+                .filter(invitations::redeemed_at.is_null())
+                .filter(invitations::expires_at.gt(now)),
+        )
+        .set((
+            invitations::redeemed_at.eq(Some(now)),
+            invitations::redeemed_via.eq(Some(copy.as_str())),
+            invitations::user_id.eq(Some(user_id)),
+        ))
+        .execute(c))?;
+    Ok(rows == 1)
+}
+
+/// Invitations, newest first, optionally of one tenant and in one status, at most `limit`.
+pub fn list(
+    conn: &mut AnyConnection,
+    tenant_id: Option<&str>,
+    status: Option<InvitationStatus>,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<Invitation>, DbError> {
+    dispatch!(conn, c => {
+        let mut q = invitations::table
+            .order((invitations::created_at.desc(), invitations::id))
+            .limit(limit)
+            .select(Invitation::as_select())
+            .into_boxed();
+        if let Some(t) = tenant_id {
+            q = q.filter(invitations::tenant_id.eq(t));
+        }
+        q = match status {
+            Some(InvitationStatus::Pending) => q
+                .filter(invitations::redeemed_at.is_null())
+                .filter(invitations::expires_at.gt(now)),
+            Some(InvitationStatus::Redeemed) => q.filter(invitations::redeemed_at.is_not_null()),
+            Some(InvitationStatus::Expired) => q
+                .filter(invitations::redeemed_at.is_null())
+                .filter(invitations::expires_at.le(now)),
+            None => q,
+        };
+        q.load(c)
+    })
+    .map_err(DbError::from)
+}

@@ -1,0 +1,610 @@
+//! Creating a guest account (DESIGN.md §5): by redeeming an invitation link, or by self-service
+//! signup (`/signup` → an emailed link → a password). Either way the account lands in the tenant
+//! of its domain: the `consumers` tenant for consumer mail domains, the tenant that owns the
+//! domain, or a new **unmanaged** tenant named after the domain.
+//!
+//! A GET of a link never consumes it (mail scanners open links); the account is created by one
+//! transaction that also consumes the link with a guarded UPDATE, so a link makes one account.
+//!
+//! Redeeming the copy of an invitation that went to the `CcEmail` proves nothing about the
+//! invited address: the account is created unverified, and a verification mail is queued to the
+//! invited address (policy rule 7 denies SSPR with `email_unverified` until it is used).
+
+use crate::config::Settings;
+use crate::db::audit::{self, NewAuditEvent};
+use crate::db::email_verifications::{self, EmailVerification};
+use crate::db::invitations::{self, Copy, Invitation};
+use crate::db::models::Tenant;
+use crate::db::{tenants, users, AnyConnection, DbError};
+use crate::domain::password::{PasswordContext, PasswordRejection};
+use crate::domain::tenant::CONSUMERS_TENANT_NAME;
+use crate::domain::{EmailAddress, Plan, TenantKind, UserId};
+use crate::jobs::{self, JobError, JobKind};
+use crate::mail::{self, MailTemplate, SendError, SignupMail, VerifyEmailMail};
+use crate::security::{TokenHash, TokenSecret};
+use crate::services::Services;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::Connection as _;
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// The `purpose` of the verification rows of self-service signup.
+pub const SIGNUP_PURPOSE: &str = "signup";
+/// The `purpose` of the rows that `/verify/{token}` redeems.
+pub const VERIFY_PURPOSE: &str = "verify";
+/// How long a signup or verification link lasts.
+pub const LINK_LIFETIME_HOURS: i64 = 24;
+
+/// An account about to be created from a live link: what the set-password page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingAccount {
+    pub email: String,
+    pub display_name: Option<String>,
+    /// The organisation the account will belong to ("fabrikam.com" for a new one).
+    pub organisation: String,
+    /// The link is the copy sent to the CcEmail: the address will need confirming.
+    pub via_cc: bool,
+    /// Minimum password length, for the form's hint.
+    pub min_chars: u32,
+}
+
+/// What creating the account came to.
+#[derive(Debug)]
+pub enum AccountOutcome {
+    /// The account exists now.
+    Created {
+        user_id: UserId,
+        email: String,
+        organisation: String,
+        /// The address counts as verified (the link went to it).
+        verified: bool,
+    },
+    /// The password does not meet the policy; the form is shown again with the reason.
+    Rejected {
+        reason: PasswordRejection,
+        pending: PendingAccount,
+    },
+    /// The address already has an account (created since the link was sent).
+    AlreadyUser,
+    /// Unknown, used or expired link.
+    Invalid,
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+/// The name of the tenant an address would join (without creating anything).
+fn organisation_of(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    email: &EmailAddress,
+) -> Result<String, DbError> {
+    if settings.is_consumer_domain(email.domain()) {
+        return Ok(CONSUMERS_TENANT_NAME.to_string());
+    }
+    Ok(tenants::find_by_domain(conn, email.domain())?
+        .map_or_else(|| email.domain().to_string(), |t| t.name))
+}
+
+/// The tenant a new account of `email` belongs to, creating an unmanaged tenant named after the
+/// domain when none owns it. Returns the tenant and whether it was created now.
+pub fn tenant_for_new_account(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    email: &EmailAddress,
+    now: NaiveDateTime,
+) -> Result<(Tenant, bool), DbError> {
+    if settings.is_consumer_domain(email.domain()) {
+        return Ok((tenants::consumers(conn, now)?, false));
+    }
+    let domain = email.domain();
+    if let Some(t) = tenants::find_by_domain(conn, domain)? {
+        return Ok((t, false));
+    }
+    let mut new = tenants::NewTenant {
+        name: domain.to_string(),
+        kind: TenantKind::Unmanaged,
+        plan: Plan::Free,
+        domains: vec![domain.to_string()],
+        helpdesk_url: None,
+        is_consumer: false,
+    };
+    match tenants::create(conn, &new, now) {
+        Ok(t) => Ok((t, true)),
+        Err(DbError::Conflict(_)) => {
+            // Another request created it meanwhile, or another tenant already bears the name.
+            if let Some(t) = tenants::find_by_domain(conn, domain)? {
+                return Ok((t, false));
+            }
+            new.name = format!(
+                "{domain} ({})",
+                &uuid::Uuid::new_v4().simple().to_string()[..6]
+            );
+            Ok((tenants::create(conn, &new, now)?, true))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Why a transaction creating an account was abandoned.
+enum Abort {
+    AlreadyUser,
+    Invalid,
+    Db(DbError),
+}
+
+impl From<diesel::result::Error> for Abort {
+    fn from(e: diesel::result::Error) -> Self {
+        Abort::Db(e.into())
+    }
+}
+
+impl From<DbError> for Abort {
+    fn from(e: DbError) -> Self {
+        Abort::Db(e)
+    }
+}
+
+/// What [`create_account`] needs besides the password hash.
+struct NewAccount {
+    email: EmailAddress,
+    display_name: Option<String>,
+    verified: bool,
+    /// The audit event of the creation (`invitation_redeemed`, `signup_completed`).
+    event: &'static str,
+    detail: serde_json::Value,
+    ip: Option<IpAddr>,
+}
+
+/// Creates the account in one transaction with `consume` (the guarded UPDATE that uses the
+/// link: it must return true, or nothing is created).
+fn create_account(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    new: &NewAccount,
+    password_hash: &str,
+    now: NaiveDateTime,
+    consume: impl FnOnce(&mut AnyConnection, &str) -> Result<bool, DbError>,
+) -> Result<AccountOutcome, DbError> {
+    let result = conn.transaction::<_, Abort, _>(|c| {
+        if users::find_by_email(c, &new.email)?.is_some() {
+            return Err(Abort::AlreadyUser);
+        }
+        let (tenant, created) = tenant_for_new_account(c, settings, &new.email, now)?;
+        let user = users::create(
+            c,
+            &users::NewUser {
+                tenant_id: tenant.tenant_id(),
+                email: new.email.clone(),
+                display_name: new.display_name.clone(),
+                password_hash: Some(password_hash.to_string()),
+                verified: new.verified,
+                totp_secret: None,
+            },
+            now,
+        )?;
+        if !consume(c, &user.id)? {
+            return Err(Abort::Invalid);
+        }
+        let ip = new.ip.map(|i| i.to_string());
+        if created {
+            let mut e = NewAuditEvent::new(now, "system", "tenant_created", "success");
+            e.tenant_id = Some(tenant.id.clone());
+            e.ip = ip.clone();
+            e.detail = Some(
+                serde_json::json!({ "kind": "unmanaged", "domains": [new.email.domain()], "source": new.event })
+                    .to_string(),
+            );
+            audit::insert(c, &e)?;
+        }
+        let mut e = NewAuditEvent::new(now, "guest", new.event, "success");
+        e.tenant_id = Some(tenant.id.clone());
+        e.user_id = Some(user.id.clone());
+        e.email = Some(user.email.clone());
+        e.ip = ip;
+        e.detail = Some(new.detail.to_string());
+        audit::insert(c, &e)?;
+        Ok((user, tenant))
+    });
+    match result {
+        Ok((user, tenant)) => Ok(AccountOutcome::Created {
+            user_id: user.user_id(),
+            email: user.email,
+            organisation: tenant.name,
+            verified: new.verified,
+        }),
+        Err(Abort::AlreadyUser) => Ok(AccountOutcome::AlreadyUser),
+        Err(Abort::Invalid) => Ok(AccountOutcome::Invalid),
+        // Two redemptions raced to create the same address: the loser's user insert conflicts.
+        Err(Abort::Db(DbError::Conflict(_))) => Ok(AccountOutcome::AlreadyUser),
+        Err(Abort::Db(e)) => Err(e),
+    }
+}
+
+/// Checks the password, hashes it (on the blocking pool) and creates the account.
+async fn set_password_and_create(
+    svc: &Services,
+    pending: PendingAccount,
+    new: NewAccount,
+    password: &str,
+    confirm: &str,
+    consume: impl FnOnce(&mut AnyConnection, &str) -> Result<bool, DbError> + Send + 'static,
+) -> Result<AccountOutcome, DbError> {
+    let ctx = PasswordContext::for_account(&new.email, &pending.organisation);
+    let checked = match svc
+        .settings
+        .password_policy()
+        .check(password, confirm, &ctx)
+    {
+        Ok(p) => p,
+        Err(reason) => return Ok(AccountOutcome::Rejected { reason, pending }),
+    };
+    let hash = svc.hasher.hash(checked.into_secret()).await?;
+    let (settings, now) = (svc.settings.clone(), svc.now());
+    svc.db
+        .run(move |c| create_account(c, &settings, &new, &hash, now, consume))
+        .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invitations
+
+/// The live invitation a presented token belongs to.
+async fn live_invitation(
+    svc: &Services,
+    presented: &str,
+) -> Result<Option<(Invitation, Copy, String)>, DbError> {
+    let Some(hash) = TokenHash::of_presented(presented) else {
+        return Ok(None);
+    };
+    let (settings, now) = (svc.settings.clone(), svc.now());
+    svc.db
+        .run(move |c| {
+            let Some((inv, copy)) = invitations::find_by_token_hash(c, hash.as_str())? else {
+                return Ok(None);
+            };
+            if inv.redeemed_at.is_some() || inv.expires_at <= now {
+                return Ok(None);
+            }
+            let Ok(email) = EmailAddress::parse(&inv.email) else {
+                return Ok(None);
+            };
+            let organisation = organisation_of(c, &settings, &email)?;
+            Ok(Some((inv, copy, organisation)))
+        })
+        .await
+}
+
+fn pending_of(
+    svc: &Services,
+    inv: &Invitation,
+    copy: Copy,
+    organisation: String,
+) -> PendingAccount {
+    PendingAccount {
+        email: inv.email.clone(),
+        display_name: inv.display_name.clone(),
+        organisation,
+        via_cc: copy == Copy::Cc,
+        min_chars: svc.settings.password.min_chars,
+    }
+}
+
+/// `GET /invite/{token}`: what the set-password page shows, if the link is live. Changes nothing.
+pub async fn open_invitation(
+    svc: &Services,
+    presented: &str,
+) -> Result<Option<PendingAccount>, DbError> {
+    Ok(live_invitation(svc, presented)
+        .await?
+        .map(|(inv, copy, org)| pending_of(svc, &inv, copy, org)))
+}
+
+/// `POST /invite/{token}`: sets the password and creates the account. Through the primary link
+/// the address is verified; through the CcEmail copy it is not, and a verification mail to the
+/// invited address is queued.
+pub async fn redeem_invitation(
+    svc: &Services,
+    presented: &str,
+    password: &str,
+    confirm: &str,
+    ip: Option<IpAddr>,
+) -> Result<AccountOutcome, DbError> {
+    let Some((inv, copy, organisation)) = live_invitation(svc, presented).await? else {
+        return Ok(AccountOutcome::Invalid);
+    };
+    let Ok(email) = EmailAddress::parse(&inv.email) else {
+        return Ok(AccountOutcome::Invalid);
+    };
+    let pending = pending_of(svc, &inv, copy, organisation);
+    let new = NewAccount {
+        email,
+        display_name: inv.display_name.clone(),
+        verified: copy == Copy::Primary,
+        event: "invitation_redeemed",
+        detail: serde_json::json!({ "invitation_id": inv.id, "via": copy.as_str() }),
+        ip,
+    };
+    let (id, max_attempts, now) = (inv.id.clone(), svc.settings.jobs.max_attempts, svc.now());
+    let outcome = set_password_and_create(svc, pending, new, password, confirm, move |c, uid| {
+        if !invitations::redeem(c, &id, copy, uid, now)? {
+            return Ok(false);
+        }
+        if copy == Copy::Cc {
+            let job = VerifyEmailJob {
+                user_id: uid.to_string(),
+            };
+            let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
+            jobs::queue::enqueue(
+                c,
+                JobKind::VerifyEmail.as_str(),
+                &payload,
+                now,
+                max_attempts,
+            )?;
+        }
+        Ok(true)
+    })
+    .await?;
+    if copy == Copy::Cc {
+        svc.jobs_wakeup.notify_one();
+    }
+    Ok(outcome)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Self-service signup
+
+/// What the signup job needs (no secret: the job issues the token).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignupJob {
+    pub email: String,
+    pub ip: Option<IpAddr>,
+}
+
+/// `POST /signup`: queues the mail and returns. The same work is done whether or not the address
+/// has an account, so the reply says nothing about accounts (SECURITY.md #11).
+pub async fn request_signup(
+    svc: &Services,
+    email: &EmailAddress,
+    ip: Option<IpAddr>,
+) -> Result<(), DbError> {
+    let job = SignupJob {
+        email: email.to_string(),
+        ip,
+    };
+    let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
+    let (now, max_attempts) = (svc.now(), svc.settings.jobs.max_attempts);
+    svc.db
+        .run(move |c| {
+            jobs::queue::enqueue(
+                c,
+                JobKind::SignupRequest.as_str(),
+                &payload,
+                now,
+                max_attempts,
+            )
+            .map(|_| ())
+        })
+        .await?;
+    svc.jobs_wakeup.notify_one();
+    Ok(())
+}
+
+/// The signup job: for a new address, a link to `/signup/complete/{token}`; for an address
+/// with an account, a note saying so (no link). Nothing for an undeliverable address, and at most
+/// the per-address mail cap (SECURITY.md #28).
+pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError> {
+    let Ok(email) = EmailAddress::parse(&job.email) else {
+        return Err(JobError::Permanent(
+            "stored address no longer parses".into(),
+        ));
+    };
+    let now = svc.now();
+    let lookup = email.clone();
+    let user = svc
+        .db
+        .run(move |c| users::find_by_email(c, &lookup))
+        .await?;
+    let verdict = svc
+        .deliverability
+        .check(
+            &email,
+            user.as_ref().is_some_and(|u| u.bounced_at.is_some()),
+        )
+        .await;
+    let mut e = NewAuditEvent::new(now, "guest", "signup_requested", "success");
+    e.email = Some(email.to_string());
+    e.ip = job.ip.map(|i| i.to_string());
+    e.user_id = user.as_ref().map(|u| u.id.clone());
+    e.tenant_id = user.as_ref().map(|u| u.tenant_id.clone());
+    if matches!(verdict, crate::policy::EmailVerdict::Undeliverable(_)) {
+        e.outcome = "denied".into();
+        e.reason = Some("email_undeliverable".into());
+        svc.db.run(move |c| audit::insert(c, &e)).await?;
+        return Ok(());
+    }
+    if !svc.rate_limits.persistent.mail_allowed(&email).await? {
+        e.outcome = "denied".into();
+        e.reason = Some("address_mail_cap".into());
+        svc.db.run(move |c| audit::insert(c, &e)).await?;
+        return Ok(());
+    }
+    let ctx = if user.is_some() {
+        e.reason = Some("existing_account".into());
+        SignupMail::existing(&svc.settings)
+    } else {
+        let token = TokenSecret::generate();
+        let expires_at = now + chrono::Duration::hours(LINK_LIFETIME_HOURS);
+        let row = EmailVerification {
+            id: uuid::Uuid::new_v4().to_string(),
+            email: email.to_string(),
+            user_id: None,
+            token_hash: token.hash().into_string(),
+            purpose: SIGNUP_PURPOSE.into(),
+            created_at: now,
+            expires_at,
+            used_at: None,
+        };
+        svc.db
+            .run(move |c| email_verifications::insert(c, &row))
+            .await?;
+        SignupMail::new(&svc.settings, &token, utc(now), utc(expires_at))
+    };
+    svc.db.run(move |c| audit::insert(c, &e)).await?;
+    send_mail(svc, &email, &ctx, None).await
+}
+
+/// Sends one rendered mail to `to`, auditing it; transient failures are retried by the worker.
+async fn send_mail<C: MailTemplate>(
+    svc: &Services,
+    to: &EmailAddress,
+    ctx: &C,
+    user_id: Option<&str>,
+) -> Result<(), JobError> {
+    let msg = mail::render(&svc.templates, to, ctx)
+        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
+    let kind = C::KIND.as_str();
+    let mut e = NewAuditEvent::new(svc.now(), "system", "mail_sent", "success");
+    e.email = Some(to.to_string());
+    e.user_id = user_id.map(str::to_string);
+    e.detail =
+        Some(serde_json::json!({ "kind": kind, "message_id": msg.id.to_string() }).to_string());
+    match svc.mailer.send(&msg).await {
+        Ok(()) => {
+            svc.db.run(move |c| audit::insert(c, &e)).await?;
+            Ok(())
+        }
+        Err(SendError::Permanent(why)) => {
+            tracing::warn!(kind, "mail permanently rejected");
+            e.event = "mail_bounced".into();
+            e.outcome = "failure".into();
+            e.reason = Some(why);
+            svc.db.run(move |c| audit::insert(c, &e)).await?;
+            Ok(())
+        }
+        Err(SendError::Transient(why)) => {
+            tracing::error!(kind, error = %why, "mail send failed; will retry");
+            e.event = "mail_failed".into();
+            e.outcome = "failure".into();
+            e.reason = Some(why.clone());
+            svc.db.run(move |c| audit::insert(c, &e)).await?;
+            Err(JobError::Transient(why))
+        }
+    }
+}
+
+/// The live signup link a presented token belongs to.
+async fn live_signup(
+    svc: &Services,
+    presented: &str,
+) -> Result<Option<(EmailVerification, EmailAddress, String)>, DbError> {
+    let Some(hash) = TokenHash::of_presented(presented) else {
+        return Ok(None);
+    };
+    let (settings, now) = (svc.settings.clone(), svc.now());
+    svc.db
+        .run(move |c| {
+            let Some(row) = email_verifications::find_live(c, hash.as_str(), now)?
+                .filter(|r| r.purpose == SIGNUP_PURPOSE)
+            else {
+                return Ok(None);
+            };
+            let Ok(email) = EmailAddress::parse(&row.email) else {
+                return Ok(None);
+            };
+            let organisation = organisation_of(c, &settings, &email)?;
+            Ok(Some((row, email, organisation)))
+        })
+        .await
+}
+
+/// `GET /signup/complete/{token}`: what the set-password page shows, if the link is live.
+pub async fn open_signup(
+    svc: &Services,
+    presented: &str,
+) -> Result<Option<PendingAccount>, DbError> {
+    Ok(live_signup(svc, presented)
+        .await?
+        .map(|(_, email, organisation)| PendingAccount {
+            email: email.to_string(),
+            display_name: None,
+            organisation,
+            via_cc: false,
+            min_chars: svc.settings.password.min_chars,
+        }))
+}
+
+/// `POST /signup/complete/{token}`: sets the password and creates the verified account.
+pub async fn complete_signup(
+    svc: &Services,
+    presented: &str,
+    password: &str,
+    confirm: &str,
+    ip: Option<IpAddr>,
+) -> Result<AccountOutcome, DbError> {
+    let Some((row, email, organisation)) = live_signup(svc, presented).await? else {
+        return Ok(AccountOutcome::Invalid);
+    };
+    let pending = PendingAccount {
+        email: email.to_string(),
+        display_name: None,
+        organisation,
+        via_cc: false,
+        min_chars: svc.settings.password.min_chars,
+    };
+    let new = NewAccount {
+        email,
+        display_name: None,
+        verified: true,
+        event: "signup_completed",
+        detail: serde_json::json!({}),
+        ip,
+    };
+    let now = svc.now();
+    set_password_and_create(svc, pending, new, password, confirm, move |c, _uid| {
+        email_verifications::redeem(c, &row, now)
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verifying the invited address after a CcEmail redemption
+
+/// What the verification job needs (no secret).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VerifyEmailJob {
+    pub user_id: String,
+}
+
+/// The job: a `/verify/{token}` link to the user's stored address, unless it is verified already.
+pub async fn send_verification(svc: &Services, job: &VerifyEmailJob) -> Result<(), JobError> {
+    let uid = UserId::from_string(job.user_id.clone());
+    let Some(user) = svc.db.run(move |c| users::find_by_id(c, &uid)).await? else {
+        return Ok(());
+    };
+    if user.verified_at.is_some() {
+        return Ok(());
+    }
+    let to = EmailAddress::parse(&user.email)
+        .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
+    let now = svc.now();
+    let token = TokenSecret::generate();
+    let expires_at = now + chrono::Duration::hours(LINK_LIFETIME_HOURS);
+    let row = EmailVerification {
+        id: uuid::Uuid::new_v4().to_string(),
+        email: user.email.clone(),
+        user_id: Some(user.id.clone()),
+        token_hash: token.hash().into_string(),
+        purpose: VERIFY_PURPOSE.into(),
+        created_at: now,
+        expires_at,
+        used_at: None,
+    };
+    svc.db
+        .run(move |c| email_verifications::insert(c, &row))
+        .await?;
+    let ctx = VerifyEmailMail::new(&svc.settings, &token, utc(now), utc(expires_at));
+    send_mail(svc, &to, &ctx, Some(&user.id)).await
+}

@@ -1,0 +1,508 @@
+//! Inviting guests (DESIGN.md §5): one address at a time (the API) or a whole CSV file (the
+//! admin console's upload page and `latchkey invite --csv`), with the same per-row outcomes.
+//!
+//! Creating an invitation stores a row and queues one sending job per copy (the address, and the
+//! `CcEmail` when given). No secret is stored in either (SECURITY.md #2): the row is created with
+//! the hash of a token nobody holds, and the job ([`send`]) issues a fresh token, stores its hash
+//! and mails it within one attempt, so a retried send supersedes an undelivered link.
+//!
+//! Re-inviting is idempotent: an address with a pending invitation, or with an account, is
+//! reported and nothing is sent again.
+
+use super::csv::CsvRow;
+use super::Inviter;
+use crate::config::Settings;
+use crate::db::audit::{self, NewAuditEvent};
+use crate::db::invitations::{self, Copy, Invitation, InvitationStatus};
+use crate::db::{users, AnyConnection, DbError};
+use crate::domain::{EmailAddress, InvitationId};
+use crate::eligibility;
+use crate::jobs::{self, JobError, JobKind};
+use crate::mail::{self, InvitationMail, SendError};
+use crate::security::TokenSecret;
+use crate::services::Services;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::Connection as _;
+use serde::{Deserialize, Serialize};
+
+/// Longest display name kept (longer ones are cut).
+pub const MAX_DISPLAY_NAME_CHARS: usize = 200;
+
+/// One guest to invite, as given (addresses still unparsed, so each row can report its reason).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct InviteRequest {
+    pub email: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub cc_email: Option<String>,
+}
+
+impl From<CsvRow> for InviteRequest {
+    fn from(r: CsvRow) -> Self {
+        Self {
+            email: r.email,
+            display_name: r.display_name,
+            cc_email: r.cc_email,
+        }
+    }
+}
+
+/// What became of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum InviteOutcome {
+    /// A new invitation; its mail(s) are queued.
+    Invited {
+        id: String,
+        /// The address is at a consumer mail provider (accepted; the guest joins `consumers`).
+        consumer_domain: bool,
+    },
+    /// A pending invitation for this address exists: nothing was sent again.
+    AlreadyInvited { id: String },
+    /// The address already has an account: nothing was sent.
+    AlreadyUser,
+    /// The address (or the CcEmail) cannot be used; `reason` says why.
+    InvalidAddress { reason: String },
+    /// A tenant-scoped API key may invite only into its own tenant's domains.
+    ForbiddenDomain,
+}
+
+impl InviteOutcome {
+    /// A stable code for reports, the API and tests.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invited { .. } => "invited",
+            Self::AlreadyInvited { .. } => "already_invited",
+            Self::AlreadyUser => "already_user",
+            Self::InvalidAddress { .. } => "invalid_address",
+            Self::ForbiddenDomain => "forbidden_domain",
+        }
+    }
+
+    /// A sentence for the uploader.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Invited {
+                consumer_domain: true,
+                ..
+            } => {
+                "Invited (personal email provider: the guest joins the consumers directory).".into()
+            }
+            Self::Invited { .. } => "Invited.".into(),
+            Self::AlreadyInvited { .. } => {
+                "Already invited: the pending invitation stands, nothing was sent again.".into()
+            }
+            Self::AlreadyUser => "Already has an account: nothing was sent.".into(),
+            Self::InvalidAddress { reason } => format!("Not invited: {reason}"),
+            Self::ForbiddenDomain => {
+                "Not invited: this API key may invite only into its own organisation's domains."
+                    .into()
+            }
+        }
+    }
+}
+
+/// One row of a bulk report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowReport {
+    /// The line of the CSV file (or the position in the list, from 1).
+    pub line: u64,
+    /// The address as given (at most 254 characters), for the uploader to find the row.
+    pub email: String,
+    #[serde(flatten)]
+    pub outcome: InviteOutcome,
+}
+
+/// The report of a bulk invitation: every row, and the counts by outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BulkReport {
+    pub rows: Vec<RowReport>,
+    pub invited: usize,
+    pub consumer_domain: usize,
+    pub already_invited: usize,
+    pub already_user: usize,
+    pub invalid: usize,
+}
+
+impl BulkReport {
+    fn push(&mut self, row: RowReport) {
+        match &row.outcome {
+            InviteOutcome::Invited {
+                consumer_domain, ..
+            } => {
+                self.invited += 1;
+                self.consumer_domain += usize::from(*consumer_domain);
+            }
+            InviteOutcome::AlreadyInvited { .. } => self.already_invited += 1,
+            InviteOutcome::AlreadyUser => self.already_user += 1,
+            InviteOutcome::InvalidAddress { .. } | InviteOutcome::ForbiddenDomain => {
+                self.invalid += 1
+            }
+        }
+        self.rows.push(row);
+    }
+
+    /// "3 invited (1 at a personal email provider), 1 already invited, 0 already users, 2 invalid".
+    pub fn summary(&self) -> String {
+        format!(
+            "{} invited ({} at a personal email provider), {} already invited, {} already had an account, {} not invited",
+            self.invited, self.consumer_domain, self.already_invited, self.already_user, self.invalid
+        )
+    }
+}
+
+/// What a sending job needs: which invitation, which copy. No secret.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvitationSendJob {
+    pub invitation_id: String,
+    /// `primary` or `cc`.
+    pub copy: String,
+}
+
+fn clean_display_name(name: Option<&str>) -> Option<String> {
+    name.map(|n| {
+        n.chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_DISPLAY_NAME_CHARS)
+            .collect::<String>()
+            .trim()
+            .to_string()
+    })
+    .filter(|n| !n.is_empty())
+}
+
+/// Invites one guest: validates, checks for an account or a pending invitation, and otherwise
+/// stores the invitation and queues its mail(s), in one transaction. `idempotency_key` (API)
+/// is stored on the row so a concurrent retry cannot create a second invitation.
+pub fn invite_one(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    inviter: &Inviter,
+    request: &InviteRequest,
+    idempotency_key: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<InviteOutcome, DbError> {
+    let email = match EmailAddress::parse(&request.email) {
+        Ok(e) => e,
+        Err(e) => {
+            return Ok(InviteOutcome::InvalidAddress {
+                reason: e.to_string(),
+            })
+        }
+    };
+    let cc = match request.cc_email.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => match EmailAddress::parse(text) {
+            Ok(cc) if cc == email => None,
+            Ok(cc) => Some(cc),
+            Err(e) => {
+                return Ok(InviteOutcome::InvalidAddress {
+                    reason: format!("CcEmail: {e}"),
+                })
+            }
+        },
+    };
+    let consumer = settings.is_consumer_domain(email.domain());
+    let tenant = eligibility::tenant_of(conn, consumer, &email)?;
+    if let Some(scope) = inviter.tenant_scope() {
+        if consumer || tenant.as_ref().is_none_or(|t| t.id != scope) {
+            return Ok(InviteOutcome::ForbiddenDomain);
+        }
+    }
+    if users::find_by_email(conn, &email)?.is_some() {
+        return Ok(InviteOutcome::AlreadyUser);
+    }
+    if let Some(existing) = invitations::find_pending_by_email(conn, email.as_str(), now)? {
+        return Ok(InviteOutcome::AlreadyInvited { id: existing.id });
+    }
+    let row = Invitation {
+        id: InvitationId::generate().into_string(),
+        email: email.as_str().to_string(),
+        display_name: clean_display_name(request.display_name.as_deref()),
+        cc_email: cc.as_ref().map(|c| c.as_str().to_string()),
+        tenant_id: tenant.as_ref().map(|t| t.id.clone()),
+        // Hashes of tokens nobody holds: the sending job issues the real ones.
+        token_hash: TokenSecret::generate().hash().into_string(),
+        cc_token_hash: cc
+            .as_ref()
+            .map(|_| TokenSecret::generate().hash().into_string()),
+        invited_by: inviter.invited_by(),
+        api_key_id: inviter.api_key_id().map(str::to_string),
+        idempotency_key: idempotency_key.map(str::to_string),
+        created_at: now,
+        expires_at: now + InvitationMail::default_lifetime(),
+        redeemed_at: None,
+        redeemed_via: None,
+        user_id: None,
+    };
+    let max_attempts = settings.jobs.max_attempts;
+    conn.transaction::<_, DbError, _>(|c| {
+        invitations::insert(c, &row)?;
+        let copies: &[Copy] = if cc.is_some() {
+            &[Copy::Primary, Copy::Cc]
+        } else {
+            &[Copy::Primary]
+        };
+        for copy in copies {
+            let job = InvitationSendJob {
+                invitation_id: row.id.clone(),
+                copy: copy.as_str().to_string(),
+            };
+            let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
+            jobs::queue::enqueue(
+                c,
+                JobKind::InvitationSend.as_str(),
+                &payload,
+                now,
+                max_attempts,
+            )?;
+        }
+        let mut e = NewAuditEvent::new(now, &inviter.actor(), "invitation_created", "success");
+        e.tenant_id = row.tenant_id.clone();
+        e.email = Some(row.email.clone());
+        e.detail = Some(
+            serde_json::json!({
+                "invitation_id": row.id,
+                "cc": row.cc_email.is_some(),
+                "consumer_domain": consumer,
+            })
+            .to_string(),
+        );
+        audit::insert(c, &e)
+    })?;
+    Ok(InviteOutcome::Invited {
+        id: row.id,
+        consumer_domain: consumer,
+    })
+}
+
+/// Invites every row, reporting each; `progress` is called after each row with the number done.
+pub fn invite_many(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    inviter: &Inviter,
+    rows: Vec<(u64, InviteRequest)>,
+    now: NaiveDateTime,
+    mut progress: impl FnMut(usize),
+) -> Result<BulkReport, DbError> {
+    let mut report = BulkReport::default();
+    for (i, (line, request)) in rows.into_iter().enumerate() {
+        let outcome = invite_one(conn, settings, inviter, &request, None, now)?;
+        report.push(RowReport {
+            line,
+            email: request.email.chars().take(254).collect(),
+            outcome,
+        });
+        progress(i + 1);
+    }
+    Ok(report)
+}
+
+/// Invites the rows of a parsed CSV file.
+pub fn invite_csv(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    inviter: &Inviter,
+    rows: Vec<CsvRow>,
+    now: NaiveDateTime,
+    progress: impl FnMut(usize),
+) -> Result<BulkReport, DbError> {
+    let rows = rows
+        .into_iter()
+        .map(|r| (r.line, InviteRequest::from(r)))
+        .collect();
+    invite_many(conn, settings, inviter, rows, now, progress)
+}
+
+/// Parses and invites an uploaded CSV file: the admin console's upload page calls this.
+pub async fn upload_csv(
+    svc: &Services,
+    inviter: Inviter,
+    bytes: Vec<u8>,
+) -> Result<Result<BulkReport, super::csv::CsvError>, DbError> {
+    let rows = match super::csv::parse(&bytes) {
+        Ok(rows) => rows,
+        Err(e) => return Ok(Err(e)),
+    };
+    let (settings, now) = (svc.settings.clone(), svc.now());
+    let report = svc
+        .db
+        .run(move |c| invite_csv(c, &settings, &inviter, rows, now, |_| {}))
+        .await?;
+    svc.jobs_wakeup.notify_one();
+    Ok(Ok(report))
+}
+
+/// An invitation as shown to admins and the API (no token hashes).
+#[derive(Debug, Clone, Serialize)]
+pub struct InvitationView {
+    pub id: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub cc_email: Option<String>,
+    pub status: InvitationStatus,
+    pub tenant_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub redeemed_at: Option<DateTime<Utc>>,
+    /// `primary` or `cc`: which link was used.
+    pub redeemed_via: Option<String>,
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+impl InvitationView {
+    pub fn of(i: &Invitation, now: NaiveDateTime) -> Self {
+        Self {
+            id: i.id.clone(),
+            email: i.email.clone(),
+            display_name: i.display_name.clone(),
+            cc_email: i.cc_email.clone(),
+            status: i.status(now),
+            tenant_id: i.tenant_id.clone(),
+            created_at: utc(i.created_at),
+            expires_at: utc(i.expires_at),
+            redeemed_at: i.redeemed_at.map(utc),
+            redeemed_via: i.redeemed_via.clone(),
+        }
+    }
+}
+
+/// The invitations an inviter may see (a tenant-scoped key: its tenant's only), newest first.
+pub fn list(
+    conn: &mut AnyConnection,
+    inviter: &Inviter,
+    status: Option<InvitationStatus>,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<InvitationView>, DbError> {
+    Ok(
+        invitations::list(conn, inviter.tenant_scope(), status, now, limit)?
+            .iter()
+            .map(|i| InvitationView::of(i, now))
+            .collect(),
+    )
+}
+
+/// One invitation, if it exists and the inviter may see it.
+pub fn get(
+    conn: &mut AnyConnection,
+    inviter: &Inviter,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<Option<InvitationView>, DbError> {
+    let row = invitations::find_by_id(conn, id)?;
+    Ok(row
+        .filter(|i| {
+            inviter
+                .tenant_scope()
+                .is_none_or(|t| i.tenant_id.as_deref() == Some(t))
+        })
+        .map(|i| InvitationView::of(&i, now)))
+}
+
+/// The job: issues a fresh token for one copy of an invitation, stores its hash and mails it.
+/// An invitation redeemed or expired meanwhile is not sent.
+pub async fn send(svc: &Services, job: &InvitationSendJob) -> Result<(), JobError> {
+    let copy = match job.copy.as_str() {
+        "primary" => Copy::Primary,
+        "cc" => Copy::Cc,
+        _ => return Err(JobError::Permanent("unknown invitation copy".into())),
+    };
+    let id = job.invitation_id.clone();
+    let now = svc.now();
+    let Some(inv) = svc.db.run(move |c| invitations::find_by_id(c, &id)).await? else {
+        return Ok(());
+    };
+    if inv.status(now) != InvitationStatus::Pending {
+        return Ok(());
+    }
+    let to_text = match copy {
+        Copy::Primary => Some(inv.email.as_str()),
+        Copy::Cc => inv.cc_email.as_deref(),
+    };
+    let Some(to) = to_text.and_then(|t| EmailAddress::parse(t).ok()) else {
+        return Err(JobError::Permanent("stored address unparsable".into()));
+    };
+    let token = TokenSecret::generate();
+    let hash = token.hash().into_string();
+    let (id, other) = (inv.id.clone(), inv.clone());
+    let stored = svc
+        .db
+        .run(move |c| {
+            let (primary, cc) = match copy {
+                Copy::Primary => (hash, other.cc_token_hash.clone()),
+                Copy::Cc => (other.token_hash.clone(), Some(hash)),
+            };
+            invitations::set_token_hashes(c, &id, &primary, cc.as_deref())
+        })
+        .await?;
+    if !stored {
+        return Ok(());
+    }
+    let tenant_name = invitation_tenant_name(svc, &inv).await?;
+    let ctx = InvitationMail::new(
+        &svc.settings,
+        &token,
+        &tenant_name,
+        None,
+        utc(now),
+        utc(inv.expires_at),
+    );
+    let msg = mail::render(&svc.templates, &to, &ctx)
+        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
+    let result = svc.mailer.send(&msg).await;
+    let mut e = NewAuditEvent::new(now, "system", "mail_sent", "success");
+    e.tenant_id = inv.tenant_id.clone();
+    e.email = Some(to.to_string());
+    e.detail = Some(
+        serde_json::json!({
+            "kind": "invitation",
+            "invitation_id": inv.id,
+            "copy": copy.as_str(),
+            "message_id": msg.id.to_string(),
+        })
+        .to_string(),
+    );
+    match result {
+        Ok(()) => {
+            svc.db.run(move |c| audit::insert(c, &e)).await?;
+            Ok(())
+        }
+        Err(SendError::Permanent(why)) => {
+            tracing::warn!(invitation_id = %inv.id, copy = copy.as_str(), "invitation mail permanently rejected");
+            e.event = "mail_bounced".into();
+            e.outcome = "failure".into();
+            e.reason = Some(why);
+            svc.db.run(move |c| audit::insert(c, &e)).await?;
+            Ok(())
+        }
+        Err(SendError::Transient(why)) => {
+            tracing::error!(invitation_id = %inv.id, copy = copy.as_str(), error = %why, "invitation mail failed; will retry");
+            e.event = "mail_failed".into();
+            e.outcome = "failure".into();
+            e.reason = Some(why.clone());
+            svc.db.run(move |c| audit::insert(c, &e)).await?;
+            Err(JobError::Transient(why))
+        }
+    }
+}
+
+/// The name the mail invites to: the tenant's, or the domain for a tenant not yet created, or
+/// the service's own name for consumer addresses.
+async fn invitation_tenant_name(svc: &Services, inv: &Invitation) -> Result<String, JobError> {
+    let email = EmailAddress::parse(&inv.email)
+        .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
+    if svc.settings.is_consumer_domain(email.domain()) {
+        return Ok(super::service_name(&svc.settings));
+    }
+    let lookup = email.clone();
+    let tenant = svc
+        .db
+        .run(move |c| eligibility::tenant_of(c, false, &lookup))
+        .await?;
+    Ok(tenant.map_or_else(|| email.domain().to_string(), |t| t.name))
+}

@@ -1,0 +1,483 @@
+//! The JSON API (DESIGN.md §5): invitations, authenticated by `Authorization: Bearer <key>`.
+//!
+//! No cookies and no CSRF here: a bearer key is not sent by browsers on their own, so the CSRF
+//! extractor is deliberately absent from every handler. Errors are JSON with a stable `error`
+//! code (`unauthorized`, `forbidden_domain`, `not_found`, `invalid_json`, `invalid_email`,
+//! `invalid_status`, `invalid_idempotency_key`, `already_invited`, `already_user`,
+//! `idempotency_key_reused`, `payload_too_large`, `rate_limited`); 413 and 429 come from the
+//! shared middleware in the same shape. An `Idempotency-Key` header makes `POST` safe to retry:
+//! the same key and body get the first reply again, the same key with another body a 409.
+//!
+//! The OpenAPI 3 description is served at `/api/openapi.json`; [`ROUTES`] lists what
+//! [`configure`] registers, and `tests/api_invitations.rs` checks the two agree.
+
+use super::{AppError, AppState};
+use crate::db::api_keys::ApiKey;
+use crate::db::invitations::{self, InvitationStatus};
+use crate::db::DbError;
+use crate::onboarding::api_keys::{self, Replay, MAX_IDEMPOTENCY_KEY_CHARS};
+use crate::onboarding::invitations::{InvitationView, InviteOutcome, InviteRequest};
+use crate::onboarding::{invitations as invite, Inviter};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Largest JSON body accepted by the API.
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
+/// Most invitations one list returns (newest first).
+pub const LIST_LIMIT: i64 = 500;
+
+/// Every API route as (method, path template): what [`configure`] registers and the OpenAPI
+/// description documents.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/api/v1/invitations"),
+    ("GET", "/api/v1/invitations"),
+    ("GET", "/api/v1/invitations/{id}"),
+    ("GET", "/api/openapi.json"),
+];
+
+/// Registers [`ROUTES`].
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/v1/invitations").post(create).get(list))
+        .service(web::resource("/api/v1/invitations/{id}").get(show))
+        .service(web::resource("/api/openapi.json").get(openapi));
+}
+
+/// A JSON error reply.
+fn error(status: StatusCode, code: &str, message: impl Into<String>) -> HttpResponse {
+    json_reply(status, &json!({ "error": code, "message": message.into() }))
+}
+
+fn json_reply(status: StatusCode, body: &Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+/// A refusal decided before the request runs: the JSON error to send.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn into_response(self) -> HttpResponse {
+        let mut res = error(self.status, self.code, self.message);
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        res
+    }
+}
+
+/// The live key of the request, or the 401 to send.
+async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<ApiKey, HttpResponse> {
+    let unauthorized = |m: &str| {
+        Refusal {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: m.to_string(),
+        }
+        .into_response()
+    };
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| SecretString::from(key.trim().to_string()));
+    let Some(presented) = presented else {
+        return Err(unauthorized(
+            "Send an API key as `Authorization: Bearer <key>`.",
+        ));
+    };
+    let now = state.now();
+    match state
+        .db
+        .run(move |c| api_keys::authenticate(c, &presented, now))
+        .await
+    {
+        Ok(Some(key)) => Ok(key),
+        Ok(None) => Err(unauthorized(
+            "The API key is not valid or has been revoked.",
+        )),
+        Err(e) => Err(actix_web::ResponseError::error_response(&AppError::from(e))),
+    }
+}
+
+fn inviter(key: &ApiKey) -> Inviter {
+    Inviter::ApiKey {
+        id: key.id.clone(),
+        tenant_id: key.tenant_id.clone(),
+    }
+}
+
+/// The body of `POST /api/v1/invitations`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    email: String,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    cc_email: Option<String>,
+}
+
+/// The `Idempotency-Key` header: absent, valid, or the 400 to send.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Refusal> {
+    let Some(v) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    match v.to_str() {
+        Ok(k) if !k.is_empty()
+            && k.len() <= MAX_IDEMPOTENCY_KEY_CHARS
+            && k.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Ok(Some(k.to_string()))
+        }
+        _ => Err(Refusal {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_idempotency_key",
+            message: format!(
+                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII characters."
+            ),
+        }),
+    }
+}
+
+/// `POST /api/v1/invitations`.
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let key = match authenticate(&req, &state).await {
+        Ok(k) => k,
+        Err(res) => return Ok(res),
+    };
+    if body.len() > MAX_JSON_BYTES {
+        return Ok(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The body is larger than {} KiB.", MAX_JSON_BYTES / 1024),
+        ));
+    }
+    let idem = match idempotency_key(&req) {
+        Ok(k) => k,
+        Err(refusal) => return Ok(refusal.into_response()),
+    };
+    let fingerprint = api_keys::request_fingerprint("POST", req.path(), &body);
+    if let Some(k) = &idem {
+        let (kid, k, f) = (key.id.clone(), k.clone(), fingerprint.clone());
+        match state
+            .db
+            .run(move |c| api_keys::replay(c, &kid, &k, &f))
+            .await?
+        {
+            Replay::Fresh => {}
+            Replay::Stored { status, body } => return Ok(replayed(status, body)),
+            Replay::Mismatch => return Ok(reused()),
+        }
+    }
+    let (status, reply) = invite_reply(&state, &key, &body, idem.as_deref()).await?;
+    if let Some(k) = idem {
+        let (kid, f, text, now) = (key.id.clone(), fingerprint, reply.to_string(), state.now());
+        let stored = state
+            .db
+            .run(move |c| api_keys::remember(c, &kid, &k, &f, status.as_u16(), &text, now))
+            .await?;
+        match stored {
+            Replay::Stored { status, body } => return Ok(replayed(status, body)),
+            Replay::Mismatch => return Ok(reused()),
+            Replay::Fresh => {}
+        }
+    }
+    Ok(json_reply(status, &reply))
+}
+
+fn replayed(status: u16, body: String) -> HttpResponse {
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+        .content_type("application/json")
+        .insert_header(("idempotent-replayed", "true"))
+        .body(body)
+}
+
+fn reused() -> HttpResponse {
+    error(
+        StatusCode::CONFLICT,
+        "idempotency_key_reused",
+        "This Idempotency-Key was already used for a different request.",
+    )
+}
+
+/// Runs the invitation and returns the status and JSON body (stored for idempotent replays).
+async fn invite_reply(
+    state: &AppState,
+    key: &ApiKey,
+    body: &[u8],
+    idem: Option<&str>,
+) -> Result<(StatusCode, Value), AppError> {
+    let parsed: CreateBody = match serde_json::from_slice(body) {
+        Ok(b) => b,
+        Err(e) => {
+            let body = json!({ "error": "invalid_json", "message": format!("The body is not a valid invitation: {e}.") });
+            return Ok((StatusCode::BAD_REQUEST, body));
+        }
+    };
+    let request = InviteRequest {
+        email: parsed.email,
+        display_name: parsed.display_name,
+        cc_email: parsed.cc_email,
+    };
+    let (settings, now, who) = (state.settings.clone(), state.now(), inviter(key));
+    let (kid, idem) = (key.id.clone(), idem.map(str::to_string));
+    let outcome = state
+        .db
+        .run(move |c| {
+            match invite::invite_one(c, &settings, &who, &request, idem.as_deref(), now) {
+                // A concurrent retry with the same Idempotency-Key created it first.
+                Err(DbError::Conflict(_)) if idem.is_some() => {
+                    let k = idem.as_deref().unwrap_or_default();
+                    let row = invitations::find_by_idempotency_key(c, &kid, k)?;
+                    Ok(
+                        row.map_or(InviteOutcome::AlreadyUser, |r| InviteOutcome::Invited {
+                            id: r.id,
+                            consumer_domain: false,
+                        }),
+                    )
+                }
+                other => other,
+            }
+        })
+        .await?;
+    state.jobs_wakeup.notify_one();
+    let err = |status, code: &str, message: String| {
+        (status, json!({ "error": code, "message": message }))
+    };
+    Ok(match outcome {
+        InviteOutcome::Invited {
+            id,
+            consumer_domain,
+        } => {
+            let (who, now) = (inviter(key), state.now());
+            let view = state
+                .db
+                .run(move |c| invite::get(c, &who, &id, now))
+                .await?;
+            let mut v = serde_json::to_value(view).map_err(anyhow::Error::from)?;
+            v["consumer_domain"] = consumer_domain.into();
+            (StatusCode::CREATED, v)
+        }
+        InviteOutcome::AlreadyInvited { id } => {
+            let mut v = json!({ "error": "already_invited", "message": "A pending invitation for this address exists; nothing was sent again." });
+            v["invitation_id"] = id.into();
+            (StatusCode::CONFLICT, v)
+        }
+        InviteOutcome::AlreadyUser => err(
+            StatusCode::CONFLICT,
+            "already_user",
+            "This address already has an account.".into(),
+        ),
+        InviteOutcome::InvalidAddress { reason } => {
+            err(StatusCode::BAD_REQUEST, "invalid_email", reason)
+        }
+        InviteOutcome::ForbiddenDomain => err(
+            StatusCode::FORBIDDEN,
+            "forbidden_domain",
+            "This API key may invite only into its own organisation's domains.".into(),
+        ),
+    })
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+}
+
+/// `GET /api/v1/invitations[?status=pending|redeemed|expired]`.
+async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let key = match authenticate(&req, &state).await {
+        Ok(k) => k,
+        Err(res) => return Ok(res),
+    };
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(s) => match InvitationStatus::parse(s) {
+            Some(st) => Some(st),
+            None => {
+                return Ok(error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_status",
+                    "status must be pending, redeemed or expired.",
+                ))
+            }
+        },
+    };
+    let (who, now) = (inviter(&key), state.now());
+    let rows: Vec<InvitationView> = state
+        .db
+        .run(move |c| invite::list(c, &who, status, now, LIST_LIMIT))
+        .await?;
+    Ok(json_reply(StatusCode::OK, &json!({ "invitations": rows })))
+}
+
+/// `GET /api/v1/invitations/{id}`.
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let key = match authenticate(&req, &state).await {
+        Ok(k) => k,
+        Err(res) => return Ok(res),
+    };
+    let (who, now, id) = (inviter(&key), state.now(), path.into_inner());
+    match state
+        .db
+        .run(move |c| invite::get(c, &who, &id, now))
+        .await?
+    {
+        Some(v) => Ok(json_reply(
+            StatusCode::OK,
+            &serde_json::to_value(v).map_err(anyhow::Error::from)?,
+        )),
+        None => Ok(error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "There is no such invitation (for this key).",
+        )),
+    }
+}
+
+/// `GET /api/openapi.json`.
+async fn openapi(state: web::Data<AppState>) -> HttpResponse {
+    json_reply(StatusCode::OK, &openapi_document(&state.settings.link("")))
+}
+
+/// The OpenAPI 3.0 description of the API, with `server` as its base URL.
+pub fn openapi_document(server: &str) -> Value {
+    let err = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let common = |mut responses: Value| {
+        responses["401"] = err("Missing, unknown or revoked API key (`unauthorized`).");
+        responses["429"] =
+            err("Too many requests for this key (`rate_limited`); see `Retry-After`.");
+        responses
+    };
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Latchkey API",
+            "version": "1",
+            "description": "Invite guests of partner organisations. Authenticate with `Authorization: Bearer <api key>` (keys are created by `latchkey apikey create` or in the admin console). A key scoped to a tenant may invite only addresses of that tenant's domains."
+        },
+        "servers": [{ "url": server.trim_end_matches('/') }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/api/v1/invitations": {
+                "post": {
+                    "operationId": "createInvitation",
+                    "summary": "Invite a guest",
+                    "description": "Mails an invitation link (valid 7 days) to `email`, and a separate link to `cc_email` when given. Redeeming the `cc_email` copy does not verify `email`.",
+                    "parameters": [{
+                        "name": "Idempotency-Key", "in": "header", "required": false,
+                        "description": "Makes retries safe: the same key and body return the first reply again (with `Idempotent-Replayed: true`); the same key with another body is a 409 `idempotency_key_reused`.",
+                        "schema": { "type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY_CHARS }
+                    }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewInvitation" } } } },
+                    "responses": common(json!({
+                        "201": { "description": "Invited.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Invitation" } } } },
+                        "400": err("Malformed JSON (`invalid_json`), an unusable address (`invalid_email`) or Idempotency-Key (`invalid_idempotency_key`)."),
+                        "403": err("The key is scoped to another tenant (`forbidden_domain`)."),
+                        "409": err("A pending invitation exists (`already_invited`, with `invitation_id`), the address has an account (`already_user`), or the Idempotency-Key was used for another body (`idempotency_key_reused`)."),
+                        "413": err("The body is too large (`payload_too_large`).")
+                    }))
+                },
+                "get": {
+                    "operationId": "listInvitations",
+                    "summary": "List invitations, newest first",
+                    "parameters": [{
+                        "name": "status", "in": "query", "required": false,
+                        "schema": { "type": "string", "enum": ["pending", "redeemed", "expired"] }
+                    }],
+                    "responses": common(json!({
+                        "200": { "description": "At most 500 invitations.", "content": { "application/json": { "schema": {
+                            "type": "object", "required": ["invitations"],
+                            "properties": { "invitations": { "type": "array", "items": { "$ref": "#/components/schemas/Invitation" } } }
+                        } } } },
+                        "400": err("Unknown status (`invalid_status`).")
+                    }))
+                }
+            },
+            "/api/v1/invitations/{id}": {
+                "get": {
+                    "operationId": "getInvitation",
+                    "summary": "One invitation",
+                    "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "responses": common(json!({
+                        "200": { "description": "The invitation.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Invitation" } } } },
+                        "404": err("No such invitation for this key (`not_found`).")
+                    }))
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This description",
+                    "security": [],
+                    "responses": { "200": { "description": "OpenAPI 3 JSON." } }
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "NewInvitation": {
+                    "type": "object", "required": ["email"], "additionalProperties": false,
+                    "properties": {
+                        "email": { "type": "string", "format": "email" },
+                        "display_name": { "type": "string", "nullable": true },
+                        "cc_email": { "type": "string", "format": "email", "nullable": true }
+                    }
+                },
+                "Invitation": {
+                    "type": "object",
+                    "required": ["id", "email", "status", "created_at", "expires_at"],
+                    "properties": {
+                        "id": { "type": "string" },
+                        "email": { "type": "string" },
+                        "display_name": { "type": "string", "nullable": true },
+                        "cc_email": { "type": "string", "nullable": true },
+                        "status": { "type": "string", "enum": ["pending", "redeemed", "expired"] },
+                        "tenant_id": { "type": "string", "nullable": true },
+                        "created_at": { "type": "string", "format": "date-time" },
+                        "expires_at": { "type": "string", "format": "date-time" },
+                        "redeemed_at": { "type": "string", "format": "date-time", "nullable": true },
+                        "redeemed_via": { "type": "string", "enum": ["primary", "cc"], "nullable": true },
+                        "consumer_domain": { "type": "boolean", "description": "In the reply to POST only." }
+                    }
+                },
+                "Error": {
+                    "type": "object", "required": ["error", "message"],
+                    "properties": {
+                        "error": { "type": "string", "description": "A stable code." },
+                        "message": { "type": "string" },
+                        "retry_after": { "type": "integer" },
+                        "invitation_id": { "type": "string" }
+                    }
+                }
+            }
+        }
+    })
+}

@@ -67,6 +67,13 @@ fn origin_ok(req: &HttpRequest, state: &AppState) -> bool {
     }
 }
 
+/// Checks a token taken from a body `CsrfForm` cannot parse (a multipart upload).
+pub fn verify_token(req: &HttpRequest, state: &AppState, presented: &str) -> bool {
+    origin_ok(req, state)
+        && cookies::read(req, state, cookies::CSRF)
+            .is_some_and(|b| state.csrf.verify(&b, presented))
+}
+
 #[derive(Deserialize)]
 struct Envelope<T> {
     #[serde(default)]

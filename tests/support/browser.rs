@@ -155,6 +155,20 @@ impl Browser {
         self.read(res).await
     }
 
+    /// POSTs a body with its own content type (multipart uploads, JSON).
+    pub async fn post_bytes(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let res = self
+            .client
+            .post(self.url(path))
+            .header("cookie", self.cookie_header())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.read(res).await
+    }
+
     /// Fetches `form_page` for a CSRF token, then POSTs `fields` plus the token to `path`.
     pub async fn submit(&mut self, form_page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
         let page = self.get(form_page).await;

@@ -14,6 +14,7 @@ mod chart;
 mod csv;
 mod guests;
 mod insights;
+mod invitations;
 pub mod session;
 mod tenants;
 
@@ -43,7 +44,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(audit::configure)
             .configure(tenants::configure)
             .configure(guests::configure)
-            .configure(insights::configure),
+            .configure(insights::configure)
+            .configure(invitations::configure),
     );
 }
 

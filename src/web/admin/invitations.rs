@@ -151,7 +151,7 @@ async fn keys_page(
     created: Option<String>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let list = state.db.run(|c| api_keys::list(c)).await?;
+    let list = state.db.run(api_keys::list).await?;
     let ctx = KeysPage {
         admin_email: admin.admin.email.clone(),
         platform: true,

@@ -17,8 +17,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-/// How long a helpdesk reset link works (DESIGN.md §3).
-const HELPDESK_LINK_HOURS: i64 = 12;
 /// Guests listed per search.
 const LIST_LIMIT: i64 = 200;
 
@@ -151,6 +149,7 @@ struct ShowPage<'a> {
     notice: Option<&'static str>,
     error: Option<String>,
     events: Vec<EventRow>,
+    helpdesk_ttl_hours: u32,
 }
 
 #[derive(Serialize)]
@@ -233,6 +232,7 @@ async fn show_page(
                 actor: e.actor,
             })
             .collect(),
+        helpdesk_ttl_hours: state.settings.reset.helpdesk_ttl_hours,
     };
     page::ok(req, state, "admin/guest.html", &ctx)
 }
@@ -295,7 +295,9 @@ async fn reset_link(
         return show_page(&req, &state, &admin, user, None, Some(error)).await;
     };
     let now = state.now();
-    let expires_at = now + chrono::Duration::hours(HELPDESK_LINK_HOURS);
+    // How long a helpdesk link works: `reset.helpdesk_ttl_hours` (12 by default, DESIGN.md §3).
+    let expires_at =
+        now + chrono::Duration::hours(i64::from(state.settings.reset.helpdesk_ttl_hours));
     let secret = TokenSecret::generate();
     let new = reset_tokens::NewToken {
         user_id: user.user_id(),

@@ -1,6 +1,7 @@
 //! The operator CLI (DESIGN.md §9). `main.rs` parses; the commands live here so tests and the
 //! binary share them.
 
+mod bench_seed;
 pub mod demo;
 mod directory;
 mod explain;
@@ -46,6 +47,9 @@ pub enum Command {
     /// Create the demo directory (tenants of each kind, guests, a platform admin) if the
     /// database is empty, and print its accounts.
     Demo,
+    /// Fill the database for the load bench: N verified guests sharing one password hash,
+    /// and optionally M audit rows. Never on a directory real guests use.
+    BenchSeed(bench_seed::BenchSeed),
 }
 
 #[derive(Debug, Subcommand)]
@@ -219,6 +223,7 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
         Command::Policy(PolicyCommand::Explain { email, json }) => {
             explain::policy_explain(settings, &email, json)
         }
+        Command::BenchSeed(args) => bench_seed::run(settings, args),
         Command::Demo => {
             let db = open_db(settings)?;
             match seed_demo(&db, settings)? {

@@ -40,6 +40,9 @@ fn env(cmd: &mut Command, dir: &Path, db_url: &str, bind: &str, base: &str) {
         // Lets a run try other settings (pool size, batch size …) without a rebuild.
         if let Some(setting) = k.strip_prefix("LATCHKEY_BENCH_SET_") {
             cmd.env(format!("LATCHKEY_{setting}"), v);
+        } else if k.starts_with("MALLOC_") {
+            // glibc allocator tuning, to compare memory figures.
+            cmd.env(k, v);
         }
     }
 }

@@ -2,6 +2,7 @@
 //! binary share them.
 
 mod apikey;
+mod bench_seed;
 pub mod demo;
 mod directory;
 mod explain;
@@ -61,6 +62,9 @@ pub enum Command {
     /// Create the demo directory (tenants of each kind, guests, a platform admin) if the
     /// database is empty, and print its accounts.
     Demo,
+    /// Fill the database for the load bench: N verified guests sharing one password hash,
+    /// and optionally M audit rows. Never on a directory real guests use.
+    BenchSeed(bench_seed::BenchSeed),
 }
 
 #[derive(Debug, Subcommand)]
@@ -262,6 +266,7 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
         }) => apikey::create(settings, &name, tenant_domain.as_deref()),
         Command::Apikey(ApikeyCommand::Revoke { id }) => apikey::revoke(settings, &id),
         Command::Apikey(ApikeyCommand::List) => apikey::list(settings),
+        Command::BenchSeed(args) => bench_seed::run(settings, args),
         Command::Demo => {
             let db = open_db(settings)?;
             match seed_demo(&db, settings)? {

@@ -54,7 +54,11 @@ impl Conn {
     }
 
     /// A urlencoded form POST.
-    pub async fn post_form(&mut self, path: &str, form: &[(&str, &str)]) -> Result<Reply, BoxError> {
+    pub async fn post_form(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Reply, BoxError> {
         let body = serde_urlencoded::to_string(form)?;
         self.send(Method::POST, path, Some(body)).await
     }

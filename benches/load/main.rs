@@ -130,10 +130,9 @@ async fn closed_loop(addr: SocketAddr, conns: usize, dur: Duration, load: Load) 
                 while Instant::now() < deadline {
                     let t = Instant::now();
                     let ok = match load {
-                        Load::Get(path) => conn
-                            .get(path)
-                            .await
-                            .is_ok_and(|r| r.status.is_success()),
+                        Load::Get(path) => {
+                            conn.get(path).await.is_ok_and(|r| r.status.is_success())
+                        }
                         Load::PostReset { existing, users } => {
                             let email = if existing {
                                 // Spread over the first half of the guests (D uses the rest).
@@ -324,7 +323,12 @@ fn new_password(seed: u64) -> String {
 }
 
 /// D: open each link, then set a new password; returns completion latencies (link → done).
-async fn completions(addr: SocketAddr, tokens: Vec<String>, conns: usize, dur: Duration) -> Samples {
+async fn completions(
+    addr: SocketAddr,
+    tokens: Vec<String>,
+    conns: usize,
+    dur: Duration,
+) -> Samples {
     let start = Instant::now();
     let deadline = start + dur;
     let queue = std::sync::Arc::new(std::sync::Mutex::new(tokens));
@@ -391,7 +395,10 @@ async fn probe(addr: SocketAddr, stop: std::sync::Arc<std::sync::atomic::AtomicB
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
         tick.tick().await;
         let t = Instant::now();
-        let ok = conn.get("/reset").await.is_ok_and(|r| r.status.is_success());
+        let ok = conn
+            .get("/reset")
+            .await
+            .is_ok_and(|r| r.status.is_success());
         s.record(t, ok);
     }
     s.elapsed = start.elapsed();
@@ -431,10 +438,38 @@ fn audit_pages(server: &Server, rows: &mut Vec<Row>) {
     };
     let deep = min + (max - min) / 10; // 90 % of the way back
     let cases = [
-        ("G audit first page (50)", AuditQuery { tenant: None, event: None, before: None }),
-        ("G audit deep page (id < 10 %)", AuditQuery { tenant: None, event: None, before: Some(deep) }),
-        ("G audit deep page, tenant filter", AuditQuery { tenant: tenant.clone(), event: None, before: Some(deep) }),
-        ("G audit deep page, tenant+event", AuditQuery { tenant, event: Some("reset_completed".into()), before: Some(deep) }),
+        (
+            "G audit first page (50)",
+            AuditQuery {
+                tenant: None,
+                event: None,
+                before: None,
+            },
+        ),
+        (
+            "G audit deep page (id < 10 %)",
+            AuditQuery {
+                tenant: None,
+                event: None,
+                before: Some(deep),
+            },
+        ),
+        (
+            "G audit deep page, tenant filter",
+            AuditQuery {
+                tenant: tenant.clone(),
+                event: None,
+                before: Some(deep),
+            },
+        ),
+        (
+            "G audit deep page, tenant+event",
+            AuditQuery {
+                tenant,
+                event: Some("reset_completed".into()),
+                before: Some(deep),
+            },
+        ),
     ];
     for (name, q) in cases {
         let mut s = Samples::default();
@@ -455,7 +490,10 @@ fn audit_pages(server: &Server, rows: &mut Vec<Row>) {
 }
 
 fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<Row> {
-    eprintln!("== {label}: seeding {} guests and {} audit rows", k.users, k.audit_rows);
+    eprintln!(
+        "== {label}: seeding {} guests and {} audit rows",
+        k.users, k.audit_rows
+    );
     let server = Server::start(dir, db_url, k.users, k.audit_rows);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -468,41 +506,95 @@ fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<Row> 
 
     eprintln!("== ceiling, A");
     let s = rt.block_on(closed_loop(addr, k.conns, k.secs, Load::Get("/healthz")));
-    rows.push(Row::from_samples("client ceiling: GET /healthz", &s, "req/s", format!("{} conns", k.conns)));
+    rows.push(Row::from_samples(
+        "client ceiling: GET /healthz",
+        &s,
+        "req/s",
+        format!("{} conns", k.conns),
+    ));
     let s = rt.block_on(closed_loop(addr, k.conns, k.secs, Load::Get("/reset")));
-    rows.push(Row::from_samples("A GET /reset", &s, "req/s", format!("{} conns", k.conns)));
+    rows.push(Row::from_samples(
+        "A GET /reset",
+        &s,
+        "req/s",
+        format!("{} conns", k.conns),
+    ));
 
     eprintln!("== B existing, then C (worker drain)");
-    let s = rt.block_on(closed_loop(addr, k.conns, k.secs,
-        Load::PostReset { existing: true, users: k.users }));
+    let s = rt.block_on(closed_loop(
+        addr,
+        k.conns,
+        k.secs,
+        Load::PostReset {
+            existing: true,
+            users: k.users,
+        },
+    ));
     let (b_rss, _) = server.rss_mib();
-    rows.push(Row::from_samples("B POST /reset, existing", &s, "req/s",
-        format!("{} conns; worker running beside it", k.conns)));
+    rows.push(Row::from_samples(
+        "B POST /reset, existing",
+        &s,
+        "req/s",
+        format!("{} conns; worker running beside it", k.conns),
+    ));
     let (c_row, timeline) = drain(&server, k.c_secs);
     let drained_after_c = server.wait_drained(Duration::from_secs(180));
 
     eprintln!("== B unknown");
-    let s = rt.block_on(closed_loop(addr, k.conns, k.secs,
-        Load::PostReset { existing: false, users: k.users }));
-    rows.push(Row::from_samples("B POST /reset, unknown", &s, "req/s", format!("{} conns", k.conns)));
+    let s = rt.block_on(closed_loop(
+        addr,
+        k.conns,
+        k.secs,
+        Load::PostReset {
+            existing: false,
+            users: k.users,
+        },
+    ));
+    rows.push(Row::from_samples(
+        "B POST /reset, unknown",
+        &s,
+        "req/s",
+        format!("{} conns", k.conns),
+    ));
     rows.push(c_row);
-    rows.push(Row::note("C queue depth over time", format!("{timeline}{}",
-        if drained_after_c { "" } else { " (not drained 180 s later)" })));
+    rows.push(Row::note(
+        "C queue depth over time",
+        format!(
+            "{timeline}{}",
+            if drained_after_c {
+                ""
+            } else {
+                " (not drained 180 s later)"
+            }
+        ),
+    ));
     let t = Instant::now();
     let (open, done0) = server.queue();
     let drained = server.wait_drained(Duration::from_secs(180));
     let secs = t.elapsed().as_secs_f64();
     let done = server.queue().1 - done0;
-    rows.push(Row::note("C' unknown-address backlog", format!(
-        "{open} queued → {} in {secs:.1} s ({:.0} /s)",
-        if drained { "drained".to_string() } else { "not drained".into() }, done as f64 / secs.max(1e-9))));
+    rows.push(Row::note(
+        "C' unknown-address backlog",
+        format!(
+            "{open} queued → {} in {secs:.1} s ({:.0} /s)",
+            if drained {
+                "drained".to_string()
+            } else {
+                "not drained".into()
+            },
+            done as f64 / secs.max(1e-9)
+        ),
+    ));
 
     eprintln!("== F enumeration timing");
     let (known, unknown, errors) = rt.block_on(enumeration(addr, k.users, k.f_count));
     let (mut ks, mut us) = (known.clone(), unknown.clone());
     ks.sort_unstable();
     us.sort_unstable();
-    let (km, um) = (quantile(&ks, 0.5).unwrap_or(0), quantile(&us, 0.5).unwrap_or(0));
+    let (km, um) = (
+        quantile(&ks, 0.5).unwrap_or(0),
+        quantile(&us, 0.5).unwrap_or(0),
+    );
     let (u, z, p) = stats::mann_whitney(&known, &unknown);
     rows.push(Row {
         name: "F enumeration: existing vs unknown".into(),
@@ -513,28 +605,45 @@ fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<Row> 
         errors: errors.to_string(),
         note: format!(
             "n={}+{}; median diff {:+.3} ms; Mann-Whitney U={u:.0} z={z:.2} p={p:.3}",
-            known.len(), unknown.len(), (f64::from(km) - f64::from(um)) / 1000.0),
+            known.len(),
+            unknown.len(),
+            (f64::from(km) - f64::from(um)) / 1000.0
+        ),
     });
     server.wait_drained(Duration::from_secs(120));
 
     eprintln!("== argon2 limit, D prep");
     let (limit, one_ms, cores) = argon2_limit();
     let before: HashSet<String> = std::fs::read_dir(server.outbox())
-        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     let first = k.users / 2;
     let wanted = k.d_tokens.min(k.users - first);
     rt.block_on(async {
         let per = wanted.div_ceil(8);
-        let tasks: Vec<_> = (0..8u32).map(|c| tokio::spawn(async move {
-            let mut conn = Conn::new(addr);
-            let Ok(csrf) = conn.csrf_token().await else { return };
-            for j in c * per..((c + 1) * per).min(wanted) {
-                let email = format!("user{}@{DOMAIN}", first + j);
-                let _ = conn.post_form("/reset", &[("csrf_token", &csrf), ("email", &email)]).await;
-            }
-        })).collect();
-        for t in tasks { let _ = t.await; }
+        let tasks: Vec<_> = (0..8u32)
+            .map(|c| {
+                tokio::spawn(async move {
+                    let mut conn = Conn::new(addr);
+                    let Ok(csrf) = conn.csrf_token().await else {
+                        return;
+                    };
+                    for j in c * per..((c + 1) * per).min(wanted) {
+                        let email = format!("user{}@{DOMAIN}", first + j);
+                        let _ = conn
+                            .post_form("/reset", &[("csrf_token", &csrf), ("email", &email)])
+                            .await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            let _ = t.await;
+        }
     });
     server.wait_drained(Duration::from_secs(120));
     let tokens = harvest_tokens(&server, &before);
@@ -551,7 +660,12 @@ fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<Row> 
     rows.push(Row::from_samples("D completions (link → new password)", &d, "/s", format!(
         "argon2 limit {limit:.1}/s ({cores} cores ÷ {one_ms:.1} ms); {:.0} % of it; each completion = 2 argon2 (same-as-current verify + hash) → {:.0} % argon2 busy",
         100.0 * rate / limit, 200.0 * rate / limit)));
-    rows.push(Row::from_samples("E GET /reset during D", &e, "req/s", "1 guest every 10 ms".into()));
+    rows.push(Row::from_samples(
+        "E GET /reset during D",
+        &e,
+        "req/s",
+        "1 guest every 10 ms".into(),
+    ));
 
     eprintln!("== G audit pages");
     audit_pages(&server, &mut rows);

@@ -63,8 +63,14 @@ impl Server {
 
         let mut seed = Command::new(BINARY);
         env(&mut seed, dir, db_url, &bind, &base);
-        seed.args(["bench-seed", "--users", &users.to_string(), "--domain", super::DOMAIN])
-            .args(["--audit-rows", &audit_rows.to_string()]);
+        seed.args([
+            "bench-seed",
+            "--users",
+            &users.to_string(),
+            "--domain",
+            super::DOMAIN,
+        ])
+        .args(["--audit-rows", &audit_rows.to_string()]);
         let started = Instant::now();
         let status = seed.status().expect("run latchkey bench-seed");
         assert!(status.success(), "latchkey bench-seed failed: {status}");
@@ -100,8 +106,8 @@ impl Server {
 
     /// Resident memory of the server process (VmRSS and peak VmHWM), MiB.
     pub fn rss_mib(&self) -> (f64, f64) {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
         let field = |name: &str| {
             status
                 .lines()

@@ -57,15 +57,17 @@ pub fn mann_whitney(a: &[u32], b: &[u32]) -> (f64, f64, f64) {
 fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t * (-z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-        .exp();
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
     if x >= 0.0 {
         r
     } else {
@@ -78,7 +80,10 @@ fn erfc(x: f64) -> f64 {
 pub fn self_check() {
     let a: Vec<u32> = (0..500).collect();
     let b: Vec<u32> = (100..600).collect();
-    assert!(mann_whitney(&a, &a).2 > 0.99, "identical samples must not differ");
+    assert!(
+        mann_whitney(&a, &a).2 > 0.99,
+        "identical samples must not differ"
+    );
     assert!(mann_whitney(&a, &b).2 < 1e-6, "shifted samples must differ");
     assert!((erfc(0.0) - 1.0).abs() < 1e-6);
     assert!((erfc(1.0) - 0.157_299_2).abs() < 1e-6);

@@ -72,7 +72,9 @@ pub fn run(settings: &Settings, args: BenchSeed) -> Result<(), CliError> {
         // One hash for everyone: hashing 10 000 passwords would take minutes.
         let password: String = {
             let mut rng = rand::rng();
-            (0..24).map(|_| rng.sample(rand::distr::Alphanumeric) as char).collect()
+            (0..24)
+                .map(|_| rng.sample(rand::distr::Alphanumeric) as char)
+                .collect()
         };
         let hash = crate::security::PasswordHasher::new(&settings.hashing)?
             .hash_blocking(&SecretString::from(password))?;
@@ -127,7 +129,13 @@ pub fn run(settings: &Settings, args: BenchSeed) -> Result<(), CliError> {
     }
 
     if args.audit_rows > 0 {
-        seed_audit(&mut conn, &tenant.id, &domain, args.users.max(1), args.audit_rows)?;
+        seed_audit(
+            &mut conn,
+            &tenant.id,
+            &domain,
+            args.users.max(1),
+            args.audit_rows,
+        )?;
     }
     Ok(())
 }
@@ -168,7 +176,12 @@ const EVENTS: &[(&str, &str, Option<&str>, u32)] = &[
     ("reset_completed", "success", None, 10),
     ("code_failed", "failure", Some("wrong_code"), 2),
     ("rate_limited", "denied", Some("forms"), 1),
-    ("account_locked", "denied", Some("too_many_reset_attempts"), 1),
+    (
+        "account_locked",
+        "denied",
+        Some("too_many_reset_attempts"),
+        1,
+    ),
 ];
 
 fn seed_audit(
@@ -228,16 +241,17 @@ fn seed_audit(
                 };
                 let mut e = NewAuditEvent::new(
                     at,
-                    if event == "reset_requested" { "guest" } else { "system" },
+                    if event == "reset_requested" {
+                        "guest"
+                    } else {
+                        "system"
+                    },
                     event,
                     outcome,
                 );
                 e.tenant_id = Some(tenant);
                 e.email = Some(format!("user{}@{domain}", rng.random_range(0..users)));
-                e.ip = Some(format!(
-                    "203.0.113.{}",
-                    rng.random_range(1..255u8)
-                ));
+                e.ip = Some(format!("203.0.113.{}", rng.random_range(1..255u8)));
                 e.reason = reason.map(str::to_string);
                 e.request_id = Some(uuid::Uuid::new_v4().simple().to_string());
                 if event == "mail_sent" {

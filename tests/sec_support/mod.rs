@@ -27,9 +27,10 @@ pub async fn app() -> TestApp {
 }
 
 pub async fn app_with(extra: &str) -> TestApp {
-    // These suites send many requests from one address on purpose; the per-IP limits have
-    // tests of their own (tests/ratelimit*.rs), so raise them here.
-    let raised = "[rate_limits.public_forms]\nper_minute = 100000\nburst = 100000\n\
+    // These suites send many requests from one address, for one mailbox, on purpose; the limits
+    // have tests of their own (tests/ratelimit*.rs), so raise them here.
+    let raised = "[rate_limits]\nmails_per_address_hour = 10000\nmails_per_address_day = 10000\nreset_attempts_per_day = 10000\n\
+                  [rate_limits.public_forms]\nper_minute = 100000\nburst = 100000\n\
                   [rate_limits.token_pages]\nper_minute = 100000\nburst = 100000\n\
                   [rate_limits.reset_global]\nper_minute = 100000\nburst = 100000\n";
     let config = if extra.contains("rate_limits") {

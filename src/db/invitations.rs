@@ -162,22 +162,28 @@ pub fn find_by_idempotency_key(
         .optional())?)
 }
 
-/// Replaces the token hashes of an unredeemed invitation (the sending job issues fresh tokens on
-/// every attempt, so an undelivered one is superseded). Returns false if it was redeemed.
-pub fn set_token_hashes(
+/// Replaces one token hash of an unredeemed invitation (the sending job issues a fresh token on
+/// every attempt, so an undelivered one is superseded). Only the column of that copy is written:
+/// the primary and CcEmail jobs run concurrently and must not overwrite each other's hash.
+/// Returns false if the invitation was redeemed.
+pub fn set_token_hash(
     conn: &mut AnyConnection,
     id: &str,
-    token_hash: &str,
-    cc_token_hash: Option<&str>,
+    cc_copy: bool,
+    hash: &str,
 ) -> Result<bool, DbError> {
-    let rows = dispatch!(conn, c => diesel::update(
-            invitations::table.find(id).filter(invitations::redeemed_at.is_null()),
-        )
-        .set((
-            invitations::token_hash.eq(token_hash),
-            invitations::cc_token_hash.eq(cc_token_hash),
-        ))
-        .execute(c))?;
+    let target = invitations::table
+        .find(id)
+        .filter(invitations::redeemed_at.is_null());
+    let rows = if cc_copy {
+        dispatch!(conn, c => diesel::update(target)
+            .set(invitations::cc_token_hash.eq(Some(hash)))
+            .execute(c))?
+    } else {
+        dispatch!(conn, c => diesel::update(target)
+            .set(invitations::token_hash.eq(hash))
+            .execute(c))?
+    };
     Ok(rows == 1)
 }
 

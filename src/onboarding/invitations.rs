@@ -429,16 +429,11 @@ pub async fn send(svc: &Services, job: &InvitationSendJob) -> Result<(), JobErro
     };
     let token = TokenSecret::generate();
     let hash = token.hash().into_string();
-    let (id, other) = (inv.id.clone(), inv.clone());
+    let id = inv.id.clone();
+    let cc_copy = matches!(copy, Copy::Cc);
     let stored = svc
         .db
-        .run(move |c| {
-            let (primary, cc) = match copy {
-                Copy::Primary => (hash, other.cc_token_hash.clone()),
-                Copy::Cc => (other.token_hash.clone(), Some(hash)),
-            };
-            invitations::set_token_hashes(c, &id, &primary, cc.as_deref())
-        })
+        .run(move |c| invitations::set_token_hash(c, &id, cc_copy, &hash))
         .await?;
     if !stored {
         return Ok(());

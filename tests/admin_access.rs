@@ -76,6 +76,7 @@ fn get_routes(w: &World) -> Vec<String> {
         format!("/admin/tenants/{}", w.own_tenant),
         "/admin/guests".into(),
         format!("/admin/guests/{}", w.own_guest),
+        "/admin/time-zone".into(),
     ]
 }
 
@@ -91,6 +92,7 @@ fn post_routes(w: &World) -> Vec<String> {
         format!("/admin/guests/{g}/unlock"),
         format!("/admin/guests/{g}/mark-bounced"),
         format!("/admin/guests/{g}/mark-deliverable"),
+        "/admin/time-zone".into(),
     ]
 }
 

@@ -247,3 +247,77 @@ async fn the_csv_export_has_the_filtered_events_and_neutralises_formulas() {
         .iter()
         .any(|e| e.event == "admin_exported_audit" && e.actor == format!("admin:{}", admin.id)));
 }
+
+/// Issue 6: times are UTC, with the admin's local time optional. The zone is a per-browser
+/// preference set with a CSRF-protected form; an unknown zone is a 400 page, not a 500.
+#[tokio::test]
+async fn local_time_is_optional() {
+    let (app, nw, _) = app().await;
+    let mut e = new_event(&app, Some(&nw), "reset_requested", "allowed");
+    e.occurred_at = chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
+        .unwrap()
+        .and_hms_opt(22, 15, 0)
+        .unwrap();
+    let id = event(&app, e);
+    let admin = set_up(&app, "root@ops.test", None).await;
+    let mut b = signed_in(&app, &admin).await;
+
+    let p = b.get(&format!("/admin/audit/{id}")).await;
+    assert!(p.body.contains("2026-03-01 22:15:00 UTC"), "{}", p.body);
+    assert!(!p.body.contains("IST"), "UTC only until a zone is chosen");
+
+    // Without the CSRF token nothing changes.
+    let refused = b
+        .post_raw(
+            "/admin/time-zone",
+            "time_zone=Asia%2FKolkata".into(),
+            &[("content-type", "application/x-www-form-urlencoded")],
+        )
+        .await;
+    assert!(refused.status >= 400, "{}", refused.status);
+
+    let saved = b
+        .submit(
+            "/admin/time-zone",
+            "/admin/time-zone",
+            &[("time_zone", "Asia/Kolkata")],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    let p = b.get(&format!("/admin/audit/{id}")).await;
+    assert!(
+        p.body
+            .contains("2026-03-01 22:15:00 UTC · 2026-03-02 03:45:00 IST (UTC+05:30)"),
+        "{}",
+        p.body
+    );
+    let list = b.get("/admin/audit").await;
+    assert!(list.body.contains("03:45:00 IST"));
+    let zone_page = b.get("/admin/time-zone").await;
+    assert!(zone_page
+        .body
+        .contains(r#"<option value="Asia/Kolkata" selected>"#));
+
+    let bad = b
+        .submit(
+            "/admin/time-zone",
+            "/admin/time-zone",
+            &[("time_zone", "Mars/<b>Olympus")],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("not a time zone this server knows"));
+    assert!(bad.body.contains("Mars/&lt;b&gt;Olympus"), "escaped");
+
+    let back = b
+        .submit(
+            "/admin/time-zone",
+            "/admin/time-zone",
+            &[("time_zone", "UTC")],
+        )
+        .await;
+    assert_eq!(back.status, 303);
+    let p = b.get(&format!("/admin/audit/{id}")).await;
+    assert!(p.body.contains("2026-03-01 22:15:00 UTC"));
+    assert!(!p.body.contains("IST"));
+}

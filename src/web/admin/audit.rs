@@ -2,7 +2,7 @@
 //! event; the CSV export of the current filter, streamed. Read-only: there is no route that
 //! edits or deletes an event (SECURITY.md #37).
 
-use super::{csv, utc, AdminCtx};
+use super::{csv, AdminCtx};
 use crate::db::audit::{self, AuditFilter};
 use crate::db::models::AuditEvent;
 use crate::db::tenants;
@@ -151,11 +151,11 @@ async fn tenant_names(state: &AppState) -> Result<HashMap<String, String>, AppEr
         .collect())
 }
 
-fn rows(events: Vec<AuditEvent>, names: &HashMap<String, String>) -> Vec<Row> {
+fn rows(admin: &AdminCtx, events: Vec<AuditEvent>, names: &HashMap<String, String>) -> Vec<Row> {
     events
         .into_iter()
         .map(|event| Row {
-            at: utc(event.occurred_at),
+            at: admin.time(event.occurred_at),
             tenant_name: event.tenant_id.as_ref().and_then(|t| names.get(t).cloned()),
             event,
         })
@@ -232,7 +232,7 @@ async fn list(
         q: &q,
         tenants,
         events: KNOWN_EVENTS,
-        rows: rows(events, &names),
+        rows: rows(&admin, events, &names),
         query,
         next,
         paged: before.is_some(),
@@ -275,7 +275,9 @@ async fn detail(
     let ctx = DetailPage {
         admin_email: &admin.admin.email,
         platform: admin.is_platform(),
-        row: rows(vec![event], &names).pop().ok_or(AppError::NotFound)?,
+        row: rows(&admin, vec![event], &names)
+            .pop()
+            .ok_or(AppError::NotFound)?,
         detail_pretty,
     };
     page::ok(&req, &state, "admin/event.html", &ctx)

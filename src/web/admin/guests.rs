@@ -4,7 +4,7 @@
 //! deliverable. Every view and every action is an audit event with the admin as actor
 //! (SECURITY.md #36).
 
-use super::{see_other, utc, AdminCtx};
+use super::{see_other, AdminCtx};
 use crate::db::audit::{self, AuditFilter, NewAuditEvent};
 use crate::db::models::User;
 use crate::db::{admin_queries, reset_tokens, tenants, users, AnyConnection, DbError};
@@ -48,20 +48,21 @@ struct GuestView {
 }
 
 impl GuestView {
-    fn of(u: &User, now: NaiveDateTime) -> Self {
+    fn of(admin: &AdminCtx, u: &User, now: NaiveDateTime) -> Self {
+        let time = |t: NaiveDateTime| admin.time(t);
         Self {
             id: u.id.clone(),
             tenant_id: u.tenant_id.clone(),
             email: u.email.clone(),
             display_name: u.display_name.clone(),
-            verified_at: u.verified_at.map(utc),
-            bounced_at: u.bounced_at.map(utc),
+            verified_at: u.verified_at.map(time),
+            bounced_at: u.bounced_at.map(time),
             bounce_reason: u.bounce_reason.clone(),
             totp_enrolled: u.totp_secret.is_some(),
             disabled: u.disabled,
-            locked_until: u.locked_until.map(utc),
+            locked_until: u.locked_until.map(time),
             locked: u.locked_until.is_some_and(|t| t > now),
-            password_changed_at: u.password_changed_at.map(utc),
+            password_changed_at: u.password_changed_at.map(time),
         }
     }
 }
@@ -108,7 +109,10 @@ async fn list(
         platform: admin.is_platform(),
         q: text,
         tenant: q.tenant.clone(),
-        guests: found.iter().map(|u| GuestView::of(u, now)).collect(),
+        guests: found
+            .iter()
+            .map(|u| GuestView::of(&admin, u, now))
+            .collect(),
         limit: LIST_LIMIT,
     };
     page::ok(&req, &state, "admin/guests.html", &ctx)
@@ -216,7 +220,7 @@ async fn show_page(
     let ctx = ShowPage {
         admin_email: &admin.admin.email,
         platform: admin.is_platform(),
-        guest: GuestView::of(&user, state.now()),
+        guest: GuestView::of(&admin, &user, state.now()),
         tenant_name: tenant.map(|t| t.name),
         explanation,
         notice,
@@ -225,7 +229,7 @@ async fn show_page(
             .into_iter()
             .map(|e| EventRow {
                 id: e.id,
-                at: utc(e.occurred_at),
+                at: admin.time(e.occurred_at),
                 event: e.event,
                 outcome: e.outcome,
                 reason: e.reason,
@@ -327,11 +331,11 @@ async fn reset_link(
     let ctx = LinkPage {
         admin_email: &admin.admin.email,
         platform: admin.is_platform(),
-        guest: GuestView::of(&user, now),
+        guest: GuestView::of(&admin, &user, now),
         link: state
             .settings
             .link(&format!("/reset/link/{}", secret.expose())),
-        expires_at: utc(expires_at),
+        expires_at: admin.time(expires_at),
         totp_required,
     };
     page::ok(&req, &state, "admin/reset_link.html", &ctx)

@@ -3,7 +3,7 @@
 //! bounced mails. A tenant admin sees their tenant's; a platform admin everything or one tenant.
 
 use super::chart::{self, Day};
-use super::{utc, AdminCtx};
+use super::AdminCtx;
 use crate::db::admin_queries::{self, Ranked};
 use crate::db::{audit, tenants};
 use crate::web::{page, AppError, AppState};
@@ -155,7 +155,7 @@ async fn show(
             .into_iter()
             .map(|e| Bounce {
                 id: e.id,
-                at: utc(e.occurred_at),
+                at: admin.time(e.occurred_at),
                 email: e.email,
                 reason: e.reason,
             })

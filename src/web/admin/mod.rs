@@ -17,6 +17,7 @@ mod insights;
 mod invitations;
 pub mod session;
 mod tenants;
+mod time_zone;
 
 use super::cookies::{self, ADMIN_SESSION, GUEST_SESSION, RESET_FLOW, RESET_TOKEN};
 use super::{AppError, AppState};
@@ -45,7 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(tenants::configure)
             .configure(guests::configure)
             .configure(insights::configure)
-            .configure(invitations::configure),
+            .configure(invitations::configure)
+            .configure(time_zone::configure),
     );
 }
 
@@ -95,12 +97,20 @@ pub struct AdminCtx {
     pub tenant: Option<TenantId>,
     pub session: Session,
     pub ip: Option<IpAddr>,
+    /// The admin's own time zone for display, when this browser chose one.
+    pub tz: Option<chrono_tz::Tz>,
 }
 
 impl AdminCtx {
     /// `admin:<id>`, the audit actor.
     pub fn actor(&self) -> String {
         format!("admin:{}", self.id)
+    }
+
+    /// A stored (naive UTC) time as this admin's pages show it: UTC, and their local time too
+    /// when they chose a zone.
+    pub fn time(&self, t: chrono::NaiveDateTime) -> String {
+        time_zone::format(t, self.tz)
     }
 
     pub fn is_platform(&self) -> bool {
@@ -256,6 +266,7 @@ async fn authenticate(req: &HttpRequest) -> Result<AdminCtx, Gate> {
         admin,
         session,
         ip: client_ip(req),
+        tz: time_zone::from_request(req, &state),
     })
 }
 
@@ -274,9 +285,4 @@ async fn refresh_session(
         }
     }
     Ok(res)
-}
-
-/// A stored (naive UTC) time as the admin pages show it: UTC, to the second.
-pub(crate) fn utc(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }

@@ -136,7 +136,7 @@ fn render(
             .into_iter()
             .map(|d| DomainRow {
                 domain: d.domain,
-                verified_at: d.verified_at.map(super::utc),
+                verified_at: d.verified_at.map(|t| admin.time(t)),
             })
             .collect(),
         tenant,

@@ -72,10 +72,10 @@ async fn execute(svc: &Services, job: &queue::Job) -> Result<(), JobError> {
             crate::onboarding::invitations::send(svc, &payload(job)?).await
         }
         Some(JobKind::SignupRequest) => {
-            crate::onboarding::accounts::send_signup(svc, &payload(job)?).await
+            crate::onboarding::signup::send_signup(svc, &payload(job)?).await
         }
         Some(JobKind::VerifyEmail) => {
-            crate::onboarding::accounts::send_verification(svc, &payload(job)?).await
+            crate::onboarding::signup::send_verification(svc, &payload(job)?).await
         }
         None => Err(JobError::Permanent(format!(
             "unknown job kind {:?}",

@@ -4,8 +4,10 @@
 //!
 //! - [`csv`]: reading an invitation file (pure);
 //! - [`invitations`]: inviting one guest or a file of them, listing, and the sending job;
-//! - [`accounts`]: redeeming an invitation and self-service signup, which create the account in
-//!   the tenant of its domain (an unmanaged tenant is created for a new domain);
+//! - [`accounts`]: creating an account by redeeming an invitation, in the tenant of its domain
+//!   (an unmanaged tenant is created for a new domain);
+//! - [`signup`]: self-service signup (which creates the account the same way) and the mail that
+//!   verifies an invited address;
 //! - [`takeover`]: "manage this organisation" by a DNS TXT record;
 //! - [`api_keys`]: creating, revoking and checking API keys, and idempotent API replies.
 
@@ -13,6 +15,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod csv;
 pub mod invitations;
+pub mod signup;
 pub mod takeover;
 
 use crate::config::Settings;

@@ -8,7 +8,7 @@ use super::invite::{invalid, outcome_page, PasswordForm, PasswordPage};
 use super::reset::client_ip;
 use super::{page, AppError, AppState};
 use crate::domain::EmailAddress;
-use crate::onboarding::accounts;
+use crate::onboarding::signup;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -66,7 +66,7 @@ async fn submit(
             );
         }
     };
-    accounts::request_signup(&state, &email, client_ip(&req)).await?;
+    signup::request_signup(&state, &email, client_ip(&req)).await?;
     page::ok(&req, &state, "signup/check_email.html", &Empty {})
 }
 
@@ -81,7 +81,7 @@ async fn complete_form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    match accounts::open_signup(&state, &token).await? {
+    match signup::open_signup(&state, &token).await? {
         Some(pending) => page::ok(
             &req,
             &state,
@@ -105,7 +105,7 @@ async fn complete(
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let f = form.0;
-    let outcome = accounts::complete_signup(
+    let outcome = signup::complete_signup(
         &state,
         &token,
         &f.password,

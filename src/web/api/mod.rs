@@ -11,6 +11,8 @@
 //! The OpenAPI 3 description is served at `/api/openapi.json`; [`ROUTES`] lists what
 //! [`configure`] registers, and `tests/api_invitations.rs` checks the two agree.
 
+mod openapi;
+
 use super::{AppError, AppState};
 use crate::db::api_keys::ApiKey;
 use crate::db::invitations::{self, InvitationStatus};
@@ -363,121 +365,5 @@ async fn show(
 
 /// `GET /api/openapi.json`.
 async fn openapi(state: web::Data<AppState>) -> HttpResponse {
-    json_reply(StatusCode::OK, &openapi_document(&state.settings.link("")))
-}
-
-/// The OpenAPI 3.0 description of the API, with `server` as its base URL.
-pub fn openapi_document(server: &str) -> Value {
-    let err = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
-    let common = |mut responses: Value| {
-        responses["401"] = err("Missing, unknown or revoked API key (`unauthorized`).");
-        responses["429"] =
-            err("Too many requests for this key (`rate_limited`); see `Retry-After`.");
-        responses
-    };
-    json!({
-        "openapi": "3.0.3",
-        "info": {
-            "title": "Latchkey API",
-            "version": "1",
-            "description": "Invite guests of partner organisations. Authenticate with `Authorization: Bearer <api key>` (keys are created by `latchkey apikey create` or in the admin console). A key scoped to a tenant may invite only addresses of that tenant's domains."
-        },
-        "servers": [{ "url": server.trim_end_matches('/') }],
-        "security": [{ "bearer": [] }],
-        "paths": {
-            "/api/v1/invitations": {
-                "post": {
-                    "operationId": "createInvitation",
-                    "summary": "Invite a guest",
-                    "description": "Mails an invitation link (valid 7 days) to `email`, and a separate link to `cc_email` when given. Redeeming the `cc_email` copy does not verify `email`.",
-                    "parameters": [{
-                        "name": "Idempotency-Key", "in": "header", "required": false,
-                        "description": "Makes retries safe: the same key and body return the first reply again (with `Idempotent-Replayed: true`); the same key with another body is a 409 `idempotency_key_reused`.",
-                        "schema": { "type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY_CHARS }
-                    }],
-                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewInvitation" } } } },
-                    "responses": common(json!({
-                        "201": { "description": "Invited.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Invitation" } } } },
-                        "400": err("Malformed JSON (`invalid_json`), an unusable address (`invalid_email`) or Idempotency-Key (`invalid_idempotency_key`)."),
-                        "403": err("The key is scoped to another tenant (`forbidden_domain`)."),
-                        "409": err("A pending invitation exists (`already_invited`, with `invitation_id`), the address has an account (`already_user`), or the Idempotency-Key was used for another body (`idempotency_key_reused`)."),
-                        "413": err("The body is too large (`payload_too_large`).")
-                    }))
-                },
-                "get": {
-                    "operationId": "listInvitations",
-                    "summary": "List invitations, newest first",
-                    "parameters": [{
-                        "name": "status", "in": "query", "required": false,
-                        "schema": { "type": "string", "enum": ["pending", "redeemed", "expired"] }
-                    }],
-                    "responses": common(json!({
-                        "200": { "description": "At most 500 invitations.", "content": { "application/json": { "schema": {
-                            "type": "object", "required": ["invitations"],
-                            "properties": { "invitations": { "type": "array", "items": { "$ref": "#/components/schemas/Invitation" } } }
-                        } } } },
-                        "400": err("Unknown status (`invalid_status`).")
-                    }))
-                }
-            },
-            "/api/v1/invitations/{id}": {
-                "get": {
-                    "operationId": "getInvitation",
-                    "summary": "One invitation",
-                    "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
-                    "responses": common(json!({
-                        "200": { "description": "The invitation.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Invitation" } } } },
-                        "404": err("No such invitation for this key (`not_found`).")
-                    }))
-                }
-            },
-            "/api/openapi.json": {
-                "get": {
-                    "operationId": "openapi",
-                    "summary": "This description",
-                    "security": [],
-                    "responses": { "200": { "description": "OpenAPI 3 JSON." } }
-                }
-            }
-        },
-        "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
-            "schemas": {
-                "NewInvitation": {
-                    "type": "object", "required": ["email"], "additionalProperties": false,
-                    "properties": {
-                        "email": { "type": "string", "format": "email" },
-                        "display_name": { "type": "string", "nullable": true },
-                        "cc_email": { "type": "string", "format": "email", "nullable": true }
-                    }
-                },
-                "Invitation": {
-                    "type": "object",
-                    "required": ["id", "email", "status", "created_at", "expires_at"],
-                    "properties": {
-                        "id": { "type": "string" },
-                        "email": { "type": "string" },
-                        "display_name": { "type": "string", "nullable": true },
-                        "cc_email": { "type": "string", "nullable": true },
-                        "status": { "type": "string", "enum": ["pending", "redeemed", "expired"] },
-                        "tenant_id": { "type": "string", "nullable": true },
-                        "created_at": { "type": "string", "format": "date-time" },
-                        "expires_at": { "type": "string", "format": "date-time" },
-                        "redeemed_at": { "type": "string", "format": "date-time", "nullable": true },
-                        "redeemed_via": { "type": "string", "enum": ["primary", "cc"], "nullable": true },
-                        "consumer_domain": { "type": "boolean", "description": "In the reply to POST only." }
-                    }
-                },
-                "Error": {
-                    "type": "object", "required": ["error", "message"],
-                    "properties": {
-                        "error": { "type": "string", "description": "A stable code." },
-                        "message": { "type": "string" },
-                        "retry_after": { "type": "integer" },
-                        "invitation_id": { "type": "string" }
-                    }
-                }
-            }
-        }
-    })
+    json_reply(StatusCode::OK, &openapi::document(&state.settings.link("")))
 }

@@ -1,0 +1,271 @@
+//! Self-service signup (`/signup` → an emailed link → `/signup/complete/{token}`) and the mail
+//! that verifies an invited address after a `CcEmail` redemption. The account itself is created
+//! by [`super::accounts`], the same way an invitation creates one.
+
+use super::accounts::{
+    organisation_of, set_password_and_create, utc, AccountOutcome, NewAccount, PendingAccount,
+    LINK_LIFETIME_HOURS, SIGNUP_PURPOSE, VERIFY_PURPOSE,
+};
+use crate::db::audit::{self, NewAuditEvent};
+use crate::db::email_verifications::{self, EmailVerification};
+use crate::db::{users, DbError};
+use crate::domain::{EmailAddress, UserId};
+use crate::jobs::{self, JobError, JobKind};
+use crate::mail::{self, MailTemplate, SendError, SignupMail, VerifyEmailMail};
+use crate::security::{TokenHash, TokenSecret};
+use crate::services::Services;
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// What the signup job needs (no secret: the job issues the token).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignupJob {
+    pub email: String,
+    pub ip: Option<IpAddr>,
+}
+
+/// `POST /signup`: queues the mail and returns. The same work is done whether or not the address
+/// has an account, so the reply says nothing about accounts (SECURITY.md #11).
+pub async fn request_signup(
+    svc: &Services,
+    email: &EmailAddress,
+    ip: Option<IpAddr>,
+) -> Result<(), DbError> {
+    let job = SignupJob {
+        email: email.to_string(),
+        ip,
+    };
+    let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
+    let (now, max_attempts) = (svc.now(), svc.settings.jobs.max_attempts);
+    svc.db
+        .run(move |c| {
+            jobs::queue::enqueue(
+                c,
+                JobKind::SignupRequest.as_str(),
+                &payload,
+                now,
+                max_attempts,
+            )
+            .map(|_| ())
+        })
+        .await?;
+    svc.jobs_wakeup.notify_one();
+    Ok(())
+}
+
+/// The signup job: for a new address, a link to `/signup/complete/{token}`; for an address
+/// with an account, a note saying so (no link). Nothing for an undeliverable address, and at most
+/// the per-address mail cap (SECURITY.md #28).
+pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError> {
+    let Ok(email) = EmailAddress::parse(&job.email) else {
+        return Err(JobError::Permanent(
+            "stored address no longer parses".into(),
+        ));
+    };
+    let now = svc.now();
+    let lookup = email.clone();
+    let user = svc
+        .db
+        .run(move |c| users::find_by_email(c, &lookup))
+        .await?;
+    let verdict = svc
+        .deliverability
+        .check(
+            &email,
+            user.as_ref().is_some_and(|u| u.bounced_at.is_some()),
+        )
+        .await;
+    let mut e = NewAuditEvent::new(now, "guest", "signup_requested", "success");
+    e.email = Some(email.to_string());
+    e.ip = job.ip.map(|i| i.to_string());
+    e.user_id = user.as_ref().map(|u| u.id.clone());
+    e.tenant_id = user.as_ref().map(|u| u.tenant_id.clone());
+    if matches!(verdict, crate::policy::EmailVerdict::Undeliverable(_)) {
+        e.outcome = "denied".into();
+        e.reason = Some("email_undeliverable".into());
+        svc.db.run(move |c| audit::insert(c, &e)).await?;
+        return Ok(());
+    }
+    if !svc.rate_limits.persistent.mail_allowed(&email).await? {
+        e.outcome = "denied".into();
+        e.reason = Some("address_mail_cap".into());
+        svc.db.run(move |c| audit::insert(c, &e)).await?;
+        return Ok(());
+    }
+    let ctx = if user.is_some() {
+        e.reason = Some("existing_account".into());
+        SignupMail::existing(&svc.settings)
+    } else {
+        let token = TokenSecret::generate();
+        let expires_at = now + chrono::Duration::hours(LINK_LIFETIME_HOURS);
+        let row = EmailVerification {
+            id: uuid::Uuid::new_v4().to_string(),
+            email: email.to_string(),
+            user_id: None,
+            token_hash: token.hash().into_string(),
+            purpose: SIGNUP_PURPOSE.into(),
+            created_at: now,
+            expires_at,
+            used_at: None,
+        };
+        svc.db
+            .run(move |c| email_verifications::insert(c, &row))
+            .await?;
+        SignupMail::new(&svc.settings, &token, utc(now), utc(expires_at))
+    };
+    svc.db.run(move |c| audit::insert(c, &e)).await?;
+    send_mail(svc, &email, &ctx, None).await
+}
+
+/// Sends one rendered mail to `to`, auditing it; transient failures are retried by the worker.
+async fn send_mail<C: MailTemplate>(
+    svc: &Services,
+    to: &EmailAddress,
+    ctx: &C,
+    user_id: Option<&str>,
+) -> Result<(), JobError> {
+    let msg = mail::render(&svc.templates, to, ctx)
+        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
+    let kind = C::KIND.as_str();
+    let mut e = NewAuditEvent::new(svc.now(), "system", "mail_sent", "success");
+    e.email = Some(to.to_string());
+    e.user_id = user_id.map(str::to_string);
+    e.detail =
+        Some(serde_json::json!({ "kind": kind, "message_id": msg.id.to_string() }).to_string());
+    match svc.mailer.send(&msg).await {
+        Ok(()) => {
+            svc.db.run(move |c| audit::insert(c, &e)).await?;
+            Ok(())
+        }
+        Err(SendError::Permanent(why)) => {
+            tracing::warn!(kind, "mail permanently rejected");
+            e.event = "mail_bounced".into();
+            e.outcome = "failure".into();
+            e.reason = Some(why);
+            svc.db.run(move |c| audit::insert(c, &e)).await?;
+            Ok(())
+        }
+        Err(SendError::Transient(why)) => {
+            tracing::error!(kind, error = %why, "mail send failed; will retry");
+            e.event = "mail_failed".into();
+            e.outcome = "failure".into();
+            e.reason = Some(why.clone());
+            svc.db.run(move |c| audit::insert(c, &e)).await?;
+            Err(JobError::Transient(why))
+        }
+    }
+}
+
+/// The live signup link a presented token belongs to.
+async fn live_signup(
+    svc: &Services,
+    presented: &str,
+) -> Result<Option<(EmailVerification, EmailAddress, String)>, DbError> {
+    let Some(hash) = TokenHash::of_presented(presented) else {
+        return Ok(None);
+    };
+    let (settings, now) = (svc.settings.clone(), svc.now());
+    svc.db
+        .run(move |c| {
+            let Some(row) = email_verifications::find_live(c, hash.as_str(), now)?
+                .filter(|r| r.purpose == SIGNUP_PURPOSE)
+            else {
+                return Ok(None);
+            };
+            let Ok(email) = EmailAddress::parse(&row.email) else {
+                return Ok(None);
+            };
+            let organisation = organisation_of(c, &settings, &email)?;
+            Ok(Some((row, email, organisation)))
+        })
+        .await
+}
+
+/// `GET /signup/complete/{token}`: what the set-password page shows, if the link is live.
+pub async fn open_signup(
+    svc: &Services,
+    presented: &str,
+) -> Result<Option<PendingAccount>, DbError> {
+    Ok(live_signup(svc, presented)
+        .await?
+        .map(|(_, email, organisation)| PendingAccount {
+            email: email.to_string(),
+            display_name: None,
+            organisation,
+            via_cc: false,
+            min_chars: svc.settings.password.min_chars,
+        }))
+}
+
+/// `POST /signup/complete/{token}`: sets the password and creates the verified account.
+pub async fn complete_signup(
+    svc: &Services,
+    presented: &str,
+    password: &str,
+    confirm: &str,
+    ip: Option<IpAddr>,
+) -> Result<AccountOutcome, DbError> {
+    let Some((row, email, organisation)) = live_signup(svc, presented).await? else {
+        return Ok(AccountOutcome::Invalid);
+    };
+    let pending = PendingAccount {
+        email: email.to_string(),
+        display_name: None,
+        organisation,
+        via_cc: false,
+        min_chars: svc.settings.password.min_chars,
+    };
+    let new = NewAccount {
+        email,
+        display_name: None,
+        verified: true,
+        event: "signup_completed",
+        detail: serde_json::json!({}),
+        ip,
+    };
+    let now = svc.now();
+    set_password_and_create(svc, pending, new, password, confirm, move |c, _uid| {
+        email_verifications::redeem(c, &row, now)
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verifying the invited address after a CcEmail redemption
+
+/// What the verification job needs (no secret).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VerifyEmailJob {
+    pub user_id: String,
+}
+
+/// The job: a `/verify/{token}` link to the user's stored address, unless it is verified already.
+pub async fn send_verification(svc: &Services, job: &VerifyEmailJob) -> Result<(), JobError> {
+    let uid = UserId::from_string(job.user_id.clone());
+    let Some(user) = svc.db.run(move |c| users::find_by_id(c, &uid)).await? else {
+        return Ok(());
+    };
+    if user.verified_at.is_some() {
+        return Ok(());
+    }
+    let to = EmailAddress::parse(&user.email)
+        .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
+    let now = svc.now();
+    let token = TokenSecret::generate();
+    let expires_at = now + chrono::Duration::hours(LINK_LIFETIME_HOURS);
+    let row = EmailVerification {
+        id: uuid::Uuid::new_v4().to_string(),
+        email: user.email.clone(),
+        user_id: Some(user.id.clone()),
+        token_hash: token.hash().into_string(),
+        purpose: VERIFY_PURPOSE.into(),
+        created_at: now,
+        expires_at,
+        used_at: None,
+    };
+    svc.db
+        .run(move |c| email_verifications::insert(c, &row))
+        .await?;
+    let ctx = VerifyEmailMail::new(&svc.settings, &token, utc(now), utc(expires_at));
+    send_mail(svc, &to, &ctx, Some(&user.id)).await
+}

@@ -32,6 +32,7 @@ pub struct ProcessConfig {
     pub dir: PathBuf,
     pub port: u16,
     pub smtp_url: Option<String>,
+    pub smtp_timeout_seconds: u64,
     /// Extra TOML: top-level keys first, then tables (appended after the defaults below, so
     /// it must not repeat `[jobs]` or `[rate_limits]`; use `jobs` / `rate_limits` instead).
     pub extra: String,
@@ -50,6 +51,7 @@ impl ProcessConfig {
             dir: dir.to_path_buf(),
             port: free_port(),
             smtp_url: None,
+            smtp_timeout_seconds: 2,
             extra: String::new(),
             jobs: "poll_interval_ms = 100\n".into(),
             rate_limits: "public_forms = { per_minute = 1000000, burst = 1000000 }\n\
@@ -71,7 +73,10 @@ impl ProcessConfig {
         s.push_str("demo = false\ndns = \"off\"\nlog_level = \"info\"\n");
         s.push_str(&format!("secret_key = \"{FLEET_SECRET}\"\n"));
         if let Some(url) = &self.smtp_url {
-            s.push_str(&format!("smtp_url = {url:?}\nsmtp_timeout_seconds = 2\n"));
+            s.push_str(&format!(
+                "smtp_url = {url:?}\nsmtp_timeout_seconds = {}\n",
+                self.smtp_timeout_seconds
+            ));
         }
         s.push_str(&self.extra);
         s.push_str("\n[jobs]\n");
@@ -238,5 +243,73 @@ impl Drop for ServerProcess {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+/// Runs a `latchkey` command (not `serve`) with an instance's config file, e.g.
+/// `["bench-seed", "--users", "10", "--domain", "x.test"]`; panics with its output on failure.
+pub fn run_cli(server: &ServerProcess, args: &[&str]) -> String {
+    let config = server.config.dir.join(format!("{}.toml", server.name));
+    let out = Command::new(BINARY)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .arg("--config")
+        .arg(&config)
+        .args(args)
+        .output()
+        .expect("run latchkey");
+    assert!(
+        out.status.success(),
+        "latchkey {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The test's own small pool on the instances' database (setup and invariant checks).
+pub fn direct_db(url: &str) -> latchkey::db::Db {
+    latchkey::db::Db::connect_lazy(&url.parse().expect("database url"), 4).expect("a pool")
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// `SELECT COUNT(*) AS n …` (or any query yielding one BIGINT column `n`) on either backend.
+pub fn count(db: &latchkey::db::Db, query: &str) -> i64 {
+    use diesel::RunQueryDsl as _;
+    let mut conn = db.get().expect("a connection");
+    let row: Count = latchkey::dispatch!(&mut *conn, c => diesel::sql_query(query).get_result::<Count>(c))
+        .unwrap_or_else(|e| panic!("{query}: {e}"));
+    row.n
+}
+
+/// Rows of text columns `a`, `b` (NULL as empty) for a query selecting `… AS a, … AS b`.
+pub fn pairs(db: &latchkey::db::Db, query: &str) -> Vec<(String, String)> {
+    #[derive(diesel::QueryableByName)]
+    struct Pair {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        a: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        b: Option<String>,
+    }
+    use diesel::RunQueryDsl as _;
+    let mut conn = db.get().expect("a connection");
+    let rows: Vec<Pair> = latchkey::dispatch!(&mut *conn, c => diesel::sql_query(query).load::<Pair>(c))
+        .unwrap_or_else(|e| panic!("{query}: {e}"));
+    rows.into_iter()
+        .map(|p| (p.a.unwrap_or_default(), p.b.unwrap_or_default()))
+        .collect()
+}
+
+/// Waits until `cond` holds (polling), or panics with `what` after `timeout`.
+pub async fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -33,6 +33,7 @@ pub struct ProcessConfig {
     pub port: u16,
     pub smtp_url: Option<String>,
     pub smtp_timeout_seconds: u64,
+    pub log_level: String,
     /// Extra TOML: top-level keys first, then tables (appended after the defaults below, so
     /// it must not repeat `[jobs]` or `[rate_limits]`; use `jobs` / `rate_limits` instead).
     pub extra: String,
@@ -52,6 +53,7 @@ impl ProcessConfig {
             port: free_port(),
             smtp_url: None,
             smtp_timeout_seconds: 2,
+            log_level: "info".into(),
             extra: String::new(),
             jobs: "poll_interval_ms = 100\n".into(),
             rate_limits: "public_forms = { per_minute = 1000000, burst = 1000000 }\n\
@@ -70,7 +72,8 @@ impl ProcessConfig {
         ));
         s.push_str(&format!("data_dir = {:?}\n", self.dir.display().to_string()));
         s.push_str(&format!("database_url = {:?}\n", self.database_url));
-        s.push_str("demo = false\ndns = \"off\"\nlog_level = \"info\"\n");
+        s.push_str("demo = false\ndns = \"off\"\n");
+        s.push_str(&format!("log_level = {:?}\n", self.log_level));
         s.push_str(&format!("secret_key = \"{FLEET_SECRET}\"\n"));
         if let Some(url) = &self.smtp_url {
             s.push_str(&format!(

@@ -143,7 +143,11 @@ impl Application {
             name = shutdown_signal() => name,
         };
         let started = tokio::time::Instant::now();
-        tracing::info!(signal, grace_seconds = grace.as_secs(), "shutting down: no new connections; finishing in-flight requests and jobs");
+        tracing::info!(
+            signal,
+            grace_seconds = grace.as_secs(),
+            "shutting down: no new connections; finishing in-flight requests and jobs"
+        );
         let _ = stop_worker.send(true);
         let http = async {
             handle.stop(true).await;
@@ -184,7 +188,9 @@ async fn shutdown_signal() -> &'static str {
                 _ = int.recv() => "SIGINT",
             },
             _ => {
-                tracing::warn!("cannot install signal handlers; SIGTERM will not shut down gracefully");
+                tracing::warn!(
+                    "cannot install signal handlers; SIGTERM will not shut down gracefully"
+                );
                 std::future::pending().await
             }
         }

@@ -70,7 +70,8 @@ async fn request(address: String, email: String) -> bool {
 
 /// Users of `done.test` (the completion set) that are neither all-old nor all-new.
 fn partial_resets(db: &latchkey::db::Db, seed_hash: &str) -> i64 {
-    let used = "(SELECT COUNT(*) FROM reset_tokens t WHERE t.user_id = u.id AND t.used_at IS NOT NULL)";
+    let used =
+        "(SELECT COUNT(*) FROM reset_tokens t WHERE t.user_id = u.id AND t.used_at IS NOT NULL)";
     let audited = "(SELECT COUNT(*) FROM audit_events a WHERE a.user_id = u.id AND a.event = 'reset_completed')";
     let notice = "(SELECT COUNT(*) FROM jobs j WHERE j.kind = 'password_changed' AND j.payload LIKE '%' || u.id || '%')";
     let live_tokens = "(SELECT COUNT(*) FROM reset_tokens t WHERE t.user_id = u.id AND t.used_at IS NULL AND t.revoked_at IS NULL)";
@@ -105,11 +106,23 @@ async fn kill_9_mid_burst_leaves_every_reset_all_old_or_all_new() {
     let requests = ROUNDS * REQUESTS_PER_ROUND;
     process::run_cli(
         &server,
-        &["bench-seed", "--users", &completions.to_string(), "--domain", "done.test"],
+        &[
+            "bench-seed",
+            "--users",
+            &completions.to_string(),
+            "--domain",
+            "done.test",
+        ],
     );
     process::run_cli(
         &server,
-        &["bench-seed", "--users", &requests.to_string(), "--domain", "ask.test"],
+        &[
+            "bench-seed",
+            "--users",
+            &requests.to_string(),
+            "--domain",
+            "ask.test",
+        ],
     );
     let direct = process::direct_db(&db.url);
     let seed_hash = process::pairs(
@@ -221,7 +234,10 @@ async fn kill_9_mid_burst_leaves_every_reset_all_old_or_all_new() {
                      AND session_generation = 1"
                 ),
             );
-            assert_eq!(n, 1, "a completion the guest saw succeed was lost (user{i})");
+            assert_eq!(
+                n, 1,
+                "a completion the guest saw succeed was lost (user{i})"
+            );
         }
         // No accepted request lost: each "check your email" page has its job.
         let jobs = process::count(
@@ -262,7 +278,10 @@ async fn kill_9_mid_burst_leaves_every_reset_all_old_or_all_new() {
     })
     .await;
     assert_eq!(
-        process::count(&direct, "SELECT COUNT(*) AS n FROM jobs WHERE failed_at IS NOT NULL"),
+        process::count(
+            &direct,
+            "SELECT COUNT(*) AS n FROM jobs WHERE failed_at IS NOT NULL"
+        ),
         0
     );
     assert_eq!(partial_resets(&direct, &seed_hash), 0);
@@ -311,8 +330,16 @@ async fn kill_9_mid_burst_leaves_every_reset_all_old_or_all_new() {
         .iter()
         .filter(|(k, _)| k.ends_with("@ask.test"))
         .collect::<Vec<_>>();
-    assert_eq!(notices.len(), changed_users, "a notice for every changed password");
-    assert_eq!(reset_mails.len(), asked_users, "a mail for every request for an account");
+    assert_eq!(
+        notices.len(),
+        changed_users,
+        "a notice for every changed password"
+    );
+    assert_eq!(
+        reset_mails.len(),
+        asked_users,
+        "a mail for every request for an account"
+    );
     let duplicates: usize = per_recipient.values().map(|n| n - 1).sum();
     eprintln!(
         "mail_failed audit rows: {}",
@@ -332,7 +359,9 @@ async fn kill_9_mid_burst_leaves_every_reset_all_old_or_all_new() {
     );
     server.terminate();
     assert_eq!(
-        server.wait_exit(Duration::from_secs(35)).and_then(|s| s.code()),
+        server
+            .wait_exit(Duration::from_secs(35))
+            .and_then(|s| s.code()),
         Some(0)
     );
 }

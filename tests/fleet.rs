@@ -70,7 +70,10 @@ async fn three_instances_on_one_postgresql_behave_as_one_service() {
     }
     let direct = process::direct_db(&db.url);
     let migrations = std::fs::read_dir("migrations/postgres")
-        .map(|d| d.filter(|e| e.as_ref().is_ok_and(|e| e.path().is_dir())).count())
+        .map(|d| {
+            d.filter(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
+                .count()
+        })
         .unwrap_or(0) as i64;
     assert!(migrations > 0);
     assert_eq!(
@@ -81,7 +84,10 @@ async fn three_instances_on_one_postgresql_behave_as_one_service() {
         migrations,
         "every migration applied exactly once"
     );
-    eprintln!("3 instances ready in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "3 instances ready in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     // The directory: eligible guests, a managed free tenant (not offered SSPR), and one guest
     // with a known password for the session check.
@@ -104,9 +110,15 @@ async fn three_instances_on_one_postgresql_behave_as_one_service() {
     }
     // One more eligible guest than requests for it: `user{per_kind}` is the cap check's.
     let n = (per_kind + 1).to_string();
-    process::run_cli(&fleet[0], &["bench-seed", "--users", &n, "--domain", "fleet.test"]);
+    process::run_cli(
+        &fleet[0],
+        &["bench-seed", "--users", &n, "--domain", "fleet.test"],
+    );
     let m = per_kind.to_string();
-    process::run_cli(&fleet[1], &["bench-seed", "--users", &m, "--domain", "managed.test"]);
+    process::run_cli(
+        &fleet[1],
+        &["bench-seed", "--users", &m, "--domain", "managed.test"],
+    );
     {
         let mut conn = direct.get().unwrap();
         let now = chrono::Utc::now().naive_utc();
@@ -207,7 +219,11 @@ async fn three_instances_on_one_postgresql_behave_as_one_service() {
         let (email, _) = address(i);
         assert_eq!(per_recipient.get(&email), Some(&1), "{email}");
     }
-    assert_eq!(per_recipient.len(), per_kind, "mail only to eligible guests");
+    assert_eq!(
+        per_recipient.len(),
+        per_kind,
+        "mail only to eligible guests"
+    );
 
     // Every request audited once, whichever instance took it.
     assert_eq!(
@@ -226,7 +242,10 @@ async fn three_instances_on_one_postgresql_behave_as_one_service() {
     );
     // Every job claimed once (one attempt), and the work was shared by the instances.
     assert_eq!(
-        process::count(&direct, "SELECT COUNT(*) AS n FROM jobs WHERE attempts <> 1"),
+        process::count(
+            &direct,
+            "SELECT COUNT(*) AS n FROM jobs WHERE attempts <> 1"
+        ),
         0,
         "a job was claimed more than once"
     );

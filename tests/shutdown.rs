@@ -33,7 +33,10 @@ async fn sigterm_finishes_the_request_in_flight_and_the_mail_being_sent() {
     config.smtp_timeout_seconds = 10;
     config.extra = format!("shutdown_grace_seconds = {grace}\n");
     let mut server = ServerProcess::start_ready("a", &config).await;
-    process::run_cli(&server, &["bench-seed", "--users", "1", "--domain", "slow.test"]);
+    process::run_cli(
+        &server,
+        &["bench-seed", "--users", "1", "--domain", "slow.test"],
+    );
     let direct = process::direct_db(&db.url);
 
     // A reset whose mail is being sent: the SMTP server sits on the DATA for 2 s.
@@ -50,8 +53,9 @@ async fn sigterm_finishes_the_request_in_flight_and_the_mail_being_sent() {
     // A request in flight: headers and half the body sent, the rest after the signal.
     let mut b = Browser::new(&server.address);
     let csrf = b.get("/reset").await.csrf().expect("csrf token");
-    let body = serde_urlencoded::to_string([("csrf_token", csrf.as_str()), ("email", "late@slow.test")])
-        .unwrap();
+    let body =
+        serde_urlencoded::to_string([("csrf_token", csrf.as_str()), ("email", "late@slow.test")])
+            .unwrap();
     let (head, tail) = body.split_at(body.len() / 2);
     let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
         .await
@@ -75,7 +79,10 @@ async fn sigterm_finishes_the_request_in_flight_and_the_mail_being_sent() {
 
     // The listener is closed: a new connection is refused.
     let refused = tokio::net::TcpStream::connect(("127.0.0.1", server.port)).await;
-    assert!(refused.is_err(), "a new connection was accepted after SIGTERM");
+    assert!(
+        refused.is_err(),
+        "a new connection was accepted after SIGTERM"
+    );
 
     // The request in flight completes with its whole response.
     slow.write_all(tail.as_bytes()).await.unwrap();
@@ -96,7 +103,12 @@ async fn sigterm_finishes_the_request_in_flight_and_the_mail_being_sent() {
         .wait_exit(Duration::from_secs(grace + 5))
         .unwrap_or_else(|| panic!("still running after grace + 5 s:\n{}", server.log_text()));
     let took = signalled.elapsed();
-    assert_eq!(status.code(), Some(0), "exit status; log:\n{}", server.log_text());
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status; log:\n{}",
+        server.log_text()
+    );
     assert!(took < Duration::from_secs(grace + 3), "took {took:?}");
 
     // The mail that was being sent arrived, once; its job is done.
@@ -148,7 +160,9 @@ async fn sigterm_finishes_the_request_in_flight_and_the_mail_being_sent() {
     );
     server.terminate();
     assert_eq!(
-        server.wait_exit(Duration::from_secs(grace + 5)).and_then(|s| s.code()),
+        server
+            .wait_exit(Duration::from_secs(grace + 5))
+            .and_then(|s| s.code()),
         Some(0)
     );
 }
@@ -167,7 +181,10 @@ async fn a_hung_smtp_server_does_not_hold_the_process_past_the_grace_period() {
     config.extra = format!("shutdown_grace_seconds = {grace}\n");
     config.jobs = "poll_interval_ms = 100\nlease_seconds = 4\n".into();
     let mut server = ServerProcess::start_ready("a", &config).await;
-    process::run_cli(&server, &["bench-seed", "--users", "1", "--domain", "slow.test"]);
+    process::run_cli(
+        &server,
+        &["bench-seed", "--users", "1", "--domain", "slow.test"],
+    );
     let direct = process::direct_db(&db.url);
 
     request_reset(&server, GUEST).await;
@@ -223,7 +240,9 @@ async fn a_hung_smtp_server_does_not_hold_the_process_past_the_grace_period() {
     );
     server.terminate();
     assert_eq!(
-        server.wait_exit(Duration::from_secs(grace + 5)).and_then(|s| s.code()),
+        server
+            .wait_exit(Duration::from_secs(grace + 5))
+            .and_then(|s| s.code()),
         Some(0)
     );
 }

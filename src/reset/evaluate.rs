@@ -24,11 +24,7 @@ use std::net::IpAddr;
 /// Evaluates one queued request (job `job_id`). The request is counted and audited once: the
 /// audit row and the job's `audited` mark commit together, so neither a retry nor a crash and
 /// restart audits it twice or loses it.
-pub async fn evaluate(
-    svc: &Services,
-    job_id: &str,
-    job: &ResetRequestJob,
-) -> Result<(), JobError> {
+pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Result<(), JobError> {
     let first_attempt = !job.audited;
     let Ok(email) = EmailAddress::parse(&job.email) else {
         return Err(JobError::Permanent(

@@ -70,7 +70,10 @@ impl ProcessConfig {
             "public_base_url = \"http://127.0.0.1:{}\"\n",
             self.port
         ));
-        s.push_str(&format!("data_dir = {:?}\n", self.dir.display().to_string()));
+        s.push_str(&format!(
+            "data_dir = {:?}\n",
+            self.dir.display().to_string()
+        ));
         s.push_str(&format!("database_url = {:?}\n", self.database_url));
         s.push_str("demo = false\ndns = \"off\"\n");
         s.push_str(&format!("log_level = {:?}\n", self.log_level));
@@ -176,7 +179,11 @@ impl ServerProcess {
                 );
             }
             if Instant::now() > deadline {
-                panic!("{} not ready within {timeout:?}:\n{}", self.name, self.log_text());
+                panic!(
+                    "{} not ready within {timeout:?}:\n{}",
+                    self.name,
+                    self.log_text()
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -285,8 +292,9 @@ struct Count {
 pub fn count(db: &latchkey::db::Db, query: &str) -> i64 {
     use diesel::RunQueryDsl as _;
     let mut conn = db.get().expect("a connection");
-    let row: Count = latchkey::dispatch!(&mut *conn, c => diesel::sql_query(query).get_result::<Count>(c))
-        .unwrap_or_else(|e| panic!("{query}: {e}"));
+    let row: Count =
+        latchkey::dispatch!(&mut *conn, c => diesel::sql_query(query).get_result::<Count>(c))
+            .unwrap_or_else(|e| panic!("{query}: {e}"));
     row.n
 }
 
@@ -301,8 +309,9 @@ pub fn pairs(db: &latchkey::db::Db, query: &str) -> Vec<(String, String)> {
     }
     use diesel::RunQueryDsl as _;
     let mut conn = db.get().expect("a connection");
-    let rows: Vec<Pair> = latchkey::dispatch!(&mut *conn, c => diesel::sql_query(query).load::<Pair>(c))
-        .unwrap_or_else(|e| panic!("{query}: {e}"));
+    let rows: Vec<Pair> =
+        latchkey::dispatch!(&mut *conn, c => diesel::sql_query(query).load::<Pair>(c))
+            .unwrap_or_else(|e| panic!("{query}: {e}"));
     rows.into_iter()
         .map(|p| (p.a.unwrap_or_default(), p.b.unwrap_or_default()))
         .collect()

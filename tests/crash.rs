@@ -132,7 +132,8 @@ async fn kill_9_mid_burst_leaves_every_reset_all_old_or_all_new() {
     .0
     .clone();
 
-    // A live token for every completion user (the test keeps the raw secrets).
+    // A live token for every completion user (the test keeps the raw secrets). They are all
+    // issued before the first kill: later rounds show they survive restarts (SECURITY.md #43).
     let mut secrets = Vec::new();
     {
         let mut conn = direct.get().unwrap();

@@ -218,7 +218,7 @@ async fn a_hung_smtp_server_does_not_hold_the_process_past_the_grace_period() {
     assert!(sink.messages().is_empty());
 
     // The mail server recovers; a new instance takes the job once the lease expired and the
-    // guest gets exactly one mail; the request was audited once.
+    // guest gets exactly one mail; the request was audited once (SECURITY.md #41).
     sink.set_mode(Mode::Accept).await;
     server.restart().await;
     sink.wait_for(1, Duration::from_secs(30)).await;

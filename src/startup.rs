@@ -19,6 +19,9 @@ use std::time::Duration;
 pub struct Application {
     port: u16,
     server: Server,
+    worker: tokio::task::JoinHandle<()>,
+    stop_worker: tokio::sync::watch::Sender<bool>,
+    grace: Duration,
     pub state: AppState,
 }
 
@@ -74,7 +77,8 @@ impl Application {
 
         // The job worker runs beside the server on the same runtime; its database work goes to
         // the blocking pool.
-        tokio::spawn(crate::jobs::worker::run(state.services.clone()));
+        let (stop_worker, stop) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(crate::jobs::worker::run(state.services.clone(), stop));
 
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {} (setting `bind`)", settings.bind))?;
@@ -97,10 +101,15 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(settings.shutdown_grace_seconds)
         .client_request_timeout(Duration::from_secs(10))
+        // SIGTERM/SIGINT are ours (`run_until_stopped`): the job worker stops with the server.
+        .disable_signals()
         .run();
         Ok(Self {
             port,
             server,
+            worker,
+            stop_worker,
+            grace: Duration::from_secs(settings.shutdown_grace_seconds),
             state,
         })
     }
@@ -109,9 +118,86 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGTERM/SIGINT (actix stops accepting, then finishes in-flight requests
-    /// within `shutdown_grace_seconds`).
+    /// Serves until SIGTERM/SIGINT, then shuts down in order, all within
+    /// `shutdown_grace_seconds`: the listener closes at once (new connections are refused),
+    /// in-flight requests finish, the job worker claims nothing more, finishes the jobs it is
+    /// running (a mail being sent) and hands back the claimed jobs it has not started. A job
+    /// still running when the grace period ends (a hung SMTP server) keeps its lease and is
+    /// taken by another instance, or by this one after a restart, once the lease expires.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.await.context("the HTTP server failed")
+        let Self {
+            server,
+            worker,
+            stop_worker,
+            grace,
+            ..
+        } = self;
+        let handle = server.handle();
+        let mut server = tokio::spawn(server);
+        let signal = tokio::select! {
+            // The server ended on its own: only an error does that.
+            ended = &mut server => {
+                let _ = stop_worker.send(true);
+                return ended.context("the HTTP server task failed")?.context("the HTTP server failed");
+            }
+            name = shutdown_signal() => name,
+        };
+        let started = tokio::time::Instant::now();
+        tracing::info!(
+            signal,
+            grace_seconds = grace.as_secs(),
+            "shutting down: no new connections; finishing in-flight requests and jobs"
+        );
+        let _ = stop_worker.send(true);
+        let http = async {
+            handle.stop(true).await;
+            let _ = server.await;
+        };
+        let worker_done = async {
+            let _ = worker.await;
+        };
+        let finished = tokio::time::timeout(grace, async {
+            tokio::join!(http, worker_done);
+        })
+        .await;
+        match finished {
+            Ok(()) => tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "stopped cleanly"
+            ),
+            Err(_) => tracing::warn!(
+                grace_seconds = grace.as_secs(),
+                "grace period over: stopping with work unfinished; running jobs keep their lease and are taken again when it expires"
+            ),
+        }
+        Ok(())
+    }
+}
+
+/// Waits for SIGTERM or SIGINT (Ctrl-C); returns its name.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            },
+            _ => {
+                tracing::warn!(
+                    "cannot install signal handlers; SIGTERM will not shut down gracefully"
+                );
+                std::future::pending().await
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
     }
 }

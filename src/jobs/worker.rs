@@ -16,12 +16,20 @@ const CONCURRENCY: usize = 16;
 /// Backoff: 2^attempt seconds, at most this.
 const MAX_BACKOFF_SECS: i64 = 15 * 60;
 
-/// Runs until the task is dropped (the server stopping).
-pub async fn run(svc: Services) {
+/// Tells the worker to stop: `true` once the process is shutting down.
+pub type StopSignal = tokio::sync::watch::Receiver<bool>;
+
+/// Runs until `stop` turns `true` (SIGTERM): then claims nothing more, finishes the jobs it
+/// is running (the caller bounds that by the grace period) and hands back the claimed jobs it
+/// has not started, so another instance (or the next start) takes them at once.
+pub async fn run(svc: Services, mut stop: StopSignal) {
     let worker_id = format!("worker-{}", uuid::Uuid::new_v4().simple());
     let poll = Duration::from_millis(svc.settings.jobs.poll_interval_ms);
     loop {
-        match run_once(&svc, &worker_id).await {
+        if *stop.borrow() {
+            break;
+        }
+        match run_batch(&svc, &worker_id, Some(&stop)).await {
             // A full batch: there may be more waiting.
             Ok(n) if n >= svc.settings.jobs.batch_size as usize => continue,
             Ok(_) => {}
@@ -30,12 +38,31 @@ pub async fn run(svc: Services) {
         tokio::select! {
             _ = svc.jobs_wakeup.notified() => {}
             _ = tokio::time::sleep(poll) => {}
+            _ = stopped(&mut stop) => {}
         }
+    }
+    tracing::info!(worker = %worker_id, "job worker stopped");
+}
+
+/// Resolves when the stop flag changes; never when its sender is gone (nobody can stop us).
+async fn stopped(stop: &mut StopSignal) {
+    if stop.changed().await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 
 /// Claims one batch and runs it; returns how many jobs were claimed.
 pub async fn run_once(svc: &Services, worker_id: &str) -> Result<usize, crate::db::DbError> {
+    run_batch(svc, worker_id, None).await
+}
+
+/// One batch; with a `stop` signal, jobs not yet started when it turns `true` are released
+/// (unclaimed, the attempt given back) instead of run.
+async fn run_batch(
+    svc: &Services,
+    worker_id: &str,
+    stop: Option<&StopSignal>,
+) -> Result<usize, crate::db::DbError> {
     let now = svc.now();
     let lease = now + chrono::Duration::seconds(svc.settings.jobs.lease_seconds as i64);
     let batch = i64::from(svc.settings.jobs.batch_size);
@@ -47,6 +74,13 @@ pub async fn run_once(svc: &Services, worker_id: &str) -> Result<usize, crate::d
     let n = jobs.len();
     futures_util::stream::iter(jobs)
         .for_each_concurrent(CONCURRENCY, |job| async move {
+            if stop.is_some_and(|s| *s.borrow()) {
+                let (id, w) = (job.id.clone(), worker_id.to_string());
+                if let Err(e) = svc.db.run(move |c| queue::release(c, &id, &w)).await {
+                    tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "could not release a job at shutdown; its lease will expire");
+                }
+                return;
+            }
             let result = execute(svc, &job).await;
             if let Err(e) = settle(svc, worker_id, &job, result).await {
                 tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "could not record a job's outcome");
@@ -61,7 +95,7 @@ async fn execute(svc: &Services, job: &queue::Job) -> Result<(), JobError> {
         Some(JobKind::ResetRequest) => {
             let payload: ResetRequestJob = serde_json::from_str(&job.payload)
                 .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
-            evaluate::evaluate(svc, &payload, job.attempts <= 1).await
+            evaluate::evaluate(svc, &job.id, &payload).await
         }
         Some(JobKind::PasswordChanged) => {
             let payload: PasswordChangedJob = serde_json::from_str(&job.payload)

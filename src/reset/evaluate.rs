@@ -21,12 +21,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
-/// Evaluates one queued request. `first_attempt` audits the request itself only once.
-pub async fn evaluate(
-    svc: &Services,
-    job: &ResetRequestJob,
-    first_attempt: bool,
-) -> Result<(), JobError> {
+/// Evaluates one queued request (job `job_id`). The request is counted and audited once: the
+/// audit row and the job's `audited` mark commit together, so neither a retry nor a crash and
+/// restart audits it twice or loses it.
+pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Result<(), JobError> {
+    let first_attempt = !job.audited;
     let Ok(email) = EmailAddress::parse(&job.email) else {
         return Err(JobError::Permanent(
             "stored address no longer parses".into(),
@@ -45,7 +44,7 @@ pub async fn evaluate(
     }
     let decision = gathered.decide();
     if first_attempt {
-        audit_request(svc, &gathered, &decision, job.ip).await?;
+        audit_request(svc, job_id, job, &gathered, &decision).await?;
     }
     let user = gathered.user.clone();
     match (&decision, user) {
@@ -110,10 +109,12 @@ async fn count_attempt(
 
 async fn audit_request(
     svc: &Services,
+    job_id: &str,
+    job: &ResetRequestJob,
     g: &Gathered,
     decision: &Decision,
-    ip: Option<IpAddr>,
 ) -> Result<(), JobError> {
+    let ip = job.ip;
     let mut e = super::event(
         svc.now(),
         "reset_requested",
@@ -133,7 +134,21 @@ async fn audit_request(
             .sub_reason()
             .map(|s| serde_json::json!({ "sub_reason": s }).to_string());
     }
-    svc.db.run(move |c| audit::insert(c, &e)).await?;
+    let marked = serde_json::to_string(&ResetRequestJob {
+        audited: true,
+        ..job.clone()
+    })
+    .map_err(|e| JobError::Permanent(format!("payload: {e}")))?;
+    let id = job_id.to_string();
+    svc.db
+        .run(move |c| {
+            use diesel::Connection;
+            c.transaction::<_, crate::db::DbError, _>(|c| {
+                audit::insert(c, &e)?;
+                crate::jobs::queue::set_payload(c, &id, &marked)
+            })
+        })
+        .await?;
     Ok(())
 }
 

@@ -17,6 +17,11 @@ pub struct ResetRequestJob {
     pub email: String,
     pub flow_id_hash: String,
     pub ip: Option<IpAddr>,
+    /// Set (in the job's own row, in the transaction that wrote the `reset_requested` audit
+    /// row) once the request has been counted and audited, so a retry — after a transient
+    /// failure or a crash — never audits it twice, and a crash before it never loses it.
+    #[serde(default)]
+    pub audited: bool,
 }
 
 /// What the browser is told.
@@ -44,6 +49,7 @@ pub async fn request(
         email: email.to_string(),
         flow_id_hash,
         ip,
+        audited: false,
     };
     let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
     let lookup = email.clone();

@@ -63,7 +63,7 @@ impl Browser {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -176,6 +176,39 @@ impl Browser {
             .csrf()
             .unwrap_or_else(|| panic!("no csrf_token on {form_page}: {}", page.body));
         self.post_form(path, &token, fields).await
+    }
+
+    /// Like [`Self::get`], but a connection error (a server killed mid-test) is `None`.
+    pub async fn try_get(&mut self, path: &str) -> Option<Page> {
+        let res = self
+            .client
+            .get(self.url(path))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .ok()?;
+        Some(self.read(res).await)
+    }
+
+    /// Like [`Self::post_form`], but a connection error is `None`.
+    pub async fn try_post_form(
+        &mut self,
+        path: &str,
+        csrf: &str,
+        fields: &[(&str, &str)],
+    ) -> Option<Page> {
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", csrf)];
+        all.extend_from_slice(fields);
+        let res = self
+            .client
+            .post(self.url(path))
+            .header("cookie", self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(&all).unwrap())
+            .send()
+            .await
+            .ok()?;
+        Some(self.read(res).await)
     }
 
     /// POSTs `fields` with the given CSRF token.

@@ -25,6 +25,9 @@ pub enum Mode {
     Hang,
     /// Not listening: connections are refused, open ones are dropped.
     Down,
+    /// Like `Accept`, but waits this long after the final `.` of DATA before it stores the
+    /// message and answers `250` (a mail stays "being sent" that long).
+    Slow(Duration),
 }
 
 /// One message as received.
@@ -302,6 +305,9 @@ async fn session(shared: Arc<Shared>, stream: TcpStream) {
                     let line = line.strip_prefix('.').unwrap_or(&line);
                     data.push_str(line);
                     data.push_str("\r\n");
+                }
+                if let Mode::Slow(delay) = mode(&shared) {
+                    tokio::time::sleep(delay).await;
                 }
                 shared.messages.lock().unwrap().push(ReceivedMail {
                     from: sender,

@@ -43,6 +43,12 @@ async fn a_platform_admin_uploads_a_csv_and_gets_a_per_row_report() {
     assert!(p.body.contains("not-an-address"));
     let mail = app.wait_mail_to("ann@fabrikam.test", 1).await;
     assert!(support::smtp::link_with(&mail.text(), "/invite/").is_some());
+    // The mail names the admin who invited (the operator's CLI and API keys name nobody).
+    assert!(
+        mail.text().contains("root@latchkey.test has invited you"),
+        "{}",
+        mail.text()
+    );
     // Re-uploading sends nothing twice.
     let page = b.get("/admin/invitations").await;
     let (ct, body) = multipart(&page.csrf().unwrap(), csv);

@@ -388,6 +388,10 @@ async fn a_redeemed_invitation_creates_an_unmanaged_tenant_and_the_guest_can_res
         }
     ));
     let mail = app.wait_mail_to("ann@newco.test", 1).await;
+    assert!(
+        mail.text().contains("You have been invited"),
+        "the operator names nobody"
+    );
     let link = link_with(&mail.text(), "/invite/").unwrap();
     assert!(
         link.starts_with("https://reset.test.example/invite/"),

@@ -103,7 +103,7 @@ async fn execute(svc: &Services, job: &queue::Job) -> Result<(), JobError> {
             evaluate::send_password_changed(svc, &payload).await
         }
         Some(JobKind::InvitationSend) => {
-            crate::onboarding::invitations::send(svc, &payload(job)?).await
+            crate::onboarding::invitation_mail::send(svc, &payload(job)?).await
         }
         Some(JobKind::SignupRequest) => {
             crate::onboarding::signup::send_signup(svc, &payload(job)?).await

@@ -3,7 +3,7 @@
 //!
 //! Creating an invitation stores a row and queues one sending job per copy (the address, and the
 //! `CcEmail` when given). No secret is stored in either (SECURITY.md #2): the row is created with
-//! the hash of a token nobody holds, and the job ([`send`]) issues a fresh token, stores its hash
+//! the hash of a token nobody holds, and the job ([`super::invitation_mail::send`]) issues a fresh token, stores its hash
 //! and mails it within one attempt, so a retried send supersedes an undelivered link.
 //!
 //! Re-inviting is idempotent: an address with a pending invitation, or with an account, is
@@ -17,8 +17,8 @@ use crate::db::invitations::{self, Copy, Invitation, InvitationStatus};
 use crate::db::{users, AnyConnection, DbError};
 use crate::domain::{EmailAddress, InvitationId};
 use crate::eligibility;
-use crate::jobs::{self, JobError, JobKind};
-use crate::mail::{self, InvitationMail, SendError};
+use crate::jobs::{self, JobKind};
+use crate::mail::InvitationMail;
 use crate::security::TokenSecret;
 use crate::services::Services;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -350,7 +350,7 @@ pub struct InvitationView {
     pub redeemed_via: Option<String>,
 }
 
-fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+pub(super) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
 }
 
@@ -402,102 +402,4 @@ pub fn get(
                 .is_none_or(|t| i.tenant_id.as_deref() == Some(t))
         })
         .map(|i| InvitationView::of(&i, now)))
-}
-
-/// The job: issues a fresh token for one copy of an invitation, stores its hash and mails it.
-/// An invitation redeemed or expired meanwhile is not sent.
-pub async fn send(svc: &Services, job: &InvitationSendJob) -> Result<(), JobError> {
-    let copy = match job.copy.as_str() {
-        "primary" => Copy::Primary,
-        "cc" => Copy::Cc,
-        _ => return Err(JobError::Permanent("unknown invitation copy".into())),
-    };
-    let id = job.invitation_id.clone();
-    let now = svc.now();
-    let Some(inv) = svc.db.run(move |c| invitations::find_by_id(c, &id)).await? else {
-        return Ok(());
-    };
-    if inv.status(now) != InvitationStatus::Pending {
-        return Ok(());
-    }
-    let to_text = match copy {
-        Copy::Primary => Some(inv.email.as_str()),
-        Copy::Cc => inv.cc_email.as_deref(),
-    };
-    let Some(to) = to_text.and_then(|t| EmailAddress::parse(t).ok()) else {
-        return Err(JobError::Permanent("stored address unparsable".into()));
-    };
-    let token = TokenSecret::generate();
-    let hash = token.hash().into_string();
-    let id = inv.id.clone();
-    let cc_copy = matches!(copy, Copy::Cc);
-    let stored = svc
-        .db
-        .run(move |c| invitations::set_token_hash(c, &id, cc_copy, &hash))
-        .await?;
-    if !stored {
-        return Ok(());
-    }
-    let tenant_name = invitation_tenant_name(svc, &inv).await?;
-    let ctx = InvitationMail::new(
-        &svc.settings,
-        &token,
-        &tenant_name,
-        None,
-        utc(now),
-        utc(inv.expires_at),
-    );
-    let msg = mail::render(&svc.templates, &to, &ctx)
-        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
-    let result = svc.mailer.send(&msg).await;
-    let mut e = NewAuditEvent::new(now, "system", "mail_sent", "success");
-    e.tenant_id = inv.tenant_id.clone();
-    e.email = Some(to.to_string());
-    e.detail = Some(
-        serde_json::json!({
-            "kind": "invitation",
-            "invitation_id": inv.id,
-            "copy": copy.as_str(),
-            "message_id": msg.id.to_string(),
-        })
-        .to_string(),
-    );
-    match result {
-        Ok(()) => {
-            svc.db.run(move |c| audit::insert(c, &e)).await?;
-            Ok(())
-        }
-        Err(SendError::Permanent(why)) => {
-            tracing::warn!(invitation_id = %inv.id, copy = copy.as_str(), "invitation mail permanently rejected");
-            e.event = "mail_bounced".into();
-            e.outcome = "failure".into();
-            e.reason = Some(why);
-            svc.db.run(move |c| audit::insert(c, &e)).await?;
-            Ok(())
-        }
-        Err(SendError::Transient(why)) => {
-            tracing::error!(invitation_id = %inv.id, copy = copy.as_str(), error = %why, "invitation mail failed; will retry");
-            e.event = "mail_failed".into();
-            e.outcome = "failure".into();
-            e.reason = Some(why.clone());
-            svc.db.run(move |c| audit::insert(c, &e)).await?;
-            Err(JobError::Transient(why))
-        }
-    }
-}
-
-/// The name the mail invites to: the tenant's, or the domain for a tenant not yet created, or
-/// the service's own name for consumer addresses.
-async fn invitation_tenant_name(svc: &Services, inv: &Invitation) -> Result<String, JobError> {
-    let email = EmailAddress::parse(&inv.email)
-        .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
-    if svc.settings.is_consumer_domain(email.domain()) {
-        return Ok(super::service_name(&svc.settings));
-    }
-    let lookup = email.clone();
-    let tenant = svc
-        .db
-        .run(move |c| eligibility::tenant_of(c, false, &lookup))
-        .await?;
-    Ok(tenant.map_or_else(|| email.domain().to_string(), |t| t.name))
 }

@@ -3,7 +3,8 @@
 //! all call.
 //!
 //! - [`csv`]: reading an invitation file (pure);
-//! - [`invitations`]: inviting one guest or a file of them, listing, and the sending job;
+//! - [`invitations`]: inviting one guest or a file of them, and listing them;
+//! - [`invitation_mail`]: the job that mails one copy of an invitation;
 //! - [`accounts`]: creating an account by redeeming an invitation, in the tenant of its domain
 //!   (an unmanaged tenant is created for a new domain);
 //! - [`signup`]: self-service signup (which creates the account the same way) and the mail that
@@ -14,7 +15,9 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod csv;
+pub mod invitation_mail;
 pub mod invitations;
+mod outbound;
 pub mod signup;
 pub mod takeover;
 

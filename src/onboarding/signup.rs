@@ -6,12 +6,13 @@ use super::accounts::{
     organisation_of, set_password_and_create, utc, AccountOutcome, NewAccount, PendingAccount,
     LINK_LIFETIME_HOURS, SIGNUP_PURPOSE, VERIFY_PURPOSE,
 };
+use super::outbound::send_audited;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::{users, DbError};
 use crate::domain::{EmailAddress, UserId};
 use crate::jobs::{self, JobError, JobKind};
-use crate::mail::{self, MailTemplate, SendError, SignupMail, VerifyEmailMail};
+use crate::mail::{self, MailTemplate, SignupMail, VerifyEmailMail};
 use crate::security::{TokenHash, TokenSecret};
 use crate::services::Services;
 use serde::{Deserialize, Serialize};
@@ -117,7 +118,7 @@ pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError
     send_mail(svc, &email, &ctx, None).await
 }
 
-/// Sends one rendered mail to `to`, auditing it; transient failures are retried by the worker.
+/// Renders and sends one mail to `to`, auditing it; transient failures are retried by the worker.
 async fn send_mail<C: MailTemplate>(
     svc: &Services,
     to: &EmailAddress,
@@ -126,34 +127,14 @@ async fn send_mail<C: MailTemplate>(
 ) -> Result<(), JobError> {
     let msg = mail::render(&svc.templates, to, ctx)
         .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
-    let kind = C::KIND.as_str();
     let mut e = NewAuditEvent::new(svc.now(), "system", "mail_sent", "success");
     e.email = Some(to.to_string());
     e.user_id = user_id.map(str::to_string);
-    e.detail =
-        Some(serde_json::json!({ "kind": kind, "message_id": msg.id.to_string() }).to_string());
-    match svc.mailer.send(&msg).await {
-        Ok(()) => {
-            svc.db.run(move |c| audit::insert(c, &e)).await?;
-            Ok(())
-        }
-        Err(SendError::Permanent(why)) => {
-            tracing::warn!(kind, "mail permanently rejected");
-            e.event = "mail_bounced".into();
-            e.outcome = "failure".into();
-            e.reason = Some(why);
-            svc.db.run(move |c| audit::insert(c, &e)).await?;
-            Ok(())
-        }
-        Err(SendError::Transient(why)) => {
-            tracing::error!(kind, error = %why, "mail send failed; will retry");
-            e.event = "mail_failed".into();
-            e.outcome = "failure".into();
-            e.reason = Some(why.clone());
-            svc.db.run(move |c| audit::insert(c, &e)).await?;
-            Err(JobError::Transient(why))
-        }
-    }
+    e.detail = Some(
+        serde_json::json!({ "kind": C::KIND.as_str(), "message_id": msg.id.to_string() })
+            .to_string(),
+    );
+    send_audited(svc, &msg, e).await
 }
 
 /// The live signup link a presented token belongs to.

@@ -1,0 +1,103 @@
+//! The invitation mail job: one copy (the invited address, or its `CcEmail`) of an invitation,
+//! with a fresh link each attempt. No secret is queued: the job issues the token, stores its
+//! hash and mails it, so a retried send supersedes an undelivered link.
+
+use super::invitations::{utc, InvitationSendJob};
+use super::outbound::send_audited;
+use crate::db::admins;
+use crate::db::audit::NewAuditEvent;
+use crate::db::invitations::{self, Copy, Invitation, InvitationStatus};
+use crate::domain::{AdminId, EmailAddress};
+use crate::eligibility;
+use crate::jobs::JobError;
+use crate::mail::{self, InvitationMail};
+use crate::security::TokenSecret;
+use crate::services::Services;
+
+/// The job: issues a fresh token for one copy of an invitation, stores its hash and mails it.
+/// An invitation redeemed or expired meanwhile is not sent.
+pub async fn send(svc: &Services, job: &InvitationSendJob) -> Result<(), JobError> {
+    let copy = match job.copy.as_str() {
+        "primary" => Copy::Primary,
+        "cc" => Copy::Cc,
+        _ => return Err(JobError::Permanent("unknown invitation copy".into())),
+    };
+    let id = job.invitation_id.clone();
+    let now = svc.now();
+    let Some(inv) = svc.db.run(move |c| invitations::find_by_id(c, &id)).await? else {
+        return Ok(());
+    };
+    if inv.status(now) != InvitationStatus::Pending {
+        return Ok(());
+    }
+    let to_text = match copy {
+        Copy::Primary => Some(inv.email.as_str()),
+        Copy::Cc => inv.cc_email.as_deref(),
+    };
+    let Some(to) = to_text.and_then(|t| EmailAddress::parse(t).ok()) else {
+        return Err(JobError::Permanent("stored address unparsable".into()));
+    };
+    let token = TokenSecret::generate();
+    let hash = token.hash().into_string();
+    let id = inv.id.clone();
+    let cc_copy = matches!(copy, Copy::Cc);
+    let stored = svc
+        .db
+        .run(move |c| invitations::set_token_hash(c, &id, cc_copy, &hash))
+        .await?;
+    if !stored {
+        return Ok(());
+    }
+    let tenant_name = invitation_tenant_name(svc, &inv).await?;
+    let inviter = inviter_name(svc, &inv).await?;
+    let ctx = InvitationMail::new(
+        &svc.settings,
+        &token,
+        &tenant_name,
+        inviter.as_deref(),
+        utc(now),
+        utc(inv.expires_at),
+    );
+    let msg = mail::render(&svc.templates, &to, &ctx)
+        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
+    let mut e = NewAuditEvent::new(now, "system", "mail_sent", "success");
+    e.tenant_id = inv.tenant_id.clone();
+    e.email = Some(to.to_string());
+    e.detail = Some(
+        serde_json::json!({
+            "kind": "invitation",
+            "invitation_id": inv.id,
+            "copy": copy.as_str(),
+            "message_id": msg.id.to_string(),
+        })
+        .to_string(),
+    );
+    send_audited(svc, &msg, e).await
+}
+
+/// The name the mail invites to: the tenant's, or the domain for a tenant not yet created, or
+/// the service's own name for consumer addresses.
+async fn invitation_tenant_name(svc: &Services, inv: &Invitation) -> Result<String, JobError> {
+    let email = EmailAddress::parse(&inv.email)
+        .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
+    if svc.settings.is_consumer_domain(email.domain()) {
+        return Ok(super::service_name(&svc.settings));
+    }
+    let lookup = email.clone();
+    let tenant = svc
+        .db
+        .run(move |c| eligibility::tenant_of(c, false, &lookup))
+        .await?;
+    Ok(tenant.map_or_else(|| email.domain().to_string(), |t| t.name))
+}
+
+/// Who the mail says invited the guest: the inviting admin's address. The operator's CLI and API
+/// keys have no person to name, and the mail then says "You have been invited".
+async fn inviter_name(svc: &Services, inv: &Invitation) -> Result<Option<String>, JobError> {
+    let Some(by) = inv.invited_by.clone().filter(|b| b != "operator") else {
+        return Ok(None);
+    };
+    let id = AdminId::from_string(by);
+    let admin = svc.db.run(move |c| admins::find_by_id(c, &id)).await?;
+    Ok(admin.filter(|a| !a.disabled).map(|a| a.email))
+}

@@ -6,7 +6,7 @@
 use crate::db::DatabaseUrl;
 use crate::deliverability::{DeliverabilitySettings, DnsMode, StaticAnswer};
 use crate::security::keys::MasterKey;
-use crate::security::HashingSettings;
+use crate::security::{HashingSettings, SecretBox};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use ipnet::IpNet;
@@ -63,6 +63,19 @@ pub struct RawSettings {
     pub rate_limits: RateLimitSettings,
     pub hashing: HashingSettings,
     pub deliverability: DeliverabilitySettings,
+    pub secrets: RawSecretsSettings,
+}
+
+/// Keys for secrets kept at rest (TOTP seeds), as written. No `Debug`: it holds keys.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawSecretsSettings {
+    /// The TOTP keyring: `id:hexkey` entries, the current key first, the others accepted for
+    /// decryption only.
+    pub totp_keys: Option<Vec<String>>,
+    /// A file with one `id:hexkey` per line instead. Default: `<data_dir>/totp.keys`,
+    /// generated on first start.
+    pub totp_keys_file: Option<PathBuf>,
 }
 
 impl Default for RawSettings {
@@ -92,6 +105,7 @@ impl Default for RawSettings {
             rate_limits: RateLimitSettings::default(),
             hashing: HashingSettings::default(),
             deliverability: DeliverabilitySettings::default(),
+            secrets: RawSecretsSettings::default(),
         }
     }
 }
@@ -349,6 +363,11 @@ pub struct Settings {
     pub demo: bool,
     pub dns: DnsMode,
     pub master_key: MasterKey,
+    /// The keyring that encrypts TOTP seeds at rest (`secrets.totp_keys`).
+    pub totp_keys: SecretBox,
+    /// The keyring file, when the keyring came from one (`latchkey rotate-key --new-key`
+    /// writes the new key there); `None` when the keys are inline in the configuration.
+    pub totp_keys_file: Option<PathBuf>,
     pub log_format: LogFormat,
     pub log_level: String,
     pub trusted_proxies: Vec<IpNet>,
@@ -558,6 +577,8 @@ impl RawSettings {
                 .map_err(|e| config_error("secret_key", format!("{e:#}")))?,
         };
 
+        let (totp_keys, totp_keys_file) = totp_keyring(&self.secrets, &self.data_dir)?;
+
         let trusted_proxies = self
             .trusted_proxies
             .iter()
@@ -635,6 +656,8 @@ impl RawSettings {
             demo: self.demo,
             dns,
             master_key,
+            totp_keys,
+            totp_keys_file,
             log_format: self.log_format,
             log_level: self.log_level,
             trusted_proxies,
@@ -646,6 +669,42 @@ impl RawSettings {
             hashing: self.hashing,
             deliverability,
         })
+    }
+}
+
+/// The TOTP keyring: inline `secrets.totp_keys`, or the file `secrets.totp_keys_file`, or the
+/// generated `<data_dir>/totp.keys`.
+fn totp_keyring(
+    raw: &RawSecretsSettings,
+    data_dir: &Path,
+) -> Result<(SecretBox, Option<PathBuf>), ConfigError> {
+    const FIX: &str = "write `id:hexkey` entries, current key first, e.g. \
+                       totp_keys = [\"2026-11:<64 hex digits from `openssl rand -hex 32`>\"]";
+    match (&raw.totp_keys, &raw.totp_keys_file) {
+        (Some(_), Some(_)) => Err(config_error(
+            "secrets.totp_keys",
+            "set either `secrets.totp_keys` or `secrets.totp_keys_file`, not both",
+        )),
+        (Some(entries), None) => SecretBox::from_entries(entries)
+            .map(|b| (b, None))
+            .map_err(|m| config_error("secrets.totp_keys", format!("{m}; {FIX}"))),
+        (None, Some(path)) => SecretBox::load_file(path)
+            .map(|b| (b, Some(path.clone())))
+            .map_err(|e| config_error("secrets.totp_keys_file", format!("{e:#}"))),
+        (None, None) => {
+            let path = data_dir.join("totp.keys");
+            SecretBox::load_or_create_file(&path)
+                .map(|b| (b, Some(path)))
+                .map_err(|e| {
+                    config_error(
+                        "secrets.totp_keys_file",
+                        format!(
+                            "{e:#}; fix or delete the generated file only if no TOTP is \
+                             enrolled yet (its keys decrypt the enrolled seeds)"
+                        ),
+                    )
+                })
+        }
     }
 }
 
@@ -746,5 +805,35 @@ mod tests {
         assert!(e.contains("rate_limits.mails_per_address_hour"), "{e}");
         let e = with("no_such_setting = 1").unwrap_err().to_string();
         assert!(e.contains("no_such_setting"), "{e}");
+    }
+
+    #[test]
+    fn totp_keyring_settings() {
+        let default = with("").unwrap();
+        assert!(default.totp_keys_file.unwrap().ends_with("totp.keys"));
+        let k = "ab".repeat(32);
+        let s = with(&format!(
+            "[secrets]\ntotp_keys = [\"new:{k}\", \"old:{}\"]",
+            "cd".repeat(32)
+        ))
+        .unwrap();
+        assert_eq!(s.totp_keys.current_key_id(), "new");
+        assert!(s.totp_keys.has_key("old") && s.totp_keys_file.is_none());
+        for (toml, needle) in [
+            ("[secrets]\ntotp_keys = []".to_string(), "no key"),
+            ("[secrets]\ntotp_keys = [\"x:abcd\"]".to_string(), "64 hex"),
+            (
+                format!("[secrets]\ntotp_keys = [\"x:{k}\"]\ntotp_keys_file = \"/nope\""),
+                "not both",
+            ),
+            (
+                "[secrets]\ntotp_keys_file = \"/nonexistent/totp.keys\"".to_string(),
+                "cannot read",
+            ),
+        ] {
+            let e = with(&toml).unwrap_err().to_string();
+            assert!(e.contains("secrets.totp_keys") && e.contains(needle), "{e}");
+            assert!(!e.contains(&k), "{e}");
+        }
     }
 }

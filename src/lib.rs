@@ -19,6 +19,7 @@ pub mod policy;
 pub mod ratelimit;
 pub mod reset;
 pub mod security;
+pub mod seeds;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

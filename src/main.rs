@@ -16,7 +16,15 @@ fn main() {
     };
     latchkey::telemetry::init(settings.log_format, &settings.log_level);
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).map_err(cli::CliError::Failure),
+        // A setting found wrong only once the database is open (e.g. a TOTP key id in use
+        // but missing from the keyring) is still a configuration error: exit 2.
+        Command::Serve => serve(settings).map_err(|e| {
+            if e.downcast_ref::<latchkey::config::ConfigError>().is_some() {
+                cli::CliError::Usage(format!("{e:#}"))
+            } else {
+                cli::CliError::Failure(e)
+            }
+        }),
         other => cli::run(other, &settings),
     };
     if let Err(e) = result {

@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::deliverability::Deliverability;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
-use crate::security::PasswordHasher;
+use crate::security::{PasswordHasher, SeedOwner, TotpSecret};
 use crate::templates::Templates;
 use std::sync::Arc;
 
@@ -42,5 +42,30 @@ impl Services {
     /// The injected "now", naive UTC as stored.
     pub fn now(&self) -> chrono::NaiveDateTime {
         self.clock.now_naive()
+    }
+
+    /// Seals a TOTP seed for storage in `owner`'s row (encrypted at rest under the current
+    /// key of `secrets.totp_keys`; issue 9). The key bytes never leave the keyring.
+    pub fn seal_totp(&self, owner: SeedOwner<'_>, secret: &TotpSecret) -> String {
+        self.settings.totp_keys.seal(owner, secret)
+    }
+
+    /// Opens `owner`'s stored TOTP seed. A value that cannot be opened (unknown key id,
+    /// tampered, copied from another row) is logged with the row and the reason, never the
+    /// value, and gives `None`: the caller then fails the TOTP check exactly as for a wrong
+    /// code. It must never treat `None` as "no TOTP enrolled" (the column being set decides
+    /// that), which would silently drop the second factor.
+    pub fn open_totp(&self, owner: SeedOwner<'_>, stored: &str) -> Option<TotpSecret> {
+        match self.settings.totp_keys.open(owner, stored) {
+            Ok(secret) => Some(secret),
+            Err(e) => {
+                let (table, id) = match owner {
+                    SeedOwner::User(id) => ("users", id),
+                    SeedOwner::Admin(id) => ("admins", id),
+                };
+                tracing::error!(table, id, error = %e, "cannot open a stored TOTP secret; the TOTP check fails");
+                None
+            }
+        }
     }
 }

@@ -38,6 +38,18 @@ impl Application {
         if !applied.is_empty() {
             tracing::info!(count = applied.len(), backend = %db.backend(), "applied migrations");
         }
+        // TOTP seeds at rest: refuse to start on seeds under an unknown key id; encrypt plain
+        // seeds left from before encryption at rest (issue 9).
+        crate::seeds::prepare_at_start(&db, &settings.totp_keys).await?;
+        if db.backend() == crate::db::Backend::Postgres
+            && settings.totp_keys_file.as_deref() == Some(&settings.data_dir.join("totp.keys"))
+        {
+            tracing::warn!(
+                "the TOTP keyring is the file generated in data_dir; with several instances \
+                 sharing this PostgreSQL database, configure the same `secrets.totp_keys` \
+                 (or `secrets.totp_keys_file`) on every instance"
+            );
+        }
         let templates = Arc::new(Templates::load()?);
         let deliverability = Arc::new(
             crate::deliverability::Deliverability::new(

@@ -62,6 +62,7 @@ fn help_describes_every_command() {
         vec!["migrate", "--help"],
         vec!["serve", "--help"],
         vec!["demo", "--help"],
+        vec!["rotate-key", "--help"],
     ] {
         let (code, out, _) = cli.run(&sub);
         assert_eq!(code, 0, "{sub:?}");

@@ -112,7 +112,10 @@ async fn a_guest_enrols_an_authenticator_and_the_reset_then_asks_for_it() {
         .await;
     assert_see_other(&p, "/account/security?enrolled=1");
     let stored = user(&app, "alice@fabrikam.test");
-    assert_eq!(stored.totp_secret.as_deref(), Some(secret.expose_base32()));
+    // Encrypted at rest (issue 9): an envelope, not the seed.
+    let sealed = stored.totp_secret.as_deref().unwrap();
+    assert!(sealed.starts_with("v1."), "{sealed}");
+    assert!(!sealed.contains(secret.expose_base32()));
     let page = b.get("/account/security?enrolled=1").await;
     assert!(page.body.contains("Your authenticator app is set up"));
     assert!(!page.body.contains("totp-secret"));

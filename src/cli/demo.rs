@@ -178,10 +178,17 @@ pub fn seed_demo(db: &Db, settings: &Settings) -> Result<Option<DemoAccounts>, C
                 display_name: None,
                 password_hash: Some(hash),
                 verified: true,
-                totp_secret: totp.as_ref().map(|t| t.expose_base32().to_string()),
+                totp_secret: None,
             },
             now,
         )?;
+        if let Some(t) = &totp {
+            // Sealed for this user's row (encrypted at rest, issue 9).
+            let sealed = settings
+                .totp_keys
+                .seal(crate::security::SeedOwner::User(&user.id), t);
+            users::set_totp_secret(&mut conn, &user.user_id(), Some(&sealed), now)?;
+        }
         let mut event = NewAuditEvent::new(now, "operator", "user_created", "success");
         event.tenant_id = Some(tenant.id.clone());
         event.user_id = Some(user.id);

@@ -203,10 +203,17 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
             display_name: args.display_name.clone(),
             password_hash: Some(hash),
             verified: args.verified,
-            totp_secret: totp.as_ref().map(|t| t.expose_base32().to_string()),
+            totp_secret: None,
         },
         now,
     )?;
+    if let Some(t) = &totp {
+        // Sealed for this user's row (encrypted at rest, issue 9).
+        let sealed = settings
+            .totp_keys
+            .seal(crate::security::SeedOwner::User(&user.id), t);
+        users::set_totp_secret(&mut conn, &user.user_id(), Some(&sealed), now)?;
+    }
     let mut event = NewAuditEvent::new(now, "operator", "user_created", "success");
     event.tenant_id = Some(tenant.id.clone());
     event.user_id = Some(user.id.clone());

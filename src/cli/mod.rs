@@ -7,6 +7,7 @@ pub mod demo;
 mod directory;
 mod explain;
 mod invite;
+mod rotate_key;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -65,6 +66,10 @@ pub enum Command {
     /// Fill the database for the load bench: N verified guests sharing one password hash,
     /// and optionally M audit rows. Never on a directory real guests use.
     BenchSeed(bench_seed::BenchSeed),
+    /// Re-encrypt every stored TOTP secret under the current key of the TOTP keyring
+    /// (`secrets.totp_keys`); --new-key first generates a key and makes it current in the
+    /// keyring file. Safe to re-run; says when an old key can be removed.
+    RotateKey(rotate_key::RotateKey),
 }
 
 #[derive(Debug, Subcommand)]
@@ -267,6 +272,7 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
         Command::Apikey(ApikeyCommand::Revoke { id }) => apikey::revoke(settings, &id),
         Command::Apikey(ApikeyCommand::List) => apikey::list(settings),
         Command::BenchSeed(args) => bench_seed::run(settings, args),
+        Command::RotateKey(args) => rotate_key::run(settings, args),
         Command::Demo => {
             let db = open_db(settings)?;
             match seed_demo(&db, settings)? {

@@ -19,6 +19,7 @@ pub mod reset_tokens;
 pub mod schema;
 pub mod tenant_domains;
 pub mod tenants;
+pub mod totp_seeds;
 pub mod users;
 
 pub use connection::{AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool};

@@ -13,7 +13,7 @@ use crate::eligibility;
 use crate::jobs::{self, JobKind};
 use crate::ratelimit::FailureKind;
 use crate::reset::evaluate::PasswordChangedJob;
-use crate::security::{code_matches, totp, OneTimeCode, TokenHash, TotpSecret};
+use crate::security::{code_matches, totp, OneTimeCode, SeedOwner, TokenHash};
 use crate::services::Services;
 use std::net::IpAddr;
 
@@ -315,10 +315,12 @@ pub async fn verify_totp(
         return Ok(TotpOutcome::Invalid);
     };
     let now = svc.now();
+    // A seed that cannot be opened fails like a wrong code (logged in `open_totp`); the
+    // step is still required because the column is set (SECURITY.md #24).
     let secret = user
         .totp_secret
         .as_deref()
-        .and_then(TotpSecret::from_base32);
+        .and_then(|stored| svc.open_totp(SeedOwner::User(&user.id), stored));
     let unix = svc.clock.now().timestamp().max(0) as u64;
     let step = secret
         .as_ref()

@@ -9,11 +9,13 @@ pub mod csrf;
 pub mod hashing;
 pub mod keys;
 pub mod mac;
+pub mod secretbox;
 pub mod tokens;
 pub mod totp;
 
 pub use csrf::CsrfKey;
 pub use hashing::{HashingSettings, PasswordHasher};
 pub use mac::{ct_eq, hmac_sha256};
+pub use secretbox::{SecretBox, SeedOwner};
 pub use tokens::{code_matches, hash_code, FlowId, OneTimeCode, TokenHash, TokenSecret};
 pub use totp::TotpSecret;

@@ -16,7 +16,7 @@ use crate::domain::password::normalize_for_sign_in;
 use crate::domain::{EmailAddress, TenantKind};
 use crate::eligibility;
 use crate::policy::DenyReason;
-use crate::security::{totp, TotpSecret};
+use crate::security::{totp, SeedOwner, TotpSecret};
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -293,10 +293,12 @@ async fn enrol(
         .await?;
         return security_page(&req, &state, &s, Some(WRONG_SETUP_CODE), None, None).await;
     };
-    let (id, base32, now) = (s.user_id(), secret.expose_base32().to_string(), state.now());
+    // Stored encrypted, bound to this user's row (issue 9).
+    let sealed = state.seal_totp(SeedOwner::User(&s.user.id), &secret);
+    let (id, now) = (s.user_id(), state.now());
     let enrolled = state
         .db
-        .run(move |c| users::enrol_totp(c, &id, &base32, step, now))
+        .run(move |c| users::enrol_totp(c, &id, &sealed, step, now))
         .await?;
     if enrolled {
         audit_guest(
@@ -336,16 +338,13 @@ async fn remove(
     s: GuestSession,
     form: CsrfForm<RemoveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(stored) = s
-        .user
-        .totp_secret
-        .as_deref()
-        .and_then(TotpSecret::from_base32)
-    else {
+    let Some(stored) = s.user.totp_secret.as_deref() else {
         return Ok(s.respond(&state, see_other("/account/security")));
     };
+    // A seed that cannot be opened (logged) still leaves the password as proof.
+    let secret = state.open_totp(SeedOwner::User(&s.user.id), stored);
     let ip = client_ip(&req);
-    if !proves_owner(&state, &s.user, &stored, &form.0).await? {
+    if !proves_owner(&state, &s.user, secret.as_ref(), &form.0).await? {
         audit_guest(
             &state,
             "totp_removed",
@@ -370,10 +369,10 @@ async fn remove(
 async fn proves_owner(
     state: &AppState,
     user: &User,
-    secret: &TotpSecret,
+    secret: Option<&TotpSecret>,
     form: &RemoveForm,
 ) -> Result<bool, AppError> {
-    if !form.code.trim().is_empty() {
+    if let (Some(secret), false) = (secret, form.code.trim().is_empty()) {
         let now_unix = state.clock.now().timestamp().max(0) as u64;
         if let Some(step) = totp::verify(secret, &form.code, now_unix, user.totp_last_step) {
             let id = user.user_id();

@@ -239,7 +239,7 @@ impl TestApp {
             .hash_blocking(&secrecy::SecretString::from(password.to_string()))
             .unwrap();
         let secret = totp.then(latchkey::security::TotpSecret::generate);
-        latchkey::db::users::create(
+        let user = latchkey::db::users::create(
             &mut conn,
             &latchkey::db::users::NewUser {
                 tenant_id: tenant.tenant_id(),
@@ -247,11 +247,19 @@ impl TestApp {
                 display_name: None,
                 password_hash: Some(hash),
                 verified,
-                totp_secret: secret.as_ref().map(|s| s.expose_base32().to_string()),
+                totp_secret: None,
             },
             now,
         )
         .unwrap();
+        if let Some(s) = &secret {
+            // Stored as the service stores it: encrypted for this row (issue 9).
+            let sealed = self
+                .state
+                .seal_totp(latchkey::security::SeedOwner::User(&user.id), s);
+            latchkey::db::users::set_totp_secret(&mut conn, &user.user_id(), Some(&sealed), now)
+                .unwrap();
+        }
         secret
     }
 

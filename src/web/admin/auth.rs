@@ -14,7 +14,7 @@ use crate::db::models::Admin;
 use crate::db::{admins, tenants};
 use crate::domain::password::{normalize_for_sign_in, PasswordContext};
 use crate::domain::{AdminId, EmailAddress, TenantId};
-use crate::security::{totp, TokenHash, TotpSecret};
+use crate::security::{totp, SeedOwner, TokenHash, TotpSecret};
 use crate::web::cookies::{self, ADMIN_SESSION};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::{page, AppError, AppState};
@@ -239,7 +239,8 @@ async fn setup_submit(
         .map(TokenHash::into_string)
         .unwrap_or_default();
     let id = AdminId::from_string(admin.id.clone());
-    let secret_text = secret.expose_base32().to_string();
+    // Stored encrypted, bound to this admin's row (issue 9).
+    let secret_text = state.seal_totp(SeedOwner::Admin(&admin.id), &secret);
     let now = state.now();
     let mut event = sign_in_event(
         &state,
@@ -458,15 +459,19 @@ async fn totp_submit(
     let Some((_, admin)) = pending_admin(&req, &state).await? else {
         return Ok(back_to_login(&state));
     };
+    // A seed that cannot be opened (unknown key id, tampered: logged in `open_totp`) fails
+    // like a wrong code; never a 500 with internals, never a skipped second factor.
     let secret = admin
         .totp_secret
         .as_deref()
-        .and_then(TotpSecret::from_base32)
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("admin TOTP secret unreadable")))?;
+        .and_then(|stored| state.open_totp(SeedOwner::Admin(&admin.id), stored));
     let now = unix_u64(now_unix(&state));
     let code = form.0.code;
     let id = AdminId::from_string(admin.id.clone());
-    let accepted = match totp::verify(&secret, &code, now, admin.totp_last_step) {
+    let verified = secret
+        .as_ref()
+        .and_then(|s| totp::verify(s, &code, now, admin.totp_last_step));
+    let accepted = match verified {
         Some(step) => {
             let id = id.clone();
             // Recorded only if newer than the last step, so two racing requests with one code
@@ -479,7 +484,9 @@ async fn totp_submit(
         None => false,
     };
     if !accepted {
-        let replayed = totp::verify(&secret, &code, now, None).is_some();
+        let replayed = secret
+            .as_ref()
+            .is_some_and(|s| totp::verify(s, &code, now, None).is_some());
         count_failure(&state, &admin).await?;
         let mut event = sign_in_event(&state, Some(&admin), "admin_totp_failed", "failure", ip);
         event.reason = Some(

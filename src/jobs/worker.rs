@@ -13,24 +13,61 @@ use std::time::Duration;
 
 /// How many claimed jobs run at once (they mostly wait on DNS, SMTP and the database).
 const CONCURRENCY: usize = 16;
-/// Backoff: 2^attempt seconds, at most this.
-const MAX_BACKOFF_SECS: i64 = 15 * 60;
 
 /// Runs until the task is dropped (the server stopping).
 pub async fn run(svc: Services) {
     let worker_id = format!("worker-{}", uuid::Uuid::new_v4().simple());
     let poll = Duration::from_millis(svc.settings.jobs.poll_interval_ms);
+    // Claims failing in a row (the database away): the worker waits longer each time, up to
+    // CLAIM_BACKOFF_MAX, and logs the outage once at its start and then once a minute, so an
+    // outage costs neither CPU nor a flood of log lines. The first claim that works resumes.
+    let mut failures: u32 = 0;
+    let mut last_logged: Option<std::time::Instant> = None;
     loop {
-        match run_once(&svc, &worker_id).await {
+        let wait = match run_once(&svc, &worker_id).await {
             // A full batch: there may be more waiting.
-            Ok(n) if n >= svc.settings.jobs.batch_size as usize => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "job worker could not claim work"),
-        }
+            Ok(n) if n >= svc.settings.jobs.batch_size as usize => {
+                resumed(&mut failures);
+                continue;
+            }
+            Ok(_) => {
+                resumed(&mut failures);
+                poll
+            }
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                if last_logged.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                    last_logged = Some(std::time::Instant::now());
+                    tracing::warn!(
+                        error = %format!("{e:#}"),
+                        failures,
+                        "job worker could not claim work; backing off until the database answers"
+                    );
+                }
+                claim_backoff(poll, failures)
+            }
+        };
         tokio::select! {
-            _ = svc.jobs_wakeup.notified() => {}
-            _ = tokio::time::sleep(poll) => {}
+            _ = svc.jobs_wakeup.notified(), if failures == 0 => {}
+            _ = tokio::time::sleep(wait) => {}
         }
+    }
+}
+
+/// Longest wait between claims while the database keeps failing.
+const CLAIM_BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// The wait after `failures` failed claims in a row: the poll interval doubled per failure.
+fn claim_backoff(poll: Duration, failures: u32) -> Duration {
+    poll.saturating_mul(2u32.saturating_pow(failures.min(16)))
+        .min(CLAIM_BACKOFF_MAX)
+        .max(poll)
+}
+
+fn resumed(failures: &mut u32) {
+    if *failures > 0 {
+        tracing::info!(failures = *failures, "job worker claims work again");
+        *failures = 0;
     }
 }
 
@@ -84,6 +121,12 @@ async fn execute(svc: &Services, job: &queue::Job) -> Result<(), JobError> {
     }
 }
 
+/// The wait before the next try after `attempts` tries: 2^attempts seconds, capped.
+pub fn backoff_seconds(attempts: i32, max_backoff_seconds: u64) -> i64 {
+    let cap = i64::try_from(max_backoff_seconds).unwrap_or(i64::MAX);
+    2i64.saturating_pow(attempts.clamp(0, 62) as u32).min(cap)
+}
+
 /// A job's JSON payload, or a permanent failure.
 fn payload<T: serde::de::DeserializeOwned>(job: &queue::Job) -> Result<T, JobError> {
     serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))
@@ -105,9 +148,7 @@ async fn settle(
         }
         Err(JobError::Transient(why)) if job.attempts < job.max_attempts => {
             svc.metrics.incr("latchkey_jobs_total", "outcome=retried");
-            let backoff = 2i64
-                .saturating_pow(job.attempts.max(0) as u32)
-                .min(MAX_BACKOFF_SECS);
+            let backoff = backoff_seconds(job.attempts, svc.settings.jobs.max_backoff_seconds);
             let run_at = now + chrono::Duration::seconds(backoff);
             svc.db
                 .run(move |c| queue::retry_later(c, &id, &why, run_at))

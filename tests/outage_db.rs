@@ -206,7 +206,10 @@ async fn during_outage(app: &TestApp, b: &mut Before) {
     let complaints = worker_complaints() - logs0;
     eprintln!("measured: idle outage {wall:?}: CPU {cpu:?}, {complaints} worker log lines");
     assert!(cpu < wall / 3, "CPU {cpu:?} over {wall:?}: a busy loop?");
-    assert!(complaints <= 2, "{complaints} worker complaints in {wall:?}");
+    assert!(
+        complaints <= 2,
+        "{complaints} worker complaints in {wall:?}"
+    );
 }
 
 /// After the database returns, without restarting the server.
@@ -223,7 +226,10 @@ async fn after_outage(app: &TestApp, b: &mut Before) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    eprintln!("measured: ready again {:?} after the database returned", started.elapsed());
+    eprintln!(
+        "measured: ready again {:?} after the database returned",
+        started.elapsed()
+    );
     // Nothing changed during the outage: Alice's password is the old one, her flow goes on.
     let hash = app.password_hash(ALICE).unwrap();
     assert!(verifies(app, &hash, OLD).await);
@@ -256,7 +262,10 @@ async fn after_outage(app: &TestApp, b: &mut Before) {
     assert_eq!(app.mails_to(BOB).len(), 1);
     open_link(app, &m.link, "/reset/new").await;
     assert_eq!(
-        count(app, "SELECT COUNT(*) AS n FROM jobs WHERE failed_at IS NOT NULL"),
+        count(
+            app,
+            "SELECT COUNT(*) AS n FROM jobs WHERE failed_at IS NOT NULL"
+        ),
         0
     );
 }
@@ -341,7 +350,9 @@ async fn a_postgres_server_stopped_mid_traffic_fails_closed_and_recovers_without
     for a in accepted {
         let n = count(
             &app,
-            &format!("SELECT COUNT(*) AS n FROM jobs WHERE payload LIKE '%{a}%' AND done_at IS NOT NULL"),
+            &format!(
+                "SELECT COUNT(*) AS n FROM jobs WHERE payload LIKE '%{a}%' AND done_at IS NOT NULL"
+            ),
         );
         assert_eq!(n, 1, "the accepted request for {a} was lost");
     }

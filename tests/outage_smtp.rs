@@ -147,7 +147,13 @@ async fn five_hundred_requests_during_an_smtp_outage_are_each_mailed_exactly_onc
         );
         assert_eq!(latest, 0, "a retry waits longer than the cap");
     }
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM jobs WHERE failed_at IS NOT NULL"), 0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM jobs WHERE failed_at IS NOT NULL"
+        ),
+        0
+    );
     assert!(app.sink().messages().is_empty());
     let events = app.audit_events();
     assert!(events.iter().all(|e| e.event != "job_failed"));
@@ -160,7 +166,10 @@ async fn five_hundred_requests_during_an_smtp_outage_are_each_mailed_exactly_onc
     let started = Instant::now();
     app.clock.advance(chrono::Duration::seconds(5));
     wait_until("every mail", 120, || app.sink().messages().len() >= N).await;
-    eprintln!("measured: {N} mails delivered {:?} after recovery", started.elapsed());
+    eprintln!(
+        "measured: {N} mails delivered {:?} after recovery",
+        started.elapsed()
+    );
     app.drain_jobs().await;
     // Time passes; no retry sends a second copy.
     for _ in 0..3 {
@@ -189,7 +198,13 @@ async fn five_hundred_requests_during_an_smtp_outage_are_each_mailed_exactly_onc
         assert_eq!(requested.get(a), Some(&1), "reset_requested for {a}");
     }
     assert!(events.iter().all(|e| e.event != "job_failed"));
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM jobs WHERE failed_at IS NOT NULL"), 0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM jobs WHERE failed_at IS NOT NULL"
+        ),
+        0
+    );
     // Each attempt issued a fresh token; the one mailed is the one that works.
     for a in addrs.iter().step_by(100) {
         let m = parse_reset_mail(app.sink().last_to(a).unwrap());
@@ -220,7 +235,11 @@ async fn a_hanging_smtp_server_blocks_nothing_and_each_attempt_is_bounded_by_the
         let t = Instant::now();
         let res = app.get(path).await;
         assert_eq!(res.status(), 200, "{path}");
-        assert!(t.elapsed() < Duration::from_millis(500), "{path}: {:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{path}: {:?}",
+            t.elapsed()
+        );
     }
     // Every attempt ends within the timeout (plus scheduling slack), as a transient failure.
     wait_until("every stalled attempt to time out", 60, || {
@@ -232,7 +251,13 @@ async fn a_hanging_smtp_server_blocks_nothing_and_each_attempt_is_bounded_by_the
     // 16 run at once, each bounded by 2 s: three waves, plus generous slack for a busy machine
     // (without the timeout they would never end).
     assert!(stalled_for < Duration::from_secs(30), "{stalled_for:?}");
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM jobs WHERE failed_at IS NOT NULL"), 0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM jobs WHERE failed_at IS NOT NULL"
+        ),
+        0
+    );
 
     app.sink().set_mode(Mode::Accept).await;
     app.clock.advance(chrono::Duration::seconds(5));
@@ -273,7 +298,13 @@ async fn permanent_rejections_bounce_each_address_once_without_retries() {
         0,
         "a permanent rejection was retried"
     );
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM jobs WHERE failed_at IS NOT NULL"), 0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM jobs WHERE failed_at IS NOT NULL"
+        ),
+        0
+    );
     let events = app.audit_events();
     for a in &addrs {
         let row = user_row(&app, a);
@@ -313,7 +344,10 @@ async fn permanent_rejections_bounce_each_address_once_without_retries() {
         .expect("the second request is audited");
     assert_eq!(last.outcome, "denied");
     assert!(
-        last.reason.as_deref().unwrap_or("").contains("undeliverable"),
+        last.reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("undeliverable"),
         "{:?}",
         last.reason
     );

@@ -768,4 +768,19 @@ mod tests {
         let e = with("no_such_setting = 1").unwrap_err().to_string();
         assert!(e.contains("no_such_setting"), "{e}");
     }
+
+    #[test]
+    fn outage_bounds_are_settings_within_reason() {
+        let s = with("database_timeout_seconds = 2\n[jobs]\nmax_backoff_seconds = 60").unwrap();
+        assert_eq!(s.database_timeout_seconds, 2);
+        assert_eq!(s.jobs.max_backoff_seconds, 60);
+        let e = with("database_timeout_seconds = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("database_timeout_seconds"), "{e}");
+        let e = with("[jobs]\nmax_backoff_seconds = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("jobs.max_backoff_seconds"), "{e}");
+    }
 }

@@ -175,3 +175,31 @@ async fn settle(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_the_cap() {
+        assert_eq!(backoff_seconds(1, 900), 2);
+        assert_eq!(backoff_seconds(3, 900), 8);
+        assert_eq!(backoff_seconds(10, 900), 900);
+        assert_eq!(backoff_seconds(i32::MAX, 900), 900);
+        assert_eq!(backoff_seconds(-1, 900), 1);
+        assert_eq!(backoff_seconds(5, 4), 4);
+    }
+
+    #[test]
+    fn failed_claims_wait_longer_each_time_up_to_five_seconds() {
+        let poll = Duration::from_millis(50);
+        assert_eq!(claim_backoff(poll, 1), Duration::from_millis(100));
+        assert_eq!(claim_backoff(poll, 3), Duration::from_millis(400));
+        assert_eq!(claim_backoff(poll, 1000), CLAIM_BACKOFF_MAX);
+        // A poll interval above the cap is kept.
+        assert_eq!(
+            claim_backoff(Duration::from_secs(10), 2),
+            Duration::from_secs(10)
+        );
+    }
+}

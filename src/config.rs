@@ -45,6 +45,7 @@ pub struct RawSettings {
     pub database_url: Option<String>,
     pub database_url_file: Option<PathBuf>,
     pub database_pool_size: u32,
+    pub database_timeout_seconds: u64,
     pub smtp_url: Option<String>,
     pub smtp_url_file: Option<PathBuf>,
     pub smtp_timeout_seconds: u64,
@@ -87,6 +88,7 @@ impl Default for RawSettings {
             database_url: None,
             database_url_file: None,
             database_pool_size: 8,
+            database_timeout_seconds: 5,
             smtp_url: None,
             smtp_url_file: None,
             smtp_timeout_seconds: 10,
@@ -160,6 +162,9 @@ pub struct JobSettings {
     pub poll_interval_ms: u64,
     /// Attempts before a job ends as `failed`.
     pub max_attempts: u32,
+    /// Retries wait 2^attempt seconds, at most this long (so a long SMTP outage is polled
+    /// at this pace, and the retry budget lasts about `max_attempts` times this).
+    pub max_backoff_seconds: u64,
     /// How long a claimed job is leased to one worker.
     pub lease_seconds: u64,
     /// Jobs claimed at once.
@@ -171,6 +176,7 @@ impl Default for JobSettings {
         Self {
             poll_interval_ms: 1000,
             max_attempts: 8,
+            max_backoff_seconds: 15 * 60,
             lease_seconds: 60,
             batch_size: 32,
         }
@@ -357,6 +363,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub database_url: DatabaseUrl,
     pub database_pool_size: u32,
+    /// How long a request waits for a database connection before answering 503.
+    pub database_timeout_seconds: u64,
     pub smtp_url: Option<SecretString>,
     pub smtp_timeout_seconds: u64,
     pub mail_from: lettre::message::Mailbox,
@@ -488,6 +496,12 @@ impl RawSettings {
             .parse()
             .map_err(|m: String| config_error("database_url", m))?;
 
+        if !(1..=300).contains(&self.database_timeout_seconds) {
+            return Err(config_error(
+                "database_timeout_seconds",
+                "between 1 and 300; the default is 5",
+            ));
+        }
         if self.database_pool_size == 0 {
             return Err(config_error("database_pool_size", "must be at least 1"));
         }
@@ -605,6 +619,12 @@ impl RawSettings {
                 return Err(config_error(name, "must be greater than zero"));
             }
         }
+        if !(1..=86_400).contains(&self.jobs.max_backoff_seconds) {
+            return Err(config_error(
+                "jobs.max_backoff_seconds",
+                "between 1 and 86400 (one day); the default is 900",
+            ));
+        }
         if self.reset.token_ttl_minutes > 24 * 60 {
             return Err(config_error(
                 "reset.token_ttl_minutes",
@@ -650,6 +670,7 @@ impl RawSettings {
             data_dir: self.data_dir,
             database_url,
             database_pool_size: self.database_pool_size,
+            database_timeout_seconds: self.database_timeout_seconds,
             smtp_url: smtp_url.map(SecretString::from),
             smtp_timeout_seconds: self.smtp_timeout_seconds,
             mail_from,
@@ -835,5 +856,20 @@ mod tests {
             assert!(e.contains("secrets.totp_keys") && e.contains(needle), "{e}");
             assert!(!e.contains(&k), "{e}");
         }
+    }
+
+    #[test]
+    fn outage_bounds_are_settings_within_reason() {
+        let s = with("database_timeout_seconds = 2\n[jobs]\nmax_backoff_seconds = 60").unwrap();
+        assert_eq!(s.database_timeout_seconds, 2);
+        assert_eq!(s.jobs.max_backoff_seconds, 60);
+        let e = with("database_timeout_seconds = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("database_timeout_seconds"), "{e}");
+        let e = with("[jobs]\nmax_backoff_seconds = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("jobs.max_backoff_seconds"), "{e}");
     }
 }

@@ -33,7 +33,11 @@ impl Application {
 
     /// Builds with an injected clock (tests move time with it).
     pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
-        let db = Db::connect_lazy(&settings.database_url, settings.database_pool_size)?;
+        let db = Db::connect_lazy_with_timeout(
+            &settings.database_url,
+            settings.database_pool_size,
+            std::time::Duration::from_secs(settings.database_timeout_seconds),
+        )?;
         let applied = db.migrate().context("applying database migrations")?;
         if !applied.is_empty() {
             tracing::info!(count = applied.len(), backend = %db.backend(), "applied migrations");

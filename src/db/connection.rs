@@ -120,9 +120,41 @@ impl From<diesel::result::Error> for DbError {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 DbError::Unavailable(anyhow::Error::new(e))
             }
+            Error::DatabaseError(_, ref info) if is_outage_message(info.message()) => {
+                DbError::Unavailable(anyhow::Error::new(e))
+            }
             other => DbError::Unexpected(anyhow::Error::new(other)),
         }
     }
+}
+
+/// Whether a database error message says the database itself is away (the server stopped or
+/// restarting, the connection cut, the SQLite file gone, unreadable or busy past the timeout),
+/// rather than that this query was wrong: those answer 503 and are retried, never 500.
+fn is_outage_message(message: &str) -> bool {
+    const OUTAGE: &[&str] = &[
+        // PostgreSQL (libpq and server messages)
+        "server closed the connection",
+        "terminating connection",
+        "no connection to the server",
+        "connection to server",
+        "could not connect",
+        "could not receive data",
+        "could not send data",
+        "the database system is",
+        "database is not accepting connections",
+        "ssl syscall error",
+        "broken pipe",
+        // SQLite
+        "unable to open database file",
+        "disk i/o error",
+        "file is not a database",
+        "database disk image is malformed",
+        "database is locked",
+        "attempt to write a readonly database",
+    ];
+    let message = message.to_ascii_lowercase();
+    OUTAGE.iter().any(|m| message.contains(m))
 }
 
 impl From<r2d2::Error> for DbError {
@@ -177,8 +209,16 @@ impl r2d2::ManageConnection for ConnectionManager {
         establish(&self.url).map_err(ManagerError)
     }
 
+    /// Run on every checkout, so a connection the database went away under is replaced, not
+    /// handed out again (recovery without a restart). On SQLite `SELECT 1` never reads the file:
+    /// reading the schema does, and fails on a file that vanished or was replaced under an open
+    /// connection.
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ManagerError> {
-        conn.batch_execute("SELECT 1")
+        let probe = match conn {
+            AnyConnection::Postgresql(_) => "SELECT 1",
+            AnyConnection::Sqlite(_) => "SELECT count(*) FROM sqlite_master",
+        };
+        conn.batch_execute(probe)
             .map_err(|e| ManagerError(anyhow::Error::new(e)))
     }
 
@@ -214,6 +254,16 @@ impl Db {
     /// Builds the pool without requiring the database to be up (the service must start and
     /// report not-ready rather than crash when the database is briefly away).
     pub fn connect_lazy(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Self> {
+        Self::connect_lazy_with_timeout(url, max_size, Duration::from_secs(5))
+    }
+
+    /// [`Db::connect_lazy`] with how long a caller waits for a connection before the database
+    /// counts as unavailable (`database_timeout_seconds`).
+    pub fn connect_lazy_with_timeout(
+        url: &DatabaseUrl,
+        max_size: u32,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
         if let DatabaseUrl::Sqlite(path) = url {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).with_context(|| {
@@ -224,7 +274,8 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
             .min_idle(Some(0))
-            .connection_timeout(Duration::from_secs(5))
+            .test_on_check_out(true)
+            .connection_timeout(timeout)
             .build_unchecked(ConnectionManager::new(url.clone()));
         Ok(Self {
             pool,

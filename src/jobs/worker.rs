@@ -13,8 +13,6 @@ use std::time::Duration;
 
 /// How many claimed jobs run at once (they mostly wait on DNS, SMTP and the database).
 const CONCURRENCY: usize = 16;
-/// Backoff: 2^attempt seconds, at most this.
-const MAX_BACKOFF_SECS: i64 = 15 * 60;
 
 /// Tells the worker to stop: `true` once the process is shutting down.
 pub type StopSignal = tokio::sync::watch::Receiver<bool>;
@@ -25,19 +23,41 @@ pub type StopSignal = tokio::sync::watch::Receiver<bool>;
 pub async fn run(svc: Services, mut stop: StopSignal) {
     let worker_id = format!("worker-{}", uuid::Uuid::new_v4().simple());
     let poll = Duration::from_millis(svc.settings.jobs.poll_interval_ms);
+    // Claims failing in a row (the database away): the worker waits longer each time, up to
+    // CLAIM_BACKOFF_MAX, and logs the outage once at its start and then once a minute, so an
+    // outage costs neither CPU nor a flood of log lines. The first claim that works resumes.
+    let mut failures: u32 = 0;
+    let mut last_logged: Option<std::time::Instant> = None;
     loop {
         if *stop.borrow() {
             break;
         }
-        match run_batch(&svc, &worker_id, Some(&stop)).await {
+        let wait = match run_batch(&svc, &worker_id, Some(&stop)).await {
             // A full batch: there may be more waiting.
-            Ok(n) if n >= svc.settings.jobs.batch_size as usize => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "job worker could not claim work"),
-        }
+            Ok(n) if n >= svc.settings.jobs.batch_size as usize => {
+                resumed(&mut failures);
+                continue;
+            }
+            Ok(_) => {
+                resumed(&mut failures);
+                poll
+            }
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                if last_logged.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                    last_logged = Some(std::time::Instant::now());
+                    tracing::warn!(
+                        error = %format!("{e:#}"),
+                        failures,
+                        "job worker could not claim work; backing off until the database answers"
+                    );
+                }
+                claim_backoff(poll, failures)
+            }
+        };
         tokio::select! {
-            _ = svc.jobs_wakeup.notified() => {}
-            _ = tokio::time::sleep(poll) => {}
+            _ = svc.jobs_wakeup.notified(), if failures == 0 => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = stopped(&mut stop) => {}
         }
     }
@@ -48,6 +68,23 @@ pub async fn run(svc: Services, mut stop: StopSignal) {
 async fn stopped(stop: &mut StopSignal) {
     if stop.changed().await.is_err() {
         std::future::pending::<()>().await;
+    }
+}
+
+/// Longest wait between claims while the database keeps failing.
+const CLAIM_BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// The wait after `failures` failed claims in a row: the poll interval doubled per failure.
+fn claim_backoff(poll: Duration, failures: u32) -> Duration {
+    poll.saturating_mul(2u32.saturating_pow(failures.min(16)))
+        .min(CLAIM_BACKOFF_MAX)
+        .max(poll)
+}
+
+fn resumed(failures: &mut u32) {
+    if *failures > 0 {
+        tracing::info!(failures = *failures, "job worker claims work again");
+        *failures = 0;
     }
 }
 
@@ -118,6 +155,12 @@ async fn execute(svc: &Services, job: &queue::Job) -> Result<(), JobError> {
     }
 }
 
+/// The wait before the next try after `attempts` tries: 2^attempts seconds, capped.
+pub fn backoff_seconds(attempts: i32, max_backoff_seconds: u64) -> i64 {
+    let cap = i64::try_from(max_backoff_seconds).unwrap_or(i64::MAX);
+    2i64.saturating_pow(attempts.clamp(0, 62) as u32).min(cap)
+}
+
 /// A job's JSON payload, or a permanent failure.
 fn payload<T: serde::de::DeserializeOwned>(job: &queue::Job) -> Result<T, JobError> {
     serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))
@@ -139,9 +182,7 @@ async fn settle(
         }
         Err(JobError::Transient(why)) if job.attempts < job.max_attempts => {
             svc.metrics.incr("latchkey_jobs_total", "outcome=retried");
-            let backoff = 2i64
-                .saturating_pow(job.attempts.max(0) as u32)
-                .min(MAX_BACKOFF_SECS);
+            let backoff = backoff_seconds(job.attempts, svc.settings.jobs.max_backoff_seconds);
             let run_at = now + chrono::Duration::seconds(backoff);
             svc.db
                 .run(move |c| queue::retry_later(c, &id, &why, run_at))
@@ -166,5 +207,33 @@ async fn settle(
                 })
                 .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_the_cap() {
+        assert_eq!(backoff_seconds(1, 900), 2);
+        assert_eq!(backoff_seconds(3, 900), 8);
+        assert_eq!(backoff_seconds(10, 900), 900);
+        assert_eq!(backoff_seconds(i32::MAX, 900), 900);
+        assert_eq!(backoff_seconds(-1, 900), 1);
+        assert_eq!(backoff_seconds(5, 4), 4);
+    }
+
+    #[test]
+    fn failed_claims_wait_longer_each_time_up_to_five_seconds() {
+        let poll = Duration::from_millis(50);
+        assert_eq!(claim_backoff(poll, 1), Duration::from_millis(100));
+        assert_eq!(claim_backoff(poll, 3), Duration::from_millis(400));
+        assert_eq!(claim_backoff(poll, 1000), CLAIM_BACKOFF_MAX);
+        // A poll interval above the cap is kept.
+        assert_eq!(
+            claim_backoff(Duration::from_secs(10), 2),
+            Duration::from_secs(10)
+        );
     }
 }

@@ -48,12 +48,17 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // A database outage wrapped on its way here is still an outage: 503, not 500.
+            AppError::Unexpected(e) if caused_by_outage(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         match self {
+            AppError::Unexpected(e) if caused_by_outage(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "dependency unavailable")
+            }
             AppError::Unexpected(e) => {
                 tracing::error!(error = %format!("{e:#}"), "unexpected error")
             }
@@ -72,6 +77,14 @@ impl ResponseError for AppError {
         // The body is filled in by `render_error_pages`.
         res.finish()
     }
+}
+
+/// Whether an error's cause chain holds an unavailable database.
+fn caused_by_outage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(c.downcast_ref::<DbError>(), Some(DbError::Unavailable(_)))
+            || c.downcast_ref::<r2d2::Error>().is_some()
+    })
 }
 
 #[derive(Serialize)]

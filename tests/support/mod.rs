@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod pg_server;
 pub mod process;
 pub mod smtp;
 
@@ -51,22 +52,48 @@ impl TestDb {
         self.pg.is_some()
     }
 
-    /// Makes the database unreachable for the running server (SECURITY.md #42 style tests).
+    /// A database on a server the test runs itself (tests/support/pg_server.rs): `server` is
+    /// `postgres://USER@HOST:PORT`, `name` an existing database there.
+    pub fn on_server(server: &str, name: &str) -> TestDb {
+        TestDb {
+            url: format!("{server}/{name}"),
+            pg: Some((server.to_string(), name.to_string())),
+        }
+    }
+
+    /// Makes the database unreachable for the running server (SECURITY.md #42 style tests);
+    /// [`TestDb::restore`] brings it back with its data.
+    ///
+    /// SQLite: a consistent snapshot is kept (`VACUUM INTO`), then every file is moved away
+    /// and a directory left where the database was, and the moved files are corrupted, so open
+    /// connections fail too. PostgreSQL: the database stops accepting connections and every
+    /// session on it is terminated.
     pub fn break_it(&self, dir: &std::path::Path) {
         match &self.pg {
             Some((server, name)) => {
                 let mut admin =
                     diesel::PgConnection::establish(&format!("{server}/postgres")).unwrap();
                 admin
-                    .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                    .batch_execute(&format!(
+                        "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+                         SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE datname = '{name}' AND pid <> pg_backend_pid();"
+                    ))
                     .unwrap();
             }
             None => {
-                // Move every file away and leave a directory where the database was: open
-                // connections see a vanished file, new ones cannot open it.
                 let db = dir.join("latchkey.db");
                 let gone = dir.join("gone");
                 std::fs::create_dir_all(&gone).unwrap();
+                let snapshot = gone.join("snapshot.db");
+                let _ = std::fs::remove_file(&snapshot);
+                let mut c = diesel::SqliteConnection::establish(db.to_str().unwrap())
+                    .expect("open the SQLite file for a snapshot");
+                c.batch_execute(&format!("VACUUM INTO '{}'", snapshot.display()))
+                    .expect("snapshot the SQLite file");
+                drop(c);
+                // Move every file away and leave a directory where the database was: open
+                // connections see a vanished file, new ones cannot open it.
                 for suffix in ["", "-wal", "-shm"] {
                     let from = PathBuf::from(format!("{}{suffix}", db.display()));
                     if from.exists() {
@@ -77,6 +104,29 @@ impl TestDb {
                     }
                 }
                 std::fs::create_dir_all(&db).unwrap();
+            }
+        }
+    }
+
+    /// Undoes [`TestDb::break_it`]: the database is reachable again, with the data it had
+    /// (SQLite: as of the snapshot taken when it was broken).
+    pub fn restore(&self, dir: &std::path::Path) {
+        match &self.pg {
+            Some((server, name)) => {
+                let mut admin =
+                    diesel::PgConnection::establish(&format!("{server}/postgres")).unwrap();
+                admin
+                    .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+                    .unwrap();
+            }
+            None => {
+                let db = dir.join("latchkey.db");
+                let snapshot = dir.join("gone").join("snapshot.db");
+                std::fs::remove_dir_all(&db).unwrap();
+                // Copy to a temporary name, then rename: the file appears whole at once.
+                let tmp = dir.join("latchkey.db.restoring");
+                std::fs::copy(&snapshot, &tmp).unwrap();
+                std::fs::rename(&tmp, &db).unwrap();
             }
         }
     }
@@ -128,6 +178,11 @@ impl TestApp {
     pub async fn spawn_with(extra: &str) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDb::create(dir.path());
+        Self::spawn_on(dir, db, extra).await
+    }
+
+    /// Spawns on a given database (e.g. [`TestDb::on_server`] of a private server).
+    pub async fn spawn_on(dir: tempfile::TempDir, db: TestDb, extra: &str) -> TestApp {
         let settings = test_settings(dir.path(), &db.url, extra);
         let clock = OffsetClock::new();
         let app = Application::build_with_clock(settings, Arc::new(clock.clone()))
@@ -164,6 +219,11 @@ impl TestApp {
 
     /// Spawns with a real SMTP server in the process; the service sends to it over TCP.
     pub async fn spawn_with_mail(extra: &str) -> TestApp {
+        Self::spawn_with_mail_on(None, extra).await
+    }
+
+    /// [`TestApp::spawn_with_mail`] on a given database (`None`: a fresh [`TestDb`]).
+    pub async fn spawn_with_mail_on(db: Option<TestDb>, extra: &str) -> TestApp {
         let sink = smtp::SmtpSink::start().await;
         // Top-level keys first: in TOML everything after a [table] header belongs to it.
         let mut config = format!(
@@ -173,7 +233,10 @@ impl TestApp {
         if !extra.contains("[jobs]") {
             config.push_str("[jobs]\npoll_interval_ms = 50\n");
         }
-        let mut app = Self::spawn_with(&config).await;
+        let mut app = match db {
+            Some(db) => Self::spawn_on(tempfile::tempdir().unwrap(), db, &config).await,
+            None => Self::spawn_with(&config).await,
+        };
         app.smtp = Some(sink);
         app
     }

@@ -182,6 +182,30 @@ impl PasswordHasher {
         Ok(real && matched)
     }
 
+    /// The new hash of `password`, or `None` when it verifies against `current` (the
+    /// account's stored hash; `None` verifies against the dummy, as [`PasswordHasher::verify`]
+    /// does). Both argon2 runs happen under **one** permit in one blocking task: a reset
+    /// completion (DESIGN.md §3 "not the same as the current password") queues for the hasher
+    /// once instead of twice, and a second caller cannot slip in between the two.
+    pub async fn hash_unless_same(
+        &self,
+        password: SecretString,
+        current: Option<&str>,
+    ) -> anyhow::Result<Option<String>> {
+        let (phc, real) = match current {
+            Some(phc) => (phc.to_owned(), true),
+            None => (self.dummy_hash().await?.clone(), false),
+        };
+        let argon2 = self.argon2();
+        self.run_blocking(move |mem| {
+            if verify_with(&password, &phc, mem)? && real {
+                return Ok(None);
+            }
+            hash_with(&argon2, &password, mem).map(Some)
+        })
+        .await
+    }
+
     /// Whether a stored hash was made with weaker parameters (or another algorithm) than the
     /// current settings, so the caller may re-hash after a successful sign-in.
     pub fn needs_rehash(&self, phc: &str) -> bool {
@@ -360,6 +384,30 @@ mod tests {
         assert!(!h.verify(pw("anything else"), None).await.unwrap());
         assert_eq!(h.dummy.get(), Some(&first));
         assert!(first.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    }
+
+    #[tokio::test]
+    async fn hash_unless_same_refuses_the_current_password_and_hashes_others() {
+        let h = hasher();
+        let current = h.hash(pw("the current one")).await.unwrap();
+        assert_eq!(
+            h.hash_unless_same(pw("the current one"), Some(&current))
+                .await
+                .unwrap(),
+            None
+        );
+        let new = h
+            .hash_unless_same(pw("a new one"), Some(&current))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(h.verify(pw("a new one"), Some(&new)).await.unwrap());
+        // No current password: never "the same", still one verify's worth of work.
+        assert!(h
+            .hash_unless_same(pw("x"), None)
+            .await
+            .unwrap()
+            .is_some());
     }
 
     #[tokio::test]

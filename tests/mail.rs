@@ -257,10 +257,7 @@ async fn without_smtp_each_message_is_one_eml_file_in_the_outbox() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(&paths[0])
-            .unwrap()
-            .permissions()
-            .mode();
+        let mode = std::fs::metadata(&paths[0]).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "outbox files hold tokens: owner only");
     }
 }

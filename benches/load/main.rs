@@ -15,7 +15,8 @@
 //! (passed to the server as `LATCHKEY_<SETTING>=v`, e.g. `LATCHKEY_BENCH_SET_JOBS__BATCH_SIZE`),
 //! `LATCHKEY_BENCH_MAIL` (`smtp`: an SMTP sink on loopback, the production transport, default;
 //! `outbox`: `.eml` files), `LATCHKEY_BENCH_ONLY` (scenario letters to run, e.g. `BC` or `D`;
-//! default all; C implies B's existing-address half, H is always reported).
+//! default all; C implies B's existing-address half, H is always reported),
+//! `LATCHKEY_BENCH_SQLITE=false` (only the PostgreSQL run).
 //!
 //! `cargo bench --bench load -- soak [--minutes 10] [--interval 10]` runs the soak instead
 //! (see soak.rs).
@@ -575,174 +576,170 @@ fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<Row> 
     let mut b_rss = f64::NAN;
     let (mut d_rss, mut d_hwm) = (f64::NAN, f64::NAN);
     if k.wants('A') {
-    eprintln!("== ceiling, A");
-    let s = rt.block_on(closed_loop(addr, k.conns, k.secs, Load::Get("/healthz")));
-    rows.push(Row::from_samples(
-        "client ceiling: GET /healthz",
-        &s,
-        "req/s",
-        format!("{} conns", k.conns),
-    ));
-    let s = rt.block_on(closed_loop(addr, k.conns, k.secs, Load::Get("/reset")));
-    rows.push(Row::from_samples(
-        "A GET /reset",
-        &s,
-        "req/s",
-        format!("{} conns", k.conns),
-    ));
-
+        eprintln!("== ceiling, A");
+        let s = rt.block_on(closed_loop(addr, k.conns, k.secs, Load::Get("/healthz")));
+        rows.push(Row::from_samples(
+            "client ceiling: GET /healthz",
+            &s,
+            "req/s",
+            format!("{} conns", k.conns),
+        ));
+        let s = rt.block_on(closed_loop(addr, k.conns, k.secs, Load::Get("/reset")));
+        rows.push(Row::from_samples(
+            "A GET /reset",
+            &s,
+            "req/s",
+            format!("{} conns", k.conns),
+        ));
     }
     if k.wants('B') || k.wants('C') {
-    eprintln!("== B existing, then C (worker drain, mail by {:?})", k.mail);
-    let s = rt.block_on(closed_loop(
-        addr,
-        k.conns,
-        k.secs,
-        Load::PostReset {
-            existing: true,
-            users: k.users,
-        },
-    ));
-    b_rss = server.rss_mib().0;
-    rows.push(Row::from_samples(
-        "B POST /reset, existing",
-        &s,
-        "req/s",
-        format!("{} conns; worker running beside it", k.conns),
-    ));
-    let (mut c_row, timeline) = drain(&server, k.c_secs);
-    c_row.name = format!("{} [{:?}]", c_row.name, k.mail);
-    let drained_after_c = server.wait_drained(Duration::from_secs(180));
-
-    eprintln!("== B unknown");
-    let s = rt.block_on(closed_loop(
-        addr,
-        k.conns,
-        k.secs,
-        Load::PostReset {
-            existing: false,
-            users: k.users,
-        },
-    ));
-    rows.push(Row::from_samples(
-        "B POST /reset, unknown",
-        &s,
-        "req/s",
-        format!("{} conns", k.conns),
-    ));
-    rows.push(c_row);
-    rows.push(Row::note(
-        "C queue depth over time",
-        format!(
-            "{timeline}{}",
-            if drained_after_c {
-                ""
-            } else {
-                " (not drained 180 s later)"
-            }
-        ),
-    ));
-    let t = Instant::now();
-    let (open, done0) = server.queue();
-    let drained = server.wait_drained(Duration::from_secs(180));
-    let secs = t.elapsed().as_secs_f64();
-    let done = server.queue().1 - done0;
-    rows.push(Row::note(
-        "C' unknown-address backlog",
-        format!(
-            "{open} queued → {} in {secs:.1} s ({:.0} /s)",
-            if drained {
-                "drained".to_string()
-            } else {
-                "not drained".into()
+        eprintln!("== B existing, then C (worker drain, mail by {:?})", k.mail);
+        let s = rt.block_on(closed_loop(
+            addr,
+            k.conns,
+            k.secs,
+            Load::PostReset {
+                existing: true,
+                users: k.users,
             },
-            done as f64 / secs.max(1e-9)
-        ),
-    ));
+        ));
+        b_rss = server.rss_mib().0;
+        rows.push(Row::from_samples(
+            "B POST /reset, existing",
+            &s,
+            "req/s",
+            format!("{} conns; worker running beside it", k.conns),
+        ));
+        let (mut c_row, timeline) = drain(&server, k.c_secs);
+        c_row.name = format!("{} [{:?}]", c_row.name, k.mail);
+        let drained_after_c = server.wait_drained(Duration::from_secs(180));
 
+        eprintln!("== B unknown");
+        let s = rt.block_on(closed_loop(
+            addr,
+            k.conns,
+            k.secs,
+            Load::PostReset {
+                existing: false,
+                users: k.users,
+            },
+        ));
+        rows.push(Row::from_samples(
+            "B POST /reset, unknown",
+            &s,
+            "req/s",
+            format!("{} conns", k.conns),
+        ));
+        rows.push(c_row);
+        rows.push(Row::note(
+            "C queue depth over time",
+            format!(
+                "{timeline}{}",
+                if drained_after_c {
+                    ""
+                } else {
+                    " (not drained 180 s later)"
+                }
+            ),
+        ));
+        let t = Instant::now();
+        let (open, done0) = server.queue();
+        let drained = server.wait_drained(Duration::from_secs(180));
+        let secs = t.elapsed().as_secs_f64();
+        let done = server.queue().1 - done0;
+        rows.push(Row::note(
+            "C' unknown-address backlog",
+            format!(
+                "{open} queued → {} in {secs:.1} s ({:.0} /s)",
+                if drained {
+                    "drained".to_string()
+                } else {
+                    "not drained".into()
+                },
+                done as f64 / secs.max(1e-9)
+            ),
+        ));
     }
     if k.wants('F') {
-    eprintln!("== F enumeration timing");
-    let (known, unknown, errors) = rt.block_on(enumeration(addr, k.users, k.f_count));
-    let (mut ks, mut us) = (known.clone(), unknown.clone());
-    ks.sort_unstable();
-    us.sort_unstable();
-    let (km, um) = (
-        quantile(&ks, 0.5).unwrap_or(0),
-        quantile(&us, 0.5).unwrap_or(0),
-    );
-    let (u, z, p) = stats::mann_whitney(&known, &unknown);
-    rows.push(Row {
-        name: "F enumeration: existing vs unknown".into(),
-        throughput: "-".into(),
-        p50: format!("{} / {}", ms(Some(km)), ms(Some(um))),
-        p99: format!("{} / {}", ms(quantile(&ks, 0.99)), ms(quantile(&us, 0.99))),
-        max: format!("{} / {}", ms(ks.last().copied()), ms(us.last().copied())),
-        errors: errors.to_string(),
-        note: format!(
-            "n={}+{}; median diff {:+.3} ms; Mann-Whitney U={u:.0} z={z:.2} p={p:.3}",
-            known.len(),
-            unknown.len(),
-            (f64::from(km) - f64::from(um)) / 1000.0
-        ),
-    });
-    server.wait_drained(Duration::from_secs(120));
-
+        eprintln!("== F enumeration timing");
+        let (known, unknown, errors) = rt.block_on(enumeration(addr, k.users, k.f_count));
+        let (mut ks, mut us) = (known.clone(), unknown.clone());
+        ks.sort_unstable();
+        us.sort_unstable();
+        let (km, um) = (
+            quantile(&ks, 0.5).unwrap_or(0),
+            quantile(&us, 0.5).unwrap_or(0),
+        );
+        let (u, z, p) = stats::mann_whitney(&known, &unknown);
+        rows.push(Row {
+            name: "F enumeration: existing vs unknown".into(),
+            throughput: "-".into(),
+            p50: format!("{} / {}", ms(Some(km)), ms(Some(um))),
+            p99: format!("{} / {}", ms(quantile(&ks, 0.99)), ms(quantile(&us, 0.99))),
+            max: format!("{} / {}", ms(ks.last().copied()), ms(us.last().copied())),
+            errors: errors.to_string(),
+            note: format!(
+                "n={}+{}; median diff {:+.3} ms; Mann-Whitney U={u:.0} z={z:.2} p={p:.3}",
+                known.len(),
+                unknown.len(),
+                (f64::from(km) - f64::from(um)) / 1000.0
+            ),
+        });
+        server.wait_drained(Duration::from_secs(120));
     }
     if k.wants('D') || k.wants('E') {
-    eprintln!("== argon2 limit, D prep");
-    let (limit, one_ms, cores) = argon2_limit();
-    let before = mail_mark(&server);
-    let first = k.users / 2;
-    let wanted = k.d_tokens.min(k.users - first);
-    rt.block_on(async {
-        let per = wanted.div_ceil(8);
-        let tasks: Vec<_> = (0..8u32)
-            .map(|c| {
-                tokio::spawn(async move {
-                    let mut conn = Conn::new(addr);
-                    let Ok(csrf) = conn.csrf_token().await else {
-                        return;
-                    };
-                    for j in c * per..((c + 1) * per).min(wanted) {
-                        let email = format!("user{}@{DOMAIN}", first + j);
-                        let _ = conn
-                            .post_form("/reset", &[("csrf_token", &csrf), ("email", &email)])
-                            .await;
-                    }
+        eprintln!("== argon2 limit, D prep");
+        let (limit, one_ms, cores) = argon2_limit();
+        let before = mail_mark(&server);
+        let first = k.users / 2;
+        let wanted = k.d_tokens.min(k.users - first);
+        rt.block_on(async {
+            let per = wanted.div_ceil(8);
+            let tasks: Vec<_> = (0..8u32)
+                .map(|c| {
+                    tokio::spawn(async move {
+                        let mut conn = Conn::new(addr);
+                        let Ok(csrf) = conn.csrf_token().await else {
+                            return;
+                        };
+                        for j in c * per..((c + 1) * per).min(wanted) {
+                            let email = format!("user{}@{DOMAIN}", first + j);
+                            let _ = conn
+                                .post_form("/reset", &[("csrf_token", &csrf), ("email", &email)])
+                                .await;
+                        }
+                    })
                 })
-            })
-            .collect();
-        for t in tasks {
-            let _ = t.await;
-        }
-    });
-    server.wait_drained(Duration::from_secs(120));
-    let tokens = harvest_tokens(&server, &before);
-    eprintln!("== D completions ({} tokens) with E probing", tokens.len());
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (d, e) = rt.block_on(async {
-        let probe = tokio::spawn(probe(addr, stop.clone()));
-        let d = completions(addr, tokens, 8, k.d_secs).await;
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        (d, probe.await.unwrap_or_default())
-    });
-    (d_rss, d_hwm) = server.rss_mib();
-    let rate = d.micros.len() as f64 / d.elapsed.as_secs_f64().max(1e-9);
-    rows.push(Row::from_samples("D completions (link → new password)", &d, "/s", format!(
+                .collect();
+            for t in tasks {
+                let _ = t.await;
+            }
+        });
+        server.wait_drained(Duration::from_secs(120));
+        let tokens = harvest_tokens(&server, &before);
+        eprintln!("== D completions ({} tokens) with E probing", tokens.len());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (d, e) = rt.block_on(async {
+            let probe = tokio::spawn(probe(addr, stop.clone()));
+            let d = completions(addr, tokens, 8, k.d_secs).await;
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            (d, probe.await.unwrap_or_default())
+        });
+        (d_rss, d_hwm) = server.rss_mib();
+        let rate = d.micros.len() as f64 / d.elapsed.as_secs_f64().max(1e-9);
+        rows.push(Row::from_samples("D completions (link → new password)", &d, "/s", format!(
         "argon2 limit {limit:.1}/s ({cores} cores ÷ {one_ms:.1} ms); {:.0} % of it; each completion = 2 argon2 (same-as-current verify + hash) → {:.0} % argon2 busy",
         100.0 * rate / limit, 200.0 * rate / limit)));
-    rows.push(Row::from_samples(
-        "E GET /reset during D",
-        &e,
-        "req/s",
-        "1 guest every 10 ms".into(),
-    ));
-
+        rows.push(Row::from_samples(
+            "E GET /reset during D",
+            &e,
+            "req/s",
+            "1 guest every 10 ms".into(),
+        ));
     }
     if k.wants('G') {
-    eprintln!("== G audit pages");
-    audit_pages(&server, &mut rows);
+        eprintln!("== G audit pages");
+        audit_pages(&server, &mut rows);
     }
 
     rows.push(Row::note("H resident memory (server process)", format!(
@@ -780,11 +777,14 @@ fn main() {
         "{} cores, load client in the same machine (current-thread tokio), server = release `latchkey serve`",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite_url = format!("sqlite://{}", dir.path().join("latchkey.db").display());
-    let rows = run("SQLite", &sqlite_url, dir.path(), &k);
-    print_table(&format!("SQLite ({machine})"), &rows);
-    drop(dir);
+    // `LATCHKEY_BENCH_SQLITE=false` runs PostgreSQL only.
+    if knob("LATCHKEY_BENCH_SQLITE", true) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sqlite_url = format!("sqlite://{}", dir.path().join("latchkey.db").display());
+        let rows = run("SQLite", &sqlite_url, dir.path(), &k);
+        print_table(&format!("SQLite ({machine})"), &rows);
+        drop(dir);
+    }
 
     if let Ok(base) = std::env::var("LATCHKEY_BENCH_PG") {
         let dir = tempfile::tempdir().expect("temp dir");

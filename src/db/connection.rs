@@ -359,7 +359,9 @@ fn commit_group(pool: &Pool, mut group: Vec<Grouped>) {
         Ok(c) => c,
         Err(e) => {
             for g in group {
-                let _ = g.done.send(Err(DbError::Unavailable(anyhow::anyhow!("{e}"))));
+                let _ = g
+                    .done
+                    .send(Err(DbError::Unavailable(anyhow::anyhow!("{e}"))));
             }
             return;
         }

@@ -207,10 +207,7 @@ pub fn outbox_path(
     let dir = root
         .join(now.format("%Y-%m-%dT%H").to_string())
         .join(&id[..2]);
-    (
-        dir,
-        format!("{}-{id}.eml", now.format("%Y%m%dT%H%M%S%3fZ")),
-    )
+    (dir, format!("{}-{id}.eml", now.format("%Y%m%dT%H%M%S%3fZ")))
 }
 
 /// Writes `bytes` to `dir/name` so that a reader sees the whole file or none: a hidden temporary

@@ -291,13 +291,17 @@ fn hash_with(
     let salt = os_random::<16>();
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     argon2
-        .hash_password_into_with_memory(bytes, &salt, &mut out, blocks_of(mem, params.block_count()))
+        .hash_password_into_with_memory(
+            bytes,
+            &salt,
+            &mut out,
+            blocks_of(mem, params.block_count()),
+        )
         .map_err(|e| anyhow!("argon2 hashing failed: {e}"))?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(params)
-            .map_err(|e| anyhow!("argon2 parameters: {e}"))?,
+        params: ParamsString::try_from(params).map_err(|e| anyhow!("argon2 parameters: {e}"))?,
         salt: Some(Salt::new(&salt).map_err(|e| anyhow!("argon2 salt: {e}"))?),
         hash: Some(Output::new(&out).map_err(|e| anyhow!("argon2 output: {e}"))?),
     };
@@ -307,11 +311,7 @@ fn hash_with(
 /// Recomputes the stored hash's function (its own algorithm, version and parameters) for
 /// `password` in `mem`, and compares in constant time — what `PasswordVerifier` does, without
 /// its per-call allocation of the matrix.
-fn verify_with(
-    password: &SecretString,
-    phc: &str,
-    mem: &mut Vec<Block>,
-) -> anyhow::Result<bool> {
+fn verify_with(password: &SecretString, phc: &str, mem: &mut Vec<Block>) -> anyhow::Result<bool> {
     let parsed = PasswordHash::new(phc)
         .map_err(|e| anyhow!("stored password hash is not a PHC string: {e}"))?;
     let bytes = password.expose_secret().as_bytes();
@@ -403,11 +403,7 @@ mod tests {
             .unwrap();
         assert!(h.verify(pw("a new one"), Some(&new)).await.unwrap());
         // No current password: never "the same", still one verify's worth of work.
-        assert!(h
-            .hash_unless_same(pw("x"), None)
-            .await
-            .unwrap()
-            .is_some());
+        assert!(h.hash_unless_same(pw("x"), None).await.unwrap().is_some());
     }
 
     #[tokio::test]
@@ -458,7 +454,11 @@ mod tests {
         .hash_blocking(&pw("cheap"))
         .unwrap();
         assert!(verify_with(&pw("cheap"), &cheap, &mut mem).unwrap());
-        assert_eq!(mem.len(), 19_456, "the buffer is reused, not shrunk or regrown");
+        assert_eq!(
+            mem.len(),
+            19_456,
+            "the buffer is reused, not shrunk or regrown"
+        );
     }
 
     // SECURITY.md #43: memory is bounded by the permits: the pool never holds more buffers.
@@ -482,7 +482,11 @@ mod tests {
             assert!(phc.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{phc}");
         }
         let pool = h.buffers.lock().unwrap();
-        assert!(!pool.is_empty() && pool.len() <= 2, "{} buffers", pool.len());
+        assert!(
+            !pool.is_empty() && pool.len() <= 2,
+            "{} buffers",
+            pool.len()
+        );
         assert!(pool.iter().all(|b| b.len() == 256));
     }
 

@@ -127,6 +127,8 @@ pub fn main(k: &Knobs) {
             tasks.push(tokio::spawn(async move {
                 let mut conn = Conn::new(addr);
                 let mut tick = tokio::time::interval(every);
+                // A late tick is not made up with a burst: the rate stays the configured one.
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 while !stop.load(Ordering::Relaxed) {
                     tick.tick().await;
                     let t = Instant::now();
@@ -143,6 +145,8 @@ pub fn main(k: &Knobs) {
                 let mut conn = Conn::new(addr);
                 let mut csrf = conn.csrf_token().await.unwrap_or_default();
                 let mut tick = tokio::time::interval(every);
+                // A late tick is not made up with a burst: the rate stays the configured one.
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 let mut i = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     tick.tick().await;
@@ -171,6 +175,8 @@ pub fn main(k: &Knobs) {
             let every = pace(rates[2], 2);
             tasks.push(tokio::spawn(async move {
                 let mut tick = tokio::time::interval(every);
+                // A late tick is not made up with a burst: the rate stays the configured one.
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 let mut i = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     tick.tick().await;

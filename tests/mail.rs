@@ -209,19 +209,40 @@ async fn without_smtp_each_message_is_one_eml_file_in_the_outbox() {
     mailer.send(&first).await.unwrap();
     mailer.send(&changed).await.unwrap();
 
-    let mut names: Vec<String> = std::fs::read_dir(s.outbox_dir())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+    // Sharded: <outbox>/<YYYY-MM-DDTHH>/<first two hex digits of the id>/<stamp>-<id>.eml.
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    files(&s.outbox_dir(), &mut paths);
+    paths.sort_by_key(|p| p.file_name().unwrap().to_owned());
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    names.sort();
     // Atomic write: no temporary file is left behind.
     assert_eq!(names.len(), 2, "{names:?}");
-    for (name, mail) in names.iter().zip([&first, &changed]) {
+    for ((name, path), mail) in names.iter().zip(&paths).zip([&first, &changed]) {
         assert!(name.ends_with(&format!("-{}.eml", mail.id)), "{name}");
         let stamp = name.split('-').next().unwrap();
         assert_eq!(stamp.len(), "20261103T143500123Z".len(), "{name}");
+        let shard = path.parent().unwrap();
+        assert_eq!(
+            shard.file_name().unwrap().to_string_lossy(),
+            mail.id.to_string()[..2]
+        );
+        let hour = shard.parent().unwrap();
+        assert_eq!(hour.file_name().unwrap().len(), "2026-11-03T14".len());
+        assert_eq!(hour.parent().unwrap(), s.outbox_dir());
     }
-    let raw = std::fs::read_to_string(s.outbox_dir().join(&names[0])).unwrap();
+    let raw = std::fs::read_to_string(&paths[0]).unwrap();
     let received = support::smtp::ReceivedMail {
         from: String::new(),
         to: vec![],
@@ -229,17 +250,14 @@ async fn without_smtp_each_message_is_one_eml_file_in_the_outbox() {
     };
     assert_eq!(received.header("To").as_deref(), Some(GUEST));
     assert!(received.text().contains(token.expose()));
-    let notice = std::fs::read_to_string(s.outbox_dir().join(&names[1])).unwrap();
+    let notice = std::fs::read_to_string(&paths[1]).unwrap();
     // SECURITY.md #18: the "password changed" notice carries no token.
     assert!(!notice.contains(token.expose()));
     assert!(notice.contains("Your password was changed"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(s.outbox_dir().join(&names[0]))
-            .unwrap()
-            .permissions()
-            .mode();
+        let mode = std::fs::metadata(&paths[0]).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "outbox files hold tokens: owner only");
     }
 }

@@ -18,6 +18,8 @@ pub struct Server {
     pub addr: SocketAddr,
     pub dir: PathBuf,
     pub db: Db,
+    /// The SMTP sink the server mails to (`None`: the outbox).
+    pub sink: Option<super::smtp::Sink>,
 }
 
 /// The environment every `latchkey` command of the run gets.
@@ -56,7 +58,7 @@ fn free_port() -> u16 {
 
 impl Server {
     /// Seeds the database with `bench-seed`, then starts the server and waits for `/healthz`.
-    pub fn start(dir: &Path, db_url: &str, users: u32, audit_rows: u64) -> Self {
+    pub fn start(dir: &Path, db_url: &str, users: u32, audit_rows: u64, mail: super::Mail) -> Self {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let base = format!("http://{bind}");
@@ -79,6 +81,10 @@ impl Server {
         let log = std::fs::File::create(dir.join("server.log")).expect("server log");
         let mut cmd = Command::new(BINARY);
         env(&mut cmd, dir, db_url, &bind, &base);
+        let sink = (mail == super::Mail::Smtp).then(super::smtp::Sink::start);
+        if let Some(sink) = &sink {
+            cmd.env("LATCHKEY_SMTP_URL", sink.url());
+        }
         cmd.arg("serve")
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
@@ -101,6 +107,7 @@ impl Server {
             addr,
             dir: dir.to_path_buf(),
             db,
+            sink,
         }
     }
 

@@ -88,7 +88,9 @@ impl Mailer {
         }
     }
 
-    /// A mailer that writes each message to `<dir>/<timestamp>-<id>.eml`.
+    /// A mailer that writes each message to `<dir>/<hour>/<xx>/<timestamp>-<id>.eml`, where
+    /// `<hour>` is `YYYY-MM-DDTHH` (UTC) and `<xx>` the first two hex digits of the message id
+    /// (see [`outbox_path`]).
     pub fn outbox(dir: impl Into<PathBuf>, from: Mailbox) -> Self {
         Self {
             transport: Transport::Outbox(dir.into()),
@@ -154,13 +156,8 @@ impl Mailer {
                     Ok(Ok(_)) => Ok(()),
                 }
             }
-            Transport::Outbox(dir) => {
-                let name = format!(
-                    "{}-{}.eml",
-                    chrono::Utc::now().format("%Y%m%dT%H%M%S%3fZ"),
-                    msg.id
-                );
-                let dir = dir.clone();
+            Transport::Outbox(root) => {
+                let (dir, name) = outbox_path(root, chrono::Utc::now(), &msg.id);
                 let bytes = message.formatted();
                 tokio::task::spawn_blocking(move || write_atomically(&dir, &name, &bytes))
                     .await
@@ -193,6 +190,24 @@ impl Mailer {
             // Missing From/To cannot happen above; should it, retrying is safer than "bounced".
             .map_err(|e| SendError::Transient(format!("cannot build the message: {e}")))
     }
+}
+
+/// Where the outbox puts a message: `(<root>/<YYYY-MM-DDTHH>/<xx>, <timestamp>-<id>.eml)`.
+///
+/// Sharded because one flat directory made every `open()` slower as it filled: at tens of
+/// thousands of files, creating the next one took most of the worker's time (README
+/// "Performance", C). The hour keeps the tree browsable in time order; the id's first two hex
+/// digits (random: v4 UUIDs) spread one busy hour over 256 directories.
+pub fn outbox_path(
+    root: &Path,
+    now: chrono::DateTime<chrono::Utc>,
+    id: &uuid::Uuid,
+) -> (PathBuf, String) {
+    let id = id.to_string();
+    let dir = root
+        .join(now.format("%Y-%m-%dT%H").to_string())
+        .join(&id[..2]);
+    (dir, format!("{}-{id}.eml", now.format("%Y%m%dT%H%M%S%3fZ")))
 }
 
 /// Writes `bytes` to `dir/name` so that a reader sees the whole file or none: a hidden temporary

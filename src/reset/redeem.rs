@@ -431,20 +431,21 @@ pub async fn complete(
         Err(r) => return Ok(CompleteOutcome::Rejected(r)),
     };
     let secret = new_password.into_secret();
-    if svc
-        .hasher
-        .verify(secret.clone(), user.password_hash.as_deref())
-        .await
-        .map_err(DbError::Unexpected)?
-    {
-        return Ok(CompleteOutcome::Rejected(PasswordRejection::SameAsCurrent));
-    }
     // The tenant may have been taken over, or its plan dropped, since the link was opened.
     if denied_now(svc, &token, &user, ip).await? {
         return Ok(CompleteOutcome::Invalid);
     }
-    // Argon2 on the blocking pool, bounded (never on an async worker thread).
-    let hash = svc.hasher.hash(secret).await.map_err(DbError::Unexpected)?;
+    // Argon2 on the blocking pool, bounded (never on an async worker thread): the
+    // "same as the current password" verify and the new hash under one permit (two argon2
+    // runs; DESIGN.md §3 needs the verify, README "Performance" D).
+    let Some(hash) = svc
+        .hasher
+        .hash_unless_same(secret, user.password_hash.as_deref())
+        .await
+        .map_err(DbError::Unexpected)?
+    else {
+        return Ok(CompleteOutcome::Rejected(PasswordRejection::SameAsCurrent));
+    };
     let now = svc.now();
     let payload = serde_json::to_string(&PasswordChangedJob {
         user_id: user.id.clone(),

@@ -54,9 +54,11 @@ pub async fn request(
     let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
     let lookup = email.clone();
     let max_attempts = svc.settings.jobs.max_attempts;
+    // Group commit: concurrent requests share one transaction (README "Performance", B). Every
+    // request, whatever the address, takes this same path (SECURITY.md #11, #12).
     let outcome = svc
         .db
-        .run(move |conn| {
+        .run_grouped(move |conn| {
             let tenant = eligibility::tenant_of(conn, consumer, &lookup)?;
             // The domain-level rules only: no account facts are looked at here.
             let facts = Facts {
@@ -67,7 +69,7 @@ pub async fn request(
             };
             if let policy::Decision::Deny(reason) = policy::decide(&facts) {
                 if reason.browser_visible() {
-                    let tenant = tenant.expect("domain-level denial needs a tenant");
+                    let tenant = tenant.clone().expect("domain-level denial needs a tenant");
                     let mut e = super::event(now, "reset_requested", "denied", ip);
                     e.tenant_id = Some(tenant.id.clone());
                     e.reason = Some(reason.code().to_string());

@@ -6,15 +6,21 @@
 //! pool, a burst of sign-ins would take every core and all the memory. So every hash and verify
 //! goes through [`PasswordHasher`], which holds a semaphore of `max_concurrent` permits (default:
 //! the number of CPUs) and does the work in `spawn_blocking`.
+//!
+//! Memory is bounded too: each running hash takes one argon2 block buffer from a pool that never
+//! holds more than `max_concurrent` of them, and puts it back afterwards. Allocating the 19 MiB
+//! matrix per hash on whichever blocking thread ran it let glibc keep freed matrices in
+//! per-thread arenas: RSS grew to ~0.75–1.2 GiB under sustained resets although at most two
+//! hashes ran (README "Performance", H). The PHC output and the verification are unchanged.
 
 use anyhow::{anyhow, Context as _};
-use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
-};
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use subtle::ConstantTimeEq as _;
 use tokio::sync::{OnceCell, Semaphore};
 
 use super::mac::os_random;
@@ -102,6 +108,9 @@ impl HashingSettings {
 pub struct PasswordHasher {
     params: Params,
     permits: Arc<Semaphore>,
+    /// Argon2 working memory, reused: at most one buffer per permit exists (taken while a hash
+    /// runs, put back after), allocated on first use so an idle instance holds none.
+    buffers: Arc<Mutex<Vec<Vec<Block>>>>,
     /// A hash of a random password with the same parameters, computed on first use, verified
     /// against when the account does not exist so that both cases cost the same.
     dummy: Arc<OnceCell<String>>,
@@ -131,6 +140,7 @@ impl PasswordHasher {
         Ok(Self {
             params: settings.params()?,
             permits: Arc::new(Semaphore::new(settings.effective_max_concurrent().max(1))),
+            buffers: Arc::new(Mutex::new(Vec::new())),
             dummy: Arc::new(OnceCell::new()),
         })
     }
@@ -144,14 +154,14 @@ impl PasswordHasher {
     /// [`crate::domain::password`]).
     pub async fn hash(&self, password: SecretString) -> anyhow::Result<String> {
         let argon2 = self.argon2();
-        self.run_blocking(move || hash_with(&argon2, &password))
+        self.run_blocking(move |mem| hash_with(&argon2, &password, mem))
             .await
     }
 
     /// The same as [`PasswordHasher::hash`], synchronously on the calling thread: for the CLI
     /// and other code that is not on an async executor. Does not take a permit.
     pub fn hash_blocking(&self, password: &SecretString) -> anyhow::Result<String> {
-        hash_with(&self.argon2(), password)
+        hash_with(&self.argon2(), password, &mut Vec::new())
     }
 
     /// Verifies `password` against a stored PHC string, on the blocking pool.
@@ -166,11 +176,34 @@ impl PasswordHasher {
             Some(phc) => (phc.to_owned(), true),
             None => (self.dummy_hash().await?.clone(), false),
         };
-        let argon2 = self.argon2();
         let matched = self
-            .run_blocking(move || verify_with(&argon2, &password, &phc))
+            .run_blocking(move |mem| verify_with(&password, &phc, mem))
             .await?;
         Ok(real && matched)
+    }
+
+    /// The new hash of `password`, or `None` when it verifies against `current` (the
+    /// account's stored hash; `None` verifies against the dummy, as [`PasswordHasher::verify`]
+    /// does). Both argon2 runs happen under **one** permit in one blocking task: a reset
+    /// completion (DESIGN.md §3 "not the same as the current password") queues for the hasher
+    /// once instead of twice, and a second caller cannot slip in between the two.
+    pub async fn hash_unless_same(
+        &self,
+        password: SecretString,
+        current: Option<&str>,
+    ) -> anyhow::Result<Option<String>> {
+        let (phc, real) = match current {
+            Some(phc) => (phc.to_owned(), true),
+            None => (self.dummy_hash().await?.clone(), false),
+        };
+        let argon2 = self.argon2();
+        self.run_blocking(move |mem| {
+            if verify_with(&password, &phc, mem)? && real {
+                return Ok(None);
+            }
+            hash_with(&argon2, &password, mem).map(Some)
+        })
+        .await
     }
 
     /// Whether a stored hash was made with weaker parameters (or another algorithm) than the
@@ -197,16 +230,19 @@ impl PasswordHasher {
             .get_or_try_init(|| async {
                 let random = SecretString::from(hex::encode(os_random::<16>()));
                 let argon2 = self.argon2();
-                self.run_blocking(move || hash_with(&argon2, &random)).await
+                self.run_blocking(move |mem| hash_with(&argon2, &random, mem))
+                    .await
             })
             .await
     }
 
-    /// Runs `work` on the blocking pool once a permit is free. The permit moves into the task,
-    /// so it is held until the hash finishes even if the awaiting request is dropped.
+    /// Runs `work` on the blocking pool once a permit is free, lending it a block buffer from
+    /// the pool. The permit moves into the task, so it is held until the hash finishes even if
+    /// the awaiting request is dropped; the buffer goes back before the permit is released, so
+    /// the pool never holds more buffers than there are permits.
     async fn run_blocking<T, F>(&self, work: F) -> anyhow::Result<T>
     where
-        F: FnOnce() -> anyhow::Result<T> + Send + 'static,
+        F: FnOnce(&mut Vec<Block>) -> anyhow::Result<T> + Send + 'static,
         T: Send + 'static,
     {
         let permit = self
@@ -215,27 +251,67 @@ impl PasswordHasher {
             .acquire_owned()
             .await
             .context("password hasher semaphore closed")?;
+        let buffers = self.buffers.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            work()
+            let mut mem = buffers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop()
+                .unwrap_or_default();
+            let result = work(&mut mem);
+            buffers.lock().unwrap_or_else(|p| p.into_inner()).push(mem);
+            result
         })
         .await
         .context("password hashing task failed")?
     }
 }
 
-fn hash_with(argon2: &Argon2<'_>, password: &SecretString) -> anyhow::Result<String> {
+/// `mem[..blocks]`, growing the buffer if it is smaller (a stored hash with a larger `m`).
+fn blocks_of(mem: &mut Vec<Block>, blocks: usize) -> &mut [Block] {
+    if mem.len() < blocks {
+        mem.resize(blocks, Block::default());
+    }
+    &mut mem[..blocks]
+}
+
+/// Argon2id of `password` with a fresh 16-byte salt, as a PHC string — byte for byte what
+/// `argon2::PasswordHasher::hash_password` writes, computed in the caller's `mem`.
+fn hash_with(
+    argon2: &Argon2<'_>,
+    password: &SecretString,
+    mem: &mut Vec<Block>,
+) -> anyhow::Result<String> {
     let bytes = password.expose_secret().as_bytes();
     if bytes.len() > MAX_PASSWORD_BYTES {
         anyhow::bail!("refusing to hash a password over {MAX_PASSWORD_BYTES} bytes");
     }
+    let params = argon2.params();
+    let salt = os_random::<16>();
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     argon2
-        .hash_password(bytes)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow!("argon2 hashing failed: {e}"))
+        .hash_password_into_with_memory(
+            bytes,
+            &salt,
+            &mut out,
+            blocks_of(mem, params.block_count()),
+        )
+        .map_err(|e| anyhow!("argon2 hashing failed: {e}"))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(|e| anyhow!("argon2 parameters: {e}"))?,
+        salt: Some(Salt::new(&salt).map_err(|e| anyhow!("argon2 salt: {e}"))?),
+        hash: Some(Output::new(&out).map_err(|e| anyhow!("argon2 output: {e}"))?),
+    };
+    Ok(phc.to_string())
 }
 
-fn verify_with(argon2: &Argon2<'_>, password: &SecretString, phc: &str) -> anyhow::Result<bool> {
+/// Recomputes the stored hash's function (its own algorithm, version and parameters) for
+/// `password` in `mem`, and compares in constant time — what `PasswordVerifier` does, without
+/// its per-call allocation of the matrix.
+fn verify_with(password: &SecretString, phc: &str, mem: &mut Vec<Block>) -> anyhow::Result<bool> {
     let parsed = PasswordHash::new(phc)
         .map_err(|e| anyhow!("stored password hash is not a PHC string: {e}"))?;
     let bytes = password.expose_secret().as_bytes();
@@ -243,11 +319,22 @@ fn verify_with(argon2: &Argon2<'_>, password: &SecretString, phc: &str) -> anyho
         // No stored password can be this long (the policy caps them), so it cannot match.
         return Ok(false);
     }
-    match argon2.verify_password(bytes, &parsed) {
-        Ok(()) => Ok(true),
-        Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
-        Err(e) => Err(anyhow!("argon2 verification failed: {e}")),
-    }
+    let failed = |e: &dyn fmt::Display| anyhow!("argon2 verification failed: {e}");
+    let algorithm = Algorithm::try_from(parsed.algorithm.as_str()).map_err(|e| failed(&e))?;
+    let version = match parsed.version {
+        Some(v) => Version::try_from(v).map_err(|e| failed(&e))?,
+        None => Version::default(),
+    };
+    let params = Params::try_from(&parsed).map_err(|e| failed(&e))?;
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return Ok(false);
+    };
+    let mut out = vec![0u8; expected.len()];
+    let blocks = params.block_count();
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(bytes, salt.as_ref(), &mut out, blocks_of(mem, blocks))
+        .map_err(|e| failed(&e))?;
+    Ok(bool::from(out.as_slice().ct_eq(expected.as_bytes())))
 }
 
 #[cfg(test)]
@@ -300,6 +387,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn hash_unless_same_refuses_the_current_password_and_hashes_others() {
+        let h = hasher();
+        let current = h.hash(pw("the current one")).await.unwrap();
+        assert_eq!(
+            h.hash_unless_same(pw("the current one"), Some(&current))
+                .await
+                .unwrap(),
+            None
+        );
+        let new = h
+            .hash_unless_same(pw("a new one"), Some(&current))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(h.verify(pw("a new one"), Some(&new)).await.unwrap());
+        // No current password: never "the same", still one verify's worth of work.
+        assert!(h.hash_unless_same(pw("x"), None).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
     async fn a_corrupt_stored_hash_is_an_error_not_a_match() {
         let h = hasher();
         assert!(h.verify(pw("x"), Some("not a phc string")).await.is_err());
@@ -311,8 +418,76 @@ mod tests {
         let h = hasher();
         let phc = h.hash_blocking(&pw("a blocking hash")).unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_with(&h.argon2(), &pw("a blocking hash"), &phc).unwrap());
+        assert!(verify_with(&pw("a blocking hash"), &phc, &mut Vec::new()).unwrap());
         assert!(h.hash_blocking(&pw(&"x".repeat(1 << 20))).is_err());
+    }
+
+    // The reused-buffer path writes and accepts exactly what the argon2 crate's own
+    // PasswordHasher / PasswordVerifier do, so stored hashes keep verifying both ways.
+    #[test]
+    fn buffered_hashing_is_interchangeable_with_the_argon2_crate() {
+        use argon2::{PasswordHasher as _, PasswordVerifier as _};
+        let h = hasher();
+        let ours = h.hash_blocking(&pw("interchangeable")).unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(h
+            .argon2()
+            .verify_password(b"interchangeable", &parsed)
+            .is_ok());
+        let theirs = h
+            .argon2()
+            .hash_password(b"interchangeable")
+            .unwrap()
+            .to_string();
+        assert_eq!(ours.len(), theirs.len());
+        let mut mem = Vec::new();
+        assert!(verify_with(&pw("interchangeable"), &theirs, &mut mem).unwrap());
+        assert!(!verify_with(&pw("Interchangeable"), &theirs, &mut mem).unwrap());
+        // A cheaper stored hash verifies in the (larger) reused buffer too.
+        let cheap = PasswordHasher::new_unchecked(&HashingSettings {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+            max_concurrent: 1,
+        })
+        .unwrap()
+        .hash_blocking(&pw("cheap"))
+        .unwrap();
+        assert!(verify_with(&pw("cheap"), &cheap, &mut mem).unwrap());
+        assert_eq!(
+            mem.len(),
+            19_456,
+            "the buffer is reused, not shrunk or regrown"
+        );
+    }
+
+    // SECURITY.md #43: memory is bounded by the permits: the pool never holds more buffers.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn block_buffers_are_reused_one_per_permit() {
+        let h = PasswordHasher::new_unchecked(&HashingSettings {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+            max_concurrent: 2,
+        })
+        .unwrap();
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let h = h.clone();
+                tokio::spawn(async move { h.hash(pw(&format!("pw {i}"))).await.unwrap() })
+            })
+            .collect();
+        for t in tasks {
+            let phc = t.await.unwrap();
+            assert!(phc.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{phc}");
+        }
+        let pool = h.buffers.lock().unwrap();
+        assert!(
+            !pool.is_empty() && pool.len() <= 2,
+            "{} buffers",
+            pool.len()
+        );
+        assert!(pool.iter().all(|b| b.len() == 256));
     }
 
     #[test]
@@ -387,7 +562,7 @@ mod tests {
         for _ in 0..6 {
             let (h, running, peak) = (h.clone(), running.clone(), peak.clone());
             tasks.push(tokio::spawn(async move {
-                h.run_blocking(move || {
+                h.run_blocking(move |_mem| {
                     use std::sync::atomic::Ordering::SeqCst;
                     let now = running.fetch_add(1, SeqCst) + 1;
                     peak.fetch_max(now, SeqCst);

@@ -1,0 +1,116 @@
+//! A minimal SMTP receiver on loopback, so C measures the production transport (lettre over
+//! TCP) rather than the development outbox. It accepts every message, counts it, and keeps only
+//! the newest reset link per recipient (for D); bodies are not stored.
+//!
+//! It runs on its own thread and current-thread runtime, beside the client's.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+#[derive(Default)]
+pub struct Received {
+    pub messages: AtomicU64,
+    /// Recipient → the token of the newest reset link mailed to it.
+    pub tokens: Mutex<BTreeMap<String, String>>,
+}
+
+pub struct Sink {
+    pub addr: SocketAddr,
+    pub received: Arc<Received>,
+}
+
+impl Sink {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the SMTP sink");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("sink address");
+        let received = Arc::new(Received::default());
+        let shared = received.clone();
+        std::thread::Builder::new()
+            .name("smtp-sink".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("sink runtime");
+                rt.block_on(async move {
+                    let listener =
+                        tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                    while let Ok((stream, _)) = listener.accept().await {
+                        tokio::spawn(session(stream, shared.clone()));
+                    }
+                });
+            })
+            .expect("sink thread");
+        Self { addr, received }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://{}?tls=none", self.addr)
+    }
+}
+
+async fn session(stream: tokio::net::TcpStream, received: Arc<Received>) {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    if write.write_all(b"220 sink ESMTP\r\n").await.is_err() {
+        return;
+    }
+    let mut line = String::new();
+    let mut rcpt = String::new();
+    loop {
+        line.clear();
+        match lines.read_line(&mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let upper = line.to_ascii_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") {
+            b"250-sink\r\n250-8BITMIME\r\n250 SIZE 10000000\r\n"
+        } else if upper.starts_with("RCPT TO:") {
+            rcpt = line[8..]
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string();
+            b"250 ok\r\n"
+        } else if upper.starts_with("DATA") {
+            if write.write_all(b"354 go on\r\n").await.is_err() {
+                return;
+            }
+            let mut body = String::new();
+            loop {
+                line.clear();
+                match lines.read_line(&mut line).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+                if line == ".\r\n" || line == ".\n" {
+                    break;
+                }
+                body.push_str(&line);
+            }
+            received.messages.fetch_add(1, Ordering::Relaxed);
+            if let Some(token) = super::link_token(&super::unquote(&body)) {
+                received
+                    .tokens
+                    .lock()
+                    .expect("sink tokens")
+                    .insert(std::mem::take(&mut rcpt), token);
+            }
+            b"250 queued\r\n"
+        } else if upper.starts_with("QUIT") {
+            let _ = write.write_all(b"221 bye\r\n").await;
+            return;
+        } else {
+            // HELO, MAIL FROM, RSET, NOOP …
+            b"250 ok\r\n"
+        };
+        if write.write_all(reply).await.is_err() {
+            return;
+        }
+    }
+}

@@ -172,36 +172,6 @@ impl Drop for Server {
     }
 }
 
-/// One audit page the console asks for: `limit` rows of `filter` below `before`, newest
-/// first. The same keyset query shape as the console's `audit::page` (id DESC, `id < cursor`).
-pub struct AuditQuery {
-    pub tenant: Option<String>,
-    pub event: Option<String>,
-    pub before: Option<i64>,
-}
-
-pub fn audit_page(conn: &mut AnyConnection, q: &AuditQuery, limit: i64) -> usize {
-    dispatch!(conn, c => {
-        let mut query = audit_events::table.into_boxed();
-        if let Some(t) = &q.tenant {
-            query = query.filter(audit_events::tenant_id.eq(t.clone()));
-        }
-        if let Some(e) = &q.event {
-            query = query.filter(audit_events::event.eq(e.clone()));
-        }
-        if let Some(b) = q.before {
-            query = query.filter(audit_events::id.lt(b));
-        }
-        query
-            .order(audit_events::id.desc())
-            .limit(limit)
-            .select(latchkey::db::models::AuditEvent::as_select())
-            .load(c)
-            .map(|rows| rows.len())
-            .expect("audit page")
-    })
-}
-
 /// (lowest id, highest id, rows) of the audit.
 pub fn audit_span(conn: &mut AnyConnection) -> (i64, i64, i64) {
     dispatch!(conn, c => {

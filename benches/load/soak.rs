@@ -2,15 +2,14 @@
 //!
 //! Mixed, paced load against one release server for a given time — guests browsing the reset
 //! page, requesting resets, completing them from the mailed link (the SMTP sink on loopback
-//! receives the mail), and the audit console's keyset query — printing one line per interval
+//! receives the mail), and a platform admin paging through `/admin/audit` — printing one line per interval
 //! (requests, errors and p99 per kind, server RSS, queue depth) and a summary at the end.
 //! Rates per second (environment): `LATCHKEY_SOAK_BROWSE` (200), `_REQUEST` (50),
 //! `_COMPLETE` (10), `_AUDIT` (5). Database: SQLite, or PostgreSQL when `LATCHKEY_BENCH_PG` is
-//! set. The audit kind runs the console's query on the database (the bench has no admin session
-//! yet), not the HTTP page.
+//! set. The audit kind is the real console page over HTTP, signed in with password and TOTP.
 
 use crate::client::Conn;
-use crate::server::{AuditQuery, Server};
+use crate::server::Server;
 use crate::stats::{ms, quantile};
 use crate::{knob, Knobs, DOMAIN};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -88,38 +87,43 @@ pub fn main(k: &Knobs) {
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(minutes * 60.0);
 
-    // Audit: the console's keyset query on its own thread (a first page, then deep pages).
-    let audit = {
-        let (b, stop) = (buckets.clone(), stop.clone());
-        let mut conn = server.conn();
-        let (min, max, _) = crate::server::audit_span(&mut conn);
-        let every = pace(rates[3], 1);
-        std::thread::spawn(move || {
-            let mut i = 0u64;
-            while !stop.load(Ordering::Relaxed) {
-                let before = (i % 2 == 1).then(|| min + (max - min) * ((i % 10) as i64) / 10);
-                let q = AuditQuery {
-                    tenant: None,
-                    event: None,
-                    before,
-                };
-                let t = Instant::now();
-                let n = crate::server::audit_page(&mut conn, &q, 50);
-                record(&b, 3, t, n > 0 || max == 0);
-                i += 1;
-                std::thread::sleep(every.saturating_sub(t.elapsed()));
-            }
-        })
-    };
-
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("client runtime");
+    // Audit: an admin reading `/admin/audit` over HTTP (a first page, then deep pages).
+    let (min, max, _) = crate::server::audit_span(&mut server.conn());
+    let admin = rt
+        .block_on(crate::admin::signed_in(&server, "soak-admin@ops.example"))
+        .expect("the soak's admin signs in");
     let seq = Arc::new(AtomicU64::new(0));
     let users = k.users;
     rt.block_on(async {
         let mut tasks = Vec::new();
+        {
+            let (b, stop) = (buckets.clone(), stop.clone());
+            let every = pace(rates[3], 1);
+            let mut admin = admin;
+            tasks.push(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                let mut i = 0i64;
+                while !stop.load(Ordering::Relaxed) {
+                    tick.tick().await;
+                    let path = if i % 2 == 1 {
+                        format!("/admin/audit?before={}", min + (max - min) * (i % 10) / 10)
+                    } else {
+                        "/admin/audit".to_string()
+                    };
+                    let t = Instant::now();
+                    let ok = admin.get(&path).await.is_ok_and(|r| {
+                        r.status.is_success() && (crate::admin::events_on(&r.body) > 0 || max == 0)
+                    });
+                    record(&b, 3, t, ok);
+                    i += 1;
+                }
+            }));
+        }
         // Browse: GET /reset.
         for _ in 0..4 {
             let (b, stop) = (buckets.clone(), stop.clone());
@@ -252,7 +256,6 @@ pub fn main(k: &Knobs) {
             );
         }
     });
-    let _ = audit.join();
     println!(
         "failed jobs {}; mails received by the sink {}",
         server.failed_jobs(),

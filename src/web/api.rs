@@ -123,7 +123,7 @@ fn inviter(key: &ApiKey) -> Inviter {
 /// The body of `POST /api/v1/invitations`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub(crate) struct CreateBody {
     email: String,
     #[serde(default)]
     display_name: Option<String>,
@@ -298,7 +298,7 @@ async fn invite_reply(
 }
 
 #[derive(Deserialize)]
-struct ListQuery {
+pub(crate) struct ListQuery {
     status: Option<String>,
 }
 

@@ -70,7 +70,7 @@ struct Ctx {
 }
 
 const RAISED: &str = "[rate_limits]\nmails_per_address_hour = 100000\nmails_per_address_day = 100000\n\
-    reset_attempts_per_day = 100000\nmax_consecutive_failures = 100000\nfailures_before_backoff = 100000\n\
+    reset_attempts_per_day = 100000\n\
     [rate_limits.public_forms]\nper_minute = 1000000\nburst = 1000000\n\
     [rate_limits.token_pages]\nper_minute = 1000000\nburst = 1000000\n\
     [rate_limits.reset_global]\nper_minute = 1000000\nburst = 1000000\n";

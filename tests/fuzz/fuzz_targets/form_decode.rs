@@ -2,11 +2,7 @@
 //! JSON body decode to a value or an error, never a panic.
 #![no_main]
 
-use latchkey::web::fuzzing::{decode_api_body, decode_forms, decode_queries};
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks.rs"]
+mod checks;
 
-fuzz_target!(|data: &[u8]| {
-    decode_forms(data);
-    decode_queries(&String::from_utf8_lossy(data));
-    decode_api_body(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::form_decode::check(data));

@@ -58,3 +58,21 @@ fn client_ip_seeds() {
     // SECURITY.md #29.
     replay("client_ip", checks::client_ip::check);
 }
+
+/// Finding 1 (csv_invitations): with CRLF line breaks the `csv` reader's line counter stays one
+/// low, so rows and "Line N has 3 fields" errors named the line above the real one. Lines now
+/// come from byte offsets (src/onboarding/csv.rs `line_at`).
+#[test]
+fn csv_crlf_rows_are_numbered_by_their_real_line() {
+    use latchkey::onboarding::csv::{parse, CsvError};
+    let rows = parse(b"Email;DisplayName\r\nx@y.test;X\r\n;;\r\nz@y.test;Z\r\n").unwrap();
+    assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
+    assert_eq!(
+        parse(b"Email,DisplayName\r\na@b.test,A\r\n\r\nc@d.test,C,extra\r\n").unwrap_err(),
+        CsvError::FieldCount {
+            line: 4,
+            found: 3,
+            expected: 2
+        }
+    );
+}

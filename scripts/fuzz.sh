@@ -49,8 +49,8 @@ fi
 
 targets=${FUZZ_TARGETS:-$(cargo fuzz list --fuzz-dir "$FUZZ_DIR")}
 echo "==> building fuzz targets: $(echo $targets)"
-# shellcheck disable=SC2086
-cargo fuzz build --fuzz-dir "$FUZZ_DIR" --target-dir "$TARGET_DIR" -s none $targets >/dev/null
+# One build of every target (cargo fuzz build takes one target or all of them).
+cargo fuzz build --fuzz-dir "$FUZZ_DIR" --target-dir "$TARGET_DIR" -s none >/dev/null
 [ "$mode" = build ] && exit 0
 
 n=$(echo $targets | wc -w)

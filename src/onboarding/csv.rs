@@ -53,10 +53,19 @@ pub enum CsvError {
 
 /// The 1-based line of byte `offset` in `bytes`.
 fn line_of(bytes: &[u8], offset: usize) -> u64 {
-    1 + bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count() as u64
+    line_breaks(&bytes[..offset.min(bytes.len())]) + 1
+}
+
+/// Line breaks as the CSV reader sees them: `\n`, `\r\n`, or a lone `\r` (old Mac exports;
+/// found by fuzzing: a lone `\r` ended a record without starting a numbered line).
+pub fn line_breaks(bytes: &[u8]) -> u64 {
+    let mut n = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// The 1-based line a record (or error) at reader position `p` starts on. The reader's own

@@ -61,7 +61,7 @@ pub mod csv_invitations {
     use latchkey::onboarding::csv::{parse, CsvError, MAX_ROWS};
 
     pub fn check(data: &[u8]) {
-        let lines = 1 + data.iter().filter(|b| **b == b'\n').count() as u64;
+        let lines = 1 + latchkey::onboarding::csv::line_breaks(data);
         match parse(data) {
             Ok(rows) => {
                 assert!(rows.len() <= MAX_ROWS);

@@ -53,10 +53,32 @@ pub enum CsvError {
 
 /// The 1-based line of byte `offset` in `bytes`.
 fn line_of(bytes: &[u8], offset: usize) -> u64 {
-    1 + bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count() as u64
+    line_breaks(&bytes[..offset.min(bytes.len())]) + 1
+}
+
+/// Line breaks as the CSV reader sees them: `\n`, `\r\n`, or a lone `\r` (old Mac exports;
+/// found by fuzzing: a lone `\r` ended a record without starting a numbered line).
+pub fn line_breaks(bytes: &[u8]) -> u64 {
+    let mut n = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The 1-based line a record (or error) at reader position `p` starts on. The reader's own
+/// counter does not count a CRLF line break, and its position can sit on the line break before
+/// the record (the `\n` of a `\r\n`, or skipped blank lines), so line breaks there are
+/// stepped over.
+fn line_at(text: &str, p: &csv::Position) -> u64 {
+    let bytes = text.as_bytes();
+    let mut at = usize::try_from(p.byte()).map_or(bytes.len(), |b| b.min(bytes.len()));
+    while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+        at += 1;
+    }
+    line_of(bytes, at)
 }
 
 /// `Display Name`, `display_name`, `DISPLAYNAME` → `displayname`.
@@ -146,11 +168,14 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvRow>, CsvError> {
 
     let mut rows = Vec::new();
     for record in reader.records() {
+        // Lines are counted from byte offsets (`line_at`), not the reader's line counter: with
+        // CRLF line breaks (a Windows export) every line number after the header came out one
+        // too low (found by fuzzing: tests/fuzz csv_invitations).
         let record = record.map_err(|e| CsvError::Malformed {
-            line: e.position().map_or(0, |p| p.line()),
+            line: e.position().map_or(0, |p| line_at(text, p)),
             message: e.to_string(),
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| line_at(text, p));
         // A line of separators only (spreadsheets export trailing empty rows): skipped.
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
@@ -217,6 +242,22 @@ mod tests {
             CsvError::NotUtf8 { line: 2 }
         );
         assert_eq!(parse(b"").unwrap_err(), CsvError::Empty);
+    }
+
+    #[test]
+    fn crlf_line_numbers() {
+        // Found by fuzzing (tests/fuzz csv_invitations): with CRLF line breaks the rows were
+        // numbered from 1, so errors named the line above the bad one.
+        let rows = parse(b"Email,DisplayName\r\na@b.test,A\r\nc@d.test,C\r\n").unwrap();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(
+            parse(b"Email,DisplayName\r\na@b.test,A\r\nc@d.test,C,extra\r\n").unwrap_err(),
+            CsvError::FieldCount {
+                line: 3,
+                found: 3,
+                expected: 2
+            }
+        );
     }
 
     #[test]

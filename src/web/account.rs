@@ -191,7 +191,7 @@ struct SecurityPage {
 }
 
 #[derive(Deserialize)]
-struct SecurityQuery {
+pub(crate) struct SecurityQuery {
     enrolled: Option<String>,
     removed: Option<String>,
 }
@@ -261,7 +261,7 @@ fn group(secret: &str) -> String {
 }
 
 #[derive(Deserialize)]
-struct CodeForm {
+pub(crate) struct CodeForm {
     #[serde(default)]
     code: String,
 }
@@ -324,7 +324,7 @@ const WRONG_REMOVE_PROOF: &str =
     "That password or code is not right. Enter your current password, or a code from your authenticator app.";
 
 #[derive(Deserialize)]
-struct RemoveForm {
+pub(crate) struct RemoveForm {
     #[serde(default)]
     password: String,
     #[serde(default)]

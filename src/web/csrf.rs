@@ -121,6 +121,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     }
 }
 
+/// Decodes a urlencoded body as [`CsrfForm`] does before it checks the token (the fuzzing entry
+/// point, `web::fuzzing`).
+pub(crate) fn decode_envelope<T: DeserializeOwned>(
+    body: &[u8],
+) -> Result<(String, T), serde_urlencoded::de::Error> {
+    serde_urlencoded::from_bytes::<Envelope<T>>(body).map(|e| (e.csrf_token, e.inner))
+}
+
 /// For POSTs without fields of their own (sign out …).
 #[derive(Deserialize)]
 pub struct NoFields {}

@@ -26,7 +26,7 @@ pub(super) struct PasswordPage {
 
 /// The fields of the set-password form.
 #[derive(Deserialize)]
-pub(super) struct PasswordForm {
+pub(crate) struct PasswordForm {
     #[serde(default)]
     pub password: String,
     #[serde(default)]

@@ -8,6 +8,8 @@ pub mod client_ip;
 pub mod cookies;
 pub mod csrf;
 pub mod errors;
+#[doc(hidden)]
+pub mod fuzzing;
 mod health;
 mod invite;
 pub mod middleware;

@@ -36,7 +36,7 @@ struct FormPage {
 }
 
 #[derive(Deserialize)]
-struct TokenQuery {
+pub(crate) struct TokenQuery {
     token: Option<String>,
 }
 
@@ -53,7 +53,7 @@ async fn form(
 }
 
 #[derive(Deserialize)]
-struct EmailForm {
+pub(crate) struct EmailForm {
     email: String,
 }
 
@@ -145,7 +145,7 @@ fn check_email_page(
 }
 
 #[derive(Deserialize)]
-struct CodeForm {
+pub(crate) struct CodeForm {
     code: String,
 }
 
@@ -304,7 +304,7 @@ async fn new_form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 }
 
 #[derive(Deserialize)]
-struct NewPasswordForm {
+pub(crate) struct NewPasswordForm {
     password: String,
     password_confirm: String,
 }

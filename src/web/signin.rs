@@ -36,7 +36,7 @@ struct SignInPage {
 }
 
 #[derive(Deserialize)]
-struct SignInQuery {
+pub(crate) struct SignInQuery {
     signed_out: Option<String>,
 }
 
@@ -57,7 +57,7 @@ async fn form(
 }
 
 #[derive(Deserialize)]
-struct SignInForm {
+pub(crate) struct SignInForm {
     #[serde(default)]
     email: String,
     #[serde(default)]

@@ -38,7 +38,7 @@ async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
 }
 
 #[derive(Deserialize)]
-struct EmailForm {
+pub(crate) struct EmailForm {
     #[serde(default)]
     email: String,
 }

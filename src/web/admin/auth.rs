@@ -192,7 +192,7 @@ async fn setup_form(
 }
 
 #[derive(Deserialize)]
-struct SetupForm {
+pub(crate) struct SetupForm {
     password: String,
     password_confirm: String,
     code: String,
@@ -275,7 +275,7 @@ async fn setup_submit(
 // ---- sign-in -----------------------------------------------------------------------------
 
 #[derive(Deserialize)]
-struct LoginQuery {
+pub(crate) struct LoginQuery {
     setup: Option<String>,
     signed_out: Option<String>,
 }
@@ -311,7 +311,7 @@ async fn login_form(
 }
 
 #[derive(Deserialize)]
-struct LoginForm {
+pub(crate) struct LoginForm {
     email: String,
     password: String,
 }
@@ -446,7 +446,7 @@ async fn totp_form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
 }
 
 #[derive(Deserialize)]
-struct CodeForm {
+pub(crate) struct CodeForm {
     code: String,
 }
 

@@ -68,7 +68,7 @@ impl GuestView {
 }
 
 #[derive(Deserialize)]
-struct ListQuery {
+pub(crate) struct ListQuery {
     #[serde(default)]
     tenant: String,
     #[serde(default)]
@@ -139,7 +139,7 @@ fn guest_event(state: &AppState, admin: &AdminCtx, user: &User, name: &str) -> N
 }
 
 #[derive(Deserialize)]
-struct ShowQuery {
+pub(crate) struct ShowQuery {
     done: Option<String>,
 }
 

@@ -19,7 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Deserialize)]
-struct Query {
+pub(crate) struct Query {
     #[serde(default)]
     tenant: String,
 }

@@ -185,7 +185,7 @@ async fn keys(
 }
 
 #[derive(Deserialize)]
-struct NewKey {
+pub(crate) struct NewKey {
     name: String,
     #[serde(default)]
     tenant_domain: String,

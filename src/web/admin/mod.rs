@@ -286,3 +286,24 @@ async fn refresh_session(
     }
     Ok(res)
 }
+
+/// The admin area's forms, for [`super::fuzzing::decode_forms`].
+pub(super) fn fuzz_decode_forms(d: &mut super::fuzzing::Decoded, body: &[u8]) {
+    d.form::<auth::SetupForm>(body);
+    d.form::<auth::LoginForm>(body);
+    d.form::<auth::CodeForm>(body);
+    d.form::<tenants::UpdateForm>(body);
+    d.form::<invitations::NewKey>(body);
+    d.form::<time_zone::ZoneForm>(body);
+}
+
+/// The admin area's query strings, for [`super::fuzzing::decode_queries`].
+pub(super) fn fuzz_decode_queries(d: &mut super::fuzzing::Decoded, query: &str) {
+    d.query::<auth::LoginQuery>(query);
+    d.query::<audit::AuditQuery>(query);
+    d.query::<guests::ListQuery>(query);
+    d.query::<guests::ShowQuery>(query);
+    d.query::<tenants::ShowQuery>(query);
+    d.query::<insights::Query>(query);
+    d.query::<time_zone::ShowQuery>(query);
+}

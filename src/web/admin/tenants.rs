@@ -111,7 +111,7 @@ async fn load(
 }
 
 #[derive(Deserialize)]
-struct ShowQuery {
+pub(crate) struct ShowQuery {
     saved: Option<String>,
     revoked: Option<String>,
 }
@@ -170,7 +170,7 @@ async fn show(
 }
 
 #[derive(Deserialize)]
-struct UpdateForm {
+pub(crate) struct UpdateForm {
     /// Absent for tenant admins (they cannot change it).
     plan: Option<String>,
     /// A checkbox: present when ticked.

@@ -59,7 +59,7 @@ struct ZonePage<'a> {
 }
 
 #[derive(Deserialize)]
-struct ShowQuery {
+pub(crate) struct ShowQuery {
     saved: Option<String>,
 }
 
@@ -100,7 +100,7 @@ async fn show(
 }
 
 #[derive(Deserialize)]
-struct ZoneForm {
+pub(crate) struct ZoneForm {
     #[serde(default)]
     time_zone: String,
 }

@@ -125,7 +125,7 @@ fn inviter(key: &ApiKey) -> Inviter {
 /// The body of `POST /api/v1/invitations`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub(crate) struct CreateBody {
     email: String,
     #[serde(default)]
     display_name: Option<String>,
@@ -300,7 +300,7 @@ async fn invite_reply(
 }
 
 #[derive(Deserialize)]
-struct ListQuery {
+pub(crate) struct ListQuery {
     status: Option<String>,
 }
 

@@ -328,8 +328,10 @@ impl Db {
     /// Runs the small write `f` in a **group commit**: operations that arrive while the previous
     /// group is committing are run together in one transaction, on one connection, in one
     /// `spawn_blocking`, and each caller returns only after that transaction has committed
-    /// (nothing is acknowledged before it is durable). On PostgreSQL this pays one WAL flush for
-    /// many requests; on SQLite one writer lock instead of many contending ones.
+    /// (nothing is acknowledged before it is durable). On SQLite this takes one writer lock and
+    /// one commit for many requests instead of many contending ones. On PostgreSQL `f` simply
+    /// runs in its own transaction, as [`Db::run`] does: the server already groups concurrent
+    /// commits into one WAL flush.
     ///
     /// `f` may run twice: if any operation of a group fails, the group is rolled back and each
     /// operation is run again alone, so one caller's error never becomes another's. `f` must
@@ -340,6 +342,13 @@ impl Db {
         T: Send + 'static,
         F: FnMut(&mut AnyConnection) -> Result<T, DbError> + Send + 'static,
     {
+        if self.backend == Backend::Postgres {
+            // PostgreSQL already shares one WAL flush among concurrent commits, and a single
+            // group in flight would serialise them: measured 966 requests/s grouped against
+            // ~1 300–1 600 with one transaction per request. Group commit is for SQLite's
+            // single writer.
+            return self.run(f).await;
+        }
         let slot = Arc::new(Mutex::new(None));
         let out = slot.clone();
         let op: GroupOp = Box::new(move |c| {

@@ -15,6 +15,7 @@ use crate::jobs::{self, JobError, JobKind};
 use crate::mail::{self, MailTemplate, SignupMail, VerifyEmailMail};
 use crate::security::{TokenHash, TokenSecret};
 use crate::services::Services;
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -97,25 +98,39 @@ pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError
         e.reason = Some("existing_account".into());
         SignupMail::existing(&svc.settings)
     } else {
-        let token = TokenSecret::generate();
-        let expires_at = now + chrono::Duration::hours(LINK_LIFETIME_HOURS);
-        let row = EmailVerification {
-            id: uuid::Uuid::new_v4().to_string(),
-            email: email.to_string(),
-            user_id: None,
-            token_hash: token.hash().into_string(),
-            purpose: SIGNUP_PURPOSE.into(),
-            created_at: now,
-            expires_at,
-            used_at: None,
-        };
-        svc.db
-            .run(move |c| email_verifications::insert(c, &row))
-            .await?;
+        let (token, expires_at) =
+            issue_link(svc, email.as_str(), None, SIGNUP_PURPOSE, now).await?;
         SignupMail::new(&svc.settings, &token, utc(now), utc(expires_at))
     };
     svc.db.run(move |c| audit::insert(c, &e)).await?;
     send_mail(svc, &email, &ctx, None).await
+}
+
+/// A fresh link of `purpose` for `email`: a new token whose hash alone is stored, valid for
+/// [`LINK_LIFETIME_HOURS`] from `now`. Returns the token (for the mail only) and its expiry.
+async fn issue_link(
+    svc: &Services,
+    email: &str,
+    user_id: Option<String>,
+    purpose: &str,
+    now: NaiveDateTime,
+) -> Result<(TokenSecret, NaiveDateTime), DbError> {
+    let token = TokenSecret::generate();
+    let expires_at = now + chrono::Duration::hours(LINK_LIFETIME_HOURS);
+    let row = EmailVerification {
+        id: uuid::Uuid::new_v4().to_string(),
+        email: email.to_string(),
+        user_id,
+        token_hash: token.hash().into_string(),
+        purpose: purpose.into(),
+        created_at: now,
+        expires_at,
+        used_at: None,
+    };
+    svc.db
+        .run(move |c| email_verifications::insert(c, &row))
+        .await?;
+    Ok((token, expires_at))
 }
 
 /// Renders and sends one mail to `to`, auditing it; transient failures are retried by the worker.
@@ -232,21 +247,8 @@ pub async fn send_verification(svc: &Services, job: &VerifyEmailJob) -> Result<(
     let to = EmailAddress::parse(&user.email)
         .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
     let now = svc.now();
-    let token = TokenSecret::generate();
-    let expires_at = now + chrono::Duration::hours(LINK_LIFETIME_HOURS);
-    let row = EmailVerification {
-        id: uuid::Uuid::new_v4().to_string(),
-        email: user.email.clone(),
-        user_id: Some(user.id.clone()),
-        token_hash: token.hash().into_string(),
-        purpose: VERIFY_PURPOSE.into(),
-        created_at: now,
-        expires_at,
-        used_at: None,
-    };
-    svc.db
-        .run(move |c| email_verifications::insert(c, &row))
-        .await?;
+    let (token, expires_at) =
+        issue_link(svc, &user.email, Some(user.id.clone()), VERIFY_PURPOSE, now).await?;
     let ctx = VerifyEmailMail::new(&svc.settings, &token, utc(now), utc(expires_at));
     send_mail(svc, &to, &ctx, Some(&user.id)).await
 }

@@ -220,7 +220,7 @@ async fn show_page(
     let ctx = ShowPage {
         admin_email: &admin.admin.email,
         platform: admin.is_platform(),
-        guest: GuestView::of(&admin, &user, state.now()),
+        guest: GuestView::of(admin, &user, state.now()),
         tenant_name: tenant.map(|t| t.name),
         explanation,
         notice,

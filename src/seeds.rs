@@ -12,9 +12,9 @@
 
 use crate::config::ConfigError;
 use crate::db::totp_seeds::{self, SeedTable, Selection};
+use crate::db::WriteTransaction as _;
 use crate::db::{AnyConnection, Db, DbError};
 use crate::security::secretbox::{self, SecretBox, SeedOwner};
-use diesel::Connection as _;
 
 /// Rows per batch (one transaction each).
 pub const DEFAULT_BATCH: i64 = 500;
@@ -140,7 +140,7 @@ pub fn reseal(
             break;
         };
         cursor = last.clone();
-        let done = conn.transaction::<_, DbError, _>(|conn| {
+        let done = conn.write_transaction::<_, DbError, _>(|conn| {
             let mut batch_counts = SweepCounts::default();
             for (id, stored) in &rows {
                 let owner = owner(table, id);

@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::db::audit::NewAuditEvent;
 use crate::db::models::User;
 use crate::db::schema::{audit_events, users};
+use crate::db::WriteTransaction as _;
 use crate::db::{tenants, AnyConnection, DbError};
 use crate::dispatch;
 use crate::domain::{EmailAddress, Plan, TenantKind, UserId};
@@ -160,7 +161,7 @@ fn transaction<T>(
     conn: &mut AnyConnection,
     f: impl FnOnce(&mut AnyConnection) -> Result<T, DbError>,
 ) -> Result<T, DbError> {
-    conn.transaction::<T, DbError, _>(f)
+    conn.write_transaction::<T, DbError, _>(f)
 }
 
 /// What a generated audit row may be: event, outcome, reason, weight.

@@ -6,6 +6,7 @@ use super::audit::{self, NewAuditEvent};
 use super::models::{Tenant, User};
 use super::schema::{audit_events, tenants, users};
 use super::{reset_tokens, AnyConnection, DbError};
+use crate::db::WriteTransaction as _;
 use crate::dispatch;
 use crate::domain::{Plan, TenantId, UserId};
 use chrono::NaiveDateTime;
@@ -63,7 +64,7 @@ pub fn update_tenant(
     mut event: NewAuditEvent,
     now: NaiveDateTime,
 ) -> Result<Option<TenantUpdate>, DbError> {
-    conn.transaction::<_, DbError, _>(|conn| {
+    conn.write_transaction::<_, DbError, _>(|conn| {
         let Some(tenant) = super::tenants::find_by_id(conn, id)? else {
             return Ok(None);
         };

@@ -1,6 +1,7 @@
 //! Connections, the r2d2 manager that picks the backend from the URL scheme, migrations, and
 //! the async-to-blocking bridge every caller uses.
 
+use super::WriteTransaction as _;
 use anyhow::Context as _;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -334,8 +335,8 @@ impl Db {
     /// commits into one WAL flush.
     ///
     /// `f` may run twice: if any operation of a group fails, the group is rolled back and each
-    /// operation is run again alone, so one caller's error never becomes another's. `f` must
-    /// not open a transaction itself. No waiting is added: a group is whatever queued up while
+    /// operation is run again alone, so one caller's error never becomes another's (a
+    /// transaction `f` opens itself is a savepoint of the group's). No waiting is added: a group is whatever queued up while
     /// the last one committed (at most 256).
     pub async fn run_grouped<T, F>(&self, mut f: F) -> Result<T, DbError>
     where
@@ -442,21 +443,8 @@ fn commit_group(pool: &Pool, mut group: Vec<Grouped>) {
 }
 
 fn in_one_transaction(conn: &mut AnyConnection, group: &mut [Grouped]) -> Result<(), DbError> {
-    // SQLite: take the write lock up front (a deferred transaction that reads first could not
-    // upgrade if another writer committed meanwhile); busy_timeout waits for it.
-    let begin = match conn {
-        AnyConnection::Sqlite(_) => "BEGIN IMMEDIATE",
-        AnyConnection::Postgresql(_) => "BEGIN",
-    };
-    conn.batch_execute(begin)?;
-    let ran = group.iter_mut().try_for_each(|g| (g.op)(conn));
-    match ran.and_then(|()| conn.batch_execute("COMMIT").map_err(DbError::from)) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = conn.batch_execute("ROLLBACK");
-            Err(e)
-        }
-    }
+    // BEGIN IMMEDIATE on SQLite: see `WriteTransaction`.
+    conn.write_transaction(|c| group.iter_mut().try_for_each(|g| (g.op)(c)))
 }
 
 /// Applies the embedded migrations of the connection's backend. On PostgreSQL an advisory lock

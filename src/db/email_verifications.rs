@@ -2,6 +2,7 @@
 
 use super::schema::{email_verifications, users};
 use super::{AnyConnection, DbError};
+use crate::db::WriteTransaction as _;
 use crate::dispatch;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -44,7 +45,7 @@ pub fn redeem(
     row: &EmailVerification,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    dispatch!(conn, c => c.transaction::<_, diesel::result::Error, _>(|c| {
+    dispatch!(conn, c => c.write_transaction::<_, diesel::result::Error, _>(|c| {
         let rows = diesel::update(
             email_verifications::table
                 .find(&row.id)

@@ -20,9 +20,11 @@ pub mod schema;
 pub mod tenant_domains;
 pub mod tenants;
 pub mod totp_seeds;
+mod transaction;
 pub mod users;
 
 pub use connection::{AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool};
+pub use transaction::WriteTransaction;
 
 /// Runs `$body` with `$c` bound to the concrete connection inside an [`AnyConnection`].
 #[macro_export]

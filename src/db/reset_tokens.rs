@@ -4,6 +4,7 @@
 
 use super::schema::reset_tokens;
 use super::{AnyConnection, DbError};
+use crate::db::WriteTransaction as _;
 use crate::dispatch;
 use crate::domain::{TenantId, TokenId, UserId};
 use chrono::NaiveDateTime;
@@ -96,7 +97,7 @@ pub fn issue(
         revoked_at: None,
         revoked_reason: None,
     };
-    dispatch!(conn, c => c.transaction::<_, diesel::result::Error, _>(|c| {
+    dispatch!(conn, c => c.write_transaction::<_, diesel::result::Error, _>(|c| {
         diesel::update(
             reset_tokens::table
                 .filter(reset_tokens::user_id.eq(new.user_id.as_str()))

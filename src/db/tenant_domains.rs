@@ -3,6 +3,7 @@
 use super::models::TenantDomain;
 use super::schema::{tenant_domains, tenants};
 use super::{AnyConnection, DbError};
+use crate::db::WriteTransaction as _;
 use crate::dispatch;
 use crate::domain::{Plan, TenantId, TenantKind, UserId};
 use chrono::NaiveDateTime;
@@ -43,7 +44,7 @@ pub fn complete_takeover(
     tenant: &TenantId,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    dispatch!(conn, c => c.transaction::<_, diesel::result::Error, _>(|c| {
+    dispatch!(conn, c => c.write_transaction::<_, diesel::result::Error, _>(|c| {
         let rows = diesel::update(
                 tenants::table
                     .find(tenant.as_str())

@@ -3,6 +3,7 @@
 use super::models::{Tenant, TenantDomain};
 use super::schema::{tenant_domains, tenants, users};
 use super::{AnyConnection, DbError};
+use crate::db::WriteTransaction as _;
 use crate::dispatch;
 use crate::domain::tenant::CONSUMERS_TENANT_NAME;
 use crate::domain::{Plan, TenantId, TenantKind};
@@ -65,7 +66,7 @@ pub fn create(
             created_at: now,
         })
         .collect();
-    dispatch!(conn, c => c.transaction::<_, DbError, _>(|c| {
+    dispatch!(conn, c => c.write_transaction::<_, DbError, _>(|c| {
         for d in &new.domains {
             let taken: i64 = tenant_domains::table
                 .filter(tenant_domains::domain.eq(d))

@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::invitations::{self, Copy, Invitation};
 use crate::db::models::Tenant;
+use crate::db::WriteTransaction as _;
 use crate::db::{tenants, users, AnyConnection, DbError};
 use crate::domain::password::{PasswordContext, PasswordRejection};
 use crate::domain::tenant::CONSUMERS_TENANT_NAME;
@@ -22,7 +23,6 @@ use crate::jobs::{self, JobKind};
 use crate::security::TokenHash;
 use crate::services::Services;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::Connection as _;
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -165,7 +165,7 @@ fn create_account(
     now: NaiveDateTime,
     consume: impl FnOnce(&mut AnyConnection, &str) -> Result<bool, DbError>,
 ) -> Result<AccountOutcome, DbError> {
-    let result = conn.transaction::<_, Abort, _>(|c| {
+    let result = conn.write_transaction::<_, Abort, _>(|c| {
         if users::find_by_email(c, &new.email)?.is_some() {
             return Err(Abort::AlreadyUser);
         }

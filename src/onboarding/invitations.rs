@@ -14,6 +14,7 @@ use super::Inviter;
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::invitations::{self, Copy, Invitation, InvitationStatus};
+use crate::db::WriteTransaction as _;
 use crate::db::{users, AnyConnection, DbError};
 use crate::domain::{EmailAddress, InvitationId};
 use crate::eligibility;
@@ -22,7 +23,6 @@ use crate::mail::InvitationMail;
 use crate::security::TokenSecret;
 use crate::services::Services;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::Connection as _;
 use serde::{Deserialize, Serialize};
 
 /// Longest display name kept (longer ones are cut).
@@ -237,7 +237,7 @@ pub fn invite_one(
         user_id: None,
     };
     let max_attempts = settings.jobs.max_attempts;
-    conn.transaction::<_, DbError, _>(|c| {
+    conn.write_transaction::<_, DbError, _>(|c| {
         invitations::insert(c, &row)?;
         let copies: &[Copy] = if cc.is_some() {
             &[Copy::Primary, Copy::Cc]

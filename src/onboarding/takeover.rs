@@ -16,13 +16,13 @@
 
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::models::{Tenant, TenantDomain, User};
+use crate::db::WriteTransaction as _;
 use crate::db::{admins, rate_counters, reset_tokens, tenant_domains, tenants, DbError};
 use crate::deliverability::TxtError;
 use crate::domain::{AdminRole, EmailAddress, TenantKind};
 use crate::security::TokenSecret;
 use crate::services::Services;
 use chrono::{DateTime, NaiveDateTime, Timelike as _, Utc};
-use diesel::Connection as _;
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -234,7 +234,7 @@ pub async fn start(
     let (d, v, uid) = (domain.clone(), value.clone(), user.user_id());
     svc.db
         .run(move |c| {
-            c.transaction(|c| {
+            c.write_transaction(|c| {
                 tenant_domains::set_challenge(c, &d, &v, &uid, expires_at)?;
                 audit::insert(c, &e)
             })
@@ -344,7 +344,7 @@ async fn complete(
     let done = svc
         .db
         .run(move |c| {
-            c.transaction::<_, DbError, _>(|c| {
+            c.write_transaction::<_, DbError, _>(|c| {
                 if admins::find_by_email(c, &new_admin.email)?.is_some() {
                     return Ok(Done::AdminExists);
                 }

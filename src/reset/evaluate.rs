@@ -142,8 +142,8 @@ async fn audit_request(
     let id = job_id.to_string();
     svc.db
         .run(move |c| {
-            use diesel::Connection;
-            c.transaction::<_, crate::db::DbError, _>(|c| {
+            use crate::db::WriteTransaction as _;
+            c.write_transaction::<_, crate::db::DbError, _>(|c| {
                 audit::insert(c, &e)?;
                 crate::jobs::queue::set_payload(c, &id, &marked)
             })
@@ -180,8 +180,8 @@ async fn send_reset_link(
     };
     svc.db
         .run(move |c| {
-            use diesel::Connection;
-            c.transaction::<_, crate::db::DbError, _>(|c| {
+            use crate::db::WriteTransaction as _;
+            c.write_transaction::<_, crate::db::DbError, _>(|c| {
                 lock_user(c, &new.user_id)?;
                 reset_tokens::issue(c, &new, now)
             })

@@ -464,8 +464,8 @@ pub async fn complete(
     let won = svc
         .db
         .run(move |c| {
-            use diesel::Connection;
-            c.transaction::<bool, DbError, _>(|c| {
+            use crate::db::WriteTransaction as _;
+            c.write_transaction::<bool, DbError, _>(|c| {
                 if !reset_tokens::consume(c, &tid, now)? {
                     return Ok(false);
                 }

@@ -252,8 +252,8 @@ async fn setup_submit(
     let done = state
         .db
         .run(move |c| {
-            use diesel::Connection;
-            c.transaction::<bool, crate::db::DbError, _>(|c| {
+            use crate::db::WriteTransaction as _;
+            c.write_transaction::<bool, crate::db::DbError, _>(|c| {
                 if !admins::complete_setup(c, &id, &setup_hash, &hash, &secret_text, step, now)? {
                     return Ok(false);
                 }

@@ -317,8 +317,8 @@ async fn reset_link(
     state
         .db
         .run(move |c| {
-            use diesel::Connection;
-            c.transaction::<_, DbError, _>(|c| {
+            use crate::db::WriteTransaction as _;
+            c.write_transaction::<_, DbError, _>(|c| {
                 let token = reset_tokens::issue(c, &new, now)?;
                 event.detail = Some(
                     serde_json::json!({ "token_id": token.id, "expires_at": expires_at })
@@ -360,8 +360,8 @@ where
     state
         .db
         .run(move |c| {
-            use diesel::Connection;
-            c.transaction::<_, DbError, _>(|c| {
+            use crate::db::WriteTransaction as _;
+            c.write_transaction::<_, DbError, _>(|c| {
                 change(c, &uid, now)?;
                 audit::insert(c, &audit_event)
             })

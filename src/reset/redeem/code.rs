@@ -1,0 +1,163 @@
+//! The code step: `POST /reset/code`, with the per-flow count of wrong codes.
+
+use super::token::{audit_token, denied_now};
+use super::{Next, Redeemed};
+use crate::db::reset_tokens;
+use crate::db::{users, DbError};
+use crate::security::{code_matches, OneTimeCode};
+use crate::services::Services;
+use std::net::IpAddr;
+
+/// What a submitted code did.
+#[derive(Debug, Clone)]
+pub enum CodeOutcome {
+    Valid(Redeemed),
+    /// Wrong code; the flow goes on.
+    Wrong,
+    /// Too many wrong codes: this flow is over (SECURITY.md #9).
+    FlowEnded,
+}
+
+/// `POST /reset/code`: the code only works with the flow cookie of the request that asked.
+/// Wrong codes are counted on the flow's live tokens; at `max_code_attempts` they are burned.
+pub async fn submit_code(
+    svc: &Services,
+    flow_id_hash: Option<String>,
+    presented: &str,
+    ip: Option<IpAddr>,
+) -> Result<CodeOutcome, DbError> {
+    let now = svc.now();
+    let max = i64::from(svc.settings.reset.max_code_attempts);
+    let code = OneTimeCode::normalize_presented(presented);
+    // The wrong codes of a flow are counted per flow, whether or not the address has an
+    // account: were they counted on the account's tokens only, the flow of an unknown address
+    // would never end, and the 5th reply would tell accounts apart (SECURITY.md #9, #11).
+    let flow_key = flow_id_hash.as_deref().map(flow_attempts::key);
+    let (tokens, failures) = match (flow_id_hash, flow_key.clone()) {
+        (Some(f), Some(key)) => {
+            svc.db
+                .run(move |c| {
+                    let tokens = reset_tokens::live_for_flow(c, &f, now)?;
+                    Ok((tokens, flow_attempts::count(c, &key)?))
+                })
+                .await?
+        }
+        _ => (Vec::new(), 0),
+    };
+    let live = failures < max;
+    if let (Some(code), true) = (&code, live) {
+        if let Some(t) = tokens.iter().find(|t| {
+            t.code_hash
+                .as_deref()
+                .is_some_and(|h| code_matches(&svc.code_key, code, h))
+        }) {
+            let uid = t.user_id();
+            let user = svc.db.run(move |c| users::find_by_id(c, &uid)).await?;
+            if let Some(user) = user {
+                if denied_now(svc, t, &user, ip).await? {
+                    return Ok(CodeOutcome::FlowEnded);
+                }
+                audit_token(svc, "code_accepted", "success", Some(t), None, ip).await?;
+                return Ok(CodeOutcome::Valid(Redeemed {
+                    token_id: t.id.clone(),
+                    next: Next::of(t, &user),
+                }));
+            }
+        }
+    }
+    let failures = match flow_key {
+        Some(key) => {
+            let expires = now
+                + chrono::Duration::minutes(
+                    i64::from(svc.settings.reset.token_ttl_minutes) + FLOW_COOKIE_EXTRA_MINUTES,
+                );
+            svc.db
+                .run(move |c| flow_attempts::record(c, &key, expires))
+                .await?
+        }
+        None => 0,
+    };
+    let ended = failures >= max;
+    for t in &tokens {
+        let id = t.id.clone();
+        let attempts = svc
+            .db
+            .run(move |c| reset_tokens::record_failed_attempt(c, &id))
+            .await?;
+        if ended || i64::from(attempts) >= max {
+            let id = t.id.clone();
+            svc.db
+                .run(move |c| reset_tokens::revoke(c, &id, "too_many_codes", now))
+                .await?;
+        }
+    }
+    audit_token(
+        svc,
+        "code_failed",
+        "failure",
+        tokens.first(),
+        ended.then_some("flow_ended"),
+        ip,
+    )
+    .await?;
+    Ok(if ended {
+        CodeOutcome::FlowEnded
+    } else {
+        CodeOutcome::Wrong
+    })
+}
+
+/// How much longer than a token the `reset_flow` cookie lives (`web::reset`): a flow's counter
+/// must outlive the cookie that names it.
+const FLOW_COOKIE_EXTRA_MINUTES: i64 = 5;
+
+/// Wrong codes per browser flow, kept in `rate_counters` under `reset_code_flow:<flow hash>`
+/// (one fixed window; the row expires with the flow), so they count the same for every address.
+mod flow_attempts {
+    use crate::db::schema::rate_counters;
+    use crate::db::{AnyConnection, DbError};
+    use crate::dispatch;
+    use chrono::NaiveDateTime;
+    use diesel::prelude::*;
+
+    pub fn key(flow_id_hash: &str) -> String {
+        format!("reset_code_flow:{flow_id_hash}")
+    }
+
+    fn window() -> NaiveDateTime {
+        chrono::DateTime::UNIX_EPOCH.naive_utc()
+    }
+
+    /// Wrong codes so far.
+    pub fn count(conn: &mut AnyConnection, key: &str) -> Result<i64, DbError> {
+        Ok(dispatch!(conn, c => rate_counters::table
+            .filter(rate_counters::key.eq(key))
+            .filter(rate_counters::window_start.eq(window()))
+            .select(rate_counters::count)
+            .first::<i64>(c)
+            .optional())?
+        .unwrap_or(0))
+    }
+
+    /// Counts one more wrong code (one atomic upsert); returns the new count.
+    pub fn record(
+        conn: &mut AnyConnection,
+        key: &str,
+        expires_at: NaiveDateTime,
+    ) -> Result<i64, DbError> {
+        Ok(
+            dispatch!(conn, c => diesel::insert_into(rate_counters::table)
+            .values((
+                rate_counters::key.eq(key),
+                rate_counters::window_start.eq(window()),
+                rate_counters::count.eq(1i64),
+                rate_counters::expires_at.eq(expires_at),
+            ))
+            .on_conflict((rate_counters::key, rate_counters::window_start))
+            .do_update()
+            .set(rate_counters::count.eq(rate_counters::count + 1i64))
+            .returning(rate_counters::count)
+            .get_result::<i64>(c))?,
+        )
+    }
+}

@@ -1,0 +1,54 @@
+//! The link step: `GET /reset/link/{token}`.
+
+use super::token::{audit_token, denied_now, state_name};
+use super::{Next, Redeemed};
+use crate::db::reset_tokens::{self, TokenState};
+use crate::db::{users, DbError};
+use crate::security::TokenHash;
+use crate::services::Services;
+use std::net::IpAddr;
+
+/// `GET /reset/link/{token}`: looks the token up (by hash), never consumes it.
+pub async fn open_link(
+    svc: &Services,
+    presented: &str,
+    ip: Option<IpAddr>,
+) -> Result<Option<Redeemed>, DbError> {
+    let Some(hash) = TokenHash::of_presented(presented) else {
+        audit_token(svc, "token_invalid", "failure", None, Some("malformed"), ip).await?;
+        return Ok(None);
+    };
+    let h = hash.into_string();
+    let found = svc
+        .db
+        .run(move |c| {
+            let Some(t) = reset_tokens::find_by_hash(c, &h)? else {
+                return Ok(None);
+            };
+            let user = users::find_by_id(c, &t.user_id())?;
+            Ok(Some((t, user)))
+        })
+        .await?;
+    let now = svc.now();
+    match found {
+        Some((t, Some(user))) if t.state(now) == TokenState::Live => {
+            if denied_now(svc, &t, &user, ip).await? {
+                return Ok(None);
+            }
+            audit_token(svc, "link_opened", "success", Some(&t), None, ip).await?;
+            Ok(Some(Redeemed {
+                token_id: t.id.clone(),
+                next: Next::of(&t, &user),
+            }))
+        }
+        Some((t, _)) => {
+            let reason = state_name(t.state(now));
+            audit_token(svc, "token_invalid", "failure", Some(&t), Some(reason), ip).await?;
+            Ok(None)
+        }
+        None => {
+            audit_token(svc, "token_invalid", "failure", None, Some("unknown"), ip).await?;
+            Ok(None)
+        }
+    }
+}

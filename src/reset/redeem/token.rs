@@ -1,0 +1,105 @@
+//! The token every step works on: loading it while it is live, re-checking the policy against
+//! it, and auditing what happened to it.
+
+use crate::db::audit::{self};
+use crate::db::models::{Tenant, User};
+use crate::db::reset_tokens::{self, ResetToken, TokenState};
+use crate::db::{users, DbError};
+use crate::domain::EmailAddress;
+use crate::eligibility;
+use crate::services::Services;
+use std::net::IpAddr;
+
+pub(super) fn state_name(s: TokenState) -> &'static str {
+    match s {
+        TokenState::Live => "live",
+        TokenState::Used => "used",
+        TokenState::Revoked => "revoked",
+        TokenState::Expired => "expired",
+    }
+}
+
+pub(super) async fn audit_token(
+    svc: &Services,
+    name: &str,
+    outcome: &str,
+    token: Option<&ResetToken>,
+    reason: Option<&str>,
+    ip: Option<IpAddr>,
+) -> Result<(), DbError> {
+    let mut e = crate::reset::event(svc.now(), name, outcome, ip);
+    if let Some(t) = token {
+        e.tenant_id = Some(t.tenant_id.clone());
+        e.user_id = Some(t.user_id.clone());
+    }
+    e.reason = reason.map(str::to_string);
+    svc.db.run(move |c| audit::insert(c, &e)).await
+}
+
+/// Re-checks the policy for the token's user as it stands now: the tenant may have been taken
+/// over or its plan dropped, the account disabled, since the link was sent. A denial revokes
+/// the token and is audited; every step that lets a token in (link, code) and the final one
+/// ask, so a token dies with any change it depends on (SECURITY.md #6).
+pub(super) async fn denied_now(
+    svc: &Services,
+    token: &ResetToken,
+    user: &User,
+    ip: Option<IpAddr>,
+) -> Result<bool, DbError> {
+    let reason = match EmailAddress::parse(&user.email) {
+        Ok(email) => {
+            let gathered = eligibility::gather(
+                &svc.db,
+                &svc.deliverability,
+                svc.clock.as_ref(),
+                &svc.settings,
+                &email,
+            )
+            .await?;
+            gathered.decide().deny_reason().map(|r| r.code())
+        }
+        Err(_) => Some("email_undeliverable"),
+    };
+    let Some(code) = reason else {
+        return Ok(false);
+    };
+    let now = svc.now();
+    let tid = token.id.clone();
+    svc.db
+        .run(move |c| reset_tokens::revoke(c, &tid, code, now))
+        .await?;
+    audit_token(
+        svc,
+        "reset_denied_at_redemption",
+        "denied",
+        Some(token),
+        Some(code),
+        ip,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// The live token named by the sealed cookie, with its user and tenant.
+pub async fn load_live(
+    svc: &Services,
+    token_id: &str,
+) -> Result<Option<(ResetToken, User, Option<Tenant>)>, DbError> {
+    let id = token_id.to_string();
+    let now = svc.now();
+    svc.db
+        .run(move |c| {
+            let Some(t) = reset_tokens::find_by_id(c, &id)? else {
+                return Ok(None);
+            };
+            if t.state(now) != TokenState::Live {
+                return Ok(None);
+            }
+            let Some(u) = users::find_by_id(c, &t.user_id())? else {
+                return Ok(None);
+            };
+            let tenant = crate::db::tenants::find_by_id(c, &u.tenant_id())?;
+            Ok(Some((t, u, tenant)))
+        })
+        .await
+}

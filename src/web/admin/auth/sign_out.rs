@@ -1,0 +1,47 @@
+//! Sign-out: this session, or every session of the admin.
+
+use super::common::record;
+use crate::db::admins;
+use crate::db::audit::{self, ADMIN_SIGNED_OUT};
+use crate::web::admin::{session_removal, AdminCtx};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::{AppError, AppState};
+use actix_web::{web, HttpResponse};
+
+/// `POST /admin/logout`: ends this session. The cookie is removed, and the sign-out event
+/// names the session, so a copy of the cookie is refused from now on.
+pub(super) async fn logout(
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let event = admin.event(state.now(), ADMIN_SIGNED_OUT, "success");
+    record(&state, event).await?;
+    Ok(HttpResponse::SeeOther()
+        .cookie(session_removal(&state))
+        .insert_header(("location", "/admin/login?signed_out=1"))
+        .finish())
+}
+
+/// `POST /admin/logout/everywhere`: ends every session of this admin, in every browser.
+pub(super) async fn logout_everywhere(
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let mut event = admin.event(state.now(), "admin_signed_out_everywhere", "success");
+    let id = admin.id.clone();
+    state
+        .db
+        .run(move |c| {
+            let generation = admins::bump_session_generation(c, &id)?;
+            event.detail =
+                Some(serde_json::json!({ "session_generation": generation }).to_string());
+            audit::insert(c, &event)
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .cookie(session_removal(&state))
+        .insert_header(("location", "/admin/login?signed_out=1"))
+        .finish())
+}

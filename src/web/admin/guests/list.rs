@@ -1,0 +1,63 @@
+//! The guest list: `GET /admin/guests`, searched within the admin's scope.
+
+use super::view::GuestView;
+use crate::db::admin_queries;
+use crate::db::audit;
+use crate::web::admin::AdminCtx;
+use crate::web::{page, AppError, AppState};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+/// Guests listed per search.
+const LIST_LIMIT: i64 = 200;
+
+#[derive(Deserialize)]
+pub(crate) struct ListQuery {
+    #[serde(default)]
+    tenant: String,
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Serialize)]
+struct ListPage<'a> {
+    admin_email: &'a str,
+    platform: bool,
+    q: String,
+    tenant: String,
+    guests: Vec<GuestView>,
+    limit: i64,
+}
+
+/// `GET /admin/guests?q=…&tenant=…`.
+pub(super) async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let scope = admin.scope(Some(&q.tenant))?;
+    let text: String = q.q.trim().to_lowercase().chars().take(254).collect();
+    let (s, t) = (scope.clone(), text.clone());
+    let found = state
+        .db
+        .run(move |c| admin_queries::search_guests(c, s.as_ref(), &t, LIST_LIMIT))
+        .await?;
+    let mut seen = admin.event(state.now(), "admin_viewed_guests", "success");
+    seen.tenant_id = scope.as_ref().map(|t| t.as_str().to_string());
+    seen.detail = Some(serde_json::json!({ "query": text, "shown": found.len() }).to_string());
+    state.db.run(move |c| audit::insert(c, &seen)).await?;
+    let now = state.now();
+    let ctx = ListPage {
+        admin_email: &admin.admin.email,
+        platform: admin.is_platform(),
+        q: text,
+        tenant: q.tenant.clone(),
+        guests: found
+            .iter()
+            .map(|u| GuestView::of(&admin, u, now))
+            .collect(),
+        limit: LIST_LIMIT,
+    };
+    page::ok(&req, &state, "admin/guests.html", &ctx)
+}

@@ -1,0 +1,30 @@
+//! Helpdesk actions on a guest (tenant admins for their own tenant, platform admins for any):
+//! why can't this guest reset (the policy explanation), issue a reset link (12 hours, shown
+//! once), reset the authenticator (lost phone), clear a lockout, mark the address bounced or
+//! deliverable. Every view and every action is an audit event with the admin as actor
+//! (SECURITY.md #36).
+
+mod actions;
+mod list;
+mod reset_link;
+mod show;
+mod view;
+
+pub(crate) use list::ListQuery;
+pub(crate) use show::ShowQuery;
+
+use actions::{mark_bounced, mark_deliverable, reset_totp, unlock};
+use actix_web::web;
+use list::list;
+use reset_link::reset_link;
+use show::show;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/guests").get(list))
+        .service(web::resource("/guests/{id}").get(show))
+        .service(web::resource("/guests/{id}/reset-link").post(reset_link))
+        .service(web::resource("/guests/{id}/reset-totp").post(reset_totp))
+        .service(web::resource("/guests/{id}/unlock").post(unlock))
+        .service(web::resource("/guests/{id}/mark-bounced").post(mark_bounced))
+        .service(web::resource("/guests/{id}/mark-deliverable").post(mark_deliverable));
+}

@@ -1,0 +1,127 @@
+//! One guest's page: `GET /admin/guests/{id}`, and the page the actions return to.
+
+use super::view::{guest_event, load, GuestView};
+use crate::db::audit::{self, AuditFilter};
+use crate::db::models::User;
+use crate::db::tenants;
+use crate::domain::EmailAddress;
+use crate::eligibility;
+use crate::web::admin::AdminCtx;
+use crate::web::{page, AppError, AppState};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+pub(crate) struct ShowQuery {
+    done: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ShowPage<'a> {
+    admin_email: &'a str,
+    platform: bool,
+    guest: GuestView,
+    tenant_name: Option<String>,
+    explanation: Option<eligibility::Explanation>,
+    notice: Option<&'static str>,
+    error: Option<String>,
+    events: Vec<EventRow>,
+    helpdesk_ttl_hours: u32,
+}
+
+#[derive(Serialize)]
+struct EventRow {
+    id: i64,
+    at: String,
+    event: String,
+    outcome: String,
+    reason: Option<String>,
+    actor: String,
+}
+
+fn notice(done: Option<&str>) -> Option<&'static str> {
+    Some(match done? {
+        "reset-totp" => {
+            "The authenticator was removed. The guest can enrol a new one after their next sign-in."
+        }
+        "unlock" => "The lockout was cleared. The guest can request a reset again.",
+        "mark-bounced" => "The address is marked as bounced: no reset mail will be sent to it.",
+        "mark-deliverable" => "The address is marked as deliverable again.",
+        _ => return None,
+    })
+}
+
+pub(super) async fn show_page(
+    req: &HttpRequest,
+    state: &AppState,
+    admin: &AdminCtx,
+    user: User,
+    notice: Option<&'static str>,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let explanation = match EmailAddress::parse(&user.email) {
+        Ok(email) => Some(
+            eligibility::gather(
+                &state.db,
+                &state.deliverability,
+                state.clock.as_ref(),
+                &state.settings,
+                &email,
+            )
+            .await?
+            .explain(),
+        ),
+        Err(_) => None,
+    };
+    let tid = user.tenant_id();
+    let filter = AuditFilter {
+        tenant_id: Some(user.tenant_id.clone()),
+        email: Some(user.email.clone()),
+        ..Default::default()
+    };
+    let (tenant, recent) = state
+        .db
+        .run(move |c| {
+            Ok((
+                tenants::find_by_id(c, &tid)?,
+                audit::page(c, &filter, None, 20)?,
+            ))
+        })
+        .await?;
+    let seen = guest_event(state, admin, &user, "admin_viewed_guest");
+    state.db.run(move |c| audit::insert(c, &seen)).await?;
+    let ctx = ShowPage {
+        admin_email: &admin.admin.email,
+        platform: admin.is_platform(),
+        guest: GuestView::of(admin, &user, state.now()),
+        tenant_name: tenant.map(|t| t.name),
+        explanation,
+        notice,
+        error,
+        events: recent
+            .into_iter()
+            .map(|e| EventRow {
+                id: e.id,
+                at: admin.time(e.occurred_at),
+                event: e.event,
+                outcome: e.outcome,
+                reason: e.reason,
+                actor: e.actor,
+            })
+            .collect(),
+        helpdesk_ttl_hours: state.settings.reset.helpdesk_ttl_hours,
+    };
+    page::ok(req, state, "admin/guest.html", &ctx)
+}
+
+/// `GET /admin/guests/{id}`: the guest, why they can or cannot reset, their recent events.
+pub(super) async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    path: web::Path<String>,
+    q: web::Query<ShowQuery>,
+) -> Result<HttpResponse, AppError> {
+    let user = load(&state, &admin, &path).await?;
+    show_page(&req, &state, &admin, user, notice(q.done.as_deref()), None).await
+}

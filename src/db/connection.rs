@@ -1,7 +1,7 @@
 //! Connections, the r2d2 manager that picks the backend from the URL scheme, migrations, and
 //! the async-to-blocking bridge every caller uses.
 
-use super::WriteTransaction as _;
+use super::group_commit::Grouped;
 use anyhow::Context as _;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -9,9 +9,9 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -240,22 +240,11 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 /// The shared handle to storage: a pool plus the bridge onto the blocking thread pool.
 #[derive(Clone)]
 pub struct Db {
-    pool: Pool,
+    pub(super) pool: Pool,
     backend: Backend,
     url: DatabaseUrl,
     /// The group-commit writer's queue ([`Db::run_grouped`]), started on first use.
-    group: Arc<OnceLock<mpsc::UnboundedSender<Grouped>>>,
-}
-
-/// Most operations one group commit takes; the rest wait for the next.
-const GROUP_MAX: usize = 256;
-
-type GroupOp = Box<dyn FnMut(&mut AnyConnection) -> Result<(), DbError> + Send>;
-
-/// One caller's operation in the group-commit queue, and where to say how it ended.
-struct Grouped {
-    op: GroupOp,
-    done: oneshot::Sender<Result<(), DbError>>,
+    pub(super) group: Arc<OnceLock<mpsc::UnboundedSender<Grouped>>>,
 }
 
 impl fmt::Debug for Db {
@@ -326,58 +315,6 @@ impl Db {
         .map_err(|e| DbError::Unexpected(anyhow::anyhow!("database task failed: {e}")))?
     }
 
-    /// Runs the small write `f` in a **group commit**: operations that arrive while the previous
-    /// group is committing are run together in one transaction, on one connection, in one
-    /// `spawn_blocking`, and each caller returns only after that transaction has committed
-    /// (nothing is acknowledged before it is durable). On SQLite this takes one writer lock and
-    /// one commit for many requests instead of many contending ones. On PostgreSQL `f` simply
-    /// runs in its own transaction, as [`Db::run`] does: the server already groups concurrent
-    /// commits into one WAL flush.
-    ///
-    /// `f` may run twice: if any operation of a group fails, the group is rolled back and each
-    /// operation is run again alone, so one caller's error never becomes another's (a
-    /// transaction `f` opens itself is a savepoint of the group's). No waiting is added: a group is whatever queued up while
-    /// the last one committed (at most 256).
-    pub async fn run_grouped<T, F>(&self, mut f: F) -> Result<T, DbError>
-    where
-        T: Send + 'static,
-        F: FnMut(&mut AnyConnection) -> Result<T, DbError> + Send + 'static,
-    {
-        if self.backend == Backend::Postgres {
-            // PostgreSQL already shares one WAL flush among concurrent commits, and a single
-            // group in flight would serialise them: measured 966 requests/s grouped against
-            // ~1 300–1 600 with one transaction per request. Group commit is for SQLite's
-            // single writer.
-            return self.run(f).await;
-        }
-        let slot = Arc::new(Mutex::new(None));
-        let out = slot.clone();
-        let op: GroupOp = Box::new(move |c| {
-            let value = f(c)?;
-            *out.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
-            Ok(())
-        });
-        let (done, finished) = oneshot::channel();
-        let queue = self.group.get_or_init(|| {
-            let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(group_committer(self.pool.clone(), rx));
-            tx
-        });
-        if let Err(mpsc::error::SendError(Grouped { mut op, .. })) =
-            queue.send(Grouped { op, done })
-        {
-            // The committer's runtime is gone (a test that built Services in another runtime):
-            // run alone, as `run` would.
-            self.run(move |c| op(c)).await?;
-        } else {
-            finished.await.map_err(|_| {
-                DbError::Unexpected(anyhow::anyhow!("the group-commit writer stopped"))
-            })??;
-        }
-        let value = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
-        value.ok_or_else(|| DbError::Unexpected(anyhow::anyhow!("grouped write left no result")))
-    }
-
     /// Whether a connection can be had and answers (readiness).
     pub async fn ping(&self) -> bool {
         self.run(|c| {
@@ -396,55 +333,6 @@ impl Db {
         let mut conn = establish(&self.url)?;
         run_migrations(&mut conn)
     }
-}
-
-/// The group-commit writer: takes everything queued, commits it as one transaction on the
-/// blocking pool, answers each caller, repeats.
-async fn group_committer(pool: Pool, mut rx: mpsc::UnboundedReceiver<Grouped>) {
-    while let Some(first) = rx.recv().await {
-        let mut group = vec![first];
-        while group.len() < GROUP_MAX {
-            match rx.try_recv() {
-                Ok(more) => group.push(more),
-                Err(_) => break,
-            }
-        }
-        let pool = pool.clone();
-        // A panic in an operation drops the group's senders: its callers get an error.
-        let _ = tokio::task::spawn_blocking(move || commit_group(&pool, group)).await;
-    }
-}
-
-fn commit_group(pool: &Pool, mut group: Vec<Grouped>) {
-    let mut conn = match pool.get() {
-        Ok(c) => c,
-        Err(e) => {
-            for g in group {
-                let _ = g
-                    .done
-                    .send(Err(DbError::Unavailable(anyhow::anyhow!("{e}"))));
-            }
-            return;
-        }
-    };
-    let conn: &mut AnyConnection = &mut conn;
-    if group.len() > 1 && in_one_transaction(conn, &mut group).is_ok() {
-        for g in group {
-            let _ = g.done.send(Ok(()));
-        }
-        return;
-    }
-    // Alone (a group of one, or a group that failed and was rolled back): each operation in
-    // its own autocommit, exactly as `Db::run` would.
-    for mut g in group {
-        let result = (g.op)(conn);
-        let _ = g.done.send(result);
-    }
-}
-
-fn in_one_transaction(conn: &mut AnyConnection, group: &mut [Grouped]) -> Result<(), DbError> {
-    // BEGIN IMMEDIATE on SQLite: see `WriteTransaction`.
-    conn.write_transaction(|c| group.iter_mut().try_for_each(|g| (g.op)(c)))
 }
 
 /// Applies the embedded migrations of the connection's backend. On PostgreSQL an advisory lock

@@ -12,6 +12,7 @@ pub mod api_keys;
 pub mod audit;
 mod connection;
 pub mod email_verifications;
+mod group_commit;
 pub mod invitations;
 pub mod models;
 pub mod rate_counters;

@@ -1,188 +1,20 @@
-//! Persistent, cluster-wide limits (DESIGN.md §6): counters in the database, so they hold
-//! across restarts and across instances that share PostgreSQL. Every hit is one atomic UPSERT
-//! ([`crate::db::rate_counters::hit`]).
-//!
-//! | limit | key | window |
-//! |---|---|---|
-//! | reset mails per address | `mail:h:`/`mail:d:` + HMAC(address) | fixed UTC hour / UTC day |
-//! | reset attempts per account | `reset:` + user id | rolling 24 h (one row per attempt) |
-//! | failed sign-ins / TOTPs | `fail:<kind>:` + user id | consecutive, until a success |
-//! | wrong codes per flow | `code:` + HMAC(flow key) | the flow's life (24 h) |
-//! | reset requests per tenant | `tenant:` + tenant id | fixed `tenant_burst_window_minutes` |
-//! | audited limit hits | `hit:<limiter>:` + HMAC(key) | fixed `hit_audit_window_minutes` |
-//!
-//! Addresses and flow keys are stored only as an HMAC under a key derived from the master key
-//! (instances sharing a database share the master key, so they share the counters).
-//!
-//! With `rate_limits.enabled = false` every method is a no-op that answers "allowed".
-//! Time comes from the injected [`Clock`](crate::clock::Clock).
+//! The limits themselves, one database counter each, keyed as in the table of the parent
+//! module: an async method for handlers and a `*_on` twin for a caller that already holds a
+//! connection.
 
-use super::groups::Limiter;
-use super::inprocess::LimitKey;
-use crate::clock::SharedClock;
-use crate::config::RateLimitSettings;
+use super::{
+    backoff, epoch, minutes, window, Allowance, FailureKind, PersistentLimits, ATTEMPT_WINDOW,
+    FAILURE_RETENTION, FLOW_RETENTION,
+};
 use crate::db::audit::{self, NewAuditEvent};
-use crate::db::{rate_counters, AnyConnection, Db, DbError};
+use crate::db::{rate_counters, AnyConnection, DbError};
 use crate::domain::{EmailAddress, TenantId, UserId};
-use chrono::{DateTime, DurationRound, NaiveDateTime, TimeDelta, Utc};
-use std::collections::HashMap;
+use crate::ratelimit::groups::Limiter;
+use crate::ratelimit::inprocess::LimitKey;
+use chrono::{NaiveDateTime, TimeDelta};
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-
-/// Consecutive-failure counters live this long after the last failure.
-const FAILURE_RETENTION: TimeDelta = TimeDelta::days(90);
-/// A code flow's counter outlives any flow (tokens live ≤ 24 h, NIST).
-const FLOW_RETENTION: TimeDelta = TimeDelta::hours(24);
-/// The rolling window of the per-account reset attempt limit.
-const ATTEMPT_WINDOW: TimeDelta = TimeDelta::hours(24);
-
-/// Which kind of authentication failed (each has its own consecutive count, so a correct
-/// password does not reset the TOTP failures and vice versa).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FailureKind {
-    SignIn,
-    Totp,
-}
-
-impl FailureKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailureKind::SignIn => "signin",
-            FailureKind::Totp => "totp",
-        }
-    }
-}
-
-/// Whether an account may try a method (sign-in, TOTP) now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Allowance {
-    /// Go ahead.
-    Allowed,
-    /// Exponential backoff: not before this time (answer 429 with
-    /// [`Allowance::retry_after_seconds`]).
-    NotBefore(DateTime<Utc>),
-    /// `max_consecutive_failures` reached (NIST SP 800-63B: ≤ 100): refuse this method until a
-    /// success elsewhere (a completed password reset) calls
-    /// [`PersistentLimits::reset_failures`]. The reset flow itself is never blocked by it
-    /// (SECURITY.md #30: no DoS lockout).
-    Blocked,
-}
-
-impl Allowance {
-    /// Seconds until an attempt may be made (for `Retry-After`), `None` when allowed now or
-    /// blocked.
-    pub fn retry_after_seconds(&self, now: DateTime<Utc>) -> Option<u64> {
-        match self {
-            Allowance::NotBefore(t) if *t > now => {
-                let ms = (*t - now).num_milliseconds().max(0) as u64;
-                Some(ms.div_ceil(1000).max(1))
-            }
-            _ => None,
-        }
-    }
-}
-
-/// The backoff after `failures` consecutive failures: none for the first
-/// `failures_before_backoff`, then `base`, doubling, capped at `max`; `None` once the hard
-/// stop is reached.
-pub fn backoff(failures: u32, s: &RateLimitSettings) -> Option<TimeDelta> {
-    if failures >= s.max_consecutive_failures {
-        return None;
-    }
-    if failures <= s.failures_before_backoff {
-        return Some(TimeDelta::zero());
-    }
-    let doublings = (failures - s.failures_before_backoff - 1).min(32);
-    let secs = s
-        .failure_backoff_base_seconds
-        .saturating_mul(1u64 << doublings)
-        .min(s.failure_backoff_max_seconds);
-    Some(TimeDelta::seconds(
-        i64::try_from(secs).unwrap_or(i64::MAX / 1000),
-    ))
-}
-
-/// The persistent limits service. Cheap to clone; the lead calls it from handlers (async
-/// methods) or from inside a blocking database closure (the `*_on` methods).
-#[derive(Clone)]
-pub struct PersistentLimits {
-    db: Db,
-    clock: SharedClock,
-    settings: Arc<RateLimitSettings>,
-    hash_key: Arc<[u8; 32]>,
-    /// (limiter, key) → the audit window last audited by this instance: a flood of limited
-    /// requests reaches the database once per key and window, not once per request.
-    audited: Arc<Mutex<HashMap<(Limiter, LimitKey), NaiveDateTime>>>,
-}
-
-impl std::fmt::Debug for PersistentLimits {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PersistentLimits")
-            .field("enabled", &self.settings.enabled)
-            .finish_non_exhaustive()
-    }
-}
-
-fn epoch() -> NaiveDateTime {
-    DateTime::<Utc>::UNIX_EPOCH.naive_utc()
-}
-
-/// The start of the fixed window of length `len` that holds `now`.
-fn window(now: NaiveDateTime, len: TimeDelta) -> NaiveDateTime {
-    now.duration_trunc(len).unwrap_or(now)
-}
-
-fn minutes(n: u32) -> TimeDelta {
-    TimeDelta::minutes(i64::from(n))
-}
 
 impl PersistentLimits {
-    /// `hash_key` keys the HMAC that stands in for addresses and flow keys in counter keys;
-    /// pass `settings.master_key.derive("latchkey/ratelimit/keys")`.
-    pub fn new(
-        db: Db,
-        clock: SharedClock,
-        settings: RateLimitSettings,
-        hash_key: [u8; 32],
-    ) -> Self {
-        Self {
-            db,
-            clock,
-            settings: Arc::new(settings),
-            hash_key: Arc::new(hash_key),
-            audited: Arc::default(),
-        }
-    }
-
-    /// Whether limits are on.
-    pub fn enabled(&self) -> bool {
-        self.settings.enabled
-    }
-
-    fn now(&self) -> NaiveDateTime {
-        // Millisecond precision: both backends store it exactly, so a window start read back
-        // compares equal to the one written.
-        let now = self.clock.now_naive();
-        now.duration_trunc(TimeDelta::milliseconds(1))
-            .unwrap_or(now)
-    }
-
-    fn hashed(&self, text: &str) -> String {
-        hex::encode(crate::security::hmac_sha256(
-            self.hash_key.as_ref(),
-            text.as_bytes(),
-        ))
-    }
-
-    async fn run<T, F>(&self, f: F) -> Result<T, DbError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Self, &mut AnyConnection) -> Result<T, DbError> + Send + 'static,
-    {
-        let this = self.clone();
-        self.db.run(move |conn| f(&this, conn)).await
-    }
-
     // --- per target address -------------------------------------------------------------
 
     /// Whether one more reset mail may go to `address` now, counting it if so: at most
@@ -475,53 +307,4 @@ impl PersistentLimits {
 
 fn failure_key(user: &UserId, kind: FailureKind) -> String {
     format!("fail:{}:{user}", kind.as_str())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_is_free_then_doubles_up_to_the_cap_then_stops() {
-        let s = RateLimitSettings::default();
-        assert_eq!(backoff(0, &s), Some(TimeDelta::zero()));
-        assert_eq!(backoff(3, &s), Some(TimeDelta::zero()));
-        assert_eq!(backoff(4, &s), Some(TimeDelta::seconds(1)));
-        assert_eq!(backoff(5, &s), Some(TimeDelta::seconds(2)));
-        assert_eq!(backoff(8, &s), Some(TimeDelta::seconds(16)));
-        assert_eq!(backoff(20, &s), Some(TimeDelta::seconds(900)));
-        assert_eq!(backoff(99, &s), Some(TimeDelta::seconds(900)));
-        // NIST SP 800-63B: no more than 100 consecutive failed attempts.
-        assert_eq!(backoff(100, &s), None);
-        assert_eq!(backoff(u32::MAX, &s), None);
-    }
-
-    #[test]
-    fn windows_are_fixed_and_aligned() {
-        let t = chrono::NaiveDate::from_ymd_opt(2026, 11, 26)
-            .unwrap()
-            .and_hms_milli_opt(13, 47, 12, 345)
-            .unwrap();
-        assert_eq!(
-            window(t, TimeDelta::hours(1)).to_string(),
-            "2026-11-26 13:00:00"
-        );
-        assert_eq!(
-            window(t, TimeDelta::days(1)).to_string(),
-            "2026-11-26 00:00:00"
-        );
-        assert_eq!(window(t, minutes(10)).to_string(), "2026-11-26 13:40:00");
-    }
-
-    #[test]
-    fn retry_after_rounds_up() {
-        let now = Utc::now();
-        let a = Allowance::NotBefore(now + TimeDelta::milliseconds(1500));
-        assert_eq!(a.retry_after_seconds(now), Some(2));
-        assert_eq!(Allowance::Allowed.retry_after_seconds(now), None);
-        assert_eq!(
-            Allowance::NotBefore(now - TimeDelta::seconds(1)).retry_after_seconds(now),
-            None
-        );
-    }
 }

@@ -1,0 +1,83 @@
+use super::*;
+
+fn with(toml: &str) -> anyhow::Result<Settings> {
+    let dir = std::env::temp_dir().join(format!("lk-config-{}", uuid::Uuid::new_v4()));
+    let figment = Figment::from(Serialized::defaults(RawSettings {
+        data_dir: dir,
+        ..RawSettings::default()
+    }))
+    .merge(Toml::string(toml));
+    Settings::from_figment(figment)
+}
+
+#[test]
+fn defaults_are_valid() {
+    let s = with("").unwrap();
+    assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+    assert_eq!(s.public_base_url.as_str(), "http://127.0.0.1:8080/");
+    assert!(matches!(s.database_url, DatabaseUrl::Sqlite(_)));
+    assert!(s.demo);
+}
+
+#[test]
+fn errors_name_the_setting() {
+    let e = with("database_url = \"mysql://x\"")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("database_url") && e.contains("mysql"), "{e}");
+    let e = with("public_base_url = \"/relative\"")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("public_base_url"), "{e}");
+    let e = with("[rate_limits]\nmails_per_address_hour = 0")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("rate_limits.mails_per_address_hour"), "{e}");
+    let e = with("no_such_setting = 1").unwrap_err().to_string();
+    assert!(e.contains("no_such_setting"), "{e}");
+}
+
+#[test]
+fn totp_keyring_settings() {
+    let default = with("").unwrap();
+    assert!(default.totp_keys_file.unwrap().ends_with("totp.keys"));
+    let k = "ab".repeat(32);
+    let s = with(&format!(
+        "[secrets]\ntotp_keys = [\"new:{k}\", \"old:{}\"]",
+        "cd".repeat(32)
+    ))
+    .unwrap();
+    assert_eq!(s.totp_keys.current_key_id(), "new");
+    assert!(s.totp_keys.has_key("old") && s.totp_keys_file.is_none());
+    for (toml, needle) in [
+        ("[secrets]\ntotp_keys = []".to_string(), "no key"),
+        ("[secrets]\ntotp_keys = [\"x:abcd\"]".to_string(), "64 hex"),
+        (
+            format!("[secrets]\ntotp_keys = [\"x:{k}\"]\ntotp_keys_file = \"/nope\""),
+            "not both",
+        ),
+        (
+            "[secrets]\ntotp_keys_file = \"/nonexistent/totp.keys\"".to_string(),
+            "cannot read",
+        ),
+    ] {
+        let e = with(&toml).unwrap_err().to_string();
+        assert!(e.contains("secrets.totp_keys") && e.contains(needle), "{e}");
+        assert!(!e.contains(&k), "{e}");
+    }
+}
+
+#[test]
+fn outage_bounds_are_settings_within_reason() {
+    let s = with("database_timeout_seconds = 2\n[jobs]\nmax_backoff_seconds = 60").unwrap();
+    assert_eq!(s.database_timeout_seconds, 2);
+    assert_eq!(s.jobs.max_backoff_seconds, 60);
+    let e = with("database_timeout_seconds = 0")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("database_timeout_seconds"), "{e}");
+    let e = with("[jobs]\nmax_backoff_seconds = 0")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("jobs.max_backoff_seconds"), "{e}");
+}

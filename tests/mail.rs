@@ -2,7 +2,7 @@
 
 mod support;
 
-use chrono::Utc;
+use chrono::{TimeZone as _, Utc};
 use latchkey::config::Settings;
 use latchkey::domain::EmailAddress;
 use latchkey::mail::{
@@ -38,7 +38,9 @@ fn guest() -> EmailAddress {
 fn reset_mail(s: &Settings) -> (OutgoingMail, TokenSecret, OneTimeCode) {
     let token = TokenSecret::generate();
     let code = OneTimeCode::generate();
-    let now = Utc::now();
+    // A fixed clock: with `Utc::now()` the expiry crossed midnight after 23:40 UTC and the mail
+    // (rightly) named the next day, which failed the " UTC." check below.
+    let now = Utc.with_ymd_and_hms(2026, 11, 4, 14, 15, 0).unwrap();
     let ctx = ResetLinkMail::new(s, &token, &code, now, now + chrono::Duration::minutes(20));
     let mail = render(&Templates::load().unwrap(), &guest(), &ctx).unwrap();
     (mail, token, code)
@@ -96,8 +98,10 @@ async fn reset_mail_arrives_as_text_and_html_to_one_recipient_with_the_configure
     for l in links_in(&text).iter().chain(links_in(&html).iter()) {
         assert!(l.starts_with("https://reset.test.example/"), "{l}");
     }
-    assert!(text.contains("expire in 20 minutes, at "), "{text}");
-    assert!(text.contains(" UTC."), "{text}");
+    assert!(
+        text.contains("expire in 20 minutes, at 14:35 UTC."),
+        "{text}"
+    );
     // The raw message never shows the token outside the two parts' encodings of the link.
     assert!(!m.data.contains("password="));
 }

@@ -165,6 +165,14 @@ async fn every_status_code_with_a_stable_error() {
     app.clock.advance(chrono::Duration::days(8));
     let (_, v) = get(&app, &platform, "/api/v1/invitations?status=expired").await;
     assert_eq!(v["invitations"][0]["id"], id.as_str());
+    // A NUL byte in the id (found by tests/http_fuzz.rs on PostgreSQL, which refuses NUL in
+    // text and gave a 500): the caller's mistake, a 4xx on both backends.
+    let (s, v) = get(&app, &platform, "/api/v1/invitations/%00").await;
+    assert!(matches!(s, 400 | 404), "{s} {v}");
+    // And in a field of the body: refused as a bad request, or stored as sent; never a 500.
+    let nul = json!({ "email": "nul@fabrikam.test", "display_name": "a\u{0}b" }).to_string();
+    let (s, v, _) = post(&app, Some(&platform), &nul, None).await;
+    assert!(s < 500, "{s} {v}");
 }
 
 #[tokio::test]

@@ -109,6 +109,11 @@ pub enum DbError {
     /// A unique constraint refused the write.
     #[error("already exists: {0}")]
     Conflict(String),
+    /// The database refused text it cannot store: PostgreSQL rejects a NUL byte in any text
+    /// value (SQLSTATE 22021), wherever it came from (a path segment, a query, a form field).
+    /// The request was wrong, not the service: the edge answers 400.
+    #[error("the database cannot store this text: {0}")]
+    InvalidText(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -125,6 +130,9 @@ impl From<diesel::result::Error> for DbError {
             }
             Error::DatabaseError(_, ref info) if is_outage_message(info.message()) => {
                 DbError::Unavailable(anyhow::Error::new(e))
+            }
+            Error::DatabaseError(_, ref info) if is_invalid_text_message(info.message()) => {
+                DbError::InvalidText(info.message().to_string())
             }
             other => DbError::Unexpected(anyhow::Error::new(other)),
         }
@@ -158,6 +166,12 @@ fn is_outage_message(message: &str) -> bool {
     ];
     let message = message.to_ascii_lowercase();
     OUTAGE.iter().any(|m| message.contains(m))
+}
+
+/// PostgreSQL's refusal of a NUL byte (or bytes invalid in the database encoding) in text:
+/// `invalid byte sequence for encoding "UTF8": 0x00`.
+fn is_invalid_text_message(message: &str) -> bool {
+    message.contains("invalid byte sequence for encoding")
 }
 
 impl From<r2d2::Error> for DbError {

@@ -34,6 +34,7 @@ impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Unavailable(cause) => AppError::Unavailable(cause),
+            DbError::InvalidText(why) => AppError::BadRequest(why),
             other => AppError::Unexpected(anyhow::Error::new(other)),
         }
     }
@@ -50,6 +51,8 @@ impl ResponseError for AppError {
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             // A database outage wrapped on its way here is still an outage: 503, not 500.
             AppError::Unexpected(e) if caused_by_outage(e) => StatusCode::SERVICE_UNAVAILABLE,
+            // Text the database refused (a NUL byte on PostgreSQL), wrapped on its way here.
+            AppError::Unexpected(e) if caused_by_invalid_text(e) => StatusCode::BAD_REQUEST,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -58,6 +61,9 @@ impl ResponseError for AppError {
         match self {
             AppError::Unexpected(e) if caused_by_outage(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "dependency unavailable")
+            }
+            AppError::Unexpected(e) if caused_by_invalid_text(e) => {
+                tracing::info!(error = %format!("{e:#}"), "request refused: text the database cannot store")
             }
             AppError::Unexpected(e) => {
                 tracing::error!(error = %format!("{e:#}"), "unexpected error")
@@ -77,6 +83,12 @@ impl ResponseError for AppError {
         // The body is filled in by `render_error_pages`.
         res.finish()
     }
+}
+
+/// Whether an error's cause chain holds text the database refused.
+fn caused_by_invalid_text(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| matches!(c.downcast_ref::<DbError>(), Some(DbError::InvalidText(_))))
 }
 
 /// Whether an error's cause chain holds an unavailable database.

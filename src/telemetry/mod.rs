@@ -1,6 +1,8 @@
 //! Tracing: human-readable logs by default, JSON lines when `log_format = "json"`.
 //! Log lines carry ids, never addresses or secrets (SECURITY.md #37).
 
+pub mod metrics;
+
 use crate::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 

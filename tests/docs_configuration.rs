@@ -423,7 +423,15 @@ fn code_cites_only_documentation_that_exists() {
         concat!("HELPERS", ".md"),
     ];
     let mut files = Vec::new();
-    for dir in ["src", "tests", "benches", "scripts", "docs", ".ci", "templates"] {
+    for dir in [
+        "src",
+        "tests",
+        "benches",
+        "scripts",
+        "docs",
+        ".ci",
+        "templates",
+    ] {
         source_files(&root().join(dir), &mut files);
     }
     files.push(root().join("README.md"));
@@ -435,7 +443,11 @@ fn code_cites_only_documentation_that_exists() {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };
-        let rel = file.strip_prefix(root()).unwrap_or(&file).display().to_string();
+        let rel = file
+            .strip_prefix(root())
+            .unwrap_or(&file)
+            .display()
+            .to_string();
         for (index, line) in text.lines().enumerate() {
             for name in foreign {
                 if line.contains(name) {
@@ -449,11 +461,21 @@ fn code_cites_only_documentation_that_exists() {
             let mut rest = line;
             while let Some(at) = rest.find("docs/") {
                 rest = &rest[at..];
-                let end = rest
-                    .find(|c: char| !(c.is_alphanumeric() || "/._-#".contains(c)))
+                // A path, then an optional `#fragment` of letters, digits, `-` and `_`
+                // (`docs/security.md#24/#25` cites #24; `#N` is a placeholder in prose).
+                let path_end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || "/._-".contains(c)))
                     .unwrap_or(rest.len());
+                let mut end = path_end;
+                if rest[path_end..].starts_with('#') {
+                    end = path_end
+                        + 1
+                        + rest[path_end + 1..]
+                            .find(|c: char| !(c.is_alphanumeric() || "-_".contains(c)))
+                            .unwrap_or(rest.len() - path_end - 1);
+                }
                 let citation = rest[..end].trim_end_matches(['.', '-']);
-                if citation.contains(".md") {
+                if citation.contains(".md") && !citation.ends_with("#N") {
                     check_target(&rel, false, index + 1, citation, &mut problems);
                 }
                 rest = &rest[end.max(1)..];

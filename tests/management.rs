@@ -100,10 +100,68 @@ async fn item_2_made_up_methods_do_not_grow_metrics() {
     assert!(text.contains("method=\"other\""), "{text}");
 }
 
-/// The request id: an incoming `X-Request-Id` is kept and echoed; without one, a fresh id.
+/// The request id: an incoming `X-Request-Id` is kept and echoed, else the trace id of a W3C
+/// `traceparent`, else a fresh id.
 #[tokio::test]
-async fn request_ids_are_echoed() {
+async fn request_ids_follow_the_caller_or_are_fresh() {
     let app = TestApp::spawn().await;
-    let res = app.get("/healthz").await;
-    assert!(!res.headers()["x-request-id"].is_empty());
+    let get = |headers: &'static [(&'static str, &'static str)]| {
+        let mut req = app.client.get(app.url("/reset"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            res.headers()["x-request-id"].to_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(get(&[("x-request-id", "lb-7f3a")]).await, "lb-7f3a");
+    assert_eq!(
+        get(&[(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        )])
+        .await,
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
+    let fresh = get(&[("x-request-id", "not plain <script>")]).await;
+    assert!(uuid::Uuid::parse_str(&fresh).is_ok(), "{fresh}");
+    assert_ne!(get(&[]).await, get(&[]).await);
+}
+
+/// After a reset flow, the business metrics are on the management listener by name.
+#[tokio::test]
+async fn business_metrics_are_named_after_a_flow() {
+    let app = TestApp::spawn_with("[jobs]\npoll_interval_ms = 50\n").await;
+    let mut browser = app.browser();
+    let form = browser.get("/reset").await;
+    let res = browser
+        .post_form(
+            "/reset",
+            &form.csrf().unwrap(),
+            &[("email", "nobody@example.com")],
+        )
+        .await;
+    assert!(res.status < 400, "{}", res.status);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let text = loop {
+        let text = app.metrics().await;
+        if text.contains("latchkey_reset_requests_total{decision=\"unknown_account\"}") {
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    for name in [
+        "latchkey_http_requests_total",
+        "latchkey_http_request_duration_seconds_bucket",
+        "latchkey_jobs_total{outcome=\"done\"}",
+        "latchkey_jobs_queue_depth",
+        "latchkey_jobs_oldest_age_seconds",
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "process_open_fds",
+    ] {
+        assert!(text.contains(name), "{name} missing:\n{text}");
+    }
 }

@@ -173,7 +173,10 @@ fn describe() {
     describe_counter!(RESET_REQUESTS, "Reset requests decided, by decision code.");
     describe_counter!(RESET_COMPLETIONS, "Password resets completed.");
     describe_counter!(MAILS, "Mails handed to the transport, by kind and outcome.");
-    describe_counter!(LOCKOUTS, "Accounts locked after failed proofs.");
+    describe_counter!(
+        LOCKOUTS,
+        "Failed proofs (or reset requests past the daily limit) that paused or locked an account, by guest or admin."
+    );
     describe_counter!(
         RATE_LIMITED,
         "Requests refused by a rate limiter, by limiter."

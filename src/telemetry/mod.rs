@@ -2,6 +2,7 @@
 //! Log lines carry ids, never addresses or secrets (docs/security.md#37).
 
 pub mod metrics;
+pub mod request_id;
 
 use crate::config::LogFormat;
 use tracing_subscriber::EnvFilter;

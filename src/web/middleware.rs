@@ -66,13 +66,16 @@ pub async fn known_methods(
     Ok(req.into_response(res).map_into_right_body())
 }
 
-/// Gives each request an id (echoed as `X-Request-Id`), a tracing span, one access-log line
+/// Gives each request an id (the caller's `X-Request-Id` or `traceparent` trace id when
+/// given, see [`crate::telemetry::request_id`]; echoed as `X-Request-Id`), a tracing span, one access-log line
 /// (route pattern, never the raw path: paths can hold tokens, docs/security.md#37) and metrics.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let request_id =
+        crate::telemetry::request_id::choose(header("x-request-id"), header("traceparent"));
     let started = Instant::now();
     let method = crate::telemetry::metrics::method_label(req.method().as_str());
     let state = req.app_data::<web::Data<AppState>>().cloned();

@@ -85,6 +85,7 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     pub hashing: HashingSettings,
     pub deliverability: DeliverabilitySettings,
+    pub directory: crate::directory::DirectorySettings,
 }
 
 impl Settings {

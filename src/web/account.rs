@@ -12,6 +12,7 @@ use super::session::{audit_guest, GuestSession};
 use super::{cookies, page, AppError, AppState};
 use crate::db::models::{Tenant, User};
 use crate::db::{tenants, users};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::normalize_for_sign_in;
 use crate::domain::{EmailAddress, TenantKind};
 use crate::eligibility;
@@ -284,8 +285,8 @@ async fn enrol(
     let Some(step) = totp::verify(&secret, &form.0.code, now_unix, None) else {
         audit_guest(
             &state,
-            "totp_enrolled",
-            "failure",
+            Event::TotpEnrolled,
+            Outcome::Failure,
             Some(&s.user),
             Some("wrong_code"),
             client_ip(&req),
@@ -303,8 +304,8 @@ async fn enrol(
     if enrolled {
         audit_guest(
             &state,
-            "totp_enrolled",
-            "success",
+            Event::TotpEnrolled,
+            Outcome::Success,
             Some(&s.user),
             None,
             client_ip(&req),
@@ -347,8 +348,8 @@ async fn remove(
     if !proves_owner(&state, &s.user, secret.as_ref(), &form.0).await? {
         audit_guest(
             &state,
-            "totp_removed",
-            "failure",
+            Event::TotpRemoved,
+            Outcome::Failure,
             Some(&s.user),
             Some("wrong_proof"),
             ip,
@@ -361,7 +362,15 @@ async fn remove(
         .db
         .run(move |c| users::set_totp_secret(c, &id, None, now))
         .await?;
-    audit_guest(&state, "totp_removed", "success", Some(&s.user), None, ip).await?;
+    audit_guest(
+        &state,
+        Event::TotpRemoved,
+        Outcome::Success,
+        Some(&s.user),
+        None,
+        ip,
+    )
+    .await?;
     Ok(s.respond(&state, see_other("/account/security?removed=1")))
 }
 

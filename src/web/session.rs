@@ -20,6 +20,7 @@ use super::{cookies, AppError, AppState};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::models::User;
 use crate::db::users;
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::UserId;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
@@ -186,8 +187,8 @@ impl FromRequest for GuestSession {
 /// into the wrong field, SECURITY.md #37).
 pub(crate) async fn audit_guest(
     state: &AppState,
-    event: &str,
-    outcome: &str,
+    event: Event,
+    outcome: Outcome,
     user: Option<&User>,
     reason: Option<&str>,
     ip: Option<IpAddr>,

@@ -12,6 +12,7 @@ use super::session::{self, audit_guest};
 use super::{page, AppError, AppState};
 use crate::db::models::User;
 use crate::db::users;
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::normalize_for_sign_in;
 use crate::domain::EmailAddress;
 use crate::ratelimit::{Allowance, FailureKind};
@@ -99,8 +100,8 @@ async fn authenticate(
     let Some(secret) = normalize_for_sign_in(password) else {
         audit_guest(
             state,
-            "signin",
-            "failure",
+            Event::SignIn,
+            Outcome::Failure,
             None,
             Some("password_too_long"),
             ip,
@@ -151,7 +152,15 @@ async fn authenticate(
                     .reset_failures(&u.user_id(), FailureKind::SignIn)
                     .await?;
             }
-            audit_guest(state, "signin", "success", user.as_ref(), None, ip).await?;
+            audit_guest(
+                state,
+                Event::SignIn,
+                Outcome::Success,
+                user.as_ref(),
+                None,
+                ip,
+            )
+            .await?;
             Ok(user)
         }
         Some(reason) => {
@@ -160,7 +169,15 @@ async fn authenticate(
                     .record_failure(&u.user_id(), FailureKind::SignIn)
                     .await?;
             }
-            audit_guest(state, "signin", "failure", user.as_ref(), Some(reason), ip).await?;
+            audit_guest(
+                state,
+                Event::SignIn,
+                Outcome::Failure,
+                user.as_ref(),
+                Some(reason),
+                ip,
+            )
+            .await?;
             Ok(None)
         }
     }
@@ -182,8 +199,8 @@ async fn signout(
             .await?;
         audit_guest(
             &state,
-            "signout",
-            "success",
+            Event::SignOut,
+            Outcome::Success,
             Some(&s.user),
             None,
             client_ip(&req),

@@ -12,6 +12,7 @@ use super::session::audit_guest;
 use super::{page, AppError, AppState};
 use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::users;
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::UserId;
 use crate::security::TokenHash;
 use actix_web::http::StatusCode;
@@ -77,8 +78,8 @@ async fn redeem(
     let Some(row) = find(&state, &path.into_inner()).await? else {
         audit_guest(
             &state,
-            "email_verification",
-            "failure",
+            Event::EmailVerification,
+            Outcome::Failure,
             None,
             Some("invalid"),
             ip,
@@ -101,8 +102,8 @@ async fn redeem(
     if !redeemed {
         audit_guest(
             &state,
-            "email_verification",
-            "failure",
+            Event::EmailVerification,
+            Outcome::Failure,
             user.as_ref(),
             Some("used"),
             ip,
@@ -114,8 +115,8 @@ async fn redeem(
         // The account's address changed since the link was sent: nothing was verified.
         audit_guest(
             &state,
-            "email_verification",
-            "failure",
+            Event::EmailVerification,
+            Outcome::Failure,
             user.as_ref(),
             Some("address_changed"),
             ip,
@@ -123,7 +124,15 @@ async fn redeem(
         .await?;
         return invalid(&req, &state);
     }
-    audit_guest(&state, "email_verified", "success", user.as_ref(), None, ip).await?;
+    audit_guest(
+        &state,
+        Event::EmailVerified,
+        Outcome::Success,
+        user.as_ref(),
+        None,
+        ip,
+    )
+    .await?;
     page::ok(&req, &state, "verify/done.html", &Empty {})
 }
 

@@ -7,6 +7,7 @@ use super::CliError;
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{admins, tenants, users, Db};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{AdminRole, EmailAddress, Plan, TenantKind};
 use crate::security::tokens::TokenSecret;
 use crate::security::totp::TotpSecret;
@@ -189,7 +190,7 @@ pub fn seed_demo(db: &Db, settings: &Settings) -> Result<Option<DemoAccounts>, C
                 .seal(crate::security::SeedOwner::User(&user.id), t);
             users::set_totp_secret(&mut conn, &user.user_id(), Some(&sealed), now)?;
         }
-        let mut event = NewAuditEvent::new(now, "operator", "user_created", "success");
+        let mut event = NewAuditEvent::new(now, "operator", Event::UserCreated, Outcome::Success);
         event.tenant_id = Some(tenant.id.clone());
         event.user_id = Some(user.id);
         event.detail = Some("{\"source\":\"demo\"}".into());
@@ -219,7 +220,7 @@ pub fn seed_demo(db: &Db, settings: &Settings) -> Result<Option<DemoAccounts>, C
     )?;
     audit::insert(
         &mut conn,
-        &NewAuditEvent::new(now, "operator", "demo_created", "success"),
+        &NewAuditEvent::new(now, "operator", Event::DemoCreated, Outcome::Success),
     )?;
     Ok(Some(DemoAccounts {
         guests: created,

@@ -5,6 +5,7 @@
 
 use super::{queue, JobError, JobKind};
 use crate::db::audit::{self, NewAuditEvent};
+use crate::domain::audit::{Event, Outcome};
 use crate::reset::evaluate::{self, PasswordChangedJob};
 use crate::reset::request::ResetRequestJob;
 use crate::services::Services;
@@ -197,7 +198,8 @@ async fn settle(
             svc.db
                 .run(move |c| {
                     queue::fail(c, &id, &why, now)?;
-                    let mut event = NewAuditEvent::new(now, "system", "job_failed", "failure");
+                    let mut event =
+                        NewAuditEvent::new(now, "system", Event::JobFailed, Outcome::Failure);
                     event.reason = Some(why.clone());
                     event.detail = Some(
                         serde_json::json!({ "job_id": id, "kind": kind, "attempts": attempts })

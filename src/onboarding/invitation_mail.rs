@@ -7,6 +7,7 @@ use super::outbound::send_audited;
 use crate::db::admins;
 use crate::db::audit::NewAuditEvent;
 use crate::db::invitations::{self, Copy, Invitation, InvitationStatus};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{AdminId, EmailAddress};
 use crate::eligibility;
 use crate::jobs::JobError;
@@ -60,7 +61,7 @@ pub async fn send(svc: &Services, job: &InvitationSendJob) -> Result<(), JobErro
     );
     let msg = mail::render(&svc.templates, &to, &ctx)
         .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
-    let mut e = NewAuditEvent::new(now, "system", "mail_sent", "success");
+    let mut e = NewAuditEvent::new(now, "system", Event::MailSent, Outcome::Success);
     e.tenant_id = inv.tenant_id.clone();
     e.email = Some(to.to_string());
     e.detail = Some(

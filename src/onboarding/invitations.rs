@@ -16,6 +16,7 @@ use crate::db::audit::{self, NewAuditEvent};
 use crate::db::invitations::{self, Copy, Invitation, InvitationStatus};
 use crate::db::WriteTransaction as _;
 use crate::db::{users, AnyConnection, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, InvitationId};
 use crate::eligibility;
 use crate::jobs::{self, JobKind};
@@ -258,7 +259,12 @@ pub fn invite_one(
                 max_attempts,
             )?;
         }
-        let mut e = NewAuditEvent::new(now, &inviter.actor(), "invitation_created", "success");
+        let mut e = NewAuditEvent::new(
+            now,
+            &inviter.actor(),
+            Event::InvitationCreated,
+            Outcome::Success,
+        );
         e.tenant_id = row.tenant_id.clone();
         e.email = Some(row.email.clone());
         e.detail = Some(

@@ -3,6 +3,7 @@
 //! retried) or `mail_failed` (temporary: returned so the worker retries with backoff).
 
 use crate::db::audit::{self, NewAuditEvent};
+use crate::domain::audit::{Event, Outcome};
 use crate::jobs::JobError;
 use crate::mail::{OutgoingMail, SendError};
 use crate::services::Services;
@@ -22,16 +23,14 @@ pub(super) async fn send_audited(
         }
         Err(SendError::Permanent(why)) => {
             tracing::warn!(kind, message_id = %msg.id, "mail permanently rejected");
-            event.event = "mail_bounced".into();
-            event.outcome = "failure".into();
+            event.set_event(Event::MailBounced, Outcome::Failure);
             event.reason = Some(why);
             svc.db.run(move |c| audit::insert(c, &event)).await?;
             Ok(())
         }
         Err(SendError::Transient(why)) => {
             tracing::error!(kind, message_id = %msg.id, error = %why, "mail send failed; will retry");
-            event.event = "mail_failed".into();
-            event.outcome = "failure".into();
+            event.set_event(Event::MailFailed, Outcome::Failure);
             event.reason = Some(why.clone());
             svc.db.run(move |c| audit::insert(c, &event)).await?;
             Err(JobError::Transient(why))

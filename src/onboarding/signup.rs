@@ -10,6 +10,7 @@ use super::outbound::send_audited;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::{users, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, UserId};
 use crate::jobs::{self, JobError, JobKind};
 use crate::mail::{self, MailTemplate, SignupMail, VerifyEmailMail};
@@ -77,19 +78,19 @@ pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError
             user.as_ref().is_some_and(|u| u.bounced_at.is_some()),
         )
         .await;
-    let mut e = NewAuditEvent::new(now, "guest", "signup_requested", "success");
+    let mut e = NewAuditEvent::new(now, "guest", Event::SignupRequested, Outcome::Success);
     e.email = Some(email.to_string());
     e.ip = job.ip.map(|i| i.to_string());
     e.user_id = user.as_ref().map(|u| u.id.clone());
     e.tenant_id = user.as_ref().map(|u| u.tenant_id.clone());
     if matches!(verdict, crate::policy::EmailVerdict::Undeliverable(_)) {
-        e.outcome = "denied".into();
+        e.set_outcome(Outcome::Denied);
         e.reason = Some("email_undeliverable".into());
         svc.db.run(move |c| audit::insert(c, &e)).await?;
         return Ok(());
     }
     if !svc.rate_limits.persistent.mail_allowed(&email).await? {
-        e.outcome = "denied".into();
+        e.set_outcome(Outcome::Denied);
         e.reason = Some("address_mail_cap".into());
         svc.db.run(move |c| audit::insert(c, &e)).await?;
         return Ok(());
@@ -142,7 +143,7 @@ async fn send_mail<C: MailTemplate>(
 ) -> Result<(), JobError> {
     let msg = mail::render(&svc.templates, to, ctx)
         .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
-    let mut e = NewAuditEvent::new(svc.now(), "system", "mail_sent", "success");
+    let mut e = NewAuditEvent::new(svc.now(), "system", Event::MailSent, Outcome::Success);
     e.email = Some(to.to_string());
     e.user_id = user_id.map(str::to_string);
     e.detail = Some(
@@ -215,7 +216,7 @@ pub async fn complete_signup(
         email,
         display_name: None,
         verified: true,
-        event: "signup_completed",
+        event: Event::SignupCompleted,
         detail: serde_json::json!({}),
         ip,
     };

@@ -10,6 +10,7 @@ use crate::db::audit;
 use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::models::User;
 use crate::db::{reset_tokens, users};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::eligibility::{self, Gathered};
 use crate::jobs::JobError;
@@ -69,7 +70,7 @@ async fn count_attempt(
     let limits = &svc.rate_limits.persistent;
     if let Some(t) = &g.tenant {
         if limits.record_tenant_request(&t.tenant_id()).await? {
-            let mut e = super::event(svc.now(), "tenant_reset_burst", "alert", ip);
+            let mut e = super::event(svc.now(), Event::TenantResetBurst, Outcome::Alert, ip);
             e.actor = "system".into();
             e.tenant_id = Some(t.id.clone());
             svc.db.run(move |c| audit::insert(c, &e)).await?;
@@ -99,11 +100,11 @@ async fn audit_request(
     let ip = job.ip;
     let mut e = super::event(
         svc.now(),
-        "reset_requested",
+        Event::ResetRequested,
         if decision.is_allow() {
-            "allowed"
+            Outcome::Allowed
         } else {
-            "denied"
+            Outcome::Denied
         },
         ip,
     );
@@ -269,7 +270,7 @@ async fn deliver<C: MailTemplate>(
     let now = svc.now();
     // At most N mails per address per hour/day (SECURITY.md #28); the guest's page is the same.
     if !svc.rate_limits.persistent.mail_allowed(&to).await? {
-        let mut e = super::event(now, "mail_suppressed", "denied", ip);
+        let mut e = super::event(now, Event::MailSuppressed, Outcome::Denied, ip);
         e.actor = "system".into();
         e.tenant_id = g.tenant.as_ref().map(|t| t.id.clone());
         e.user_id = Some(user.id.clone());
@@ -280,7 +281,7 @@ async fn deliver<C: MailTemplate>(
         return Ok(());
     }
     let result = svc.mailer.send(&msg).await;
-    let mut e = super::event(now, "mail_sent", "success", ip);
+    let mut e = super::event(now, Event::MailSent, Outcome::Success, ip);
     e.actor = "system".into();
     e.tenant_id = g.tenant.as_ref().map(|t| t.id.clone());
     e.user_id = Some(user.id.clone());
@@ -294,8 +295,7 @@ async fn deliver<C: MailTemplate>(
         }
         Err(SendError::Permanent(why)) => {
             tracing::warn!(user_id = %user.id, kind, "mail permanently rejected; marking the address bounced");
-            e.event = "mail_bounced".into();
-            e.outcome = "failure".into();
+            e.set_event(Event::MailBounced, Outcome::Failure);
             e.reason = Some(why.clone());
             let uid = user.user_id();
             svc.db
@@ -310,8 +310,7 @@ async fn deliver<C: MailTemplate>(
         Err(SendError::Transient(why)) => {
             // One log line with the user id: no address, no token (SECURITY.md #13).
             tracing::error!(user_id = %user.id, kind, error = %why, "mail send failed; will retry");
-            e.event = "mail_failed".into();
-            e.outcome = "failure".into();
+            e.set_event(Event::MailFailed, Outcome::Failure);
             e.reason = Some(why.clone());
             svc.db.run(move |c| audit::insert(c, &e)).await?;
             Err(JobError::Transient(why))

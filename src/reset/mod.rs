@@ -7,13 +7,14 @@ pub mod redeem;
 pub mod request;
 
 use crate::db::audit::NewAuditEvent;
+use crate::domain::audit::{Event, Outcome};
 use std::net::IpAddr;
 
 /// An audit event about the reset flow, with the fields every step carries.
 pub(crate) fn event(
     now: chrono::NaiveDateTime,
-    name: &str,
-    outcome: &str,
+    name: Event,
+    outcome: Outcome,
     ip: Option<IpAddr>,
 ) -> NewAuditEvent {
     let mut e = NewAuditEvent::new(now, "guest", name, outcome);

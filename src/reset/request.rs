@@ -3,6 +3,7 @@
 //! the reply nor its timing says anything about accounts (SECURITY.md #11, #12).
 
 use crate::db::{audit, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::eligibility;
 use crate::jobs::{self, JobKind};
@@ -70,7 +71,7 @@ pub async fn request(
             if let policy::Decision::Deny(reason) = policy::decide(&facts) {
                 if reason.browser_visible() {
                     let tenant = tenant.clone().expect("domain-level denial needs a tenant");
-                    let mut e = super::event(now, "reset_requested", "denied", ip);
+                    let mut e = super::event(now, Event::ResetRequested, Outcome::Denied, ip);
                     e.tenant_id = Some(tenant.id.clone());
                     e.reason = Some(reason.code().to_string());
                     e.email = Some(lookup.to_string());

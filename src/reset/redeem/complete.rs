@@ -6,6 +6,7 @@ use super::{load_live, Next};
 use crate::db::audit::{self};
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::{PasswordContext, PasswordRejection};
 use crate::domain::EmailAddress;
 use crate::jobs::{self, JobKind};
@@ -51,8 +52,8 @@ pub async fn complete(
     if Next::of(&token, &user) == Next::Totp {
         audit_token(
             svc,
-            "step_skipped",
-            "failure",
+            Event::StepSkipped,
+            Outcome::Failure,
             Some(&token),
             Some("totp_required"),
             ip,
@@ -96,7 +97,7 @@ pub async fn complete(
     })
     .map_err(anyhow::Error::from)?;
     let max_attempts = svc.settings.jobs.max_attempts;
-    let mut done_event = crate::reset::event(now, "reset_completed", "success", ip);
+    let mut done_event = crate::reset::event(now, Event::ResetCompleted, Outcome::Success, ip);
     done_event.tenant_id = Some(token.tenant_id.clone());
     done_event.user_id = Some(user.id.clone());
     done_event.email = Some(user.email.clone());
@@ -128,8 +129,8 @@ pub async fn complete(
     if !won {
         audit_token(
             svc,
-            "token_reused",
-            "failure",
+            Event::TokenReused,
+            Outcome::Failure,
             Some(&token),
             Some("used"),
             ip,

@@ -24,6 +24,7 @@ use super::{AppError, AppState};
 use crate::db::audit::NewAuditEvent;
 use crate::db::models::Admin;
 use crate::db::{admins, audit as audit_db};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{AdminId, AdminRole, TenantId};
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
@@ -139,7 +140,12 @@ impl AdminCtx {
     }
 
     /// An audit event by this admin in this session; `tenant_id` defaults to the admin's own.
-    pub fn event(&self, now: chrono::NaiveDateTime, name: &str, outcome: &str) -> NewAuditEvent {
+    pub fn event(
+        &self,
+        now: chrono::NaiveDateTime,
+        name: Event,
+        outcome: Outcome,
+    ) -> NewAuditEvent {
         let mut e = NewAuditEvent::new(now, &self.actor(), name, outcome);
         e.ip = self.ip.map(|i| i.to_string());
         e.tenant_id = self.tenant.as_ref().map(|t| t.as_str().to_string());

@@ -8,6 +8,7 @@ use super::{see_other, AdminCtx};
 use crate::db::admin_queries::{self, TenantSettings};
 use crate::db::models::{Tenant, TenantDomain};
 use crate::db::{audit, tenants};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, Plan, TenantId, TenantKind};
 use crate::web::csrf::CsrfForm;
 use crate::web::{page, AppError, AppState};
@@ -208,7 +209,7 @@ async fn update(
     };
     if plan != current.plan && !admin.is_platform() {
         // Only the platform changes what a tenant pays for.
-        let mut refused = admin.event(state.now(), "tenant_update_refused", "denied");
+        let mut refused = admin.event(state.now(), Event::TenantUpdateRefused, Outcome::Denied);
         refused.tenant_id = Some(tenant.id.clone());
         refused.reason = Some("plan_change_needs_platform_admin".into());
         state.db.run(move |c| audit::insert(c, &refused)).await?;
@@ -245,7 +246,7 @@ async fn update(
         methods_required: typed.methods_required,
         helpdesk_url: (!typed.helpdesk_url.is_empty()).then(|| typed.helpdesk_url.clone()),
     };
-    let event = admin.event(state.now(), "tenant_updated", "success");
+    let event = admin.event(state.now(), Event::TenantUpdated, Outcome::Success);
     let id = tenant.tenant_id();
     let now = state.now();
     let result = state

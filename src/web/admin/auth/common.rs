@@ -3,6 +3,7 @@
 
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::models::Admin;
+use crate::domain::audit::{Event, Outcome};
 use crate::web::{AppError, AppState};
 use std::net::IpAddr;
 
@@ -18,8 +19,8 @@ pub(super) fn unix_u64(t: i64) -> u64 {
 pub(super) fn sign_in_event(
     state: &AppState,
     admin: Option<&Admin>,
-    name: &str,
-    outcome: &str,
+    name: Event,
+    outcome: Outcome,
     ip: Option<IpAddr>,
 ) -> NewAuditEvent {
     let actor = admin.map_or_else(|| "anonymous".to_string(), |a| format!("admin:{}", a.id));

@@ -5,6 +5,7 @@ use super::common::{now_unix, sign_in_event, unix_u64};
 use crate::db::audit;
 use crate::db::models::Admin;
 use crate::db::{admins, tenants};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::PasswordContext;
 use crate::domain::{AdminId, EmailAddress, TenantId};
 use crate::security::{totp, SeedOwner, TokenHash, TotpSecret};
@@ -186,8 +187,8 @@ pub(super) async fn setup_submit(
     let mut event = sign_in_event(
         &state,
         Some(&admin),
-        "admin_setup_completed",
-        "success",
+        Event::AdminSetupCompleted,
+        Outcome::Success,
         client_ip(&req),
     );
     let done = state

@@ -4,6 +4,7 @@ use super::common::{now_unix, record, sign_in_event, unix_u64};
 use crate::db::admins;
 use crate::db::audit;
 use crate::db::models::Admin;
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::normalize_for_sign_in;
 use crate::domain::{AdminId, EmailAddress};
 use crate::security::{totp, SeedOwner};
@@ -137,8 +138,8 @@ pub(super) async fn login_submit(
     let mut event = sign_in_event(
         &state,
         admin.as_ref(),
-        "admin_sign_in_failed",
-        "failure",
+        Event::AdminSignInFailed,
+        Outcome::Failure,
         ip,
     );
     event.reason = Some(reason.into());
@@ -243,7 +244,13 @@ pub(super) async fn totp_submit(
             .as_ref()
             .is_some_and(|s| totp::verify(s, &code, now, None).is_some());
         count_failure(&state, &admin).await?;
-        let mut event = sign_in_event(&state, Some(&admin), "admin_totp_failed", "failure", ip);
+        let mut event = sign_in_event(
+            &state,
+            Some(&admin),
+            Event::AdminTotpFailed,
+            Outcome::Failure,
+            ip,
+        );
         event.reason = Some(
             if replayed {
                 "code_reused"
@@ -269,7 +276,13 @@ pub(super) async fn totp_submit(
     }
     let full_at = now_unix(&state);
     let sign_in_now = state.now();
-    let mut event = sign_in_event(&state, Some(&admin), "admin_signed_in", "success", ip);
+    let mut event = sign_in_event(
+        &state,
+        Some(&admin),
+        Event::AdminSignedIn,
+        Outcome::Success,
+        ip,
+    );
     // A new session id at sign-in (ASVS 7.2.4); the sign-in event's id binds it to the audit.
     let mut session = Session::full(&admin.id, admin.session_generation, 0, full_at);
     event.request_id = Some(session.reference());

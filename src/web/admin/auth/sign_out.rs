@@ -2,7 +2,8 @@
 
 use super::common::record;
 use crate::db::admins;
-use crate::db::audit::{self, ADMIN_SIGNED_OUT};
+use crate::db::audit;
+use crate::domain::audit::{Event, Outcome};
 use crate::web::admin::{session_removal, AdminCtx};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::{AppError, AppState};
@@ -15,7 +16,7 @@ pub(super) async fn logout(
     admin: AdminCtx,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let event = admin.event(state.now(), ADMIN_SIGNED_OUT, "success");
+    let event = admin.event(state.now(), Event::AdminSignedOut, Outcome::Success);
     record(&state, event).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session_removal(&state))
@@ -29,7 +30,11 @@ pub(super) async fn logout_everywhere(
     admin: AdminCtx,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let mut event = admin.event(state.now(), "admin_signed_out_everywhere", "success");
+    let mut event = admin.event(
+        state.now(),
+        Event::AdminSignedOutEverywhere,
+        Outcome::Success,
+    );
     let id = admin.id.clone();
     state
         .db

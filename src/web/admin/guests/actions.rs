@@ -4,6 +4,7 @@
 use super::view::{guest_event, load};
 use crate::db::audit;
 use crate::db::{admin_queries, reset_tokens, users, AnyConnection, DbError};
+use crate::domain::audit::Event;
 use crate::domain::UserId;
 use crate::web::admin::{see_other, AdminCtx};
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -17,7 +18,7 @@ async fn act<F>(
     admin: &AdminCtx,
     id: &str,
     action: &'static str,
-    event: &'static str,
+    event: Event,
     change: F,
 ) -> Result<HttpResponse, AppError>
 where
@@ -56,7 +57,7 @@ pub(super) async fn reset_totp(
         &admin,
         &path,
         "reset-totp",
-        "helpdesk_totp_reset",
+        Event::HelpdeskTotpReset,
         |c, id, now| {
             users::set_totp_secret(c, id, None, now)?;
             reset_tokens::revoke_all_for_user(c, id, "totp_reset", now)?;
@@ -78,7 +79,7 @@ pub(super) async fn unlock(
         &admin,
         &path,
         "unlock",
-        "helpdesk_lockout_cleared",
+        Event::HelpdeskLockoutCleared,
         admin_queries::clear_lockout,
     )
     .await
@@ -97,7 +98,7 @@ pub(super) async fn mark_bounced(
         &admin,
         &path,
         "mark-bounced",
-        "helpdesk_marked_bounced",
+        Event::HelpdeskMarkedBounced,
         |c, id, now| {
             users::mark_bounced(c, id, "marked by the helpdesk", now)?;
             reset_tokens::revoke_all_for_user(c, id, "email_undeliverable", now)?;
@@ -119,7 +120,7 @@ pub(super) async fn mark_deliverable(
         &admin,
         &path,
         "mark-deliverable",
-        "helpdesk_marked_deliverable",
+        Event::HelpdeskMarkedDeliverable,
         admin_queries::mark_deliverable,
     )
     .await

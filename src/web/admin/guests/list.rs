@@ -3,6 +3,7 @@
 use super::view::GuestView;
 use crate::db::admin_queries;
 use crate::db::audit;
+use crate::domain::audit::{Event, Outcome};
 use crate::web::admin::AdminCtx;
 use crate::web::{page, AppError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -43,7 +44,7 @@ pub(super) async fn list(
         .db
         .run(move |c| admin_queries::search_guests(c, s.as_ref(), &t, LIST_LIMIT))
         .await?;
-    let mut seen = admin.event(state.now(), "admin_viewed_guests", "success");
+    let mut seen = admin.event(state.now(), Event::AdminViewedGuests, Outcome::Success);
     seen.tenant_id = scope.as_ref().map(|t| t.as_str().to_string());
     seen.detail = Some(serde_json::json!({ "query": text, "shown": found.len() }).to_string());
     state.db.run(move |c| audit::insert(c, &seen)).await?;

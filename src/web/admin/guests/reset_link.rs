@@ -4,6 +4,7 @@ use super::show::show_page;
 use super::view::{guest_event, load, GuestView};
 use crate::db::audit;
 use crate::db::{reset_tokens, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::eligibility;
 use crate::security::TokenSecret;
@@ -48,8 +49,8 @@ pub(super) async fn reset_link(
         crate::policy::Decision::Allow { methods } => Some(methods.totp),
         crate::policy::Decision::Deny(_) => None,
     }) else {
-        let mut refused = guest_event(&state, &admin, &user, "helpdesk_reset_link_issued");
-        refused.outcome = "denied".into();
+        let mut refused = guest_event(&state, &admin, &user, Event::HelpdeskResetLinkIssued);
+        refused.set_outcome(Outcome::Denied);
         refused.reason = Some(decision.code().to_string());
         state.db.run(move |c| audit::insert(c, &refused)).await?;
         let error = format!(
@@ -73,7 +74,7 @@ pub(super) async fn reset_link(
         totp_required,
         expires_at,
     };
-    let mut event = guest_event(&state, &admin, &user, "helpdesk_reset_link_issued");
+    let mut event = guest_event(&state, &admin, &user, Event::HelpdeskResetLinkIssued);
     state
         .db
         .run(move |c| {

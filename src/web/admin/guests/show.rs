@@ -4,6 +4,7 @@ use super::view::{guest_event, load, GuestView};
 use crate::db::audit::{self, AuditFilter};
 use crate::db::models::User;
 use crate::db::tenants;
+use crate::domain::audit::Event;
 use crate::domain::EmailAddress;
 use crate::eligibility;
 use crate::web::admin::AdminCtx;
@@ -88,7 +89,7 @@ pub(super) async fn show_page(
             ))
         })
         .await?;
-    let seen = guest_event(state, admin, &user, "admin_viewed_guest");
+    let seen = guest_event(state, admin, &user, Event::AdminViewedGuest);
     state.db.run(move |c| audit::insert(c, &seen)).await?;
     let ctx = ShowPage {
         admin_email: &admin.admin.email,

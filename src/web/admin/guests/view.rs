@@ -4,6 +4,7 @@
 use crate::db::audit::NewAuditEvent;
 use crate::db::models::User;
 use crate::db::users;
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::UserId;
 use crate::web::admin::AdminCtx;
 use crate::web::{AppError, AppState};
@@ -63,9 +64,9 @@ pub(super) fn guest_event(
     state: &AppState,
     admin: &AdminCtx,
     user: &User,
-    name: &str,
+    name: Event,
 ) -> NewAuditEvent {
-    let mut e = admin.event(state.now(), name, "success");
+    let mut e = admin.event(state.now(), name, Outcome::Success);
     e.tenant_id = Some(user.tenant_id.clone());
     e.user_id = Some(user.id.clone());
     e.email = Some(user.email.clone());

@@ -15,7 +15,6 @@ pub mod domain;
 pub mod eligibility;
 pub mod jobs;
 pub mod mail;
-pub mod metrics;
 pub mod onboarding;
 pub mod policy;
 pub mod ratelimit;

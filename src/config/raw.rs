@@ -23,6 +23,8 @@ use url::Url;
 #[serde(default, deny_unknown_fields)]
 pub struct RawSettings {
     pub bind: String,
+    /// The operations listener: `/metrics`, `/healthz`, `/readyz` (`0`: a free loopback port).
+    pub management_bind: String,
     pub public_base_url: Option<String>,
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
@@ -67,6 +69,7 @@ impl Default for RawSettings {
     fn default() -> Self {
         Self {
             bind: "127.0.0.1:8080".into(),
+            management_bind: "127.0.0.1:9000".into(),
             public_base_url: None,
             data_dir: PathBuf::from("./data"),
             database_url: None,
@@ -108,6 +111,8 @@ impl RawSettings {
                 ),
             )
         })?;
+
+        let management_bind = parse_management_bind(&self.management_bind)?;
 
         let base = self
             .public_base_url
@@ -305,6 +310,7 @@ impl RawSettings {
 
         Ok(Settings {
             bind,
+            management_bind,
             public_base_url,
             data_dir: self.data_dir,
             database_url,
@@ -331,6 +337,21 @@ impl RawSettings {
             directory,
         })
     }
+}
+
+/// `management_bind`: an address:port, or `0` for a free port on loopback (tests).
+fn parse_management_bind(text: &str) -> Result<SocketAddr, ConfigError> {
+    if text.trim() == "0" {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], 0)));
+    }
+    text.trim().parse().map_err(|_| {
+        config_error(
+            "management_bind",
+            format!(
+                "{text:?} is not an address:port such as 127.0.0.1:9000 (or 0 for a free port)"
+            ),
+        )
+    })
 }
 
 fn parse_base_url(text: &str) -> Result<Url, ConfigError> {

@@ -101,7 +101,7 @@ pub async fn complete(
         None => {
             // Argon2 on the blocking pool, bounded (never on an async worker thread): the
             // "same as the current password" verify and the new hash under one permit (two
-            // argon2 runs; DESIGN.md §3 needs the verify, README "Performance" D).
+            // argon2 runs; see docs/performance.md).
             let Some(hash) = svc
                 .hasher
                 .hash_unless_same(secret, user.password_hash.as_deref())

@@ -27,6 +27,8 @@ pub struct Services {
     pub rate_limits: crate::ratelimit::RateLimits,
     /// Keys the HMAC of emailed one-time codes (a plain hash of 40 bits is brute-forceable).
     pub code_key: [u8; 32],
+    /// Where accounts and passwords live (`[directory]`): builtin or LDAP.
+    pub directory: crate::directory::Directory,
 }
 
 impl std::fmt::Debug for Services {

@@ -72,8 +72,11 @@ impl Application {
             rate_limits.clone(),
             Duration::from_secs(settings.rate_limits.prune_interval_seconds),
         );
+        let directory = crate::directory::Directory::from_settings(&settings.directory)
+            .context("configuration error in `directory`")?;
         let settings = Arc::new(settings);
         let services = Services {
+            directory,
             settings: settings.clone(),
             db,
             clock,

@@ -32,14 +32,7 @@ pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Re
             "stored address no longer parses".into(),
         ));
     };
-    let mut gathered = eligibility::gather(
-        &svc.db,
-        &svc.deliverability,
-        svc.clock.as_ref(),
-        &svc.settings,
-        &email,
-    )
-    .await?;
+    let mut gathered = eligibility::gather_for(svc, &email).await?;
     if first_attempt {
         count_attempt(svc, &mut gathered, job.ip).await?;
     }
@@ -336,14 +329,7 @@ pub async fn send_password_changed(
     };
     let email = EmailAddress::parse(&user.email)
         .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
-    let gathered = eligibility::gather(
-        &svc.db,
-        &svc.deliverability,
-        svc.clock.as_ref(),
-        &svc.settings,
-        &email,
-    )
-    .await?;
+    let gathered = eligibility::gather_for(svc, &email).await?;
     let helpdesk = gathered
         .tenant
         .as_ref()

@@ -26,6 +26,10 @@ pub enum CompleteOutcome {
     AlreadyUsed,
     /// The TOTP step has not been passed yet (the password is left alone).
     TotpPending,
+    /// The directory refused the password (its policy); the token is kept.
+    DirectoryRejected(crate::directory::Rejection),
+    /// The directory could not be reached; nothing was changed, the token is kept.
+    DirectoryUnavailable,
 }
 
 /// `POST /reset/new`.
@@ -75,19 +79,40 @@ pub async fn complete(
     };
     let secret = new_password.into_secret();
     // The tenant may have been taken over, or its plan dropped, since the link was opened.
-    if denied_now(svc, &token, &user, ip).await? {
-        return Ok(CompleteOutcome::Invalid);
+    // With a directory, the facts are read from it now: if it cannot answer, nothing changes.
+    match denied_now(svc, &token, &user, ip).await {
+        Ok(true) => return Ok(CompleteOutcome::Invalid),
+        Ok(false) => {}
+        Err(DbError::Unavailable(e)) if svc.directory.ldap().is_some() => {
+            tracing::warn!(error = %e, "facts unavailable at /reset/new; nothing was changed");
+            return Ok(CompleteOutcome::DirectoryUnavailable);
+        }
+        Err(e) => return Err(e),
     }
-    // Argon2 on the blocking pool, bounded (never on an async worker thread): the
-    // "same as the current password" verify and the new hash under one permit (two argon2
-    // runs; DESIGN.md §3 needs the verify, README "Performance" D).
-    let Some(hash) = svc
-        .hasher
-        .hash_unless_same(secret, user.password_hash.as_deref())
-        .await
-        .map_err(DbError::Unexpected)?
-    else {
-        return Ok(CompleteOutcome::Rejected(PasswordRejection::SameAsCurrent));
+    let hash = match svc.directory.ldap() {
+        Some(ldap) => {
+            use super::directory_write::{write, Written};
+            match write(svc, ldap, &user, &token, &secret, ip).await? {
+                Written::Done => None,
+                Written::Rejected(r) => return Ok(CompleteOutcome::DirectoryRejected(r)),
+                Written::Unavailable => return Ok(CompleteOutcome::DirectoryUnavailable),
+                Written::Gone => return Ok(CompleteOutcome::Invalid),
+            }
+        }
+        None => {
+            // Argon2 on the blocking pool, bounded (never on an async worker thread): the
+            // "same as the current password" verify and the new hash under one permit (two
+            // argon2 runs; see docs/performance.md).
+            let Some(hash) = svc
+                .hasher
+                .hash_unless_same(secret, user.password_hash.as_deref())
+                .await
+                .map_err(DbError::Unexpected)?
+            else {
+                return Ok(CompleteOutcome::Rejected(PasswordRejection::SameAsCurrent));
+            };
+            Some(hash)
+        }
     };
     let now = svc.now();
     let payload = serde_json::to_string(&PasswordChangedJob {
@@ -112,7 +137,11 @@ pub async fn complete(
                 if !reset_tokens::consume(c, &tid, now)? {
                     return Ok(false);
                 }
-                users::set_password(c, &uid, &hash, now)?;
+                match &hash {
+                    Some(hash) => users::set_password(c, &uid, hash, now)?,
+                    // The directory holds the password now (written above).
+                    None => crate::db::directory_links::password_changed(c, &uid, now)?,
+                }
                 reset_tokens::revoke_all_for_user(c, &uid, "password_changed", now)?;
                 jobs::queue::enqueue(
                     c,

@@ -59,14 +59,7 @@ pub(super) async fn denied_now(
 ) -> Result<bool, DbError> {
     let reason = match EmailAddress::parse(&user.email) {
         Ok(email) => {
-            let gathered = eligibility::gather(
-                &svc.db,
-                &svc.deliverability,
-                svc.clock.as_ref(),
-                &svc.settings,
-                &email,
-            )
-            .await?;
+            let gathered = eligibility::gather_for(svc, &email).await?;
             gathered.decide().deny_reason().map(|r| r.code())
         }
         Err(_) => Some("email_undeliverable"),

@@ -36,14 +36,7 @@ pub(super) async fn reset_link(
 ) -> Result<HttpResponse, AppError> {
     let user = load(&state, &admin, &path).await?;
     let email = EmailAddress::parse(&user.email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let gathered = eligibility::gather(
-        &state.db,
-        &state.deliverability,
-        state.clock.as_ref(),
-        &state.settings,
-        &email,
-    )
-    .await?;
+    let gathered = eligibility::gather_for(&state, &email).await?;
     let decision = gathered.decide();
     let Some(totp_required) = (match decision {
         crate::policy::Decision::Allow { methods } => Some(methods.totp),

@@ -61,17 +61,7 @@ pub(super) async fn show_page(
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let explanation = match EmailAddress::parse(&user.email) {
-        Ok(email) => Some(
-            eligibility::gather(
-                &state.db,
-                &state.deliverability,
-                state.clock.as_ref(),
-                &state.settings,
-                &email,
-            )
-            .await?
-            .explain(),
-        ),
+        Ok(email) => Some(eligibility::gather_for(state, &email).await?.explain()),
         Err(_) => None,
     };
     let tid = user.tenant_id();

@@ -4,14 +4,22 @@
 //! an unknown address is verified against the hasher's dummy hash (docs/security.md#12). A
 //! disabled account cannot sign in. Failed passwords back off per account
 //! ([`super::lockout`]); a throttled attempt fails like a wrong password.
+//!
+//! With a directory (`[directory] kind = "ldap"`) the account is looked up there and the typed
+//! password is checked by a bind as the user on a fresh connection ([`directory_check`]).
+//! Latchkey holds no hash of a directory password. An unknown address binds too (as a DN no
+//! entry has), so the answer and the work are the same; a directory outage is an outage (503).
 
 use super::lockout::{self, Account, Method};
 use super::{audit, User};
 use crate::db::{users, DbError};
+use crate::directory::accounts::{self, Resolved};
+use crate::directory::ldap::LdapDirectory;
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::normalize_for_sign_in;
 use crate::domain::EmailAddress;
 use crate::services::Services;
+use secrecy::SecretString;
 use std::net::IpAddr;
 
 /// Checks an email and password and audits the attempt: the user on success, `None` for
@@ -36,6 +44,11 @@ pub async fn sign_in(
         .await?;
         return Ok(None);
     };
+    if let Some(ldap) = svc.directory.ldap() {
+        let secret = SecretString::from(secret.to_owned());
+        let (user, reason) = directory_check(svc, ldap, email, &secret).await?;
+        return finish(svc, user, reason, ip).await;
+    }
     let user = match EmailAddress::parse(email) {
         Ok(email) => svc.db.run(move |c| users::find_by_email(c, &email)).await?,
         Err(_) => None,
@@ -62,6 +75,64 @@ pub async fn sign_in(
         Some(_) if !matched => Some("wrong_password"),
         Some(_) => None,
     };
+    finish(svc, user, reason, ip).await
+}
+
+/// The directory's answer for `email` and `secret`: the account (Latchkey's row for the
+/// directory entry) and why it may not sign in, if it may not. Exactly one bind either way.
+async fn directory_check(
+    svc: &Services,
+    ldap: &LdapDirectory,
+    email: &str,
+    secret: &SecretString,
+) -> Result<(Option<User>, Option<&'static str>), DbError> {
+    let resolved = match EmailAddress::parse(email) {
+        Ok(email) => accounts::resolve(&svc.db, ldap, &svc.settings, &email, svc.now()).await?,
+        Err(_) => Resolved {
+            user: None,
+            account: None,
+        },
+    };
+    let limits = &svc.rate_limits.persistent;
+    let (user, account) = match (resolved.user, resolved.account) {
+        (Some(u), Some(a)) => (Some(u), Some(a)),
+        _ => (None, None),
+    };
+    let throttled = match &user {
+        Some(u) => {
+            !lockout::is_allowed(limits, Account::Guest(&u.user_id()), Method::Password).await?
+        }
+        None => false,
+    };
+    // One bind in every case: as the entry, or as a DN no entry has (the directory refuses it
+    // like a wrong password), so an unknown address costs the same round trip.
+    let dn = match &account {
+        Some(a) if !throttled && !a.disabled => a.dn.clone(),
+        _ => ldap.unknown_dn(),
+    };
+    let matched = ldap
+        .verify_password(&dn, secret)
+        .await
+        .map_err(accounts::outage)?;
+    let reason = match (&user, &account) {
+        (Some(_), Some(_)) if throttled => Some("throttled"),
+        (Some(_), Some(a)) if a.disabled => Some("account_disabled"),
+        (Some(u), _) if u.disabled => Some("account_disabled"),
+        (Some(_), Some(_)) if !matched => Some("wrong_password"),
+        (Some(_), Some(_)) => None,
+        _ => Some("unknown_account"),
+    };
+    Ok((user, reason))
+}
+
+/// Records the outcome (lockout counters and audit) and answers.
+async fn finish(
+    svc: &Services,
+    user: Option<User>,
+    reason: Option<&'static str>,
+    ip: Option<IpAddr>,
+) -> Result<Option<User>, DbError> {
+    let limits = &svc.rate_limits.persistent;
     match (reason, &user) {
         (None, Some(u)) => {
             lockout::record_success(limits, Account::Guest(&u.user_id()), Method::Password).await?;

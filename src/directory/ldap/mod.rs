@@ -83,6 +83,15 @@ impl LdapDirectory {
         &self.settings
     }
 
+    /// A DN no entry has, under the users' base: a bind as it is refused like a wrong password,
+    /// so a sign-in for an unknown address costs the same round trip as a real one.
+    pub fn unknown_dn(&self) -> String {
+        format!(
+            "cn=latchkey-no-such-account,{}",
+            self.settings.users_base_dn
+        )
+    }
+
     /// A connection bound as the service account: from the pool, or opened and bound now.
     async fn service(&self) -> Result<Lease, DirectoryError> {
         let (idle, permit) = self.pool.take().await;

@@ -1,0 +1,132 @@
+//! The real `latchkey` binary with `[directory] kind = "ldap"` against a real OpenLDAP `slapd`
+//! (tests/support/slapd.rs): `latchkey directory check` says what works and, in words, what does
+//! not; `latchkey policy explain` says where each account fact came from.
+
+mod support;
+use assert_cmd::Command;
+use support::slapd::{self, Slapd};
+use support::TestDb;
+
+struct Cli {
+    dir: tempfile::TempDir,
+    db: TestDb,
+}
+
+impl Cli {
+    /// A data dir whose `latchkey.toml` holds `toml`.
+    fn new(toml: &str) -> Cli {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TestDb::create(dir.path());
+        std::fs::write(dir.path().join("latchkey.toml"), toml).unwrap();
+        Cli { dir, db }
+    }
+
+    /// Runs and returns (exit code, stdout, stderr).
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::cargo_bin("latchkey")
+            .unwrap()
+            .current_dir(self.dir.path())
+            .env("LATCHKEY_DATA_DIR", self.dir.path())
+            .env("LATCHKEY_DATABASE_URL", &self.db.url)
+            .env("LATCHKEY_DEMO", "false")
+            .env("LATCHKEY_DNS", "off")
+            .env("LATCHKEY_LOG_LEVEL", "warn")
+            .args(args)
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+#[test]
+fn directory_check_reports_each_step_and_what_it_sees_for_an_address() {
+    let Some(server) = Slapd::start() else { return };
+    let cli = Cli::new(&server.directory_toml());
+    let (code, out, err) = cli.run(&["directory", "check", "--email", "carl@example.com"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("connected"), "{out}");
+    assert!(
+        out.contains(&format!("service bind as {:?} ok", slapd::SERVICE_DN)),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("search of {:?} ok", slapd::PEOPLE)),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("carl@example.com: dn {:?}", slapd::CARL_DN)),
+        "{out}"
+    );
+    assert!(out.contains("enabled"), "{out}");
+    assert!(!out.contains("FAIL"), "{out}");
+    assert!(!out.contains(slapd::SERVICE_PASSWORD), "{out}");
+    assert!(!err.contains(slapd::SERVICE_PASSWORD), "{err}");
+}
+
+#[test]
+fn directory_check_says_the_service_password_is_wrong() {
+    let Some(server) = Slapd::start() else { return };
+    let toml = server.directory_toml().replace(
+        &format!("bind_password = \"{}\"", slapd::SERVICE_PASSWORD),
+        "bind_password = \"not-the-service-password\"",
+    );
+    assert!(toml.contains("not-the-service-password"));
+    let cli = Cli::new(&toml);
+    let (code, out, err) = cli.run(&["directory", "check"]);
+    assert_ne!(code, 0, "{out}\n{err}");
+    assert!(out.contains("FAIL"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "wrong password or bind_dn for {:?}",
+            slapd::SERVICE_DN
+        )),
+        "{out}"
+    );
+    assert!(err.contains("the directory check found problems"), "{err}");
+    assert!(!out.contains("not-the-service-password"), "{out}");
+    assert!(!err.contains("not-the-service-password"), "{err}");
+}
+
+#[test]
+fn policy_explain_says_where_each_fact_came_from() {
+    let Some(server) = Slapd::start() else { return };
+    let cli = Cli::new(&server.directory_toml());
+    let (code, _, err) = cli.run(&["migrate"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cli.run(&[
+        "tenant",
+        "create",
+        "--name",
+        "Example",
+        "--domain",
+        "example.com",
+    ]);
+    assert_eq!(code, 0, "{err}");
+
+    let (code, out, err) = cli.run(&["policy", "explain", "--email", "carl@example.com"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains(
+            "Account facts from: exists directory, disabled directory and latchkey, \
+             address directory, verified directory, lock latchkey, TOTP latchkey"
+        ),
+        "{out}"
+    );
+    let (code, out, err) = cli.run(&[
+        "policy",
+        "explain",
+        "--email",
+        "disabled@example.com",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["code"], "account_disabled", "{json:#}");
+    assert_eq!(json["sources"]["exists"], "directory", "{json:#}");
+    assert_eq!(json["sources"]["totp"], "latchkey", "{json:#}");
+}

@@ -94,7 +94,7 @@ impl Application {
         // The job worker runs beside the server on the same runtime; its database work goes to
         // the blocking pool.
         let (stop_worker, stop) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(crate::jobs::worker::run(state.services.clone(), stop));
+        let worker = tokio::spawn(job_worker(&state.services).run(stop));
 
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {} (setting `bind`)", settings.bind))?;
@@ -187,6 +187,22 @@ impl Application {
             ),
         }
         Ok(())
+    }
+}
+
+/// The job worker with every kind of job the services queue.
+fn job_worker(services: &Services) -> crate::jobs::Worker<Services> {
+    let mut registry = crate::jobs::Registry::new();
+    crate::reset::register_jobs(&mut registry);
+    crate::onboarding::register_jobs(&mut registry);
+    crate::jobs::Worker {
+        db: services.db.clone(),
+        clock: services.clock.clone(),
+        metrics: services.metrics.clone(),
+        wakeup: services.jobs_wakeup.clone(),
+        settings: services.settings.jobs.clone(),
+        registry,
+        context: services.clone(),
     }
 }
 

@@ -8,9 +8,9 @@ use crate::db::reset_tokens;
 use crate::db::{users, DbError};
 use crate::domain::password::{PasswordContext, PasswordRejection};
 use crate::domain::EmailAddress;
-use crate::jobs::{self, JobKind};
+use crate::jobs;
 use crate::ratelimit::FailureKind;
-use crate::reset::evaluate::PasswordChangedJob;
+use crate::reset::notice::PasswordChangedJob;
 use crate::services::Services;
 use std::net::IpAddr;
 
@@ -90,12 +90,11 @@ pub async fn complete(
         return Ok(CompleteOutcome::Rejected(PasswordRejection::SameAsCurrent));
     };
     let now = svc.now();
-    let payload = serde_json::to_string(&PasswordChangedJob {
-        user_id: user.id.clone(),
+    let notice = PasswordChangedJob {
+        user_id: user.user_id(),
         changed_at: now,
         ip,
-    })
-    .map_err(anyhow::Error::from)?;
+    };
     let max_attempts = svc.settings.jobs.max_attempts;
     let mut done_event = crate::reset::event(now, "reset_completed", "success", ip);
     done_event.tenant_id = Some(token.tenant_id.clone());
@@ -114,13 +113,7 @@ pub async fn complete(
                 }
                 users::set_password(c, &uid, &hash, now)?;
                 reset_tokens::revoke_all_for_user(c, &uid, "password_changed", now)?;
-                jobs::queue::enqueue(
-                    c,
-                    JobKind::PasswordChanged.as_str(),
-                    &payload,
-                    now,
-                    max_attempts,
-                )?;
+                jobs::enqueue(c, &notice, now, max_attempts)?;
                 audit::insert(c, &done_event)?;
                 Ok(true)
             })

@@ -9,7 +9,7 @@ use crate::config::JobSettings;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{Db, DbError};
 use crate::domain::JobId;
-use crate::metrics::Metrics;
+use crate::telemetry::metrics::Metrics;
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +24,7 @@ pub type StopSignal = tokio::sync::watch::Receiver<bool>;
 pub struct Worker<C> {
     pub db: Db,
     pub clock: SharedClock,
-    pub metrics: Arc<Metrics>,
+    pub metrics: Metrics,
     /// Notified by a request that enqueued work, so the worker claims it at once.
     pub wakeup: Arc<tokio::sync::Notify>,
     pub settings: JobSettings,

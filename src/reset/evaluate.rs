@@ -48,6 +48,7 @@ pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Re
     let decision = gathered.decide();
     if first_attempt {
         audit_request(svc, run, job, &gathered, &decision).await?;
+        crate::telemetry::metrics::reset_request(decision.code());
     }
     let user = gathered.user.clone();
     match (&decision, user) {

@@ -27,6 +27,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use url::Url;
 
+/// The demo directory's domains (`latchkey` seeds them on an empty database when `demo` is on).
+/// They use the reserved `.example` TLD, which never resolves, so the settings give them static
+/// DNS answers and the demo works offline.
+pub const DEMO_DOMAINS: &[&str] = &["fabrikam.example", "contoso.example", "northwind.example"];
+
 /// Environment variables with the `LATCHKEY_` prefix that are not settings.
 const NON_SETTING_VARS: &[&str] = &["config", "test_pg", "bench_pg", "test_clock_file"];
 

@@ -201,7 +201,7 @@ impl RawSettings {
         {
             // The demo directory's domains (reserved `.example` names, which never resolve)
             // answer offline, whether or not `demo` is on (DESIGN.md §9).
-            for domain in crate::cli::demo::DEMO_DOMAINS {
+            for domain in super::DEMO_DOMAINS {
                 deliverability
                     .static_answers
                     .entry((*domain).to_string())

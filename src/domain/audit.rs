@@ -84,6 +84,10 @@ events! {
     ResetCompleted = "reset_completed", Some(Success), "password reset completed";
     /// A client was rate limited.
     RateLimited = "rate_limited", Some(Denied), "rate limited";
+    /// Two or more directory entries share the address asked for: the account is unknown.
+    DirectoryAmbiguous = "directory_ambiguous", Some(Denied), "several directory entries share an address";
+    /// The directory refused a new password (its own password policy).
+    PasswordRejected = "password_rejected", Some(Failure), "the directory refused the new password";
     /// A background job failed for good.
     JobFailed = "job_failed", Some(Failure), "background job failed";
     // ---- guests ----

@@ -8,6 +8,7 @@
 //! the completed reset is audited then. See docs/directory.md.
 
 use super::token::audit_token;
+use crate::domain::audit::{Event, Outcome};
 use crate::db::models::User;
 use crate::db::reset_tokens::ResetToken;
 use crate::db::{directory_links, DbError};
@@ -56,8 +57,8 @@ pub(super) async fn write(
         Err(DirectoryError::Rejected(r)) => {
             audit_token(
                 svc,
-                "password_rejected",
-                "failure",
+                Event::PasswordRejected,
+                Outcome::Failure,
                 Some(token),
                 Some(&r.code),
                 ip,

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod deliverability;
+pub mod directory;
 pub mod domain;
 pub mod eligibility;
 pub mod jobs;

@@ -7,6 +7,7 @@ use super::{
 };
 use crate::db::DatabaseUrl;
 use crate::deliverability::{DeliverabilitySettings, DnsMode, StaticAnswer};
+use crate::directory::RawDirectorySettings;
 use crate::security::keys::MasterKey;
 use crate::security::HashingSettings;
 use ipnet::IpNet;
@@ -50,6 +51,7 @@ pub struct RawSettings {
     pub hashing: HashingSettings,
     pub deliverability: DeliverabilitySettings,
     pub secrets: RawSecretsSettings,
+    pub directory: RawDirectorySettings,
 }
 
 /// Keys for secrets kept at rest (TOTP seeds), as written. No `Debug`: it holds keys.
@@ -94,6 +96,7 @@ impl Default for RawSettings {
             hashing: HashingSettings::default(),
             deliverability: DeliverabilitySettings::default(),
             secrets: RawSecretsSettings::default(),
+            directory: RawDirectorySettings::default(),
         }
     }
 }
@@ -236,6 +239,16 @@ impl RawSettings {
 
         let (totp_keys, totp_keys_file) = totp_keyring(&self.secrets, &self.data_dir)?;
 
+        let directory_password = secret(
+            "directory.bind_password",
+            self.directory.bind_password.clone(),
+            self.directory.bind_password_file.as_deref(),
+        )?;
+        let directory = self
+            .directory
+            .validate(directory_password)
+            .map_err(|e| config_error(&format!("directory.{}", e.setting), e.message))?;
+
         let trusted_proxies = self
             .trusted_proxies
             .iter()
@@ -333,6 +346,7 @@ impl RawSettings {
             rate_limits: self.rate_limits,
             hashing: self.hashing,
             deliverability,
+            directory,
             ignored_variables: Vec::new(),
         })
     }

@@ -107,12 +107,9 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     pub hashing: HashingSettings,
     pub deliverability: DeliverabilitySettings,
-<<<<<<< HEAD
+    pub directory: crate::directory::DirectorySettings,
     /// `LATCHKEY_*` variables ignored as orchestrator-injected (logged at debug at start).
     pub ignored_variables: Vec<String>,
-=======
-    pub directory: crate::directory::DirectorySettings,
->>>>>>> main
 }
 
 impl Settings {

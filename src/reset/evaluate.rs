@@ -31,7 +31,7 @@ pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Re
             "stored address no longer parses".into(),
         ));
     };
-    let mut gathered = eligibility::gather(
+    let gathered = eligibility::gather(
         &svc.db,
         &svc.deliverability,
         svc.clock.as_ref(),
@@ -40,7 +40,7 @@ pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Re
     )
     .await?;
     if first_attempt {
-        count_attempt(svc, &mut gathered, job.ip).await?;
+        count_attempt(svc, &gathered, job.ip).await?;
     }
     let decision = gathered.decide();
     if first_attempt {
@@ -58,13 +58,11 @@ pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Re
     }
 }
 
-/// Counts the request against the account (5 per rolling 24 h, then a 24 h lock) and the
-/// tenant (a burst raises an audit alert without blocking anyone), DESIGN.md §6.
-async fn count_attempt(
-    svc: &Services,
-    g: &mut Gathered,
-    ip: Option<IpAddr>,
-) -> Result<(), JobError> {
+/// Counts the request against the tenant (a burst raises an audit alert without blocking
+/// anyone), DESIGN.md §6. Asking for a reset never counts against the account: were it to,
+/// anyone who knows an address could keep its owner locked out with a few anonymous posts a
+/// day (docs/security.md#30). Only failed proofs (wrong codes, TOTP codes, passwords) do.
+async fn count_attempt(svc: &Services, g: &Gathered, ip: Option<IpAddr>) -> Result<(), JobError> {
     let limits = &svc.rate_limits.persistent;
     if let Some(t) = &g.tenant {
         if limits.record_tenant_request(&t.tenant_id()).await? {
@@ -72,36 +70,6 @@ async fn count_attempt(
             e.actor = "system".into();
             e.tenant_id = Some(t.id.clone());
             svc.db.run(move |c| audit::insert(c, &e)).await?;
-        }
-    }
-    let Some(user) = &g.user else {
-        return Ok(());
-    };
-    let now = svc.now();
-    // A lock already in force refuses the attempt without counting it (or anyone could keep
-    // the account locked for ever).
-    if user.locked_until.is_some_and(|u| u > now) {
-        return Ok(());
-    }
-    if let Some(until) = limits.record_reset_attempt(&user.user_id()).await? {
-        let uid = user.user_id();
-        let mut e = super::event(now, "account_locked", "denied", ip);
-        e.actor = "system".into();
-        e.tenant_id = Some(user.tenant_id.clone());
-        e.user_id = Some(user.id.clone());
-        e.reason = Some("too_many_reset_attempts".into());
-        e.detail = Some(serde_json::json!({ "locked_until": until }).to_string());
-        svc.db
-            .run(move |c| {
-                users::lock_until(c, &uid, until)?;
-                audit::insert(c, &e)
-            })
-            .await?;
-        if let Some(u) = g.user.as_mut() {
-            u.locked_until = Some(until);
-        }
-        if let Some(a) = g.facts.account.as_mut() {
-            a.locked_until = Some(until);
         }
     }
     Ok(())
@@ -163,6 +131,11 @@ async fn send_reset_link(
     job: &ResetRequestJob,
     totp: bool,
 ) -> Result<(), JobError> {
+    // Past the per-address cap nothing changes: in particular no token is issued, so the link
+    // the guest already holds is not superseded by one that is never mailed.
+    if !within_mail_cap::<mail::ResetLinkMail>(svc, g, user, job.ip).await? {
+        return Ok(());
+    }
     let now = svc.now();
     let expires_at =
         now + chrono::Duration::minutes(i64::from(svc.settings.reset.token_ttl_minutes));
@@ -179,38 +152,10 @@ async fn send_reset_link(
         expires_at,
     };
     svc.db
-        .run(move |c| {
-            use crate::db::WriteTransaction as _;
-            c.write_transaction::<_, crate::db::DbError, _>(|c| {
-                lock_user(c, &new.user_id)?;
-                reset_tokens::issue(c, &new, now)
-            })
-        })
+        .run(move |c| reset_tokens::issue(c, &new, now))
         .await?;
     let ctx = mail::ResetLinkMail::new(&svc.settings, &token, &code, utc(now), utc(expires_at));
-    deliver(svc, g, user, &ctx, job.ip).await
-}
-
-/// Serialises token issuance per user. `reset_tokens::issue` revokes the live tokens, then
-/// inserts the new one; under PostgreSQL's READ COMMITTED two concurrent issues for one user
-/// would each miss the other's uncommitted row and leave two live tokens (SECURITY.md #6).
-/// Locking the user row first makes the second wait for the first. SQLite serialises writers,
-/// so there is nothing to do there.
-fn lock_user(
-    conn: &mut crate::db::AnyConnection,
-    user: &crate::domain::UserId,
-) -> Result<(), crate::db::DbError> {
-    use crate::db::schema::users;
-    use diesel::prelude::*;
-    if let crate::db::AnyConnection::Postgresql(pg) = conn {
-        users::table
-            .find(user.as_str())
-            .select(users::id)
-            .for_update()
-            .first::<String>(pg)
-            .optional()?;
-    }
-    Ok(())
+    send_counted(svc, g, user, &ctx, job.ip).await
 }
 
 async fn send_explanation(
@@ -238,6 +183,9 @@ async fn send_explanation(
             deliver(svc, g, user, &ctx, ip).await
         }
         DenyReason::EmailUnverified => {
+            if !within_mail_cap::<mail::EmailUnverifiedMail>(svc, g, user, ip).await? {
+                return Ok(());
+            }
             let token = TokenSecret::generate();
             let expires_at = now + chrono::Duration::hours(24);
             let row = EmailVerification {
@@ -255,7 +203,7 @@ async fn send_explanation(
                 .await?;
             let ctx =
                 mail::EmailUnverifiedMail::new(&svc.settings, &token, utc(now), utc(expires_at));
-            deliver(svc, g, user, &ctx, ip).await
+            send_counted(svc, g, user, &ctx, ip).await
         }
         DenyReason::MethodsNotRegistered => {
             let ctx = mail::MethodsNotRegisteredMail::new(
@@ -269,8 +217,9 @@ async fn send_explanation(
     }
 }
 
-/// Renders and sends one mail to the user's stored address, auditing the result. A permanent
-/// rejection marks the address bounced (it then fails policy rule 6).
+/// Renders and sends one mail to the user's stored address within the per-address cap,
+/// auditing the result. A permanent rejection marks the address bounced (it then fails policy
+/// rule 6).
 async fn deliver<C: MailTemplate>(
     svc: &Services,
     g: &Gathered,
@@ -278,25 +227,52 @@ async fn deliver<C: MailTemplate>(
     ctx: &C,
     ip: Option<IpAddr>,
 ) -> Result<(), JobError> {
-    // Exactly one recipient: the stored address (SECURITY.md #15).
+    if !within_mail_cap::<C>(svc, g, user, ip).await? {
+        return Ok(());
+    }
+    send_counted(svc, g, user, ctx, ip).await
+}
+
+/// Counts one mail of kind `C` against the user's address: at most N per hour/day
+/// (docs/security.md#28; the guest's page is the same either way). A refusal is audited as
+/// `mail_suppressed`; the caller then sends nothing and changes nothing.
+async fn within_mail_cap<C: MailTemplate>(
+    svc: &Services,
+    g: &Gathered,
+    user: &User,
+    ip: Option<IpAddr>,
+) -> Result<bool, JobError> {
+    let to = EmailAddress::parse(&user.email)
+        .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
+    if svc.rate_limits.persistent.mail_allowed(&to).await? {
+        return Ok(true);
+    }
+    let mut e = super::event(svc.now(), "mail_suppressed", "denied", ip);
+    e.actor = "system".into();
+    e.tenant_id = g.tenant.as_ref().map(|t| t.id.clone());
+    e.user_id = Some(user.id.clone());
+    e.email = Some(user.email.clone());
+    e.reason = Some("address_mail_cap".into());
+    e.detail = Some(serde_json::json!({ "kind": C::KIND.as_str() }).to_string());
+    svc.db.run(move |c| audit::insert(c, &e)).await?;
+    Ok(false)
+}
+
+/// Sends a mail already counted by [`within_mail_cap`].
+async fn send_counted<C: MailTemplate>(
+    svc: &Services,
+    g: &Gathered,
+    user: &User,
+    ctx: &C,
+    ip: Option<IpAddr>,
+) -> Result<(), JobError> {
+    // Exactly one recipient: the stored address (docs/security.md#15).
     let to = EmailAddress::parse(&user.email)
         .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
     let msg = mail::render(&svc.templates, &to, ctx)
         .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
     let kind = C::KIND.as_str();
     let now = svc.now();
-    // At most N mails per address per hour/day (SECURITY.md #28); the guest's page is the same.
-    if !svc.rate_limits.persistent.mail_allowed(&to).await? {
-        let mut e = super::event(now, "mail_suppressed", "denied", ip);
-        e.actor = "system".into();
-        e.tenant_id = g.tenant.as_ref().map(|t| t.id.clone());
-        e.user_id = Some(user.id.clone());
-        e.email = Some(user.email.clone());
-        e.reason = Some("address_mail_cap".into());
-        e.detail = Some(serde_json::json!({ "kind": kind }).to_string());
-        svc.db.run(move |c| audit::insert(c, &e)).await?;
-        return Ok(());
-    }
     let result = svc.mailer.send(&msg).await;
     let mut e = super::event(now, "mail_sent", "success", ip);
     e.actor = "system".into();

@@ -4,6 +4,7 @@ use super::load_live;
 use super::token::audit_token;
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
+use crate::ratelimit::persistent::{Allowance, FailureKind};
 use crate::security::{totp, SeedOwner};
 use crate::services::Services;
 use std::net::IpAddr;
@@ -20,6 +21,11 @@ pub enum TotpOutcome {
 }
 
 /// `POST /reset/verify`: ±1 step, never the same step twice (the last used step is stored).
+///
+/// Each try first spends one unit of the token's budget in one `UPDATE … RETURNING`; the code
+/// is compared only within `max_code_attempts`, so concurrent tries compare at most the budget
+/// (docs/security.md#25). A wrong code also counts toward the account's TOTP failure backoff
+/// (cleared by a completed reset), which is checked before anything is spent.
 pub async fn verify_totp(
     svc: &Services,
     token_id: &str,
@@ -30,8 +36,53 @@ pub async fn verify_totp(
         return Ok(TotpOutcome::Invalid);
     };
     let now = svc.now();
+    let limits = &svc.rate_limits.persistent;
+    let uid = user.user_id();
+    // The account's backoff spaces out tokens (someone holding the mailbox can ask for more):
+    // it holds back a token's first try, and the hard stop holds back every try. Within a
+    // token the budget paces the tries.
+    let throttled = match limits.failure_allowance(&uid, FailureKind::Totp).await? {
+        Allowance::Allowed => false,
+        Allowance::NotBefore(_) => token.attempts == 0,
+        Allowance::Blocked => true,
+    };
+    if throttled {
+        // Looks like a wrong code; spends nothing, compares nothing.
+        audit_token(
+            svc,
+            "totp_failed",
+            "denied",
+            Some(&token),
+            Some("backoff"),
+            ip,
+        )
+        .await?;
+        return Ok(TotpOutcome::Wrong);
+    }
+    let max = svc.settings.reset.max_code_attempts as i32;
+    let tid = token.id.clone();
+    let spent = svc
+        .db
+        .run(move |c| reset_tokens::spend_attempt(c, &tid))
+        .await?;
+    if spent > max {
+        let tid = token.id.clone();
+        svc.db
+            .run(move |c| reset_tokens::revoke(c, &tid, "too_many_totp", now))
+            .await?;
+        audit_token(
+            svc,
+            "totp_refused",
+            "denied",
+            Some(&token),
+            Some("burned"),
+            ip,
+        )
+        .await?;
+        return Ok(TotpOutcome::Burned);
+    }
     // A seed that cannot be opened fails like a wrong code (logged in `open_totp`); the
-    // step is still required because the column is set (SECURITY.md #24).
+    // step is still required because the column is set (docs/security.md#24).
     let secret = user
         .totp_secret
         .as_deref()
@@ -58,12 +109,8 @@ pub async fn verify_totp(
             return Ok(TotpOutcome::Accepted);
         }
     }
-    let tid = token.id.clone();
-    let attempts = svc
-        .db
-        .run(move |c| reset_tokens::record_failed_attempt(c, &tid))
-        .await?;
-    let burned = attempts >= svc.settings.reset.max_code_attempts as i32;
+    limits.record_failure(&uid, FailureKind::Totp).await?;
+    let burned = spent >= max;
     if burned {
         let tid = token.id.clone();
         svc.db

@@ -2,9 +2,10 @@
 
 use super::load_live;
 use super::token::audit_token;
+use crate::accounts::lockout::{self, Account, Method};
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
-use crate::ratelimit::persistent::{Allowance, FailureKind};
+use crate::ratelimit::persistent::Allowance;
 use crate::security::{totp, SeedOwner};
 use crate::services::Services;
 use std::net::IpAddr;
@@ -41,7 +42,7 @@ pub async fn verify_totp(
     // The account's backoff spaces out tokens (someone holding the mailbox can ask for more):
     // it holds back a token's first try, and the hard stop holds back every try. Within a
     // token the budget paces the tries.
-    let throttled = match limits.failure_allowance(&uid, FailureKind::Totp).await? {
+    let throttled = match lockout::allowance(limits, Account::Guest(&uid), Method::Totp).await? {
         Allowance::Allowed => false,
         Allowance::NotBefore(_) => token.attempts == 0,
         Allowance::Blocked => true,
@@ -109,7 +110,7 @@ pub async fn verify_totp(
             return Ok(TotpOutcome::Accepted);
         }
     }
-    limits.record_failure(&uid, FailureKind::Totp).await?;
+    lockout::record_failure(limits, Account::Guest(&uid), Method::Totp).await?;
     let burned = spent >= max;
     if burned {
         let tid = token.id.clone();

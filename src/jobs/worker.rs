@@ -7,8 +7,8 @@ use super::{queue, JobError, JobRun, Registry};
 use crate::clock::SharedClock;
 use crate::config::JobSettings;
 use crate::db::audit::{self, NewAuditEvent};
-use crate::domain::audit::{Event, Outcome};
 use crate::db::{Db, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::JobId;
 use crate::telemetry::metrics::Metrics;
 use futures_util::StreamExt;
@@ -159,7 +159,8 @@ impl<C: Send + Sync + 'static> Worker<C> {
                 self.db
                     .run(move |c| {
                         queue::fail(c, &id, &why, now)?;
-                        let mut event = NewAuditEvent::new(now, "system", Event::JobFailed, Outcome::Failure);
+                        let mut event =
+                            NewAuditEvent::new(now, "system", Event::JobFailed, Outcome::Failure);
                         event.reason = Some(why.clone());
                         event.detail = Some(
                             serde_json::json!({ "job_id": id, "kind": kind, "attempts": attempts })

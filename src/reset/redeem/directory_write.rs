@@ -8,12 +8,12 @@
 //! the completed reset is audited then. See docs/directory.md.
 
 use super::token::audit_token;
-use crate::domain::audit::{Event, Outcome};
 use crate::db::models::User;
 use crate::db::reset_tokens::ResetToken;
 use crate::db::{directory_links, DbError};
 use crate::directory::ldap::LdapDirectory;
 use crate::directory::{DirectoryError, Lookup, Rejection};
+use crate::domain::audit::{Event, Outcome};
 use crate::services::Services;
 use secrecy::SecretString;
 use std::net::IpAddr;

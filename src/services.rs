@@ -46,6 +46,17 @@ impl Services {
         self.clock.now_naive()
     }
 
+    /// What [`crate::mail::deliver`] needs, borrowed from here.
+    pub fn postman(&self) -> crate::mail::Postman<'_> {
+        crate::mail::Postman {
+            db: &self.db,
+            templates: &self.templates,
+            mailer: &self.mailer,
+            limits: &self.rate_limits.persistent,
+            clock: &self.clock,
+        }
+    }
+
     /// Seals a TOTP seed for storage in `owner`'s row (encrypted at rest under the current
     /// key of `secrets.totp_keys`; issue 9). The key bytes never leave the keyring.
     pub fn seal_totp(&self, owner: SeedOwner<'_>, secret: &TotpSecret) -> String {

@@ -83,9 +83,11 @@ pub struct RateLimitSettings {
     pub mails_per_address_hour: u32,
     /// Reset mails per target address per UTC day (fixed window).
     pub mails_per_address_day: u32,
-    /// Reset attempts per account in any rolling 24 hours; the next one locks the account.
+    /// Accepted for old configuration files and no longer used by the reset flow: asking for a
+    /// reset never locks an account (anyone who knows an address could keep its owner out);
+    /// the per-address mail caps bound the requests and failed proofs drive the backoff.
     pub reset_attempts_per_day: u32,
-    /// How long that lock lasts.
+    /// Accepted for old configuration files; see `reset_attempts_per_day`.
     pub lockout_hours: u32,
     /// Failed sign-ins (or TOTP codes) per account before backoff starts.
     pub failures_before_backoff: u32,
@@ -107,7 +109,8 @@ pub struct RateLimitSettings {
     /// Per client IP: `POST /reset`, `/reset/code`, `/signin`, `/signup` (and any other
     /// POST outside the admin console and the API).
     pub public_forms: QuotaSettings,
-    /// Per client IP: `/reset/link/*`, `/reset/verify`, `/reset/new`.
+    /// Per client IP, every page that takes a mailed token: `/reset/link/*`, `/reset/verify`,
+    /// `/reset/new`, `/invite/*`, `/verify/*`, `/signup/complete/*` (any method).
     pub token_pages: QuotaSettings,
     /// Per client IP: `/admin/login*`.
     pub admin_login: QuotaSettings,

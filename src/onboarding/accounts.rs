@@ -20,7 +20,7 @@ use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::{PasswordContext, PasswordRejection};
 use crate::domain::tenant::CONSUMERS_TENANT_NAME;
 use crate::domain::{EmailAddress, Plan, TenantKind, UserId};
-use crate::jobs::{self, JobKind};
+use crate::jobs;
 use crate::security::TokenHash;
 use crate::services::Services;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -332,16 +332,9 @@ pub async fn redeem_invitation(
         }
         if copy == Copy::Cc {
             let job = super::signup::VerifyEmailJob {
-                user_id: uid.to_string(),
+                user_id: crate::domain::UserId::from_string(uid),
             };
-            let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
-            jobs::queue::enqueue(
-                c,
-                JobKind::VerifyEmail.as_str(),
-                &payload,
-                now,
-                max_attempts,
-            )?;
+            jobs::enqueue(c, &job, now, max_attempts)?;
         }
         Ok(true)
     })

@@ -9,8 +9,8 @@ use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::{PasswordContext, PasswordRejection};
 use crate::domain::EmailAddress;
-use crate::jobs::{self, JobKind};
-use crate::reset::evaluate::PasswordChangedJob;
+use crate::jobs;
+use crate::reset::notice::PasswordChangedJob;
 use crate::services::Services;
 use std::net::IpAddr;
 
@@ -115,12 +115,11 @@ pub async fn complete(
         }
     };
     let now = svc.now();
-    let payload = serde_json::to_string(&PasswordChangedJob {
-        user_id: user.id.clone(),
+    let notice = PasswordChangedJob {
+        user_id: user.user_id(),
         changed_at: now,
         ip,
-    })
-    .map_err(anyhow::Error::from)?;
+    };
     let max_attempts = svc.settings.jobs.max_attempts;
     let mut done_event = crate::reset::event(now, Event::ResetCompleted, Outcome::Success, ip);
     done_event.tenant_id = Some(token.tenant_id.clone());
@@ -143,13 +142,7 @@ pub async fn complete(
                     None => crate::db::directory_links::password_changed(c, &uid, now)?,
                 }
                 reset_tokens::revoke_all_for_user(c, &uid, "password_changed", now)?;
-                jobs::queue::enqueue(
-                    c,
-                    JobKind::PasswordChanged.as_str(),
-                    &payload,
-                    now,
-                    max_attempts,
-                )?;
+                jobs::enqueue(c, &notice, now, max_attempts)?;
                 audit::insert(c, &done_event)?;
                 Ok(true)
             })

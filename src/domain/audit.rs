@@ -86,10 +86,6 @@ events! {
     ResetDeniedAtRedemption = "reset_denied_at_redemption", Some(Denied), "reset refused at redemption";
     /// A new password was set.
     ResetCompleted = "reset_completed", Some(Success), "password reset completed";
-    /// The directory refused the new password (its own password policy); the link stays usable.
-    PasswordRejected = "password_rejected", Some(Failure), "new password refused by the directory";
-    /// Several directory entries share an address: treated as no account.
-    DirectoryAmbiguous = "directory_ambiguous", Some(Denied), "several directory entries share an address";
     /// A client was rate limited.
     RateLimited = "rate_limited", Some(Denied), "rate limited";
     /// Two or more directory entries share the address asked for: the account is unknown.

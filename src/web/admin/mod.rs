@@ -21,9 +21,8 @@ mod time_zone;
 
 use super::cookies::{self, ADMIN_SESSION, GUEST_SESSION, RESET_FLOW, RESET_TOKEN};
 use super::{AppError, AppState};
-use crate::db::audit::NewAuditEvent;
-use crate::db::models::Admin;
-use crate::db::{admins, audit as audit_db};
+use crate::console::audit::NewAuditEvent;
+use crate::console::{self, Admin};
 use crate::domain::{AdminId, AdminRole, TenantId};
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
@@ -234,25 +233,16 @@ async fn authenticate(req: &HttpRequest) -> Result<AdminCtx, Gate> {
         return Err(refuse());
     };
     let id = AdminId::from_string(session.admin_id.clone());
-    let lookup = id.clone();
-    let (event, sid) = (session.sign_in_event, session.reference());
-    let actor = format!("admin:{id}");
-    let (admin, ended) = state
-        .db
-        .run(move |c| {
-            let admin = admins::find_by_id(c, &lookup)?;
-            let ended = audit_db::session_ended(c, &actor, event, &sid)?;
-            Ok((admin, ended))
-        })
-        .await
-        .map_err(AppError::from)?;
-    let Some(admin) = admin.filter(|a| {
-        !ended
-            && !a.disabled
-            && a.session_generation == session.generation
-            && a.password_hash.is_some()
-            && a.totp_secret.is_some()
-    }) else {
+    let admin = console::auth::session_admin(
+        &state,
+        id.clone(),
+        session.generation,
+        session.sign_in_event,
+        session.reference(),
+    )
+    .await
+    .map_err(AppError::from)?;
+    let Some(admin) = admin else {
         return Err(refuse());
     };
     if let Some(touched) = session.touched(now) {

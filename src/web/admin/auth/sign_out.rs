@@ -1,8 +1,7 @@
 //! Sign-out: this session, or every session of the admin.
 
-use super::common::record;
-use crate::db::admins;
-use crate::db::audit::{self, ADMIN_SIGNED_OUT};
+use crate::console::audit::ADMIN_SIGNED_OUT;
+use crate::console::auth;
 use crate::web::admin::{session_removal, AdminCtx};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::{AppError, AppState};
@@ -16,7 +15,7 @@ pub(super) async fn logout(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let event = admin.event(state.now(), ADMIN_SIGNED_OUT, "success");
-    record(&state, event).await?;
+    auth::sign_out(&state, event).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session_removal(&state))
         .insert_header(("location", "/admin/login?signed_out=1"))
@@ -29,17 +28,8 @@ pub(super) async fn logout_everywhere(
     admin: AdminCtx,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let mut event = admin.event(state.now(), "admin_signed_out_everywhere", "success");
-    let id = admin.id.clone();
-    state
-        .db
-        .run(move |c| {
-            let generation = admins::bump_session_generation(c, &id)?;
-            event.detail =
-                Some(serde_json::json!({ "session_generation": generation }).to_string());
-            audit::insert(c, &event)
-        })
-        .await?;
+    let event = admin.event(state.now(), "admin_signed_out_everywhere", "success");
+    auth::sign_out_everywhere(&state, admin.id.clone(), event).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session_removal(&state))
         .insert_header(("location", "/admin/login?signed_out=1"))

@@ -9,6 +9,7 @@ use crate::db::{tenants, users, Db, DbError};
 use crate::deliverability::Deliverability;
 use crate::domain::EmailAddress;
 use crate::policy::{self, AccountFacts, Check, Decision, Facts, TenantFacts};
+use crate::services::Services;
 use serde::Serialize;
 
 /// What was gathered for an address, with the rows it came from.
@@ -18,6 +19,48 @@ pub struct Gathered {
     pub tenant: Option<Tenant>,
     pub user: Option<User>,
     pub facts: Facts,
+    /// The directory entry, when a directory (LDAP) holds the account.
+    pub directory_account: Option<crate::directory::DirectoryAccount>,
+    /// Where each account fact came from.
+    pub sources: FactSources,
+}
+
+/// Where each account fact came from: `directory` (LDAP / Active Directory, read at evaluation
+/// time) or `latchkey` (Latchkey's own tables).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FactSources {
+    pub exists: &'static str,
+    pub disabled: &'static str,
+    pub address: &'static str,
+    pub verified: &'static str,
+    pub locked: &'static str,
+    pub totp: &'static str,
+}
+
+impl FactSources {
+    pub const LATCHKEY: FactSources = FactSources {
+        exists: "latchkey",
+        disabled: "latchkey",
+        address: "latchkey",
+        verified: "latchkey",
+        locked: "latchkey",
+        totp: "latchkey",
+    };
+
+    fn directory(mail_verified: bool) -> FactSources {
+        FactSources {
+            exists: "directory",
+            disabled: "directory and latchkey",
+            address: "directory",
+            verified: if mail_verified {
+                "directory"
+            } else {
+                "latchkey"
+            },
+            locked: "latchkey",
+            totp: "latchkey",
+        }
+    }
 }
 
 impl Gathered {
@@ -37,6 +80,7 @@ impl Gathered {
             guest_sentence: decision.deny_reason().map(|r| r.guest_sentence()),
             admin_sentence: decision.deny_reason().map(|r| r.admin_sentence()),
             facts: self.facts.clone(),
+            sources: self.sources,
             checks: policy::explain(&self.facts),
         }
     }
@@ -54,6 +98,7 @@ pub struct Explanation {
     pub guest_sentence: Option<String>,
     pub admin_sentence: Option<String>,
     pub facts: Facts,
+    pub sources: FactSources,
     pub checks: Vec<Check>,
 }
 
@@ -120,5 +165,77 @@ pub async fn gather(
         tenant,
         user,
         facts,
+        directory_account: None,
+        sources: FactSources::LATCHKEY,
+    })
+}
+
+/// Gathers the facts for `email` from the configured directory: Latchkey's tables (builtin),
+/// or the LDAP directory looked up now, with Latchkey's own row for what it does not hold.
+pub async fn gather_for(svc: &Services, email: &EmailAddress) -> Result<Gathered, DbError> {
+    match svc.directory.ldap() {
+        None => {
+            gather(
+                &svc.db,
+                &svc.deliverability,
+                svc.clock.as_ref(),
+                &svc.settings,
+                email,
+            )
+            .await
+        }
+        Some(ldap) => {
+            gather_from_directory(
+                &svc.db,
+                &svc.deliverability,
+                svc.clock.as_ref(),
+                &svc.settings,
+                ldap,
+                email,
+            )
+            .await
+        }
+    }
+}
+
+/// [`gather_for`] with an LDAP directory: the account's facts from the directory, looked up now.
+pub async fn gather_from_directory(
+    db: &Db,
+    deliverability: &Deliverability,
+    clock: &dyn Clock,
+    settings: &Settings,
+    ldap: &crate::directory::ldap::LdapDirectory,
+    email: &EmailAddress,
+) -> Result<Gathered, DbError> {
+    let now = clock.now_naive();
+    let resolved = crate::directory::accounts::resolve(db, ldap, settings, email, now).await?;
+    let lookup = email.clone();
+    let consumer = settings.is_consumer_domain(email.domain());
+    let tenant = db
+        .run(move |conn| tenant_of(conn, consumer, &lookup))
+        .await?;
+    let user = resolved.user;
+    let bounced = user.as_ref().is_some_and(|u| u.bounced_at.is_some());
+    let verdict = deliverability.check(email, bounced).await;
+    let mail_verified = settings.directory.mail_verified;
+    let directory_disabled = resolved.account.as_ref().is_some_and(|a| a.disabled);
+    let account = user.as_ref().map(|u| {
+        let mut f = account_facts(u);
+        f.disabled |= directory_disabled;
+        f.verified |= mail_verified;
+        f
+    });
+    Ok(Gathered {
+        email: email.clone(),
+        tenant: tenant.clone(),
+        facts: Facts {
+            tenant: tenant.as_ref().map(tenant_facts),
+            account,
+            email: verdict,
+            now,
+        },
+        user,
+        directory_account: resolved.account,
+        sources: FactSources::directory(mail_verified),
     })
 }

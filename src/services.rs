@@ -27,6 +27,8 @@ pub struct Services {
     pub rate_limits: crate::ratelimit::RateLimits,
     /// Keys the HMAC of emailed one-time codes (a plain hash of 40 bits is brute-forceable).
     pub code_key: [u8; 32],
+    /// Where accounts and passwords live (`[directory]`): builtin or LDAP.
+    pub directory: crate::directory::Directory,
 }
 
 impl std::fmt::Debug for Services {
@@ -42,6 +44,17 @@ impl Services {
     /// The injected "now", naive UTC as stored.
     pub fn now(&self) -> chrono::NaiveDateTime {
         self.clock.now_naive()
+    }
+
+    /// What [`crate::mail::deliver`] needs, borrowed from here.
+    pub fn postman(&self) -> crate::mail::Postman<'_> {
+        crate::mail::Postman {
+            db: &self.db,
+            templates: &self.templates,
+            mailer: &self.mailer,
+            limits: &self.rate_limits.persistent,
+            clock: &self.clock,
+        }
     }
 
     /// Seals a TOTP seed for storage in `owner`'s row (encrypted at rest under the current

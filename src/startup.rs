@@ -47,7 +47,7 @@ impl Application {
         }
         // TOTP seeds at rest: refuse to start on seeds under an unknown key id; encrypt plain
         // seeds left from before encryption at rest (issue 9).
-        crate::seeds::prepare_at_start(&db, &settings.totp_keys).await?;
+        crate::security::seeds::prepare_at_start(&db, &settings.totp_keys).await?;
         if db.backend() == crate::db::Backend::Postgres
             && settings.totp_keys_file.as_deref() == Some(&settings.data_dir.join("totp.keys"))
         {
@@ -72,8 +72,11 @@ impl Application {
             rate_limits.clone(),
             Duration::from_secs(settings.rate_limits.prune_interval_seconds),
         );
+        let directory = crate::directory::Directory::from_settings(&settings.directory)
+            .context("configuration error in `directory`")?;
         let settings = Arc::new(settings);
         let services = Services {
+            directory,
             settings: settings.clone(),
             db,
             clock,
@@ -97,7 +100,7 @@ impl Application {
         // The job worker runs beside the server on the same runtime; its database work goes to
         // the blocking pool.
         let (stop_worker, stop) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(crate::jobs::worker::run(state.services.clone(), stop));
+        let worker = tokio::spawn(job_worker(&state.services).run(stop));
 
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {} (setting `bind`)", settings.bind))?;
@@ -208,6 +211,22 @@ impl Application {
             ),
         }
         Ok(())
+    }
+}
+
+/// The job worker with every kind of job the services queue.
+fn job_worker(services: &Services) -> crate::jobs::Worker<Services> {
+    let mut registry = crate::jobs::Registry::new();
+    crate::reset::register_jobs(&mut registry);
+    crate::onboarding::register_jobs(&mut registry);
+    crate::jobs::Worker {
+        db: services.db.clone(),
+        clock: services.clock.clone(),
+        metrics: services.metrics.clone(),
+        wakeup: services.jobs_wakeup.clone(),
+        settings: services.settings.jobs.clone(),
+        registry,
+        context: services.clone(),
     }
 }
 

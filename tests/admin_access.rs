@@ -43,10 +43,15 @@ async fn world() -> World {
     app.user("carl@contoso.test", "old-lantern-orchard-27", true, false);
     let own_guest = user_id(&app, "nina@northwind.test");
     let other_guest = user_id(&app, "carl@contoso.test");
-    let mut e = new_event(&app, Some(&own.id), "reset_requested", "allowed");
+    let mut e = new_event(&app, Some(&own.id), Event::ResetRequested, Outcome::Allowed);
     e.email = Some("nina@northwind.test".into());
     let own_event = event(&app, e);
-    let mut e = new_event(&app, Some(&other.id), "reset_requested", "allowed");
+    let mut e = new_event(
+        &app,
+        Some(&other.id),
+        Event::ResetRequested,
+        Outcome::Allowed,
+    );
     e.email = Some("carl@contoso.test".into());
     let other_event = event(&app, e);
     let platform = set_up(&app, "root@ops.test", None).await;

@@ -24,8 +24,12 @@ fn reset_events(app: &TestApp, tenant: &str, domain: &str, n: usize) -> Vec<i64>
             let mut e = new_event(
                 app,
                 Some(tenant),
-                "reset_requested",
-                if i % 2 == 0 { "allowed" } else { "denied" },
+                Event::ResetRequested,
+                if i % 2 == 0 {
+                    Outcome::Allowed
+                } else {
+                    Outcome::Denied
+                },
             );
             e.email = Some(format!("guest{i}@{domain}"));
             e.ip = Some(format!("192.0.2.{}", i % 7));
@@ -121,7 +125,7 @@ async fn keyset_pages_have_no_duplicates_or_gaps_while_events_arrive() {
 async fn events_render_escaped_and_the_detail_page_shows_everything() {
     // SECURITY.md #37: `<script>` in an event renders as text.
     let (app, nw, _) = app().await;
-    let mut e = new_event(&app, Some(&nw), "reset_requested", "denied");
+    let mut e = new_event(&app, Some(&nw), Event::ResetRequested, Outcome::Denied);
     e.email = Some("<script>x</script>@x.y".into());
     e.reason = Some("<b>bold</b>".into());
     e.detail = Some(r#"{"sub_reason":"<img src=x onerror=alert(1)>"}"#.into());
@@ -194,7 +198,7 @@ async fn the_csv_export_has_the_filtered_events_and_neutralises_formulas() {
         .iter()
         .enumerate()
     {
-        let mut e = new_event(&app, Some(&nw), "reset_requested", "denied");
+        let mut e = new_event(&app, Some(&nw), Event::ResetRequested, Outcome::Denied);
         e.email = Some(format!("f{i}@northwind.test"));
         e.reason = Some((*evil).into());
         e.detail = Some("a,b \"quoted\"\nnext line".into());
@@ -253,7 +257,7 @@ async fn the_csv_export_has_the_filtered_events_and_neutralises_formulas() {
 #[tokio::test]
 async fn local_time_is_optional() {
     let (app, nw, _) = app().await;
-    let mut e = new_event(&app, Some(&nw), "reset_requested", "allowed");
+    let mut e = new_event(&app, Some(&nw), Event::ResetRequested, Outcome::Allowed);
     e.occurred_at = chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
         .unwrap()
         .and_hms_opt(22, 15, 0)

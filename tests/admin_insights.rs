@@ -12,8 +12,8 @@ fn at(
     app: &TestApp,
     days_ago: i64,
     tenant: &str,
-    name: &str,
-    outcome: &str,
+    name: Event,
+    outcome: Outcome,
 ) -> latchkey::db::audit::NewAuditEvent {
     let mut e = new_event(app, Some(tenant), name, outcome);
     e.occurred_at = app.state.now() - chrono::Duration::days(days_ago);
@@ -77,39 +77,54 @@ async fn insights_numbers_match_the_events_and_the_svg_is_well_formed() {
     let today = app.state.now().date();
     let five_ago = today - chrono::Duration::days(5);
     for _ in 0..3 {
-        event(&app, at(&app, 0, &nw, "reset_requested", "allowed"));
+        event(
+            &app,
+            at(&app, 0, &nw, Event::ResetRequested, Outcome::Allowed),
+        );
     }
     for reason in [
         "tenant_not_licensed",
         "email_unverified",
         "email_unverified",
     ] {
-        let mut e = at(&app, 0, &nw, "reset_requested", "denied");
+        let mut e = at(&app, 0, &nw, Event::ResetRequested, Outcome::Denied);
         e.reason = Some(reason.into());
         event(&app, e);
     }
     for _ in 0..2 {
-        event(&app, at(&app, 0, &nw, "reset_completed", "success"));
+        event(
+            &app,
+            at(&app, 0, &nw, Event::ResetCompleted, Outcome::Success),
+        );
     }
-    event(&app, at(&app, 5, &nw, "reset_requested", "allowed"));
+    event(
+        &app,
+        at(&app, 5, &nw, Event::ResetRequested, Outcome::Allowed),
+    );
     // Outside the 30 days, and another tenant: not counted for Northwind.
     for _ in 0..5 {
-        event(&app, at(&app, 40, &nw, "reset_requested", "allowed"));
-        event(&app, at(&app, 0, &cs, "reset_requested", "allowed"));
+        event(
+            &app,
+            at(&app, 40, &nw, Event::ResetRequested, Outcome::Allowed),
+        );
+        event(
+            &app,
+            at(&app, 0, &cs, Event::ResetRequested, Outcome::Allowed),
+        );
     }
     for (limiter, ip, n) in [
         ("reset_form", "192.0.2.9", 3),
         ("sign_in", "198.51.100.4", 1),
     ] {
         for _ in 0..n {
-            let mut e = at(&app, 1, &nw, "rate_limited", "denied");
+            let mut e = at(&app, 1, &nw, Event::RateLimited, Outcome::Denied);
             e.reason = Some(limiter.into());
             e.ip = Some(ip.into());
             event(&app, e);
         }
     }
     for who in ["gone@northwind.test", "<b>x</b>@northwind.test"] {
-        let mut e = at(&app, 2, &nw, "mail_bounced", "failure");
+        let mut e = at(&app, 2, &nw, Event::MailBounced, Outcome::Failure);
         e.email = Some(who.into());
         e.reason = Some("550 no such user".into());
         event(&app, e);

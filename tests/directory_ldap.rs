@@ -134,7 +134,7 @@ async fn the_password_modify_exop_sets_the_password_under_ppolicy() {
 
     let Err(DirectoryError::Rejected(r)) = dir.set_password(slapd::ANN_DN, &secret("short")).await
     else {
-        panic!("ppolicy pwdMinLength 12 refuses a short password");
+        panic!("ppolicy pwdMinLength 16 refuses a short password");
     };
     assert_eq!(r.reason, RejectReason::TooShort);
     assert_eq!(r.code, "ppolicy:passwordTooShort");

@@ -43,7 +43,7 @@ const RAISED: &str = "[rate_limits]\nmails_per_address_hour = 10000\nmails_per_a
 /// Builds a second server on the same database, data directory, clock and SMTP sink, with
 /// `extra` settings (e.g. another keyring): a restart, or a second instance. The first server
 /// keeps running; it is simply no longer used.
-async fn restart(app: TestApp, extra: &str) -> TestApp {
+async fn restart(mut app: TestApp, extra: &str) -> TestApp {
     let settings = settings_for(&app, extra);
     let built =
         latchkey::startup::Application::build_with_clock(settings, Arc::new(app.clock.clone()))
@@ -53,25 +53,11 @@ async fn restart(app: TestApp, extra: &str) -> TestApp {
     let management_port = built.management_port();
     let state = built.state.clone();
     tokio::spawn(built.run_until_stopped());
-    let TestApp {
-        smtp,
-        dir,
-        db,
-        clock,
-        client,
-        ..
-    } = app;
-    TestApp {
-        smtp,
-        address: format!("http://127.0.0.1:{port}"),
-        port,
-        management_address: format!("http://127.0.0.1:{management_port}"),
-        dir,
-        db,
-        clock,
-        state,
-        client,
-    }
+    app.address = format!("http://127.0.0.1:{port}");
+    app.port = port;
+    app.management_address = format!("http://127.0.0.1:{management_port}");
+    app.state = state;
+    app
 }
 
 fn settings_for(app: &TestApp, extra: &str) -> latchkey::config::Settings {

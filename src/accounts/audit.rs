@@ -2,6 +2,7 @@
 
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::DbError;
+use crate::domain::audit::{Event, Outcome};
 use crate::services::Services;
 use std::net::IpAddr;
 
@@ -11,8 +12,8 @@ use super::User;
 /// password typed into the wrong field, docs/security.md#37).
 pub fn guest_event(
     now: chrono::NaiveDateTime,
-    event: &str,
-    outcome: &str,
+    event: Event,
+    outcome: Outcome,
     user: Option<&User>,
     reason: Option<&str>,
     ip: Option<IpAddr>,
@@ -31,8 +32,8 @@ pub fn guest_event(
 /// Appends a guest audit event (see [`guest_event`]).
 pub async fn record(
     svc: &Services,
-    event: &str,
-    outcome: &str,
+    event: Event,
+    outcome: Outcome,
     user: Option<&User>,
     reason: Option<&str>,
     ip: Option<IpAddr>,

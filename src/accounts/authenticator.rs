@@ -7,6 +7,7 @@
 
 use super::{audit, User};
 use crate::db::{tenants, users, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::normalize_for_sign_in;
 use crate::security::{totp, SeedOwner, TotpSecret};
 use crate::services::Services;
@@ -49,8 +50,8 @@ pub async fn enrol(
     let Some(step) = totp::verify(secret, code, now_unix, None) else {
         audit::record(
             svc,
-            "totp_enrolled",
-            "failure",
+            Event::TotpEnrolled,
+            Outcome::Failure,
             Some(user),
             Some("wrong_code"),
             ip,
@@ -66,7 +67,15 @@ pub async fn enrol(
         .run(move |c| users::enrol_totp(c, &id, &sealed, step, now))
         .await?;
     if enrolled {
-        audit::record(svc, "totp_enrolled", "success", Some(user), None, ip).await?;
+        audit::record(
+            svc,
+            Event::TotpEnrolled,
+            Outcome::Success,
+            Some(user),
+            None,
+            ip,
+        )
+        .await?;
     }
     Ok(EnrolOutcome::Enrolled)
 }
@@ -88,8 +97,8 @@ pub async fn remove(
     if !proves_owner(svc, user, secret.as_ref(), password, code).await? {
         audit::record(
             svc,
-            "totp_removed",
-            "failure",
+            Event::TotpRemoved,
+            Outcome::Failure,
             Some(user),
             Some("wrong_proof"),
             ip,
@@ -101,7 +110,15 @@ pub async fn remove(
     svc.db
         .run(move |c| users::set_totp_secret(c, &id, None, now))
         .await?;
-    audit::record(svc, "totp_removed", "success", Some(user), None, ip).await?;
+    audit::record(
+        svc,
+        Event::TotpRemoved,
+        Outcome::Success,
+        Some(user),
+        None,
+        ip,
+    )
+    .await?;
     Ok(Some(RemoveOutcome::Removed))
 }
 

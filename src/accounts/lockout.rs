@@ -26,6 +26,7 @@
 use super::User;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{users, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{AdminId, UserId};
 use crate::ratelimit::persistent::{Allowance, Backoff, FailureKind, PersistentLimits};
 use crate::services::Services;
@@ -162,10 +163,11 @@ pub async fn count_reset_request(
         return Ok(None);
     };
     let uid = user.user_id();
-    let mut e = NewAuditEvent::new(now, "system", "account_locked", "denied");
+    let mut e = NewAuditEvent::new(now, "system", Event::AccountLocked, Outcome::Denied);
     e.ip = ip.map(|i| i.to_string());
     e.tenant_id = Some(user.tenant_id.clone());
     e.user_id = Some(user.id.clone());
+    e.email = Some(user.email.clone());
     e.reason = Some("too_many_reset_attempts".into());
     e.detail = Some(serde_json::json!({ "locked_until": until }).to_string());
     svc.db

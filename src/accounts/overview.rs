@@ -45,17 +45,7 @@ pub async fn overview(svc: &Services, user: &User) -> Result<Overview, DbError> 
     let tid = user.tenant_id();
     let tenant = svc.db.run(move |c| tenants::find_by_id(c, &tid)).await?;
     let decision = match EmailAddress::parse(&user.email) {
-        Ok(email) => Some(
-            eligibility::gather(
-                &svc.db,
-                &svc.deliverability,
-                svc.clock.as_ref(),
-                &svc.settings,
-                &email,
-            )
-            .await?
-            .decide(),
-        ),
+        Ok(email) => Some(eligibility::gather_for(svc, &email).await?.decide()),
         Err(_) => None,
     };
     let reason = decision.as_ref().and_then(|d| d.deny_reason()).copied();

@@ -8,6 +8,7 @@
 use super::lockout::{self, Account, Method};
 use super::{audit, User};
 use crate::db::{users, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::normalize_for_sign_in;
 use crate::domain::EmailAddress;
 use crate::services::Services;
@@ -26,8 +27,8 @@ pub async fn sign_in(
     let Some(secret) = normalize_for_sign_in(password) else {
         audit::record(
             svc,
-            "signin",
-            "failure",
+            Event::SignIn,
+            Outcome::Failure,
             None,
             Some("password_too_long"),
             ip,
@@ -64,7 +65,7 @@ pub async fn sign_in(
     match (reason, &user) {
         (None, Some(u)) => {
             lockout::record_success(limits, Account::Guest(&u.user_id()), Method::Password).await?;
-            audit::record(svc, "signin", "success", Some(u), None, ip).await?;
+            audit::record(svc, Event::SignIn, Outcome::Success, Some(u), None, ip).await?;
             Ok(user)
         }
         (reason, _) => {
@@ -72,7 +73,15 @@ pub async fn sign_in(
                 lockout::record_failure(limits, Account::Guest(&u.user_id()), Method::Password)
                     .await?;
             }
-            audit::record(svc, "signin", "failure", user.as_ref(), reason, ip).await?;
+            audit::record(
+                svc,
+                Event::SignIn,
+                Outcome::Failure,
+                user.as_ref(),
+                reason,
+                ip,
+            )
+            .await?;
             Ok(None)
         }
     }
@@ -85,5 +94,5 @@ pub async fn sign_out(svc: &Services, user: &User, ip: Option<IpAddr>) -> Result
     svc.db
         .run(move |c| users::bump_session_generation(c, &id, now))
         .await?;
-    audit::record(svc, "signout", "success", Some(user), None, ip).await
+    audit::record(svc, Event::SignOut, Outcome::Success, Some(user), None, ip).await
 }

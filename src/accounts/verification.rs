@@ -6,6 +6,7 @@
 use super::{audit, User};
 use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::{users, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::UserId;
 use crate::security::TokenHash;
 use crate::services::Services;
@@ -48,8 +49,8 @@ pub async fn redeem(
     let Some(row) = find(svc, presented).await? else {
         audit::record(
             svc,
-            "email_verification",
-            "failure",
+            Event::EmailVerification,
+            Outcome::Failure,
             None,
             Some("invalid"),
             ip,
@@ -80,8 +81,8 @@ pub async fn redeem(
     if let Some(reason) = failure {
         audit::record(
             svc,
-            "email_verification",
-            "failure",
+            Event::EmailVerification,
+            Outcome::Failure,
             user.as_ref(),
             Some(reason),
             ip,
@@ -89,6 +90,14 @@ pub async fn redeem(
         .await?;
         return Ok(Verified::Invalid);
     }
-    audit::record(svc, "email_verified", "success", user.as_ref(), None, ip).await?;
+    audit::record(
+        svc,
+        Event::EmailVerified,
+        Outcome::Success,
+        user.as_ref(),
+        None,
+        ip,
+    )
+    .await?;
     Ok(Verified::Done)
 }

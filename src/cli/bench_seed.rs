@@ -15,6 +15,7 @@ use crate::db::schema::{audit_events, users};
 use crate::db::WriteTransaction as _;
 use crate::db::{tenants, AnyConnection, DbError};
 use crate::dispatch;
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, Plan, TenantKind, UserId};
 use chrono::{Duration, NaiveDateTime, Utc};
 use clap::Args;
@@ -165,21 +166,51 @@ fn transaction<T>(
 }
 
 /// What a generated audit row may be: event, outcome, reason, weight.
-const EVENTS: &[(&str, &str, Option<&str>, u32)] = &[
-    ("reset_requested", "allowed", None, 30),
-    ("reset_requested", "denied", Some("unknown_account"), 18),
-    ("reset_requested", "denied", Some("email_unverified"), 4),
-    ("reset_requested", "denied", Some("email_undeliverable"), 3),
-    ("reset_requested", "denied", Some("tenant_not_licensed"), 3),
-    ("reset_requested", "denied", Some("account_locked"), 1),
-    ("mail_sent", "success", None, 25),
-    ("mail_suppressed", "denied", Some("address_mail_cap"), 2),
-    ("reset_completed", "success", None, 10),
-    ("code_failed", "failure", Some("wrong_code"), 2),
-    ("rate_limited", "denied", Some("forms"), 1),
+const EVENTS: &[(Event, Outcome, Option<&str>, u32)] = &[
+    (Event::ResetRequested, Outcome::Allowed, None, 30),
     (
-        "account_locked",
-        "denied",
+        Event::ResetRequested,
+        Outcome::Denied,
+        Some("unknown_account"),
+        18,
+    ),
+    (
+        Event::ResetRequested,
+        Outcome::Denied,
+        Some("email_unverified"),
+        4,
+    ),
+    (
+        Event::ResetRequested,
+        Outcome::Denied,
+        Some("email_undeliverable"),
+        3,
+    ),
+    (
+        Event::ResetRequested,
+        Outcome::Denied,
+        Some("tenant_not_licensed"),
+        3,
+    ),
+    (
+        Event::ResetRequested,
+        Outcome::Denied,
+        Some("account_locked"),
+        1,
+    ),
+    (Event::MailSent, Outcome::Success, None, 25),
+    (
+        Event::MailSuppressed,
+        Outcome::Denied,
+        Some("address_mail_cap"),
+        2,
+    ),
+    (Event::ResetCompleted, Outcome::Success, None, 10),
+    (Event::CodeFailed, Outcome::Failure, Some("wrong_code"), 2),
+    (Event::RateLimited, Outcome::Denied, Some("forms"), 1),
+    (
+        Event::AccountLocked,
+        Outcome::Denied,
         Some("too_many_reset_attempts"),
         1,
     ),
@@ -242,7 +273,7 @@ fn seed_audit(
                 };
                 let mut e = NewAuditEvent::new(
                     at,
-                    if event == "reset_requested" {
+                    if event == Event::ResetRequested {
                         "guest"
                     } else {
                         "system"
@@ -255,7 +286,7 @@ fn seed_audit(
                 e.ip = Some(format!("203.0.113.{}", rng.random_range(1..255u8)));
                 e.reason = reason.map(str::to_string);
                 e.request_id = Some(uuid::Uuid::new_v4().simple().to_string());
-                if event == "mail_sent" {
+                if event == Event::MailSent {
                     e.detail = Some(
                         serde_json::json!({"kind": "reset_link", "message_id": uuid::Uuid::new_v4().to_string()})
                             .to_string(),

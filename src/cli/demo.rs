@@ -1,12 +1,13 @@
 //! The demo directory: one tenant of each kind, a few guests (one with TOTP in each tenant
 //! that allows SSPR), and a platform admin. Passwords are random per install, never fixed.
 //! The demo domains use the reserved `.example` TLD and get static DNS answers
-//! ([`DEMO_DOMAINS`]), so the demo works with no internet.
+//! ([`DEMO_DOMAINS`], which the configuration reads), so the demo works with no internet.
 
 use super::CliError;
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{admins, tenants, users, Db};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{AdminRole, EmailAddress, Plan, TenantKind};
 use crate::security::tokens::TokenSecret;
 use crate::security::totp::TotpSecret;
@@ -14,8 +15,7 @@ use chrono::Utc;
 use rand::Rng;
 use std::fmt::Write as _;
 
-/// Domains the demo uses; startup gives them static MX answers.
-pub const DEMO_DOMAINS: &[&str] = &["fabrikam.example", "contoso.example", "northwind.example"];
+pub use crate::config::DEMO_DOMAINS;
 
 /// What was created, printed once.
 #[derive(Debug)]
@@ -189,7 +189,7 @@ pub fn seed_demo(db: &Db, settings: &Settings) -> Result<Option<DemoAccounts>, C
                 .seal(crate::security::SeedOwner::User(&user.id), t);
             users::set_totp_secret(&mut conn, &user.user_id(), Some(&sealed), now)?;
         }
-        let mut event = NewAuditEvent::new(now, "operator", "user_created", "success");
+        let mut event = NewAuditEvent::new(now, "operator", Event::UserCreated, Outcome::Success);
         event.tenant_id = Some(tenant.id.clone());
         event.user_id = Some(user.id);
         event.detail = Some("{\"source\":\"demo\"}".into());
@@ -219,7 +219,7 @@ pub fn seed_demo(db: &Db, settings: &Settings) -> Result<Option<DemoAccounts>, C
     )?;
     audit::insert(
         &mut conn,
-        &NewAuditEvent::new(now, "operator", "demo_created", "success"),
+        &NewAuditEvent::new(now, "operator", Event::DemoCreated, Outcome::Success),
     )?;
     Ok(Some(DemoAccounts {
         guests: created,

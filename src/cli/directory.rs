@@ -4,6 +4,7 @@ use super::{open_db, usage, AdminCreate, CliError, TenantCreate, UserCreate};
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{admins, tenants, users};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{AdminRole, EmailAddress, Plan, TenantKind};
 use chrono::Utc;
 
@@ -70,7 +71,7 @@ pub fn tenant_create(settings: &Settings, args: TenantCreate) -> Result<(), CliE
         },
         now,
     )?;
-    let mut event = NewAuditEvent::new(now, "operator", "tenant_created", "success");
+    let mut event = NewAuditEvent::new(now, "operator", Event::TenantCreated, Outcome::Success);
     event.tenant_id = Some(tenant.id.clone());
     event.detail =
         Some(serde_json::json!({"kind": kind, "plan": plan, "domains": domains}).to_string());
@@ -119,7 +120,7 @@ pub fn tenant_set_plan(settings: &Settings, domain: &str, plan: &str) -> Result<
     let before = tenant.plan();
     let now = Utc::now().naive_utc();
     tenants::set_plan(&mut conn, &tenant.tenant_id(), plan, now)?;
-    let mut event = NewAuditEvent::new(now, "operator", "tenant_plan_changed", "success");
+    let mut event = NewAuditEvent::new(now, "operator", Event::TenantPlanChanged, Outcome::Success);
     event.tenant_id = Some(tenant.id.clone());
     event.detail = Some(serde_json::json!({"before": before, "after": plan}).to_string());
     audit::insert(&mut conn, &event)?;
@@ -214,7 +215,7 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
             .seal(crate::security::SeedOwner::User(&user.id), t);
         users::set_totp_secret(&mut conn, &user.user_id(), Some(&sealed), now)?;
     }
-    let mut event = NewAuditEvent::new(now, "operator", "user_created", "success");
+    let mut event = NewAuditEvent::new(now, "operator", Event::UserCreated, Outcome::Success);
     event.tenant_id = Some(tenant.id.clone());
     event.user_id = Some(user.id.clone());
     event.email = Some(email.to_string());
@@ -273,7 +274,7 @@ pub fn admin_create(settings: &Settings, args: AdminCreate) -> Result<(), CliErr
         },
         now,
     )?;
-    let mut event = NewAuditEvent::new(now, "operator", "admin_created", "success");
+    let mut event = NewAuditEvent::new(now, "operator", Event::AdminCreated, Outcome::Success);
     event.tenant_id = tenant.as_ref().map(|t| t.id.clone());
     event.detail = Some(serde_json::json!({"admin_id": admin.id, "role": role}).to_string());
     audit::insert(&mut conn, &event)?;

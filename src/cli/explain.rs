@@ -17,8 +17,22 @@ pub fn policy_explain(settings: &Settings, email: &str, json: bool) -> Result<()
         .map_err(anyhow::Error::from)?;
     let explanation = runtime.block_on(async {
         let deliverability = Deliverability::new(settings.dns.clone(), &settings.deliverability)?;
-        let gathered =
-            eligibility::gather(&db, &deliverability, &SystemClock, settings, &email).await?;
+        let gathered = match crate::directory::Directory::from_settings(&settings.directory)? {
+            crate::directory::Directory::Ldap(ldap) => {
+                eligibility::gather_from_directory(
+                    &db,
+                    &deliverability,
+                    &SystemClock,
+                    settings,
+                    &ldap,
+                    &email,
+                )
+                .await?
+            }
+            crate::directory::Directory::Builtin => {
+                eligibility::gather(&db, &deliverability, &SystemClock, settings, &email).await?
+            }
+        };
         Ok::<_, anyhow::Error>(gathered.explain())
     })?;
     if json {
@@ -39,6 +53,12 @@ fn render(e: &Explanation) -> String {
         e.tenant
             .as_deref()
             .unwrap_or("none — no tenant owns this domain")
+    );
+    let s = &e.sources;
+    let _ = writeln!(
+        out,
+        "Account facts from: exists {}, disabled {}, address {}, verified {}, lock {}, TOTP {}",
+        s.exists, s.disabled, s.address, s.verified, s.locked, s.totp
     );
     let _ = writeln!(out, "\nChecks, in the order of the policy table:");
     for c in &e.checks {

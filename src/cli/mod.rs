@@ -5,6 +5,7 @@ mod apikey;
 mod bench_seed;
 pub mod demo;
 mod directory;
+mod directory_check;
 mod explain;
 mod invite;
 mod rotate_key;
@@ -47,6 +48,9 @@ pub enum Command {
     /// Explain the reset policy for one address: the facts, each check, and the decision.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Check the connection to the configured directory (LDAP / Active Directory).
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
     /// Invite guests from a CSV file (Email, DisplayName, optional CcEmail); prints a report
     /// per row. The mails are queued for the running server to send.
     Invite {
@@ -70,6 +74,16 @@ pub enum Command {
     /// (`secrets.totp_keys`); --new-key first generates a key and makes it current in the
     /// keyring file. Safe to re-run; says when an old key can be removed.
     RotateKey(rotate_key::RotateKey),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Connect to each server, bind as the service account, search the base, and with --email
+    /// show what Latchkey sees for that address.
+    Check {
+        #[arg(long)]
+        email: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -263,6 +277,9 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
         Command::Admin(AdminCommand::Create(args)) => directory::admin_create(settings, args),
         Command::Policy(PolicyCommand::Explain { email, json }) => {
             explain::policy_explain(settings, &email, json)
+        }
+        Command::Directory(DirectoryCommand::Check { email }) => {
+            directory_check::run(settings, email.as_deref())
         }
         Command::Invite { csv, json } => invite::invite_csv(settings, &csv, json),
         Command::Apikey(ApikeyCommand::Create {

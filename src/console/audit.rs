@@ -4,7 +4,7 @@
 use crate::db::{audit, DbError};
 use crate::services::Services;
 
-pub use crate::db::audit::{AuditFilter, NewAuditEvent, ADMIN_SIGNED_OUT};
+pub use crate::db::audit::{AuditFilter, NewAuditEvent};
 pub use crate::db::models::AuditEvent;
 
 /// Appends one event.

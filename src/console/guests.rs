@@ -6,6 +6,7 @@ use crate::console::audit::{AuditEvent, AuditFilter, NewAuditEvent};
 use crate::db::models::Tenant;
 use crate::db::reset_tokens::NewToken;
 use crate::db::{admin_queries, audit, reset_tokens, tenants, users, AnyConnection, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, TenantId, UserId};
 use crate::eligibility;
 use crate::policy::Decision;
@@ -47,17 +48,7 @@ pub async fn detail(
     seen: NewAuditEvent,
 ) -> Result<GuestDetail, DbError> {
     let explanation = match EmailAddress::parse(&user.email) {
-        Ok(email) => Some(
-            eligibility::gather(
-                &svc.db,
-                &svc.deliverability,
-                svc.clock.as_ref(),
-                &svc.settings,
-                &email,
-            )
-            .await?
-            .explain(),
-        ),
+        Ok(email) => Some(eligibility::gather_for(svc, &email).await?.explain()),
         Err(_) => None,
     };
     let tid = user.tenant_id();
@@ -98,12 +89,12 @@ pub enum Action {
 
 impl Action {
     /// The audit event the action writes.
-    pub fn event_name(self) -> &'static str {
+    pub fn event_name(self) -> Event {
         match self {
-            Action::ResetTotp => "helpdesk_totp_reset",
-            Action::Unlock => "helpdesk_lockout_cleared",
-            Action::MarkBounced => "helpdesk_marked_bounced",
-            Action::MarkDeliverable => "helpdesk_marked_deliverable",
+            Action::ResetTotp => Event::HelpdeskTotpReset,
+            Action::Unlock => Event::HelpdeskLockoutCleared,
+            Action::MarkBounced => Event::HelpdeskMarkedBounced,
+            Action::MarkDeliverable => Event::HelpdeskMarkedDeliverable,
         }
     }
 
@@ -168,19 +159,11 @@ pub async fn issue_reset_link(
     mut event: NewAuditEvent,
 ) -> Result<ResetLink, DbError> {
     let email = EmailAddress::parse(&user.email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let decision = eligibility::gather(
-        &svc.db,
-        &svc.deliverability,
-        svc.clock.as_ref(),
-        &svc.settings,
-        &email,
-    )
-    .await?
-    .decide();
+    let decision = eligibility::gather_for(svc, &email).await?.decide();
     let totp_required = match decision {
         Decision::Allow { methods } => methods.totp,
         Decision::Deny(_) => {
-            event.outcome = "denied".into();
+            event.set_outcome(Outcome::Denied);
             event.reason = Some(decision.code().to_string());
             svc.db.run(move |c| audit::insert(c, &event)).await?;
             return Ok(ResetLink::Refused(decision.code()));

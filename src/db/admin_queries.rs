@@ -8,6 +8,7 @@ use super::schema::{audit_events, tenants, users};
 use super::{reset_tokens, AnyConnection, DbError};
 use crate::db::WriteTransaction as _;
 use crate::dispatch;
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{Plan, TenantId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -208,9 +209,11 @@ pub fn resets_per_day(
     };
     let sql = format!(
         "SELECT {day} AS day, event, outcome, COUNT(*) AS n FROM audit_events \
-         WHERE event IN ('reset_requested', 'reset_completed') AND occurred_at >= $1 \
+         WHERE event IN ('{requested}', '{completed}') AND occurred_at >= $1 \
          AND ($2 IS NULL OR tenant_id = $2) \
-         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        requested = Event::ResetRequested.name(),
+        completed = Event::ResetCompleted.name(),
     );
     let tenant = tenant.map(|t| t.as_str().to_string());
     Ok(dispatch!(conn, c => diesel::sql_query(sql.as_str())
@@ -237,8 +240,8 @@ pub fn top_deny_reasons(
 ) -> Result<Vec<Ranked>, DbError> {
     let rows: Vec<(Option<String>, i64)> = dispatch!(conn, c => {
         let mut q = audit_events::table
-            .filter(audit_events::event.eq("reset_requested"))
-            .filter(audit_events::outcome.eq("denied"))
+            .filter(audit_events::event.eq(Event::ResetRequested.name()))
+            .filter(audit_events::outcome.eq(Outcome::Denied.name()))
             .filter(audit_events::occurred_at.ge(since))
             .group_by(audit_events::reason)
             .select((audit_events::reason, diesel::dsl::count_star()))
@@ -271,7 +274,7 @@ pub fn top_rate_limited(
     type Row = (Option<String>, Option<String>, Option<String>, i64);
     let rows: Vec<Row> = dispatch!(conn, c => {
         let mut q = audit_events::table
-            .filter(audit_events::event.eq("rate_limited"))
+            .filter(audit_events::event.eq(Event::RateLimited.name()))
             .filter(audit_events::occurred_at.ge(since))
             .group_by((audit_events::reason, audit_events::ip, audit_events::email))
             .select((
@@ -307,13 +310,13 @@ pub fn bounces(
 ) -> Result<(i64, Vec<super::models::AuditEvent>), DbError> {
     let filter = audit::AuditFilter {
         tenant_id: tenant.map(|t| t.as_str().to_string()),
-        event: Some("mail_bounced".into()),
+        event: Some(Event::MailBounced),
         from: Some(since),
         ..Default::default()
     };
     let total: i64 = dispatch!(conn, c => {
         let mut q = audit_events::table
-            .filter(audit_events::event.eq("mail_bounced"))
+            .filter(audit_events::event.eq(Event::MailBounced.name()))
             .filter(audit_events::occurred_at.ge(since))
             .into_boxed();
         if let Some(t) = tenant {

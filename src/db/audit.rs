@@ -4,11 +4,15 @@ use super::models::AuditEvent;
 use super::schema::audit_events;
 use super::{AnyConnection, DbError};
 use crate::dispatch;
+use crate::domain::audit::{Event, Outcome};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 /// One event to append. `actor` is `guest`, `system`, `operator` or `admin:<id>`.
-#[derive(Debug, Clone, Default, Insertable)]
+///
+/// The event name and outcome are private: they are set from an [`Event`] and an [`Outcome`]
+/// only, so no event the enum does not name can be written.
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_events)]
 pub struct NewAuditEvent {
     pub occurred_at: NaiveDateTime,
@@ -16,8 +20,8 @@ pub struct NewAuditEvent {
     pub user_id: Option<String>,
     pub actor: String,
     pub ip: Option<String>,
-    pub event: String,
-    pub outcome: String,
+    event: &'static str,
+    outcome: &'static str,
     pub reason: Option<String>,
     pub email: Option<String>,
     pub detail: Option<String>,
@@ -26,14 +30,41 @@ pub struct NewAuditEvent {
 
 impl NewAuditEvent {
     /// An event with the required fields; set the optional ones on the returned value.
-    pub fn new(occurred_at: NaiveDateTime, actor: &str, event: &str, outcome: &str) -> Self {
+    pub fn new(occurred_at: NaiveDateTime, actor: &str, event: Event, outcome: Outcome) -> Self {
         Self {
             occurred_at,
+            tenant_id: None,
+            user_id: None,
             actor: actor.to_string(),
-            event: event.to_string(),
-            outcome: outcome.to_string(),
-            ..Self::default()
+            ip: None,
+            event: event.name(),
+            outcome: outcome.name(),
+            reason: None,
+            email: None,
+            detail: None,
+            request_id: None,
         }
+    }
+
+    /// Names the event anew (a send that turned into a bounce).
+    pub fn set_event(&mut self, event: Event, outcome: Outcome) {
+        self.event = event.name();
+        self.outcome = outcome.name();
+    }
+
+    /// Records another outcome (a request the policy denied).
+    pub fn set_outcome(&mut self, outcome: Outcome) {
+        self.outcome = outcome.name();
+    }
+
+    /// The event's name, as it will be stored.
+    pub fn event(&self) -> &'static str {
+        self.event
+    }
+
+    /// The outcome's name, as it will be stored.
+    pub fn outcome(&self) -> &'static str {
+        self.outcome
     }
 }
 
@@ -80,7 +111,7 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<AuditEvent>, DbE
 pub struct AuditFilter {
     /// Only this tenant's events.
     pub tenant_id: Option<String>,
-    pub event: Option<String>,
+    pub event: Option<Event>,
     pub outcome: Option<String>,
     /// The normalised address, matched exactly (served by the `(email, id)` index).
     pub email: Option<String>,
@@ -90,9 +121,6 @@ pub struct AuditFilter {
     /// Exclusive upper bound, UTC.
     pub until: Option<NaiveDateTime>,
 }
-
-/// The audit event name of a session's end (sign-out); see [`session_ended`].
-pub const ADMIN_SIGNED_OUT: &str = "admin_signed_out";
 
 /// Up to `limit` events matching `filter` with `id < before` (all when `None`), newest first.
 ///
@@ -110,8 +138,8 @@ pub fn page(
         if let Some(t) = &filter.tenant_id {
             q = q.filter(audit_events::tenant_id.eq(t));
         }
-        if let Some(e) = &filter.event {
-            q = q.filter(audit_events::event.eq(e));
+        if let Some(e) = filter.event {
+            q = q.filter(audit_events::event.eq(e.name()));
         }
         if let Some(o) = &filter.outcome {
             q = q.filter(audit_events::outcome.eq(o));
@@ -139,7 +167,7 @@ pub fn page(
 }
 
 /// Whether the admin session `session` (signed in by the event `since_id`) was signed out:
-/// an [`ADMIN_SIGNED_OUT`] event by `actor` naming it exists after its sign-in. The
+/// an [`Event::AdminSignedOut`] event by `actor` naming it exists after its sign-in. The
 /// `(event, id)` index bounds the scan to sign-outs since that sign-in.
 pub fn session_ended(
     conn: &mut AnyConnection,
@@ -148,11 +176,19 @@ pub fn session_ended(
     session: &str,
 ) -> Result<bool, DbError> {
     let n: i64 = dispatch!(conn, c => audit_events::table
-        .filter(audit_events::event.eq(ADMIN_SIGNED_OUT))
+        .filter(audit_events::event.eq(Event::AdminSignedOut.name()))
         .filter(audit_events::id.gt(since_id))
         .filter(audit_events::actor.eq(actor))
         .filter(audit_events::request_id.eq(session))
         .count()
         .get_result(c))?;
     Ok(n > 0)
+}
+
+/// Every distinct event name stored (tests check each is one [`Event`] knows).
+pub fn distinct_names(conn: &mut AnyConnection) -> Result<Vec<String>, DbError> {
+    Ok(dispatch!(conn, c => audit_events::table
+        .select(audit_events::event)
+        .distinct()
+        .load(c))?)
 }

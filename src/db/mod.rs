@@ -11,6 +11,7 @@ pub mod admins;
 pub mod api_keys;
 pub mod audit;
 mod connection;
+pub mod directory_links;
 pub mod email_verifications;
 mod group_commit;
 pub mod invitations;

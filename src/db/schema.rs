@@ -193,7 +193,18 @@ diesel::table! {
 
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
+diesel::table! {
+    directory_links (directory_id) {
+        directory_id -> Text,
+        user_id -> Text,
+        dn -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(reset_tokens -> users (user_id));
+diesel::joinable!(directory_links -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -208,6 +219,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     rate_counters,
     idempotency_keys,
+    directory_links,
 );
 
 /// Every table, for the migration parity test and `latchkey migrate` reporting.
@@ -224,4 +236,5 @@ pub const TABLES: &[&str] = &[
     "audit_events",
     "rate_counters",
     "idempotency_keys",
+    "directory_links",
 ];

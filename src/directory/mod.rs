@@ -6,6 +6,7 @@
 //! password (the directory's own policy applies; a refusal is [`DirectoryError::Rejected`], an
 //! outage [`DirectoryError::Unavailable`]), and create an entry (only under `create_under`).
 
+pub mod accounts;
 pub mod ldap;
 mod outcome;
 mod settings;

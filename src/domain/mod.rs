@@ -1,5 +1,6 @@
 //! Validated domain types. No I/O here: only std, serde and pure text crates.
 
+pub mod audit;
 pub mod email;
 pub mod ids;
 pub mod password;

@@ -16,10 +16,11 @@ use crate::db::invitations::{self, Copy, Invitation};
 use crate::db::models::Tenant;
 use crate::db::WriteTransaction as _;
 use crate::db::{tenants, users, AnyConnection, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::{PasswordContext, PasswordRejection};
 use crate::domain::tenant::CONSUMERS_TENANT_NAME;
 use crate::domain::{EmailAddress, Plan, TenantKind, UserId};
-use crate::jobs::{self, JobKind};
+use crate::jobs;
 use crate::security::TokenHash;
 use crate::services::Services;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -150,7 +151,7 @@ pub(super) struct NewAccount {
     pub(super) display_name: Option<String>,
     pub(super) verified: bool,
     /// The audit event of the creation (`invitation_redeemed`, `signup_completed`).
-    pub(super) event: &'static str,
+    pub(super) event: Event,
     pub(super) detail: serde_json::Value,
     pub(super) ip: Option<IpAddr>,
 }
@@ -187,7 +188,7 @@ fn create_account(
         }
         let ip = new.ip.map(|i| i.to_string());
         if created {
-            let mut e = NewAuditEvent::new(now, "system", "tenant_created", "success");
+            let mut e = NewAuditEvent::new(now, "system", Event::TenantCreated, Outcome::Success);
             e.tenant_id = Some(tenant.id.clone());
             e.ip = ip.clone();
             e.detail = Some(
@@ -196,7 +197,7 @@ fn create_account(
             );
             audit::insert(c, &e)?;
         }
-        let mut e = NewAuditEvent::new(now, "guest", new.event, "success");
+        let mut e = NewAuditEvent::new(now, "guest", new.event, Outcome::Success);
         e.tenant_id = Some(tenant.id.clone());
         e.user_id = Some(user.id.clone());
         e.email = Some(user.email.clone());
@@ -320,7 +321,7 @@ pub async fn redeem_invitation(
         email,
         display_name: inv.display_name.clone(),
         verified: copy == Copy::Primary,
-        event: "invitation_redeemed",
+        event: Event::InvitationRedeemed,
         detail: serde_json::json!({ "invitation_id": inv.id, "via": copy.as_str() }),
         ip,
     };
@@ -331,16 +332,9 @@ pub async fn redeem_invitation(
         }
         if copy == Copy::Cc {
             let job = super::signup::VerifyEmailJob {
-                user_id: uid.to_string(),
+                user_id: crate::domain::UserId::from_string(uid),
             };
-            let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
-            jobs::queue::enqueue(
-                c,
-                JobKind::VerifyEmail.as_str(),
-                &payload,
-                now,
-                max_attempts,
-            )?;
+            jobs::enqueue(c, &job, now, max_attempts)?;
         }
         Ok(true)
     })

@@ -7,6 +7,7 @@ use crate::db::api_keys::{self, ApiKey, IdempotentResponse};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::models::Tenant;
 use crate::db::{tenants, AnyConnection, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{ApiKeyId, EmailAddress};
 use crate::security::TokenSecret;
 use chrono::NaiveDateTime;
@@ -106,7 +107,7 @@ pub fn create(
         revoked_at: None,
     };
     api_keys::insert(conn, &row)?;
-    let mut e = NewAuditEvent::new(now, actor, "api_key_created", "success");
+    let mut e = NewAuditEvent::new(now, actor, Event::ApiKeyCreated, Outcome::Success);
     e.tenant_id = row.tenant_id.clone();
     e.detail = Some(
         serde_json::json!({ "api_key_id": row.id, "name": row.name, "prefix": row.prefix })
@@ -133,7 +134,7 @@ pub fn revoke(
     if !api_keys::revoke(conn, id, now)? {
         return Ok(false);
     }
-    let mut e = NewAuditEvent::new(now, actor, "api_key_revoked", "success");
+    let mut e = NewAuditEvent::new(now, actor, Event::ApiKeyRevoked, Outcome::Success);
     e.tenant_id = key.and_then(|k| k.tenant_id);
     e.detail = Some(serde_json::json!({ "api_key_id": id }).to_string());
     audit::insert(conn, &e)?;

@@ -19,6 +19,7 @@ use crate::db::models::{Tenant, TenantDomain, User};
 use crate::db::WriteTransaction as _;
 use crate::db::{admins, rate_counters, reset_tokens, tenant_domains, tenants, DbError};
 use crate::deliverability::TxtError;
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{AdminRole, EmailAddress, TenantKind};
 use crate::security::TokenSecret;
 use crate::services::Services;
@@ -187,8 +188,8 @@ fn own_challenge(row: Option<&TenantDomain>, user: &User, now: NaiveDateTime) ->
 
 fn event(
     svc: &Services,
-    name: &str,
-    outcome: &str,
+    name: Event,
+    outcome: Outcome,
     user: &User,
     ip: Option<IpAddr>,
 ) -> NewAuditEvent {
@@ -229,7 +230,13 @@ pub async fn start(
     // Public once published: not a secret, but unguessable so nobody can pre-publish it.
     let value = format!("{CHALLENGE_PREFIX}{}", TokenSecret::generate().expose());
     let expires_at = now + chrono::Duration::days(CHALLENGE_DAYS);
-    let mut e = event(svc, "tenant_takeover_started", "success", user, ip);
+    let mut e = event(
+        svc,
+        Event::TenantTakeoverStarted,
+        Outcome::Success,
+        user,
+        ip,
+    );
     e.detail = Some(serde_json::json!({ "domain": domain }).to_string());
     let (d, v, uid) = (domain.clone(), value.clone(), user.user_id());
     svc.db
@@ -279,7 +286,7 @@ pub async fn verify(
     if matches!(outcome, VerifyOutcome::Verified { .. }) {
         return Ok(outcome);
     }
-    let mut e = event(svc, "tenant_takeover_failed", "failure", user, ip);
+    let mut e = event(svc, Event::TenantTakeoverFailed, Outcome::Failure, user, ip);
     e.reason = Some(outcome.code().to_string());
     e.detail = Some(serde_json::json!({ "domain": domain }).to_string());
     svc.db.run(move |c| audit::insert(c, &e)).await?;
@@ -331,7 +338,12 @@ async fn complete(
         setup_token_hash: setup.hash().into_string(),
         setup_expires_at: now + chrono::Duration::hours(SETUP_LINK_HOURS),
     };
-    let mut e = NewAuditEvent::new(now, "guest", "tenant_takeover_verified", "success");
+    let mut e = NewAuditEvent::new(
+        now,
+        "guest",
+        Event::TenantTakeoverVerified,
+        Outcome::Success,
+    );
     e.tenant_id = Some(tenant.id.clone());
     e.user_id = Some(user.id.clone());
     e.email = Some(user.email.clone());

@@ -9,34 +9,38 @@ use super::request::ResetRequestJob;
 use crate::db::audit;
 use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::models::User;
-use crate::db::{reset_tokens, users};
+use crate::db::reset_tokens;
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::eligibility::{self, Gathered};
-use crate::jobs::JobError;
-use crate::mail::{self, MailTemplate, SendError};
+use crate::jobs::{self, Job, JobError, JobRun};
+use crate::mail::{self, MailTemplate, Recipient};
 use crate::policy::{Decision, DenyReason};
 use crate::security::{hash_code, FlowId, OneTimeCode, TokenSecret};
 use crate::services::Services;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
-/// Evaluates one queued request (job `job_id`). The request is counted and audited once: the
-/// audit row and the job's `audited` mark commit together, so neither a retry nor a crash and
-/// restart audits it twice or loses it.
-pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Result<(), JobError> {
+impl Job for ResetRequestJob {
+    type Context = Services;
+    const KIND: &'static str = "reset_request";
+
+    async fn run(self, svc: &Services, run: &JobRun) -> Result<(), JobError> {
+        evaluate(svc, run, &self).await
+    }
+}
+
+/// Evaluates one queued request. The request is counted and audited once: the audit row and
+/// the job's `audited` mark commit together, so neither a retry nor a crash and restart audits
+/// it twice or loses it.
+pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Result<(), JobError> {
     let first_attempt = !job.audited;
-    let Ok(email) = EmailAddress::parse(&job.email) else {
-        return Err(JobError::Permanent(
-            "stored address no longer parses".into(),
-        ));
-    };
     let mut gathered = eligibility::gather(
         &svc.db,
         &svc.deliverability,
         svc.clock.as_ref(),
         &svc.settings,
-        &email,
+        &job.email,
     )
     .await?;
     if first_attempt {
@@ -44,7 +48,7 @@ pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Re
     }
     let decision = gathered.decide();
     if first_attempt {
-        audit_request(svc, job_id, job, &gathered, &decision).await?;
+        audit_request(svc, run, job, &gathered, &decision).await?;
         crate::telemetry::metrics::reset_request(decision.code());
     }
     let user = gathered.user.clone();
@@ -69,7 +73,7 @@ async fn count_attempt(
     let limits = &svc.rate_limits.persistent;
     if let Some(t) = &g.tenant {
         if limits.record_tenant_request(&t.tenant_id()).await? {
-            let mut e = super::event(svc.now(), "tenant_reset_burst", "alert", ip);
+            let mut e = super::event(svc.now(), Event::TenantResetBurst, Outcome::Alert, ip);
             e.actor = "system".into();
             e.tenant_id = Some(t.id.clone());
             svc.db.run(move |c| audit::insert(c, &e)).await?;
@@ -91,7 +95,7 @@ async fn count_attempt(
 
 async fn audit_request(
     svc: &Services,
-    job_id: &str,
+    run: &JobRun,
     job: &ResetRequestJob,
     g: &Gathered,
     decision: &Decision,
@@ -99,11 +103,11 @@ async fn audit_request(
     let ip = job.ip;
     let mut e = super::event(
         svc.now(),
-        "reset_requested",
+        Event::ResetRequested,
         if decision.is_allow() {
-            "allowed"
+            Outcome::Allowed
         } else {
-            "denied"
+            Outcome::Denied
         },
         ip,
     );
@@ -116,25 +120,24 @@ async fn audit_request(
             .sub_reason()
             .map(|s| serde_json::json!({ "sub_reason": s }).to_string());
     }
-    let marked = serde_json::to_string(&ResetRequestJob {
+    let marked = ResetRequestJob {
         audited: true,
         ..job.clone()
-    })
-    .map_err(|e| JobError::Permanent(format!("payload: {e}")))?;
-    let id = job_id.to_string();
+    };
+    let run = run.clone();
     svc.db
         .run(move |c| {
             use crate::db::WriteTransaction as _;
             c.write_transaction::<_, crate::db::DbError, _>(|c| {
                 audit::insert(c, &e)?;
-                crate::jobs::queue::set_payload(c, &id, &marked)
+                jobs::save_progress(c, &run, &marked)
             })
         })
         .await?;
     Ok(())
 }
 
-fn utc(naive: chrono::NaiveDateTime) -> DateTime<Utc> {
+pub(super) fn utc(naive: chrono::NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(naive, Utc)
 }
 
@@ -226,108 +229,25 @@ async fn send_explanation(
     }
 }
 
-/// Renders and sends one mail to the user's stored address, auditing the result. A permanent
-/// rejection marks the address bounced (it then fails policy rule 6).
-async fn deliver<C: MailTemplate>(
+/// Mails `ctx` to the user's stored address (exactly one recipient: docs/security.md#15)
+/// through the one delivery path: the per-address cap, bounce marking and the `mail_*` audit.
+pub(super) async fn deliver<C: MailTemplate>(
     svc: &Services,
     g: &Gathered,
     user: &User,
     ctx: &C,
     ip: Option<IpAddr>,
 ) -> Result<(), JobError> {
-    // Exactly one recipient: the stored address (SECURITY.md #15).
     let to = EmailAddress::parse(&user.email)
         .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
-    let msg = mail::render(&svc.templates, &to, ctx)
-        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
-    let kind = C::KIND.as_str();
-    let now = svc.now();
-    // At most N mails per address per hour/day (SECURITY.md #28); the guest's page is the same.
-    if !svc.rate_limits.persistent.mail_allowed(&to).await? {
-        let mut e = super::event(now, "mail_suppressed", "denied", ip);
-        e.actor = "system".into();
-        e.tenant_id = g.tenant.as_ref().map(|t| t.id.clone());
-        e.user_id = Some(user.id.clone());
-        e.email = Some(user.email.clone());
-        e.reason = Some("address_mail_cap".into());
-        e.detail = Some(serde_json::json!({ "kind": kind }).to_string());
-        svc.db.run(move |c| audit::insert(c, &e)).await?;
-        return Ok(());
-    }
-    let result = svc.mailer.send(&msg).await;
-    let mut e = super::event(now, "mail_sent", "success", ip);
-    e.actor = "system".into();
-    e.tenant_id = g.tenant.as_ref().map(|t| t.id.clone());
-    e.user_id = Some(user.id.clone());
-    e.email = Some(user.email.clone());
-    e.detail =
-        Some(serde_json::json!({ "kind": kind, "message_id": msg.id.to_string() }).to_string());
-    match result {
-        Ok(()) => {
-            svc.db.run(move |c| audit::insert(c, &e)).await?;
-            Ok(())
-        }
-        Err(SendError::Permanent(why)) => {
-            tracing::warn!(user_id = %user.id, kind, "mail permanently rejected; marking the address bounced");
-            e.event = "mail_bounced".into();
-            e.outcome = "failure".into();
-            e.reason = Some(why.clone());
-            let uid = user.user_id();
-            svc.db
-                .run(move |c| {
-                    users::mark_bounced(c, &uid, &why, now)?;
-                    reset_tokens::revoke_all_for_user(c, &uid, "bounced", now)?;
-                    audit::insert(c, &e)
-                })
-                .await?;
-            Ok(())
-        }
-        Err(SendError::Transient(why)) => {
-            // One log line with the user id: no address, no token (SECURITY.md #13).
-            tracing::error!(user_id = %user.id, kind, error = %why, "mail send failed; will retry");
-            e.event = "mail_failed".into();
-            e.outcome = "failure".into();
-            e.reason = Some(why.clone());
-            svc.db.run(move |c| audit::insert(c, &e)).await?;
-            Err(JobError::Transient(why))
-        }
-    }
-}
-
-/// The "your password was changed" notice (queued by a completed reset; no token in it).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PasswordChangedJob {
-    pub user_id: String,
-    pub changed_at: chrono::NaiveDateTime,
-    pub ip: Option<IpAddr>,
-}
-
-pub async fn send_password_changed(
-    svc: &Services,
-    job: &PasswordChangedJob,
-) -> Result<(), JobError> {
-    let uid = crate::domain::UserId::from_string(job.user_id.clone());
-    let Some(user) = svc.db.run(move |c| users::find_by_id(c, &uid)).await? else {
-        return Ok(());
+    let recipient = Recipient {
+        user_id: Some(user.user_id()),
+        tenant_id: g.tenant.as_ref().map(|t| t.tenant_id()),
+        ip,
+        ..Recipient::new(to)
     };
-    let email = EmailAddress::parse(&user.email)
-        .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
-    let gathered = eligibility::gather(
-        &svc.db,
-        &svc.deliverability,
-        svc.clock.as_ref(),
-        &svc.settings,
-        &email,
-    )
-    .await?;
-    let helpdesk = gathered
-        .tenant
-        .as_ref()
-        .and_then(|t| t.helpdesk_url.clone());
-    let ip = job.ip.unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    let ctx =
-        mail::PasswordChangedMail::new(&svc.settings, utc(job.changed_at), ip, helpdesk.as_deref());
-    deliver(svc, &gathered, &user, &ctx, job.ip).await
+    mail::deliver(&svc.postman(), &recipient, ctx).await?;
+    Ok(())
 }
 
 /// A new flow id for the `reset_flow` cookie, and its stored hash.

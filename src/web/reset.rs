@@ -344,10 +344,45 @@ async fn new_password(
             };
             page::render(&req, &state, StatusCode::OK, "reset/new.html", &ctx)
         }
+        CompleteOutcome::DirectoryRejected(rejection) => {
+            let email = redeem::load_live(&state, &id)
+                .await?
+                .map(|(_, u, _)| u.email)
+                .unwrap_or_default();
+            let ctx = NewPage {
+                error: Some(rejection.reason.message().to_string()),
+                min_chars: state.settings.password.min_chars,
+                email,
+            };
+            page::render(&req, &state, StatusCode::OK, "reset/new.html", &ctx)
+        }
+        CompleteOutcome::DirectoryUnavailable => {
+            let ctx = DirectoryDown {
+                status: 503,
+                title: "We could not change your password right now",
+                message: "Nothing was changed. Please try again in a few minutes: \
+                          your link still works.",
+            };
+            page::render(
+                &req,
+                &state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "errors/error.html",
+                &ctx,
+            )
+        }
         CompleteOutcome::AlreadyUsed => invalid(&req, &state, true),
         CompleteOutcome::TotpPending => Ok(see_other(Next::Totp.path())),
         CompleteOutcome::Invalid => invalid(&req, &state, false),
     }
+}
+
+/// The directory could not take the new password (unreachable, timed out).
+#[derive(serde::Serialize)]
+struct DirectoryDown {
+    status: u16,
+    title: &'static str,
+    message: &'static str,
 }
 
 async fn done(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {

@@ -5,6 +5,7 @@
 use crate::support::browser::{Browser, Page};
 use crate::support::TestApp;
 use latchkey::clock::Clock;
+pub use latchkey::domain::audit::{Event, Outcome};
 use latchkey::security::{TokenSecret, TotpSecret};
 
 pub const ADMIN_PASSWORD: &str = "violet-harbour-lantern-93";
@@ -142,8 +143,8 @@ pub fn event(app: &TestApp, e: latchkey::db::audit::NewAuditEvent) -> i64 {
 pub fn new_event(
     app: &TestApp,
     tenant_id: Option<&str>,
-    name: &str,
-    outcome: &str,
+    name: Event,
+    outcome: Outcome,
 ) -> latchkey::db::audit::NewAuditEvent {
     let mut e = latchkey::db::audit::NewAuditEvent::new(app.state.now(), "guest", name, outcome);
     e.tenant_id = tenant_id.map(str::to_string);

@@ -144,6 +144,31 @@ impl Drop for TestDb {
     }
 }
 
+/// After every test: each event name the database holds is one `audit::Event` names (writers
+/// take the enum, so only raw SQL could store another). Skipped when the test already failed
+/// or the database is unreachable (the outage tests break it on purpose).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let Ok(mut conn) = self.state.db.get() else {
+            return;
+        };
+        let Ok(names) = latchkey::db::audit::distinct_names(&mut conn) else {
+            return;
+        };
+        let unknown: Vec<_> = names
+            .iter()
+            .filter(|n| n.parse::<latchkey::domain::audit::Event>().is_err())
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "audit events the enum does not name: {unknown:?}"
+        );
+    }
+}
+
 /// Settings for a test: port 0, a temp data dir, no demo, no DNS, plus `extra` TOML.
 pub fn test_settings(dir: &std::path::Path, db_url: &str, extra: &str) -> Settings {
     let raw = RawSettings {

@@ -1,6 +1,6 @@
 //! A private, throwaway OpenLDAP `slapd` for one test: its own configuration, database and TLS
 //! certificates in a temp dir (nothing under /etc/ldap is written; the stock schema files are
-//! only read), on a free 127.0.0.1 port, with the `ppolicy` overlay (minimum length 12, a
+//! only read), on a free 127.0.0.1 port, with the `ppolicy` overlay (minimum length 16, a
 //! history of 3) and a seeded tree:
 //!
 //! | entry                         | mail                  | notes                          |
@@ -363,7 +363,7 @@ objectClass: organizationalRole
 objectClass: pwdPolicy
 cn: default
 pwdAttribute: userPassword
-pwdMinLength: 12
+pwdMinLength: 16
 pwdInHistory: 3
 pwdCheckQuality: 2
 pwdAllowUserChange: TRUE

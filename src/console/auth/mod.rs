@@ -16,6 +16,7 @@ pub use sign_in::{complete_sign_in, password_step, totp_step, TotpStep};
 
 use super::audit::NewAuditEvent;
 use super::Admin;
+use crate::domain::audit::{Event, Outcome};
 use std::net::IpAddr;
 
 /// Whether an admin can sign in at all (set up, not disabled).
@@ -28,8 +29,8 @@ pub fn usable(a: &Admin) -> bool {
 pub fn sign_in_event(
     now: chrono::NaiveDateTime,
     admin: Option<&Admin>,
-    name: &str,
-    outcome: &str,
+    name: Event,
+    outcome: Outcome,
     ip: Option<IpAddr>,
 ) -> NewAuditEvent {
     let actor = admin.map_or_else(|| "anonymous".to_string(), |a| format!("admin:{}", a.id));

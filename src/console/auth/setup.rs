@@ -4,6 +4,7 @@ use super::{admin_id, sign_in_event};
 use crate::accounts::lockout::{self, Account, Method};
 use crate::console::Admin;
 use crate::db::{admins, audit, tenants, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::TenantId;
 use crate::security::{SeedOwner, TokenHash, TotpSecret};
 use crate::services::Services;
@@ -53,7 +54,13 @@ pub async fn complete_setup(
     let id = admin_id(admin);
     let secret_text = svc.seal_totp(SeedOwner::Admin(&admin.id), secret);
     let now = svc.now();
-    let mut event = sign_in_event(now, Some(admin), "admin_setup_completed", "success", ip);
+    let mut event = sign_in_event(
+        now,
+        Some(admin),
+        Event::AdminSetupCompleted,
+        Outcome::Success,
+        ip,
+    );
     let lid = id.clone();
     let done = svc
         .db

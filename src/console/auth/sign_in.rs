@@ -5,6 +5,7 @@ use super::{admin_id, sign_in_event, usable};
 use crate::accounts::lockout::{self, Account, Method};
 use crate::console::Admin;
 use crate::db::{admins, audit, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::normalize_for_sign_in;
 use crate::domain::EmailAddress;
 use crate::security::{totp, SeedOwner};
@@ -59,8 +60,8 @@ pub async fn password_step(
     let mut event = sign_in_event(
         svc.now(),
         admin.as_ref(),
-        "admin_sign_in_failed",
-        "failure",
+        Event::AdminSignInFailed,
+        Outcome::Failure,
         ip,
     );
     event.reason = Some(reason.into());
@@ -123,7 +124,13 @@ pub async fn totp_step(
         Method::Totp,
     )
     .await?;
-    let mut event = sign_in_event(svc.now(), Some(admin), "admin_totp_failed", "failure", ip);
+    let mut event = sign_in_event(
+        svc.now(),
+        Some(admin),
+        Event::AdminTotpFailed,
+        Outcome::Failure,
+        ip,
+    );
     event.reason = Some(
         if replayed {
             "code_reused"
@@ -146,7 +153,7 @@ pub async fn complete_sign_in(
     ip: Option<IpAddr>,
 ) -> Result<i64, DbError> {
     let now = svc.now();
-    let mut event = sign_in_event(now, Some(admin), "admin_signed_in", "success", ip);
+    let mut event = sign_in_event(now, Some(admin), Event::AdminSignedIn, Outcome::Success, ip);
     event.request_id = Some(session_reference);
     let id = admin_id(admin);
     lockout::record_success(

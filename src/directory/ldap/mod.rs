@@ -4,6 +4,7 @@
 //! fresh connection that is closed right after. The address in the search filter is escaped
 //! (RFC 4515), so an address can never widen the search.
 
+mod check;
 mod connect;
 mod pool;
 
@@ -86,7 +87,7 @@ impl LdapDirectory {
     async fn service(&self) -> Result<Lease, DirectoryError> {
         let (idle, permit) = self.pool.take().await;
         if let Some(ldap) = idle {
-            return Ok(Pool::lease(ldap, permit));
+            return Ok(Pool::lease(ldap, permit, true));
         }
         let mut ldap = connect::open(&self.settings, &self.tls).await?;
         let bind = ldap
@@ -97,7 +98,7 @@ impl LdapDirectory {
             .await
             .map_err(|e| unavailable("service bind", e))?;
         match bind.rc {
-            0 => Ok(Pool::lease(ldap, permit)),
+            0 => Ok(Pool::lease(ldap, permit, false)),
             49 => Err(DirectoryError::Unavailable(format!(
                 "the directory refused the service account {:?}: wrong bind_dn or bind_password",
                 self.settings.bind_dn
@@ -129,16 +130,22 @@ impl LdapDirectory {
             s.id_attribute.as_str(),
             s.disabled_attribute.as_str(),
         ];
-        let mut lease = self.service().await?;
-        let result = lease
-            .ldap
-            .with_search_options(SearchOptions::new().sizelimit(2))
-            .search(&s.users_base_dn, Scope::Subtree, &filter, attrs.to_vec())
-            .await;
-        let search = self
-            .finish(lease, result)
-            .await
-            .map_err(|e| unavailable("search", e))?;
+        let mut retried = false;
+        let search = loop {
+            let mut lease = self.service().await?;
+            let reused = lease.reused;
+            let result = lease
+                .ldap
+                .with_search_options(SearchOptions::new().sizelimit(2))
+                .search(&s.users_base_dn, Scope::Subtree, &filter, attrs.to_vec())
+                .await;
+            match self.finish(lease, result).await {
+                Ok(r) => break r,
+                // A pooled connection that died (a server restart): once more on a new one.
+                Err(_) if reused && !retried => retried = true,
+                Err(e) => return Err(unavailable("search", e)),
+            }
+        };
         let (entries, result) = (search.0, search.1);
         match result.rc {
             // sizeLimitExceeded: two or more entries, which is all an ambiguity needs.
@@ -231,8 +238,26 @@ impl LdapDirectory {
         dn: &str,
         password: &SecretString,
     ) -> Result<(), DirectoryError> {
+        let mut retried = false;
+        loop {
+            let lease = self.service().await?;
+            let reused = lease.reused;
+            match self.write_password(lease, dn, password).await {
+                Err(_) if reused && !retried => retried = true,
+                Err(e) => return Err(unavailable("password write", e)),
+                Ok(result) => return classify_write(result.rc, &result.text, ppolicy_in(&result)),
+            }
+        }
+    }
+
+    /// One password write on `lease` (transport errors are returned for a retry).
+    async fn write_password(
+        &self,
+        mut lease: Lease,
+        dn: &str,
+        password: &SecretString,
+    ) -> Result<LdapResult, LdapError> {
         let pw = password.expose_secret();
-        let mut lease = self.service().await?;
         let ldap: &mut Ldap = &mut lease.ldap;
         let result = match self.settings.password_write {
             PasswordWrite::Exop => ldap
@@ -266,11 +291,7 @@ impl LdapDirectory {
                 .await
             }
         };
-        let result = self
-            .finish(lease, result)
-            .await
-            .map_err(|e| unavailable("password write", e))?;
-        classify_write(result.rc, &result.text, ppolicy_in(&result))
+        self.finish(lease, result).await
     }
 
     /// Creates an entry for `entry` under `create_under` and sets its password; refuses with
@@ -323,75 +344,6 @@ impl LdapDirectory {
                 "the new entry {dn:?} is not found by user_filter"
             ))),
         }
-    }
-
-    /// `latchkey directory check`: every server, the service bind, a search of the base, and
-    /// optionally what Latchkey sees for one address. One line per step, in words.
-    pub async fn check(&self, email: Option<&str>) -> Vec<(bool, String)> {
-        let mut lines = Vec::new();
-        for url in &self.settings.urls {
-            let one = LdapSettings {
-                urls: vec![url.clone()],
-                ..self.settings.clone()
-            };
-            match connect::open(&one, &self.tls).await {
-                Ok(mut ldap) => {
-                    lines.push((true, format!("{url}: connected ({:?})", one.tls)));
-                    match ldap
-                        .simple_bind(&one.bind_dn, one.bind_password.expose_secret())
-                        .await
-                    {
-                        Ok(r) if r.rc == 0 => lines
-                            .push((true, format!("{url}: service bind as {:?} ok", one.bind_dn))),
-                        Ok(r) if r.rc == 49 => lines.push((
-                            false,
-                            format!("{url}: wrong password or bind_dn for {:?}", one.bind_dn),
-                        )),
-                        Ok(r) => {
-                            lines.push((false, format!("{url}: bind: ldap {}: {}", r.rc, r.text)))
-                        }
-                        Err(e) => lines.push((false, connect::describe(url, &e))),
-                    }
-                    let _ = ldap.unbind().await;
-                }
-                Err(DirectoryError::Unavailable(why)) => lines.push((false, why)),
-                Err(e) => lines.push((false, e.to_string())),
-            }
-        }
-        let probe = self.lookup("latchkey-directory-check@invalid").await;
-        match probe {
-            Ok(_) => lines.push((
-                true,
-                format!("search of {:?} ok", self.settings.users_base_dn),
-            )),
-            Err(e) => lines.push((false, e.to_string())),
-        }
-        if let Some(email) = email {
-            match self.lookup(email).await {
-                Ok(Lookup::Found(a)) => lines.push((
-                    true,
-                    format!(
-                        "{email}: dn {:?}, id {}, mail {:?}, name {:?}, {}",
-                        a.dn,
-                        a.stable_id,
-                        a.mail.unwrap_or_default(),
-                        a.display_name.unwrap_or_default(),
-                        if a.disabled { "DISABLED" } else { "enabled" }
-                    ),
-                )),
-                Ok(Lookup::NotFound) => {
-                    lines.push((false, format!("{email}: no entry has this address")))
-                }
-                Ok(Lookup::Ambiguous(dns)) => lines.push((
-                    false,
-                    format!(
-                        "{email}: several entries share this address (treated as unknown): {dns:?}"
-                    ),
-                )),
-                Err(e) => lines.push((false, e.to_string())),
-            }
-        }
-        lines
     }
 }
 

@@ -12,6 +12,8 @@ pub(crate) struct Pool {
 /// A connection taken from the pool; give it back with [`Pool::put`] when it is still good.
 pub(crate) struct Lease {
     pub ldap: Ldap,
+    /// Taken from the idle list (it may have died with a server restart since).
+    pub reused: bool,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -40,9 +42,10 @@ impl Pool {
         (None, permit)
     }
 
-    pub fn lease(ldap: Ldap, permit: OwnedSemaphorePermit) -> Lease {
+    pub fn lease(ldap: Ldap, permit: OwnedSemaphorePermit, reused: bool) -> Lease {
         Lease {
             ldap,
+            reused,
             _permit: permit,
         }
     }

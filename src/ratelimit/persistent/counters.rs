@@ -8,6 +8,7 @@ use super::{
 };
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{rate_counters, AnyConnection, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, TenantId, UserId};
 use crate::ratelimit::groups::Limiter;
 use crate::ratelimit::inprocess::LimitKey;
@@ -279,7 +280,7 @@ impl PersistentLimits {
             if n != 1 {
                 return Ok(false);
             }
-            let mut event = NewAuditEvent::new(now, "guest", "rate_limited", "denied");
+            let mut event = NewAuditEvent::new(now, "guest", Event::RateLimited, Outcome::Denied);
             event.reason = Some(limiter.name().to_string());
             event.ip = Some(ip.to_string());
             event.detail = Some(

@@ -4,6 +4,7 @@ use super::token::{audit_token, denied_now};
 use super::{Next, Redeemed};
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::security::{code_matches, OneTimeCode};
 use crate::services::Services;
 use std::net::IpAddr;
@@ -57,7 +58,15 @@ pub async fn submit_code(
                 if denied_now(svc, t, &user, ip).await? {
                     return Ok(CodeOutcome::FlowEnded);
                 }
-                audit_token(svc, "code_accepted", "success", Some(t), None, ip).await?;
+                audit_token(
+                    svc,
+                    Event::CodeAccepted,
+                    Outcome::Success,
+                    Some(t),
+                    None,
+                    ip,
+                )
+                .await?;
                 return Ok(CodeOutcome::Valid(Redeemed {
                     token_id: t.id.clone(),
                     next: Next::of(t, &user),
@@ -93,8 +102,8 @@ pub async fn submit_code(
     }
     audit_token(
         svc,
-        "code_failed",
-        "failure",
+        Event::CodeFailed,
+        Outcome::Failure,
         tokens.first(),
         ended.then_some("flow_ended"),
         ip,

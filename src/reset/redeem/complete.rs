@@ -6,10 +6,11 @@ use super::{load_live, Next};
 use crate::db::audit::{self};
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::{PasswordContext, PasswordRejection};
 use crate::domain::EmailAddress;
-use crate::jobs::{self, JobKind};
-use crate::reset::evaluate::PasswordChangedJob;
+use crate::jobs;
+use crate::reset::notice::PasswordChangedJob;
 use crate::services::Services;
 use std::net::IpAddr;
 
@@ -25,6 +26,10 @@ pub enum CompleteOutcome {
     AlreadyUsed,
     /// The TOTP step has not been passed yet (the password is left alone).
     TotpPending,
+    /// The directory refused the password (its policy); the token is kept.
+    DirectoryRejected(crate::directory::Rejection),
+    /// The directory could not be reached; nothing was changed, the token is kept.
+    DirectoryUnavailable,
 }
 
 /// `POST /reset/new`.
@@ -51,8 +56,8 @@ pub async fn complete(
     if Next::of(&token, &user) == Next::Totp {
         audit_token(
             svc,
-            "step_skipped",
-            "failure",
+            Event::StepSkipped,
+            Outcome::Failure,
             Some(&token),
             Some("totp_required"),
             ip,
@@ -74,29 +79,49 @@ pub async fn complete(
     };
     let secret = new_password.into_secret();
     // The tenant may have been taken over, or its plan dropped, since the link was opened.
-    if denied_now(svc, &token, &user, ip).await? {
-        return Ok(CompleteOutcome::Invalid);
+    // With a directory, the facts are read from it now: if it cannot answer, nothing changes.
+    match denied_now(svc, &token, &user, ip).await {
+        Ok(true) => return Ok(CompleteOutcome::Invalid),
+        Ok(false) => {}
+        Err(DbError::Unavailable(e)) if svc.directory.ldap().is_some() => {
+            tracing::warn!(error = %e, "facts unavailable at /reset/new; nothing was changed");
+            return Ok(CompleteOutcome::DirectoryUnavailable);
+        }
+        Err(e) => return Err(e),
     }
-    // Argon2 on the blocking pool, bounded (never on an async worker thread): the
-    // "same as the current password" verify and the new hash under one permit (two argon2
-    // runs; DESIGN.md §3 needs the verify, README "Performance" D).
-    let Some(hash) = svc
-        .hasher
-        .hash_unless_same(secret, user.password_hash.as_deref())
-        .await
-        .map_err(DbError::Unexpected)?
-    else {
-        return Ok(CompleteOutcome::Rejected(PasswordRejection::SameAsCurrent));
+    let hash = match svc.directory.ldap() {
+        Some(ldap) => {
+            use super::directory_write::{write, Written};
+            match write(svc, ldap, &user, &token, &secret, ip).await? {
+                Written::Done => None,
+                Written::Rejected(r) => return Ok(CompleteOutcome::DirectoryRejected(r)),
+                Written::Unavailable => return Ok(CompleteOutcome::DirectoryUnavailable),
+                Written::Gone => return Ok(CompleteOutcome::Invalid),
+            }
+        }
+        None => {
+            // Argon2 on the blocking pool, bounded (never on an async worker thread): the
+            // "same as the current password" verify and the new hash under one permit (two
+            // argon2 runs; see docs/performance.md).
+            let Some(hash) = svc
+                .hasher
+                .hash_unless_same(secret, user.password_hash.as_deref())
+                .await
+                .map_err(DbError::Unexpected)?
+            else {
+                return Ok(CompleteOutcome::Rejected(PasswordRejection::SameAsCurrent));
+            };
+            Some(hash)
+        }
     };
     let now = svc.now();
-    let payload = serde_json::to_string(&PasswordChangedJob {
-        user_id: user.id.clone(),
+    let notice = PasswordChangedJob {
+        user_id: user.user_id(),
         changed_at: now,
         ip,
-    })
-    .map_err(anyhow::Error::from)?;
+    };
     let max_attempts = svc.settings.jobs.max_attempts;
-    let mut done_event = crate::reset::event(now, "reset_completed", "success", ip);
+    let mut done_event = crate::reset::event(now, Event::ResetCompleted, Outcome::Success, ip);
     done_event.tenant_id = Some(token.tenant_id.clone());
     done_event.user_id = Some(user.id.clone());
     done_event.email = Some(user.email.clone());
@@ -111,15 +136,13 @@ pub async fn complete(
                 if !reset_tokens::consume(c, &tid, now)? {
                     return Ok(false);
                 }
-                users::set_password(c, &uid, &hash, now)?;
+                match &hash {
+                    Some(hash) => users::set_password(c, &uid, hash, now)?,
+                    // The directory holds the password now (written above).
+                    None => crate::db::directory_links::password_changed(c, &uid, now)?,
+                }
                 reset_tokens::revoke_all_for_user(c, &uid, "password_changed", now)?;
-                jobs::queue::enqueue(
-                    c,
-                    JobKind::PasswordChanged.as_str(),
-                    &payload,
-                    now,
-                    max_attempts,
-                )?;
+                jobs::enqueue(c, &notice, now, max_attempts)?;
                 audit::insert(c, &done_event)?;
                 Ok(true)
             })
@@ -128,8 +151,8 @@ pub async fn complete(
     if !won {
         audit_token(
             svc,
-            "token_reused",
-            "failure",
+            Event::TokenReused,
+            Outcome::Failure,
             Some(&token),
             Some("used"),
             ip,

@@ -4,6 +4,7 @@ use super::token::{audit_token, denied_now, state_name};
 use super::{Next, Redeemed};
 use crate::db::reset_tokens::{self, TokenState};
 use crate::db::{users, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::security::TokenHash;
 use crate::services::Services;
 use std::net::IpAddr;
@@ -15,7 +16,15 @@ pub async fn open_link(
     ip: Option<IpAddr>,
 ) -> Result<Option<Redeemed>, DbError> {
     let Some(hash) = TokenHash::of_presented(presented) else {
-        audit_token(svc, "token_invalid", "failure", None, Some("malformed"), ip).await?;
+        audit_token(
+            svc,
+            Event::TokenInvalid,
+            Outcome::Failure,
+            None,
+            Some("malformed"),
+            ip,
+        )
+        .await?;
         return Ok(None);
     };
     let h = hash.into_string();
@@ -35,7 +44,7 @@ pub async fn open_link(
             if denied_now(svc, &t, &user, ip).await? {
                 return Ok(None);
             }
-            audit_token(svc, "link_opened", "success", Some(&t), None, ip).await?;
+            audit_token(svc, Event::LinkOpened, Outcome::Success, Some(&t), None, ip).await?;
             Ok(Some(Redeemed {
                 token_id: t.id.clone(),
                 next: Next::of(&t, &user),
@@ -43,11 +52,27 @@ pub async fn open_link(
         }
         Some((t, _)) => {
             let reason = state_name(t.state(now));
-            audit_token(svc, "token_invalid", "failure", Some(&t), Some(reason), ip).await?;
+            audit_token(
+                svc,
+                Event::TokenInvalid,
+                Outcome::Failure,
+                Some(&t),
+                Some(reason),
+                ip,
+            )
+            .await?;
             Ok(None)
         }
         None => {
-            audit_token(svc, "token_invalid", "failure", None, Some("unknown"), ip).await?;
+            audit_token(
+                svc,
+                Event::TokenInvalid,
+                Outcome::Failure,
+                None,
+                Some("unknown"),
+                ip,
+            )
+            .await?;
             Ok(None)
         }
     }

@@ -5,6 +5,7 @@
 
 mod code;
 mod complete;
+mod directory_write;
 mod link;
 mod token;
 mod totp;

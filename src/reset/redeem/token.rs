@@ -5,6 +5,7 @@ use crate::db::audit::{self};
 use crate::db::models::{Tenant, User};
 use crate::db::reset_tokens::{self, ResetToken, TokenState};
 use crate::db::{users, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::eligibility;
 use crate::services::Services;
@@ -21,19 +22,29 @@ pub(super) fn state_name(s: TokenState) -> &'static str {
 
 pub(super) async fn audit_token(
     svc: &Services,
-    name: &str,
-    outcome: &str,
+    name: Event,
+    outcome: Outcome,
     token: Option<&ResetToken>,
     reason: Option<&str>,
     ip: Option<IpAddr>,
 ) -> Result<(), DbError> {
     let mut e = crate::reset::event(svc.now(), name, outcome, ip);
-    if let Some(t) = token {
+    let user = token.map(|t| {
         e.tenant_id = Some(t.tenant_id.clone());
         e.user_id = Some(t.user_id.clone());
-    }
+        t.user_id()
+    });
     e.reason = reason.map(str::to_string);
-    svc.db.run(move |c| audit::insert(c, &e)).await
+    svc.db
+        .run(move |c| {
+            // An event about a guest carries the guest's address, so the console's email
+            // filter and the guest's page show failed codes and TOTP attempts too.
+            if let Some(uid) = user {
+                e.email = users::find_by_id(c, &uid)?.map(|u| u.email);
+            }
+            audit::insert(c, &e)
+        })
+        .await
 }
 
 /// Re-checks the policy for the token's user as it stands now: the tenant may have been taken
@@ -48,14 +59,7 @@ pub(super) async fn denied_now(
 ) -> Result<bool, DbError> {
     let reason = match EmailAddress::parse(&user.email) {
         Ok(email) => {
-            let gathered = eligibility::gather(
-                &svc.db,
-                &svc.deliverability,
-                svc.clock.as_ref(),
-                &svc.settings,
-                &email,
-            )
-            .await?;
+            let gathered = eligibility::gather_for(svc, &email).await?;
             gathered.decide().deny_reason().map(|r| r.code())
         }
         Err(_) => Some("email_undeliverable"),
@@ -70,8 +74,8 @@ pub(super) async fn denied_now(
         .await?;
     audit_token(
         svc,
-        "reset_denied_at_redemption",
-        "denied",
+        Event::ResetDeniedAtRedemption,
+        Outcome::Denied,
         Some(token),
         Some(code),
         ip,

@@ -4,6 +4,7 @@ use super::load_live;
 use super::token::audit_token;
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::security::{totp, SeedOwner};
 use crate::services::Services;
 use std::net::IpAddr;
@@ -54,7 +55,15 @@ pub async fn verify_totp(
             })
             .await?;
         if recorded {
-            audit_token(svc, "totp_verified", "success", Some(&token), None, ip).await?;
+            audit_token(
+                svc,
+                Event::TotpVerified,
+                Outcome::Success,
+                Some(&token),
+                None,
+                ip,
+            )
+            .await?;
             return Ok(TotpOutcome::Accepted);
         }
     }
@@ -72,8 +81,8 @@ pub async fn verify_totp(
     }
     audit_token(
         svc,
-        "totp_failed",
-        "failure",
+        Event::TotpFailed,
+        Outcome::Failure,
         Some(&token),
         burned.then_some("burned"),
         ip,

@@ -4,6 +4,7 @@
 
 use super::{csv, AdminCtx};
 use crate::console::audit::{self, AuditEvent, AuditFilter};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::web::{page, AppError, AppState};
 use actix_web::http::header;
@@ -17,36 +18,6 @@ use std::collections::HashMap;
 const PAGE: i64 = 50;
 /// Events per database round trip of the CSV export.
 const CSV_BATCH: i64 = 500;
-
-/// Event names offered in the filter (any name can be typed).
-const KNOWN_EVENTS: &[&str] = &[
-    "reset_requested",
-    "mail_sent",
-    "mail_failed",
-    "mail_bounced",
-    "link_opened",
-    "code_accepted",
-    "code_failed",
-    "token_invalid",
-    "token_reused",
-    "totp_verified",
-    "totp_failed",
-    "step_skipped",
-    "reset_denied_at_redemption",
-    "reset_completed",
-    "rate_limited",
-    "admin_signed_in",
-    "admin_sign_in_failed",
-    "admin_totp_failed",
-    "admin_signed_out",
-    "admin_viewed_guest",
-    "helpdesk_reset_link_issued",
-    "helpdesk_totp_reset",
-    "helpdesk_lockout_cleared",
-    "helpdesk_marked_bounced",
-    "helpdesk_marked_deliverable",
-    "tenant_updated",
-];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/audit").get(list))
@@ -91,6 +62,34 @@ fn date(s: &str, name: &str) -> Result<Option<NaiveDate>, AppError> {
     }
 }
 
+/// The event filter: one of [`Event::ALL`] (the console offers them in a select), or none.
+fn event(s: &str) -> Result<Option<Event>, AppError> {
+    field(s)
+        .map(|name| {
+            name.parse().map_err(|_| {
+                AppError::BadRequest("event must be one of the listed audit events".into())
+            })
+        })
+        .transpose()
+}
+
+/// One entry of the event select.
+#[derive(Serialize)]
+struct EventOption {
+    name: &'static str,
+    description: &'static str,
+}
+
+fn event_options() -> Vec<EventOption> {
+    Event::ALL
+        .iter()
+        .map(|e| EventOption {
+            name: e.name(),
+            description: e.describe(),
+        })
+        .collect()
+}
+
 impl AuditQuery {
     /// The database filter, with the admin's scope applied (404 for another tenant).
     pub fn filter(&self, admin: &AdminCtx) -> Result<AuditFilter, AppError> {
@@ -101,7 +100,7 @@ impl AuditQuery {
         });
         Ok(AuditFilter {
             tenant_id: tenant.map(|t| t.into_string()),
-            event: field(&self.event),
+            event: event(&self.event)?,
             outcome: field(&self.outcome),
             email,
             ip: field(&self.ip),
@@ -168,7 +167,8 @@ struct ListPage<'a> {
     platform: bool,
     q: &'a AuditQuery,
     tenants: Vec<TenantOption>,
-    events: &'static [&'static str],
+    events: Vec<EventOption>,
+    outcomes: &'static [Outcome],
     rows: Vec<Row>,
     query: String,
     next: Option<String>,
@@ -198,7 +198,7 @@ async fn list(
         }
     });
     // Reading the audit is reading guest data: it is audited too (SECURITY.md #36).
-    let mut seen = admin.event(state.now(), "admin_viewed_audit", "success");
+    let mut seen = admin.event(state.now(), Event::AdminViewedAudit, Outcome::Success);
     if let Some(t) = &filter.tenant_id {
         seen.tenant_id = Some(t.clone());
     }
@@ -222,7 +222,8 @@ async fn list(
         platform: admin.is_platform(),
         q: &q,
         tenants,
-        events: KNOWN_EVENTS,
+        events: event_options(),
+        outcomes: Outcome::ALL,
         rows: rows(&admin, events, &names),
         query,
         next,
@@ -251,7 +252,7 @@ async fn detail(
         .await?
         .filter(|e| admin.may_see(e.tenant_id.as_deref()))
         .ok_or(AppError::NotFound)?;
-    let mut seen = admin.event(state.now(), "admin_viewed_event", "success");
+    let mut seen = admin.event(state.now(), Event::AdminViewedEvent, Outcome::Success);
     seen.tenant_id = event.tenant_id.clone();
     seen.detail = Some(serde_json::json!({ "event_id": id }).to_string());
     audit::record(&state, seen).await?;
@@ -280,7 +281,7 @@ async fn export(
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = q.filter(&admin)?;
-    let mut seen = admin.event(state.now(), "admin_exported_audit", "success");
+    let mut seen = admin.event(state.now(), Event::AdminExportedAudit, Outcome::Success);
     if let Some(t) = &filter.tenant_id {
         seen.tenant_id = Some(t.clone());
     }

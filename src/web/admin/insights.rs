@@ -6,6 +6,7 @@ use super::chart::{self, Day};
 use super::AdminCtx;
 use crate::console::audit;
 use crate::console::insights::{self, DayCount, Ranked};
+use crate::domain::audit::{Event, Outcome};
 use crate::web::{page, AppError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveTime};
@@ -83,10 +84,10 @@ fn series(counts: &[DayCount], today: chrono::NaiveDate) -> (Vec<Day>, Totals) {
         let Some(d) = days.iter_mut().find(|d| d.day == c.day) else {
             continue;
         };
-        match (c.event.as_str(), c.outcome.as_str()) {
-            ("reset_requested", "allowed") => d.allowed += c.n,
-            ("reset_requested", "denied") => d.denied += c.n,
-            ("reset_completed", "success") => d.completed += c.n,
+        match (c.event.parse(), c.outcome.parse()) {
+            (Ok(Event::ResetRequested), Ok(Outcome::Allowed)) => d.allowed += c.n,
+            (Ok(Event::ResetRequested), Ok(Outcome::Denied)) => d.denied += c.n,
+            (Ok(Event::ResetCompleted), Ok(Outcome::Success)) => d.completed += c.n,
             _ => {}
         }
     }
@@ -121,7 +122,7 @@ async fn show(
     } = insights::since(&state, scope.clone(), since, 10).await?;
     let (days, totals) = series(&counts, today);
     // The bounce list names guests' addresses: reading it is audited.
-    let mut seen = admin.event(state.now(), "admin_viewed_insights", "success");
+    let mut seen = admin.event(state.now(), Event::AdminViewedInsights, Outcome::Success);
     seen.tenant_id = scope.as_ref().map(|t| t.as_str().to_string());
     audit::record(&state, seen).await?;
     let ctx = InsightsPage {

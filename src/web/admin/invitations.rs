@@ -3,6 +3,7 @@
 
 use super::{see_other, AdminCtx};
 use crate::console::audit;
+use crate::domain::audit::{Event, Outcome};
 use crate::onboarding::{api_keys, invitations, Inviter};
 use crate::web::csrf::{self, CsrfForm};
 use crate::web::middleware::UPLOAD_LIMIT;
@@ -106,7 +107,7 @@ async fn upload(
             )
         }
         Ok(report) => {
-            let mut e = admin.event(state.now(), "invitations_uploaded", "success");
+            let mut e = admin.event(state.now(), Event::InvitationsUploaded, Outcome::Success);
             e.detail = Some(serde_json::json!({ "summary": report.summary() }).to_string());
             audit::record(&state, e).await?;
             ctx.summary = Some(report.summary());

@@ -23,6 +23,7 @@ use super::cookies::{self, ADMIN_SESSION, GUEST_SESSION, RESET_FLOW, RESET_TOKEN
 use super::{AppError, AppState};
 use crate::console::audit::NewAuditEvent;
 use crate::console::{self, Admin};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{AdminId, AdminRole, TenantId};
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
@@ -138,7 +139,12 @@ impl AdminCtx {
     }
 
     /// An audit event by this admin in this session; `tenant_id` defaults to the admin's own.
-    pub fn event(&self, now: chrono::NaiveDateTime, name: &str, outcome: &str) -> NewAuditEvent {
+    pub fn event(
+        &self,
+        now: chrono::NaiveDateTime,
+        name: Event,
+        outcome: Outcome,
+    ) -> NewAuditEvent {
         let mut e = NewAuditEvent::new(now, &self.actor(), name, outcome);
         e.ip = self.ip.map(|i| i.to_string());
         e.tenant_id = self.tenant.as_ref().map(|t| t.as_str().to_string());

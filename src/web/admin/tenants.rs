@@ -7,6 +7,7 @@
 use super::{see_other, AdminCtx};
 use crate::console::audit;
 use crate::console::tenants::{self, Tenant, TenantDomain, TenantSettings};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, Plan, TenantId, TenantKind};
 use crate::web::csrf::CsrfForm;
 use crate::web::{page, AppError, AppState};
@@ -197,7 +198,7 @@ async fn update(
     };
     if plan != current.plan && !admin.is_platform() {
         // Only the platform changes what a tenant pays for.
-        let mut refused = admin.event(state.now(), "tenant_update_refused", "denied");
+        let mut refused = admin.event(state.now(), Event::TenantUpdateRefused, Outcome::Denied);
         refused.tenant_id = Some(tenant.id.clone());
         refused.reason = Some("plan_change_needs_platform_admin".into());
         audit::record(&state, refused).await?;
@@ -234,7 +235,7 @@ async fn update(
         methods_required: typed.methods_required,
         helpdesk_url: (!typed.helpdesk_url.is_empty()).then(|| typed.helpdesk_url.clone()),
     };
-    let event = admin.event(state.now(), "tenant_updated", "success");
+    let event = admin.event(state.now(), Event::TenantUpdated, Outcome::Success);
     let result = tenants::update(&state, tenant.tenant_id(), after, event).await?;
     let mut location = format!("/admin/tenants/{}?saved=1", tenant.id);
     if let Some(r) = result.filter(|r| r.revoked_tokens > 0) {

@@ -1,7 +1,7 @@
 //! Sign-out: this session, or every session of the admin.
 
-use crate::console::audit::ADMIN_SIGNED_OUT;
 use crate::console::auth;
+use crate::domain::audit::{Event, Outcome};
 use crate::web::admin::{session_removal, AdminCtx};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::{AppError, AppState};
@@ -14,7 +14,7 @@ pub(super) async fn logout(
     admin: AdminCtx,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let event = admin.event(state.now(), ADMIN_SIGNED_OUT, "success");
+    let event = admin.event(state.now(), Event::AdminSignedOut, Outcome::Success);
     auth::sign_out(&state, event).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session_removal(&state))
@@ -28,7 +28,11 @@ pub(super) async fn logout_everywhere(
     admin: AdminCtx,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let event = admin.event(state.now(), "admin_signed_out_everywhere", "success");
+    let event = admin.event(
+        state.now(),
+        Event::AdminSignedOutEverywhere,
+        Outcome::Success,
+    );
     auth::sign_out_everywhere(&state, admin.id.clone(), event).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session_removal(&state))

@@ -2,6 +2,7 @@
 
 use super::view::GuestView;
 use crate::console::{audit, guests};
+use crate::domain::audit::{Event, Outcome};
 use crate::web::admin::AdminCtx;
 use crate::web::{page, AppError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -38,7 +39,7 @@ pub(super) async fn list(
     let scope = admin.scope(Some(&q.tenant))?;
     let text: String = q.q.trim().to_lowercase().chars().take(254).collect();
     let found = guests::search(&state, scope.clone(), text.clone(), LIST_LIMIT).await?;
-    let mut seen = admin.event(state.now(), "admin_viewed_guests", "success");
+    let mut seen = admin.event(state.now(), Event::AdminViewedGuests, Outcome::Success);
     seen.tenant_id = scope.as_ref().map(|t| t.as_str().to_string());
     seen.detail = Some(serde_json::json!({ "query": text, "shown": found.len() }).to_string());
     audit::record(&state, seen).await?;

@@ -3,6 +3,7 @@
 use super::show::show_page;
 use super::view::{guest_event, load, GuestView};
 use crate::console::guests::{self, ResetLink};
+use crate::domain::audit::Event;
 use crate::web::admin::AdminCtx;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::{page, AppError, AppState};
@@ -30,7 +31,7 @@ pub(super) async fn reset_link(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let user = load(&state, &admin, &path).await?;
-    let event = guest_event(&state, &admin, &user, "helpdesk_reset_link_issued");
+    let event = guest_event(&state, &admin, &user, Event::HelpdeskResetLinkIssued);
     let (secret, expires_at, totp_required) = match guests::issue_reset_link(
         &state,
         &user,

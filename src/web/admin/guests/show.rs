@@ -3,6 +3,7 @@
 use super::view::{guest_event, load, GuestView};
 use crate::accounts::User;
 use crate::console::guests;
+use crate::domain::audit::Event;
 use crate::eligibility;
 use crate::web::admin::AdminCtx;
 use crate::web::{page, AppError, AppState};
@@ -57,7 +58,7 @@ pub(super) async fn show_page(
     notice: Option<&'static str>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let seen = guest_event(state, admin, &user, "admin_viewed_guest");
+    let seen = guest_event(state, admin, &user, Event::AdminViewedGuest);
     let detail = guests::detail(state, &user, 20, seen).await?;
     let ctx = ShowPage {
         admin_email: &admin.admin.email,

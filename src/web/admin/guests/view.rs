@@ -4,6 +4,7 @@
 use crate::accounts::User;
 use crate::console::audit::NewAuditEvent;
 use crate::console::guests;
+use crate::domain::audit::{Event, Outcome};
 use crate::web::admin::AdminCtx;
 use crate::web::{AppError, AppState};
 use chrono::NaiveDateTime;
@@ -59,9 +60,9 @@ pub(super) fn guest_event(
     state: &AppState,
     admin: &AdminCtx,
     user: &User,
-    name: &str,
+    name: Event,
 ) -> NewAuditEvent {
-    let mut e = admin.event(state.now(), name, "success");
+    let mut e = admin.event(state.now(), name, Outcome::Success);
     e.tenant_id = Some(user.tenant_id.clone());
     e.user_id = Some(user.id.clone());
     e.email = Some(user.email.clone());

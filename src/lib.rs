@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod onboarding;
+pub mod passwords;
 pub mod policy;
 pub mod ratelimit;
 pub mod reset;

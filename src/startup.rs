@@ -70,6 +70,12 @@ impl Application {
             Duration::from_secs(settings.rate_limits.prune_interval_seconds),
         );
         let settings = Arc::new(settings);
+        let metrics = Arc::new(Metrics::default());
+        let passwords = Arc::new(crate::passwords::Passwords::new(
+            settings.clone(),
+            db.clone(),
+            metrics.clone(),
+        )?);
         let services = Services {
             settings: settings.clone(),
             db,
@@ -78,7 +84,8 @@ impl Application {
             deliverability,
             mailer,
             hasher: crate::security::PasswordHasher::new(&settings.hashing)?,
-            metrics: Arc::new(Metrics::default()),
+            passwords,
+            metrics,
             jobs_wakeup: Arc::new(tokio::sync::Notify::new()),
             code_key: settings.master_key.derive("latchkey/reset-code"),
             rate_limits,

@@ -191,6 +191,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tenant_banned_words (tenant_id, word) {
+        tenant_id -> Text,
+        word -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(reset_tokens -> users (user_id));
@@ -208,6 +216,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     rate_counters,
     idempotency_keys,
+    tenant_banned_words,
 );
 
 /// Every table, for the migration parity test and `latchkey migrate` reporting.
@@ -224,4 +233,5 @@ pub const TABLES: &[&str] = &[
     "audit_events",
     "rate_counters",
     "idempotency_keys",
+    "tenant_banned_words",
 ];

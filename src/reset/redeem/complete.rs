@@ -6,9 +6,10 @@ use super::{load_live, Next};
 use crate::db::audit::{self};
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
-use crate::domain::password::{PasswordContext, PasswordRejection};
+use crate::domain::password::PasswordRejection;
 use crate::domain::EmailAddress;
 use crate::jobs::{self, JobKind};
+use crate::passwords::TenantOf;
 use crate::ratelimit::FailureKind;
 use crate::reset::evaluate::PasswordChangedJob;
 use crate::services::Services;
@@ -64,12 +65,12 @@ pub async fn complete(
     let Ok(email) = EmailAddress::parse(&user.email) else {
         return Ok(CompleteOutcome::Invalid);
     };
-    let tenant_name = tenant.as_ref().map(|t| t.name.clone()).unwrap_or_default();
-    let new_password = match svc.settings.password_policy().check(
-        password,
-        confirm,
-        &PasswordContext::for_account(&email, &tenant_name),
-    ) {
+    let owner = tenant.as_ref().map_or(TenantOf::None, TenantOf::Tenant);
+    let new_password = match svc
+        .passwords
+        .check_new(password, confirm, &email, owner)
+        .await?
+    {
         Ok(p) => p,
         Err(r) => return Ok(CompleteOutcome::Rejected(r)),
     };

@@ -7,13 +7,15 @@ use crate::domain::TenantId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-/// The tenant's banned words, in stored order.
+/// The tenant's banned words, sorted case-insensitively (the same on both backends, whatever
+/// the database's collation).
 pub fn of_tenant(conn: &mut AnyConnection, tenant: &TenantId) -> Result<Vec<String>, DbError> {
-    Ok(dispatch!(conn, c => t::table
+    let mut words = dispatch!(conn, c => t::table
         .filter(t::tenant_id.eq(tenant.as_str()))
-        .order(t::word)
         .select(t::word)
-        .load::<String>(c))?)
+        .load::<String>(c))?;
+    crate::domain::password::words::sort_words(&mut words);
+    Ok(words)
 }
 
 /// Replaces the tenant's list with `words`. Call inside a write transaction (with the audit).

@@ -5,11 +5,12 @@
 //!
 //! The check runs before anything is written, whatever the directory the password goes to.
 
+pub mod banned_words;
 pub mod breached;
 
 use crate::config::Settings;
 use crate::db::models::Tenant;
-use crate::db::{banned_words, tenants, Db, DbError};
+use crate::db::{self, tenants, Db, DbError};
 use crate::domain::password::{
     judge_breach, BreachVerdict, BreachedFail, NewPassword, PasswordContext, PasswordPolicy,
     PasswordRejection,
@@ -140,7 +141,7 @@ impl Passwords {
         let id = tenant.tenant_id();
         let words = self
             .db
-            .run(move |c| banned_words::of_tenant(c, &id))
+            .run(move |c| db::banned_words::of_tenant(c, &id))
             .await?;
         Ok((tenant.name, words))
     }

@@ -86,8 +86,9 @@ pub enum BannedWordsError {
 }
 
 /// Parses a tenant's banned words as typed in a text area: one per line or separated by commas,
-/// trimmed, blank entries skipped, duplicates (after folding) dropped, sorted by their folded
-/// form so the stored list (and the audit's before/after) does not depend on the typing order.
+/// trimmed, NFKC, blank entries skipped, duplicates (after folding) dropped, sorted
+/// case-insensitively ([`sort_words`]) so the stored list (and the audit's before/after) does
+/// not depend on the typing order.
 pub fn parse_banned_words(text: &str) -> Result<Vec<String>, BannedWordsError> {
     let mut words: Vec<(String, String)> = Vec::new();
     for raw in text.split(['\n', '\r', ',']) {
@@ -110,8 +111,14 @@ pub fn parse_banned_words(text: &str) -> Result<Vec<String>, BannedWordsError> {
             return Err(BannedWordsError::TooMany);
         }
     }
-    words.sort();
-    Ok(words.into_iter().map(|(_, w)| w).collect())
+    let mut words: Vec<String> = words.into_iter().map(|(_, w)| w).collect();
+    sort_words(&mut words);
+    Ok(words)
+}
+
+/// The order banned words are shown and audited in: case-insensitive, then as typed.
+pub fn sort_words(words: &mut [String]) {
+    words.sort_by_cached_key(|w| (w.to_lowercase(), w.clone()));
 }
 
 #[cfg(test)]

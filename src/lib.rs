@@ -4,16 +4,17 @@
 //! `web → {jobs, policy, deliverability, mail, security, ratelimit} → db → domain`.
 //! `policy` and `domain` depend on nothing but std and serde.
 
+pub mod accounts;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod deliverability;
+pub mod directory;
 pub mod domain;
 pub mod eligibility;
 pub mod jobs;
 pub mod mail;
-pub mod metrics;
 pub mod onboarding;
 pub mod passwords;
 pub mod policy;

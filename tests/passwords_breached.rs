@@ -70,8 +70,10 @@ fn assert_refused_with(p: &Page, reason: &str) {
     assert!(p.body.contains(reason), "expected {reason:?} in {}", p.body);
 }
 
+/// The process-wide count of breached-password lookups with `result` (every app of this test
+/// binary shares the recorder, so tests compare before and after: at least their own).
 fn breach_metric(app: &TestApp, result: &str) -> u64 {
-    let text = app.state.metrics.render(&[]);
+    let text = app.state.metrics.render(None);
     let needle = format!("latchkey_password_breach_checks_total{{result=\"{result}\"}} ");
     text.lines()
         .find_map(|l| l.strip_prefix(&needle))
@@ -85,6 +87,10 @@ async fn a_password_the_range_api_knows_is_refused_at_reset_and_only_its_prefix_
     let app = app_with(&api_config(&api.url, "")).await;
     app.user(ALICE, OLD, true, false);
     let before = app.password_hash(ALICE);
+    let (found, not_found) = (
+        breach_metric(&app, "found"),
+        breach_metric(&app, "not_found"),
+    );
     let mut b = at_new_password(&app, ALICE, 1).await;
 
     let p = choose(&mut b, BREACHED, BREACHED).await;
@@ -118,8 +124,8 @@ async fn a_password_the_range_api_knows_is_refused_at_reset_and_only_its_prefix_
     // A password the corpus does not hold (its prefix's answer is all padding) is accepted.
     assert_done(&choose(&mut b, NEW, NEW).await);
     assert!(verifies(&app, &app.password_hash(ALICE).unwrap(), NEW).await);
-    assert_eq!(breach_metric(&app, "found"), 2);
-    assert_eq!(breach_metric(&app, "not_found"), 1);
+    assert!(breach_metric(&app, "found") >= found + 2);
+    assert!(breach_metric(&app, "not_found") > not_found);
 }
 
 #[tokio::test]
@@ -127,12 +133,13 @@ async fn a_hanging_range_api_fails_open_by_default() {
     let api = StubServer::start(|_: &StubRequest| Reply::Hang).await;
     let app = app_with(&api_config(&api.url, "")).await;
     app.user(ALICE, OLD, true, false);
+    let unavailable = breach_metric(&app, "unavailable");
     let mut b = at_new_password(&app, ALICE, 1).await;
     // Accepted after the 300 ms timeout: an outage of the corpus does not stop resets.
     assert_done(&choose(&mut b, NEW, NEW).await);
     assert!(verifies(&app, &app.password_hash(ALICE).unwrap(), NEW).await);
     assert_eq!(api.requests().len(), 1);
-    assert_eq!(breach_metric(&app, "unavailable"), 1);
+    assert!(breach_metric(&app, "unavailable") > unavailable);
 }
 
 #[tokio::test]
@@ -142,6 +149,7 @@ async fn a_failing_range_api_refuses_with_try_again_when_set_closed_and_logs_onc
     let app = app_with(&api_config(&api.url, "breached_fail = \"closed\"")).await;
     app.user(ALICE, OLD, true, false);
     let before = app.password_hash(ALICE);
+    let unavailable = breach_metric(&app, "unavailable");
     let mut b = at_new_password(&app, ALICE, 1).await;
     for _ in 0..3 {
         assert_refused_with(&choose(&mut b, NEW, NEW).await, UNAVAILABLE);
@@ -149,7 +157,7 @@ async fn a_failing_range_api_refuses_with_try_again_when_set_closed_and_logs_onc
     assert_eq!(app.password_hash(ALICE), before);
     // Errors are not cached: each attempt asked again, and each is counted.
     assert_eq!(api.requests().len(), 3);
-    assert_eq!(breach_metric(&app, "unavailable"), 3);
+    assert!(breach_metric(&app, "unavailable") >= unavailable + 3);
     let logged = logs()
         .lines()
         .filter(|l| l.contains("breached-password check is unavailable") && l.contains("HTTP 500"))
@@ -181,6 +189,7 @@ async fn the_offline_file_refuses_breached_passwords_at_signup_and_invitation_re
     let files = tempfile::tempdir().unwrap();
     let path = corpus_file(files.path(), 4000);
     let app = app_with(&file_config(&path)).await;
+    let found = breach_metric(&app, "found");
 
     // Self-service signup.
     let mut b = app.browser();
@@ -217,7 +226,7 @@ async fn the_offline_file_refuses_breached_passwords_at_signup_and_invitation_re
     let link = link_with(&mail.text(), "/invite/").expect("invitation link");
     let done = set_account_password(&link, &mut app.browser()).await;
     assert!(done.body.contains("Your account is ready"), "{}", done.body);
-    assert_eq!(breach_metric(&app, "found"), 2);
+    assert!(breach_metric(&app, "found") >= found + 2);
 }
 
 /// On a set-password page of a signup or invitation link: the breached password is refused

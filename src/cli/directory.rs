@@ -181,12 +181,9 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
     };
     // The same check as every other place a password is set: policy, context and banned
     // words, and the breach corpus (`password.breached`).
-    let passwords = crate::passwords::Passwords::new(
-        std::sync::Arc::new(settings.clone()),
-        db.clone(),
-        Default::default(),
-    )
-    .map_err(|e| usage(format!("{e:#}")))?;
+    let passwords =
+        crate::passwords::Passwords::new(std::sync::Arc::new(settings.clone()), db.clone())
+            .map_err(|e| usage(format!("{e:#}")))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

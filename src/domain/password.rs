@@ -177,7 +177,7 @@ pub enum PasswordRejection {
     /// Contains a word the tenant bans.
     #[error("This password contains a word your organisation does not allow; choose another.")]
     ContainsBannedWord,
-    /// Found in a breach corpus (`password.breached`). SECURITY.md #22.
+    /// Found in a breach corpus (`password.breached`). docs/security.md#22.
     #[error(
         "This password has appeared in a data breach {}; choose another.",
         times(*count)

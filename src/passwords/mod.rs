@@ -17,13 +17,11 @@ use crate::domain::password::{
 };
 use crate::domain::tenant::CONSUMERS_TENANT_NAME;
 use crate::domain::EmailAddress;
-use crate::metrics::Metrics;
 use breached::BreachedSource;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The counter of breached-password lookups, by `result` (found, not_found, unavailable).
-pub const BREACH_CHECKS_METRIC: &str = "latchkey_password_breach_checks_total";
+use crate::telemetry::metrics::{self, PASSWORD_BREACH_CHECKS};
 
 /// An outage of the breached-password source is logged at most this often.
 const OUTAGE_LOG_INTERVAL: Duration = Duration::from_secs(60);
@@ -47,7 +45,6 @@ pub struct Passwords {
     fail: BreachedFail,
     source: BreachedSource,
     db: Db,
-    metrics: Arc<Metrics>,
     outage: Mutex<OutageLog>,
 }
 
@@ -68,7 +65,7 @@ impl std::fmt::Debug for Passwords {
 
 impl Passwords {
     /// Builds the service; in `file` mode opens the corpus now, so a bad path fails at start.
-    pub fn new(settings: Arc<Settings>, db: Db, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
+    pub fn new(settings: Arc<Settings>, db: Db) -> anyhow::Result<Self> {
         let source = BreachedSource::from_settings(&settings.password)?;
         Ok(Self {
             policy: settings.password_policy(),
@@ -76,7 +73,6 @@ impl Passwords {
             source,
             settings,
             db,
-            metrics,
             outage: Mutex::new(OutageLog::default()),
         })
     }
@@ -160,8 +156,7 @@ impl Passwords {
                 (BreachVerdict::Unavailable, "unavailable")
             }
         };
-        self.metrics
-            .incr(BREACH_CHECKS_METRIC, &format!("result={result}"));
+        metrics::password_breach_check(result);
         verdict
     }
 
@@ -183,7 +178,7 @@ impl Passwords {
             error,
             unlogged_since_last = log.unlogged,
             "the breached-password check is unavailable; new passwords are {meanwhile} until it \
-             answers (logged at most once a minute; every failure is counted in {BREACH_CHECKS_METRIC})"
+             answers (logged at most once a minute; every failure is counted in {PASSWORD_BREACH_CHECKS})"
         );
         log.last_logged = Some(Instant::now());
         log.unlogged = 0;

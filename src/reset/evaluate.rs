@@ -45,6 +45,7 @@ pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Re
     let decision = gathered.decide();
     if first_attempt {
         audit_request(svc, job_id, job, &gathered, &decision).await?;
+        crate::telemetry::metrics::reset_request(decision.code());
     }
     let user = gathered.user.clone();
     match (&decision, user) {
@@ -58,8 +59,8 @@ pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Re
     }
 }
 
-/// Counts the request against the account (5 per rolling 24 h, then a 24 h lock) and the
-/// tenant (a burst raises an audit alert without blocking anyone), DESIGN.md §6.
+/// Counts the request against the account (5 per rolling 24 h, then a 24 h lock:
+/// [`crate::accounts::lockout`]) and the tenant (a burst raises an audit alert without blocking anyone), DESIGN.md §6.
 async fn count_attempt(
     svc: &Services,
     g: &mut Gathered,
@@ -77,26 +78,7 @@ async fn count_attempt(
     let Some(user) = &g.user else {
         return Ok(());
     };
-    let now = svc.now();
-    // A lock already in force refuses the attempt without counting it (or anyone could keep
-    // the account locked for ever).
-    if user.locked_until.is_some_and(|u| u > now) {
-        return Ok(());
-    }
-    if let Some(until) = limits.record_reset_attempt(&user.user_id()).await? {
-        let uid = user.user_id();
-        let mut e = super::event(now, "account_locked", "denied", ip);
-        e.actor = "system".into();
-        e.tenant_id = Some(user.tenant_id.clone());
-        e.user_id = Some(user.id.clone());
-        e.reason = Some("too_many_reset_attempts".into());
-        e.detail = Some(serde_json::json!({ "locked_until": until }).to_string());
-        svc.db
-            .run(move |c| {
-                users::lock_until(c, &uid, until)?;
-                audit::insert(c, &e)
-            })
-            .await?;
+    if let Some(until) = crate::accounts::lockout::count_reset_request(svc, user, ip).await? {
         if let Some(u) = g.user.as_mut() {
             u.locked_until = Some(until);
         }

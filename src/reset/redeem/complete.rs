@@ -10,7 +10,6 @@ use crate::domain::password::PasswordRejection;
 use crate::domain::EmailAddress;
 use crate::jobs::{self, JobKind};
 use crate::passwords::TenantOf;
-use crate::ratelimit::FailureKind;
 use crate::reset::evaluate::PasswordChangedJob;
 use crate::services::Services;
 use std::net::IpAddr;
@@ -140,12 +139,9 @@ pub async fn complete(
         return Ok(CompleteOutcome::AlreadyUsed);
     }
     svc.jobs_wakeup.notify_one();
+    crate::telemetry::metrics::reset_completed();
     // A proven reset clears the account's failure counters (the real user is back in).
-    for kind in [FailureKind::SignIn, FailureKind::Totp] {
-        svc.rate_limits
-            .persistent
-            .reset_failures(&user.user_id(), kind)
-            .await?;
-    }
+    crate::accounts::lockout::clear_after_reset(&svc.rate_limits.persistent, &user.user_id())
+        .await?;
     Ok(CompleteOutcome::Done)
 }

@@ -44,7 +44,7 @@ pub(crate) struct WordsForm {
     words: String,
 }
 
-/// The tenant's list, if this admin may see the tenant (else 404, SECURITY.md #35).
+/// The tenant's list, if this admin may see the tenant (else 404, docs/security.md#35).
 async fn load(state: &AppState, admin: &AdminCtx, id: &str) -> Result<TenantWords, AppError> {
     if !admin.may_see(Some(id)) {
         return Err(AppError::NotFound);

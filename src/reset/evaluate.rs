@@ -9,8 +9,8 @@ use super::request::ResetRequestJob;
 use crate::db::audit;
 use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::models::User;
-use crate::domain::audit::{Event, Outcome};
 use crate::db::reset_tokens;
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::eligibility::{self, Gathered};
 use crate::jobs::{self, Job, JobError, JobRun};
@@ -261,7 +261,11 @@ pub(super) async fn deliver<C: MailTemplate>(
 }
 
 /// The one recipient of a mail about `user`: the stored address (docs/security.md#15).
-pub(super) fn recipient(g: &Gathered, user: &User, ip: Option<IpAddr>) -> Result<Recipient, JobError> {
+pub(super) fn recipient(
+    g: &Gathered,
+    user: &User,
+    ip: Option<IpAddr>,
+) -> Result<Recipient, JobError> {
     let to = EmailAddress::parse(&user.email)
         .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
     Ok(Recipient {

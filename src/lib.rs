@@ -20,6 +20,7 @@ pub mod eligibility;
 pub mod jobs;
 pub mod mail;
 pub mod onboarding;
+pub mod passwords;
 pub mod policy;
 pub mod ratelimit;
 pub mod reset;

@@ -78,6 +78,53 @@ pub async fn deliver<C: MailTemplate>(
     recipient: &Recipient,
     ctx: &C,
 ) -> Result<Delivery, JobError> {
+    if !reserve::<C>(postman, recipient).await? {
+        return Ok(Delivery::Suppressed);
+    }
+    deliver_reserved(postman, recipient, ctx).await
+}
+
+/// Counts one mail of kind `C` against the recipient's per-address cap (at most N an hour and a
+/// day; what the guest sees is the same either way). Over the cap it audits `mail_suppressed`
+/// and answers `false`: the caller then sends nothing **and changes nothing** (a reset request
+/// past the cap issues no token that would supersede the guest's live link).
+pub async fn reserve<C: MailTemplate>(
+    postman: &Postman<'_>,
+    recipient: &Recipient,
+) -> Result<bool, JobError> {
+    if postman.limits.mail_allowed(&recipient.to).await? {
+        return Ok(true);
+    }
+    let now = postman.clock.now_naive();
+    let mut detail = recipient.detail.clone();
+    detail.insert("kind".into(), C::KIND.as_str().into());
+    let mut e = audit_row(now, recipient, Event::MailSuppressed, Outcome::Denied);
+    e.reason = Some("address_mail_cap".into());
+    e.detail = Some(Value::Object(detail).to_string());
+    postman.db.run(move |c| audit::insert(c, &e)).await?;
+    Ok(false)
+}
+
+fn audit_row(
+    now: chrono::NaiveDateTime,
+    recipient: &Recipient,
+    event: Event,
+    outcome: Outcome,
+) -> NewAuditEvent {
+    let mut e = NewAuditEvent::new(now, "system", event, outcome);
+    e.ip = recipient.ip.map(|i| i.to_string());
+    e.tenant_id = recipient.tenant_id.as_ref().map(|t| t.to_string());
+    e.user_id = recipient.user_id.as_ref().map(|u| u.to_string());
+    e.email = Some(recipient.to.to_string());
+    e
+}
+
+/// Sends a mail already counted by [`reserve`]: renders, sends, marks a bounce, audits.
+pub async fn deliver_reserved<C: MailTemplate>(
+    postman: &Postman<'_>,
+    recipient: &Recipient,
+    ctx: &C,
+) -> Result<Delivery, JobError> {
     let to = &recipient.to;
     let msg = render(postman.templates, to, ctx)
         .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
@@ -85,19 +132,7 @@ pub async fn deliver<C: MailTemplate>(
     let now = postman.clock.now_naive();
     let mut detail = recipient.detail.clone();
     detail.insert("kind".into(), kind.into());
-    let mut e = NewAuditEvent::new(now, "system", Event::MailSent, Outcome::Success);
-    e.ip = recipient.ip.map(|i| i.to_string());
-    e.tenant_id = recipient.tenant_id.as_ref().map(|t| t.to_string());
-    e.user_id = recipient.user_id.as_ref().map(|u| u.to_string());
-    e.email = Some(to.to_string());
-    // At most N mails per address per hour/day; what the guest sees is the same either way.
-    if !postman.limits.mail_allowed(to).await? {
-        e.set_event(Event::MailSuppressed, Outcome::Denied);
-        e.reason = Some("address_mail_cap".into());
-        e.detail = Some(Value::Object(detail).to_string());
-        postman.db.run(move |c| audit::insert(c, &e)).await?;
-        return Ok(Delivery::Suppressed);
-    }
+    let mut e = audit_row(now, recipient, Event::MailSent, Outcome::Success);
     let result = postman.mailer.send(&msg).await;
     detail.insert("message_id".into(), msg.id.to_string().into());
     e.detail = Some(Value::Object(detail).to_string());

@@ -21,6 +21,6 @@ pub use content::{
     PasswordChangedMail, ResetLinkMail, SecretText, SignupMail, VerifyEmailMail, INVITE_PATH,
     RESET_LINK_PATH, SIGNUP_PATH, VERIFY_EMAIL_PATH,
 };
-pub use deliver::{deliver, Delivery, Postman, Recipient};
+pub use deliver::{deliver, deliver_reserved, reserve, Delivery, Postman, Recipient};
 pub use message::{render, MailKind, MailTemplate, OutgoingMail, RenderError};
 pub use transport::{Mailer, MailerConfigError, SendError};

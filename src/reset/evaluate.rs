@@ -35,16 +35,9 @@ impl Job for ResetRequestJob {
 /// it twice or loses it.
 pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Result<(), JobError> {
     let first_attempt = !job.audited;
-    let mut gathered = eligibility::gather(
-        &svc.db,
-        &svc.deliverability,
-        svc.clock.as_ref(),
-        &svc.settings,
-        &job.email,
-    )
-    .await?;
+    let gathered = eligibility::gather_for(svc, &job.email).await?;
     if first_attempt {
-        count_attempt(svc, &mut gathered, job.ip).await?;
+        count_attempt(svc, &gathered, job.ip).await?;
     }
     let decision = gathered.decide();
     if first_attempt {
@@ -63,13 +56,11 @@ pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Re
     }
 }
 
-/// Counts the request against the account (5 per rolling 24 h, then a 24 h lock:
-/// [`crate::accounts::lockout`]) and the tenant (a burst raises an audit alert without blocking anyone), DESIGN.md §6.
-async fn count_attempt(
-    svc: &Services,
-    g: &mut Gathered,
-    ip: Option<IpAddr>,
-) -> Result<(), JobError> {
+/// Counts the request against the tenant (a burst raises an audit alert without blocking
+/// anyone). Asking for a reset never counts against the account: anyone who knows an address
+/// could otherwise keep its owner out with a few anonymous posts a day (docs/security.md#30);
+/// the per-address mail caps bound requests instead.
+async fn count_attempt(svc: &Services, g: &Gathered, ip: Option<IpAddr>) -> Result<(), JobError> {
     let limits = &svc.rate_limits.persistent;
     if let Some(t) = &g.tenant {
         if limits.record_tenant_request(&t.tenant_id()).await? {
@@ -77,17 +68,6 @@ async fn count_attempt(
             e.actor = "system".into();
             e.tenant_id = Some(t.id.clone());
             svc.db.run(move |c| audit::insert(c, &e)).await?;
-        }
-    }
-    let Some(user) = &g.user else {
-        return Ok(());
-    };
-    if let Some(until) = crate::accounts::lockout::count_reset_request(svc, user, ip).await? {
-        if let Some(u) = g.user.as_mut() {
-            u.locked_until = Some(until);
-        }
-        if let Some(a) = g.facts.account.as_mut() {
-            a.locked_until = Some(until);
         }
     }
     Ok(())
@@ -148,6 +128,12 @@ async fn send_reset_link(
     job: &ResetRequestJob,
     totp: bool,
 ) -> Result<(), JobError> {
+    // Past the per-address cap nothing changes: in particular no token is issued, so the link
+    // the guest already has is not superseded (docs/security.md#28).
+    let recipient = recipient(g, user, job.ip)?;
+    if !mail::reserve::<mail::ResetLinkMail>(&svc.postman(), &recipient).await? {
+        return Ok(());
+    }
     let now = svc.now();
     let expires_at =
         now + chrono::Duration::minutes(i64::from(svc.settings.reset.token_ttl_minutes));
@@ -170,7 +156,8 @@ async fn send_reset_link(
         })
         .await?;
     let ctx = mail::ResetLinkMail::new(&svc.settings, &token, &code, utc(now), utc(expires_at));
-    deliver(svc, g, user, &ctx, job.ip).await
+    mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
+    Ok(())
 }
 
 async fn send_explanation(
@@ -198,6 +185,11 @@ async fn send_explanation(
             deliver(svc, g, user, &ctx, ip).await
         }
         DenyReason::EmailUnverified => {
+            // Past the cap no verification link is created either.
+            let recipient = recipient(g, user, ip)?;
+            if !mail::reserve::<mail::EmailUnverifiedMail>(&svc.postman(), &recipient).await? {
+                return Ok(());
+            }
             let token = TokenSecret::generate();
             let expires_at = now + chrono::Duration::hours(24);
             let row = EmailVerification {
@@ -215,7 +207,8 @@ async fn send_explanation(
                 .await?;
             let ctx =
                 mail::EmailUnverifiedMail::new(&svc.settings, &token, utc(now), utc(expires_at));
-            deliver(svc, g, user, &ctx, ip).await
+            mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
+            Ok(())
         }
         DenyReason::MethodsNotRegistered => {
             let ctx = mail::MethodsNotRegisteredMail::new(
@@ -238,16 +231,24 @@ pub(super) async fn deliver<C: MailTemplate>(
     ctx: &C,
     ip: Option<IpAddr>,
 ) -> Result<(), JobError> {
+    mail::deliver(&svc.postman(), &recipient(g, user, ip)?, ctx).await?;
+    Ok(())
+}
+
+/// The one recipient of a mail about `user`: the stored address (docs/security.md#15).
+pub(super) fn recipient(
+    g: &Gathered,
+    user: &User,
+    ip: Option<IpAddr>,
+) -> Result<Recipient, JobError> {
     let to = EmailAddress::parse(&user.email)
         .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
-    let recipient = Recipient {
+    Ok(Recipient {
         user_id: Some(user.user_id()),
         tenant_id: g.tenant.as_ref().map(|t| t.tenant_id()),
         ip,
         ..Recipient::new(to)
-    };
-    mail::deliver(&svc.postman(), &recipient, ctx).await?;
-    Ok(())
+    })
 }
 
 /// A new flow id for the `reset_flow` cookie, and its stored hash.

@@ -1,6 +1,6 @@
 //! The "your password was changed" notice, queued by a completed reset (no token in it).
 
-use super::evaluate::{deliver, utc};
+use super::evaluate::utc;
 use crate::db::users;
 use crate::domain::UserId;
 use crate::eligibility;
@@ -45,6 +45,10 @@ impl Job for PasswordChangedJob {
         let ip = self.ip.unwrap_or(IpAddr::from([0, 0, 0, 0]));
         let ctx =
             PasswordChangedMail::new(&svc.settings, utc(self.changed_at), ip, helpdesk.as_deref());
-        deliver(svc, &gathered, &user, &ctx, self.ip).await
+        // Not counted against the per-address cap: whoever floods an address with reset
+        // requests must not be able to suppress the notice of a real change.
+        let recipient = super::evaluate::recipient(&gathered, &user, self.ip)?;
+        crate::mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
+        Ok(())
     }
 }

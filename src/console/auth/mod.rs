@@ -11,7 +11,7 @@ mod setup;
 mod sign_in;
 
 pub use session::{pending_admin, session_admin, sign_out, sign_out_everywhere};
-pub use setup::{complete_setup, setup_admin, tenant_name};
+pub use setup::{complete_setup, setup_admin, tenant};
 pub use sign_in::{complete_sign_in, password_step, totp_step, TotpStep};
 
 use super::audit::NewAuditEvent;

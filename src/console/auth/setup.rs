@@ -3,6 +3,7 @@
 use super::{admin_id, sign_in_event};
 use crate::accounts::lockout::{self, Account, Method};
 use crate::console::Admin;
+use crate::db::models::Tenant;
 use crate::db::{admins, audit, tenants, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::TenantId;
@@ -23,17 +24,15 @@ pub async fn setup_admin(svc: &Services, token: &str) -> Result<Option<Admin>, D
     Ok(admin.filter(|a| !a.disabled && a.setup_expires_at.is_some_and(|t| t > now)))
 }
 
-/// The name of the admin's tenant ("" for a platform admin), for the password checks.
-pub async fn tenant_name(svc: &Services, admin: &Admin) -> Result<String, DbError> {
+/// The admin's tenant (`None` for a platform admin), for the password checks (the tenant's
+/// name and banned words).
+pub async fn tenant(svc: &Services, admin: &Admin) -> Result<Option<Tenant>, DbError> {
     let Some(t) = admin.tenant_id.clone() else {
-        return Ok(String::new());
+        return Ok(None);
     };
-    Ok(svc
-        .db
+    svc.db
         .run(move |c| tenants::find_by_id(c, &TenantId::from_string(t)))
-        .await?
-        .map(|t| t.name)
-        .unwrap_or_default())
+        .await
 }
 
 /// Finishes set-up with the link `token`: stores the password hash and the confirmed TOTP

@@ -4,8 +4,8 @@
 use super::common::{now_unix, unix_u64};
 use crate::console::auth;
 use crate::console::Admin;
-use crate::domain::password::PasswordContext;
 use crate::domain::EmailAddress;
+use crate::passwords::TenantOf;
 use crate::security::{totp, TotpSecret};
 use crate::web::admin::client_ip;
 use crate::web::cookies;
@@ -135,12 +135,13 @@ pub(super) async fn setup_submit(
     };
     let form = form.0;
     let email = EmailAddress::parse(&admin.email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let tenant_name = auth::tenant_name(&state, &admin).await?;
-    let password = match state.settings.password_policy().check(
-        &form.password,
-        &form.password_confirm,
-        &PasswordContext::for_account(&email, &tenant_name),
-    ) {
+    let tenant = auth::tenant(&state, &admin).await?;
+    let owner = tenant.as_ref().map_or(TenantOf::None, TenantOf::Tenant);
+    let password = match state
+        .passwords
+        .check_new(&form.password, &form.password_confirm, &email, owner)
+        .await?
+    {
         Ok(p) => p,
         Err(reason) => return setup_page(&req, &state, &admin, &secret, Some(reason.to_string())),
     };

@@ -10,6 +10,7 @@ use crate::db::audit::{self, NewAuditEvent};
 use crate::db::models::User;
 use crate::db::users::{self, NewUser};
 use crate::db::{directory_links, Db, DbError};
+use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use chrono::NaiveDateTime;
 
@@ -44,7 +45,8 @@ pub async fn resolve(
             })
         }
         Lookup::Ambiguous(dns) => {
-            let mut e = NewAuditEvent::new(now, "system", "directory_ambiguous", "denied");
+            let mut e =
+                NewAuditEvent::new(now, "system", Event::DirectoryAmbiguous, Outcome::Denied);
             e.email = Some(email.to_string());
             e.reason = Some("several_entries_share_the_address".into());
             e.detail = Some(serde_json::json!({ "dns": dns }).to_string());

@@ -13,6 +13,7 @@ use crate::db::reset_tokens::ResetToken;
 use crate::db::{directory_links, DbError};
 use crate::directory::ldap::LdapDirectory;
 use crate::directory::{DirectoryError, Lookup, Rejection};
+use crate::domain::audit::{Event, Outcome};
 use crate::services::Services;
 use secrecy::SecretString;
 use std::net::IpAddr;
@@ -56,8 +57,8 @@ pub(super) async fn write(
         Err(DirectoryError::Rejected(r)) => {
             audit_token(
                 svc,
-                "password_rejected",
-                "failure",
+                Event::PasswordRejected,
+                Outcome::Failure,
                 Some(token),
                 Some(&r.code),
                 ip,

@@ -1,8 +1,11 @@
 //! Latchkey: self-service password reset for guest users of partner organisations.
 //!
-//! The crate is laid out as DESIGN.md §8. Dependencies point one way:
-//! `web → {jobs, policy, deliverability, mail, security, ratelimit} → db → domain`.
-//! `policy` and `domain` depend on nothing but std and serde.
+//! The module map is in docs/architecture.md. Dependencies point one way:
+//! `web → services (reset, accounts, console, onboarding) → {directory, jobs, policy,
+//! deliverability, mail, security, ratelimit} → db → domain`.
+//! `jobs` knows no service: each service registers its jobs in the registry that `startup`
+//! builds (tests/architecture.rs checks it). `policy` and `domain` depend on nothing but std
+//! and serde.
 
 pub mod accounts;
 pub mod cli;
@@ -16,11 +19,11 @@ pub mod eligibility;
 pub mod jobs;
 pub mod mail;
 pub mod onboarding;
+pub mod passwords;
 pub mod policy;
 pub mod ratelimit;
 pub mod reset;
 pub mod security;
-pub mod seeds;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

@@ -15,6 +15,12 @@ fn main() {
         }
     };
     latchkey::telemetry::init(settings.log_format, &settings.log_level);
+    for name in &settings.ignored_variables {
+        tracing::debug!(
+            variable = %name,
+            "ignoring an orchestrator-injected variable (not a setting)"
+        );
+    }
     let result = match cli.command.unwrap_or(Command::Serve) {
         // A setting found wrong only once the database is open (e.g. a TOTP key id in use
         // but missing from the keyring) is still a configuration error: exit 2.
@@ -33,10 +39,38 @@ fn main() {
     }
 }
 
+/// Mail goes to files outside the demo: say so at start and once a minute, so it is not missed.
+async fn warn_about_outbox(dir: std::path::PathBuf) {
+    let minute = std::time::Duration::from_secs(60);
+    let mut every_minute = tokio::time::interval_at(tokio::time::Instant::now() + minute, minute);
+    loop {
+        every_minute.tick().await;
+        outbox_warning(&dir);
+    }
+}
+
+fn outbox_warning(dir: &std::path::Path) {
+    tracing::warn!(
+        outbox = %dir.display(),
+        "no smtp_url: mail is written to files, not sent; set smtp_url to deliver it"
+    );
+}
+
 fn serve(settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let demo = settings.demo;
+        let demo = settings.demo_applies();
+        if settings.demo && !demo {
+            tracing::info!(
+                backend = %settings.database_url.backend(),
+                "demo is on but the database is not the embedded default \
+                 (SQLite under data_dir, no database_url): no demo directory is created"
+            );
+        }
         let app = Application::build(settings.clone()).await?;
+        if settings.smtp_url.is_none() && !demo {
+            outbox_warning(&settings.outbox_dir());
+            actix_web::rt::spawn(warn_about_outbox(settings.outbox_dir()));
+        }
         if demo {
             // Only on an empty database: a real directory never gets demo accounts.
             let db = app.state.db.clone();

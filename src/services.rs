@@ -20,6 +20,8 @@ pub struct Services {
     pub deliverability: Arc<Deliverability>,
     pub mailer: Mailer,
     pub hasher: PasswordHasher,
+    /// Checks new passwords: policy, context and banned words, breach corpus.
+    pub passwords: Arc<crate::passwords::Passwords>,
     pub metrics: Metrics,
     /// Wakes the job worker at once when a request enqueues work.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
@@ -44,6 +46,17 @@ impl Services {
     /// The injected "now", naive UTC as stored.
     pub fn now(&self) -> chrono::NaiveDateTime {
         self.clock.now_naive()
+    }
+
+    /// What [`crate::mail::deliver`] needs, borrowed from here.
+    pub fn postman(&self) -> crate::mail::Postman<'_> {
+        crate::mail::Postman {
+            db: &self.db,
+            templates: &self.templates,
+            mailer: &self.mailer,
+            limits: &self.rate_limits.persistent,
+            clock: &self.clock,
+        }
     }
 
     /// Seals a TOTP seed for storage in `owner`'s row (encrypted at rest under the current

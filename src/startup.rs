@@ -47,7 +47,7 @@ impl Application {
         }
         // TOTP seeds at rest: refuse to start on seeds under an unknown key id; encrypt plain
         // seeds left from before encryption at rest (issue 9).
-        crate::seeds::prepare_at_start(&db, &settings.totp_keys).await?;
+        crate::security::seeds::prepare_at_start(&db, &settings.totp_keys).await?;
         if db.backend() == crate::db::Backend::Postgres
             && settings.totp_keys_file.as_deref() == Some(&settings.data_dir.join("totp.keys"))
         {
@@ -75,6 +75,10 @@ impl Application {
         let directory = crate::directory::Directory::from_settings(&settings.directory)
             .context("configuration error in `directory`")?;
         let settings = Arc::new(settings);
+        let passwords = Arc::new(crate::passwords::Passwords::new(
+            settings.clone(),
+            db.clone(),
+        )?);
         let services = Services {
             directory,
             settings: settings.clone(),
@@ -84,6 +88,7 @@ impl Application {
             deliverability,
             mailer,
             hasher: crate::security::PasswordHasher::new(&settings.hashing)?,
+            passwords,
             metrics: Metrics::install(),
             jobs_wakeup: Arc::new(tokio::sync::Notify::new()),
             code_key: settings.master_key.derive("latchkey/reset-code"),
@@ -100,7 +105,7 @@ impl Application {
         // The job worker runs beside the server on the same runtime; its database work goes to
         // the blocking pool.
         let (stop_worker, stop) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(crate::jobs::worker::run(state.services.clone(), stop));
+        let worker = tokio::spawn(job_worker(&state.services).run(stop));
 
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {} (setting `bind`)", settings.bind))?;
@@ -211,6 +216,22 @@ impl Application {
             ),
         }
         Ok(())
+    }
+}
+
+/// The job worker with every kind of job the services queue.
+fn job_worker(services: &Services) -> crate::jobs::Worker<Services> {
+    let mut registry = crate::jobs::Registry::new();
+    crate::reset::register_jobs(&mut registry);
+    crate::onboarding::register_jobs(&mut registry);
+    crate::jobs::Worker {
+        db: services.db.clone(),
+        clock: services.clock.clone(),
+        metrics: services.metrics.clone(),
+        wakeup: services.jobs_wakeup.clone(),
+        settings: services.settings.jobs.clone(),
+        registry,
+        context: services.clone(),
     }
 }
 

@@ -36,50 +36,6 @@ async fn ten_requests_for_one_address_send_three_mails_behind_identical_pages() 
     assert_eq!(suppressed, 7);
 }
 
-// The seed system's rule: 5 reset attempts per rolling 24 h, then account_locked for 24 h.
-#[tokio::test]
-async fn a_sixth_request_in_a_day_locks_the_account_for_a_day_and_others_are_unaffected() {
-    let app = TestApp::spawn_with_mail("").await;
-    app.tenant("Fabrikam", "fabrikam.test", "unmanaged", "free");
-    app.user("alice@fabrikam.test", "old-lantern-orchard-27", true, false);
-    app.user("bob@fabrikam.test", "old-lantern-orchard-27", true, false);
-    let mut b = app.browser();
-    for _ in 0..6 {
-        b.submit("/reset", "/reset", &[("email", "alice@fabrikam.test")])
-            .await;
-        app.drain_jobs().await;
-    }
-    let events = app.audit_events();
-    assert_eq!(
-        events
-            .iter()
-            .filter(|e| e.event == "account_locked")
-            .count(),
-        1
-    );
-    let last = events
-        .iter()
-        .rev()
-        .find(|e| e.event == "reset_requested")
-        .unwrap();
-    assert_eq!(last.reason.as_deref(), Some("account_locked"));
-
-    // Another guest is not affected.
-    b.submit("/reset", "/reset", &[("email", "bob@fabrikam.test")])
-        .await;
-    let mail = app.wait_mail_to("bob@fabrikam.test", 1).await;
-    assert!(support::smtp::link_with(&mail.text(), "/reset/link/").is_some());
-
-    // A day later the lock is over and the guest gets a link again.
-    app.clock
-        .advance(chrono::Duration::hours(24) + chrono::Duration::seconds(1));
-    let before = app.mails_to("alice@fabrikam.test").len();
-    b.submit("/reset", "/reset", &[("email", "alice@fabrikam.test")])
-        .await;
-    let mail = app.wait_mail_to("alice@fabrikam.test", before + 1).await;
-    assert!(support::smtp::link_with(&mail.text(), "/reset/link/").is_some());
-}
-
 // SECURITY.md #9: 5 wrong codes end the flow, for existing and unknown accounts alike.
 #[tokio::test]
 async fn five_wrong_codes_end_the_flow_whether_or_not_the_account_exists() {

@@ -165,8 +165,11 @@ async fn five_wrong_totp_codes_restart_the_flow() {
     assert_invalid(&post_totp(&mut b, &right).await);
     assert_invalid(&b.get("/reset/new").await);
     assert_eq!(app.password_hash(ERIN), before);
-    // A fresh request starts a new flow that works.
+    // A fresh request starts a new flow that works once the account's TOTP backoff (five
+    // failures: two seconds) has passed.
+    app.clock.advance(chrono::Duration::seconds(5));
     let mut b = at_verify(&app, 2).await;
+    let right = totp_now(&app, &secret, 0);
     let p = post_totp(&mut b, &right).await;
     assert_eq!(p.location(), Some("/reset/new"), "{}", p.body);
 }

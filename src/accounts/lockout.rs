@@ -18,20 +18,14 @@
 //!
 //! With `rate_limits.enabled = false` (benchmarks only) every account is always allowed.
 //!
-//! Separately, the reset flow counts reset *requests* per account (not failures):
-//! [`count_reset_request`] locks the account for `lockout_hours` past
-//! `reset_attempts_per_day`, and that lock (`users.locked_until`, policy rule 5) is what the
-//! helpdesk clears.
+//! Asking for a reset is not a failure and never counts against the account: anyone who knows
+//! an address could otherwise keep its owner out with a few anonymous posts a day. The
+//! per-address mail caps bound those requests instead. Wrong TOTP codes at the reset step
+//! count here (`fail:totp:`) like any other failed proof.
 
-use super::User;
-use crate::db::audit::{self, NewAuditEvent};
-use crate::db::{users, DbError};
-use crate::domain::audit::{Event, Outcome};
+use crate::db::DbError;
 use crate::domain::{AdminId, UserId};
 use crate::ratelimit::persistent::{Allowance, Backoff, FailureKind, PersistentLimits};
-use crate::services::Services;
-use chrono::NaiveDateTime;
-use std::net::IpAddr;
 
 /// Whose failures are counted.
 #[derive(Debug, Clone, Copy)]
@@ -143,39 +137,4 @@ pub async fn clear_after_reset(limits: &PersistentLimits, user: &UserId) -> Resu
         record_success(limits, Account::Guest(user), method).await?;
     }
     Ok(())
-}
-
-/// Counts one reset request against `user` (`reset_attempts_per_day` in a rolling 24 h, then
-/// a lock of `lockout_hours`). When this request goes past the limit, locks the account,
-/// audits `account_locked` and returns the end of the lock. A lock already in force refuses
-/// the request without counting it (or anyone could keep the account locked for ever).
-pub async fn count_reset_request(
-    svc: &Services,
-    user: &User,
-    ip: Option<IpAddr>,
-) -> Result<Option<NaiveDateTime>, DbError> {
-    let now = svc.now();
-    if user.locked_until.is_some_and(|u| u > now) {
-        return Ok(None);
-    }
-    let limits = &svc.rate_limits.persistent;
-    let Some(until) = limits.record_reset_attempt(&user.user_id()).await? else {
-        return Ok(None);
-    };
-    let uid = user.user_id();
-    let mut e = NewAuditEvent::new(now, "system", Event::AccountLocked, Outcome::Denied);
-    e.ip = ip.map(|i| i.to_string());
-    e.tenant_id = Some(user.tenant_id.clone());
-    e.user_id = Some(user.id.clone());
-    e.email = Some(user.email.clone());
-    e.reason = Some("too_many_reset_attempts".into());
-    e.detail = Some(serde_json::json!({ "locked_until": until }).to_string());
-    svc.db
-        .run(move |c| {
-            users::lock_until(c, &uid, until)?;
-            audit::insert(c, &e)
-        })
-        .await?;
-    crate::telemetry::metrics::lockout("guest");
-    Ok(Some(until))
 }

@@ -1,7 +1,7 @@
 //! The demo directory: one tenant of each kind, a few guests (one with TOTP in each tenant
 //! that allows SSPR), and a platform admin. Passwords are random per install, never fixed.
 //! The demo domains use the reserved `.example` TLD and get static DNS answers
-//! ([`DEMO_DOMAINS`]), so the demo works with no internet.
+//! ([`DEMO_DOMAINS`], which the configuration reads), so the demo works with no internet.
 
 use super::CliError;
 use crate::config::Settings;
@@ -15,8 +15,7 @@ use chrono::Utc;
 use rand::Rng;
 use std::fmt::Write as _;
 
-/// Domains the demo uses; startup gives them static MX answers.
-pub const DEMO_DOMAINS: &[&str] = &["fabrikam.example", "contoso.example", "northwind.example"];
+pub use crate::config::DEMO_DOMAINS;
 
 /// What was created, printed once.
 #[derive(Debug)]

@@ -8,7 +8,7 @@ use super::{open_db, usage, CliError};
 use crate::config::Settings;
 use crate::db::totp_seeds::{self, SeedTable};
 use crate::security::secretbox::{self, KeyEntry};
-use crate::seeds::{self, Sweep};
+use crate::security::seeds::{self, Sweep};
 use clap::Args;
 
 #[derive(Debug, Args)]

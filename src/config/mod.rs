@@ -11,7 +11,8 @@ mod tests;
 
 pub use raw::{RawSecretsSettings, RawSettings};
 pub use sections::{
-    JobSettings, PasswordSettings, QuotaSettings, RateLimitSettings, ResetSettings,
+    BreachedMode, JobSettings, PasswordSettings, QuotaSettings, RateLimitSettings, ResetSettings,
+    DEFAULT_BREACHED_API_URL,
 };
 
 use crate::db::DatabaseUrl;
@@ -27,8 +28,35 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use url::Url;
 
+/// The demo directory's domains (`latchkey` seeds them on an empty database when `demo` is on).
+/// They use the reserved `.example` TLD, which never resolves, so the settings give them static
+/// DNS answers and the demo works offline.
+pub const DEMO_DOMAINS: &[&str] = &["fabrikam.example", "contoso.example", "northwind.example"];
+
 /// Environment variables with the `LATCHKEY_` prefix that are not settings.
 const NON_SETTING_VARS: &[&str] = &["config", "test_pg", "bench_pg", "test_clock_file"];
+
+/// Whether a `LATCHKEY_*` variable (`name` in lowercase, without the prefix) has the shape of
+/// one an orchestrator injects for a service named `latchkey…` (Kubernetes: `LATCHKEY_PORT`,
+/// `LATCHKEY_PORT_8080_TCP_ADDR`, `LATCHKEY_SERVICE_HOST`, `LATCHKEY_SERVICE_PORT_HTTP`, and the
+/// same after `LATCHKEY_DB_…` for a service `latchkey-db`; Docker links: `…_PORT_…`). No setting
+/// has such a name; these are ignored instead of failing the start.
+pub fn is_orchestrator_variable(name: &str) -> bool {
+    !name.contains("__")
+        && (name == "port"
+            || name.starts_with("port_")
+            || name.ends_with("_port")
+            || name.contains("_port_")
+            || name == "service_host"
+            || name.ends_with("_service_host")
+            || name.starts_with("service_port")
+            || name.contains("_service_port"))
+}
+
+/// The embedded default database for `data_dir`.
+pub(crate) fn embedded_database_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("latchkey.db").display())
+}
 
 /// A setting that could not be accepted, with the fix.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +114,8 @@ pub struct Settings {
     pub hashing: HashingSettings,
     pub deliverability: DeliverabilitySettings,
     pub directory: crate::directory::DirectorySettings,
+    /// `LATCHKEY_*` variables ignored as orchestrator-injected (logged at debug at start).
+    pub ignored_variables: Vec<String>,
 }
 
 impl Settings {
@@ -109,12 +139,37 @@ impl Settings {
                 }
             }
         }
+        let ignored: Vec<String> = std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .filter(|k| {
+                k.strip_prefix("LATCHKEY_")
+                    .is_some_and(|rest| is_orchestrator_variable(&rest.to_ascii_lowercase()))
+            })
+            .collect();
         figment = figment.merge(Env::prefixed("LATCHKEY_").split("__").filter(|k| {
             !NON_SETTING_VARS
                 .iter()
                 .any(|n| k.as_str().eq_ignore_ascii_case(n))
+                && !is_orchestrator_variable(&k.as_str().to_ascii_lowercase())
         }));
-        Self::from_figment(figment)
+        let mut settings = Self::from_figment(figment)?;
+        settings.ignored_variables = ignored;
+        Ok(settings)
+    }
+
+    /// Whether the demo directory may be created: `demo` is on and the database is the embedded
+    /// default (no `database_url`, SQLite under `data_dir`). Never on PostgreSQL or on a
+    /// database the operator named, whatever `demo` says.
+    pub fn demo_applies(&self) -> bool {
+        self.demo && self.database_is_embedded_default()
+    }
+
+    /// Whether the database is the embedded default, `sqlite://<data_dir>/latchkey.db`.
+    pub fn database_is_embedded_default(&self) -> bool {
+        match &self.database_url {
+            DatabaseUrl::Sqlite(path) => *path == self.data_dir.join("latchkey.db"),
+            DatabaseUrl::Postgres(_) => false,
+        }
     }
 
     /// Extracts and validates settings from any figment (tests build their own).

@@ -24,6 +24,7 @@ use url::Url;
 pub struct RawSettings {
     pub bind: String,
     /// The operations listener: `/metrics`, `/healthz`, `/readyz` (`0`: a free loopback port).
+    #[serde(deserialize_with = "string_or_number")]
     pub management_bind: String,
     pub public_base_url: Option<String>,
     pub data_dir: PathBuf,
@@ -114,6 +115,17 @@ impl RawSettings {
 
         let management_bind = parse_management_bind(&self.management_bind)?;
 
+        // Links in mail are built from public_base_url: defaulting it to a bind address that
+        // others reach (0.0.0.0, a LAN address) would mail links nobody can open.
+        if self.public_base_url.is_none() && !bind.ip().is_loopback() {
+            return Err(config_error(
+                "public_base_url",
+                format!(
+                    "required when `bind` ({bind}) is not a loopback address: every emailed link \
+                     is built from it; write the URL guests use, e.g. https://reset.example.com"
+                ),
+            ));
+        }
         let base = self
             .public_base_url
             .clone()
@@ -125,7 +137,7 @@ impl RawSettings {
             self.database_url.clone(),
             self.database_url_file.as_deref(),
         )?
-        .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("latchkey.db").display()));
+        .unwrap_or_else(|| super::embedded_database_url(&self.data_dir));
         let database_url: DatabaseUrl = db_text
             .parse()
             .map_err(|m: String| config_error("database_url", m))?;
@@ -201,7 +213,7 @@ impl RawSettings {
         {
             // The demo directory's domains (reserved `.example` names, which never resolve)
             // answer offline, whether or not `demo` is on (DESIGN.md §9).
-            for domain in crate::cli::demo::DEMO_DOMAINS {
+            for domain in super::DEMO_DOMAINS {
                 deliverability
                     .static_answers
                     .entry((*domain).to_string())
@@ -275,12 +287,7 @@ impl RawSettings {
                 "at most 1440 (24 hours, NIST SP 800-63B); the default is 20",
             ));
         }
-        if !(8..=64).contains(&self.password.min_chars) {
-            return Err(config_error(
-                "password.min_chars",
-                "must be between 8 (NIST minimum) and 64; the default is 12",
-            ));
-        }
+        self.password.validate()?;
         if self.jobs.poll_interval_ms < 10 {
             return Err(config_error("jobs.poll_interval_ms", "must be at least 10"));
         }
@@ -335,8 +342,23 @@ impl RawSettings {
             hashing: self.hashing,
             deliverability,
             directory,
+            ignored_variables: Vec::new(),
         })
     }
+}
+
+/// A string setting that may be written as a bare number (`LATCHKEY_MANAGEMENT_BIND=0`).
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        String(String),
+        Number(u64),
+    }
+    Ok(match Text::deserialize(d)? {
+        Text::String(s) => s,
+        Text::Number(n) => n.to_string(),
+    })
 }
 
 /// `management_bind`: an address:port, or `0` for a free port on loopback (tests).

@@ -1,7 +1,6 @@
 //! Connections, the r2d2 manager that picks the backend from the URL scheme, migrations, and
 //! the async-to-blocking bridge every caller uses.
 
-use super::group_commit::Grouped;
 use anyhow::Context as _;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -250,6 +249,16 @@ impl r2d2::ManageConnection for ConnectionManager {
 pub struct ManagerError(anyhow::Error);
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// A write queued for group commit. The writer that runs the queue is `db::group_commit`, which
+/// depends on this module and not the other way round.
+pub(super) type GroupOp = Box<dyn FnMut(&mut AnyConnection) -> Result<(), DbError> + Send>;
+
+/// One caller's operation in the group-commit queue, and where to say how it ended.
+pub(super) struct Grouped {
+    pub(super) op: GroupOp,
+    pub(super) done: tokio::sync::oneshot::Sender<Result<(), DbError>>,
+}
 
 /// The shared handle to storage: a pool plus the bridge onto the blocking thread pool.
 #[derive(Clone)]

@@ -1,21 +1,13 @@
 //! Group commit for SQLite's single writer: [`Db::run_grouped`] and the writer task that runs
 //! what queued up as one transaction.
 
-use super::connection::{AnyConnection, Backend, Db, DbError, Pool};
+use super::connection::{AnyConnection, Backend, Db, DbError, GroupOp, Grouped, Pool};
 use super::WriteTransaction as _;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most operations one group commit takes; the rest wait for the next.
 const GROUP_MAX: usize = 256;
-
-type GroupOp = Box<dyn FnMut(&mut AnyConnection) -> Result<(), DbError> + Send>;
-
-/// One caller's operation in the group-commit queue, and where to say how it ended.
-pub(super) struct Grouped {
-    op: GroupOp,
-    done: oneshot::Sender<Result<(), DbError>>,
-}
 
 impl Db {
     /// Runs the small write `f` in a **group commit**: operations that arrive while the previous

@@ -80,8 +80,9 @@ impl Invitation {
     }
 }
 
-/// Which copy of an invitation a token belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which copy of an invitation a token belongs to (`primary` or `cc` when stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Copy {
     /// The link mailed to the invited address: redeeming it proves that address.
     Primary,

@@ -2,7 +2,7 @@
 //! unrevoked and unexpired; it is consumed by one guarded UPDATE so that of any number of
 //! concurrent redemptions exactly one wins (SECURITY.md #5).
 
-use super::schema::reset_tokens;
+use super::schema::{reset_tokens, users};
 use super::{AnyConnection, DbError};
 use crate::db::WriteTransaction as _;
 use crate::dispatch;
@@ -74,7 +74,15 @@ pub struct NewToken {
     pub expires_at: NaiveDateTime,
 }
 
-/// Stores a new token and revokes the user's older live ones (a newer request supersedes).
+/// The one way to issue a reset token (guest requests, helpdesk links, every other issuer):
+/// stores it and revokes the user's older live ones (a newer request supersedes), under the
+/// user's lock so there is never more than one live token per user (docs/security.md#6).
+///
+/// "Revoke the live ones, then insert" is not enough by itself: under PostgreSQL's READ
+/// COMMITTED two concurrent issues for one user would each miss the other's uncommitted row
+/// and leave two live tokens. `SELECT … FOR UPDATE` on the user row makes the second wait for
+/// the first to commit; on SQLite the write transaction is `BEGIN IMMEDIATE`, which
+/// serialises writers already.
 pub fn issue(
     conn: &mut AnyConnection,
     new: &NewToken,
@@ -97,21 +105,31 @@ pub fn issue(
         revoked_at: None,
         revoked_reason: None,
     };
-    dispatch!(conn, c => c.write_transaction::<_, diesel::result::Error, _>(|c| {
-        diesel::update(
-            reset_tokens::table
-                .filter(reset_tokens::user_id.eq(new.user_id.as_str()))
-                .filter(reset_tokens::used_at.is_null())
-                .filter(reset_tokens::revoked_at.is_null()),
-        )
-        .set((
-            reset_tokens::revoked_at.eq(Some(now)),
-            reset_tokens::revoked_reason.eq(Some("superseded")),
-        ))
-        .execute(c)?;
-        diesel::insert_into(reset_tokens::table).values(&row).execute(c)?;
+    conn.write_transaction::<_, DbError, _>(|conn| {
+        if let AnyConnection::Postgresql(pg) = conn {
+            users::table
+                .find(new.user_id.as_str())
+                .select(users::id)
+                .for_update()
+                .first::<String>(pg)
+                .optional()?;
+        }
+        dispatch!(conn, c => {
+            diesel::update(
+                reset_tokens::table
+                    .filter(reset_tokens::user_id.eq(new.user_id.as_str()))
+                    .filter(reset_tokens::used_at.is_null())
+                    .filter(reset_tokens::revoked_at.is_null()),
+            )
+            .set((
+                reset_tokens::revoked_at.eq(Some(now)),
+                reset_tokens::revoked_reason.eq(Some("superseded")),
+            ))
+            .execute(c)?;
+            diesel::insert_into(reset_tokens::table).values(&row).execute(c)
+        })?;
         Ok(())
-    }))?;
+    })?;
     Ok(row)
 }
 
@@ -131,6 +149,21 @@ pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<ResetToke
         .optional())?)
 }
 
+/// Live tokens of a user (at most one: see [`issue`]).
+pub fn live_for_user(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    now: NaiveDateTime,
+) -> Result<Vec<ResetToken>, DbError> {
+    Ok(dispatch!(conn, c => reset_tokens::table
+        .filter(reset_tokens::user_id.eq(user.as_str()))
+        .filter(reset_tokens::used_at.is_null())
+        .filter(reset_tokens::revoked_at.is_null())
+        .filter(reset_tokens::expires_at.gt(now))
+        .select(ResetToken::as_select())
+        .load(c))?)
+}
+
 /// Live tokens issued to the browser flow `flow_id_hash`.
 pub fn live_for_flow(
     conn: &mut AnyConnection,
@@ -148,15 +181,21 @@ pub fn live_for_flow(
 
 /// Counts a failed TOTP on the token; returns the new count.
 pub fn record_failed_attempt(conn: &mut AnyConnection, id: &str) -> Result<i32, DbError> {
-    dispatch!(conn, c => diesel::update(reset_tokens::table.find(id))
+    spend_attempt(conn, id)
+}
+
+/// Spends one try of the token's budget (TOTP tries) and returns the new count, in one
+/// statement (`UPDATE … RETURNING`), so concurrent tries each see a distinct count and at most
+/// the budget is ever compared (docs/security.md#25). A missing token counts as spent.
+pub fn spend_attempt(conn: &mut AnyConnection, id: &str) -> Result<i32, DbError> {
+    Ok(
+        dispatch!(conn, c => diesel::update(reset_tokens::table.find(id))
         .set(reset_tokens::attempts.eq(reset_tokens::attempts + 1))
-        .execute(c))?;
-    Ok(dispatch!(conn, c => reset_tokens::table
-        .find(id)
-        .select(reset_tokens::attempts)
-        .first(c)
+        .returning(reset_tokens::attempts)
+        .get_result::<i32>(c)
         .optional())?
-    .unwrap_or(i32::MAX))
+        .unwrap_or(i32::MAX),
+    )
 }
 
 pub fn mark_totp_verified(

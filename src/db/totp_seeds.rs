@@ -1,4 +1,4 @@
-//! The TOTP seed columns of `users` and `admins`, for the at-rest sweeps (`crate::seeds`): the
+//! The TOTP seed columns of `users` and `admins`, for the at-rest sweeps (`crate::security::seeds`): the
 //! start-up check and encryption of plain seeds, and `latchkey rotate-key`. The values are
 //! opaque here: this module never decrypts or logs them.
 

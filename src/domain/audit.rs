@@ -68,6 +68,8 @@ events! {
     CodeAccepted = "code_accepted", Some(Success), "reset code accepted";
     /// A wrong reset code was typed.
     CodeFailed = "code_failed", Some(Failure), "wrong reset code";
+    /// A reset code was refused without comparing it: the flow's tries are spent.
+    CodeRefused = "code_refused", Some(Denied), "reset code refused (tries spent)";
     /// A reset link that is malformed, unknown, used, expired or revoked.
     TokenInvalid = "token_invalid", Some(Failure), "invalid reset link";
     /// A used reset token was presented again.
@@ -75,7 +77,9 @@ events! {
     /// A TOTP code was accepted during a reset.
     TotpVerified = "totp_verified", Some(Success), "TOTP code accepted during a reset";
     /// A wrong TOTP code was typed during a reset.
-    TotpFailed = "totp_failed", Some(Failure), "wrong TOTP code during a reset";
+    TotpFailed = "totp_failed", None, "wrong TOTP code during a reset";
+    /// A TOTP code was refused without comparing it: the token's tries are spent.
+    TotpRefused = "totp_refused", Some(Denied), "TOTP code refused (tries spent)";
     /// A step of the reset was skipped (a forged or stale form).
     StepSkipped = "step_skipped", Some(Denied), "reset step skipped";
     /// The policy, asked again at redemption, refused.
@@ -86,6 +90,10 @@ events! {
     PasswordRejected = "password_rejected", Some(Failure), "new password refused by the directory";
     /// A client was rate limited.
     RateLimited = "rate_limited", Some(Denied), "rate limited";
+    /// Two or more directory entries share the address asked for: the account is unknown.
+    DirectoryAmbiguous = "directory_ambiguous", Some(Denied), "several directory entries share an address";
+    /// The directory refused a new password (its own password policy).
+    PasswordRejected = "password_rejected", Some(Failure), "the directory refused the new password";
     /// A background job failed for good.
     JobFailed = "job_failed", Some(Failure), "background job failed";
     // ---- guests ----
@@ -150,6 +158,8 @@ events! {
     HelpdeskMarkedDeliverable = "helpdesk_marked_deliverable", Some(Success), "helpdesk marked an address deliverable";
     /// An admin changed tenant settings.
     TenantUpdated = "tenant_updated", Some(Success), "tenant settings changed";
+    /// An admin changed a tenant's banned password words (detail: before and after).
+    TenantBannedWordsUpdated = "tenant_banned_words_updated", Some(Success), "tenant banned password words changed";
     /// A tenant settings change was refused.
     TenantUpdateRefused = "tenant_update_refused", Some(Denied), "tenant settings change refused";
     /// An admin uploaded a CSV of invitations.

@@ -19,7 +19,7 @@
 //!   IDNA; at most 253 octets; the top-level label is not all digits; no `[IP]` literals;
 //! - whole address at most 254 octets.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;
 
@@ -292,6 +292,14 @@ impl Serialize for EmailAddress {
     }
 }
 
+/// Validates as [`EmailAddress::parse`] does: stored text that no longer parses is refused.
+impl<'de> Deserialize<'de> for EmailAddress {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        EmailAddress::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +307,21 @@ mod tests {
 
     fn ok(s: &str) -> EmailAddress {
         EmailAddress::parse(s).unwrap_or_else(|e| panic!("{s:?} should parse: {e}"))
+    }
+
+    #[test]
+    fn serde_round_trips_the_normalised_form_and_validates() {
+        let e = ok("Jane@Example.ORG");
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#""jane@example.org""#);
+        assert_eq!(serde_json::from_str::<EmailAddress>(&json).unwrap(), e);
+        assert_eq!(
+            serde_json::from_str::<EmailAddress>(r#"" Jane@Example.ORG""#).unwrap(),
+            e
+        );
+        for bad in [r#""a@b.org, c@d.org""#, r#""no-at-sign""#, r#""""#, "42"] {
+            assert!(serde_json::from_str::<EmailAddress>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

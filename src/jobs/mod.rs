@@ -1,46 +1,67 @@
-//! The job queue and its worker (reset evaluation, mail sending), with retries.
+//! A generic job queue and its worker, with retries.
+//!
+//! A job is a typed payload that implements [`Job`]: a kind name (stored in `jobs.kind`), a serde
+//! payload (stored as JSON in `jobs.payload`) and `run`. The services that own the work
+//! (`reset`, `onboarding`, …) implement it for their payloads and register them in a
+//! [`Registry`] built at startup; this module knows none of them. Adding a kind:
+//!
+//! ```ignore
+//! #[derive(Serialize, Deserialize)]
+//! pub struct WebhookDelivery { pub endpoint: String, pub event_id: i64 }
+//!
+//! impl Job for WebhookDelivery {
+//!     type Context = Services;
+//!     const KIND: &'static str = "webhook_delivery";
+//!     async fn run(self, svc: &Services, run: &JobRun) -> Result<(), JobError> { … }
+//! }
+//!
+//! registry.register::<WebhookDelivery>(); // in the owner's `register_jobs`
+//! jobs::enqueue(conn, &WebhookDelivery { … }, now, max_attempts)?; // in a transaction
+//! ```
+//!
+//! Kind names and payload shapes are stored: renaming either needs a migration of the rows
+//! already queued (in both backends).
 
 pub mod queue;
+mod registry;
 pub mod worker;
 
-use crate::db::{Db, DbError};
+pub use registry::Registry;
+pub use worker::{StopSignal, Worker};
 
-/// What a job does; stored as text in `jobs.kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    /// Evaluate a `POST /reset`: gather facts, decide, audit, mail.
-    ResetRequest,
-    /// Send the "your password was changed" notice.
-    PasswordChanged,
-    /// Send one copy of an invitation (issues its token).
-    InvitationSend,
-    /// Mail a self-service signup link (or an "account exists" note).
-    SignupRequest,
-    /// Mail a link to confirm a guest's address (after a CcEmail redemption).
-    VerifyEmail,
+use crate::db::{AnyConnection, Db, DbError};
+use crate::domain::JobId;
+use chrono::NaiveDateTime;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::future::Future;
+
+/// A kind of work the queue runs: its payload is `Self`, stored as JSON.
+///
+/// The payload carries no secret (it sits in the database): a job that mails a token issues it
+/// when it runs. Its fields are typed (`EmailAddress`, `UserId`, …); a stored payload that no
+/// longer deserialises (an address that no longer validates) fails the job for good.
+pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// What the job runs against (the application's services).
+    type Context: Send + Sync + 'static;
+
+    /// Stored in `jobs.kind`; unique in a registry, and never renamed without a migration.
+    const KIND: &'static str;
+
+    /// Runs one attempt. A [`JobError::Transient`] is retried with backoff until the job's
+    /// attempts run out; a [`JobError::Permanent`] ends it as failed at once.
+    fn run(
+        self,
+        ctx: &Self::Context,
+        run: &JobRun,
+    ) -> impl Future<Output = Result<(), JobError>> + Send;
 }
 
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::ResetRequest => "reset_request",
-            JobKind::PasswordChanged => "password_changed",
-            JobKind::InvitationSend => "invitation_send",
-            JobKind::SignupRequest => "signup_request",
-            JobKind::VerifyEmail => "verify_email",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "reset_request" => Some(JobKind::ResetRequest),
-            "password_changed" => Some(JobKind::PasswordChanged),
-            "invitation_send" => Some(JobKind::InvitationSend),
-            "signup_request" => Some(JobKind::SignupRequest),
-            "verify_email" => Some(JobKind::VerifyEmail),
-            _ => None,
-        }
-    }
+/// The attempt being run: which row, and its number (1 for the first).
+#[derive(Debug, Clone)]
+pub struct JobRun {
+    pub id: JobId,
+    pub attempt: i32,
 }
 
 /// How a job attempt failed.
@@ -58,6 +79,30 @@ impl From<DbError> for JobError {
     fn from(e: DbError) -> Self {
         JobError::Transient(format!("{e:#}"))
     }
+}
+
+/// Appends `job`, runnable from `now`, on the caller's connection (so it commits with the
+/// caller's transaction). Wake the worker after the commit (`Services::jobs_wakeup`).
+pub fn enqueue<J: Job>(
+    conn: &mut AnyConnection,
+    job: &J,
+    now: NaiveDateTime,
+    max_attempts: u32,
+) -> Result<JobId, DbError> {
+    let payload = serde_json::to_string(job).map_err(anyhow::Error::from)?;
+    queue::enqueue(conn, J::KIND, &payload, now, max_attempts)
+}
+
+/// Rewrites the running job's stored payload to `job`: a job records in its own row that a
+/// once-only step is done, in the same transaction as that step's effects, so a retry after a
+/// failure or a crash skips the step (and a crash before it loses nothing).
+pub fn save_progress<J: Job>(
+    conn: &mut AnyConnection,
+    run: &JobRun,
+    job: &J,
+) -> Result<(), DbError> {
+    let payload = serde_json::to_string(job).map_err(anyhow::Error::from)?;
+    queue::set_payload(conn, run.id.as_str(), &payload)
 }
 
 /// The queue's depth and the age of its oldest open job at `now`, for `/metrics`.

@@ -10,10 +10,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
-/// A claimed job.
+/// A claimed job, as stored.
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = jobs)]
-pub struct Job {
+pub struct StoredJob {
     pub id: String,
     pub kind: String,
     pub payload: String,
@@ -69,7 +69,7 @@ pub fn claim(
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     batch: i64,
-) -> Result<Vec<Job>, DbError> {
+) -> Result<Vec<StoredJob>, DbError> {
     const PG: &str =
         "UPDATE jobs SET claimed_until = $1, claimed_by = $2, attempts = attempts + 1 \
         WHERE id IN (SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL \
@@ -89,7 +89,7 @@ pub fn claim(
         .bind::<Text, _>(worker)
         .bind::<Timestamp, _>(now)
         .bind::<BigInt, _>(batch)
-        .load::<Job>(c))?)
+        .load::<StoredJob>(c))?)
 }
 
 /// Marks a job done (only by the worker that holds it).

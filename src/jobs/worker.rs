@@ -3,13 +3,16 @@
 //! transient failures with capped exponential backoff. A job that keeps failing ends `failed`,
 //! visible in `/metrics` and the audit.
 
-use super::{queue, JobError, JobKind};
+use super::{queue, JobError, JobRun, Registry};
+use crate::clock::SharedClock;
+use crate::config::JobSettings;
 use crate::db::audit::{self, NewAuditEvent};
+use crate::db::{Db, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::reset::evaluate::{self, PasswordChangedJob};
-use crate::reset::request::ResetRequestJob;
-use crate::services::Services;
+use crate::domain::JobId;
+use crate::telemetry::metrics::Metrics;
 use futures_util::StreamExt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How many claimed jobs run at once (they mostly wait on DNS, SMTP and the database).
@@ -18,51 +21,157 @@ const CONCURRENCY: usize = 16;
 /// Tells the worker to stop: `true` once the process is shutting down.
 pub type StopSignal = tokio::sync::watch::Receiver<bool>;
 
-/// Runs until `stop` turns `true` (SIGTERM): then claims nothing more, finishes the jobs it
-/// is running (the caller bounds that by the grace period) and hands back the claimed jobs it
-/// has not started, so another instance (or the next start) takes them at once.
-pub async fn run(svc: Services, mut stop: StopSignal) {
-    let worker_id = format!("worker-{}", uuid::Uuid::new_v4().simple());
-    let poll = Duration::from_millis(svc.settings.jobs.poll_interval_ms);
-    // Claims failing in a row (the database away): the worker waits longer each time, up to
-    // CLAIM_BACKOFF_MAX, and logs the outage once at its start and then once a minute, so an
-    // outage costs neither CPU nor a flood of log lines. The first claim that works resumes.
-    let mut failures: u32 = 0;
-    let mut last_logged: Option<std::time::Instant> = None;
-    loop {
-        if *stop.borrow() {
-            break;
-        }
-        let wait = match run_batch(&svc, &worker_id, Some(&stop)).await {
-            // A full batch: there may be more waiting.
-            Ok(n) if n >= svc.settings.jobs.batch_size as usize => {
-                resumed(&mut failures);
-                continue;
+/// A worker: the queue it claims from, the kinds it knows and what their jobs run against.
+pub struct Worker<C> {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub metrics: Metrics,
+    /// Notified by a request that enqueued work, so the worker claims it at once.
+    pub wakeup: Arc<tokio::sync::Notify>,
+    pub settings: JobSettings,
+    pub registry: Registry<C>,
+    pub context: C,
+}
+
+impl<C: Send + Sync + 'static> Worker<C> {
+    /// Runs until `stop` turns `true` (SIGTERM): then claims nothing more, finishes the jobs it
+    /// is running (the caller bounds that by the grace period) and hands back the claimed jobs
+    /// it has not started, so another instance (or the next start) takes them at once.
+    pub async fn run(self, mut stop: StopSignal) {
+        let worker_id = format!("worker-{}", uuid::Uuid::new_v4().simple());
+        let poll = Duration::from_millis(self.settings.poll_interval_ms);
+        // Claims failing in a row (the database away): the worker waits longer each time, up
+        // to CLAIM_BACKOFF_MAX, and logs the outage once at its start and then once a minute,
+        // so an outage costs neither CPU nor a flood of log lines. The first claim that works
+        // resumes.
+        let mut failures: u32 = 0;
+        let mut last_logged: Option<std::time::Instant> = None;
+        loop {
+            if *stop.borrow() {
+                break;
             }
-            Ok(_) => {
-                resumed(&mut failures);
-                poll
+            let wait = match self.run_batch(&worker_id, Some(&stop)).await {
+                // A full batch: there may be more waiting.
+                Ok(n) if n >= self.settings.batch_size as usize => {
+                    resumed(&mut failures);
+                    continue;
+                }
+                Ok(_) => {
+                    resumed(&mut failures);
+                    poll
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    if last_logged.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                        last_logged = Some(std::time::Instant::now());
+                        tracing::warn!(
+                            error = %format!("{e:#}"),
+                            failures,
+                            "job worker could not claim work; backing off until the database answers"
+                        );
+                    }
+                    claim_backoff(poll, failures)
+                }
+            };
+            tokio::select! {
+                _ = self.wakeup.notified(), if failures == 0 => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = stopped(&mut stop) => {}
+            }
+        }
+        tracing::info!(worker = %worker_id, "job worker stopped");
+    }
+
+    /// Claims one batch and runs it; returns how many jobs were claimed.
+    pub async fn run_once(&self, worker_id: &str) -> Result<usize, DbError> {
+        self.run_batch(worker_id, None).await
+    }
+
+    /// One batch; with a `stop` signal, jobs not yet started when it turns `true` are released
+    /// (unclaimed, the attempt given back) instead of run.
+    async fn run_batch(
+        &self,
+        worker_id: &str,
+        stop: Option<&StopSignal>,
+    ) -> Result<usize, DbError> {
+        let now = self.clock.now_naive();
+        let lease = now + chrono::Duration::seconds(self.settings.lease_seconds as i64);
+        let batch = i64::from(self.settings.batch_size);
+        let id = worker_id.to_string();
+        let jobs = self
+            .db
+            .run(move |c| queue::claim(c, &id, now, lease, batch))
+            .await?;
+        let n = jobs.len();
+        futures_util::stream::iter(jobs)
+            .for_each_concurrent(CONCURRENCY, |job| async move {
+                if stop.is_some_and(|s| *s.borrow()) {
+                    let (id, w) = (job.id.clone(), worker_id.to_string());
+                    if let Err(e) = self.db.run(move |c| queue::release(c, &id, &w)).await {
+                        tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "could not release a job at shutdown; its lease will expire");
+                    }
+                    return;
+                }
+                let run = JobRun {
+                    id: JobId::from_string(job.id.clone()),
+                    attempt: job.attempts,
+                };
+                let result = self
+                    .registry
+                    .run(&self.context, &run, &job.kind, &job.payload)
+                    .await;
+                if let Err(e) = self.settle(worker_id, &job, result).await {
+                    tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "could not record a job's outcome");
+                }
+            })
+            .await;
+        Ok(n)
+    }
+
+    async fn settle(
+        &self,
+        worker_id: &str,
+        job: &queue::StoredJob,
+        result: Result<(), JobError>,
+    ) -> Result<(), DbError> {
+        let now = self.clock.now_naive();
+        let id = job.id.clone();
+        match result {
+            Ok(()) => {
+                self.metrics.incr("latchkey_jobs_total", "outcome=done");
+                let w = worker_id.to_string();
+                self.db.run(move |c| queue::complete(c, &id, &w, now)).await
+            }
+            Err(JobError::Transient(why)) if job.attempts < job.max_attempts => {
+                self.metrics.incr("latchkey_jobs_total", "outcome=retried");
+                let backoff = backoff_seconds(job.attempts, self.settings.max_backoff_seconds);
+                let run_at = now + chrono::Duration::seconds(backoff);
+                self.db
+                    .run(move |c| queue::retry_later(c, &id, &why, run_at))
+                    .await
             }
             Err(e) => {
-                failures = failures.saturating_add(1);
-                if last_logged.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
-                    last_logged = Some(std::time::Instant::now());
-                    tracing::warn!(
-                        error = %format!("{e:#}"),
-                        failures,
-                        "job worker could not claim work; backing off until the database answers"
-                    );
-                }
-                claim_backoff(poll, failures)
+                self.metrics.incr("latchkey_jobs_total", "outcome=failed");
+                tracing::error!(job_id = %job.id, kind = %job.kind, attempts = job.attempts, "job failed for good");
+                let why = e.to_string();
+                let kind = job.kind.clone();
+                let attempts = job.attempts;
+                self.db
+                    .run(move |c| {
+                        queue::fail(c, &id, &why, now)?;
+                        let mut event =
+                            NewAuditEvent::new(now, "system", Event::JobFailed, Outcome::Failure);
+                        event.reason = Some(why.clone());
+                        event.detail = Some(
+                            serde_json::json!({ "job_id": id, "kind": kind, "attempts": attempts })
+                                .to_string(),
+                        );
+                        audit::insert(c, &event)
+                    })
+                    .await
             }
-        };
-        tokio::select! {
-            _ = svc.jobs_wakeup.notified(), if failures == 0 => {}
-            _ = tokio::time::sleep(wait) => {}
-            _ = stopped(&mut stop) => {}
         }
     }
-    tracing::info!(worker = %worker_id, "job worker stopped");
 }
 
 /// Resolves when the stop flag changes; never when its sender is gone (nobody can stop us).
@@ -89,127 +198,10 @@ fn resumed(failures: &mut u32) {
     }
 }
 
-/// Claims one batch and runs it; returns how many jobs were claimed.
-pub async fn run_once(svc: &Services, worker_id: &str) -> Result<usize, crate::db::DbError> {
-    run_batch(svc, worker_id, None).await
-}
-
-/// One batch; with a `stop` signal, jobs not yet started when it turns `true` are released
-/// (unclaimed, the attempt given back) instead of run.
-async fn run_batch(
-    svc: &Services,
-    worker_id: &str,
-    stop: Option<&StopSignal>,
-) -> Result<usize, crate::db::DbError> {
-    let now = svc.now();
-    let lease = now + chrono::Duration::seconds(svc.settings.jobs.lease_seconds as i64);
-    let batch = i64::from(svc.settings.jobs.batch_size);
-    let id = worker_id.to_string();
-    let jobs = svc
-        .db
-        .run(move |c| queue::claim(c, &id, now, lease, batch))
-        .await?;
-    let n = jobs.len();
-    futures_util::stream::iter(jobs)
-        .for_each_concurrent(CONCURRENCY, |job| async move {
-            if stop.is_some_and(|s| *s.borrow()) {
-                let (id, w) = (job.id.clone(), worker_id.to_string());
-                if let Err(e) = svc.db.run(move |c| queue::release(c, &id, &w)).await {
-                    tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "could not release a job at shutdown; its lease will expire");
-                }
-                return;
-            }
-            let result = execute(svc, &job).await;
-            if let Err(e) = settle(svc, worker_id, &job, result).await {
-                tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "could not record a job's outcome");
-            }
-        })
-        .await;
-    Ok(n)
-}
-
-async fn execute(svc: &Services, job: &queue::Job) -> Result<(), JobError> {
-    match JobKind::parse(&job.kind) {
-        Some(JobKind::ResetRequest) => {
-            let payload: ResetRequestJob = serde_json::from_str(&job.payload)
-                .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
-            evaluate::evaluate(svc, &job.id, &payload).await
-        }
-        Some(JobKind::PasswordChanged) => {
-            let payload: PasswordChangedJob = serde_json::from_str(&job.payload)
-                .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
-            evaluate::send_password_changed(svc, &payload).await
-        }
-        Some(JobKind::InvitationSend) => {
-            crate::onboarding::invitation_mail::send(svc, &payload(job)?).await
-        }
-        Some(JobKind::SignupRequest) => {
-            crate::onboarding::signup::send_signup(svc, &payload(job)?).await
-        }
-        Some(JobKind::VerifyEmail) => {
-            crate::onboarding::signup::send_verification(svc, &payload(job)?).await
-        }
-        None => Err(JobError::Permanent(format!(
-            "unknown job kind {:?}",
-            job.kind
-        ))),
-    }
-}
-
 /// The wait before the next try after `attempts` tries: 2^attempts seconds, capped.
 pub fn backoff_seconds(attempts: i32, max_backoff_seconds: u64) -> i64 {
     let cap = i64::try_from(max_backoff_seconds).unwrap_or(i64::MAX);
     2i64.saturating_pow(attempts.clamp(0, 62) as u32).min(cap)
-}
-
-/// A job's JSON payload, or a permanent failure.
-fn payload<T: serde::de::DeserializeOwned>(job: &queue::Job) -> Result<T, JobError> {
-    serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))
-}
-
-async fn settle(
-    svc: &Services,
-    worker_id: &str,
-    job: &queue::Job,
-    result: Result<(), JobError>,
-) -> Result<(), crate::db::DbError> {
-    let now = svc.now();
-    let id = job.id.clone();
-    match result {
-        Ok(()) => {
-            svc.metrics.incr("latchkey_jobs_total", "outcome=done");
-            let w = worker_id.to_string();
-            svc.db.run(move |c| queue::complete(c, &id, &w, now)).await
-        }
-        Err(JobError::Transient(why)) if job.attempts < job.max_attempts => {
-            svc.metrics.incr("latchkey_jobs_total", "outcome=retried");
-            let backoff = backoff_seconds(job.attempts, svc.settings.jobs.max_backoff_seconds);
-            let run_at = now + chrono::Duration::seconds(backoff);
-            svc.db
-                .run(move |c| queue::retry_later(c, &id, &why, run_at))
-                .await
-        }
-        Err(e) => {
-            svc.metrics.incr("latchkey_jobs_total", "outcome=failed");
-            tracing::error!(job_id = %job.id, kind = %job.kind, attempts = job.attempts, "job failed for good");
-            let why = e.to_string();
-            let kind = job.kind.clone();
-            let attempts = job.attempts;
-            svc.db
-                .run(move |c| {
-                    queue::fail(c, &id, &why, now)?;
-                    let mut event =
-                        NewAuditEvent::new(now, "system", Event::JobFailed, Outcome::Failure);
-                    event.reason = Some(why.clone());
-                    event.detail = Some(
-                        serde_json::json!({ "job_id": id, "kind": kind, "attempts": attempts })
-                            .to_string(),
-                    );
-                    audit::insert(c, &event)
-                })
-                .await
-        }
-    }
 }
 
 #[cfg(test)]

@@ -2,14 +2,16 @@
 //! `.eml` files in `<data_dir>/outbox/` — and messages rendered from `templates/email/` as a
 //! subject + text + HTML triple ([`render`]).
 //!
-//! Nothing here imports `actix_web`; the caller (the job worker) decides what a [`SendError`]
-//! means: a [`SendError::Transient`] is retried with backoff, a [`SendError::Permanent`] marks the
-//! address bounced.
+//! Every mail goes out through [`deliver`] (run by a job): the per-address cap, the send, bounce
+//! marking and the `mail_*` audit, the same for every kind of mail. A [`SendError::Transient`] is
+//! retried with backoff by the job worker; a [`SendError::Permanent`] marks the address bounced.
+//! Nothing here imports `actix_web`.
 //!
 //! Logs carry a message id and a [`MailKind`] only: never the recipient, the body or a token
 //! (SECURITY.md #13, #37).
 
 mod content;
+mod deliver;
 mod message;
 mod transport;
 pub mod words;
@@ -19,5 +21,6 @@ pub use content::{
     PasswordChangedMail, ResetLinkMail, SecretText, SignupMail, VerifyEmailMail, INVITE_PATH,
     RESET_LINK_PATH, SIGNUP_PATH, VERIFY_EMAIL_PATH,
 };
+pub use deliver::{deliver, deliver_reserved, reserve, Delivery, Postman, Recipient};
 pub use message::{render, MailKind, MailTemplate, OutgoingMail, RenderError};
 pub use transport::{Mailer, MailerConfigError, SendError};

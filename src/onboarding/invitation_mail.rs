@@ -2,28 +2,38 @@
 //! with a fresh link each attempt. No secret is queued: the job issues the token, stores its
 //! hash and mails it, so a retried send supersedes an undelivered link.
 
-use super::invitations::{utc, InvitationSendJob};
-use super::outbound::send_audited;
+use super::invitations::utc;
 use crate::db::admins;
-use crate::db::audit::NewAuditEvent;
 use crate::db::invitations::{self, Copy, Invitation, InvitationStatus};
-use crate::domain::audit::{Event, Outcome};
-use crate::domain::{AdminId, EmailAddress};
+use crate::domain::{AdminId, EmailAddress, InvitationId, TenantId};
 use crate::eligibility;
-use crate::jobs::JobError;
-use crate::mail::{self, InvitationMail};
+use crate::jobs::{Job, JobError, JobRun};
+use crate::mail::{self, InvitationMail, Recipient};
 use crate::security::TokenSecret;
 use crate::services::Services;
+use serde::{Deserialize, Serialize};
+
+/// What a sending job needs: which invitation, which copy. No secret.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvitationSendJob {
+    pub invitation_id: InvitationId,
+    pub copy: Copy,
+}
+
+impl Job for InvitationSendJob {
+    type Context = Services;
+    const KIND: &'static str = "invitation_send";
+
+    async fn run(self, svc: &Services, _: &JobRun) -> Result<(), JobError> {
+        send(svc, &self).await
+    }
+}
 
 /// The job: issues a fresh token for one copy of an invitation, stores its hash and mails it.
 /// An invitation redeemed or expired meanwhile is not sent.
 pub async fn send(svc: &Services, job: &InvitationSendJob) -> Result<(), JobError> {
-    let copy = match job.copy.as_str() {
-        "primary" => Copy::Primary,
-        "cc" => Copy::Cc,
-        _ => return Err(JobError::Permanent("unknown invitation copy".into())),
-    };
-    let id = job.invitation_id.clone();
+    let copy = job.copy;
+    let id = job.invitation_id.to_string();
     let now = svc.now();
     let Some(inv) = svc.db.run(move |c| invitations::find_by_id(c, &id)).await? else {
         return Ok(());
@@ -59,21 +69,16 @@ pub async fn send(svc: &Services, job: &InvitationSendJob) -> Result<(), JobErro
         utc(now),
         utc(inv.expires_at),
     );
-    let msg = mail::render(&svc.templates, &to, &ctx)
-        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
-    let mut e = NewAuditEvent::new(now, "system", Event::MailSent, Outcome::Success);
-    e.tenant_id = inv.tenant_id.clone();
-    e.email = Some(to.to_string());
-    e.detail = Some(
-        serde_json::json!({
-            "kind": "invitation",
-            "invitation_id": inv.id,
-            "copy": copy.as_str(),
-            "message_id": msg.id.to_string(),
-        })
-        .to_string(),
-    );
-    send_audited(svc, &msg, e).await
+    let mut recipient = Recipient {
+        tenant_id: inv.tenant_id.clone().map(TenantId::from_string),
+        ..Recipient::new(to)
+    };
+    recipient
+        .detail
+        .insert("invitation_id".into(), inv.id.clone().into());
+    recipient.detail.insert("copy".into(), copy.as_str().into());
+    mail::deliver(&svc.postman(), &recipient, &ctx).await?;
+    Ok(())
 }
 
 /// The name the mail invites to: the tenant's, or the domain for a tenant not yet created, or

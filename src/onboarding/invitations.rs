@@ -10,6 +10,7 @@
 //! reported and nothing is sent again.
 
 use super::csv::CsvRow;
+use super::invitation_mail::InvitationSendJob;
 use super::Inviter;
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditEvent};
@@ -19,7 +20,7 @@ use crate::db::{users, AnyConnection, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, InvitationId};
 use crate::eligibility;
-use crate::jobs::{self, JobKind};
+use crate::jobs;
 use crate::mail::InvitationMail;
 use crate::security::TokenSecret;
 use crate::services::Services;
@@ -153,14 +154,6 @@ impl BulkReport {
     }
 }
 
-/// What a sending job needs: which invitation, which copy. No secret.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InvitationSendJob {
-    pub invitation_id: String,
-    /// `primary` or `cc`.
-    pub copy: String,
-}
-
 fn clean_display_name(name: Option<&str>) -> Option<String> {
     name.map(|n| {
         n.chars()
@@ -247,17 +240,10 @@ pub fn invite_one(
         };
         for copy in copies {
             let job = InvitationSendJob {
-                invitation_id: row.id.clone(),
-                copy: copy.as_str().to_string(),
+                invitation_id: InvitationId::from_string(row.id.clone()),
+                copy: *copy,
             };
-            let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
-            jobs::queue::enqueue(
-                c,
-                JobKind::InvitationSend.as_str(),
-                &payload,
-                now,
-                max_attempts,
-            )?;
+            jobs::enqueue(c, &job, now, max_attempts)?;
         }
         let mut e = NewAuditEvent::new(
             now,

@@ -17,12 +17,20 @@ pub mod api_keys;
 pub mod csv;
 pub mod invitation_mail;
 pub mod invitations;
-mod outbound;
 pub mod signup;
 pub mod takeover;
 
 use crate::config::Settings;
 use crate::domain::AdminId;
+use crate::services::Services;
+
+/// Onboarding's jobs (invitation, signup and verification mails), for the worker's registry.
+pub fn register_jobs(registry: &mut crate::jobs::Registry<Services>) {
+    registry
+        .register::<invitation_mail::InvitationSendJob>()
+        .register::<signup::SignupJob>()
+        .register::<signup::VerifyEmailJob>();
+}
 
 /// Who invites: recorded on the invitation and in the audit, and (for a tenant-scoped API key)
 /// limiting where invitations may go.

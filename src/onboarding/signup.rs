@@ -6,14 +6,13 @@ use super::accounts::{
     organisation_of, set_password_and_create, utc, AccountOutcome, NewAccount, PendingAccount,
     LINK_LIFETIME_HOURS, SIGNUP_PURPOSE, VERIFY_PURPOSE,
 };
-use super::outbound::send_audited;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, UserId};
-use crate::jobs::{self, JobError, JobKind};
-use crate::mail::{self, MailTemplate, SignupMail, VerifyEmailMail};
+use crate::jobs::{self, Job, JobError, JobRun};
+use crate::mail::{self, MailTemplate, Recipient, SignupMail, VerifyEmailMail};
 use crate::security::{TokenHash, TokenSecret};
 use crate::services::Services;
 use chrono::NaiveDateTime;
@@ -23,8 +22,17 @@ use std::net::IpAddr;
 /// What the signup job needs (no secret: the job issues the token).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SignupJob {
-    pub email: String,
+    pub email: EmailAddress,
     pub ip: Option<IpAddr>,
+}
+
+impl Job for SignupJob {
+    type Context = Services;
+    const KIND: &'static str = "signup_request";
+
+    async fn run(self, svc: &Services, _: &JobRun) -> Result<(), JobError> {
+        send_signup(svc, &self).await
+    }
 }
 
 /// `POST /signup`: queues the mail and returns. The same work is done whether or not the address
@@ -35,22 +43,12 @@ pub async fn request_signup(
     ip: Option<IpAddr>,
 ) -> Result<(), DbError> {
     let job = SignupJob {
-        email: email.to_string(),
+        email: email.clone(),
         ip,
     };
-    let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
     let (now, max_attempts) = (svc.now(), svc.settings.jobs.max_attempts);
     svc.db
-        .run(move |c| {
-            jobs::queue::enqueue(
-                c,
-                JobKind::SignupRequest.as_str(),
-                &payload,
-                now,
-                max_attempts,
-            )
-            .map(|_| ())
-        })
+        .run(move |c| jobs::enqueue(c, &job, now, max_attempts).map(|_| ()))
         .await?;
     svc.jobs_wakeup.notify_one();
     Ok(())
@@ -58,13 +56,9 @@ pub async fn request_signup(
 
 /// The signup job: for a new address, a link to `/signup/complete/{token}`; for an address
 /// with an account, a note saying so (no link). Nothing for an undeliverable address, and at most
-/// the per-address mail cap (SECURITY.md #28).
+/// the per-address mail cap (docs/security.md#28, applied by [`mail::deliver`]).
 pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError> {
-    let Ok(email) = EmailAddress::parse(&job.email) else {
-        return Err(JobError::Permanent(
-            "stored address no longer parses".into(),
-        ));
-    };
+    let email = job.email.clone();
     let now = svc.now();
     let lookup = email.clone();
     let user = svc
@@ -86,12 +80,6 @@ pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError
     if matches!(verdict, crate::policy::EmailVerdict::Undeliverable(_)) {
         e.set_outcome(Outcome::Denied);
         e.reason = Some("email_undeliverable".into());
-        svc.db.run(move |c| audit::insert(c, &e)).await?;
-        return Ok(());
-    }
-    if !svc.rate_limits.persistent.mail_allowed(&email).await? {
-        e.set_outcome(Outcome::Denied);
-        e.reason = Some("address_mail_cap".into());
         svc.db.run(move |c| audit::insert(c, &e)).await?;
         return Ok(());
     }
@@ -134,23 +122,20 @@ async fn issue_link(
     Ok((token, expires_at))
 }
 
-/// Renders and sends one mail to `to`, auditing it; transient failures are retried by the worker.
+/// Mails `ctx` to `to` through the one delivery path (cap, bounce marking, audit); transient
+/// failures are retried by the worker.
 async fn send_mail<C: MailTemplate>(
     svc: &Services,
     to: &EmailAddress,
     ctx: &C,
-    user_id: Option<&str>,
+    user_id: Option<UserId>,
 ) -> Result<(), JobError> {
-    let msg = mail::render(&svc.templates, to, ctx)
-        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
-    let mut e = NewAuditEvent::new(svc.now(), "system", Event::MailSent, Outcome::Success);
-    e.email = Some(to.to_string());
-    e.user_id = user_id.map(str::to_string);
-    e.detail = Some(
-        serde_json::json!({ "kind": C::KIND.as_str(), "message_id": msg.id.to_string() })
-            .to_string(),
-    );
-    send_audited(svc, &msg, e).await
+    let recipient = Recipient {
+        user_id,
+        ..Recipient::new(to.clone())
+    };
+    mail::deliver(&svc.postman(), &recipient, ctx).await?;
+    Ok(())
 }
 
 /// The live signup link a presented token belongs to.
@@ -233,12 +218,21 @@ pub async fn complete_signup(
 /// What the verification job needs (no secret).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VerifyEmailJob {
-    pub user_id: String,
+    pub user_id: UserId,
+}
+
+impl Job for VerifyEmailJob {
+    type Context = Services;
+    const KIND: &'static str = "verify_email";
+
+    async fn run(self, svc: &Services, _: &JobRun) -> Result<(), JobError> {
+        send_verification(svc, &self).await
+    }
 }
 
 /// The job: a `/verify/{token}` link to the user's stored address, unless it is verified already.
 pub async fn send_verification(svc: &Services, job: &VerifyEmailJob) -> Result<(), JobError> {
-    let uid = UserId::from_string(job.user_id.clone());
+    let uid = job.user_id.clone();
     let Some(user) = svc.db.run(move |c| users::find_by_id(c, &uid)).await? else {
         return Ok(());
     };
@@ -251,5 +245,5 @@ pub async fn send_verification(svc: &Services, job: &VerifyEmailJob) -> Result<(
     let (token, expires_at) =
         issue_link(svc, &user.email, Some(user.id.clone()), VERIFY_PURPOSE, now).await?;
     let ctx = VerifyEmailMail::new(&svc.settings, &token, utc(now), utc(expires_at));
-    send_mail(svc, &to, &ctx, Some(&user.id)).await
+    send_mail(svc, &to, &ctx, Some(user.user_id())).await
 }

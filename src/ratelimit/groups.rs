@@ -12,7 +12,8 @@ use std::fmt;
 pub enum Limiter {
     /// `POST /reset`, `/reset/code`, `/signin`, `/signup` and every other unlisted POST.
     PublicForms,
-    /// `/reset/link/*`, `/reset/verify`, `/reset/new` (any method).
+    /// Every page that takes a mailed token (any method): `/reset/link/*`, `/reset/verify`,
+    /// `/reset/new`, `/invite/*`, `/verify/*`, `/signup/complete/*`.
     TokenPages,
     /// `/admin/login*` (password and TOTP steps).
     AdminLogin,
@@ -79,7 +80,7 @@ pub fn classify(method: &str, path: &str) -> Classification {
         Some(Limiter::AdminLogin)
     } else if under("/admin") {
         Some(Limiter::Admin)
-    } else if under("/reset/link") || under("/reset/verify") || under("/reset/new") {
+    } else if TOKEN_PAGES.iter().any(|p| under(p)) {
         Some(Limiter::TokenPages)
     } else if is_form {
         Some(Limiter::PublicForms)
@@ -91,6 +92,17 @@ pub fn classify(method: &str, path: &str) -> Classification {
         reset_global: is_post && path == "/reset",
     }
 }
+
+/// The pages that take a mailed token or continue a flow started by one: each guess at a
+/// token costs the caller from one per-address budget, whatever the route.
+const TOKEN_PAGES: [&str; 6] = [
+    "/reset/link",
+    "/reset/verify",
+    "/reset/new",
+    "/invite",
+    "/verify",
+    "/signup/complete",
+];
 
 /// Collapses repeated slashes and drops a trailing one (`//reset/` → `/reset`).
 fn normalize(path: &str) -> String {
@@ -147,6 +159,19 @@ mod tests {
             assert_eq!(keyed(m, "/reset/new"), Some(Limiter::TokenPages));
         }
         assert_eq!(keyed("POST", "/reset/newer"), Some(Limiter::PublicForms));
+    }
+
+    #[test]
+    fn every_token_route_is_a_token_page() {
+        for m in ["GET", "POST", "HEAD"] {
+            for p in ["/invite/abc", "/verify/abc", "/signup/complete/abc"] {
+                assert_eq!(keyed(m, p), Some(Limiter::TokenPages), "{m} {p}");
+            }
+        }
+        // The signup form itself is a public form, not a token page.
+        assert_eq!(keyed("POST", "/signup"), Some(Limiter::PublicForms));
+        assert_eq!(keyed("GET", "/signup"), None);
+        assert_eq!(keyed("GET", "/verifying"), None);
     }
 
     #[test]

@@ -9,36 +9,39 @@ use super::request::ResetRequestJob;
 use crate::db::audit;
 use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::models::User;
-use crate::db::{reset_tokens, users};
+use crate::db::reset_tokens;
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::eligibility::{self, Gathered};
-use crate::jobs::JobError;
-use crate::mail::{self, MailTemplate, SendError};
+use crate::jobs::{self, Job, JobError, JobRun};
+use crate::mail::{self, MailTemplate, Recipient};
 use crate::policy::{Decision, DenyReason};
 use crate::security::{hash_code, FlowId, OneTimeCode, TokenSecret};
 use crate::services::Services;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
-/// Evaluates one queued request (job `job_id`). The request is counted and audited once: the
-/// audit row and the job's `audited` mark commit together, so neither a retry nor a crash and
-/// restart audits it twice or loses it.
-pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Result<(), JobError> {
+impl Job for ResetRequestJob {
+    type Context = Services;
+    const KIND: &'static str = "reset_request";
+
+    async fn run(self, svc: &Services, run: &JobRun) -> Result<(), JobError> {
+        evaluate(svc, run, &self).await
+    }
+}
+
+/// Evaluates one queued request. The request is counted and audited once: the audit row and
+/// the job's `audited` mark commit together, so neither a retry nor a crash and restart audits
+/// it twice or loses it.
+pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Result<(), JobError> {
     let first_attempt = !job.audited;
-    let Ok(email) = EmailAddress::parse(&job.email) else {
-        return Err(JobError::Permanent(
-            "stored address no longer parses".into(),
-        ));
-    };
-    let mut gathered = eligibility::gather_for(svc, &email).await?;
+    let gathered = eligibility::gather_for(svc, &job.email).await?;
     if first_attempt {
-        count_attempt(svc, &mut gathered, job.ip).await?;
+        count_attempt(svc, &gathered, job.ip).await?;
     }
     let decision = gathered.decide();
     if first_attempt {
-        audit_request(svc, job_id, job, &gathered, &decision).await?;
+        audit_request(svc, run, job, &gathered, &decision).await?;
         crate::telemetry::metrics::reset_request(decision.code());
     }
     let user = gathered.user.clone();
@@ -53,13 +56,11 @@ pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Re
     }
 }
 
-/// Counts the request against the account (5 per rolling 24 h, then a 24 h lock:
-/// [`crate::accounts::lockout`]) and the tenant (a burst raises an audit alert without blocking anyone), DESIGN.md §6.
-async fn count_attempt(
-    svc: &Services,
-    g: &mut Gathered,
-    ip: Option<IpAddr>,
-) -> Result<(), JobError> {
+/// Counts the request against the tenant (a burst raises an audit alert without blocking
+/// anyone). Asking for a reset never counts against the account: anyone who knows an address
+/// could otherwise keep its owner out with a few anonymous posts a day (docs/security.md#30);
+/// the per-address mail caps bound requests instead.
+async fn count_attempt(svc: &Services, g: &Gathered, ip: Option<IpAddr>) -> Result<(), JobError> {
     let limits = &svc.rate_limits.persistent;
     if let Some(t) = &g.tenant {
         if limits.record_tenant_request(&t.tenant_id()).await? {
@@ -69,23 +70,12 @@ async fn count_attempt(
             svc.db.run(move |c| audit::insert(c, &e)).await?;
         }
     }
-    let Some(user) = &g.user else {
-        return Ok(());
-    };
-    if let Some(until) = crate::accounts::lockout::count_reset_request(svc, user, ip).await? {
-        if let Some(u) = g.user.as_mut() {
-            u.locked_until = Some(until);
-        }
-        if let Some(a) = g.facts.account.as_mut() {
-            a.locked_until = Some(until);
-        }
-    }
     Ok(())
 }
 
 async fn audit_request(
     svc: &Services,
-    job_id: &str,
+    run: &JobRun,
     job: &ResetRequestJob,
     g: &Gathered,
     decision: &Decision,
@@ -110,25 +100,24 @@ async fn audit_request(
             .sub_reason()
             .map(|s| serde_json::json!({ "sub_reason": s }).to_string());
     }
-    let marked = serde_json::to_string(&ResetRequestJob {
+    let marked = ResetRequestJob {
         audited: true,
         ..job.clone()
-    })
-    .map_err(|e| JobError::Permanent(format!("payload: {e}")))?;
-    let id = job_id.to_string();
+    };
+    let run = run.clone();
     svc.db
         .run(move |c| {
             use crate::db::WriteTransaction as _;
             c.write_transaction::<_, crate::db::DbError, _>(|c| {
                 audit::insert(c, &e)?;
-                crate::jobs::queue::set_payload(c, &id, &marked)
+                jobs::save_progress(c, &run, &marked)
             })
         })
         .await?;
     Ok(())
 }
 
-fn utc(naive: chrono::NaiveDateTime) -> DateTime<Utc> {
+pub(super) fn utc(naive: chrono::NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(naive, Utc)
 }
 
@@ -139,6 +128,12 @@ async fn send_reset_link(
     job: &ResetRequestJob,
     totp: bool,
 ) -> Result<(), JobError> {
+    // Past the per-address cap nothing changes: in particular no token is issued, so the link
+    // the guest already has is not superseded (docs/security.md#28).
+    let recipient = recipient(g, user, job.ip)?;
+    if !mail::reserve::<mail::ResetLinkMail>(&svc.postman(), &recipient).await? {
+        return Ok(());
+    }
     let now = svc.now();
     let expires_at =
         now + chrono::Duration::minutes(i64::from(svc.settings.reset.token_ttl_minutes));
@@ -164,7 +159,8 @@ async fn send_reset_link(
         })
         .await?;
     let ctx = mail::ResetLinkMail::new(&svc.settings, &token, &code, utc(now), utc(expires_at));
-    deliver(svc, g, user, &ctx, job.ip).await
+    mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
+    Ok(())
 }
 
 /// Serialises token issuance per user. `reset_tokens::issue` revokes the live tokens, then
@@ -214,6 +210,11 @@ async fn send_explanation(
             deliver(svc, g, user, &ctx, ip).await
         }
         DenyReason::EmailUnverified => {
+            // Past the cap no verification link is created either.
+            let recipient = recipient(g, user, ip)?;
+            if !mail::reserve::<mail::EmailUnverifiedMail>(&svc.postman(), &recipient).await? {
+                return Ok(());
+            }
             let token = TokenSecret::generate();
             let expires_at = now + chrono::Duration::hours(24);
             let row = EmailVerification {
@@ -231,7 +232,8 @@ async fn send_explanation(
                 .await?;
             let ctx =
                 mail::EmailUnverifiedMail::new(&svc.settings, &token, utc(now), utc(expires_at));
-            deliver(svc, g, user, &ctx, ip).await
+            mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
+            Ok(())
         }
         DenyReason::MethodsNotRegistered => {
             let ctx = mail::MethodsNotRegisteredMail::new(
@@ -245,99 +247,33 @@ async fn send_explanation(
     }
 }
 
-/// Renders and sends one mail to the user's stored address, auditing the result. A permanent
-/// rejection marks the address bounced (it then fails policy rule 6).
-async fn deliver<C: MailTemplate>(
+/// Mails `ctx` to the user's stored address (exactly one recipient: docs/security.md#15)
+/// through the one delivery path: the per-address cap, bounce marking and the `mail_*` audit.
+pub(super) async fn deliver<C: MailTemplate>(
     svc: &Services,
     g: &Gathered,
     user: &User,
     ctx: &C,
     ip: Option<IpAddr>,
 ) -> Result<(), JobError> {
-    // Exactly one recipient: the stored address (SECURITY.md #15).
+    mail::deliver(&svc.postman(), &recipient(g, user, ip)?, ctx).await?;
+    Ok(())
+}
+
+/// The one recipient of a mail about `user`: the stored address (docs/security.md#15).
+pub(super) fn recipient(
+    g: &Gathered,
+    user: &User,
+    ip: Option<IpAddr>,
+) -> Result<Recipient, JobError> {
     let to = EmailAddress::parse(&user.email)
         .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
-    let msg = mail::render(&svc.templates, &to, ctx)
-        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
-    let kind = C::KIND.as_str();
-    let now = svc.now();
-    // At most N mails per address per hour/day (SECURITY.md #28); the guest's page is the same.
-    if !svc.rate_limits.persistent.mail_allowed(&to).await? {
-        let mut e = super::event(now, Event::MailSuppressed, Outcome::Denied, ip);
-        e.actor = "system".into();
-        e.tenant_id = g.tenant.as_ref().map(|t| t.id.clone());
-        e.user_id = Some(user.id.clone());
-        e.email = Some(user.email.clone());
-        e.reason = Some("address_mail_cap".into());
-        e.detail = Some(serde_json::json!({ "kind": kind }).to_string());
-        svc.db.run(move |c| audit::insert(c, &e)).await?;
-        return Ok(());
-    }
-    let result = svc.mailer.send(&msg).await;
-    let mut e = super::event(now, Event::MailSent, Outcome::Success, ip);
-    e.actor = "system".into();
-    e.tenant_id = g.tenant.as_ref().map(|t| t.id.clone());
-    e.user_id = Some(user.id.clone());
-    e.email = Some(user.email.clone());
-    e.detail =
-        Some(serde_json::json!({ "kind": kind, "message_id": msg.id.to_string() }).to_string());
-    match result {
-        Ok(()) => {
-            svc.db.run(move |c| audit::insert(c, &e)).await?;
-            Ok(())
-        }
-        Err(SendError::Permanent(why)) => {
-            tracing::warn!(user_id = %user.id, kind, "mail permanently rejected; marking the address bounced");
-            e.set_event(Event::MailBounced, Outcome::Failure);
-            e.reason = Some(why.clone());
-            let uid = user.user_id();
-            svc.db
-                .run(move |c| {
-                    users::mark_bounced(c, &uid, &why, now)?;
-                    reset_tokens::revoke_all_for_user(c, &uid, "bounced", now)?;
-                    audit::insert(c, &e)
-                })
-                .await?;
-            Ok(())
-        }
-        Err(SendError::Transient(why)) => {
-            // One log line with the user id: no address, no token (SECURITY.md #13).
-            tracing::error!(user_id = %user.id, kind, error = %why, "mail send failed; will retry");
-            e.set_event(Event::MailFailed, Outcome::Failure);
-            e.reason = Some(why.clone());
-            svc.db.run(move |c| audit::insert(c, &e)).await?;
-            Err(JobError::Transient(why))
-        }
-    }
-}
-
-/// The "your password was changed" notice (queued by a completed reset; no token in it).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PasswordChangedJob {
-    pub user_id: String,
-    pub changed_at: chrono::NaiveDateTime,
-    pub ip: Option<IpAddr>,
-}
-
-pub async fn send_password_changed(
-    svc: &Services,
-    job: &PasswordChangedJob,
-) -> Result<(), JobError> {
-    let uid = crate::domain::UserId::from_string(job.user_id.clone());
-    let Some(user) = svc.db.run(move |c| users::find_by_id(c, &uid)).await? else {
-        return Ok(());
-    };
-    let email = EmailAddress::parse(&user.email)
-        .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
-    let gathered = eligibility::gather_for(svc, &email).await?;
-    let helpdesk = gathered
-        .tenant
-        .as_ref()
-        .and_then(|t| t.helpdesk_url.clone());
-    let ip = job.ip.unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    let ctx =
-        mail::PasswordChangedMail::new(&svc.settings, utc(job.changed_at), ip, helpdesk.as_deref());
-    deliver(svc, &gathered, &user, &ctx, job.ip).await
+    Ok(Recipient {
+        user_id: Some(user.user_id()),
+        tenant_id: g.tenant.as_ref().map(|t| t.tenant_id()),
+        ip,
+        ..Recipient::new(to)
+    })
 }
 
 /// A new flow id for the `reset_flow` cookie, and its stored hash.

@@ -1,14 +1,24 @@
 //! The reset flow as a service (DESIGN.md §3), below the web layer:
 //! [`request`] takes a request and queues it, [`evaluate`] (run by the job worker) gathers the
-//! facts, decides, audits and mails, and [`redeem`] turns a link or code into a new password.
+//! facts, decides, audits and mails, [`redeem`] turns a link or code into a new password, and
+//! [`notice`] mails the "password changed" notice.
 
 pub mod evaluate;
+pub mod notice;
 pub mod redeem;
 pub mod request;
 
 use crate::db::audit::NewAuditEvent;
 use crate::domain::audit::{Event, Outcome};
+use crate::services::Services;
 use std::net::IpAddr;
+
+/// The reset flow's jobs, for the worker's registry (built at startup).
+pub fn register_jobs(registry: &mut crate::jobs::Registry<Services>) {
+    registry
+        .register::<request::ResetRequestJob>()
+        .register::<notice::PasswordChangedJob>();
+}
 
 /// An audit event about the reset flow, with the fields every step carries.
 pub(crate) fn event(

@@ -6,7 +6,7 @@ use crate::db::{audit, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::eligibility;
-use crate::jobs::{self, JobKind};
+use crate::jobs;
 use crate::policy::{self, DenyReason, EmailVerdict, Facts, UnknownReason};
 use crate::services::Services;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use std::net::IpAddr;
 /// What the worker needs to evaluate one request (no secret in it: it is stored as a job).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResetRequestJob {
-    pub email: String,
+    pub email: EmailAddress,
     pub flow_id_hash: String,
     pub ip: Option<IpAddr>,
     /// Set (in the job's own row, in the transaction that wrote the `reset_requested` audit
@@ -47,12 +47,11 @@ pub async fn request(
     let now = svc.now();
     let consumer = svc.settings.is_consumer_domain(email.domain());
     let job = ResetRequestJob {
-        email: email.to_string(),
+        email: email.clone(),
         flow_id_hash,
         ip,
         audited: false,
     };
-    let payload = serde_json::to_string(&job).map_err(anyhow::Error::from)?;
     let lookup = email.clone();
     let max_attempts = svc.settings.jobs.max_attempts;
     // Group commit: concurrent requests share one transaction (README "Performance", B). Every
@@ -83,13 +82,7 @@ pub async fn request(
                     });
                 }
             }
-            jobs::queue::enqueue(
-                conn,
-                JobKind::ResetRequest.as_str(),
-                &payload,
-                now,
-                max_attempts,
-            )?;
+            jobs::enqueue(conn, &job, now, max_attempts)?;
             Ok(RequestOutcome::Accepted)
         })
         .await?;

@@ -1,6 +1,6 @@
 //! CSRF tokens (SECURITY.md #31; OWASP CSRF cheat sheet, "signed double-submit cookie").
 //!
-//! The web layer keeps a random per-browser *binding* in a cookie ([`new_binding`]) and puts
+//! The web layer keeps a random per-browser *binding* in a cookie ([`CsrfKey::new_binding`]) and puts
 //! [`CsrfKey::issue`]`(binding)` in every form's hidden `csrf_token` field. On POST it calls
 //! [`CsrfKey::verify`] with the cookie's binding and the field. An attacker can neither read the
 //! victim's cookie nor forge the MAC without the server key, so a cross-site form cannot carry a
@@ -23,14 +23,10 @@ pub const TOKEN_CHARS: usize = 64;
 /// Domain separation, so the CSRF key's MACs cannot be confused with any other use of a key.
 const LABEL: &[u8] = b"latchkey/csrf/v1\0";
 
-/// A fresh random per-browser binding for the CSRF cookie (32 bytes, base64url, 43 characters).
-///
-/// # Panics
-///
-/// Only if the operating system has no working random source.
-pub fn new_binding() -> String {
-    URL_SAFE_NO_PAD.encode(os_random::<32>())
-}
+/// Domain separation for the signature on a binding.
+const BINDING_LABEL: &[u8] = b"latchkey/csrf-binding/v1\0";
+/// Length of a binding: 43 characters of randomness, a dot, 43 characters of MAC.
+pub const BINDING_CHARS: usize = 87;
 
 /// The server-side key that signs CSRF tokens. `Debug` never prints it.
 #[derive(Clone)]
@@ -55,6 +51,37 @@ impl CsrfKey {
         hmac_sha256_parts(&self.0, &[LABEL, binding.as_bytes(), nonce])
     }
 
+    /// A fresh per-browser binding for the CSRF cookie: 32 random bytes and the server's MAC
+    /// over them (`base64url(random).base64url(mac)`). Only bindings this key issued are
+    /// accepted: on plain http a sibling host can set a cookie for our name, and a value it
+    /// chose (for which it also knows tokens it got from us) must not verify.
+    ///
+    /// # Panics
+    ///
+    /// Only if the operating system has no working random source.
+    pub fn new_binding(&self) -> String {
+        let random = URL_SAFE_NO_PAD.encode(os_random::<32>());
+        let mac = hmac_sha256_parts(&self.0, &[BINDING_LABEL, random.as_bytes()]);
+        format!("{random}.{}", URL_SAFE_NO_PAD.encode(mac))
+    }
+
+    /// Whether `binding` was issued by [`Self::new_binding`] under this key.
+    pub fn binding_is_ours(&self, binding: &str) -> bool {
+        if binding.len() != BINDING_CHARS {
+            return false;
+        }
+        let Some((random, mac)) = binding.split_once('.') else {
+            return false;
+        };
+        let Ok(mac) = URL_SAFE_NO_PAD.decode(mac) else {
+            return false;
+        };
+        ct_eq(
+            &hmac_sha256_parts(&self.0, &[BINDING_LABEL, random.as_bytes()]),
+            &mac,
+        )
+    }
+
     /// A new token for a form, bound to `binding` (the value of the browser's CSRF cookie).
     /// Every call returns a different string; all of them verify.
     pub fn issue(&self, binding: &str) -> String {
@@ -65,11 +92,12 @@ impl CsrfKey {
         URL_SAFE_NO_PAD.encode(raw)
     }
 
-    /// Whether `presented` was issued by this key for `binding`. Constant-time on the MAC;
-    /// `false` (never a panic) for an empty binding, a missing, truncated, oversized or
-    /// non-base64 token, or one issued for another binding or key.
+    /// Whether `presented` was issued by this key for `binding`, and `binding` by this key too.
+    /// Constant-time on the MACs; `false` (never a panic) for a binding the server did not
+    /// issue, a missing, truncated, oversized or non-base64 token, or one issued for another
+    /// binding or key.
     pub fn verify(&self, binding: &str, presented: &str) -> bool {
-        if binding.is_empty() || presented.len() != TOKEN_CHARS {
+        if !self.binding_is_ours(binding) || presented.len() != TOKEN_CHARS {
             return false;
         }
         let Ok(raw) = URL_SAFE_NO_PAD.decode(presented) else {
@@ -97,7 +125,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_differ_each_time() {
         let key = CsrfKey::generate();
-        let binding = new_binding();
+        let binding = key.new_binding();
         let a = key.issue(&binding);
         let b = key.issue(&binding);
         assert_eq!(a.len(), TOKEN_CHARS);
@@ -110,9 +138,9 @@ mod tests {
     #[test]
     fn tokens_are_bound_to_the_binding_and_the_key() {
         let key = CsrfKey::generate();
-        let binding = new_binding();
+        let binding = key.new_binding();
         let token = key.issue(&binding);
-        assert!(!key.verify(&new_binding(), &token));
+        assert!(!key.verify(&key.new_binding(), &token));
         assert!(!CsrfKey::generate().verify(&binding, &token));
         assert!(!key.verify("", &key.issue("")));
     }
@@ -120,7 +148,7 @@ mod tests {
     #[test]
     fn garbage_is_refused_without_panicking() {
         let key = CsrfKey::new([7; 32]);
-        let binding = new_binding();
+        let binding = key.new_binding();
         let token = key.issue(&binding);
         let mut flipped = token.clone().into_bytes();
         flipped[TOKEN_CHARS - 5] = if flipped[TOKEN_CHARS - 5] == b'A' {
@@ -146,5 +174,28 @@ mod tests {
             assert!(!key.verify(&binding, bad), "{bad:?}");
         }
         assert_eq!(format!("{key:?}"), "CsrfKey(***)");
+    }
+
+    // docs/security.md#31: a binding the server did not issue is refused, even with a token
+    // the server issued for it (a sibling host on plain http could set the cookie).
+    #[test]
+    fn bindings_the_server_did_not_issue_are_refused() {
+        let key = CsrfKey::generate();
+        let ours = key.new_binding();
+        assert_eq!(ours.len(), BINDING_CHARS);
+        assert!(key.binding_is_ours(&ours));
+        assert!(!CsrfKey::generate().binding_is_ours(&ours));
+        let (random, _) = ours.split_once('.').unwrap();
+        let forged = format!("{random}.{}", "A".repeat(43));
+        for chosen in [
+            "attacker-chosen-binding-value-0123456789",
+            random,
+            &forged,
+            &ours[..BINDING_CHARS - 1],
+            "",
+        ] {
+            assert!(!key.binding_is_ours(chosen), "{chosen:?}");
+            assert!(!key.verify(chosen, &key.issue(chosen)), "{chosen:?}");
+        }
     }
 }

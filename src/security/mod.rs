@@ -10,6 +10,7 @@ pub mod hashing;
 pub mod keys;
 pub mod mac;
 pub mod secretbox;
+pub mod seeds;
 pub mod tokens;
 pub mod totp;
 

@@ -1,5 +1,5 @@
-//! CSRF protection on every form (SECURITY.md #31): each browser gets a random binding in an
-//! HttpOnly cookie; every form carries `csrf_token`, a fresh MAC over that binding. A POST
+//! CSRF protection on every form (docs/security.md#31): each browser gets a random,
+//! server-signed binding in an HttpOnly cookie; every form carries `csrf_token`, a fresh MAC over that binding. A POST
 //! whose token does not verify, or that a browser marks `Sec-Fetch-Site: cross-site`, or whose
 //! `Origin` is not ours, is refused with 403 before its handler runs.
 
@@ -21,12 +21,14 @@ pub struct CsrfIssue {
 /// Issues a token for this browser (creating its binding on first use).
 pub fn issue(req: &HttpRequest, state: &AppState) -> CsrfIssue {
     match cookies::read(req, state, cookies::CSRF) {
-        Some(binding) if binding.len() >= 16 && binding.len() <= 128 => CsrfIssue {
+        // Only a binding this server issued is kept; any other value (a sibling host on plain
+        // http can set our cookie) is replaced, and forms posted with it are refused.
+        Some(binding) if state.csrf.binding_is_ours(&binding) => CsrfIssue {
             token: state.csrf.issue(&binding),
             cookie: None,
         },
         _ => {
-            let binding = crate::security::csrf::new_binding();
+            let binding = state.csrf.new_binding();
             let token = state.csrf.issue(&binding);
             let cookie = cookies::build(
                 state,

@@ -192,11 +192,17 @@ pub mod csrf_verify {
         // The first line is the binding (the cookie), the rest the presented token.
         let (binding, presented) = text.split_once('\n').unwrap_or((&text, &text));
         assert!(!key.verify(binding, presented), "forged token accepted");
+        // A binding the server did not issue never verifies, even with a token issued for it.
         let issued = key.issue(binding);
-        assert_eq!(key.verify(binding, &issued), !binding.is_empty());
-        let other = format!("{binding}x");
-        assert!(!key.verify(&other, &issued));
-        assert!(!CsrfKey::new([8; 32]).verify(binding, &issued));
+        assert_eq!(key.verify(binding, &issued), key.binding_is_ours(binding));
+        assert!(!key.binding_is_ours(binding), "forged binding accepted");
+        // A binding it did issue verifies with its tokens only.
+        let ours = key.new_binding();
+        assert!(key.verify(&ours, &key.issue(&ours)));
+        assert!(!key.verify(&ours, presented), "forged token accepted");
+        let other = format!("{ours}x");
+        assert!(!key.verify(&other, &key.issue(&other)));
+        assert!(!CsrfKey::new([8; 32]).verify(&ours, &key.issue(&ours)));
     }
 }
 

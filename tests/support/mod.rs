@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod http_stub;
 pub mod pg_server;
 pub mod process;
 pub mod samba_ad;

@@ -56,6 +56,9 @@ impl PersistentLimits {
 
     // --- per account -------------------------------------------------------------------
 
+    /// Not used by the reset flow any more (asking for a reset never locks an account); kept
+    /// for the operator tooling that reads the counter.
+    ///
     /// Records one reset attempt for an account and returns `Some(locked_until)` when it is
     /// one more than `reset_attempts_per_day` in the rolling 24 hours: the caller then sets
     /// `users.locked_until`, audits `account_locked` and treats the request as rule 5

@@ -20,7 +20,11 @@ pub enum CodeOutcome {
 }
 
 /// `POST /reset/code`: the code only works with the flow cookie of the request that asked.
-/// Wrong codes are counted on the flow's live tokens; at `max_code_attempts` they are burned.
+///
+/// Each try first spends one unit of the flow's budget in one statement that returns the new
+/// count (an upsert), and the code is compared only when that count is within
+/// `max_code_attempts`: any number of concurrent tries compare at most the budget
+/// (docs/security.md#9). Tries past it are refused uncompared and audited as `code_refused`.
 pub async fn submit_code(
     svc: &Services,
     flow_id_hash: Option<String>,
@@ -30,23 +34,38 @@ pub async fn submit_code(
     let now = svc.now();
     let max = i64::from(svc.settings.reset.max_code_attempts);
     let code = OneTimeCode::normalize_presented(presented);
-    // The wrong codes of a flow are counted per flow, whether or not the address has an
-    // account: were they counted on the account's tokens only, the flow of an unknown address
-    // would never end, and the 5th reply would tell accounts apart (SECURITY.md #9, #11).
-    let flow_key = flow_id_hash.as_deref().map(flow_attempts::key);
-    let (tokens, failures) = match (flow_id_hash, flow_key.clone()) {
-        (Some(f), Some(key)) => {
-            svc.db
-                .run(move |c| {
-                    let tokens = reset_tokens::live_for_flow(c, &f, now)?;
-                    Ok((tokens, flow_attempts::count(c, &key)?))
-                })
-                .await?
-        }
-        _ => (Vec::new(), 0),
+    // The tries of a flow are counted per flow, whether or not the address has an account:
+    // were they counted on the account's tokens only, the flow of an unknown address would
+    // never end, and the 5th reply would tell accounts apart (docs/security.md#9, #11).
+    let Some(flow) = flow_id_hash else {
+        audit_token(svc, Event::CodeFailed, Outcome::Failure, None, None, ip).await?;
+        return Ok(CodeOutcome::Wrong);
     };
-    let live = failures < max;
-    if let (Some(code), true) = (&code, live) {
+    let key = flow_attempts::key(&flow);
+    let expires = now
+        + chrono::Duration::minutes(
+            i64::from(svc.settings.reset.token_ttl_minutes) + FLOW_COOKIE_EXTRA_MINUTES,
+        );
+    let (spent, tokens) = svc
+        .db
+        .run(move |c| {
+            let spent = flow_attempts::record(c, &key, expires)?;
+            Ok((spent, reset_tokens::live_for_flow(c, &flow, now)?))
+        })
+        .await?;
+    if spent > max {
+        audit_token(
+            svc,
+            Event::CodeRefused,
+            Outcome::Denied,
+            tokens.first(),
+            Some("flow_ended"),
+            ip,
+        )
+        .await?;
+        return Ok(CodeOutcome::FlowEnded);
+    }
+    if let Some(code) = &code {
         if let Some(t) = tokens.iter().find(|t| {
             t.code_hash
                 .as_deref()
@@ -74,24 +93,12 @@ pub async fn submit_code(
             }
         }
     }
-    let failures = match flow_key {
-        Some(key) => {
-            let expires = now
-                + chrono::Duration::minutes(
-                    i64::from(svc.settings.reset.token_ttl_minutes) + FLOW_COOKIE_EXTRA_MINUTES,
-                );
-            svc.db
-                .run(move |c| flow_attempts::record(c, &key, expires))
-                .await?
-        }
-        None => 0,
-    };
-    let ended = failures >= max;
+    let ended = spent >= max;
     for t in &tokens {
         let id = t.id.clone();
         let attempts = svc
             .db
-            .run(move |c| reset_tokens::record_failed_attempt(c, &id))
+            .run(move |c| reset_tokens::spend_attempt(c, &id))
             .await?;
         if ended || i64::from(attempts) >= max {
             let id = t.id.clone();
@@ -120,7 +127,7 @@ pub async fn submit_code(
 /// must outlive the cookie that names it.
 const FLOW_COOKIE_EXTRA_MINUTES: i64 = 5;
 
-/// Wrong codes per browser flow, kept in `rate_counters` under `reset_code_flow:<flow hash>`
+/// Tries per browser flow, kept in `rate_counters` under `reset_code_flow:<flow hash>`
 /// (one fixed window; the row expires with the flow), so they count the same for every address.
 mod flow_attempts {
     use crate::db::schema::rate_counters;
@@ -137,18 +144,7 @@ mod flow_attempts {
         chrono::DateTime::UNIX_EPOCH.naive_utc()
     }
 
-    /// Wrong codes so far.
-    pub fn count(conn: &mut AnyConnection, key: &str) -> Result<i64, DbError> {
-        Ok(dispatch!(conn, c => rate_counters::table
-            .filter(rate_counters::key.eq(key))
-            .filter(rate_counters::window_start.eq(window()))
-            .select(rate_counters::count)
-            .first::<i64>(c)
-            .optional())?
-        .unwrap_or(0))
-    }
-
-    /// Counts one more wrong code (one atomic upsert); returns the new count.
+    /// Spends one try of the flow (one atomic upsert); returns the new count.
     pub fn record(
         conn: &mut AnyConnection,
         key: &str,

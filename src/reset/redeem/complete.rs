@@ -7,10 +7,11 @@ use crate::db::audit::{self};
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::password::{PasswordContext, PasswordRejection};
+use crate::domain::password::PasswordRejection;
 use crate::domain::EmailAddress;
-use crate::jobs::{self, JobKind};
-use crate::reset::evaluate::PasswordChangedJob;
+use crate::jobs;
+use crate::passwords::TenantOf;
+use crate::reset::notice::PasswordChangedJob;
 use crate::services::Services;
 use std::net::IpAddr;
 
@@ -68,12 +69,12 @@ pub async fn complete(
     let Ok(email) = EmailAddress::parse(&user.email) else {
         return Ok(CompleteOutcome::Invalid);
     };
-    let tenant_name = tenant.as_ref().map(|t| t.name.clone()).unwrap_or_default();
-    let new_password = match svc.settings.password_policy().check(
-        password,
-        confirm,
-        &PasswordContext::for_account(&email, &tenant_name),
-    ) {
+    let owner = tenant.as_ref().map_or(TenantOf::None, TenantOf::Tenant);
+    let new_password = match svc
+        .passwords
+        .check_new(password, confirm, &email, owner)
+        .await?
+    {
         Ok(p) => p,
         Err(r) => return Ok(CompleteOutcome::Rejected(r)),
     };
@@ -115,12 +116,11 @@ pub async fn complete(
         }
     };
     let now = svc.now();
-    let payload = serde_json::to_string(&PasswordChangedJob {
-        user_id: user.id.clone(),
+    let notice = PasswordChangedJob {
+        user_id: user.user_id(),
         changed_at: now,
         ip,
-    })
-    .map_err(anyhow::Error::from)?;
+    };
     let max_attempts = svc.settings.jobs.max_attempts;
     let mut done_event = crate::reset::event(now, Event::ResetCompleted, Outcome::Success, ip);
     done_event.tenant_id = Some(token.tenant_id.clone());
@@ -143,13 +143,7 @@ pub async fn complete(
                     None => crate::db::directory_links::password_changed(c, &uid, now)?,
                 }
                 reset_tokens::revoke_all_for_user(c, &uid, "password_changed", now)?;
-                jobs::queue::enqueue(
-                    c,
-                    JobKind::PasswordChanged.as_str(),
-                    &payload,
-                    now,
-                    max_attempts,
-                )?;
+                jobs::enqueue(c, &notice, now, max_attempts)?;
                 audit::insert(c, &done_event)?;
                 Ok(true)
             })

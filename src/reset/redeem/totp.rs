@@ -2,9 +2,11 @@
 
 use super::load_live;
 use super::token::audit_token;
+use crate::accounts::lockout::{self, Account, Method};
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
+use crate::ratelimit::persistent::Allowance;
 use crate::security::{totp, SeedOwner};
 use crate::services::Services;
 use std::net::IpAddr;
@@ -21,6 +23,11 @@ pub enum TotpOutcome {
 }
 
 /// `POST /reset/verify`: ±1 step, never the same step twice (the last used step is stored).
+///
+/// Each try first spends one unit of the token's budget in one `UPDATE … RETURNING`; the code
+/// is compared only within `max_code_attempts`, so concurrent tries compare at most the budget
+/// (docs/security.md#25). A wrong code also counts toward the account's TOTP failure backoff
+/// (cleared by a completed reset), which is checked before anything is spent.
 pub async fn verify_totp(
     svc: &Services,
     token_id: &str,
@@ -31,8 +38,53 @@ pub async fn verify_totp(
         return Ok(TotpOutcome::Invalid);
     };
     let now = svc.now();
+    let limits = &svc.rate_limits.persistent;
+    let uid = user.user_id();
+    // The account's backoff spaces out tokens (someone holding the mailbox can ask for more):
+    // it holds back a token's first try, and the hard stop holds back every try. Within a
+    // token the budget paces the tries.
+    let throttled = match lockout::allowance(limits, Account::Guest(&uid), Method::Totp).await? {
+        Allowance::Allowed => false,
+        Allowance::NotBefore(_) => token.attempts == 0,
+        Allowance::Blocked => true,
+    };
+    if throttled {
+        // Looks like a wrong code; spends nothing, compares nothing.
+        audit_token(
+            svc,
+            Event::TotpFailed,
+            Outcome::Denied,
+            Some(&token),
+            Some("backoff"),
+            ip,
+        )
+        .await?;
+        return Ok(TotpOutcome::Wrong);
+    }
+    let max = svc.settings.reset.max_code_attempts as i32;
+    let tid = token.id.clone();
+    let spent = svc
+        .db
+        .run(move |c| reset_tokens::spend_attempt(c, &tid))
+        .await?;
+    if spent > max {
+        let tid = token.id.clone();
+        svc.db
+            .run(move |c| reset_tokens::revoke(c, &tid, "too_many_totp", now))
+            .await?;
+        audit_token(
+            svc,
+            Event::TotpRefused,
+            Outcome::Denied,
+            Some(&token),
+            Some("burned"),
+            ip,
+        )
+        .await?;
+        return Ok(TotpOutcome::Burned);
+    }
     // A seed that cannot be opened fails like a wrong code (logged in `open_totp`); the
-    // step is still required because the column is set (SECURITY.md #24).
+    // step is still required because the column is set (docs/security.md#24).
     let secret = user
         .totp_secret
         .as_deref()
@@ -67,12 +119,8 @@ pub async fn verify_totp(
             return Ok(TotpOutcome::Accepted);
         }
     }
-    let tid = token.id.clone();
-    let attempts = svc
-        .db
-        .run(move |c| reset_tokens::record_failed_attempt(c, &tid))
-        .await?;
-    let burned = attempts >= svc.settings.reset.max_code_attempts as i32;
+    lockout::record_failure(limits, Account::Guest(&uid), Method::Totp).await?;
+    let burned = spent >= max;
     if burned {
         let tid = token.id.clone();
         svc.db

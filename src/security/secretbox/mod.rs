@@ -15,7 +15,7 @@
 //!
 //! A stored value without the `v1.` prefix is a plain base32 seed written before this change:
 //! [`SecretBox::open`] still reads it (the start-up pass encrypts such rows, see
-//! `crate::seeds`). Base32 has no `.`, so the two forms cannot be confused.
+//! `crate::security::seeds`). Base32 has no `.`, so the two forms cannot be confused.
 //!
 //! Pure: no I/O except [`SecretBox::load_or_create_file`] and [`add_current_key_to_file`],
 //! which read and write the keyring file.

@@ -10,6 +10,7 @@
 
 mod audit;
 mod auth;
+mod banned_words;
 mod chart;
 mod csv;
 mod guests;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::configure)
             .configure(audit::configure)
             .configure(tenants::configure)
+            .configure(banned_words::configure)
             .configure(guests::configure)
             .configure(insights::configure)
             .configure(invitations::configure)

@@ -6,8 +6,8 @@ use crate::db::audit;
 use crate::db::models::Admin;
 use crate::db::{admins, tenants};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::password::PasswordContext;
 use crate::domain::{AdminId, EmailAddress, TenantId};
+use crate::passwords::TenantOf;
 use crate::security::{totp, SeedOwner, TokenHash, TotpSecret};
 use crate::web::admin::client_ip;
 use crate::web::cookies;
@@ -150,20 +150,21 @@ pub(super) async fn setup_submit(
     };
     let form = form.0;
     let email = EmailAddress::parse(&admin.email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let tenant_name = match admin.tenant_id.clone() {
-        Some(t) => state
-            .db
-            .run(move |c| tenants::find_by_id(c, &TenantId::from_string(t)))
-            .await?
-            .map(|t| t.name)
-            .unwrap_or_default(),
-        None => String::new(),
+    let tenant = match admin.tenant_id.clone() {
+        Some(t) => {
+            state
+                .db
+                .run(move |c| tenants::find_by_id(c, &TenantId::from_string(t)))
+                .await?
+        }
+        None => None,
     };
-    let password = match state.settings.password_policy().check(
-        &form.password,
-        &form.password_confirm,
-        &PasswordContext::for_account(&email, &tenant_name),
-    ) {
+    let owner = tenant.as_ref().map_or(TenantOf::None, TenantOf::Tenant);
+    let password = match state
+        .passwords
+        .check_new(&form.password, &form.password_confirm, &email, owner)
+        .await?
+    {
         Ok(p) => p,
         Err(reason) => return setup_page(&req, &state, &admin, &secret, Some(reason.to_string())),
     };

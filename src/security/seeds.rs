@@ -10,11 +10,11 @@
 //! Every row is updated only if it still holds the value read (a concurrent enrolment,
 //! removal or sweep by another instance wins), so sweeps can run beside live traffic.
 
+use super::secretbox::{self, SecretBox, SeedOwner};
 use crate::config::ConfigError;
 use crate::db::totp_seeds::{self, SeedTable, Selection};
 use crate::db::WriteTransaction as _;
 use crate::db::{AnyConnection, Db, DbError};
-use crate::security::secretbox::{self, SecretBox, SeedOwner};
 
 /// Rows per batch (one transaction each).
 pub const DEFAULT_BATCH: i64 = 500;

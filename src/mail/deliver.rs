@@ -1,0 +1,175 @@
+//! The one delivery path for every mail the service sends (reset links and notices, invitations,
+//! signup and verification links): render, the per-address mail cap, the send, bounce marking,
+//! and the `mail_*` audit row.
+//!
+//! | outcome                         | audit                                   | job            |
+//! |---------------------------------|-----------------------------------------|----------------|
+//! | sent                            | `mail_sent` / success                   | done           |
+//! | over the per-address cap        | `mail_suppressed` / denied, `address_mail_cap`, not sent | done |
+//! | permanent rejection (5xx)       | `mail_bounced` / failure; the address's account marked bounced (policy rule 6) and its reset tokens revoked | done |
+//! | temporary failure               | `mail_failed` / failure                 | retried        |
+
+use super::{render, MailTemplate, Mailer, SendError};
+use crate::clock::SharedClock;
+use crate::db::audit::{self, NewAuditEvent};
+use crate::db::{reset_tokens, users, Db};
+use crate::domain::audit::{Event, Outcome};
+use crate::domain::{EmailAddress, TenantId, UserId};
+use crate::jobs::JobError;
+use crate::ratelimit::persistent::PersistentLimits;
+use crate::templates::Templates;
+use serde_json::{Map, Value};
+use std::net::IpAddr;
+
+/// What delivering needs: storage (audit, bounce marks), templates, the transport, the
+/// per-address cap and the clock.
+#[derive(Clone, Copy)]
+pub struct Postman<'a> {
+    pub db: &'a Db,
+    pub templates: &'a Templates,
+    pub mailer: &'a Mailer,
+    pub limits: &'a PersistentLimits,
+    pub clock: &'a SharedClock,
+}
+
+/// Who a mail goes to, and what its audit rows say about it.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    /// The one recipient: an address as stored, never one typed into a form
+    /// (docs/security.md#15).
+    pub to: EmailAddress,
+    /// The account the mail is about, if any (audited; the one marked when the mail bounces;
+    /// when `None` a bounce marks the account whose address `to` is, if there is one).
+    pub user_id: Option<UserId>,
+    pub tenant_id: Option<TenantId>,
+    /// The client address of the request that caused the mail.
+    pub ip: Option<IpAddr>,
+    /// Extra fields of the audit `detail` beside `kind` and `message_id`.
+    pub detail: Map<String, Value>,
+}
+
+impl Recipient {
+    pub fn new(to: EmailAddress) -> Self {
+        Self {
+            to,
+            user_id: None,
+            tenant_id: None,
+            ip: None,
+            detail: Map::new(),
+        }
+    }
+}
+
+/// What became of a mail that did not fail temporarily.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// Over the per-address cap: not sent.
+    Suppressed,
+    /// Permanently rejected: the address is marked bounced.
+    Bounced,
+}
+
+/// Renders `ctx` for `recipient` and sends it, unless the address is over its mail cap
+/// (docs/security.md#28). A temporary send failure is a [`JobError::Transient`] (the job is
+/// retried with backoff); a rendering error is permanent.
+pub async fn deliver<C: MailTemplate>(
+    postman: &Postman<'_>,
+    recipient: &Recipient,
+    ctx: &C,
+) -> Result<Delivery, JobError> {
+    if !reserve::<C>(postman, recipient).await? {
+        return Ok(Delivery::Suppressed);
+    }
+    deliver_reserved(postman, recipient, ctx).await
+}
+
+/// Counts one mail of kind `C` against the recipient's per-address cap (at most N an hour and a
+/// day; what the guest sees is the same either way). Over the cap it audits `mail_suppressed`
+/// and answers `false`: the caller then sends nothing **and changes nothing** (a reset request
+/// past the cap issues no token that would supersede the guest's live link).
+pub async fn reserve<C: MailTemplate>(
+    postman: &Postman<'_>,
+    recipient: &Recipient,
+) -> Result<bool, JobError> {
+    if postman.limits.mail_allowed(&recipient.to).await? {
+        return Ok(true);
+    }
+    let now = postman.clock.now_naive();
+    let mut detail = recipient.detail.clone();
+    detail.insert("kind".into(), C::KIND.as_str().into());
+    let mut e = audit_row(now, recipient, Event::MailSuppressed, Outcome::Denied);
+    e.reason = Some("address_mail_cap".into());
+    e.detail = Some(Value::Object(detail).to_string());
+    postman.db.run(move |c| audit::insert(c, &e)).await?;
+    Ok(false)
+}
+
+fn audit_row(
+    now: chrono::NaiveDateTime,
+    recipient: &Recipient,
+    event: Event,
+    outcome: Outcome,
+) -> NewAuditEvent {
+    let mut e = NewAuditEvent::new(now, "system", event, outcome);
+    e.ip = recipient.ip.map(|i| i.to_string());
+    e.tenant_id = recipient.tenant_id.as_ref().map(|t| t.to_string());
+    e.user_id = recipient.user_id.as_ref().map(|u| u.to_string());
+    e.email = Some(recipient.to.to_string());
+    e
+}
+
+/// Sends a mail already counted by [`reserve`]: renders, sends, marks a bounce, audits.
+pub async fn deliver_reserved<C: MailTemplate>(
+    postman: &Postman<'_>,
+    recipient: &Recipient,
+    ctx: &C,
+) -> Result<Delivery, JobError> {
+    let to = &recipient.to;
+    let msg = render(postman.templates, to, ctx)
+        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
+    let kind = C::KIND.as_str();
+    let now = postman.clock.now_naive();
+    let mut detail = recipient.detail.clone();
+    detail.insert("kind".into(), kind.into());
+    let mut e = audit_row(now, recipient, Event::MailSent, Outcome::Success);
+    let result = postman.mailer.send(&msg).await;
+    detail.insert("message_id".into(), msg.id.to_string().into());
+    e.detail = Some(Value::Object(detail).to_string());
+    // Logs carry the message id and the account id, never the address (docs/security.md#13).
+    let user = recipient.user_id.as_ref().map(|u| u.to_string());
+    match result {
+        Ok(()) => {
+            postman.db.run(move |c| audit::insert(c, &e)).await?;
+            Ok(Delivery::Sent)
+        }
+        Err(SendError::Permanent(why)) => {
+            tracing::warn!(kind, message_id = %msg.id, user_id = ?user, "mail permanently rejected; marking the address bounced");
+            e.set_event(Event::MailBounced, Outcome::Failure);
+            e.reason = Some(why.clone());
+            let (known, to) = (recipient.user_id.clone(), to.clone());
+            postman
+                .db
+                .run(move |c| {
+                    let account = match known {
+                        Some(id) => Some(id),
+                        None => users::find_by_email(c, &to)?.map(|u| u.user_id()),
+                    };
+                    if let Some(uid) = account {
+                        users::mark_bounced(c, &uid, &why, now)?;
+                        reset_tokens::revoke_all_for_user(c, &uid, "bounced", now)?;
+                    }
+                    audit::insert(c, &e)
+                })
+                .await?;
+            Ok(Delivery::Bounced)
+        }
+        Err(SendError::Transient(why)) => {
+            tracing::error!(kind, message_id = %msg.id, user_id = ?user, error = %why, "mail send failed; will retry");
+            e.set_event(Event::MailFailed, Outcome::Failure);
+            e.reason = Some(why.clone());
+            postman.db.run(move |c| audit::insert(c, &e)).await?;
+            Err(JobError::Transient(why))
+        }
+    }
+}

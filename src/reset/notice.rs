@@ -1,0 +1,54 @@
+//! The "your password was changed" notice, queued by a completed reset (no token in it).
+
+use super::evaluate::utc;
+use crate::db::users;
+use crate::domain::UserId;
+use crate::eligibility;
+use crate::jobs::{Job, JobError, JobRun};
+use crate::mail::PasswordChangedMail;
+use crate::services::Services;
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// The job: which account, when, and from which client address.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasswordChangedJob {
+    pub user_id: UserId,
+    pub changed_at: chrono::NaiveDateTime,
+    pub ip: Option<IpAddr>,
+}
+
+impl Job for PasswordChangedJob {
+    type Context = Services;
+    const KIND: &'static str = "password_changed";
+
+    /// Mails the notice to the account's stored address; nothing if the account is gone.
+    async fn run(self, svc: &Services, _: &JobRun) -> Result<(), JobError> {
+        let uid = self.user_id.clone();
+        let Some(user) = svc.db.run(move |c| users::find_by_id(c, &uid)).await? else {
+            return Ok(());
+        };
+        let email = crate::domain::EmailAddress::parse(&user.email)
+            .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
+        let gathered = eligibility::gather(
+            &svc.db,
+            &svc.deliverability,
+            svc.clock.as_ref(),
+            &svc.settings,
+            &email,
+        )
+        .await?;
+        let helpdesk = gathered
+            .tenant
+            .as_ref()
+            .and_then(|t| t.helpdesk_url.clone());
+        let ip = self.ip.unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let ctx =
+            PasswordChangedMail::new(&svc.settings, utc(self.changed_at), ip, helpdesk.as_deref());
+        // Not counted against the per-address cap: whoever floods an address with reset
+        // requests must not be able to suppress the notice of a real change.
+        let recipient = super::evaluate::recipient(&gathered, &user, self.ip)?;
+        crate::mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
+        Ok(())
+    }
+}

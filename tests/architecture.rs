@@ -1,0 +1,154 @@
+//! The dependency rules of the crate (docs/architecture.md), checked on the source text so a
+//! forbidden import fails the build's tests rather than a review.
+
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The code of a file without its comments (line comments, doc comments, block comments), so
+/// a module named in prose does not count as an import.
+fn code_of(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r);
+        } else if rest.starts_with("//") {
+            rest = rest.split_once('\n').map_or("", |(_, r)| r);
+            out.push('\n');
+        } else if let Some(after) = rest.strip_prefix("'\"'") {
+            // The character literal of a double quote does not open a string.
+            out.push_str("' '");
+            rest = after;
+        } else if rest.starts_with('"') {
+            // Skip string literals: `"crate::reset"` in a message is not an import.
+            let mut chars = rest[1..].char_indices();
+            let mut end = rest.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '"' => {
+                        end = i + 2;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            out.push_str("\"\"");
+            rest = &rest[end..];
+        } else {
+            let c = rest.chars().next().unwrap();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// The paths of `crate::…` the code of `file` names (`use crate::{a, b::c}` gives `a`, `b`),
+/// as their first segment after `crate::`.
+fn crate_modules_used(code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    for (i, _) in compact.match_indices("crate::") {
+        let after = &compact[i + "crate::".len()..];
+        if let Some(group) = after.strip_prefix('{') {
+            // One level of grouping is all the code base uses; nested groups name their first
+            // segment before the inner brace, which is what matters here.
+            let mut depth = 0;
+            let mut segment = String::new();
+            let mut at_start = true;
+            for c in group.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        if !segment.is_empty() {
+                            found.push(std::mem::take(&mut segment));
+                        }
+                        at_start = true;
+                        continue;
+                    }
+                    _ => {}
+                }
+                if depth == 0 && at_start {
+                    if c.is_alphanumeric() || c == '_' {
+                        segment.push(c);
+                    } else if !segment.is_empty() {
+                        found.push(std::mem::take(&mut segment));
+                        at_start = false;
+                    }
+                }
+            }
+            if !segment.is_empty() {
+                found.push(segment);
+            }
+        } else {
+            let name: String = after
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            found.push(name);
+        }
+    }
+    found
+}
+
+/// Files under `src/<dir>` that import any of `forbidden` (as `crate::<module>`).
+fn violations(dir: &str, forbidden: &[&str]) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+    let mut out = Vec::new();
+    for file in rust_files(&root) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for module in crate_modules_used(&code_of(&text)) {
+            if forbidden.contains(&module.as_str()) {
+                out.push(format!("{} imports crate::{module}", file.display()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_job_queue_knows_no_service() {
+    // Services register their jobs with the queue (startup.rs); the queue never calls up.
+    let found = violations(
+        "jobs",
+        &["reset", "onboarding", "accounts", "console", "web"],
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn the_checker_sees_grouped_and_plain_imports_but_not_prose() {
+    let code = code_of(
+        "//! Unlike crate::reset, this …\n\
+         use crate::{db::audit, reset::evaluate};\n\
+         use crate::{\n    onboarding,\n    mail::{self, deliver},\n};\n\
+         fn f() { crate::web::x(); let s = \"crate::console\"; let q = '\"'; }\n\
+         /* crate::accounts */",
+    );
+    assert_eq!(
+        crate_modules_used(&code),
+        ["db", "reset", "onboarding", "mail", "web"]
+    );
+}

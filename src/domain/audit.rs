@@ -86,8 +86,6 @@ events! {
     ResetDeniedAtRedemption = "reset_denied_at_redemption", Some(Denied), "reset refused at redemption";
     /// A new password was set.
     ResetCompleted = "reset_completed", Some(Success), "password reset completed";
-    /// The directory refused the new password (its own policy); the token was kept.
-    PasswordRejected = "password_rejected", Some(Failure), "new password refused by the directory";
     /// A client was rate limited.
     RateLimited = "rate_limited", Some(Denied), "rate limited";
     /// Two or more directory entries share the address asked for: the account is unknown.
@@ -181,8 +179,6 @@ events! {
     AdminCreated = "admin_created", Some(Success), "admin created";
     /// The demo directory was created.
     DemoCreated = "demo_created", Some(Success), "demo directory created";
-    /// Several directory entries share an address: treated as unknown (the DNs in the detail).
-    DirectoryAmbiguous = "directory_ambiguous", Some(Denied), "several directory entries share an address";
 }
 
 impl Event {

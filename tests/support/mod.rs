@@ -7,6 +7,7 @@ pub mod browser;
 pub mod http_stub;
 pub mod pg_server;
 pub mod process;
+pub mod samba_ad;
 pub mod slapd;
 pub mod smtp;
 

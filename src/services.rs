@@ -20,6 +20,8 @@ pub struct Services {
     pub deliverability: Arc<Deliverability>,
     pub mailer: Mailer,
     pub hasher: PasswordHasher,
+    /// Checks new passwords: policy, context and banned words, breach corpus.
+    pub passwords: Arc<crate::passwords::Passwords>,
     pub metrics: Metrics,
     /// Wakes the job worker at once when a request enqueues work.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,

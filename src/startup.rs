@@ -75,6 +75,10 @@ impl Application {
         let directory = crate::directory::Directory::from_settings(&settings.directory)
             .context("configuration error in `directory`")?;
         let settings = Arc::new(settings);
+        let passwords = Arc::new(crate::passwords::Passwords::new(
+            settings.clone(),
+            db.clone(),
+        )?);
         let services = Services {
             directory,
             settings: settings.clone(),
@@ -84,6 +88,7 @@ impl Application {
             deliverability,
             mailer,
             hasher: crate::security::PasswordHasher::new(&settings.hashing)?,
+            passwords,
             metrics: Metrics::install(),
             jobs_wakeup: Arc::new(tokio::sync::Notify::new()),
             code_key: settings.master_key.derive("latchkey/reset-code"),

@@ -138,3 +138,37 @@ pub async fn clear_after_reset(limits: &PersistentLimits, user: &UserId) -> Resu
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    #[test]
+    fn admins_pause_after_five_failures_doubling_from_a_minute_to_an_hour() {
+        let minutes = |n| ADMIN_BACKOFF.delay(n).map(|d| d.num_minutes());
+        assert_eq!(ADMIN_BACKOFF.delay(0), Some(TimeDelta::zero()));
+        assert_eq!(ADMIN_BACKOFF.delay(4), Some(TimeDelta::zero()));
+        assert_eq!(minutes(5), Some(1));
+        assert_eq!(minutes(6), Some(2));
+        assert_eq!(minutes(8), Some(8));
+        assert_eq!(minutes(11), Some(60));
+        // No hard stop for admins: never a permanent lockout.
+        assert_eq!(minutes(u32::MAX), Some(60));
+    }
+
+    #[test]
+    fn an_admin_counts_both_steps_together_and_apart_from_guests() {
+        let (u, a) = (UserId::generate(), AdminId::generate());
+        assert_eq!(
+            kind(Account::Admin(&a), Method::Password),
+            FailureKind::Admin
+        );
+        assert_eq!(kind(Account::Admin(&a), Method::Totp), FailureKind::Admin);
+        assert_eq!(
+            kind(Account::Guest(&u), Method::Password),
+            FailureKind::SignIn
+        );
+        assert_eq!(kind(Account::Guest(&u), Method::Totp), FailureKind::Totp);
+    }
+}

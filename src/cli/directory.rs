@@ -166,7 +166,6 @@ pub fn tenant_list(settings: &Settings, json: bool) -> Result<(), CliError> {
 
 pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Result<(), CliError> {
     let email = parse_email(&args.email)?;
-    let policy = settings.password_policy();
     let db = open_db(settings)?;
     let mut conn = db.get()?;
     let now = Utc::now().naive_utc();
@@ -181,12 +180,22 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
             ))
         })?
     };
-    let password = policy
-        .check(
+    // The same check as every other place a password is set: policy, context and banned
+    // words, and the breach corpus (`password.breached`).
+    let passwords =
+        crate::passwords::Passwords::new(std::sync::Arc::new(settings.clone()), db.clone())
+            .map_err(|e| usage(format!("{e:#}")))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)?;
+    let password = runtime
+        .block_on(passwords.check_new(
             password,
             password,
-            &crate::domain::password::PasswordContext::for_account(&email, &tenant.name),
-        )
+            &email,
+            crate::passwords::TenantOf::Tenant(&tenant),
+        ))?
         .map_err(|r| usage(format!("password refused: {r}")))?;
     if users::find_by_email(&mut conn, &email)?.is_some() {
         return Err(usage(format!(

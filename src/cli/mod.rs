@@ -8,6 +8,7 @@ mod directory;
 mod directory_check;
 mod explain;
 mod invite;
+mod password;
 mod rotate_key;
 
 use crate::config::Settings;
@@ -74,6 +75,9 @@ pub enum Command {
     /// (`secrets.totp_keys`); --new-key first generates a key and makes it current in the
     /// keyring file. Safe to re-run; says when an old key can be removed.
     RotateKey(rotate_key::RotateKey),
+    /// Password checks.
+    #[command(subcommand)]
+    Password(password::PasswordCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -290,6 +294,7 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
         Command::Apikey(ApikeyCommand::List) => apikey::list(settings),
         Command::BenchSeed(args) => bench_seed::run(settings, args),
         Command::RotateKey(args) => rotate_key::run(settings, args),
+        Command::Password(command) => password::run(settings, command),
         Command::Demo => {
             let db = open_db(settings)?;
             match seed_demo(&db, settings)? {

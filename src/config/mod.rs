@@ -11,7 +11,8 @@ mod tests;
 
 pub use raw::{RawSecretsSettings, RawSettings};
 pub use sections::{
-    JobSettings, PasswordSettings, QuotaSettings, RateLimitSettings, ResetSettings,
+    BreachedMode, JobSettings, PasswordSettings, QuotaSettings, RateLimitSettings, ResetSettings,
+    DEFAULT_BREACHED_API_URL,
 };
 
 use crate::db::DatabaseUrl;

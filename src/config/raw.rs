@@ -287,12 +287,7 @@ impl RawSettings {
                 "at most 1440 (24 hours, NIST SP 800-63B); the default is 20",
             ));
         }
-        if !(8..=64).contains(&self.password.min_chars) {
-            return Err(config_error(
-                "password.min_chars",
-                "must be between 8 (NIST minimum) and 64; the default is 12",
-            ));
-        }
+        self.password.validate()?;
         if self.jobs.poll_interval_ms < 10 {
             return Err(config_error("jobs.poll_interval_ms", "must be at least 10"));
         }

@@ -1,7 +1,9 @@
 //! The nested tables of the configuration: `[reset]`, `[password]`, `[jobs]`, `[rate_limits]`.
 
 use super::{config_error, ConfigError};
+use crate::domain::password::BreachedFail;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 /// Reset tokens and codes (DESIGN.md §3).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,16 +27,91 @@ impl Default for ResetSettings {
     }
 }
 
-/// Password policy knobs (NIST SP 800-63B).
+/// Password policy knobs (NIST SP 800-63B), and the breached-password check.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PasswordSettings {
     pub min_chars: u32,
+    /// Refuse passwords found in a breach corpus: `off`, `api` (the k-anonymity range API) or
+    /// `file` (an offline "ordered by hash" `SHA1:count` file).
+    pub breached: BreachedMode,
+    /// The range API's base URL; `/range/{prefix}` is appended.
+    pub breached_api_url: String,
+    /// The offline corpus, for `breached = "file"`.
+    pub breached_file: Option<PathBuf>,
+    /// When the corpus cannot be asked: `open` accepts the password, `closed` refuses it with
+    /// "try again shortly".
+    pub breached_fail: BreachedFail,
+    /// How long one range API request may take (connect included).
+    pub breached_timeout_ms: u64,
 }
+
+/// `password.breached`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BreachedMode {
+    #[default]
+    Off,
+    Api,
+    File,
+}
+
+/// The public Pwned Passwords service.
+pub const DEFAULT_BREACHED_API_URL: &str = "https://api.pwnedpasswords.com";
 
 impl Default for PasswordSettings {
     fn default() -> Self {
-        Self { min_chars: 12 }
+        Self {
+            min_chars: 12,
+            breached: BreachedMode::Off,
+            breached_api_url: DEFAULT_BREACHED_API_URL.into(),
+            breached_file: None,
+            breached_fail: BreachedFail::Open,
+            breached_timeout_ms: 2000,
+        }
+    }
+}
+
+impl PasswordSettings {
+    /// Checks the breached-password settings (the file itself is opened at start).
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if !(8..=64).contains(&self.min_chars) {
+            return Err(config_error(
+                "password.min_chars",
+                "must be between 8 (NIST minimum) and 64; the default is 12",
+            ));
+        }
+        if self.breached == BreachedMode::Api {
+            let ok = url::Url::parse(&self.breached_api_url).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some()
+                    && u.query().is_none()
+                    && u.username().is_empty()
+            });
+            if !ok {
+                return Err(config_error(
+                    "password.breached_api_url",
+                    format!(
+                        "{:?} is not an http(s) base URL; the default is {DEFAULT_BREACHED_API_URL}",
+                        self.breached_api_url
+                    ),
+                ));
+            }
+        }
+        if self.breached == BreachedMode::File && self.breached_file.is_none() {
+            return Err(config_error(
+                "password.breached_file",
+                "required when password.breached = \"file\": the path of an \"ordered by hash\" \
+                 SHA1:count file (check it with `latchkey password breached-check --file F`)",
+            ));
+        }
+        if !(100..=30_000).contains(&self.breached_timeout_ms) {
+            return Err(config_error(
+                "password.breached_timeout_ms",
+                "between 100 and 30000; the default is 2000",
+            ));
+        }
+        Ok(())
     }
 }
 

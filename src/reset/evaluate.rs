@@ -152,36 +152,11 @@ async fn send_reset_link(
     svc.db
         .run(move |c| {
             use crate::db::WriteTransaction as _;
-            c.write_transaction::<_, crate::db::DbError, _>(|c| {
-                lock_user(c, &new.user_id)?;
-                reset_tokens::issue(c, &new, now)
-            })
+            c.write_transaction::<_, crate::db::DbError, _>(|c| super::issue::issue(c, &new, now))
         })
         .await?;
     let ctx = mail::ResetLinkMail::new(&svc.settings, &token, &code, utc(now), utc(expires_at));
     mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
-    Ok(())
-}
-
-/// Serialises token issuance per user. `reset_tokens::issue` revokes the live tokens, then
-/// inserts the new one; under PostgreSQL's READ COMMITTED two concurrent issues for one user
-/// would each miss the other's uncommitted row and leave two live tokens (SECURITY.md #6).
-/// Locking the user row first makes the second wait for the first. SQLite serialises writers,
-/// so there is nothing to do there.
-fn lock_user(
-    conn: &mut crate::db::AnyConnection,
-    user: &crate::domain::UserId,
-) -> Result<(), crate::db::DbError> {
-    use crate::db::schema::users;
-    use diesel::prelude::*;
-    if let crate::db::AnyConnection::Postgresql(pg) = conn {
-        users::table
-            .find(user.as_str())
-            .select(users::id)
-            .for_update()
-            .first::<String>(pg)
-            .optional()?;
-    }
     Ok(())
 }
 

@@ -1,9 +1,11 @@
 //! The reset flow as a service (DESIGN.md §3), below the web layer:
 //! [`request`] takes a request and queues it, [`evaluate`] (run by the job worker) gathers the
 //! facts, decides, audits and mails, [`redeem`] turns a link or code into a new password, and
-//! [`notice`] mails the "password changed" notice.
+//! [`notice`] mails the "password changed" notice. [`issue`] is the one issuer of reset tokens
+//! (the worker's and the helpdesk's).
 
 pub mod evaluate;
+pub mod issue;
 pub mod notice;
 pub mod redeem;
 pub mod request;

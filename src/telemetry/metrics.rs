@@ -27,6 +27,7 @@ pub const RATE_LIMITED: &str = "latchkey_rate_limited_total";
 pub const JOBS: &str = "latchkey_jobs_total";
 pub const QUEUE_DEPTH: &str = "latchkey_jobs_queue_depth";
 pub const QUEUE_OLDEST: &str = "latchkey_jobs_oldest_age_seconds";
+pub const PASSWORD_BREACH_CHECKS: &str = "latchkey_password_breach_checks_total";
 
 /// The process-wide exporter: a handle that renders what the facade recorded.
 #[derive(Clone)]
@@ -160,6 +161,11 @@ pub fn rate_limited(limiter: &'static str) {
     counter!(RATE_LIMITED, "limiter" => limiter).increment(1);
 }
 
+/// A breached-password lookup: `result` is `found`, `not_found` or `unavailable`.
+pub fn password_breach_check(result: &'static str) {
+    counter!(PASSWORD_BREACH_CHECKS, "result" => result).increment(1);
+}
+
 fn describe() {
     describe_counter!(
         HTTP_REQUESTS,
@@ -182,6 +188,10 @@ fn describe() {
         "Requests refused by a rate limiter, by limiter."
     );
     describe_counter!(JOBS, "Background jobs settled, by outcome.");
+    describe_counter!(
+        PASSWORD_BREACH_CHECKS,
+        "Breached-password lookups (password.breached), by result: found, not_found, unavailable."
+    );
     describe_gauge!(
         QUEUE_DEPTH,
         "Open jobs (waiting or running); -1 when the database is unreachable."

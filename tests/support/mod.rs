@@ -4,8 +4,10 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod http_stub;
 pub mod pg_server;
 pub mod process;
+pub mod samba_ad;
 pub mod slapd;
 pub mod smtp;
 

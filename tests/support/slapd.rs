@@ -41,7 +41,7 @@ pub struct Slapd {
     pid: Option<u32>,
 }
 
-fn program(name: &str) -> Option<PathBuf> {
+pub fn program(name: &str) -> Option<PathBuf> {
     [
         "/usr/sbin",
         "/usr/bin",
@@ -62,7 +62,7 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn run(cmd: &mut Command, what: &str) -> String {
+pub fn run(cmd: &mut Command, what: &str) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(
         out.status.success(),
@@ -235,7 +235,7 @@ impl Drop for Slapd {
     }
 }
 
-fn make_certificates(d: &Path) {
+pub fn make_certificates(d: &Path) {
     let openssl = program("openssl").unwrap();
     let sh = |args: &[&str], what: &str| {
         run(Command::new(&openssl).current_dir(d).args(args), what);

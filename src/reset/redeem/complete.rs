@@ -7,9 +7,10 @@ use crate::db::audit::{self};
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::password::{PasswordContext, PasswordRejection};
+use crate::domain::password::PasswordRejection;
 use crate::domain::EmailAddress;
 use crate::jobs;
+use crate::passwords::TenantOf;
 use crate::reset::notice::PasswordChangedJob;
 use crate::services::Services;
 use std::net::IpAddr;
@@ -68,12 +69,12 @@ pub async fn complete(
     let Ok(email) = EmailAddress::parse(&user.email) else {
         return Ok(CompleteOutcome::Invalid);
     };
-    let tenant_name = tenant.as_ref().map(|t| t.name.clone()).unwrap_or_default();
-    let new_password = match svc.settings.password_policy().check(
-        password,
-        confirm,
-        &PasswordContext::for_account(&email, &tenant_name),
-    ) {
+    let owner = tenant.as_ref().map_or(TenantOf::None, TenantOf::Tenant);
+    let new_password = match svc
+        .passwords
+        .check_new(password, confirm, &email, owner)
+        .await?
+    {
         Ok(p) => p,
         Err(r) => return Ok(CompleteOutcome::Rejected(r)),
     };

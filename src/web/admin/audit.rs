@@ -3,9 +3,7 @@
 //! edits or deletes an event (SECURITY.md #37).
 
 use super::{csv, AdminCtx};
-use crate::db::audit::{self, AuditFilter};
-use crate::db::models::AuditEvent;
-use crate::db::tenants;
+use crate::console::audit::{self, AuditEvent, AuditFilter};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::web::{page, AppError, AppState};
@@ -143,11 +141,7 @@ struct Row {
 }
 
 async fn tenant_names(state: &AppState) -> Result<HashMap<String, String>, AppError> {
-    let all = state.db.run(tenants::list).await?;
-    Ok(all
-        .into_iter()
-        .map(|t| (t.tenant.id.clone(), t.tenant.name.clone()))
-        .collect())
+    Ok(audit::tenant_names(state).await?)
 }
 
 fn rows(admin: &AdminCtx, events: Vec<AuditEvent>, names: &HashMap<String, String>) -> Vec<Row> {
@@ -191,10 +185,7 @@ async fn list(
     let q = q.into_inner();
     let filter = q.filter(&admin)?;
     let (f, before) = (filter.clone(), q.before);
-    let mut events = state
-        .db
-        .run(move |c| audit::page(c, &f, before, PAGE + 1))
-        .await?;
+    let mut events = audit::page(&state, f, before, PAGE + 1).await?;
     let more = events.len() > PAGE as usize;
     events.truncate(PAGE as usize);
     let query = q.query_string();
@@ -214,7 +205,7 @@ async fn list(
     seen.detail = Some(
         serde_json::json!({ "filter": query, "before": before, "shown": events.len() }).to_string(),
     );
-    state.db.run(move |c| audit::insert(c, &seen)).await?;
+    audit::record(&state, seen).await?;
 
     let names = tenant_names(&state).await?;
     let mut tenants: Vec<TenantOption> = names
@@ -257,16 +248,14 @@ async fn detail(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
-    let event = state
-        .db
-        .run(move |c| audit::find(c, id))
+    let event = audit::find(&state, id)
         .await?
         .filter(|e| admin.may_see(e.tenant_id.as_deref()))
         .ok_or(AppError::NotFound)?;
     let mut seen = admin.event(state.now(), Event::AdminViewedEvent, Outcome::Success);
     seen.tenant_id = event.tenant_id.clone();
     seen.detail = Some(serde_json::json!({ "event_id": id }).to_string());
-    state.db.run(move |c| audit::insert(c, &seen)).await?;
+    audit::record(&state, seen).await?;
     let detail_pretty = event.detail.as_deref().map(|d| {
         serde_json::from_str::<serde_json::Value>(d)
             .and_then(|v| serde_json::to_string_pretty(&v))
@@ -297,19 +286,14 @@ async fn export(
         seen.tenant_id = Some(t.clone());
     }
     seen.detail = Some(serde_json::json!({ "filter": q.query_string() }).to_string());
-    let cut = state
-        .db
-        .run(move |c| audit::insert_returning_id(c, &seen))
-        .await?;
-    let db = state.db.clone();
+    let cut = audit::record_returning_id(&state, seen).await?;
+    let svc = state.services.clone();
     let stream = futures_util::stream::unfold(Some((cut, true)), move |cursor| {
-        let db = db.clone();
+        let svc = svc.clone();
         let filter = filter.clone();
         async move {
             let (before, first) = cursor?;
-            let batch = db
-                .run(move |c| audit::page(c, &filter, Some(before), CSV_BATCH))
-                .await;
+            let batch = audit::page(&svc, filter, Some(before), CSV_BATCH).await;
             match batch {
                 Err(e) => Some((Err(AppError::from(e)), None)),
                 Ok(events) => {

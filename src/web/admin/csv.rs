@@ -2,7 +2,7 @@
 //! as a formula (OWASP "CSV Injection"): a cell starting with `=`, `+`, `-`, `@`, tab or
 //! carriage return gets a leading `'`. Pure, so it is tested here.
 
-use crate::db::models::AuditEvent;
+use crate::console::audit::AuditEvent;
 
 /// The header row of the export.
 pub const HEADER: &str =

@@ -4,8 +4,8 @@
 
 use super::chart::{self, Day};
 use super::AdminCtx;
-use crate::db::admin_queries::{self, Ranked};
-use crate::db::{audit, tenants};
+use crate::console::audit;
+use crate::console::insights::{self, DayCount, Ranked};
 use crate::domain::audit::{Event, Outcome};
 use crate::web::{page, AppError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -68,7 +68,7 @@ struct InsightsPage<'a> {
 }
 
 /// The per-day series for the `DAYS` days ending `today`, with zero days filled in.
-fn series(counts: &[admin_queries::DayCount], today: chrono::NaiveDate) -> (Vec<Day>, Totals) {
+fn series(counts: &[DayCount], today: chrono::NaiveDate) -> (Vec<Day>, Totals) {
     let mut days: Vec<Day> = (0..DAYS)
         .rev()
         .map(|back| Day {
@@ -113,25 +113,18 @@ async fn show(
     let scope = admin.scope(Some(&q.tenant))?;
     let today = state.now().date();
     let since = (today - Duration::days(DAYS - 1)).and_time(NaiveTime::MIN);
-    let s = scope.clone();
-    let (counts, deny_reasons, rate_limited, (bounce_count, bounced), all_tenants) = state
-        .db
-        .run(move |c| {
-            let t = s.as_ref();
-            Ok((
-                admin_queries::resets_per_day(c, t, since)?,
-                admin_queries::top_deny_reasons(c, t, since, 10)?,
-                admin_queries::top_rate_limited(c, t, since, 10)?,
-                admin_queries::bounces(c, t, since, 10)?,
-                tenants::list(c)?,
-            ))
-        })
-        .await?;
+    let insights::Insights {
+        counts,
+        deny_reasons,
+        rate_limited,
+        bounces: (bounce_count, bounced),
+        tenants: all_tenants,
+    } = insights::since(&state, scope.clone(), since, 10).await?;
     let (days, totals) = series(&counts, today);
     // The bounce list names guests' addresses: reading it is audited.
     let mut seen = admin.event(state.now(), Event::AdminViewedInsights, Outcome::Success);
     seen.tenant_id = scope.as_ref().map(|t| t.as_str().to_string());
-    state.db.run(move |c| audit::insert(c, &seen)).await?;
+    audit::record(&state, seen).await?;
     let ctx = InsightsPage {
         admin_email: &admin.admin.email,
         platform: admin.is_platform(),
@@ -168,7 +161,6 @@ async fn show(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::admin_queries::DayCount;
 
     #[test]
     fn days_are_filled_and_totals_add_up() {

@@ -2,7 +2,7 @@
 //! over `crate::onboarding`.
 
 use super::{see_other, AdminCtx};
-use crate::db::audit;
+use crate::console::audit;
 use crate::domain::audit::{Event, Outcome};
 use crate::onboarding::{api_keys, invitations, Inviter};
 use crate::web::csrf::{self, CsrfForm};
@@ -109,7 +109,7 @@ async fn upload(
         Ok(report) => {
             let mut e = admin.event(state.now(), Event::InvitationsUploaded, Outcome::Success);
             e.detail = Some(serde_json::json!({ "summary": report.summary() }).to_string());
-            state.db.run(move |c| audit::insert(c, &e)).await?;
+            audit::record(&state, e).await?;
             ctx.summary = Some(report.summary());
             ctx.rows = report
                 .rows

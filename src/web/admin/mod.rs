@@ -10,6 +10,7 @@
 
 mod audit;
 mod auth;
+mod banned_words;
 mod chart;
 mod csv;
 mod guests;
@@ -21,9 +22,8 @@ mod time_zone;
 
 use super::cookies::{self, ADMIN_SESSION, GUEST_SESSION, RESET_FLOW, RESET_TOKEN};
 use super::{AppError, AppState};
-use crate::db::audit::NewAuditEvent;
-use crate::db::models::Admin;
-use crate::db::{admins, audit as audit_db};
+use crate::console::audit::NewAuditEvent;
+use crate::console::{self, Admin};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{AdminId, AdminRole, TenantId};
 use actix_web::body::MessageBody;
@@ -45,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::configure)
             .configure(audit::configure)
             .configure(tenants::configure)
+            .configure(banned_words::configure)
             .configure(guests::configure)
             .configure(insights::configure)
             .configure(invitations::configure)
@@ -240,25 +241,16 @@ async fn authenticate(req: &HttpRequest) -> Result<AdminCtx, Gate> {
         return Err(refuse());
     };
     let id = AdminId::from_string(session.admin_id.clone());
-    let lookup = id.clone();
-    let (event, sid) = (session.sign_in_event, session.reference());
-    let actor = format!("admin:{id}");
-    let (admin, ended) = state
-        .db
-        .run(move |c| {
-            let admin = admins::find_by_id(c, &lookup)?;
-            let ended = audit_db::session_ended(c, &actor, event, &sid)?;
-            Ok((admin, ended))
-        })
-        .await
-        .map_err(AppError::from)?;
-    let Some(admin) = admin.filter(|a| {
-        !ended
-            && !a.disabled
-            && a.session_generation == session.generation
-            && a.password_hash.is_some()
-            && a.totp_secret.is_some()
-    }) else {
+    let admin = console::auth::session_admin(
+        &state,
+        id.clone(),
+        session.generation,
+        session.sign_in_event,
+        session.reference(),
+    )
+    .await
+    .map_err(AppError::from)?;
+    let Some(admin) = admin else {
         return Err(refuse());
     };
     if let Some(touched) = session.touched(now) {

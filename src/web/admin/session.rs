@@ -1,5 +1,5 @@
-//! The admin session as carried in its sealed cookie, and the sign-in rules (timeouts,
-//! lockout backoff). Pure: no HTTP, no database, time passed in — so each rule has a unit test.
+//! The admin session as carried in its sealed cookie, and its timeouts (the sign-in backoff
+//! is [`crate::accounts::lockout`]'s). Pure: no HTTP, no database, time passed in — so each rule has a unit test.
 //!
 //! A session is two-staged: after the password it is `Pending` (good for the TOTP step only,
 //! for five minutes); after the TOTP code a new session with a new id is issued as `Full`.
@@ -17,11 +17,6 @@ pub const ABSOLUTE_SECONDS: i64 = 12 * 60 * 60;
 pub const PENDING_SECONDS: i64 = 5 * 60;
 /// The idle clock is moved forward (a fresh cookie issued) at most this often.
 pub const TOUCH_EVERY_SECONDS: i64 = 60;
-/// Failed sign-ins (password or TOTP) allowed before sign-in pauses.
-pub const FREE_FAILURES: i32 = 5;
-/// The longest pause.
-pub const MAX_LOCK_MINUTES: i64 = 60;
-
 /// Which step a session has reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -109,18 +104,6 @@ fn new_sid() -> String {
     hex::encode(crate::security::mac::os_random::<16>())
 }
 
-/// How long sign-in pauses after `failures` consecutive failures: nothing for the first
-/// [`FREE_FAILURES`], then 1, 2, 4 … minutes, at most [`MAX_LOCK_MINUTES`].
-pub fn lockout_minutes(failures: i32) -> Option<i64> {
-    if failures < FREE_FAILURES {
-        return None;
-    }
-    let exp = u32::try_from(failures - FREE_FAILURES)
-        .unwrap_or(u32::MAX)
-        .min(10);
-    Some((1i64 << exp).min(MAX_LOCK_MINUTES))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,16 +153,5 @@ mod tests {
         let s = Session::full("a", 0, 1, T0);
         assert!(s.touched(T0 + 10).is_none());
         assert_eq!(s.touched(T0 + 60).unwrap().seen_at, T0 + 60);
-    }
-
-    #[test]
-    fn lockout_backs_off_and_is_capped() {
-        assert_eq!(lockout_minutes(0), None);
-        assert_eq!(lockout_minutes(4), None);
-        assert_eq!(lockout_minutes(5), Some(1));
-        assert_eq!(lockout_minutes(6), Some(2));
-        assert_eq!(lockout_minutes(8), Some(8));
-        assert_eq!(lockout_minutes(11), Some(60));
-        assert_eq!(lockout_minutes(i32::MAX), Some(60));
     }
 }

@@ -5,9 +5,8 @@
 //! tenant's outstanding reset links (SECURITY.md #6).
 
 use super::{see_other, AdminCtx};
-use crate::db::admin_queries::{self, TenantSettings};
-use crate::db::models::{Tenant, TenantDomain};
-use crate::db::{audit, tenants};
+use crate::console::audit;
+use crate::console::tenants::{self, Tenant, TenantDomain, TenantSettings};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, Plan, TenantId, TenantKind};
 use crate::web::csrf::CsrfForm;
@@ -34,7 +33,7 @@ async fn list(
     state: web::Data<AppState>,
     admin: AdminCtx,
 ) -> Result<HttpResponse, AppError> {
-    let all = state.db.run(tenants::list).await?;
+    let all = tenants::list(&state).await?;
     let visible = all
         .into_iter()
         .filter(|t| admin.may_see(Some(&t.tenant.id)))
@@ -96,17 +95,7 @@ async fn load(
     if !admin.may_see(Some(id)) {
         return Err(AppError::NotFound);
     }
-    let tid = TenantId::from_string(id);
-    state
-        .db
-        .run(move |c| {
-            let Some(t) = tenants::find_by_id(c, &tid)? else {
-                return Ok(None);
-            };
-            let domains = tenants::domains_of(c, &tid)?;
-            let guests = admin_queries::count_guests(c, &tid)?;
-            Ok(Some((t, domains, guests)))
-        })
+    tenants::load(state, TenantId::from_string(id))
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -212,7 +201,7 @@ async fn update(
         let mut refused = admin.event(state.now(), Event::TenantUpdateRefused, Outcome::Denied);
         refused.tenant_id = Some(tenant.id.clone());
         refused.reason = Some("plan_change_needs_platform_admin".into());
-        state.db.run(move |c| audit::insert(c, &refused)).await?;
+        audit::record(&state, refused).await?;
         return Err(AppError::Forbidden);
     }
     let typed = FormValues {
@@ -247,12 +236,7 @@ async fn update(
         helpdesk_url: (!typed.helpdesk_url.is_empty()).then(|| typed.helpdesk_url.clone()),
     };
     let event = admin.event(state.now(), Event::TenantUpdated, Outcome::Success);
-    let id = tenant.tenant_id();
-    let now = state.now();
-    let result = state
-        .db
-        .run(move |c| admin_queries::update_tenant(c, &id, &after, event, now))
-        .await?;
+    let result = tenants::update(&state, tenant.tenant_id(), after, event).await?;
     let mut location = format!("/admin/tenants/{}?saved=1", tenant.id);
     if let Some(r) = result.filter(|r| r.revoked_tokens > 0) {
         location.push_str(&format!("&revoked={}", r.revoked_tokens));

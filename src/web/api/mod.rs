@@ -14,9 +14,7 @@
 mod openapi;
 
 use super::{AppError, AppState};
-use crate::db::api_keys::ApiKey;
-use crate::db::invitations::{self, InvitationStatus};
-use crate::db::DbError;
+use crate::onboarding::api::{self as onboarding_api, ApiKey, InvitationStatus};
 use crate::onboarding::api_keys::{self, Replay, MAX_IDEMPOTENCY_KEY_CHARS};
 use crate::onboarding::invitations::{InvitationView, InviteOutcome, InviteRequest};
 use crate::onboarding::{invitations as invite, Inviter};
@@ -239,27 +237,14 @@ async fn invite_reply(
         display_name: parsed.display_name,
         cc_email: parsed.cc_email,
     };
-    let (settings, now, who) = (state.settings.clone(), state.now(), inviter(key));
-    let (kid, idem) = (key.id.clone(), idem.map(str::to_string));
-    let outcome = state
-        .db
-        .run(move |c| {
-            match invite::invite_one(c, &settings, &who, &request, idem.as_deref(), now) {
-                // A concurrent retry with the same Idempotency-Key created it first.
-                Err(DbError::Conflict(_)) if idem.is_some() => {
-                    let k = idem.as_deref().unwrap_or_default();
-                    let row = invitations::find_by_idempotency_key(c, &kid, k)?;
-                    Ok(
-                        row.map_or(InviteOutcome::AlreadyUser, |r| InviteOutcome::Invited {
-                            id: r.id,
-                            consumer_domain: false,
-                        }),
-                    )
-                }
-                other => other,
-            }
-        })
-        .await?;
+    let outcome = onboarding_api::invite_idempotent(
+        state,
+        inviter(key),
+        key.id.clone(),
+        request,
+        idem.map(str::to_string),
+    )
+    .await?;
     state.jobs_wakeup.notify_one();
     let err = |status, code: &str, message: String| {
         (status, json!({ "error": code, "message": message }))

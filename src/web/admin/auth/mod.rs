@@ -5,7 +5,8 @@
 //!   the authenticator (QR code), confirmed by a code. The link works once, for 24 hours.
 //! - `/admin/login` checks the password, `/admin/login/totp` the code (±1 step, never the same
 //!   step twice) and issues the session with a new id.
-//! - Failed attempts of either step count towards a lockout with backoff, and are audited.
+//! - Failed attempts of either step count towards a lockout with backoff, and are audited
+//!   ([`crate::console::auth`]).
 
 mod common;
 mod setup;

@@ -1,14 +1,12 @@
 //! Set-up: the one-time link, then the password and the authenticator (enrolled by QR code,
 //! confirmed by a code).
 
-use super::common::{now_unix, sign_in_event, unix_u64};
-use crate::db::audit;
-use crate::db::models::Admin;
-use crate::db::{admins, tenants};
-use crate::domain::audit::{Event, Outcome};
-use crate::domain::password::PasswordContext;
-use crate::domain::{AdminId, EmailAddress, TenantId};
-use crate::security::{totp, SeedOwner, TokenHash, TotpSecret};
+use super::common::{now_unix, unix_u64};
+use crate::console::auth;
+use crate::console::Admin;
+use crate::domain::EmailAddress;
+use crate::passwords::TenantOf;
+use crate::security::{totp, TotpSecret};
 use crate::web::admin::client_ip;
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
@@ -29,19 +27,6 @@ struct SetupCookie {
     secret: String,
 }
 
-/// The admin an unexpired set-up token belongs to.
-async fn setup_admin(state: &AppState, token: &str) -> Result<Option<Admin>, AppError> {
-    let Some(hash) = TokenHash::of_presented(token) else {
-        return Ok(None);
-    };
-    let now = state.now();
-    let admin = state
-        .db
-        .run(move |c| admins::find_by_setup_hash(c, hash.as_str()))
-        .await?;
-    Ok(admin.filter(|a| !a.disabled && a.setup_expires_at.is_some_and(|t| t > now)))
-}
-
 fn setup_invalid(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppError> {
     #[derive(Serialize)]
     struct Empty {}
@@ -59,7 +44,7 @@ pub(super) async fn setup_link(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    if setup_admin(&state, &token).await?.is_none() {
+    if auth::setup_admin(&state, &token).await?.is_none() {
         return setup_invalid(&req, &state);
     }
     let value = serde_json::to_string(&SetupCookie {
@@ -101,7 +86,7 @@ async fn setup_state(
     let Some(secret) = TotpSecret::from_base32(&c.secret) else {
         return Ok(None);
     };
-    Ok(setup_admin(state, &c.token)
+    Ok(auth::setup_admin(state, &c.token)
         .await?
         .map(|admin| (c, admin, secret)))
 }
@@ -150,20 +135,13 @@ pub(super) async fn setup_submit(
     };
     let form = form.0;
     let email = EmailAddress::parse(&admin.email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let tenant_name = match admin.tenant_id.clone() {
-        Some(t) => state
-            .db
-            .run(move |c| tenants::find_by_id(c, &TenantId::from_string(t)))
-            .await?
-            .map(|t| t.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
-    let password = match state.settings.password_policy().check(
-        &form.password,
-        &form.password_confirm,
-        &PasswordContext::for_account(&email, &tenant_name),
-    ) {
+    let tenant = auth::tenant(&state, &admin).await?;
+    let owner = tenant.as_ref().map_or(TenantOf::None, TenantOf::Tenant);
+    let password = match state
+        .passwords
+        .check_new(&form.password, &form.password_confirm, &email, owner)
+        .await?
+    {
         Ok(p) => p,
         Err(reason) => return setup_page(&req, &state, &admin, &secret, Some(reason.to_string())),
     };
@@ -177,34 +155,16 @@ pub(super) async fn setup_submit(
         .hash(password.into_secret())
         .await
         .map_err(AppError::Unexpected)?;
-    let setup_hash = TokenHash::of_presented(&cookie.token)
-        .map(TokenHash::into_string)
-        .unwrap_or_default();
-    let id = AdminId::from_string(admin.id.clone());
-    // Stored encrypted, bound to this admin's row (issue 9).
-    let secret_text = state.seal_totp(SeedOwner::Admin(&admin.id), &secret);
-    let now = state.now();
-    let mut event = sign_in_event(
+    let done = auth::complete_setup(
         &state,
-        Some(&admin),
-        Event::AdminSetupCompleted,
-        Outcome::Success,
+        &admin,
+        &cookie.token,
+        hash,
+        &secret,
+        step,
         client_ip(&req),
-    );
-    let done = state
-        .db
-        .run(move |c| {
-            use crate::db::WriteTransaction as _;
-            c.write_transaction::<bool, crate::db::DbError, _>(|c| {
-                if !admins::complete_setup(c, &id, &setup_hash, &hash, &secret_text, step, now)? {
-                    return Ok(false);
-                }
-                event.detail = Some(serde_json::json!({ "totp": "enrolled" }).to_string());
-                audit::insert(c, &event)?;
-                Ok(true)
-            })
-        })
-        .await?;
+    )
+    .await?;
     if !done {
         return setup_invalid(&req, &state);
     }

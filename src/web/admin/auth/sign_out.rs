@@ -1,8 +1,6 @@
 //! Sign-out: this session, or every session of the admin.
 
-use super::common::record;
-use crate::db::admins;
-use crate::db::audit;
+use crate::console::auth;
 use crate::domain::audit::{Event, Outcome};
 use crate::web::admin::{session_removal, AdminCtx};
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -17,7 +15,7 @@ pub(super) async fn logout(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let event = admin.event(state.now(), Event::AdminSignedOut, Outcome::Success);
-    record(&state, event).await?;
+    auth::sign_out(&state, event).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session_removal(&state))
         .insert_header(("location", "/admin/login?signed_out=1"))
@@ -30,21 +28,12 @@ pub(super) async fn logout_everywhere(
     admin: AdminCtx,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let mut event = admin.event(
+    let event = admin.event(
         state.now(),
         Event::AdminSignedOutEverywhere,
         Outcome::Success,
     );
-    let id = admin.id.clone();
-    state
-        .db
-        .run(move |c| {
-            let generation = admins::bump_session_generation(c, &id)?;
-            event.detail =
-                Some(serde_json::json!({ "session_generation": generation }).to_string());
-            audit::insert(c, &event)
-        })
-        .await?;
+    auth::sign_out_everywhere(&state, admin.id.clone(), event).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session_removal(&state))
         .insert_header(("location", "/admin/login?signed_out=1"))

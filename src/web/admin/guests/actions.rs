@@ -1,70 +1,36 @@
 //! The helpdesk changes to a guest (authenticator, lockout, bounce), each one transaction with
-//! its audit event.
+//! its audit event ([`crate::console::guests::act`]).
 
 use super::view::{guest_event, load};
-use crate::db::audit;
-use crate::db::{admin_queries, reset_tokens, users, AnyConnection, DbError};
-use crate::domain::audit::Event;
-use crate::domain::UserId;
+use crate::console::guests::{self, Action};
 use crate::web::admin::{see_other, AdminCtx};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::{AppError, AppState};
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDateTime;
 
-/// Runs one helpdesk change and its audit event in a transaction, then shows the guest again.
-async fn act<F>(
+/// Runs one helpdesk change and its audit event, then shows the guest again.
+async fn act(
     state: &AppState,
     admin: &AdminCtx,
     id: &str,
-    action: &'static str,
-    event: Event,
-    change: F,
-) -> Result<HttpResponse, AppError>
-where
-    F: FnOnce(&mut AnyConnection, &UserId, NaiveDateTime) -> Result<(), DbError> + Send + 'static,
-{
+    done: &'static str,
+    action: Action,
+) -> Result<HttpResponse, AppError> {
     let user = load(state, admin, id).await?;
-    let audit_event = guest_event(state, admin, &user, event);
-    let uid = user.user_id();
-    let now = state.now();
-    state
-        .db
-        .run(move |c| {
-            use crate::db::WriteTransaction as _;
-            c.write_transaction::<_, DbError, _>(|c| {
-                change(c, &uid, now)?;
-                audit::insert(c, &audit_event)
-            })
-        })
-        .await?;
-    Ok(see_other(&format!(
-        "/admin/guests/{}?done={action}",
-        user.id
-    )))
+    let event = guest_event(state, admin, &user, action.event_name());
+    guests::act(state, &user, action, event).await?;
+    Ok(see_other(&format!("/admin/guests/{}?done={done}", user.id)))
 }
 
 /// `POST /admin/guests/{id}/reset-totp`: removes the authenticator (lost phone). Outstanding
-/// reset links that required it die with it (SECURITY.md #6).
+/// reset links that required it die with it (docs/security.md#6).
 pub(super) async fn reset_totp(
     state: web::Data<AppState>,
     admin: AdminCtx,
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    act(
-        &state,
-        &admin,
-        &path,
-        "reset-totp",
-        Event::HelpdeskTotpReset,
-        |c, id, now| {
-            users::set_totp_secret(c, id, None, now)?;
-            reset_tokens::revoke_all_for_user(c, id, "totp_reset", now)?;
-            Ok(())
-        },
-    )
-    .await
+    act(&state, &admin, &path, "reset-totp", Action::ResetTotp).await
 }
 
 /// `POST /admin/guests/{id}/unlock`: lifts a lockout after failed resets.
@@ -74,38 +40,18 @@ pub(super) async fn unlock(
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    act(
-        &state,
-        &admin,
-        &path,
-        "unlock",
-        Event::HelpdeskLockoutCleared,
-        admin_queries::clear_lockout,
-    )
-    .await
+    act(&state, &admin, &path, "unlock", Action::Unlock).await
 }
 
 /// `POST /admin/guests/{id}/mark-bounced`: the address cannot receive mail (policy rule 6);
-/// outstanding reset links die (SECURITY.md #6).
+/// outstanding reset links die (docs/security.md#6).
 pub(super) async fn mark_bounced(
     state: web::Data<AppState>,
     admin: AdminCtx,
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    act(
-        &state,
-        &admin,
-        &path,
-        "mark-bounced",
-        Event::HelpdeskMarkedBounced,
-        |c, id, now| {
-            users::mark_bounced(c, id, "marked by the helpdesk", now)?;
-            reset_tokens::revoke_all_for_user(c, id, "email_undeliverable", now)?;
-            Ok(())
-        },
-    )
-    .await
+    act(&state, &admin, &path, "mark-bounced", Action::MarkBounced).await
 }
 
 /// `POST /admin/guests/{id}/mark-deliverable`: forgets a recorded bounce.
@@ -120,8 +66,7 @@ pub(super) async fn mark_deliverable(
         &admin,
         &path,
         "mark-deliverable",
-        Event::HelpdeskMarkedDeliverable,
-        admin_queries::mark_deliverable,
+        Action::MarkDeliverable,
     )
     .await
 }

@@ -1,8 +1,7 @@
 //! The guest list: `GET /admin/guests`, searched within the admin's scope.
 
 use super::view::GuestView;
-use crate::db::admin_queries;
-use crate::db::audit;
+use crate::console::{audit, guests};
 use crate::domain::audit::{Event, Outcome};
 use crate::web::admin::AdminCtx;
 use crate::web::{page, AppError, AppState};
@@ -39,15 +38,11 @@ pub(super) async fn list(
 ) -> Result<HttpResponse, AppError> {
     let scope = admin.scope(Some(&q.tenant))?;
     let text: String = q.q.trim().to_lowercase().chars().take(254).collect();
-    let (s, t) = (scope.clone(), text.clone());
-    let found = state
-        .db
-        .run(move |c| admin_queries::search_guests(c, s.as_ref(), &t, LIST_LIMIT))
-        .await?;
+    let found = guests::search(&state, scope.clone(), text.clone(), LIST_LIMIT).await?;
     let mut seen = admin.event(state.now(), Event::AdminViewedGuests, Outcome::Success);
     seen.tenant_id = scope.as_ref().map(|t| t.as_str().to_string());
     seen.detail = Some(serde_json::json!({ "query": text, "shown": found.len() }).to_string());
-    state.db.run(move |c| audit::insert(c, &seen)).await?;
+    audit::record(&state, seen).await?;
     let now = state.now();
     let ctx = ListPage {
         admin_email: &admin.admin.email,

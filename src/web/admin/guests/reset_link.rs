@@ -2,12 +2,8 @@
 
 use super::show::show_page;
 use super::view::{guest_event, load, GuestView};
-use crate::db::audit;
-use crate::db::{reset_tokens, DbError};
-use crate::domain::audit::{Event, Outcome};
-use crate::domain::EmailAddress;
-use crate::eligibility;
-use crate::security::TokenSecret;
+use crate::console::guests::{self, ResetLink};
+use crate::domain::audit::Event;
 use crate::web::admin::AdminCtx;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::{page, AppError, AppState};
@@ -25,8 +21,8 @@ struct LinkPage<'a> {
 }
 
 /// `POST /admin/guests/{id}/reset-link`: a reset link valid 12 hours, shown once on this page
-/// (only its hash is stored). Issued only when the policy allows a reset: redeeming re-checks
-/// the policy, so a link the policy refuses could never be used.
+/// (only its hash is stored), by the reset service's one issuer. Issued only when the policy
+/// allows a reset ([`crate::console::guests::issue_reset_link`]).
 pub(super) async fn reset_link(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -35,53 +31,28 @@ pub(super) async fn reset_link(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let user = load(&state, &admin, &path).await?;
-    let email = EmailAddress::parse(&user.email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let gathered = eligibility::gather_for(&state, &email).await?;
-    let decision = gathered.decide();
-    let Some(totp_required) = (match decision {
-        crate::policy::Decision::Allow { methods } => Some(methods.totp),
-        crate::policy::Decision::Deny(_) => None,
-    }) else {
-        let mut refused = guest_event(&state, &admin, &user, Event::HelpdeskResetLinkIssued);
-        refused.set_outcome(Outcome::Denied);
-        refused.reason = Some(decision.code().to_string());
-        state.db.run(move |c| audit::insert(c, &refused)).await?;
-        let error = format!(
-            "No link was issued: the policy refuses a reset for this guest ({}). See the checks below.",
-            decision.code()
-        );
-        return show_page(&req, &state, &admin, user, None, Some(error)).await;
+    let event = guest_event(&state, &admin, &user, Event::HelpdeskResetLinkIssued);
+    let (secret, expires_at, totp_required) = match guests::issue_reset_link(
+        &state,
+        &user,
+        admin.actor(),
+        event,
+    )
+    .await?
+    {
+        ResetLink::Issued {
+            secret,
+            expires_at,
+            totp_required,
+        } => (secret, expires_at, totp_required),
+        ResetLink::Refused(code) => {
+            let error = format!(
+                    "No link was issued: the policy refuses a reset for this guest ({code}). See the checks below."
+                );
+            return show_page(&req, &state, &admin, user, None, Some(error)).await;
+        }
     };
     let now = state.now();
-    // How long a helpdesk link works: `reset.helpdesk_ttl_hours` (12 by default, DESIGN.md §3).
-    let expires_at =
-        now + chrono::Duration::hours(i64::from(state.settings.reset.helpdesk_ttl_hours));
-    let secret = TokenSecret::generate();
-    let new = reset_tokens::NewToken {
-        user_id: user.user_id(),
-        tenant_id: user.tenant_id(),
-        token_hash: secret.hash().into_string(),
-        code_hash: None,
-        flow_id_hash: None,
-        issued_by: Some(admin.actor()),
-        totp_required,
-        expires_at,
-    };
-    let mut event = guest_event(&state, &admin, &user, Event::HelpdeskResetLinkIssued);
-    state
-        .db
-        .run(move |c| {
-            use crate::db::WriteTransaction as _;
-            c.write_transaction::<_, DbError, _>(|c| {
-                let token = reset_tokens::issue(c, &new, now)?;
-                event.detail = Some(
-                    serde_json::json!({ "token_id": token.id, "expires_at": expires_at })
-                        .to_string(),
-                );
-                audit::insert(c, &event)
-            })
-        })
-        .await?;
     let ctx = LinkPage {
         admin_email: &admin.admin.email,
         platform: admin.is_platform(),

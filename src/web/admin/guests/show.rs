@@ -1,11 +1,9 @@
 //! One guest's page: `GET /admin/guests/{id}`, and the page the actions return to.
 
 use super::view::{guest_event, load, GuestView};
-use crate::db::audit::{self, AuditFilter};
-use crate::db::models::User;
-use crate::db::tenants;
+use crate::accounts::User;
+use crate::console::guests;
 use crate::domain::audit::Event;
-use crate::domain::EmailAddress;
 use crate::eligibility;
 use crate::web::admin::AdminCtx;
 use crate::web::{page, AppError, AppState};
@@ -60,36 +58,18 @@ pub(super) async fn show_page(
     notice: Option<&'static str>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let explanation = match EmailAddress::parse(&user.email) {
-        Ok(email) => Some(eligibility::gather_for(state, &email).await?.explain()),
-        Err(_) => None,
-    };
-    let tid = user.tenant_id();
-    let filter = AuditFilter {
-        tenant_id: Some(user.tenant_id.clone()),
-        email: Some(user.email.clone()),
-        ..Default::default()
-    };
-    let (tenant, recent) = state
-        .db
-        .run(move |c| {
-            Ok((
-                tenants::find_by_id(c, &tid)?,
-                audit::page(c, &filter, None, 20)?,
-            ))
-        })
-        .await?;
     let seen = guest_event(state, admin, &user, Event::AdminViewedGuest);
-    state.db.run(move |c| audit::insert(c, &seen)).await?;
+    let detail = guests::detail(state, &user, 20, seen).await?;
     let ctx = ShowPage {
         admin_email: &admin.admin.email,
         platform: admin.is_platform(),
         guest: GuestView::of(admin, &user, state.now()),
-        tenant_name: tenant.map(|t| t.name),
-        explanation,
+        tenant_name: detail.tenant.map(|t| t.name),
+        explanation: detail.explanation,
         notice,
         error,
-        events: recent
+        events: detail
+            .recent
             .into_iter()
             .map(|e| EventRow {
                 id: e.id,

@@ -1,11 +1,10 @@
 //! One guest as the pages show it, looked up within what the admin may see, and the audit event
 //! about them.
 
-use crate::db::audit::NewAuditEvent;
-use crate::db::models::User;
-use crate::db::users;
+use crate::accounts::User;
+use crate::console::audit::NewAuditEvent;
+use crate::console::guests;
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::UserId;
 use crate::web::admin::AdminCtx;
 use crate::web::{AppError, AppState};
 use chrono::NaiveDateTime;
@@ -50,10 +49,7 @@ impl GuestView {
 
 /// The guest, if this admin may see it (else 404, SECURITY.md #35).
 pub(super) async fn load(state: &AppState, admin: &AdminCtx, id: &str) -> Result<User, AppError> {
-    let uid = UserId::from_string(id);
-    state
-        .db
-        .run(move |c| users::find_by_id(c, &uid))
+    guests::find(state, id)
         .await?
         .filter(|u| admin.may_see(Some(&u.tenant_id)))
         .ok_or(AppError::NotFound)

@@ -1,0 +1,171 @@
+//! Sign-in: the password step, then the TOTP step. Both answer the same way for every
+//! failure; the reason goes to the audit only.
+
+use super::{admin_id, sign_in_event, usable};
+use crate::accounts::lockout::{self, Account, Method};
+use crate::console::Admin;
+use crate::db::{admins, audit, DbError};
+use crate::domain::audit::{Event, Outcome};
+use crate::domain::password::normalize_for_sign_in;
+use crate::domain::EmailAddress;
+use crate::security::{totp, SeedOwner};
+use crate::services::Services;
+use std::net::IpAddr;
+
+/// The password step: the admin when the password is right and the admin may sign in now;
+/// `None` for every failure (audited as `admin_sign_in_failed` with its reason, and counted
+/// towards the pause when it was a wrong password).
+pub async fn password_step(
+    svc: &Services,
+    email: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<Option<Admin>, DbError> {
+    let email = EmailAddress::parse(email).ok();
+    let admin = match email.clone() {
+        Some(e) => svc.db.run(move |c| admins::find_by_email(c, &e)).await?,
+        None => None,
+    };
+    let limits = &svc.rate_limits.persistent;
+    let locked = match &admin {
+        Some(a) => {
+            !lockout::is_allowed(limits, Account::Admin(&admin_id(a)), Method::Password).await?
+        }
+        None => false,
+    };
+    let candidate = admin.as_ref().filter(|a| usable(a) && !locked);
+    // Argon2 runs whatever the case (a dummy hash for unknown admins), so timing says nothing.
+    let matched = match normalize_for_sign_in(password) {
+        Some(pw) => svc
+            .hasher
+            .verify(pw, candidate.and_then(|a| a.password_hash.as_deref()))
+            .await
+            .map_err(DbError::Unexpected)?,
+        None => false,
+    };
+    if let (true, Some(admin)) = (matched, candidate) {
+        return Ok(Some(admin.clone()));
+    }
+    let reason = match (&email, &admin) {
+        (None, _) => "malformed_email",
+        (Some(_), None) => "unknown_admin",
+        (_, Some(a)) if a.disabled => "disabled",
+        (_, Some(a)) if !usable(a) => "setup_incomplete",
+        (_, Some(_)) if locked => "locked",
+        _ => "wrong_password",
+    };
+    if let Some(a) = candidate {
+        lockout::record_failure(limits, Account::Admin(&admin_id(a)), Method::Password).await?;
+    }
+    let mut event = sign_in_event(
+        svc.now(),
+        admin.as_ref(),
+        Event::AdminSignInFailed,
+        Outcome::Failure,
+        ip,
+    );
+    event.reason = Some(reason.into());
+    if admin.is_none() {
+        // The address typed, normalised (or nothing, when it is not an address).
+        event.email = email.map(|e| e.to_string());
+    }
+    svc.db.run(move |c| audit::insert(c, &event)).await?;
+    Ok(None)
+}
+
+/// What a TOTP code did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotpStep {
+    Accepted,
+    /// Wrong; `replayed` when it was right but already used (±1 step, never twice).
+    Wrong {
+        replayed: bool,
+    },
+}
+
+/// The TOTP step for an admin past the password step.
+pub async fn totp_step(
+    svc: &Services,
+    admin: &Admin,
+    code: &str,
+    ip: Option<IpAddr>,
+) -> Result<TotpStep, DbError> {
+    // A seed that cannot be opened (unknown key id, tampered: logged in `open_totp`) fails
+    // like a wrong code; never a 500 with internals, never a skipped second factor.
+    let secret = admin
+        .totp_secret
+        .as_deref()
+        .and_then(|stored| svc.open_totp(SeedOwner::Admin(&admin.id), stored));
+    let now = u64::try_from(svc.clock.now().timestamp()).unwrap_or(0);
+    let id = admin_id(admin);
+    let verified = secret
+        .as_ref()
+        .and_then(|s| totp::verify(s, code, now, admin.totp_last_step));
+    let accepted = match verified {
+        Some(step) => {
+            let id = id.clone();
+            // Recorded only if newer than the last step, so two racing requests with one code
+            // cannot both win (docs/security.md#25).
+            svc.db
+                .run(move |c| admins::record_totp_step(c, &id, step))
+                .await?
+        }
+        None => false,
+    };
+    if accepted {
+        return Ok(TotpStep::Accepted);
+    }
+    let replayed = secret
+        .as_ref()
+        .is_some_and(|s| totp::verify(s, code, now, None).is_some());
+    lockout::record_failure(
+        &svc.rate_limits.persistent,
+        Account::Admin(&id),
+        Method::Totp,
+    )
+    .await?;
+    let mut event = sign_in_event(
+        svc.now(),
+        Some(admin),
+        Event::AdminTotpFailed,
+        Outcome::Failure,
+        ip,
+    );
+    event.reason = Some(
+        if replayed {
+            "code_reused"
+        } else {
+            "wrong_code"
+        }
+        .into(),
+    );
+    svc.db.run(move |c| audit::insert(c, &event)).await?;
+    Ok(TotpStep::Wrong { replayed })
+}
+
+/// A completed sign-in: clears the failure count, stamps the login and writes the
+/// `admin_signed_in` event naming the new session (`session_reference`); returns the
+/// event's id, which the session carries.
+pub async fn complete_sign_in(
+    svc: &Services,
+    admin: &Admin,
+    session_reference: String,
+    ip: Option<IpAddr>,
+) -> Result<i64, DbError> {
+    let now = svc.now();
+    let mut event = sign_in_event(now, Some(admin), Event::AdminSignedIn, Outcome::Success, ip);
+    event.request_id = Some(session_reference);
+    let id = admin_id(admin);
+    lockout::record_success(
+        &svc.rate_limits.persistent,
+        Account::Admin(&id),
+        Method::Password,
+    )
+    .await?;
+    svc.db
+        .run(move |c| {
+            admins::record_login(c, &id, now)?;
+            audit::insert_returning_id(c, &event)
+        })
+        .await
+}

@@ -1,6 +1,6 @@
 //! Latchkey: self-service password reset for guest users of partner organisations.
 //!
-//! The crate is laid out as DESIGN.md §8. Dependencies point one way:
+//! The crate is laid out as docs/architecture.md. Dependencies point one way:
 //! `web → {jobs, policy, deliverability, mail, security, ratelimit} → db → domain`.
 //! `policy` and `domain` depend on nothing but std and serde.
 

@@ -1,5 +1,5 @@
 //! Tracing: human-readable logs by default, JSON lines when `log_format = "json"`.
-//! Log lines carry ids, never addresses or secrets (SECURITY.md #37).
+//! Log lines carry ids, never addresses or secrets (docs/security.md#37).
 
 use crate::config::LogFormat;
 use tracing_subscriber::EnvFilter;

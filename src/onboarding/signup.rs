@@ -27,7 +27,7 @@ pub struct SignupJob {
 }
 
 /// `POST /signup`: queues the mail and returns. The same work is done whether or not the address
-/// has an account, so the reply says nothing about accounts (SECURITY.md #11).
+/// has an account, so the reply says nothing about accounts (docs/security.md#11).
 pub async fn request_signup(
     svc: &Services,
     email: &EmailAddress,
@@ -57,7 +57,7 @@ pub async fn request_signup(
 
 /// The signup job: for a new address, a link to `/signup/complete/{token}`; for an address
 /// with an account, a note saying so (no link). Nothing for an undeliverable address, and at most
-/// the per-address mail cap (SECURITY.md #28).
+/// the per-address mail cap (docs/security.md#28).
 pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError> {
     let Ok(email) = EmailAddress::parse(&job.email) else {
         return Err(JobError::Permanent(

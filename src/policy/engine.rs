@@ -1,11 +1,11 @@
-//! `decide` and `explain`: the DESIGN.md §2 table as code. Pure: no I/O, no clock, no randomness.
+//! `decide` and `explain`: the docs/policy.md table as code. Pure: no I/O, no clock, no randomness.
 
 use super::decision::{Decision, DenyReason, Methods};
 use super::facts::{EmailVerdict, Facts, TenantFacts};
 use crate::domain::tenant::{Plan, TenantKind};
 use serde::Serialize;
 
-/// Decides whether a reset may proceed. The rules of DESIGN.md §2 are checked in order; the first
+/// Decides whether a reset may proceed. The rules of docs/policy.md are checked in order; the first
 /// that matches decides.
 pub fn decide(facts: &Facts) -> Decision {
     let tenant = effective_tenant(facts);
@@ -52,7 +52,7 @@ pub fn decide(facts: &Facts) -> Decision {
 pub struct Check {
     /// Stable snake_case name (`tenant_licensed`, `account_exists`, …).
     pub name: &'static str,
-    /// The DESIGN.md §2 rule this check guards (1–8).
+    /// The docs/policy.md rule this check guards (1–8).
     pub rule: u8,
     /// The deny code the check produces when it fails and is the first to fail.
     pub deny_code: &'static str,

@@ -1,4 +1,4 @@
-//! The policy engine (DESIGN.md §2): who may reset, and why not.
+//! The policy engine (docs/policy.md): who may reset, and why not.
 //!
 //! [`decide`] is a pure function of [`Facts`]: no I/O, no clock, no randomness. Facts are
 //! gathered first (database, DNS, clock), then decided, then acted on. Every [`DenyReason`] has a

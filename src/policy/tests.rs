@@ -1,4 +1,4 @@
-//! The DESIGN.md §2 table, row by row, then the ordering between rows, then properties.
+//! The docs/policy.md table, row by row, then the ordering between rows, then properties.
 
 use super::*;
 use crate::domain::tenant::{Plan, TenantKind};

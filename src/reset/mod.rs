@@ -1,4 +1,4 @@
-//! The reset flow as a service (DESIGN.md §3), below the web layer:
+//! The reset flow as a service (docs/architecture.md#the-reset-flow-end-to-end), below the web layer:
 //! [`request`] takes a request and queues it, [`evaluate`] (run by the job worker) gathers the
 //! facts, decides, audits and mails, and [`redeem`] turns a link or code into a new password.
 

@@ -4,7 +4,7 @@
 //!
 //! TOTP enrolment never stores an unconfirmed secret: the new secret waits in a sealed,
 //! short-lived cookie bound to the user until a code from the app confirms it; only then is it
-//! written (and the confirming step recorded as used, SECURITY.md #25).
+//! written (and the confirming step recorded as used, docs/security.md#25).
 
 use super::csrf::CsrfForm;
 use super::reset::client_ip;
@@ -293,7 +293,7 @@ async fn enrol(
         .await?;
         return security_page(&req, &state, &s, Some(WRONG_SETUP_CODE), None, None).await;
     };
-    // Stored encrypted, bound to this user's row (issue 9).
+    // Stored encrypted, bound to this user's row.
     let sealed = state.seal_totp(SeedOwner::User(&s.user.id), &secret);
     let (id, now) = (s.user_id(), state.now());
     let enrolled = state

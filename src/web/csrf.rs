@@ -1,4 +1,4 @@
-//! CSRF protection on every form (SECURITY.md #31): each browser gets a random binding in an
+//! CSRF protection on every form (docs/security.md#31): each browser gets a random binding in an
 //! HttpOnly cookie; every form carries `csrf_token`, a fresh MAC over that binding. A POST
 //! whose token does not verify, or that a browser marks `Sec-Fetch-Site: cross-site`, or whose
 //! `Origin` is not ours, is refused with 403 before its handler runs.

@@ -10,7 +10,7 @@ use actix_web::{web, HttpResponse};
 use std::time::Instant;
 use tracing::Instrument;
 
-/// Forms carry at most 16 KiB (SECURITY.md #43); CSV uploads and the API get more.
+/// Forms carry at most 16 KiB (docs/security.md#43); CSV uploads and the API get more.
 pub const FORM_LIMIT: usize = 16 * 1024;
 pub const UPLOAD_LIMIT: usize = 2 * 1024 * 1024 + 64 * 1024;
 
@@ -45,7 +45,7 @@ pub async fn body_limit(
 }
 
 /// Gives each request an id (echoed as `X-Request-Id`), a tracing span, one access-log line
-/// (route pattern, never the raw path: paths can hold tokens, SECURITY.md #37) and metrics.
+/// (route pattern, never the raw path: paths can hold tokens, docs/security.md#37) and metrics.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -84,7 +84,7 @@ pub async fn observe(
     Ok(res)
 }
 
-/// Security headers on every response (SECURITY.md #38–#40).
+/// Security headers on every response (docs/security.md#38–#40).
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

@@ -1,4 +1,4 @@
-//! Guest sessions: who is signed in at `/account` (SECURITY.md #32, #33).
+//! Guest sessions: who is signed in at `/account` (docs/security.md#32, #33).
 //!
 //! Stateless: the sealed (encrypted + authenticated) cookie `lk_session` carries the user id,
 //! the user's session generation when the session began, when it was issued, when it was last
@@ -6,7 +6,7 @@
 //!
 //! - the user exists, is not disabled, and its `session_generation` still equals the cookie's:
 //!   a completed reset and a sign-out both bump it, which ends every session of that user
-//!   (SECURITY.md #33) without a session table;
+//!   (docs/security.md#33) without a session table;
 //! - it was used less than [`IDLE_TIMEOUT_SECONDS`] ago and issued less than
 //!   [`ABSOLUTE_TIMEOUT_SECONDS`] ago, by the injected clock.
 //!
@@ -183,7 +183,7 @@ impl FromRequest for GuestSession {
 
 /// Appends a guest audit event (actor `guest`): ids, IP and outcome, never a secret. The
 /// stored address is recorded only for a known user (a typed address can be a password typed
-/// into the wrong field, SECURITY.md #37).
+/// into the wrong field, docs/security.md#37).
 pub(crate) async fn audit_guest(
     state: &AppState,
     event: &str,

@@ -2,7 +2,7 @@
 //!
 //! One answer for every failure ("That email and password don't match"), the same status, and
 //! the same argon2 work whether or not the account exists: an unknown address is verified
-//! against the hasher's dummy hash (SECURITY.md #12). A disabled account cannot sign in. A
+//! against the hasher's dummy hash (docs/security.md#12). A disabled account cannot sign in. A
 //! successful sign-in starts a brand-new session cookie (no fixation); sign-out ends every
 //! session of the user (see [`super::session`]).
 
@@ -94,7 +94,7 @@ async fn authenticate(
     password: &str,
     ip: Option<IpAddr>,
 ) -> Result<Option<User>, AppError> {
-    // An over-long password is refused before any hashing (SECURITY.md #20); it says nothing
+    // An over-long password is refused before any hashing (docs/security.md#20); it says nothing
     // about accounts.
     let Some(secret) = normalize_for_sign_in(password) else {
         audit_guest(

@@ -14,7 +14,7 @@ pub enum CodeOutcome {
     Valid(Redeemed),
     /// Wrong code; the flow goes on.
     Wrong,
-    /// Too many wrong codes: this flow is over (SECURITY.md #9).
+    /// Too many wrong codes: this flow is over (docs/security.md#9).
     FlowEnded,
 }
 
@@ -31,7 +31,7 @@ pub async fn submit_code(
     let code = OneTimeCode::normalize_presented(presented);
     // The wrong codes of a flow are counted per flow, whether or not the address has an
     // account: were they counted on the account's tokens only, the flow of an unknown address
-    // would never end, and the 5th reply would tell accounts apart (SECURITY.md #9, #11).
+    // would never end, and the 5th reply would tell accounts apart (docs/security.md#9, #11).
     let flow_key = flow_id_hash.as_deref().map(flow_attempts::key);
     let (tokens, failures) = match (flow_id_hash, flow_key.clone()) {
         (Some(f), Some(key)) => {

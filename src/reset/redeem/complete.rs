@@ -80,7 +80,7 @@ pub async fn complete(
     }
     // Argon2 on the blocking pool, bounded (never on an async worker thread): the
     // "same as the current password" verify and the new hash under one permit (two argon2
-    // runs; DESIGN.md §3 needs the verify, README "Performance" D).
+    // runs; docs/architecture.md#the-reset-flow-end-to-end needs the verify, docs/performance.md, scenario D).
     let Some(hash) = svc
         .hasher
         .hash_unless_same(secret, user.password_hash.as_deref())
@@ -103,7 +103,7 @@ pub async fn complete(
     done_event.email = Some(user.email.clone());
     let tid = token.id.clone();
     let uid = user.user_id();
-    // One transaction: all-old or all-new (SECURITY.md #43).
+    // One transaction: all-old or all-new (docs/security.md#43).
     let won = svc
         .db
         .run(move |c| {

@@ -31,7 +31,7 @@ pub async fn verify_totp(
     };
     let now = svc.now();
     // A seed that cannot be opened fails like a wrong code (logged in `open_totp`); the
-    // step is still required because the column is set (SECURITY.md #24).
+    // step is still required because the column is set (docs/security.md#24).
     let secret = user
         .totp_secret
         .as_deref()

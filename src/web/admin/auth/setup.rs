@@ -50,7 +50,7 @@ fn setup_invalid(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, Ap
     Ok(res.content_type("text/html; charset=utf-8").body(html))
 }
 
-/// `GET /admin/setup/{token}`: the token leaves the URL (like reset links, SECURITY.md #10).
+/// `GET /admin/setup/{token}`: the token leaves the URL (like reset links, docs/security.md#10).
 /// A GET changes nothing stored, so a link scanner opening it does no harm.
 pub(super) async fn setup_link(
     req: HttpRequest,
@@ -180,7 +180,7 @@ pub(super) async fn setup_submit(
         .map(TokenHash::into_string)
         .unwrap_or_default();
     let id = AdminId::from_string(admin.id.clone());
-    // Stored encrypted, bound to this admin's row (issue 9).
+    // Stored encrypted, bound to this admin's row.
     let secret_text = state.seal_totp(SeedOwner::Admin(&admin.id), &secret);
     let now = state.now();
     let mut event = sign_in_event(

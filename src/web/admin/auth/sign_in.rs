@@ -226,7 +226,7 @@ pub(super) async fn totp_submit(
         Some(step) => {
             let id = id.clone();
             // Recorded only if newer than the last step, so two racing requests with one code
-            // cannot both win (SECURITY.md #25).
+            // cannot both win (docs/security.md#25).
             state
                 .db
                 .run(move |c| admins::record_totp_step(c, &id, step))

@@ -44,7 +44,7 @@ where
 }
 
 /// `POST /admin/guests/{id}/reset-totp`: removes the authenticator (lost phone). Outstanding
-/// reset links that required it die with it (SECURITY.md #6).
+/// reset links that required it die with it (docs/security.md#6).
 pub(super) async fn reset_totp(
     state: web::Data<AppState>,
     admin: AdminCtx,
@@ -85,7 +85,7 @@ pub(super) async fn unlock(
 }
 
 /// `POST /admin/guests/{id}/mark-bounced`: the address cannot receive mail (policy rule 6);
-/// outstanding reset links die (SECURITY.md #6).
+/// outstanding reset links die (docs/security.md#6).
 pub(super) async fn mark_bounced(
     state: web::Data<AppState>,
     admin: AdminCtx,

@@ -59,7 +59,7 @@ pub(super) async fn reset_link(
         return show_page(&req, &state, &admin, user, None, Some(error)).await;
     };
     let now = state.now();
-    // How long a helpdesk link works: `reset.helpdesk_ttl_hours` (12 by default, DESIGN.md §3).
+    // How long a helpdesk link works: `reset.helpdesk_ttl_hours` (12 by default).
     let expires_at =
         now + chrono::Duration::hours(i64::from(state.settings.reset.helpdesk_ttl_hours));
     let secret = TokenSecret::generate();

@@ -4,6 +4,7 @@
 //! `web → {jobs, policy, deliverability, mail, security, ratelimit} → db → domain`.
 //! `policy` and `domain` depend on nothing but std and serde.
 
+pub mod accounts;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -69,3 +69,46 @@ impl Services {
         }
     }
 }
+
+/// How a caller above the services (the HTTP edge, the CLI) should treat a service's failure,
+/// without knowing where it came from: the services' errors (storage ones included) are
+/// classified here, so the edge maps a class to a status and never names a storage type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureClass {
+    /// A dependency (the database) cannot answer now: retry later (503).
+    Unavailable,
+    /// The request carried something the service cannot take (text the database refuses).
+    InvalidInput,
+    /// Anything else: a bug or an unexpected state (500, cause chain logged).
+    Unexpected,
+}
+
+/// An error a service returns, with its [`FailureClass`].
+pub trait ServiceFailure: std::error::Error + Send + Sync + 'static {
+    fn class(&self) -> FailureClass;
+}
+
+impl ServiceFailure for crate::db::DbError {
+    fn class(&self) -> FailureClass {
+        match self {
+            crate::db::DbError::Unavailable(_) => FailureClass::Unavailable,
+            crate::db::DbError::InvalidText(_) => FailureClass::InvalidInput,
+            _ => FailureClass::Unexpected,
+        }
+    }
+}
+
+/// The class of the first classified failure in an error's cause chain, for a service error
+/// that was wrapped on its way up (`anyhow` with context): an outage stays an outage.
+pub fn class_in_chain(e: &anyhow::Error) -> Option<FailureClass> {
+    e.chain().find_map(|c| {
+        if let Some(db) = c.downcast_ref::<crate::db::DbError>() {
+            return match db.class() {
+                FailureClass::Unexpected => None,
+                class => Some(class),
+            };
+        }
+        c.downcast_ref::<r2d2::Error>()
+            .map(|_| FailureClass::Unavailable)
+    })
+}

@@ -74,7 +74,7 @@ pub struct Methods {
     pub totp: bool,
 }
 
-/// Why a reset was refused. Rules 1–8 of docs/policy.md, in order.
+/// Why a reset was refused. Rules 1–8 of the policy table, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DenyReason {
     /// Rule 1: the domain's tenant is managed and on the free plan.
@@ -125,7 +125,7 @@ impl DenyReason {
         }
     }
 
-    /// The rule number in docs/policy.md (1–8).
+    /// The rule number in the policy table (1–8).
     pub fn rule(&self) -> u8 {
         match self {
             Self::TenantNotLicensed => 1,

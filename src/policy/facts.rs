@@ -1,5 +1,5 @@
 //! What the policy engine decides on: facts gathered beforehand from the database, DNS and the
-//! clock (docs/policy.md). Plain data, no behaviour beyond small derived views.
+//! clock. Plain data, no behaviour beyond small derived views.
 
 use crate::domain::tenant::{Plan, TenantKind};
 use chrono::NaiveDateTime;
@@ -69,7 +69,7 @@ impl AccountFacts {
     }
 }
 
-/// The deliverability verdict for an address (docs/policy.md, "DNS verdicts").
+/// The deliverability verdict for an address (the "DNS verdicts" of the policy).
 ///
 /// Serialised as `{"verdict": "deliverable"}`, `{"verdict": "undeliverable", "reason":
 /// "null_mx"}` or `{"verdict": "unknown", "reason": "timeout"}`.

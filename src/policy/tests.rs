@@ -1,5 +1,6 @@
-//! The docs/policy.md table, row by row, then the ordering between rows, then properties.
+//! The policy table, row by row, then the ordering between rows, then properties.
 
+use super::rules::{Seen, RULES};
 use super::*;
 use crate::domain::tenant::{Plan, TenantKind};
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
@@ -597,4 +598,37 @@ proptest! {
         let first_failed = explain(&f).into_iter().find(|c| !c.passed).map(|c| c.deny_code);
         prop_assert_eq!(first_failed.unwrap_or("allow"), decide(&f).code());
     }
+
+    #[test]
+    fn the_explanations_deciding_rule_is_the_decisions_rule(f in arb_facts()) {
+        // The deciding rule of an explanation is its first failing check; a decision's rule is
+        // its deny reason's. They agree in number and code, and an allow has no failing check.
+        let checks = explain(&f);
+        prop_assert_eq!(checks.len(), RULES.len());
+        let deciding = checks.iter().find(|c| !c.passed);
+        let decision = decide(&f);
+        prop_assert_eq!(
+            deciding.map(|c| (c.rule, c.deny_code)),
+            decision.deny_reason().map(|r| (r.rule(), r.code()))
+        );
+        // Every rule that denies on these facts names the reason it denies with.
+        let seen = Seen::new(&f);
+        for (rule, number) in RULES.iter().zip(1u8..) {
+            if let Some(reason) = (rule.deny)(&seen) {
+                prop_assert_eq!(reason.code(), rule.deny_code);
+                prop_assert_eq!(reason.rule(), number);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_table_holds_every_deny_code_in_rule_order() {
+    let codes: Vec<_> = RULES.iter().map(|r| r.deny_code).collect();
+    assert_eq!(codes, DenyReason::CODES);
+    let checks = explain(&allowed());
+    assert_eq!(
+        checks.iter().map(|c| c.name).collect::<Vec<_>>(),
+        RULES.iter().map(|r| r.name).collect::<Vec<_>>()
+    );
 }

@@ -3,20 +3,16 @@
 //! authenticator app).
 //!
 //! TOTP enrolment never stores an unconfirmed secret: the new secret waits in a sealed,
-//! short-lived cookie bound to the user until a code from the app confirms it; only then is it
-//! written (and the confirming step recorded as used, docs/security.md#25).
+//! short-lived cookie bound to the user until a code from the app confirms it
+//! ([`crate::accounts::authenticator`]).
 
 use super::csrf::CsrfForm;
 use super::reset::client_ip;
-use super::session::{audit_guest, GuestSession};
+use super::session::GuestSession;
 use super::{cookies, page, AppError, AppState};
-use crate::db::models::{Tenant, User};
-use crate::db::{tenants, users};
-use crate::domain::password::normalize_for_sign_in;
-use crate::domain::{EmailAddress, TenantKind};
-use crate::eligibility;
-use crate::policy::DenyReason;
-use crate::security::{totp, SeedOwner, TotpSecret};
+use crate::accounts::authenticator::{self, EnrolOutcome, RemoveOutcome};
+use crate::accounts::{overview, User};
+use crate::security::TotpSecret;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -40,102 +36,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 // ---------------------------------------------------------------------------------------------
 // /account
 
-#[derive(Serialize)]
-struct Overview {
-    email: String,
-    display_name: Option<String>,
-    tenant_name: String,
-    tenant_kind: &'static str,
-    verified: bool,
-    totp: bool,
-    reset_allowed: bool,
-    /// Why not, in words for the guest.
-    reset_note: Option<String>,
-    /// The reference to quote to a helpdesk, for domain-level reasons.
-    reference: Option<String>,
-    helpdesk_url: Option<String>,
-    /// The tenant requires an authenticator app and none is set up.
-    needs_totp: bool,
-}
-
 /// `GET /account`.
 async fn overview(
     req: HttpRequest,
     state: web::Data<AppState>,
     s: GuestSession,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = overview_of(&state, &s.user).await?;
+    let ctx = overview::overview(&state, &s.user).await?;
     let res = page::ok(&req, &state, "account/overview.html", &ctx)?;
     Ok(s.respond(&state, res))
-}
-
-fn describe_tenant(t: Option<&Tenant>) -> &'static str {
-    match t {
-        Some(t) if t.is_consumer => "Personal email address, not part of an organisation",
-        Some(t) if t.kind() == TenantKind::Managed => {
-            "Managed by your organisation's administrators"
-        }
-        Some(_) => "Not managed by an administrator",
-        None => "Unknown",
-    }
-}
-
-/// What `/account` shows, with the reset policy as it stands now (gather → decide).
-async fn overview_of(state: &AppState, user: &User) -> Result<Overview, AppError> {
-    let tid = user.tenant_id();
-    let tenant = state.db.run(move |c| tenants::find_by_id(c, &tid)).await?;
-    let decision = match EmailAddress::parse(&user.email) {
-        Ok(email) => Some(
-            eligibility::gather(
-                &state.db,
-                &state.deliverability,
-                state.clock.as_ref(),
-                &state.settings,
-                &email,
-            )
-            .await?
-            .decide(),
-        ),
-        Err(_) => None,
-    };
-    let reason = decision.as_ref().and_then(|d| d.deny_reason()).copied();
-    let reset_allowed = decision.as_ref().is_some_and(|d| d.is_allow());
-    // Domain-level reasons are public and have a guest sentence; the account-level ones are
-    // worded for the mailbox, so the signed-in guest gets a sentence written for this page.
-    let reset_note = match reason {
-        _ if reset_allowed => None,
-        Some(r) if r.browser_visible() => Some(r.guest_sentence()),
-        Some(DenyReason::EmailUnverified) => Some(
-            "Your email address is not confirmed yet. Ask for a password reset and we will \
-             first email you a link to confirm it."
-                .into(),
-        ),
-        Some(DenyReason::MethodsNotRegistered) => Some(
-            "Your organisation requires an authenticator app for self-service reset, and you \
-             have not set one up yet."
-                .into(),
-        ),
-        _ => Some(
-            "Self-service reset is not available for your account right now. Please contact \
-             your organisation's helpdesk."
-                .into(),
-        ),
-    };
-    Ok(Overview {
-        email: user.email.clone(),
-        display_name: user.display_name.clone(),
-        tenant_name: tenant.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
-        tenant_kind: describe_tenant(tenant.as_ref()),
-        verified: user.verified_at.is_some(),
-        totp: user.totp_secret.is_some(),
-        reset_allowed,
-        reset_note,
-        reference: reason
-            .filter(DenyReason::browser_visible)
-            .map(|r| r.reference()),
-        helpdesk_url: tenant.as_ref().and_then(|t| t.helpdesk_url.clone()),
-        needs_totp: matches!(reason, Some(DenyReason::MethodsNotRegistered)),
-    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -224,13 +133,11 @@ async fn security_page(
     notice: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
     let user = &s.user;
-    let tid = user.tenant_id();
-    let tenant = state.db.run(move |c| tenants::find_by_id(c, &tid)).await?;
     let mut ctx = SecurityPage {
         email: user.email.clone(),
         totp: user.totp_secret.is_some(),
         minutes: TOTP_PENDING_MINUTES,
-        required_by_tenant: tenant.is_some_and(|t| t.methods_required >= 2),
+        required_by_tenant: authenticator::required_by_tenant(state, user).await?,
         enrol_error,
         remove_error,
         notice,
@@ -280,36 +187,10 @@ async fn enrol(
         // The setup expired: show a new code to scan.
         return security_page(&req, &state, &s, Some(EXPIRED_SETUP), None, None).await;
     };
-    let now_unix = state.clock.now().timestamp().max(0) as u64;
-    let Some(step) = totp::verify(&secret, &form.0.code, now_unix, None) else {
-        audit_guest(
-            &state,
-            "totp_enrolled",
-            "failure",
-            Some(&s.user),
-            Some("wrong_code"),
-            client_ip(&req),
-        )
-        .await?;
+    let outcome =
+        authenticator::enrol(&state, &s.user, &secret, &form.0.code, client_ip(&req)).await?;
+    if outcome == EnrolOutcome::WrongCode {
         return security_page(&req, &state, &s, Some(WRONG_SETUP_CODE), None, None).await;
-    };
-    // Stored encrypted, bound to this user's row.
-    let sealed = state.seal_totp(SeedOwner::User(&s.user.id), &secret);
-    let (id, now) = (s.user_id(), state.now());
-    let enrolled = state
-        .db
-        .run(move |c| users::enrol_totp(c, &id, &sealed, step, now))
-        .await?;
-    if enrolled {
-        audit_guest(
-            &state,
-            "totp_enrolled",
-            "success",
-            Some(&s.user),
-            None,
-            client_ip(&req),
-        )
-        .await?;
     }
     let mut res = see_other("/account/security?enrolled=1");
     let _ = res.add_cookie(&cookies::removal(&state, TOTP_PENDING));
@@ -338,63 +219,18 @@ async fn remove(
     s: GuestSession,
     form: CsrfForm<RemoveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(stored) = s.user.totp_secret.as_deref() else {
-        return Ok(s.respond(&state, see_other("/account/security")));
-    };
-    // A seed that cannot be opened (logged) still leaves the password as proof.
-    let secret = state.open_totp(SeedOwner::User(&s.user.id), stored);
-    let ip = client_ip(&req);
-    if !proves_owner(&state, &s.user, secret.as_ref(), &form.0).await? {
-        audit_guest(
-            &state,
-            "totp_removed",
-            "failure",
-            Some(&s.user),
-            Some("wrong_proof"),
-            ip,
-        )
-        .await?;
-        return security_page(&req, &state, &s, None, Some(WRONG_REMOVE_PROOF), None).await;
-    }
-    let (id, now) = (s.user_id(), state.now());
-    state
-        .db
-        .run(move |c| users::set_totp_secret(c, &id, None, now))
-        .await?;
-    audit_guest(&state, "totp_removed", "success", Some(&s.user), None, ip).await?;
-    Ok(s.respond(&state, see_other("/account/security?removed=1")))
-}
-
-/// A current TOTP code (never one already used), or else the current password.
-async fn proves_owner(
-    state: &AppState,
-    user: &User,
-    secret: Option<&TotpSecret>,
-    form: &RemoveForm,
-) -> Result<bool, AppError> {
-    if let (Some(secret), false) = (secret, form.code.trim().is_empty()) {
-        let now_unix = state.clock.now().timestamp().max(0) as u64;
-        if let Some(step) = totp::verify(secret, &form.code, now_unix, user.totp_last_step) {
-            let id = user.user_id();
-            if state
-                .db
-                .run(move |c| users::record_totp_step(c, &id, step))
-                .await?
-            {
-                return Ok(true);
-            }
+    let form = form.0;
+    let outcome =
+        authenticator::remove(&state, &s.user, &form.password, &form.code, client_ip(&req)).await?;
+    match outcome {
+        None => Ok(s.respond(&state, see_other("/account/security"))),
+        Some(RemoveOutcome::WrongProof) => {
+            security_page(&req, &state, &s, None, Some(WRONG_REMOVE_PROOF), None).await
+        }
+        Some(RemoveOutcome::Removed) => {
+            Ok(s.respond(&state, see_other("/account/security?removed=1")))
         }
     }
-    if !form.password.is_empty() {
-        if let Some(secret) = normalize_for_sign_in(&form.password) {
-            return state
-                .hasher
-                .verify(secret, user.password_hash.as_deref())
-                .await
-                .map_err(AppError::Unexpected);
-        }
-    }
-    Ok(false)
 }
 
 fn see_other(path: &str) -> HttpResponse {

@@ -3,7 +3,7 @@
 //! `/api/`, JSON) page. No internals are ever shown: the cause chain goes to the log.
 
 use super::AppState;
-use crate::db::DbError;
+use crate::services::{class_in_chain, FailureClass, ServiceFailure};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
@@ -30,12 +30,13 @@ pub enum AppError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<DbError> for AppError {
-    fn from(e: DbError) -> Self {
-        match e {
-            DbError::Unavailable(cause) => AppError::Unavailable(cause),
-            DbError::InvalidText(why) => AppError::BadRequest(why),
-            other => AppError::Unexpected(anyhow::Error::new(other)),
+/// A service's failure, mapped by its class: the edge never names a storage type.
+impl<E: ServiceFailure> From<E> for AppError {
+    fn from(e: E) -> Self {
+        match e.class() {
+            FailureClass::Unavailable => AppError::Unavailable(anyhow::Error::new(e)),
+            FailureClass::InvalidInput => AppError::BadRequest(e.to_string()),
+            FailureClass::Unexpected => AppError::Unexpected(anyhow::Error::new(e)),
         }
     }
 }
@@ -87,16 +88,12 @@ impl ResponseError for AppError {
 
 /// Whether an error's cause chain holds text the database refused.
 fn caused_by_invalid_text(e: &anyhow::Error) -> bool {
-    e.chain()
-        .any(|c| matches!(c.downcast_ref::<DbError>(), Some(DbError::InvalidText(_))))
+    class_in_chain(e) == Some(FailureClass::InvalidInput)
 }
 
-/// Whether an error's cause chain holds an unavailable database.
+/// Whether an error's cause chain holds an unavailable dependency.
 fn caused_by_outage(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        matches!(c.downcast_ref::<DbError>(), Some(DbError::Unavailable(_)))
-            || c.downcast_ref::<r2d2::Error>().is_some()
-    })
+    class_in_chain(e) == Some(FailureClass::Unavailable)
 }
 
 #[derive(Serialize)]

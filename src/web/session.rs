@@ -1,12 +1,11 @@
-//! Guest sessions: who is signed in at `/account` (docs/security.md#32, #33).
+//! Guest sessions: who is signed in at `/account` (SECURITY.md #32, #33).
 //!
 //! Stateless: the sealed (encrypted + authenticated) cookie `lk_session` carries the user id,
 //! the user's session generation when the session began, when it was issued, when it was last
 //! used, and a random nonce. A session is accepted only while
 //!
-//! - the user exists, is not disabled, and its `session_generation` still equals the cookie's:
-//!   a completed reset and a sign-out both bump it, which ends every session of that user
-//!   (docs/security.md#33) without a session table;
+//! - the user exists, is not disabled, and its `session_generation` still equals the cookie's
+//!   ([`crate::accounts::session::live_user`]);
 //! - it was used less than [`IDLE_TIMEOUT_SECONDS`] ago and issued less than
 //!   [`ABSOLUTE_TIMEOUT_SECONDS`] ago, by the injected clock.
 //!
@@ -17,9 +16,7 @@
 //! to `/signin` with a 303 (and a dead cookie is removed).
 
 use super::{cookies, AppError, AppState};
-use crate::db::audit::{self, NewAuditEvent};
-use crate::db::models::User;
-use crate::db::users;
+use crate::accounts::{self, User};
 use crate::domain::UserId;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
@@ -29,7 +26,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
-use std::net::IpAddr;
 
 /// A session unused for this long (seconds) is over: 30 minutes.
 pub const IDLE_TIMEOUT_SECONDS: i64 = 30 * 60;
@@ -145,10 +141,8 @@ pub async fn current(
         return Ok(None);
     }
     let id = UserId::from_string(claims.user_id.clone());
-    let user = state.db.run(move |c| users::find_by_id(c, &id)).await?;
-    Ok(user
-        .filter(|u| !u.disabled && u.session_generation == claims.generation)
-        .map(|user| GuestSession { user, claims }))
+    let user = accounts::session::live_user(state, id, claims.generation).await?;
+    Ok(user.map(|user| GuestSession { user, claims }))
 }
 
 /// The 303 to the sign-in page, removing a dead session cookie if one was sent.
@@ -179,29 +173,6 @@ impl FromRequest for GuestSession {
             }
         })
     }
-}
-
-/// Appends a guest audit event (actor `guest`): ids, IP and outcome, never a secret. The
-/// stored address is recorded only for a known user (a typed address can be a password typed
-/// into the wrong field, docs/security.md#37).
-pub(crate) async fn audit_guest(
-    state: &AppState,
-    event: &str,
-    outcome: &str,
-    user: Option<&User>,
-    reason: Option<&str>,
-    ip: Option<IpAddr>,
-) -> Result<(), AppError> {
-    let mut e = NewAuditEvent::new(state.now(), "guest", event, outcome);
-    e.ip = ip.map(|i| i.to_string());
-    e.reason = reason.map(str::to_string);
-    if let Some(u) = user {
-        e.user_id = Some(u.id.clone());
-        e.tenant_id = Some(u.tenant_id.clone());
-        e.email = Some(u.email.clone());
-    }
-    state.db.run(move |c| audit::insert(c, &e)).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! connection.
 
 use super::{
-    backoff, epoch, minutes, window, Allowance, FailureKind, PersistentLimits, ATTEMPT_WINDOW,
+    epoch, minutes, window, Allowance, Backoff, FailureKind, PersistentLimits, ATTEMPT_WINDOW,
     FAILURE_RETENTION, FLOW_RETENTION,
 };
 use crate::db::audit::{self, NewAuditEvent};
@@ -96,91 +96,97 @@ impl PersistentLimits {
         }
     }
 
-    /// Whether `user` may attempt `kind` now (check before verifying a password or TOTP).
+    /// Whether `account` may attempt `kind` now (check before verifying a password or TOTP),
+    /// under the configured backoff.
     pub async fn failure_allowance(
         &self,
-        user: &UserId,
+        account: &impl std::fmt::Display,
         kind: FailureKind,
     ) -> Result<Allowance, DbError> {
-        if !self.enabled() {
-            return Ok(Allowance::Allowed);
-        }
-        let user = user.clone();
-        self.run(move |this, conn| this.failure_allowance_on(conn, &user, kind))
+        self.failure_allowance_with(account, kind, self.configured_backoff())
             .await
     }
 
-    /// [`Self::failure_allowance`] on a connection the caller holds.
-    pub fn failure_allowance_on(
+    /// [`Self::failure_allowance`] under the given backoff.
+    pub async fn failure_allowance_with(
         &self,
-        conn: &mut AnyConnection,
-        user: &UserId,
+        account: &impl std::fmt::Display,
         kind: FailureKind,
+        backoff: Backoff,
     ) -> Result<Allowance, DbError> {
         if !self.enabled() {
             return Ok(Allowance::Allowed);
         }
+        let key = failure_key(account, kind);
+        self.run(move |this, conn| this.failure_allowance_on(conn, &key, backoff))
+            .await
+    }
+
+    /// [`Self::failure_allowance_with`] on a connection the caller holds (`key` from
+    /// [`failure_key`]).
+    fn failure_allowance_on(
+        &self,
+        conn: &mut AnyConnection,
+        key: &str,
+        backoff: Backoff,
+    ) -> Result<Allowance, DbError> {
         let now = self.now();
-        let key = failure_key(user, kind);
-        let Some(counter) = rate_counters::get(conn, &key, epoch(), now)? else {
+        let Some(counter) = rate_counters::get(conn, key, epoch(), now)? else {
             return Ok(Allowance::Allowed);
         };
         // The row's expiry is pushed to last failure + retention on every failure.
         let last_failure = counter.expires_at - FAILURE_RETENTION;
         let failures = u32::try_from(counter.count).unwrap_or(u32::MAX);
-        Ok(self.allowance(failures, last_failure, now))
+        Ok(allowance(backoff, failures, last_failure, now))
     }
 
-    fn allowance(&self, failures: u32, last: NaiveDateTime, now: NaiveDateTime) -> Allowance {
-        match backoff(failures, &self.settings) {
-            None => Allowance::Blocked,
-            Some(delay) if last + delay > now => Allowance::NotBefore((last + delay).and_utc()),
-            Some(_) => Allowance::Allowed,
-        }
-    }
-
-    /// Records a failed sign-in or TOTP for `user` and returns what applies to the next
-    /// attempt: exponential backoff after `failures_before_backoff`, and `Blocked` at
-    /// `max_consecutive_failures` (NIST SP 800-63B).
+    /// Records a failed sign-in or TOTP for `account` and returns what applies to the next
+    /// attempt under the configured backoff: exponential backoff after
+    /// `failures_before_backoff`, and `Blocked` at `max_consecutive_failures` (NIST SP
+    /// 800-63B).
     pub async fn record_failure(
         &self,
-        user: &UserId,
+        account: &impl std::fmt::Display,
         kind: FailureKind,
     ) -> Result<Allowance, DbError> {
-        if !self.enabled() {
-            return Ok(Allowance::Allowed);
-        }
-        let user = user.clone();
-        self.run(move |this, conn| this.record_failure_on(conn, &user, kind))
+        self.record_failure_with(account, kind, self.configured_backoff())
             .await
     }
 
-    /// [`Self::record_failure`] on a connection the caller holds.
-    pub fn record_failure_on(
+    /// [`Self::record_failure`] under the given backoff.
+    pub async fn record_failure_with(
         &self,
-        conn: &mut AnyConnection,
-        user: &UserId,
+        account: &impl std::fmt::Display,
         kind: FailureKind,
+        backoff: Backoff,
     ) -> Result<Allowance, DbError> {
         if !self.enabled() {
             return Ok(Allowance::Allowed);
         }
-        let now = self.now();
-        let n = rate_counters::hit(
-            conn,
-            &failure_key(user, kind),
-            epoch(),
-            now + FAILURE_RETENTION,
-        )?;
-        Ok(self.allowance(u32::try_from(n).unwrap_or(u32::MAX), now, now))
+        let key = failure_key(account, kind);
+        self.run(move |this, conn| {
+            let now = this.now();
+            let n = rate_counters::hit(conn, &key, epoch(), now + FAILURE_RETENTION)?;
+            Ok(allowance(
+                backoff,
+                u32::try_from(n).unwrap_or(u32::MAX),
+                now,
+                now,
+            ))
+        })
+        .await
     }
 
     /// Clears the consecutive failures of `kind` after a success of that kind (and of every
     /// kind after a completed password reset).
-    pub async fn reset_failures(&self, user: &UserId, kind: FailureKind) -> Result<(), DbError> {
-        let user = user.clone();
+    pub async fn reset_failures(
+        &self,
+        account: &impl std::fmt::Display,
+        kind: FailureKind,
+    ) -> Result<(), DbError> {
+        let key = failure_key(account, kind);
         self.run(move |_, conn| {
-            rate_counters::clear(conn, &failure_key(&user, kind))?;
+            rate_counters::clear(conn, &key)?;
             Ok(())
         })
         .await
@@ -305,6 +311,21 @@ impl PersistentLimits {
     }
 }
 
-fn failure_key(user: &UserId, kind: FailureKind) -> String {
-    format!("fail:{}:{user}", kind.as_str())
+/// The counter of `kind` failures for one account (a user or admin id).
+fn failure_key(account: &impl std::fmt::Display, kind: FailureKind) -> String {
+    format!("fail:{}:{account}", kind.as_str())
+}
+
+/// What applies to the next attempt after `failures`, the last at `last`.
+fn allowance(
+    backoff: Backoff,
+    failures: u32,
+    last: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Allowance {
+    match backoff.delay(failures) {
+        None => Allowance::Blocked,
+        Some(delay) if last + delay > now => Allowance::NotBefore((last + delay).and_utc()),
+        Some(_) => Allowance::Allowed,
+    }
 }

@@ -41,8 +41,12 @@ const ATTEMPT_WINDOW: TimeDelta = TimeDelta::hours(24);
 /// password does not reset the TOTP failures and vice versa).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FailureKind {
+    /// A guest's password at `/signin`.
     SignIn,
+    /// A guest's TOTP code.
     Totp,
+    /// An admin's sign-in, password and TOTP steps together.
+    Admin,
 }
 
 impl FailureKind {
@@ -50,6 +54,7 @@ impl FailureKind {
         match self {
             FailureKind::SignIn => "signin",
             FailureKind::Totp => "totp",
+            FailureKind::Admin => "admin",
         }
     }
 }
@@ -83,24 +88,52 @@ impl Allowance {
     }
 }
 
-/// The backoff after `failures` consecutive failures: none for the first
-/// `failures_before_backoff`, then `base`, doubling, capped at `max`; `None` once the hard
-/// stop is reached.
+/// The shape of a consecutive-failure backoff: no delay for the first `free_failures`, then
+/// `base_seconds`, doubling with every further failure, capped at `max_seconds`; at
+/// `hard_stop` (when set) the method is refused until a success elsewhere clears the count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub free_failures: u32,
+    pub base_seconds: u64,
+    pub max_seconds: u64,
+    pub hard_stop: Option<u32>,
+}
+
+impl Backoff {
+    /// The backoff the `rate_limits` settings describe (guest sign-in and TOTP).
+    pub fn of_settings(s: &RateLimitSettings) -> Self {
+        Self {
+            free_failures: s.failures_before_backoff,
+            base_seconds: s.failure_backoff_base_seconds,
+            max_seconds: s.failure_backoff_max_seconds,
+            hard_stop: Some(s.max_consecutive_failures),
+        }
+    }
+
+    /// The delay after `failures` consecutive failures; `None` once the hard stop is reached.
+    pub fn delay(&self, failures: u32) -> Option<TimeDelta> {
+        if self.hard_stop.is_some_and(|stop| failures >= stop) {
+            return None;
+        }
+        if failures <= self.free_failures {
+            return Some(TimeDelta::zero());
+        }
+        let doublings = (failures - self.free_failures - 1).min(32);
+        let secs = self
+            .base_seconds
+            .saturating_mul(1u64 << doublings)
+            .min(self.max_seconds);
+        Some(TimeDelta::seconds(
+            i64::try_from(secs).unwrap_or(i64::MAX / 1000),
+        ))
+    }
+}
+
+/// The backoff after `failures` consecutive failures under the `rate_limits` settings: none
+/// for the first `failures_before_backoff`, then `base`, doubling, capped at `max`; `None` once
+/// the hard stop is reached.
 pub fn backoff(failures: u32, s: &RateLimitSettings) -> Option<TimeDelta> {
-    if failures >= s.max_consecutive_failures {
-        return None;
-    }
-    if failures <= s.failures_before_backoff {
-        return Some(TimeDelta::zero());
-    }
-    let doublings = (failures - s.failures_before_backoff - 1).min(32);
-    let secs = s
-        .failure_backoff_base_seconds
-        .saturating_mul(1u64 << doublings)
-        .min(s.failure_backoff_max_seconds);
-    Some(TimeDelta::seconds(
-        i64::try_from(secs).unwrap_or(i64::MAX / 1000),
-    ))
+    Backoff::of_settings(s).delay(failures)
 }
 
 /// The persistent limits service. Cheap to clone; the lead calls it from handlers (async
@@ -158,6 +191,11 @@ impl PersistentLimits {
     /// Whether limits are on.
     pub fn enabled(&self) -> bool {
         self.settings.enabled
+    }
+
+    /// The failure backoff of the `rate_limits` settings.
+    pub fn configured_backoff(&self) -> Backoff {
+        Backoff::of_settings(&self.settings)
     }
 
     fn now(&self) -> NaiveDateTime {

@@ -9,7 +9,6 @@ use crate::db::{users, DbError};
 use crate::domain::password::{PasswordContext, PasswordRejection};
 use crate::domain::EmailAddress;
 use crate::jobs::{self, JobKind};
-use crate::ratelimit::FailureKind;
 use crate::reset::evaluate::PasswordChangedJob;
 use crate::services::Services;
 use std::net::IpAddr;
@@ -140,11 +139,7 @@ pub async fn complete(
     }
     svc.jobs_wakeup.notify_one();
     // A proven reset clears the account's failure counters (the real user is back in).
-    for kind in [FailureKind::SignIn, FailureKind::Totp] {
-        svc.rate_limits
-            .persistent
-            .reset_failures(&user.user_id(), kind)
-            .await?;
-    }
+    crate::accounts::lockout::clear_after_reset(&svc.rate_limits.persistent, &user.user_id())
+        .await?;
     Ok(CompleteOutcome::Done)
 }

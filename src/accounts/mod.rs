@@ -1,0 +1,24 @@
+//! The guest account service, below the web layer (shaped like [`crate::reset::redeem`]: one
+//! file per step, plain values in and out, no HTTP):
+//!
+//! - [`signin`]: password sign-in and sign-out, with the same argon2 work and the same answer
+//!   for every failure (docs/security.md#12);
+//! - [`session`]: whether a session's user still exists and its generation still holds;
+//! - [`overview`]: what `/account` shows, the reset policy included;
+//! - [`authenticator`]: TOTP enrolment (confirmed by a code) and removal (password or code);
+//! - [`verification`]: email verification links;
+//! - [`lockout`]: the one account-failure policy, for guests and admins alike, through
+//!   [`crate::ratelimit::persistent`].
+//!
+//! Audit events about a guest are written through [`audit`].
+
+pub mod audit;
+pub mod authenticator;
+pub mod lockout;
+pub mod overview;
+pub mod session;
+pub mod signin;
+pub mod verification;
+
+/// A guest account as stored (never printed with its hash or TOTP seed).
+pub use crate::db::models::User;

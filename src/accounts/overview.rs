@@ -1,0 +1,99 @@
+//! What `/account` shows a signed-in guest: who they are, their reset methods, and whether
+//! their organisation's policy allows a self-service reset now (gather → decide).
+
+use super::User;
+use crate::db::models::Tenant;
+use crate::db::{tenants, DbError};
+use crate::domain::{EmailAddress, TenantKind};
+use crate::eligibility;
+use crate::policy::DenyReason;
+use crate::services::Services;
+use serde::Serialize;
+
+/// The account page's content.
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    pub email: String,
+    pub display_name: Option<String>,
+    pub tenant_name: String,
+    pub tenant_kind: &'static str,
+    pub verified: bool,
+    pub totp: bool,
+    pub reset_allowed: bool,
+    /// Why not, in words for the guest.
+    pub reset_note: Option<String>,
+    /// The reference to quote to a helpdesk, for domain-level reasons.
+    pub reference: Option<String>,
+    pub helpdesk_url: Option<String>,
+    /// The tenant requires an authenticator app and none is set up.
+    pub needs_totp: bool,
+}
+
+fn describe_tenant(t: Option<&Tenant>) -> &'static str {
+    match t {
+        Some(t) if t.is_consumer => "Personal email address, not part of an organisation",
+        Some(t) if t.kind() == TenantKind::Managed => {
+            "Managed by your organisation's administrators"
+        }
+        Some(_) => "Not managed by an administrator",
+        None => "Unknown",
+    }
+}
+
+/// The overview of `user`, with the reset policy as it stands now.
+pub async fn overview(svc: &Services, user: &User) -> Result<Overview, DbError> {
+    let tid = user.tenant_id();
+    let tenant = svc.db.run(move |c| tenants::find_by_id(c, &tid)).await?;
+    let decision = match EmailAddress::parse(&user.email) {
+        Ok(email) => Some(
+            eligibility::gather(
+                &svc.db,
+                &svc.deliverability,
+                svc.clock.as_ref(),
+                &svc.settings,
+                &email,
+            )
+            .await?
+            .decide(),
+        ),
+        Err(_) => None,
+    };
+    let reason = decision.as_ref().and_then(|d| d.deny_reason()).copied();
+    let reset_allowed = decision.as_ref().is_some_and(|d| d.is_allow());
+    // Domain-level reasons are public and have a guest sentence; the account-level ones are
+    // worded for the mailbox, so the signed-in guest gets a sentence written for this page.
+    let reset_note = match reason {
+        _ if reset_allowed => None,
+        Some(r) if r.browser_visible() => Some(r.guest_sentence()),
+        Some(DenyReason::EmailUnverified) => Some(
+            "Your email address is not confirmed yet. Ask for a password reset and we will \
+             first email you a link to confirm it."
+                .into(),
+        ),
+        Some(DenyReason::MethodsNotRegistered) => Some(
+            "Your organisation requires an authenticator app for self-service reset, and you \
+             have not set one up yet."
+                .into(),
+        ),
+        _ => Some(
+            "Self-service reset is not available for your account right now. Please contact \
+             your organisation's helpdesk."
+                .into(),
+        ),
+    };
+    Ok(Overview {
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        tenant_name: tenant.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
+        tenant_kind: describe_tenant(tenant.as_ref()),
+        verified: user.verified_at.is_some(),
+        totp: user.totp_secret.is_some(),
+        reset_allowed,
+        reset_note,
+        reference: reason
+            .filter(DenyReason::browser_visible)
+            .map(|r| r.reference()),
+        helpdesk_url: tenant.as_ref().and_then(|t| t.helpdesk_url.clone()),
+        needs_totp: matches!(reason, Some(DenyReason::MethodsNotRegistered)),
+    })
+}

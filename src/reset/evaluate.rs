@@ -1,7 +1,7 @@
-//! The worker's half of a reset request: gather → decide → audit → act (DESIGN.md §2–§3).
+//! The worker's half of a reset request: gather → decide → audit → act (docs/policy.md and docs/architecture.md#the-reset-flow-end-to-end).
 //! The explanation of a denial goes to the mailbox, never to the browser.
 //!
-//! The raw token never touches the database (SECURITY.md #2): it is generated, hashed, stored
+//! The raw token never touches the database (docs/security.md#2): it is generated, hashed, stored
 //! and mailed within one attempt. If sending fails transiently the job is retried and the next
 //! attempt issues a fresh token that supersedes the undelivered one.
 
@@ -59,7 +59,7 @@ pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Re
 }
 
 /// Counts the request against the account (5 per rolling 24 h, then a 24 h lock:
-/// [`crate::accounts::lockout`]) and the tenant (a burst raises an audit alert without blocking anyone), DESIGN.md §6.
+/// [`crate::accounts::lockout`]) and the tenant (a burst raises an audit alert without blocking anyone), docs/operations.md#rate-limits.
 async fn count_attempt(
     svc: &Services,
     g: &mut Gathered,
@@ -174,7 +174,7 @@ async fn send_reset_link(
 
 /// Serialises token issuance per user. `reset_tokens::issue` revokes the live tokens, then
 /// inserts the new one; under PostgreSQL's READ COMMITTED two concurrent issues for one user
-/// would each miss the other's uncommitted row and leave two live tokens (SECURITY.md #6).
+/// would each miss the other's uncommitted row and leave two live tokens (docs/security.md#6).
 /// Locking the user row first makes the second wait for the first. SQLite serialises writers,
 /// so there is nothing to do there.
 fn lock_user(
@@ -259,14 +259,14 @@ async fn deliver<C: MailTemplate>(
     ctx: &C,
     ip: Option<IpAddr>,
 ) -> Result<(), JobError> {
-    // Exactly one recipient: the stored address (SECURITY.md #15).
+    // Exactly one recipient: the stored address (docs/security.md#15).
     let to = EmailAddress::parse(&user.email)
         .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
     let msg = mail::render(&svc.templates, &to, ctx)
         .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
     let kind = C::KIND.as_str();
     let now = svc.now();
-    // At most N mails per address per hour/day (SECURITY.md #28); the guest's page is the same.
+    // At most N mails per address per hour/day (docs/security.md#28); the guest's page is the same.
     if !svc.rate_limits.persistent.mail_allowed(&to).await? {
         let mut e = super::event(now, "mail_suppressed", "denied", ip);
         e.actor = "system".into();
@@ -307,7 +307,7 @@ async fn deliver<C: MailTemplate>(
             Ok(())
         }
         Err(SendError::Transient(why)) => {
-            // One log line with the user id: no address, no token (SECURITY.md #13).
+            // One log line with the user id: no address, no token (docs/security.md#13).
             tracing::error!(user_id = %user.id, kind, error = %why, "mail send failed; will retry");
             e.event = "mail_failed".into();
             e.outcome = "failure".into();

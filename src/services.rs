@@ -6,8 +6,8 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::deliverability::Deliverability;
 use crate::mail::Mailer;
-use crate::metrics::Metrics;
 use crate::security::{PasswordHasher, SeedOwner, TotpSecret};
+use crate::telemetry::metrics::Metrics;
 use crate::templates::Templates;
 use std::sync::Arc;
 
@@ -20,7 +20,7 @@ pub struct Services {
     pub deliverability: Arc<Deliverability>,
     pub mailer: Mailer,
     pub hasher: PasswordHasher,
-    pub metrics: Arc<Metrics>,
+    pub metrics: Metrics,
     /// Wakes the job worker at once when a request enqueues work.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
     /// In-process and persistent rate limits (docs/operations.md#rate-limits).

@@ -4,8 +4,8 @@
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::Db;
-use crate::metrics::Metrics;
 use crate::services::Services;
+use crate::telemetry::metrics::Metrics;
 use crate::web::{self, AppState, Templates};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Compress};
@@ -18,7 +18,10 @@ use std::time::Duration;
 /// A built, bound, not yet running server.
 pub struct Application {
     port: u16,
+    management_port: u16,
     server: Server,
+    /// The operations listener (`management_bind`): `/metrics`, `/healthz`, `/readyz`.
+    management: Server,
     worker: tokio::task::JoinHandle<()>,
     stop_worker: tokio::sync::watch::Sender<bool>,
     grace: Duration,
@@ -78,7 +81,7 @@ impl Application {
             deliverability,
             mailer,
             hasher: crate::security::PasswordHasher::new(&settings.hashing)?,
-            metrics: Arc::new(Metrics::default()),
+            metrics: Metrics::install(),
             jobs_wakeup: Arc::new(tokio::sync::Notify::new()),
             code_key: settings.master_key.derive("latchkey/reset-code"),
             rate_limits,
@@ -100,9 +103,11 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (setting `bind`)", settings.bind))?;
         let port = listener.local_addr()?.port();
         let data = actix_web::web::Data::new(state.clone());
+        let public_data = data.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(data.clone())
+                .app_data(public_data.clone())
+                .wrap(from_fn(web::middleware::known_methods))
                 .wrap(from_fn(web::middleware::body_limit))
                 .wrap(from_fn(web::ratelimit::limit))
                 .wrap(from_fn(web::errors::render_error_pages))
@@ -120,9 +125,12 @@ impl Application {
         // SIGTERM/SIGINT are ours (`run_until_stopped`): the job worker stops with the server.
         .disable_signals()
         .run();
+        let management = management_server(&settings, data)?;
         Ok(Self {
             port,
+            management_port: management.0,
             server,
+            management: management.1,
             worker,
             stop_worker,
             grace: Duration::from_secs(settings.shutdown_grace_seconds),
@@ -130,8 +138,14 @@ impl Application {
         })
     }
 
+    /// The public listener's port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The management listener's port (`/metrics`, `/healthz`, `/readyz`).
+    pub fn management_port(&self) -> u16 {
+        self.management_port
     }
 
     /// Serves until SIGTERM/SIGINT, then shuts down in order, all within
@@ -143,17 +157,21 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let Self {
             server,
+            management,
             worker,
             stop_worker,
             grace,
             ..
         } = self;
         let handle = server.handle();
+        let management_handle = management.handle();
+        let management = tokio::spawn(management);
         let mut server = tokio::spawn(server);
         let signal = tokio::select! {
             // The server ended on its own: only an error does that.
             ended = &mut server => {
                 let _ = stop_worker.send(true);
+                management_handle.stop(false).await;
                 return ended.context("the HTTP server task failed")?.context("the HTTP server failed");
             }
             name = shutdown_signal() => name,
@@ -166,8 +184,11 @@ impl Application {
         );
         let _ = stop_worker.send(true);
         let http = async {
+            // Readiness stays answerable while in-flight requests finish.
             handle.stop(true).await;
             let _ = server.await;
+            management_handle.stop(true).await;
+            let _ = management.await;
         };
         let worker_done = async {
             let _ = worker.await;
@@ -188,6 +209,32 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// The operations listener: its own small server on `management_bind`, sharing the state.
+fn management_server(
+    settings: &Settings,
+    data: actix_web::web::Data<AppState>,
+) -> anyhow::Result<(u16, Server)> {
+    let listener = TcpListener::bind(settings.management_bind).with_context(|| {
+        format!(
+            "cannot listen on {} (setting `management_bind`)",
+            settings.management_bind
+        )
+    })?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .configure(web::configure_management)
+    })
+    .listen(listener)?
+    .workers(1)
+    .shutdown_timeout(settings.shutdown_grace_seconds)
+    .client_request_timeout(Duration::from_secs(10))
+    .disable_signals()
+    .run();
+    Ok((port, server))
 }
 
 /// Waits for SIGTERM or SIGINT (Ctrl-C); returns its name.

@@ -406,7 +406,9 @@ fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
         } else if [".rs", ".sh", ".md", ".toml", ".html", ".txt", ".sql"]
             .iter()
             .any(|ext| name.ends_with(ext))
-            || path.parent().and_then(Path::file_name) == Some(std::ffi::OsStr::new(".ci"))
+            || path
+                .parent()
+                .is_some_and(|p| p.file_name().is_some_and(|n| n == ".ci"))
         {
             out.push(path);
         }

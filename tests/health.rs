@@ -1,4 +1,5 @@
-//! Liveness, readiness, metrics, error pages, security headers and the body limit.
+//! Liveness, error pages, security headers and the body limit (readiness and metrics:
+//! tests/management.rs).
 
 mod support;
 use support::TestApp;
@@ -9,41 +10,6 @@ async fn healthz_answers_ok() {
     let res = app.get("/healthz").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.text().await.unwrap(), "ok\n");
-}
-
-#[tokio::test]
-async fn readyz_is_ready_with_a_database_and_503_without() {
-    let app = TestApp::spawn().await;
-    assert_eq!(app.get("/readyz").await.status(), 200);
-    app.db.break_it(app.dir.path());
-    let res = app.get("/readyz").await;
-    assert_eq!(res.status(), 503);
-    let body = res.text().await.unwrap();
-    assert!(!body.to_lowercase().contains("diesel"), "{body}");
-    // Liveness does not depend on the database.
-    assert_eq!(app.get("/healthz").await.status(), 200);
-}
-
-#[tokio::test]
-async fn metrics_are_prometheus_text() {
-    let app = TestApp::spawn().await;
-    app.get("/healthz").await;
-    app.get("/no/such/page").await;
-    let res = app.get("/metrics").await;
-    assert_eq!(res.status(), 200);
-    let text = res.text().await.unwrap();
-    assert!(
-        text.contains(
-            "latchkey_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains("route=\"unmatched\",status=\"404\""),
-        "{text}"
-    );
-    assert!(text.contains("latchkey_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
-    assert!(text.contains("latchkey_jobs_queue_depth 0"), "{text}");
 }
 
 #[tokio::test]

@@ -152,7 +152,7 @@ fn worker_complaints() -> usize {
 /// While the database is away.
 async fn during_outage(app: &TestApp, b: &mut Before) {
     // Readiness fails (load balancers route around), liveness does not (no restart loop).
-    let ready = app.get("/readyz").await;
+    let ready = app.management_get("/readyz").await;
     assert_eq!(ready.status(), 503);
     let body = ready.text().await.unwrap().to_lowercase();
     for leak in LEAKS {
@@ -216,7 +216,7 @@ async fn during_outage(app: &TestApp, b: &mut Before) {
 async fn after_outage(app: &TestApp, b: &mut Before) {
     let started = Instant::now();
     loop {
-        if app.get("/readyz").await.status() == 200 {
+        if app.management_get("/readyz").await.status() == 200 {
             break;
         }
         assert!(

@@ -50,6 +50,7 @@ async fn restart(app: TestApp, extra: &str) -> TestApp {
             .await
             .expect("application builds");
     let port = built.port();
+    let management_port = built.management_port();
     let state = built.state.clone();
     tokio::spawn(built.run_until_stopped());
     let TestApp {
@@ -64,6 +65,7 @@ async fn restart(app: TestApp, extra: &str) -> TestApp {
         smtp,
         address: format!("http://127.0.0.1:{port}"),
         port,
+        management_address: format!("http://127.0.0.1:{management_port}"),
         dir,
         db,
         clock,

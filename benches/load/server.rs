@@ -27,6 +27,7 @@ fn env(cmd: &mut Command, dir: &Path, db_url: &str, bind: &str, base: &str) {
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("LATCHKEY_BIND", bind)
+        .env("LATCHKEY_MANAGEMENT_BIND", "0")
         .env("LATCHKEY_PUBLIC_BASE_URL", base)
         .env("LATCHKEY_DATA_DIR", dir)
         .env("LATCHKEY_DATABASE_URL", db_url)

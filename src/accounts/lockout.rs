@@ -107,13 +107,21 @@ pub async fn record_failure(
     account: Account<'_>,
     method: Method,
 ) -> Result<Allowance, DbError> {
-    limits
+    let next = limits
         .record_failure_with(
             &id(account),
             kind(account, method),
             backoff(limits, account),
         )
-        .await
+        .await?;
+    if next != Allowance::Allowed {
+        let who = match account {
+            Account::Guest(_) => "guest",
+            Account::Admin(_) => "admin",
+        };
+        crate::telemetry::metrics::lockout(who);
+    }
+    Ok(next)
 }
 
 /// A success of `method`: its count starts again.
@@ -166,5 +174,6 @@ pub async fn count_reset_request(
             audit::insert(c, &e)
         })
         .await?;
+    crate::telemetry::metrics::lockout("guest");
     Ok(Some(until))
 }

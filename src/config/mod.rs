@@ -56,6 +56,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub bind: SocketAddr,
+    /// The operations listener (`/metrics`, `/healthz`, `/readyz`), never the public one.
+    pub management_bind: SocketAddr,
     pub public_base_url: Url,
     pub data_dir: PathBuf,
     pub database_url: DatabaseUrl,
@@ -83,6 +85,7 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     pub hashing: HashingSettings,
     pub deliverability: DeliverabilitySettings,
+    pub directory: crate::directory::DirectorySettings,
 }
 
 impl Settings {

@@ -7,6 +7,7 @@ use super::{
 };
 use crate::db::DatabaseUrl;
 use crate::deliverability::{DeliverabilitySettings, DnsMode, StaticAnswer};
+use crate::directory::RawDirectorySettings;
 use crate::security::keys::MasterKey;
 use crate::security::HashingSettings;
 use ipnet::IpNet;
@@ -22,6 +23,8 @@ use url::Url;
 #[serde(default, deny_unknown_fields)]
 pub struct RawSettings {
     pub bind: String,
+    /// The operations listener: `/metrics`, `/healthz`, `/readyz` (`0`: a free loopback port).
+    pub management_bind: String,
     pub public_base_url: Option<String>,
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
@@ -47,6 +50,7 @@ pub struct RawSettings {
     pub hashing: HashingSettings,
     pub deliverability: DeliverabilitySettings,
     pub secrets: RawSecretsSettings,
+    pub directory: RawDirectorySettings,
 }
 
 /// Keys for secrets kept at rest (TOTP seeds), as written. No `Debug`: it holds keys.
@@ -65,6 +69,7 @@ impl Default for RawSettings {
     fn default() -> Self {
         Self {
             bind: "127.0.0.1:8080".into(),
+            management_bind: "127.0.0.1:9000".into(),
             public_base_url: None,
             data_dir: PathBuf::from("./data"),
             database_url: None,
@@ -90,6 +95,7 @@ impl Default for RawSettings {
             hashing: HashingSettings::default(),
             deliverability: DeliverabilitySettings::default(),
             secrets: RawSecretsSettings::default(),
+            directory: RawDirectorySettings::default(),
         }
     }
 }
@@ -105,6 +111,8 @@ impl RawSettings {
                 ),
             )
         })?;
+
+        let management_bind = parse_management_bind(&self.management_bind)?;
 
         let base = self
             .public_base_url
@@ -219,6 +227,16 @@ impl RawSettings {
 
         let (totp_keys, totp_keys_file) = totp_keyring(&self.secrets, &self.data_dir)?;
 
+        let directory_password = secret(
+            "directory.bind_password",
+            self.directory.bind_password.clone(),
+            self.directory.bind_password_file.as_deref(),
+        )?;
+        let directory = self
+            .directory
+            .validate(directory_password)
+            .map_err(|e| config_error(&format!("directory.{}", e.setting), e.message))?;
+
         let trusted_proxies = self
             .trusted_proxies
             .iter()
@@ -292,6 +310,7 @@ impl RawSettings {
 
         Ok(Settings {
             bind,
+            management_bind,
             public_base_url,
             data_dir: self.data_dir,
             database_url,
@@ -315,8 +334,24 @@ impl RawSettings {
             rate_limits: self.rate_limits,
             hashing: self.hashing,
             deliverability,
+            directory,
         })
     }
+}
+
+/// `management_bind`: an address:port, or `0` for a free port on loopback (tests).
+fn parse_management_bind(text: &str) -> Result<SocketAddr, ConfigError> {
+    if text.trim() == "0" {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], 0)));
+    }
+    text.trim().parse().map_err(|_| {
+        config_error(
+            "management_bind",
+            format!(
+                "{text:?} is not an address:port such as 127.0.0.1:9000 (or 0 for a free port)"
+            ),
+        )
+    })
 }
 
 fn parse_base_url(text: &str) -> Result<Url, ConfigError> {

@@ -81,3 +81,51 @@ fn outage_bounds_are_settings_within_reason() {
         .to_string();
     assert!(e.contains("jobs.max_backoff_seconds"), "{e}");
 }
+
+#[test]
+fn directory_settings_are_validated_with_the_setting_named() {
+    let s = with("").unwrap();
+    assert_eq!(s.directory.kind, crate::directory::DirectoryKind::Builtin);
+    assert!(s.directory.mail_verified);
+
+    let e = with("[directory]\nkind = \"ldap\"")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("directory.url"), "{e}");
+    let base = "[directory]\nkind = \"ldap\"\nurl = [\"ldap://ldap.example.com\"]\n\
+                bind_dn = \"cn=svc,dc=example,dc=com\"\nusers_base_dn = \"ou=people,dc=example,dc=com\"\n";
+    let e = with(base).unwrap_err().to_string();
+    assert!(e.contains("directory.bind_password"), "{e}");
+    let e = with(&format!("{base}bind_password = \"x\"\ntls = \"ldaps\""))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("directory.url") && e.contains("ldaps://"), "{e}");
+    let e = with(&format!(
+        "{base}bind_password = \"x\"\nuser_filter = \"(mail=x)\""
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("directory.user_filter") && e.contains("{email}"),
+        "{e}"
+    );
+
+    let file = std::env::temp_dir().join(format!("lk-bindpw-{}", uuid::Uuid::new_v4()));
+    std::fs::write(&file, "from-a-file\n").unwrap();
+    let s = with(&format!(
+        "{base}bind_password_file = \"{}\"\nmail_verified = false",
+        file.display()
+    ))
+    .unwrap();
+    let ldap = s.directory.ldap.as_ref().unwrap();
+    assert_eq!(
+        secrecy::ExposeSecret::expose_secret(&ldap.bind_password),
+        "from-a-file"
+    );
+    assert!(!s.directory.mail_verified);
+    assert!(
+        !format!("{:?}", s.directory).contains("from-a-file"),
+        "never in Debug"
+    );
+    std::fs::remove_file(file).unwrap();
+}

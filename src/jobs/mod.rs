@@ -60,6 +60,23 @@ impl From<DbError> for JobError {
     }
 }
 
+/// The queue's depth and the age of its oldest open job at `now`, for `/metrics`.
+pub async fn queue_stats(
+    db: &Db,
+    now: chrono::NaiveDateTime,
+) -> Result<crate::telemetry::metrics::QueueStats, DbError> {
+    let (depth, oldest) = db
+        .run(|c| Ok((queue::open_count(c)?, queue::oldest_open_created_at(c)?)))
+        .await?;
+    let oldest_age_seconds = oldest
+        .map(|t| (now - t).num_milliseconds().max(0) as f64 / 1000.0)
+        .unwrap_or(0.0);
+    Ok(crate::telemetry::metrics::QueueStats {
+        depth,
+        oldest_age_seconds,
+    })
+}
+
 /// Open jobs, for `/metrics`.
 pub async fn queue_depth(db: &Db) -> Result<i64, DbError> {
     db.run(queue::open_count).await

@@ -175,6 +175,17 @@ pub fn open_count(conn: &mut AnyConnection) -> Result<i64, DbError> {
         .get_result(c))?)
 }
 
+/// When the oldest open job was queued, if there is one.
+pub fn oldest_open_created_at(
+    conn: &mut AnyConnection,
+) -> Result<Option<chrono::NaiveDateTime>, DbError> {
+    Ok(dispatch!(conn, c => jobs::table
+        .filter(jobs::done_at.is_null())
+        .filter(jobs::failed_at.is_null())
+        .select(diesel::dsl::min(jobs::created_at))
+        .first(c))?)
+}
+
 /// Jobs that ended as failed.
 pub fn failed_count(conn: &mut AnyConnection) -> Result<i64, DbError> {
     Ok(dispatch!(conn, c => jobs::table

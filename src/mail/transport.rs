@@ -127,6 +127,14 @@ impl Mailer {
     /// Sends one message to its one recipient. Logs the message id and kind, nothing else.
     pub async fn send(&self, msg: &OutgoingMail) -> Result<(), SendError> {
         let result = self.deliver(msg).await;
+        crate::telemetry::metrics::mail(
+            msg.kind.as_str(),
+            match &result {
+                Ok(()) => "sent",
+                Err(SendError::Transient(_)) => "retry",
+                Err(SendError::Permanent(_)) => "rejected",
+            },
+        );
         match &result {
             Ok(()) => tracing::info!(
                 message_id = %msg.id, kind = %msg.kind, transport = self.transport_name(),

@@ -68,6 +68,10 @@ pub struct Classification {
 pub fn classify(method: &str, path: &str) -> Classification {
     let path = normalize(path);
     let is_post = method.eq_ignore_ascii_case("POST");
+    // A method no route uses is answered 405, and counted like a post: a flood of made-up
+    // methods is limited per address.
+    let is_form =
+        is_post || !(method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD"));
     let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
     let keyed = if under("/api") {
         Some(Limiter::Api)
@@ -77,7 +81,7 @@ pub fn classify(method: &str, path: &str) -> Classification {
         Some(Limiter::Admin)
     } else if under("/reset/link") || under("/reset/verify") || under("/reset/new") {
         Some(Limiter::TokenPages)
-    } else if is_post {
+    } else if is_form {
         Some(Limiter::PublicForms)
     } else {
         None
@@ -107,6 +111,14 @@ mod tests {
 
     fn keyed(method: &str, path: &str) -> Option<Limiter> {
         classify(method, path).keyed
+    }
+
+    #[test]
+    fn made_up_methods_count_as_public_forms() {
+        assert_eq!(keyed("MADEUP", "/"), Some(Limiter::PublicForms));
+        assert_eq!(keyed("OPTIONS", "/reset"), Some(Limiter::PublicForms));
+        assert_eq!(keyed("GET", "/"), None);
+        assert_eq!(keyed("HEAD", "/"), None);
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub async fn evaluate(svc: &Services, job_id: &str, job: &ResetRequestJob) -> Re
     let decision = gathered.decide();
     if first_attempt {
         audit_request(svc, job_id, job, &gathered, &decision).await?;
+        crate::telemetry::metrics::reset_request(decision.code());
     }
     let user = gathered.user.clone();
     match (&decision, user) {

@@ -1,9 +1,17 @@
-//! Liveness, readiness and metrics.
+//! Liveness, readiness and metrics. The public listener serves `/healthz` only (for load
+//! balancers); `/metrics` and `/readyz` live on the management listener (`management_bind`),
+//! because queue depth and job outcomes move only for existing accounts (docs/security.md#37).
 
-use super::{AppError, AppState};
+use super::AppState;
 use actix_web::{web, HttpResponse};
 
+/// The public listener's share: liveness only.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").get(healthz));
+}
+
+/// The management listener: liveness, readiness and metrics.
+pub fn configure_management(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").get(healthz))
         .service(web::resource("/readyz").get(readyz))
         .service(web::resource("/metrics").get(metrics));
@@ -29,14 +37,9 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let depth = crate::jobs::queue_depth(&state.db).await.unwrap_or(-1);
-    let body = state.metrics.render(&[(
-        "latchkey_jobs_queue_depth",
-        "Open jobs (waiting or running); -1 when the database is unreachable.",
-        depth,
-    )]);
-    Ok(HttpResponse::Ok()
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let queue = crate::jobs::queue_stats(&state.db, state.now()).await.ok();
+    HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(body))
+        .body(state.metrics.render(queue))
 }

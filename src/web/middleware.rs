@@ -44,15 +44,40 @@ pub async fn body_limit(
     Ok(next.call(req).await?.map_into_left_body())
 }
 
-/// Gives each request an id (echoed as `X-Request-Id`), a tracing span, one access-log line
+/// Answers 405 at once to a method no route uses (anything but GET, HEAD and POST), before
+/// routing or any handler. The rate-limit middleware, outside this one, has already counted
+/// such a request in the public per-address limiter, so a flood of made-up methods is limited
+/// like a flood of posts, and the metrics label it `other` (docs/security.md#37).
+pub async fn known_methods(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if matches!(
+        *req.method(),
+        actix_web::http::Method::GET
+            | actix_web::http::Method::HEAD
+            | actix_web::http::Method::POST
+    ) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let res = HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "GET, HEAD, POST"))
+        .finish();
+    Ok(req.into_response(res).map_into_right_body())
+}
+
+/// Gives each request an id (the caller's `X-Request-Id` or `traceparent` trace id when
+/// given, see [`crate::telemetry::request_id`]; echoed as `X-Request-Id`), a tracing span, one access-log line
 /// (route pattern, never the raw path: paths can hold tokens, docs/security.md#37) and metrics.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let request_id =
+        crate::telemetry::request_id::choose(header("x-request-id"), header("traceparent"));
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = crate::telemetry::metrics::method_label(req.method().as_str());
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let span = tracing::info_span!("request", id = %request_id);
     let result = next.call(req).instrument(span.clone()).await;
@@ -66,11 +91,11 @@ pub async fn observe(
     if let Some(state) = state {
         state
             .metrics
-            .observe_request(&method, &route, status, elapsed);
+            .observe_request(method, &route, status, elapsed);
     }
     span.in_scope(|| {
         tracing::info!(
-            method = %method,
+            method,
             route = %route,
             status,
             ms = elapsed.as_secs_f64() * 1000.0,
@@ -84,7 +109,7 @@ pub async fn observe(
     Ok(res)
 }
 
-/// Security headers on every response (docs/security.md#38–#40).
+/// Security headers on every response (docs/security.md#38 to #40).
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

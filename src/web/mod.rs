@@ -27,7 +27,6 @@ mod verify;
 use crate::services::Services;
 use actix_web::web;
 
-pub use crate::metrics;
 pub use errors::AppError;
 pub use templates::Templates;
 
@@ -47,7 +46,12 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// Registers every route.
+/// The management listener's routes (`management_bind`): `/healthz`, `/readyz`, `/metrics`.
+pub fn configure_management(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health::configure_management);
+}
+
+/// Registers every route of the public listener.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::FormConfig::default()

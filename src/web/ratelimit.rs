@@ -58,10 +58,7 @@ pub async fn limit(
     };
 
     let limiter = limited.limiter;
-    state.metrics.incr(
-        "latchkey_rate_limited_total",
-        &format!("limiter={}", limiter.name()),
-    );
+    crate::telemetry::metrics::rate_limited(limiter.name());
     tracing::debug!(limiter = limiter.name(), "request rate limited");
     let persistent = limits.persistent.clone();
     // Off the response path: the 429 must stay cheap under a flood.

@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod pg_server;
 pub mod process;
+pub mod slapd;
 pub mod smtp;
 
 use diesel::connection::SimpleConnection;
@@ -147,6 +148,7 @@ impl Drop for TestDb {
 pub fn test_settings(dir: &std::path::Path, db_url: &str, extra: &str) -> Settings {
     let raw = RawSettings {
         bind: "127.0.0.1:0".into(),
+        management_bind: "0".into(),
         public_base_url: Some("https://reset.test.example".into()),
         data_dir: dir.to_path_buf(),
         database_url: Some(db_url.to_string()),
@@ -162,6 +164,8 @@ pub struct TestApp {
     pub smtp: Option<smtp::SmtpSink>,
     pub address: String,
     pub port: u16,
+    /// The management listener (`/metrics`, `/readyz`, `/healthz`).
+    pub management_address: String,
     pub dir: tempfile::TempDir,
     pub db: TestDb,
     pub clock: OffsetClock,
@@ -189,12 +193,14 @@ impl TestApp {
             .await
             .expect("application builds");
         let port = app.port();
+        let management_port = app.management_port();
         let state = app.state.clone();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             smtp: None,
             address: format!("http://127.0.0.1:{port}"),
             port,
+            management_address: format!("http://127.0.0.1:{management_port}"),
             dir,
             db,
             clock,
@@ -380,6 +386,22 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// GET on the management listener (`/metrics`, `/readyz`, `/healthz`).
+    pub async fn management_get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.management_address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The metrics text from the management listener.
+    pub async fn metrics(&self) -> String {
+        let res = self.management_get("/metrics").await;
+        assert_eq!(res.status(), 200);
+        res.text().await.unwrap()
     }
 }
 

@@ -31,6 +31,8 @@ pub struct ProcessConfig {
     /// Where the config file and log go; also `data_dir`.
     pub dir: PathBuf,
     pub port: u16,
+    /// The management listener's port (`/readyz`, `/metrics`).
+    pub management_port: u16,
     pub smtp_url: Option<String>,
     pub smtp_timeout_seconds: u64,
     pub log_level: String,
@@ -51,6 +53,7 @@ impl ProcessConfig {
             database_url: database_url.to_string(),
             dir: dir.to_path_buf(),
             port: free_port(),
+            management_port: free_port(),
             smtp_url: None,
             smtp_timeout_seconds: 2,
             log_level: "info".into(),
@@ -66,6 +69,10 @@ impl ProcessConfig {
     fn toml(&self) -> String {
         let mut s = String::new();
         s.push_str(&format!("bind = \"127.0.0.1:{}\"\n", self.port));
+        s.push_str(&format!(
+            "management_bind = \"127.0.0.1:{}\"\n",
+            self.management_port
+        ));
         s.push_str(&format!(
             "public_base_url = \"http://127.0.0.1:{}\"\n",
             self.port
@@ -166,7 +173,8 @@ impl ServerProcess {
         let deadline = Instant::now() + timeout;
         let client = reqwest::Client::new();
         loop {
-            if let Ok(r) = client.get(self.url("/readyz")).send().await {
+            let ready = format!("http://127.0.0.1:{}/readyz", self.config.management_port);
+            if let Ok(r) = client.get(ready).send().await {
                 if r.status().is_success() {
                     return;
                 }

@@ -138,6 +138,7 @@ pub async fn complete(
         return Ok(CompleteOutcome::AlreadyUsed);
     }
     svc.jobs_wakeup.notify_one();
+    crate::telemetry::metrics::reset_completed();
     // A proven reset clears the account's failure counters (the real user is back in).
     crate::accounts::lockout::clear_after_reset(&svc.rate_limits.persistent, &user.user_id())
         .await?;

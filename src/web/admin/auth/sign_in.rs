@@ -73,16 +73,20 @@ fn usable(a: &Admin) -> bool {
 async fn count_failure(state: &AppState, admin: &Admin) -> Result<(), AppError> {
     let id = AdminId::from_string(admin.id.clone());
     let now = state.now();
-    state
+    let locked = state
         .db
         .run(move |c| {
             let n = admins::record_failed_attempt(c, &id)?;
-            if let Some(minutes) = session::lockout_minutes(n) {
+            let minutes = session::lockout_minutes(n);
+            if let Some(minutes) = minutes {
                 admins::lock_until(c, &id, now + chrono::Duration::minutes(minutes))?;
             }
-            Ok(())
+            Ok(minutes.is_some())
         })
         .await?;
+    if locked {
+        crate::telemetry::metrics::lockout("admin");
+    }
     Ok(())
 }
 

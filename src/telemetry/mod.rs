@@ -1,6 +1,9 @@
 //! Tracing: human-readable logs by default, JSON lines when `log_format = "json"`.
 //! Log lines carry ids, never addresses or secrets (docs/security.md#37).
 
+pub mod metrics;
+pub mod request_id;
+
 use crate::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 

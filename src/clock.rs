@@ -1,5 +1,5 @@
 //! Injected time. Everything that needs "now" asks a [`Clock`], so tests move time instead of
-//! sleeping (STYLE.md: "Time is injected").
+//! sleeping.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -1,5 +1,5 @@
 //! Facts gathering: for one email address, load the tenant and the user, ask deliverability
-//! and the clock, and return the policy's [`Facts`] (DESIGN.md §2: gather → decide → act).
+//! and the clock, and return the policy's [`Facts`] (docs/policy.md: gather → decide → act).
 //! Used by the reset worker, the admin console and `latchkey policy explain`.
 
 use crate::clock::Clock;

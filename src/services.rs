@@ -25,7 +25,7 @@ pub struct Services {
     pub metrics: Metrics,
     /// Wakes the job worker at once when a request enqueues work.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
-    /// In-process and persistent rate limits (DESIGN.md §6).
+    /// In-process and persistent rate limits (docs/operations.md#rate-limits).
     pub rate_limits: crate::ratelimit::RateLimits,
     /// Keys the HMAC of emailed one-time codes (a plain hash of 40 bits is brute-forceable).
     pub code_key: [u8; 32],
@@ -60,7 +60,7 @@ impl Services {
     }
 
     /// Seals a TOTP seed for storage in `owner`'s row (encrypted at rest under the current
-    /// key of `secrets.totp_keys`; issue 9). The key bytes never leave the keyring.
+    /// key of `secrets.totp_keys`). The key bytes never leave the keyring.
     pub fn seal_totp(&self, owner: SeedOwner<'_>, secret: &TotpSecret) -> String {
         self.settings.totp_keys.seal(owner, secret)
     }

@@ -46,7 +46,7 @@ impl Application {
             tracing::info!(count = applied.len(), backend = %db.backend(), "applied migrations");
         }
         // TOTP seeds at rest: refuse to start on seeds under an unknown key id; encrypt plain
-        // seeds left from before encryption at rest (issue 9).
+        // seeds left from before encryption at rest.
         crate::security::seeds::prepare_at_start(&db, &settings.totp_keys).await?;
         if db.backend() == crate::db::Backend::Postgres
             && settings.totp_keys_file.as_deref() == Some(&settings.data_dir.join("totp.keys"))

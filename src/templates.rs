@@ -1,5 +1,5 @@
 //! Tera templates, embedded at build time (see build.rs), shared by `web/` (pages) and `mail/`
-//! (emails). Files end in `.html` so tera 2 autoescapes them (DESIGN.md §8 stack facts); mail
+//! (emails). Files end in `.html` so tera 2 autoescapes them; mail
 //! text parts and subjects end in `.txt` and are plain.
 
 use serde::Serialize;

@@ -1,6 +1,6 @@
 //! Who reaches which admin route: anonymous browsers are sent to sign in, guest and reset-flow
 //! browsers are refused, and a tenant admin gets 404 for anything of another tenant, on every
-//! route (SECURITY.md #34, #35).
+//! route (docs/security.md#34, #35).
 
 mod admin_support;
 mod support;
@@ -107,7 +107,7 @@ async fn csrf_token(b: &mut Browser) -> String {
 
 #[tokio::test]
 async fn anonymous_access_to_every_admin_route_redirects_to_sign_in() {
-    // SECURITY.md #34
+    // docs/security.md#34
     let w = world().await;
     let mut b = w.app.browser();
     for path in get_routes(&w) {
@@ -133,7 +133,7 @@ async fn anonymous_access_to_every_admin_route_redirects_to_sign_in() {
 
 #[tokio::test]
 async fn a_guest_session_or_a_reset_flow_gets_403() {
-    // SECURITY.md #34: a guest's or a reset flow's cookie is no admin session.
+    // docs/security.md#34: a guest's or a reset flow's cookie is no admin session.
     let w = world().await;
     for cookie in ["__Host-lk_session", "__Host-reset_flow", "__Host-lk_reset"] {
         let mut b = w.app.browser();
@@ -153,7 +153,7 @@ async fn a_guest_session_or_a_reset_flow_gets_403() {
 
 #[tokio::test]
 async fn a_tenant_admin_gets_404_for_another_tenants_anything() {
-    // SECURITY.md #35: by id, by query parameter and by export; 404, not 403.
+    // docs/security.md#35: by id, by query parameter and by export; 404, not 403.
     let w = world().await;
     let mut b = signed_in(&w.app, &w.tenant_admin).await;
     let (t, g, e) = (&w.other_tenant, &w.other_guest, w.other_event);
@@ -238,7 +238,7 @@ async fn a_platform_admin_sees_every_tenant() {
 
 #[tokio::test]
 async fn there_is_no_way_to_edit_or_delete_an_event() {
-    // SECURITY.md #37
+    // docs/security.md#37
     let w = world().await;
     let mut b = signed_in(&w.app, &w.platform).await;
     let token = b.get("/admin/audit").await.csrf().unwrap();

@@ -1,5 +1,5 @@
 //! The audit pages: filters, keyset pagination under concurrent inserts, the event page, HTML
-//! escaping and the CSV export (SECURITY.md #36, #37).
+//! escaping and the CSV export (docs/security.md#36, #37).
 
 mod admin_support;
 mod support;
@@ -123,7 +123,7 @@ async fn keyset_pages_have_no_duplicates_or_gaps_while_events_arrive() {
 
 #[tokio::test]
 async fn events_render_escaped_and_the_detail_page_shows_everything() {
-    // SECURITY.md #37: `<script>` in an event renders as text.
+    // docs/security.md#37: `<script>` in an event renders as text.
     let (app, nw, _) = app().await;
     let mut e = new_event(&app, Some(&nw), Event::ResetRequested, Outcome::Denied);
     e.email = Some("<script>x</script>@x.y".into());
@@ -144,13 +144,13 @@ async fn events_render_escaped_and_the_detail_page_shows_everything() {
     assert!(detail.body.contains("Northwind"));
     assert_eq!(b.get("/admin/audit/999999").await.status, 404);
     assert_eq!(b.get("/admin/audit/abc").await.status, 404);
-    // Admin pages are never cached (SECURITY.md #40) and carry the CSP (#39).
+    // Admin pages are never cached (docs/security.md#40) and carry the CSP (#39).
     assert_eq!(detail.header("cache-control"), Some("no-store"));
     assert!(detail
         .header("content-security-policy")
         .unwrap()
         .contains("object-src 'none'"));
-    // The views are audited with the admin as actor (SECURITY.md #36).
+    // The views are audited with the admin as actor (docs/security.md#36).
     let actor = format!("admin:{}", admin.id);
     let events = app.audit_events();
     assert!(events
@@ -252,7 +252,7 @@ async fn the_csv_export_has_the_filtered_events_and_neutralises_formulas() {
         .any(|e| e.event == "admin_exported_audit" && e.actor == format!("admin:{}", admin.id)));
 }
 
-/// Issue 6: times are UTC, with the admin's local time optional. The zone is a per-browser
+/// Times are UTC, with the admin's local time optional. The zone is a per-browser
 /// preference set with a CSRF-protected form; an unknown zone is a 400 page, not a 500.
 #[tokio::test]
 async fn local_time_is_optional() {

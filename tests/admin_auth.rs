@@ -1,5 +1,5 @@
 //! Admin set-up, sign-in with TOTP, sessions and sign-out, black-box over HTTP
-//! (SECURITY.md #25, #31, #32, #34, #36).
+//! (docs/security.md#25, #31, #32, #34, #36).
 
 mod admin_support;
 mod support;
@@ -24,7 +24,7 @@ fn events_named(app: &TestApp, name: &str) -> Vec<latchkey::db::models::AuditEve
 
 #[tokio::test]
 async fn setup_link_then_password_and_totp_then_sign_in() {
-    // SECURITY.md #34, #10 (the set-up token leaves the URL)
+    // docs/security.md#34, #10 (the set-up token leaves the URL)
     let app = app().await;
     let admin = set_up(&app, "root@ops.test", None).await;
     let mut b = signed_in(&app, &admin).await;
@@ -33,7 +33,7 @@ async fn setup_link_then_password_and_totp_then_sign_in() {
     assert!(audit
         .body
         .contains("Signed in as <strong>root@ops.test</strong>"));
-    // SECURITY.md #36: the sign-in is audited with the admin as actor.
+    // docs/security.md#36: the sign-in is audited with the admin as actor.
     let signed_in = events_named(&app, "admin_signed_in");
     assert_eq!(signed_in.len(), 1);
     assert_eq!(signed_in[0].actor, format!("admin:{}", admin.id));
@@ -79,7 +79,7 @@ async fn setup_refuses_a_weak_password_and_a_wrong_code() {
     let mut b = app.browser();
     b.get(&path).await;
     let form = b.get("/admin/setup").await;
-    // The QR code is an inline PNG (no third-party resource, SECURITY.md #38).
+    // The QR code is an inline PNG (no third-party resource, docs/security.md#38).
     assert!(form.body.contains("src=\"data:image/png;base64,"));
     let token = form.csrf().unwrap();
     let p = b
@@ -112,7 +112,7 @@ async fn setup_refuses_a_weak_password_and_a_wrong_code() {
 
 #[tokio::test]
 async fn a_wrong_totp_code_does_not_sign_in_and_is_audited() {
-    // SECURITY.md #34, #36
+    // docs/security.md#34, #36
     let app = app().await;
     let admin = set_up(&app, "root@ops.test", None).await;
     let mut b = app.browser();
@@ -134,7 +134,7 @@ async fn a_wrong_totp_code_does_not_sign_in_and_is_audited() {
 
 #[tokio::test]
 async fn a_replayed_totp_code_is_refused() {
-    // SECURITY.md #25: a code is never accepted twice.
+    // docs/security.md#25: a code is never accepted twice.
     let app = app().await;
     let admin = set_up(&app, "root@ops.test", None).await;
     let mut first = app.browser();
@@ -155,7 +155,7 @@ async fn a_replayed_totp_code_is_refused() {
 
 #[tokio::test]
 async fn wrong_passwords_are_counted_audited_and_pause_sign_in() {
-    // SECURITY.md #30, #36: failures counted per admin, with backoff.
+    // docs/security.md#30, #36: failures counted per admin, with backoff.
     let app = app().await;
     let admin = set_up(&app, "root@ops.test", None).await;
     let mut b = app.browser();
@@ -186,7 +186,7 @@ async fn wrong_passwords_are_counted_audited_and_pause_sign_in() {
 
 #[tokio::test]
 async fn the_session_id_changes_at_sign_in_and_cookies_are_strict() {
-    // SECURITY.md #32, #34
+    // docs/security.md#32, #34
     let app = app().await;
     let admin = set_up(&app, "root@ops.test", None).await;
     let mut b = app.browser();
@@ -213,7 +213,7 @@ async fn the_session_id_changes_at_sign_in_and_cookies_are_strict() {
 
 #[tokio::test]
 async fn an_idle_session_ends_after_30_minutes() {
-    // SECURITY.md #34
+    // docs/security.md#34
     let app = app().await;
     let admin = set_up(&app, "root@ops.test", None).await;
     let mut b = signed_in(&app, &admin).await;
@@ -243,7 +243,7 @@ async fn a_session_ends_after_12_hours_however_active() {
 
 #[tokio::test]
 async fn sign_out_invalidates_the_cookie() {
-    // SECURITY.md #34: the old cookie dies at logout, even if replayed.
+    // docs/security.md#34: the old cookie dies at logout, even if replayed.
     let app = app().await;
     let admin = set_up(&app, "root@ops.test", None).await;
     let mut b = signed_in(&app, &admin).await;
@@ -287,7 +287,7 @@ async fn sign_out_everywhere_ends_every_session() {
 
 #[tokio::test]
 async fn admin_forms_need_a_csrf_token() {
-    // SECURITY.md #31
+    // docs/security.md#31
     let app = app().await;
     let admin = set_up(&app, "root@ops.test", None).await;
     let mut b = signed_in(&app, &admin).await;

@@ -1,5 +1,5 @@
 //! Tenant settings and helpdesk actions in the console: each works, is audited with the admin
-//! as actor, and respects roles (SECURITY.md #6, #35, #36).
+//! as actor, and respects roles (docs/security.md#6, #35, #36).
 
 mod admin_support;
 mod support;
@@ -166,7 +166,7 @@ async fn a_tenant_admin_changes_their_settings_and_the_change_is_audited_before_
 
 #[tokio::test]
 async fn plan_to_free_revokes_outstanding_reset_tokens() {
-    // SECURITY.md #6: a licence dropped kills the links it allowed.
+    // docs/security.md#6: a licence dropped kills the links it allowed.
     let w = world().await;
     w.app.user("nina@northwind.test", PW, true, false);
     let token = issue_token(&w.app, "nina@northwind.test");
@@ -194,7 +194,7 @@ async fn plan_to_free_revokes_outstanding_reset_tokens() {
 
 #[tokio::test]
 async fn switching_sspr_off_revokes_outstanding_reset_tokens() {
-    // SECURITY.md #6
+    // docs/security.md#6
     let w = world().await;
     w.app.user("nina@northwind.test", PW, true, false);
     let token = issue_token(&w.app, "nina@northwind.test");
@@ -231,7 +231,7 @@ async fn helpdesk_issues_a_12_hour_reset_link_shown_once() {
     let link: String = p.body[at..].chars().take_while(|c| *c != '"').collect();
     let token = link.rsplit('/').next().unwrap().to_string();
     assert_eq!(token.len(), 43);
-    // Only the hash is stored (SECURITY.md #2), and the audit holds no token.
+    // Only the hash is stored (docs/security.md#2), and the audit holds no token.
     assert!(w
         .app
         .audit_events()
@@ -267,7 +267,7 @@ async fn no_link_is_issued_when_the_policy_refuses_and_the_page_says_why() {
         last_event(&w.app, "helpdesk_reset_link_issued").outcome,
         "denied"
     );
-    // Viewing the guest is audited (SECURITY.md #36).
+    // Viewing the guest is audited (docs/security.md#36).
     let seen = last_event(&w.app, "admin_viewed_guest");
     assert_eq!(seen.user_id.as_deref(), Some(carl.id.as_str()));
     assert_eq!(seen.actor, format!("admin:{}", w.platform.id));

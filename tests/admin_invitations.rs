@@ -1,4 +1,4 @@
-//! The console's invitation upload and API-key pages (issue 7 over issue 6's console).
+//! The console's invitation upload and API-key pages.
 
 mod admin_support;
 mod support;
@@ -56,7 +56,7 @@ async fn a_platform_admin_uploads_a_csv_and_gets_a_per_row_report() {
     assert!(p.body.contains("0 invited"), "{}", p.body);
     app.drain_jobs().await;
     assert_eq!(app.mails_to("ann@fabrikam.test").len(), 1);
-    // SECURITY.md #31: no token, no upload.
+    // docs/security.md#31: no token, no upload.
     let (ct, body) = multipart("forged", csv);
     let p = b.post_bytes("/admin/invitations", &ct, body).await;
     assert_eq!(p.status, 403);

@@ -1,4 +1,4 @@
-//! Crash safety of the real binary (issue 9, item 4; SECURITY.md #43): `kill -9` at random
+//! Crash safety of the real binary (docs/security.md#43): `kill -9` at random
 //! points of a burst of reset completions and new reset requests leaves every reset all-old
 //! or all-new (token unused; or used + password changed + sessions revoked + one completion
 //! audit row + one "password changed" notice queued), loses no accepted request, and a
@@ -133,7 +133,7 @@ async fn kill_9_mid_burst_leaves_every_reset_all_old_or_all_new() {
     .clone();
 
     // A live token for every completion user (the test keeps the raw secrets). They are all
-    // issued before the first kill: later rounds show they survive restarts (SECURITY.md #43).
+    // issued before the first kill: later rounds show they survive restarts (docs/security.md#43).
     let mut secrets = Vec::new();
     {
         let mut conn = direct.get().unwrap();

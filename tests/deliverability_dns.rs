@@ -1,4 +1,4 @@
-//! Deliverability against a real DNS server (issue 3): dnsmasq serves zones for a domain with
+//! Deliverability against a real DNS server: dnsmasq serves zones for a domain with
 //! MX, one with a null MX, one with only an A record, one with only TXT, and NXDOMAIN for the
 //! rest of `.test`; a silent port shows that a dead resolver gives `unknown` within the timeout.
 //!

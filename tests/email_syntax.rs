@@ -1,5 +1,5 @@
-//! The email syntax table (issue 3): what `EmailAddress::parse` accepts, how it normalises, and
-//! what it refuses with which explanation. SECURITY.md #15 (one recipient) and #16 (no Unicode or
+//! The email syntax table: what `EmailAddress::parse` accepts, how it normalises, and
+//! what it refuses with which explanation. docs/security.md#15 (one recipient) and #16 (no Unicode or
 //! case-fold collisions) start here.
 
 use latchkey::domain::{EmailAddress, EmailError};

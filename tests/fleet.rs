@@ -1,4 +1,4 @@
-//! Scale-out (issue 9, item 1): three real `latchkey serve` processes on ONE PostgreSQL
+//! Scale-out: three real `latchkey serve` processes on ONE PostgreSQL
 //! database behave as one service. They start together on an empty database (the migration
 //! advisory lock serialises them), then take 3 000 `POST /reset` spread over all three, with
 //! CSRF tokens issued by one instance and posted to another (one shared secret key). Each job
@@ -8,7 +8,7 @@
 //! instance works on the others.
 //!
 //! PostgreSQL only (LATCHKEY_TEST_PG): several instances on one SQLite file is not a
-//! supported deployment (the README says so), so the SQLite pass skips it and says why.
+//! supported deployment (docs/operations.md says so), so the SQLite pass skips it and says why.
 
 mod support;
 

@@ -27,7 +27,7 @@ fn replay(target: &str, check: fn(&[u8])) {
 
 #[test]
 fn email_parse_seeds() {
-    // SECURITY.md #15, #16.
+    // docs/security.md#15, #16.
     replay("email_parse", checks::email_parse::check);
 }
 
@@ -43,19 +43,19 @@ fn form_decode_seeds() {
 
 #[test]
 fn token_code_parse_seeds() {
-    // SECURITY.md #8.
+    // docs/security.md#8.
     replay("token_code_parse", checks::token_code_parse::check);
 }
 
 #[test]
 fn csrf_verify_seeds() {
-    // SECURITY.md #31.
+    // docs/security.md#31.
     replay("csrf_verify", checks::csrf_verify::check);
 }
 
 #[test]
 fn client_ip_seeds() {
-    // SECURITY.md #29.
+    // docs/security.md#29.
     replay("client_ip", checks::client_ip::check);
 }
 

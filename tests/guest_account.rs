@@ -1,5 +1,5 @@
 //! The signed-in guest's account: TOTP enrolment and removal, the reset policy shown on
-//! `/account`, and email verification links (SECURITY.md #24, #25, #31, #37).
+//! `/account`, and email verification links (docs/security.md#24, #25, #31, #37).
 
 mod support;
 use latchkey::security::TotpSecret;
@@ -70,7 +70,7 @@ fn wrong_code(app: &TestApp, secret: &TotpSecret) -> String {
 
 #[tokio::test]
 async fn a_guest_enrols_an_authenticator_and_the_reset_then_asks_for_it() {
-    // SECURITY.md #24, #25
+    // docs/security.md#24, #25
     let app = app().await;
     app.user("alice@fabrikam.test", PASSWORD, true, false);
     let mut b = signed_in(&app, "alice@fabrikam.test").await;
@@ -112,7 +112,7 @@ async fn a_guest_enrols_an_authenticator_and_the_reset_then_asks_for_it() {
         .await;
     assert_see_other(&p, "/account/security?enrolled=1");
     let stored = user(&app, "alice@fabrikam.test");
-    // Encrypted at rest (issue 9): an envelope, not the seed.
+    // Encrypted at rest: an envelope, not the seed.
     let sealed = stored.totp_secret.as_deref().unwrap();
     assert!(sealed.starts_with("v1."), "{sealed}");
     assert!(!sealed.contains(secret.expose_base32()));
@@ -127,7 +127,7 @@ async fn a_guest_enrols_an_authenticator_and_the_reset_then_asks_for_it() {
     assert!(events
         .iter()
         .any(|e| e.event == "totp_enrolled" && e.outcome == "failure"));
-    // SECURITY.md #37: the seed is in no audit row.
+    // docs/security.md#37: the seed is in no audit row.
     for e in &events {
         assert!(!format!("{e:?}").contains(secret.expose_base32()));
     }
@@ -139,7 +139,7 @@ async fn a_guest_enrols_an_authenticator_and_the_reset_then_asks_for_it() {
     let mail = app.wait_mail_to("alice@fabrikam.test", 1).await;
     let link = link_with(&mail.text(), "/reset/link/").expect("link");
     assert_see_other(&r.get(&link).await, "/reset/verify");
-    // The code that confirmed the enrolment cannot be replayed there (SECURITY.md #25).
+    // The code that confirmed the enrolment cannot be replayed there (docs/security.md#25).
     let verify = r.get("/reset/verify").await;
     let p = r
         .post_form("/reset/verify", &verify.csrf().unwrap(), &[("code", &code)])
@@ -308,7 +308,7 @@ async fn an_email_verification_link_confirms_only_on_post() {
     assert!(page.body.contains("Confirm my email address"));
     assert!(user(&app, "finn@fabrikam.test").verified_at.is_none());
 
-    // A POST without the CSRF token changes nothing (SECURITY.md #31).
+    // A POST without the CSRF token changes nothing (docs/security.md#31).
     let path = url::Url::parse(&link).unwrap().path().to_string();
     let p = b.post_raw(&path, String::new(), &[]).await;
     assert_eq!(p.status, 403);
@@ -341,7 +341,7 @@ async fn an_email_verification_link_confirms_only_on_post() {
         assert_eq!(p.status, 200, "{bad}");
         assert!(p.body.contains("invalid or has expired"), "{bad}");
     }
-    // SECURITY.md #37: the token is in no audit row.
+    // docs/security.md#37: the token is in no audit row.
     let token = path.trim_start_matches("/verify/");
     for e in app.audit_events() {
         assert!(!format!("{e:?}").contains(token));

@@ -1,4 +1,4 @@
-//! Guest sign-in, sessions and sign-out, black-box over HTTP (SECURITY.md #12, #31–#33, #37).
+//! Guest sign-in, sessions and sign-out, black-box over HTTP (docs/security.md#12, #31–#33, #37).
 
 mod support;
 use support::browser::{Browser, Page};
@@ -69,7 +69,7 @@ async fn a_guest_signs_in_and_sees_the_account_page() {
     // Signed in, /signin goes straight on to the account.
     assert_see_other(&b.get("/signin").await, "/account");
 
-    // NFKC: the fullwidth form of the password is the same password (DESIGN.md §3).
+    // NFKC: the fullwidth form of the password is the same password (docs/policy.md#passwords).
     let fullwidth: String = PASSWORD
         .chars()
         .map(|c| {
@@ -83,7 +83,7 @@ async fn a_guest_signs_in_and_sees_the_account_page() {
     let p = sign_in(&mut app.browser(), "alice@fabrikam.test", &fullwidth).await;
     assert_see_other(&p, "/account");
 
-    // SECURITY.md #37: the audit has the sign-in, and no password anywhere.
+    // docs/security.md#37: the audit has the sign-in, and no password anywhere.
     let events = app.audit_events();
     assert!(events
         .iter()
@@ -96,7 +96,7 @@ async fn a_guest_signs_in_and_sees_the_account_page() {
 
 #[tokio::test]
 async fn wrong_password_and_unknown_account_get_the_same_answer() {
-    // SECURITY.md #12 (no enumeration at sign-in)
+    // docs/security.md#12 (no enumeration at sign-in)
     let app = app().await;
     app.user("bob@fabrikam.test", PASSWORD, true, false);
     let wrong = sign_in(
@@ -175,7 +175,7 @@ async fn each_sign_in_gets_a_fresh_session_value() {
 
 #[tokio::test]
 async fn a_session_from_before_a_reset_is_rejected_after_it() {
-    // SECURITY.md #33
+    // docs/security.md#33
     let app = app().await;
     app.user("erin@fabrikam.test", PASSWORD, true, false);
     let mut signed_in = app.browser();
@@ -281,7 +281,7 @@ async fn signing_out_kills_the_cookie_even_when_replayed() {
 
 #[tokio::test]
 async fn every_guest_post_needs_a_csrf_token() {
-    // SECURITY.md #31: no token, a wrong token, or Sec-Fetch-Site: cross-site → 403, no effect.
+    // docs/security.md#31: no token, a wrong token, or Sec-Fetch-Site: cross-site → 403, no effect.
     let app = app().await;
     app.user("ivan@fabrikam.test", PASSWORD, true, false);
     let mut b = app.browser();
@@ -334,7 +334,7 @@ async fn every_guest_post_needs_a_csrf_token() {
 
 #[tokio::test]
 async fn every_cookie_has_secure_httponly_samesite_and_the_host_prefix() {
-    // SECURITY.md #32, with the harness's https public_base_url.
+    // docs/security.md#32, with the harness's https public_base_url.
     let app = app().await;
     app.user("jo@fabrikam.test", PASSWORD, true, false);
     let mut b = app.browser();

@@ -34,7 +34,7 @@ async fn wrong_method_is_405_page() {
     assert!(res.text().await.unwrap().contains("Not allowed"));
 }
 
-// SECURITY.md #38, #39, #40: headers on every HTML response.
+// docs/security.md#38, #39, #40: headers on every HTML response.
 #[tokio::test]
 async fn every_page_carries_the_security_headers() {
     let app = TestApp::spawn().await;
@@ -60,7 +60,7 @@ async fn every_page_carries_the_security_headers() {
     }
 }
 
-// SECURITY.md #38: no third-party resources: every src/href is same-origin.
+// docs/security.md#38: no third-party resources: every src/href is same-origin.
 #[tokio::test]
 async fn landing_page_links_only_to_this_origin() {
     let app = TestApp::spawn().await;
@@ -81,7 +81,7 @@ async fn landing_page_links_only_to_this_origin() {
         .starts_with("text/css"));
 }
 
-// SECURITY.md #43: a body over 16 KiB gets a 413.
+// docs/security.md#43: a body over 16 KiB gets a 413.
 #[tokio::test]
 async fn oversized_form_body_is_413() {
     let app = TestApp::spawn().await;

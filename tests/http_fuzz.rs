@@ -1,4 +1,4 @@
-//! Issue 9 (item 6): a property test over HTTP. Random bodies (bytes, invalid UTF-8, urlencoded
+//! A property test over HTTP. Random bodies (bytes, invalid UTF-8, urlencoded
 //! forms with random fields, huge values, JSON), random headers (Content-Type, Cookie garbage,
 //! Origin, Sec-Fetch-Site, X-Forwarded-For, Accept, Authorization, Idempotency-Key), random
 //! query strings and path segments, on every public route, GET and POST (and a few other
@@ -14,7 +14,7 @@
 //! Cases per group: `PROPTEST_CASES` (default 256). A failure is shrunk and printed; record it
 //! as a regression test in tests/fuzz_regressions.rs.
 //!
-//! Covers SECURITY.md #8 (malformed tokens in paths, cookies and forms never give a 500), #29
+//! Covers docs/security.md#8 (malformed tokens in paths, cookies and forms never give a 500), #29
 //! (garbage X-Forwarded-For), #31 (junk CSRF tokens, origins and Sec-Fetch-Site are a 4xx, not
 //! an error), and the STYLE rule "user mistakes never produce a 500 or panic".
 

@@ -61,7 +61,7 @@ async fn reset_mail_arrives_as_text_and_html_to_one_recipient_with_the_configure
     assert_eq!(got.len(), 1);
     let m = &got[0];
 
-    // SECURITY.md #15: exactly one envelope recipient, the stored address; the To header too.
+    // docs/security.md#15: exactly one envelope recipient, the stored address; the To header too.
     assert_eq!(m.to, vec![GUEST.to_string()]);
     assert_eq!(m.header("To").as_deref(), Some(GUEST));
     assert_eq!(m.from, "no-reply@reset.test.example");
@@ -77,7 +77,7 @@ async fn reset_mail_arrives_as_text_and_html_to_one_recipient_with_the_configure
         .unwrap()
         .starts_with("multipart/alternative"));
 
-    // SECURITY.md #18: parse the MIME; the link is https on the configured host and carries the
+    // docs/security.md#18: parse the MIME; the link is https on the configured host and carries the
     // token exactly once; the code is there; nothing else secret is.
     let text = m.text();
     let html = m.html();
@@ -121,7 +121,7 @@ async fn a_550_to_the_recipient_is_permanent() {
     assert!(matches!(err, SendError::Permanent(_)), "{err:?}");
     assert!(err.is_permanent());
     assert!(err.to_string().contains("550"));
-    // SECURITY.md #13, #37: the error (which the caller logs) names no address.
+    // docs/security.md#13, #37: the error (which the caller logs) names no address.
     assert!(!err.to_string().contains(GUEST), "{err}");
     assert!(sink.messages().is_empty());
 }
@@ -144,7 +144,7 @@ async fn a_451_is_transient() {
 
 #[tokio::test]
 async fn smtp_down_is_transient_and_the_retry_delivers_once_it_is_back() {
-    // SECURITY.md #41: an outage is a retry, never a bounce; after recovery one mail arrives.
+    // docs/security.md#41: an outage is a retry, never a bounce; after recovery one mail arrives.
     let sink = SmtpSink::start().await;
     let dir = tempfile::tempdir().unwrap();
     let s = smtp_settings(dir.path(), &sink, 2);
@@ -179,7 +179,7 @@ async fn smtp_down_is_transient_and_the_retry_delivers_once_it_is_back() {
 
 #[tokio::test]
 async fn a_hanging_server_is_transient_within_the_timeout() {
-    // SECURITY.md #41: a server that accepts and never answers cannot hold a worker.
+    // docs/security.md#41: a server that accepts and never answers cannot hold a worker.
     let sink = SmtpSink::start().await;
     sink.set_mode(Mode::Hang).await;
     let dir = tempfile::tempdir().unwrap();
@@ -255,7 +255,7 @@ async fn without_smtp_each_message_is_one_eml_file_in_the_outbox() {
     assert_eq!(received.header("To").as_deref(), Some(GUEST));
     assert!(received.text().contains(token.expose()));
     let notice = std::fs::read_to_string(&paths[1]).unwrap();
-    // SECURITY.md #18: the "password changed" notice carries no token.
+    // docs/security.md#18: the "password changed" notice carries no token.
     assert!(!notice.contains(token.expose()));
     assert!(notice.contains("Your password was changed"));
     #[cfg(unix)]
@@ -268,7 +268,7 @@ async fn without_smtp_each_message_is_one_eml_file_in_the_outbox() {
 
 #[tokio::test]
 async fn cr_lf_in_display_text_cannot_add_headers_or_recipients() {
-    // SECURITY.md #15: a name with CR/LF ends up inside the subject line, never as a header.
+    // docs/security.md#15: a name with CR/LF ends up inside the subject line, never as a header.
     let sink = SmtpSink::start().await;
     let dir = tempfile::tempdir().unwrap();
     let s = smtp_settings(dir.path(), &sink, 5);
@@ -316,7 +316,7 @@ async fn cr_lf_in_display_text_cannot_add_headers_or_recipients() {
 
 #[tokio::test]
 async fn an_address_that_cannot_be_written_in_a_mail_is_permanent_and_sends_nothing() {
-    // SECURITY.md #15: `email=v%0d%0aBcc:a` must never reach the wire as a second recipient.
+    // docs/security.md#15: `email=v%0d%0aBcc:a` must never reach the wire as a second recipient.
     let sink = SmtpSink::start().await;
     let dir = tempfile::tempdir().unwrap();
     let s = smtp_settings(dir.path(), &sink, 5);
@@ -372,7 +372,7 @@ impl std::io::Write for LogBuffer {
 
 #[tokio::test]
 async fn logs_name_the_message_id_and_kind_but_never_the_address_or_the_token() {
-    // SECURITY.md #13, #37: success and failure lines carry ids, no address, no secret.
+    // docs/security.md#13, #37: success and failure lines carry ids, no address, no secret.
     let logs = LogBuffer::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()

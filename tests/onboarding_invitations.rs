@@ -259,7 +259,7 @@ async fn an_upload_reports_every_row_and_a_reupload_sends_nothing_twice() {
     assert!(ceo.text().contains("7 days"), "{}", ceo.text());
     let total = app.sink().messages().len();
     assert_eq!(total, 4);
-    // SECURITY.md #2: no raw token in the jobs or invitations tables.
+    // docs/security.md#2: no raw token in the jobs or invitations tables.
     let token = l1.rsplit('/').next().unwrap().to_string();
     let mut conn = app.state.db.get().unwrap();
     let rows =
@@ -494,7 +494,7 @@ async fn signup_mails_a_link_that_creates_a_verified_account_without_telling_acc
         .await;
     assert_eq!(fresh.status, 200);
     assert!(fresh.body.contains("Check your email"));
-    // SECURITY.md #11: the same reply for a new and an existing address.
+    // docs/security.md#11: the same reply for a new and an existing address.
     assert_eq!((fresh.status, &fresh.body), (taken.status, &taken.body));
     let bad = b
         .submit("/signup", "/signup", &[("email", "a@b,c@d.test")])

@@ -200,7 +200,7 @@ async fn a_guest_takes_over_the_domain_by_dns_and_sspr_then_needs_premium() {
         ]
     );
 
-    // SECURITY.md #6: the link issued before the takeover is dead.
+    // docs/security.md#6: the link issued before the takeover is dead.
     let p = app.browser().get(&old_link).await;
     assert!(p.body.contains("invalid or has expired"), "{}", p.body);
     // Managed + free: the domain-level page.

@@ -1,4 +1,4 @@
-//! Issue 9 item 3, SECURITY.md #42 (and #36, #11): with the database gone, pages answer a
+//! docs/security.md#42 (and #36, #11): with the database gone, pages answer a
 //! generic 503 with no internals, `/readyz` fails and `/healthz` does not, nothing is reported
 //! as success, the worker neither crashes nor spins, and everything recovers without a restart
 //! when the database returns: pooled connections are replaced, the token mailed before the
@@ -272,7 +272,7 @@ async fn after_outage(app: &TestApp, b: &mut Before) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_database_made_unreachable_fails_closed_and_recovers_without_a_restart() {
-    // Issue 9 item 3; SECURITY.md #42. SQLite: the file moved away under the running server;
+    // docs/security.md#42. SQLite: the file moved away under the running server;
     // PostgreSQL (LATCHKEY_TEST_PG): the database closed to connections, sessions terminated.
     let _serial = SERIAL.lock().await;
     capture_logs();
@@ -286,7 +286,7 @@ async fn the_database_made_unreachable_fails_closed_and_recovers_without_a_resta
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_server_stopped_mid_traffic_fails_closed_and_recovers_without_a_restart() {
-    // Issue 9 item 3; SECURITY.md #42: `pg_ctl stop -m immediate` while guests submit the
+    // docs/security.md#42: `pg_ctl stop -m immediate` while guests submit the
     // form; every reply is the uniform page (its job committed) or the generic 503, never a
     // 500; then the same checks as above, and recovery once the server is started again.
     let _serial = SERIAL.lock().await;

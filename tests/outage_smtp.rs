@@ -1,4 +1,4 @@
-//! Issue 9 item 2, SECURITY.md #41 (and #13, #11): a whole run of reset requests during an
+//! docs/security.md#41 (and #13, #11): a whole run of reset requests during an
 //! SMTP outage, a hanging SMTP server under load, and permanent rejection of many addresses.
 //! tests/reset_reliability.rs covers one guest per case; these add volume, the retry policy
 //! (capped backoff, nothing failed while the budget lasts), exactly-once per recipient, and
@@ -103,7 +103,7 @@ fn mails_per_recipient(app: &TestApp) -> HashMap<String, usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_requests_during_an_smtp_outage_are_each_mailed_exactly_once_after_it() {
-    // Issue 9 item 2; SECURITY.md #41, #11, #13.
+    // docs/security.md#41, #11, #13.
     const N: usize = 500;
     let app = app_with(JOBS).await;
     let addrs = guests(&app, "g", N);
@@ -215,7 +215,7 @@ async fn five_hundred_requests_during_an_smtp_outage_are_each_mailed_exactly_onc
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_smtp_server_blocks_nothing_and_each_attempt_is_bounded_by_the_timeout() {
-    // Issue 9 item 2; SECURITY.md #41: pages, health and other work go on while every SMTP
+    // docs/security.md#41: pages, health and other work go on while every SMTP
     // session stalls; `smtp_timeout_seconds` (2 in the harness) ends each attempt.
     const N: usize = 40;
     let app = app_with(JOBS).await;
@@ -290,7 +290,7 @@ async fn a_hanging_smtp_server_blocks_nothing_and_each_attempt_is_bounded_by_the
 
 #[tokio::test]
 async fn permanent_rejections_bounce_each_address_once_without_retries() {
-    // Issue 9 item 2; DESIGN.md §4; SECURITY.md #41, #11, #36: a 550 marks each address
+    // docs/architecture.md#mail; docs/security.md#41, #11, #36: a 550 marks each address
     // bounced, revokes its tokens, writes one `mail_bounced` row and is never retried; the next
     // request for it is denied as undeliverable, sends nothing, and shows the same page.
     const N: usize = 5;

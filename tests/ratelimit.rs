@@ -1,4 +1,4 @@
-//! In-process rate limits over HTTP (SECURITY.md #29, #36; DESIGN.md §6): each route group
+//! In-process rate limits over HTTP (docs/security.md#29, #36; docs/operations.md#rate-limits): each route group
 //! under and over its quota, `Retry-After`, recovery, the client IP rule, metrics and the
 //! once-per-window audit. The limiter runs before routing, so these tests use the group's paths
 //! whether or not their handlers exist yet.
@@ -73,7 +73,7 @@ async fn assert_group_limits(app: &TestApp, method: &str, path: &str) {
     assert_eq!(send(app, method, path).await.status(), 429);
 }
 
-// SECURITY.md #29: a per-IP limit on every POST.
+// docs/security.md#29: a per-IP limit on every POST.
 #[tokio::test]
 async fn public_forms_are_limited_per_ip_and_recover() {
     let app = TestApp::spawn_with(&tiny("")).await;
@@ -85,7 +85,7 @@ async fn public_forms_are_limited_per_ip_and_recover() {
     assert_eq!(send(&app, "GET", "/").await.status(), 200);
 }
 
-// SECURITY.md #9: guessing tokens is throttled.
+// docs/security.md#9: guessing tokens is throttled.
 #[tokio::test]
 async fn token_pages_are_limited_per_ip_and_recover() {
     let app = TestApp::spawn_with(&tiny("")).await;
@@ -208,7 +208,7 @@ async fn retry_after_is_the_wait_in_seconds_and_the_page_says_it_in_words() {
     assert!(body.contains("Please wait 60 seconds"), "{body}");
 }
 
-// SECURITY.md #29: rotating X-Forwarded-For from an untrusted peer does not reset the limit.
+// docs/security.md#29: rotating X-Forwarded-For from an untrusted peer does not reset the limit.
 #[tokio::test]
 async fn spoofed_forwarded_for_from_an_untrusted_peer_does_not_change_the_key() {
     let app = TestApp::spawn_with(&tiny("")).await;
@@ -224,7 +224,7 @@ async fn spoofed_forwarded_for_from_an_untrusted_peer_does_not_change_the_key() 
     }
 }
 
-// SECURITY.md #29: behind a trusted proxy the right-most untrusted entry is the key.
+// docs/security.md#29: behind a trusted proxy the right-most untrusted entry is the key.
 #[tokio::test]
 async fn a_trusted_proxy_forwards_the_right_most_untrusted_address() {
     let app =
@@ -254,7 +254,7 @@ async fn a_trusted_proxy_forwards_the_right_most_untrusted_address() {
     assert_ne!(res.status(), 429);
 }
 
-// SECURITY.md #36: a rate-limit hit is audited, once per key and window, and counted.
+// docs/security.md#36: a rate-limit hit is audited, once per key and window, and counted.
 #[tokio::test]
 async fn limit_hits_are_counted_in_metrics_and_audited_once_per_key_and_window() {
     let app = TestApp::spawn_with(&tiny("")).await;

@@ -1,4 +1,4 @@
-//! The in-process limiters' memory is bounded (DESIGN.md §6, issue 5): a flood from 100 000
+//! The in-process limiters' memory is bounded (docs/operations.md#rate-limits): a flood from 100 000
 //! distinct addresses leaves 100 000 keys, and pruning (`retain_recent` + `shrink_to_fit`, run
 //! on a timer in production) removes them all once their period has passed.
 

@@ -1,4 +1,4 @@
-//! Persistent, cluster-wide limits (SECURITY.md #28, #30, #9/#25; DESIGN.md §6): counters in the
+//! Persistent, cluster-wide limits (docs/security.md#28, #30, #9/#25; docs/operations.md#rate-limits): counters in the
 //! database, atomic under concurrency, surviving a restart and shared by instances on one
 //! database. Time is moved with the injected clock. Runs on PostgreSQL too when
 //! `LATCHKEY_TEST_PG` is set.
@@ -46,7 +46,7 @@ async fn keys(app: &TestApp) -> Vec<String> {
         .unwrap()
 }
 
-// SECURITY.md #28: a per-address mail cap (3 an hour, 10 a day).
+// docs/security.md#28: a per-address mail cap (3 an hour, 10 a day).
 #[tokio::test]
 async fn ten_requests_for_one_address_allow_three_mails() {
     let app = TestApp::spawn().await;
@@ -155,7 +155,7 @@ async fn the_attempt_window_is_rolling_not_fixed() {
         .is_some());
 }
 
-// SECURITY.md #30: exponential backoff, at most 100 consecutive failures, no DoS lockout.
+// docs/security.md#30: exponential backoff, at most 100 consecutive failures, no DoS lockout.
 #[tokio::test]
 async fn failed_sign_ins_back_off_exponentially_and_stop_at_one_hundred() {
     let app = TestApp::spawn().await;
@@ -231,7 +231,7 @@ async fn failed_sign_ins_back_off_exponentially_and_stop_at_one_hundred() {
     );
 }
 
-// SECURITY.md #9, #25: five wrong codes burn a flow.
+// docs/security.md#9, #25: five wrong codes burn a flow.
 #[tokio::test]
 async fn wrong_codes_are_counted_per_flow() {
     let app = TestApp::spawn().await;
@@ -369,7 +369,7 @@ async fn persistent_limits_survive_a_restart() {
     assert!(l.record_reset_attempt(&user).await.unwrap().is_some());
 }
 
-// DESIGN.md §8: instances sharing one database (PostgreSQL in production) share the limits.
+// docs/architecture.md: instances sharing one database (PostgreSQL in production) share the limits.
 #[tokio::test]
 async fn two_instances_on_one_database_share_the_limits() {
     let dir_a = tempfile::tempdir().unwrap();

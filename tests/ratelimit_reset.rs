@@ -1,4 +1,4 @@
-//! The persistent limits inside the reset flow, over HTTP (DESIGN.md §6, SECURITY.md #28–#30).
+//! The persistent limits inside the reset flow, over HTTP (docs/operations.md#rate-limits, docs/security.md#28–#30).
 
 mod support;
 use support::TestApp;
@@ -10,7 +10,7 @@ fn mask(body: &str) -> String {
     }
 }
 
-// SECURITY.md #28, #11: 10 requests → at most 3 mails, and 10 identical uniform pages.
+// docs/security.md#28, #11: 10 requests → at most 3 mails, and 10 identical uniform pages.
 #[tokio::test]
 async fn ten_requests_for_one_address_send_three_mails_behind_identical_pages() {
     let app = TestApp::spawn_with_mail("").await;
@@ -36,7 +36,7 @@ async fn ten_requests_for_one_address_send_three_mails_behind_identical_pages() 
     assert_eq!(suppressed, 7);
 }
 
-// SECURITY.md #9: 5 wrong codes end the flow, for existing and unknown accounts alike.
+// docs/security.md#9: 5 wrong codes end the flow, for existing and unknown accounts alike.
 #[tokio::test]
 async fn five_wrong_codes_end_the_flow_whether_or_not_the_account_exists() {
     let app = TestApp::spawn_with_mail("").await;
@@ -67,7 +67,7 @@ async fn five_wrong_codes_end_the_flow_whether_or_not_the_account_exists() {
     assert_eq!(pages[0].last(), Some(&(200, true)));
 }
 
-// SECURITY.md #30: failed sign-ins back off per account; a throttled attempt looks like a
+// docs/security.md#30: failed sign-ins back off per account; a throttled attempt looks like a
 // wrong password; time (or a completed reset) lets the real user back in.
 #[tokio::test]
 async fn failed_sign_ins_back_off_per_account() {

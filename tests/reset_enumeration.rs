@@ -1,4 +1,4 @@
-//! SECURITY.md group B (enumeration, #11–#13): `POST /reset` tells the browser nothing about
+//! docs/security.md group B (enumeration, #11–#13): `POST /reset` tells the browser nothing about
 //! accounts. #13 (SMTP down) is also in `reset_reliability.rs`.
 
 mod sec_support;
@@ -9,7 +9,7 @@ use support::browser::Page;
 use support::smtp::{link_with, Mode};
 use support::TestApp;
 
-/// Every account-level case of DESIGN.md §2, each with its own address.
+/// Every account-level case of docs/policy.md, each with its own address.
 const CASES: &[(&str, &str)] = &[
     ("eligible", "eligible@fabrikam.test"),
     ("eligible_totp", "totp@fabrikam.test"),
@@ -57,7 +57,7 @@ fn shape(p: &Page) -> Shape {
 
 #[tokio::test]
 async fn every_account_case_gets_the_same_reply_byte_for_byte() {
-    // SECURITY.md #11: existing eligible, unknown, and every account-level deny reason
+    // docs/security.md#11: existing eligible, unknown, and every account-level deny reason
     // (disabled, locked, unverified, bounced/undeliverable, methods_not_registered).
     let app = accounts().await;
     let mut first: Vec<(&str, Page)> = Vec::new();
@@ -97,7 +97,7 @@ async fn every_account_case_gets_the_same_reply_byte_for_byte() {
     // The first and the second request look the same too.
     assert_eq!(shape(&first[0].1), shape(&second[0].1));
 
-    // The explanation went to the mailbox instead (DESIGN.md §2), never to the browser.
+    // The explanation went to the mailbox instead (docs/policy.md), never to the browser.
     app.drain_jobs().await;
     let eligible = app.mails_to("eligible@fabrikam.test");
     assert_eq!(eligible.len(), 2);
@@ -127,7 +127,7 @@ async fn every_account_case_gets_the_same_reply_byte_for_byte() {
 
 #[tokio::test]
 async fn a_malformed_address_is_the_only_other_reply() {
-    // SECURITY.md #11: the field error depends on the input alone, never on accounts: an
+    // docs/security.md#11: the field error depends on the input alone, never on accounts: an
     // address with an account and one without (of the same length) answer alike.
     let app = accounts().await;
     let mut b = app.browser();
@@ -184,7 +184,7 @@ fn mann_whitney_z(a: &[f64], b: &[f64]) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn known_and_unknown_addresses_take_the_same_time() {
-    // SECURITY.md #12: 200 requests each, interleaved, show no significant difference
+    // docs/security.md#12: 200 requests each, interleaved, show no significant difference
     // (Mann–Whitney, |z| < 3.29, i.e. p > 0.001 two-sided): mail goes through the queue.
     const N: usize = 200;
     let app = accounts().await;
@@ -235,7 +235,7 @@ async fn known_and_unknown_addresses_take_the_same_time() {
 
 #[tokio::test]
 async fn wrong_codes_answer_alike_for_every_account_case() {
-    // SECURITY.md #11, #9: the code step must not tell accounts apart either. A stranger asks
+    // docs/security.md#11, #9: the code step must not tell accounts apart either. A stranger asks
     // for a reset of an address, then types wrong codes in that browser: every reply, up to and
     // past the 5-try cap, is the same whether the address has a live reset or not.
     let app = accounts().await;
@@ -255,7 +255,7 @@ async fn wrong_codes_answer_alike_for_every_account_case() {
         transcripts.push((case, replies));
     }
     let (ref_case, reference) = &transcripts[0];
-    // The cap is reached: the flow ends (SECURITY.md #9).
+    // The cap is reached: the flow ends (docs/security.md#9).
     assert!(
         reference.last().unwrap().2.contains(INVALID),
         "{ref_case}: the flow never ended"

@@ -34,13 +34,13 @@ async fn a_guest_resets_by_link_and_gets_a_changed_notice() {
     assert!(page.body.contains("Check your email"));
     let mail = app.wait_mail_to("alice@fabrikam.test", 1).await;
     let link = link_with(&mail.text(), "/reset/link/").expect("link");
-    // The link is on the configured origin (SECURITY.md #14).
+    // The link is on the configured origin (docs/security.md#14).
     assert!(
         link.starts_with("https://reset.test.example/reset/link/"),
         "{link}"
     );
 
-    // Opening the link moves the token out of the URL (SECURITY.md #10).
+    // Opening the link moves the token out of the URL (docs/security.md#10).
     let mut other_device = app.browser();
     let p = other_device.get(&link).await;
     assert_see_other(&p, "/reset/new");
@@ -58,7 +58,7 @@ async fn a_guest_resets_by_link_and_gets_a_changed_notice() {
         )
         .await;
     assert_see_other(&p, "/reset/done");
-    // SECURITY.md #27: no automatic sign-in.
+    // docs/security.md#27: no automatic sign-in.
     assert!(
         p.set_cookies().iter().all(|c| !c.contains("lk_session")),
         "{:?}",
@@ -70,11 +70,11 @@ async fn a_guest_resets_by_link_and_gets_a_changed_notice() {
     let after = app.password_hash("alice@fabrikam.test").unwrap();
     assert_ne!(before, after);
     assert!(after.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-    // SECURITY.md #18: the notice goes to the address of record, without a token.
+    // docs/security.md#18: the notice goes to the address of record, without a token.
     let notice = app.wait_mail_to("alice@fabrikam.test", 2).await;
     assert!(notice.text().contains("password"), "{}", notice.text());
     assert!(link_with(&notice.text(), "/reset/link/").is_none());
-    // SECURITY.md #4: the link is dead now.
+    // docs/security.md#4: the link is dead now.
     let p = app.browser().get(&link).await;
     assert_eq!(p.status, 200);
     assert!(p.body.contains("invalid or has expired"));
@@ -120,7 +120,7 @@ async fn a_guest_resets_by_code_in_the_same_browser_only() {
 
 #[tokio::test]
 async fn an_enrolled_totp_cannot_be_skipped() {
-    // SECURITY.md #24, #26
+    // docs/security.md#24, #26
     let app = app().await;
     let secret = app.user("erin@northwind.test", OLD, true, true).unwrap();
     let before = app.password_hash("erin@northwind.test");

@@ -1,4 +1,4 @@
-//! SECURITY.md group E (flow and second factor, #24–#27), CSRF (#31), audit and logs (#36,
+//! docs/security.md group E (flow and second factor, #24–#27), CSRF (#31), audit and logs (#36,
 //! #37) and headers (#38–#40), over HTTP with a real SMTP server.
 //!
 //! Not here: #28–#30 (rate limiting is not wired yet), #32 (cookie flags, with the sign-in
@@ -50,7 +50,7 @@ fn totp_refused(p: &Page) -> bool {
 
 #[tokio::test]
 async fn an_enrolled_totp_cannot_be_skipped_or_guessed_past() {
-    // SECURITY.md #24: a valid token with a missing or wrong TOTP leaves the password alone.
+    // docs/security.md#24: a valid token with a missing or wrong TOTP leaves the password alone.
     let (app, secret) = totp_app().await;
     let before = app.password_hash(ERIN);
     let mut b = at_verify(&app, 1).await;
@@ -77,7 +77,7 @@ async fn an_enrolled_totp_cannot_be_skipped_or_guessed_past() {
 
 #[tokio::test]
 async fn a_totp_enrolled_after_the_request_cannot_be_skipped() {
-    // SECURITY.md #24, #6: the link was mailed before the user enrolled an authenticator (or
+    // docs/security.md#24, #6: the link was mailed before the user enrolled an authenticator (or
     // before the tenant began to require one); redeeming it now still asks for the TOTP.
     let app = app().await;
     app.user(ALICE, OLD, true, false);
@@ -123,7 +123,7 @@ async fn a_totp_enrolled_after_the_request_cannot_be_skipped() {
 
 #[tokio::test]
 async fn a_totp_code_is_single_use_within_one_step_of_now() {
-    // SECURITY.md #25: a code 2 steps old is refused, one step old is accepted, and the same
+    // docs/security.md#25: a code 2 steps old is refused, one step old is accepted, and the same
     // code replayed (in a new flow, within its 30 s) is refused.
     let (app, secret) = totp_app().await;
     let mut b = at_verify(&app, 1).await;
@@ -148,7 +148,7 @@ async fn a_totp_code_is_single_use_within_one_step_of_now() {
 
 #[tokio::test]
 async fn five_wrong_totp_codes_restart_the_flow() {
-    // SECURITY.md #25: 5 failures burn the token; the right code then gets the invalid page.
+    // docs/security.md#25: 5 failures burn the token; the right code then gets the invalid page.
     let (app, secret) = totp_app().await;
     let before = app.password_hash(ERIN);
     let mut b = at_verify(&app, 1).await;
@@ -176,7 +176,7 @@ async fn five_wrong_totp_codes_restart_the_flow() {
 
 #[tokio::test]
 async fn steps_cannot_be_skipped() {
-    // SECURITY.md #26: posting straight to the TOTP or set-password step without a redeemed
+    // docs/security.md#26: posting straight to the TOTP or set-password step without a redeemed
     // token gives the invalid page; with a token but without the TOTP, set-password sends
     // back to the TOTP step and changes nothing.
     let (app, _secret) = totp_app().await;
@@ -200,7 +200,7 @@ async fn steps_cannot_be_skipped() {
 
 #[tokio::test]
 async fn no_auto_login_and_no_change_before_redemption() {
-    // SECURITY.md #27: the success response sets no auth cookie; after `POST /reset` alone the
+    // docs/security.md#27: the success response sets no auth cookie; after `POST /reset` alone the
     // old password still works and nothing is locked.
     let app = app().await;
     app.user(ALICE, OLD, true, false);
@@ -240,7 +240,7 @@ async fn no_auto_login_and_no_change_before_redemption() {
 
 #[tokio::test]
 async fn every_reset_form_needs_a_valid_csrf_token_and_a_same_site_request() {
-    // SECURITY.md #31: no token, a wrong token, a token of another browser, `Sec-Fetch-Site:
+    // docs/security.md#31: no token, a wrong token, a token of another browser, `Sec-Fetch-Site:
     // cross-site` or a foreign Origin → 403 and no side effect (no job, no mail, hash unchanged).
     let app = app().await;
     app.user(ALICE, OLD, true, false);
@@ -340,7 +340,7 @@ async fn every_reset_form_needs_a_valid_csrf_token_and_a_same_site_request() {
 
 #[tokio::test]
 async fn a_full_flow_leaves_the_expected_audit_trail() {
-    // SECURITY.md #36: request (also for an unknown address), mail sent, link opened, TOTP
+    // docs/security.md#36: request (also for an unknown address), mail sent, link opened, TOTP
     // failure and success, reset done, invalid token; each with UTC time, tenant, actor, IP and
     // outcome.
     let (app, secret) = totp_app().await;
@@ -424,7 +424,7 @@ async fn a_full_flow_leaves_the_expected_audit_trail() {
 
 #[tokio::test]
 async fn no_secret_reaches_the_logs_or_the_database() {
-    // SECURITY.md #37: after a flow by code and one by link with TOTP, the audit table (every
+    // docs/security.md#37: after a flow by code and one by link with TOTP, the audit table (every
     // column of every table, in fact) and the captured logs hold no token, password, code,
     // TOTP code or seed.
     capture_logs();
@@ -492,7 +492,7 @@ async fn no_secret_reaches_the_logs_or_the_database() {
         "the TOTP code appears in the logs"
     );
     // The TOTP seed is nowhere in the database: users.totp_secret holds it encrypted
-    // (issue 9, secrets at rest).
+    // (secrets at rest).
     let seed_cells: Vec<_> = db_dump(&app)
         .into_iter()
         .filter(|(_, _, v)| v.contains(secret.expose_base32()))
@@ -594,7 +594,7 @@ fn same_origin(url: &str) -> bool {
 
 #[tokio::test]
 async fn reset_pages_send_no_referrer_and_load_nothing_from_elsewhere() {
-    // SECURITY.md #38: `Referrer-Policy: no-referrer` and every src/href same-origin. The one
+    // docs/security.md#38: `Referrer-Policy: no-referrer` and every src/href same-origin. The one
     // link out (the helpdesk on the domain page) is a plain link with rel=noreferrer.
     let (app, _) = totp_app().await;
     app.user(ALICE, OLD, true, false);
@@ -616,7 +616,7 @@ async fn reset_pages_send_no_referrer_and_load_nothing_from_elsewhere() {
 
 #[tokio::test]
 async fn every_html_response_has_a_strict_csp() {
-    // SECURITY.md #39: object-src 'none'; base-uri 'none'; frame-ancestors 'none'; no script
+    // docs/security.md#39: object-src 'none'; base-uri 'none'; frame-ancestors 'none'; no script
     // 'unsafe-inline'; on every HTML response, error pages included.
     let (app, _) = totp_app().await;
     app.user(ALICE, OLD, true, false);
@@ -650,7 +650,7 @@ async fn every_html_response_has_a_strict_csp() {
 
 #[tokio::test]
 async fn reset_pages_are_never_cached_and_pin_https() {
-    // SECURITY.md #40: HSTS (≥ 1 year, includeSubDomains), nosniff and no-store.
+    // docs/security.md#40: HSTS (≥ 1 year, includeSubDomains), nosniff and no-store.
     let (app, _) = totp_app().await;
     app.user(ALICE, OLD, true, false);
     for (name, p) in reset_pages(&app).await {

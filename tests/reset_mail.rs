@@ -1,4 +1,4 @@
-//! SECURITY.md group C (email, #14–#18), read from a real SMTP server.
+//! docs/security.md group C (email, #14–#18), read from a real SMTP server.
 
 mod sec_support;
 mod support;
@@ -21,7 +21,7 @@ fn uniform_or_400(p: &Page, what: &str) {
 
 #[tokio::test]
 async fn the_link_origin_comes_from_config_never_from_the_request() {
-    // SECURITY.md #14: Host, X-Forwarded-Host and Forwarded poisoning → 400, or a link on the
+    // docs/security.md#14: Host, X-Forwarded-Host and Forwarded poisoning → 400, or a link on the
     // configured `public_base_url`.
     let app = app().await;
     app.user(VICTIM, OLD, true, false);
@@ -70,7 +70,7 @@ async fn the_link_origin_comes_from_config_never_from_the_request() {
 
 #[tokio::test]
 async fn a_request_reaches_exactly_one_recipient_the_stored_address() {
-    // SECURITY.md #15 (GitLab CVE-2023-7028): arrays, lists, CRLF and JSON give a 400 or the
+    // docs/security.md#15 (GitLab CVE-2023-7028): arrays, lists, CRLF and JSON give a 400 or the
     // uniform reply, and the sink holds ≤ 1 mail per request, to the stored address only.
     let app = app().await;
     app.user(VICTIM, OLD, true, false);
@@ -184,7 +184,7 @@ async fn a_request_reaches_exactly_one_recipient_the_stored_address() {
 
 #[tokio::test]
 async fn look_alike_addresses_do_not_collide() {
-    // SECURITY.md #16 (Django CVE-2019-19844, GitHub dotless ı): `mike@` and `mıke@` are two
+    // docs/security.md#16 (Django CVE-2019-19844, GitHub dotless ı): `mike@` and `mıke@` are two
     // accounts; a request for one mails only that one. `MIKE@` mails the stored lowercase value.
     let app = app().await;
     app.user("mike@fabrikam.test", OLD, true, false);
@@ -223,7 +223,7 @@ async fn look_alike_addresses_do_not_collide() {
 
 #[tokio::test]
 async fn an_unverified_address_gets_no_reset_link() {
-    // SECURITY.md #17: the reply is as #11, and the mailbox gets the explanation (a
+    // docs/security.md#17: the reply is as #11, and the mailbox gets the explanation (a
     // verification link), never a reset link or code.
     let app = app().await;
     app.user("new@fabrikam.test", OLD, false, false);
@@ -252,7 +252,7 @@ async fn an_unverified_address_gets_no_reset_link() {
 
 #[tokio::test]
 async fn the_reset_mail_is_safe_and_a_changed_notice_follows() {
-    // SECURITY.md #18: parse the MIME. The link is https on the configured host with the token
+    // docs/security.md#18: parse the MIME. The link is https on the configured host with the token
     // once and no secret; after the reset a "password changed" mail goes to the address of
     // record, with no token.
     let app = app().await;

@@ -1,4 +1,4 @@
-//! SECURITY.md group D (passwords, #19–#23), through `/reset/new`.
+//! docs/security.md group D (passwords, #19–#23), through `/reset/new`.
 
 mod sec_support;
 mod support;
@@ -24,7 +24,7 @@ fn assert_rerendered_with(p: &Page, reason: &str) {
 
 #[tokio::test]
 async fn too_short_or_mismatched_passwords_are_rerendered_and_change_nothing() {
-    // SECURITY.md #19: minimum−1 characters or mismatched fields re-render with an error and
+    // docs/security.md#19: minimum−1 characters or mismatched fields re-render with an error and
     // leave the hash alone; exactly the minimum succeeds.
     let app = app().await;
     app.user(ALICE, OLD, true, false);
@@ -51,7 +51,7 @@ async fn too_short_or_mismatched_passwords_are_rerendered_and_change_nothing() {
 
 #[tokio::test]
 async fn a_64_character_password_is_stored_exactly() {
-    // SECURITY.md #20: 64 characters work; the 63-character prefix, a trimmed and a
+    // docs/security.md#20: 64 characters work; the 63-character prefix, a trimmed and a
     // lower-cased variant do not match the stored hash.
     let app = app().await;
     app.user(ALICE, OLD, true, false);
@@ -76,7 +76,7 @@ async fn a_64_character_password_is_stored_exactly() {
 
 #[tokio::test]
 async fn a_one_megabyte_password_is_refused_by_the_body_limit() {
-    // SECURITY.md #20, #43: a 1 MB form is a 413 before anything reads it.
+    // docs/security.md#20, #43: a 1 MB form is a 413 before anything reads it.
     let app = app().await;
     app.user(ALICE, OLD, true, false);
     let before = app.password_hash(ALICE);
@@ -100,7 +100,7 @@ async fn a_one_megabyte_password_is_refused_by_the_body_limit() {
 
 #[tokio::test]
 async fn a_long_password_under_the_body_limit_is_refused_without_hashing() {
-    // SECURITY.md #20: a 15 KiB password fits the 16 KiB form limit but is refused as too
+    // docs/security.md#20: a 15 KiB password fits the 16 KiB form limit but is refused as too
     // long before any argon2 work: it answers faster than one hash takes.
     let app = app().await;
     app.user(ALICE, OLD, true, false);
@@ -143,7 +143,7 @@ async fn a_long_password_under_the_body_limit_is_refused_without_hashing() {
 
 #[tokio::test]
 async fn passphrases_and_unicode_are_accepted_without_composition_rules() {
-    // SECURITY.md #21: `correct horse battery staple` and `pässwörd ñandú 😀😀` are accepted,
+    // docs/security.md#21: `correct horse battery staple` and `pässwörd ñandú 😀😀` are accepted,
     // and the form suits password managers.
     let app = app().await;
     app.user(ALICE, OLD, true, false);
@@ -173,7 +173,7 @@ async fn passphrases_and_unicode_are_accepted_without_composition_rules() {
 
 #[tokio::test]
 async fn common_passwords_and_context_words_are_refused_with_a_reason() {
-    // SECURITY.md #22: the blocklist and the tenant name, each with its reason shown.
+    // docs/security.md#22: the blocklist and the tenant name, each with its reason shown.
     let app = app().await;
     app.user(ALICE, OLD, true, false);
     let before = app.password_hash(ALICE);
@@ -201,7 +201,7 @@ async fn common_passwords_and_context_words_are_refused_with_a_reason() {
 
 #[tokio::test]
 async fn passwords_are_stored_as_argon2id_with_unique_salts() {
-    // SECURITY.md #23: `$argon2id$v=19$m>=19456,t>=2,p>=1`, and two identical passwords hash
+    // docs/security.md#23: `$argon2id$v=19$m>=19456,t>=2,p>=1`, and two identical passwords hash
     // differently.
     let app = app().await;
     app.user(ALICE, OLD, true, false);

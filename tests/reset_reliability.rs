@@ -1,4 +1,4 @@
-//! SECURITY.md #13 and #41 (SMTP failures), #5 and #43 (races, double submits), with a real
+//! docs/security.md#13 and #41 (SMTP failures), #5 and #43 (races, double submits), with a real
 //! SMTP server whose mode changes under the running service.
 
 mod sec_support;
@@ -26,7 +26,7 @@ async fn deliver_after_recovery(app: &TestApp, addr: &str, n: usize) {
 
 #[tokio::test]
 async fn smtp_down_gives_the_same_page_and_the_mail_comes_once_smtp_is_back() {
-    // SECURITY.md #13, #41: with the SMTP server down, the reply is the uniform one; after
+    // docs/security.md#13, #41: with the SMTP server down, the reply is the uniform one; after
     // recovery the outbox delivers exactly one mail (bounded backoff); one error log line
     // carries the user id, with no address and no token.
     capture_logs();
@@ -79,7 +79,7 @@ async fn smtp_down_gives_the_same_page_and_the_mail_comes_once_smtp_is_back() {
 
 #[tokio::test]
 async fn a_hanging_smtp_server_does_not_slow_the_page() {
-    // SECURITY.md #41: with SMTP stalling, `POST /reset` answers as usual within the latency
+    // docs/security.md#41: with SMTP stalling, `POST /reset` answers as usual within the latency
     // budget, and the mail is delivered exactly once after recovery.
     let app = app().await;
     app.user(ALICE, OLD, true, false);
@@ -132,7 +132,7 @@ async fn a_hanging_smtp_server_does_not_slow_the_page() {
 
 #[tokio::test]
 async fn a_permanent_rejection_marks_the_address_bounced() {
-    // DESIGN.md §4, SECURITY.md #41: a 5xx to RCPT TO marks the user bounced (users.bounced_at),
+    // docs/architecture.md#mail, docs/security.md#41: a 5xx to RCPT TO marks the user bounced (users.bounced_at),
     // writes a `mail_bounced` audit row, and later requests send nothing (policy rule 6).
     let app = app().await;
     app.user(ALICE, OLD, true, false);
@@ -178,7 +178,7 @@ async fn a_permanent_rejection_marks_the_address_bounced() {
 
 #[tokio::test]
 async fn a_double_submit_gives_one_success_and_the_already_used_page() {
-    // SECURITY.md #43, #4.
+    // docs/security.md#43, #4.
     let app = app().await;
     app.user(ALICE, OLD, true, false);
     let m = ask_and_mail(&app, ALICE, 1).await;
@@ -198,7 +198,7 @@ async fn a_double_submit_gives_one_success_and_the_already_used_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_concurrent_redemptions_have_exactly_one_winner() {
-    // SECURITY.md #5, #43: 20 parallel POSTs with one token → exactly 1 success (303 to
+    // docs/security.md#5, #43: 20 parallel POSTs with one token → exactly 1 success (303 to
     // /reset/done), exactly one "password changed" mail, and the stored hash is the winner's.
     const N: usize = 20;
     let app = app().await;

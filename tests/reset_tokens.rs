@@ -1,4 +1,4 @@
-//! SECURITY.md group A (tokens, #1–#10), black-box over HTTP with a real SMTP server.
+//! docs/security.md group A (tokens, #1–#10), black-box over HTTP with a real SMTP server.
 //! #5 (20 concurrent redemptions) lives in `reset_reliability.rs` with the other races.
 
 mod sec_support;
@@ -11,7 +11,7 @@ const TTL_SECS: i64 = 20 * 60;
 
 #[tokio::test]
 async fn emailed_tokens_are_long_random_and_unique() {
-    // SECURITY.md #1: capture 500 emailed tokens.
+    // docs/security.md#1: capture 500 emailed tokens.
     const N: usize = 500;
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
@@ -61,7 +61,7 @@ async fn emailed_tokens_are_long_random_and_unique() {
 
 #[tokio::test]
 async fn only_a_hash_of_the_token_is_stored() {
-    // SECURITY.md #2: the raw token (and the code) appear in no column.
+    // docs/security.md#2: the raw token (and the code) appear in no column.
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
     let m = ask_and_mail(&app, "alice@fabrikam.test", 1).await;
@@ -81,7 +81,7 @@ async fn only_a_hash_of_the_token_is_stored() {
 
 #[tokio::test]
 async fn a_token_works_until_its_ttl_and_not_after() {
-    // SECURITY.md #3: with the injected clock, TTL−1 s works and TTL+1 s is the invalid page.
+    // docs/security.md#3: with the injected clock, TTL−1 s works and TTL+1 s is the invalid page.
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
     let before = app.password_hash("alice@fabrikam.test");
@@ -102,7 +102,7 @@ async fn a_token_works_until_its_ttl_and_not_after() {
 
 #[tokio::test]
 async fn a_code_works_until_its_ttl_and_not_after() {
-    // SECURITY.md #3, for the code mailed beside the link.
+    // docs/security.md#3, for the code mailed beside the link.
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
     let (mut b, _) = ask(&app, "alice@fabrikam.test").await;
@@ -118,7 +118,7 @@ async fn a_code_works_until_its_ttl_and_not_after() {
 
 #[tokio::test]
 async fn a_reset_link_works_once() {
-    // SECURITY.md #4: after a successful reset, repeating the GET or the POST gives the invalid
+    // docs/security.md#4: after a successful reset, repeating the GET or the POST gives the invalid
     // page and the hash is unchanged.
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
@@ -144,7 +144,7 @@ async fn a_reset_link_works_once() {
 
 #[tokio::test]
 async fn a_newer_request_supersedes_the_older_link() {
-    // SECURITY.md #6: outstanding tokens die when a newer one is issued …
+    // docs/security.md#6: outstanding tokens die when a newer one is issued …
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
     let first = ask_and_mail(&app, "alice@fabrikam.test", 1).await;
@@ -162,7 +162,7 @@ async fn a_newer_request_supersedes_the_older_link() {
 
 #[tokio::test]
 async fn a_reset_kills_every_other_outstanding_token() {
-    // SECURITY.md #6: a reset (password change) revokes the user's other tokens: the code of
+    // docs/security.md#6: a reset (password change) revokes the user's other tokens: the code of
     // the same flow dies with the link.
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
@@ -179,7 +179,7 @@ async fn a_reset_kills_every_other_outstanding_token() {
 
 #[tokio::test]
 async fn dropping_the_plan_to_free_between_request_and_redemption_kills_the_token() {
-    // SECURITY.md #6 (policy flip: licence unpaid), issue 4: re-checked at redemption.
+    // docs/security.md#6 (policy flip: licence unpaid), Re-checked at redemption.
     let app = app().await;
     app.user("dave@northwind.test", OLD, true, false);
     let before = app.password_hash("dave@northwind.test");
@@ -196,7 +196,7 @@ async fn dropping_the_plan_to_free_between_request_and_redemption_kills_the_toke
 
 #[tokio::test]
 async fn taking_the_tenant_over_between_request_and_redemption_kills_the_token() {
-    // SECURITY.md #6 (policy flip: tenant becomes managed, without a licence).
+    // docs/security.md#6 (policy flip: tenant becomes managed, without a licence).
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
     let before = app.password_hash("alice@fabrikam.test");
@@ -209,7 +209,7 @@ async fn taking_the_tenant_over_between_request_and_redemption_kills_the_token()
 
 #[tokio::test]
 async fn disabling_the_account_between_request_and_redemption_kills_the_token() {
-    // SECURITY.md #6 (disablement).
+    // docs/security.md#6 (disablement).
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
     let before = app.password_hash("alice@fabrikam.test");
@@ -222,7 +222,7 @@ async fn disabling_the_account_between_request_and_redemption_kills_the_token() 
 
 #[tokio::test]
 async fn a_token_is_bound_to_its_user() {
-    // SECURITY.md #7: the form names the token's user; there is no user or tenant field to
+    // docs/security.md#7: the form names the token's user; there is no user or tenant field to
     // edit, and extra fields naming another account change nothing.
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
@@ -278,7 +278,7 @@ async fn a_token_is_bound_to_its_user() {
 
 #[tokio::test]
 async fn a_tampered_reset_cookie_gives_the_invalid_page() {
-    // SECURITY.md #7: the token lives in a sealed cookie; editing it is rejected.
+    // docs/security.md#7: the token lives in a sealed cookie; editing it is rejected.
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
     let before = app.password_hash("alice@fabrikam.test");
@@ -324,7 +324,7 @@ async fn a_tampered_reset_cookie_gives_the_invalid_page() {
 
 #[tokio::test]
 async fn malformed_tokens_fail_generically() {
-    // SECURITY.md #8: `/reset/link/zzzz`, a 10 KB token and `%00` give the same page and status,
+    // docs/security.md#8: `/reset/link/zzzz`, a 10 KB token and `%00` give the same page and status,
     // never a 500 and never a username.
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
@@ -363,7 +363,7 @@ async fn malformed_tokens_fail_generically() {
 
 #[tokio::test]
 async fn five_wrong_codes_end_the_flow() {
-    // SECURITY.md #9: after 5 wrong codes the right one fails too.
+    // docs/security.md#9: after 5 wrong codes the right one fails too.
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
     let (mut b, _) = ask(&app, "alice@fabrikam.test").await;
@@ -389,7 +389,7 @@ async fn five_wrong_codes_end_the_flow() {
 
 #[tokio::test]
 async fn the_token_leaves_the_url_before_the_form_renders() {
-    // SECURITY.md #10: `GET /reset?token=…` and `/reset/link/{t}` answer 303 to a token-less URL
+    // docs/security.md#10: `GET /reset?token=…` and `/reset/link/{t}` answer 303 to a token-less URL
     // and keep the token server-side (a sealed cookie naming it).
     let app = app().await;
     app.user("alice@fabrikam.test", OLD, true, false);
@@ -414,7 +414,7 @@ async fn the_token_leaves_the_url_before_the_form_renders() {
 
 #[tokio::test]
 async fn a_policy_flip_kills_the_link_itself() {
-    // SECURITY.md #6: "issue a token, make the change, then GET the link gives the invalid
+    // docs/security.md#6: "issue a token, make the change, then GET the link gives the invalid
     // page" — for a plan drop, a takeover and a disablement, before any form is shown.
     let app = app().await;
     app.user("dave@northwind.test", OLD, true, false);
@@ -439,7 +439,7 @@ async fn a_policy_flip_kills_the_link_itself() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_leave_exactly_one_live_token() {
-    // SECURITY.md #6: a newer request supersedes the older ones, also when the worker
+    // docs/security.md#6: a newer request supersedes the older ones, also when the worker
     // evaluates them at the same time (on PostgreSQL two issuing transactions must not both
     // miss each other's token).
     const N: usize = 12;

@@ -1,4 +1,4 @@
-//! TOTP seeds encrypted at rest, with key rotation (issue 9; SECURITY.md #24, #25, #37):
+//! TOTP seeds encrypted at rest, with key rotation (docs/security.md#24, #25, #37):
 //! a database dump alone reveals no seed, a sealed seed is bound to its row, `latchkey
 //! rotate-key` re-encrypts every row under the new key, a keyring missing a key in use is
 //! refused at start, and plain seeds from before the change keep working.
@@ -222,7 +222,7 @@ fn seed_of(app: &TestApp, table: &str, col: &str, key: &str) -> String {
 
 #[tokio::test]
 async fn seeds_enrolled_through_the_real_flows_are_encrypted_and_still_work() {
-    // Issue 9: a database dump alone reveals no TOTP seed. SECURITY.md #24/#25: the second
+    // A database dump alone reveals no TOTP seed. docs/security.md#24/#25: the second
     // factor still works (reset TOTP step, admin sign-in). #37: the seed is in no log line.
     capture_logs();
     let app = app_with(&keyring(&[key_old()])).await;
@@ -251,8 +251,8 @@ async fn seeds_enrolled_through_the_real_flows_are_encrypted_and_still_work() {
 
 #[tokio::test]
 async fn a_sealed_seed_moved_to_another_row_does_not_verify() {
-    // Issue 9: the ciphertext is bound to its row. The guest and the admin see the generic
-    // TOTP failure: never a 500, never a skipped second factor (SECURITY.md #24).
+    // The ciphertext is bound to its row. The guest and the admin see the generic
+    // TOTP failure: never a 500, never a skipped second factor (docs/security.md#24).
     let app = app_with(&keyring(&[key_old()])).await;
     let erin = app.user(ERIN, OLD, true, true).unwrap();
     app.user(DAVE, OLD, true, true).unwrap();
@@ -326,7 +326,7 @@ fn latchkey_cli(app: &TestApp, keys: &[String], args: &[&str]) -> (i32, String, 
 
 #[tokio::test]
 async fn rotate_key_reencrypts_every_row_and_the_old_key_can_then_go() {
-    // Issue 9: `latchkey rotate-key` (the real binary) re-encrypts every users/admins seed
+    // `latchkey rotate-key` (the real binary) re-encrypts every users/admins seed
     // under the new key; afterwards only the new key is needed.
     let app = app_with(&keyring(&[key_old()])).await;
     let erin = app.user(ERIN, OLD, true, true).unwrap();
@@ -436,7 +436,7 @@ async fn rotate_key_new_key_generates_a_key_in_the_keyring_file() {
 
 #[tokio::test]
 async fn a_keyring_missing_a_key_in_use_is_refused_at_start() {
-    // Issue 9: removing a key that still encrypts seeds would silently break every TOTP it
+    // Removing a key that still encrypts seeds would silently break every TOTP it
     // protects; the server refuses to start and names the setting, the key id and the fix.
     let app = app_with(&keyring(&[key_old()])).await;
     app.user(ERIN, OLD, true, true).unwrap();
@@ -474,7 +474,7 @@ async fn a_keyring_missing_a_key_in_use_is_refused_at_start() {
 
 #[tokio::test]
 async fn plain_seeds_from_before_the_change_are_encrypted_at_start_and_keep_working() {
-    // Issue 9: a database from before encryption at rest keeps working: plain seeds are read
+    // A database from before encryption at rest keeps working: plain seeds are read
     // as they are, then sealed by the next start (one idempotent pass, counts logged).
     capture_logs();
     let app = app_with("").await;

@@ -1,4 +1,4 @@
-//! Graceful shutdown of the real binary (issue 9, item 5): on SIGTERM the listener closes at
+//! Graceful shutdown of the real binary: on SIGTERM the listener closes at
 //! once, a request in flight gets its whole response, the mail being sent is finished and
 //! sent exactly once, claimed jobs not yet started are handed back, and the process exits 0
 //! within `shutdown_grace_seconds` — even when the SMTP server hangs (the job then keeps its
@@ -218,7 +218,7 @@ async fn a_hung_smtp_server_does_not_hold_the_process_past_the_grace_period() {
     assert!(sink.messages().is_empty());
 
     // The mail server recovers; a new instance takes the job once the lease expired and the
-    // guest gets exactly one mail; the request was audited once (SECURITY.md #41).
+    // guest gets exactly one mail; the request was audited once (docs/security.md#41).
     sink.set_mode(Mode::Accept).await;
     server.restart().await;
     sink.wait_for(1, Duration::from_secs(30)).await;

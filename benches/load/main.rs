@@ -1,4 +1,4 @@
-//! The load bench (`cargo bench --bench load`): scenarios A–H of issue 8 against a release
+//! The load bench (`cargo bench --bench load`): scenarios A–H against a release
 //! `latchkey serve` process on loopback, on a temp SQLite database (and again on PostgreSQL
 //! when `LATCHKEY_BENCH_PG=postgres://…` names a server), with rate limits off.
 //!

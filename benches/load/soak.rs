@@ -1,4 +1,4 @@
-//! The soak (issue 9 item 8): `cargo bench --bench load -- soak [--minutes 10] [--interval 10]`.
+//! The soak: `cargo bench --bench load -- soak [--minutes 10] [--interval 10]`.
 //!
 //! Mixed, paced load against one release server for a given time — guests browsing the reset
 //! page, requesting resets, completing them from the mailed link (the SMTP sink on loopback

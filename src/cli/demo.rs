@@ -183,7 +183,7 @@ pub fn seed_demo(db: &Db, settings: &Settings) -> Result<Option<DemoAccounts>, C
             now,
         )?;
         if let Some(t) = &totp {
-            // Sealed for this user's row (encrypted at rest, issue 9).
+            // Sealed for this user's row (encrypted at rest).
             let sealed = settings
                 .totp_keys
                 .seal(crate::security::SeedOwner::User(&user.id), t);

@@ -218,7 +218,7 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
         now,
     )?;
     if let Some(t) = &totp {
-        // Sealed for this user's row (encrypted at rest, issue 9).
+        // Sealed for this user's row (encrypted at rest).
         let sealed = settings
             .totp_keys
             .seal(crate::security::SeedOwner::User(&user.id), t);

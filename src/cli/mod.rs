@@ -1,4 +1,4 @@
-//! The operator CLI (DESIGN.md §9). `main.rs` parses; the commands live here so tests and the
+//! The operator CLI (docs/operations.md#the-operator-cli). `main.rs` parses; the commands live here so tests and the
 //! binary share them.
 
 mod apikey;

@@ -1,5 +1,5 @@
 //! `latchkey rotate-key`: re-encrypts every stored TOTP secret (users and admins) under the
-//! current key of the TOTP keyring (issue 9). With `--new-key`, first generates a key and
+//! current key of the TOTP keyring. With `--new-key`, first generates a key and
 //! makes it current in the keyring file. Batches of rows, each in one transaction, with
 //! progress; safe to re-run after an interruption (rows already under the current key are
 //! skipped). Prints counts, never values, and says when an old key can be removed.

@@ -197,7 +197,7 @@ impl Settings {
         self.public_base_url.scheme() == "https"
     }
 
-    /// An absolute link on the configured origin, never on the request's Host (SECURITY.md #14).
+    /// An absolute link on the configured origin, never on the request's Host (docs/security.md#14).
     pub fn link(&self, path: &str) -> String {
         let base = self.public_base_url.as_str().trim_end_matches('/');
         format!("{base}{path}")

@@ -212,7 +212,7 @@ impl RawSettings {
             .collect::<Result<_, _>>()?;
         {
             // The demo directory's domains (reserved `.example` names, which never resolve)
-            // answer offline, whether or not `demo` is on (DESIGN.md §9).
+            // answer offline, whether or not `demo` is on (docs/operations.md#the-operator-cli).
             for domain in super::DEMO_DOMAINS {
                 deliverability
                     .static_answers

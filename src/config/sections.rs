@@ -5,7 +5,7 @@ use crate::domain::password::BreachedFail;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-/// Reset tokens and codes (DESIGN.md §3).
+/// Reset tokens and codes (docs/architecture.md#the-reset-flow-end-to-end).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResetSettings {
@@ -144,7 +144,7 @@ impl Default for JobSettings {
     }
 }
 
-/// Rate limits (DESIGN.md §6). `enabled = false` turns every limit off, for benchmarks only.
+/// Rate limits (docs/operations.md#rate-limits). `enabled = false` turns every limit off, for benchmarks only.
 ///
 /// The defaults are set so that a real guest (even many guests behind one corporate NAT)
 /// never meets them, while a script does within seconds. In-process quotas are per instance;

@@ -38,7 +38,7 @@ impl TenantSettings {
     }
 
     /// Whether moving from `self` to `after` takes SSPR away from the tenant's guests, so their
-    /// outstanding reset links must die (SECURITY.md #6).
+    /// outstanding reset links must die (docs/security.md#6).
     pub fn revokes_tokens(&self, after: &TenantSettings) -> bool {
         (self.plan == Plan::Premium && after.plan == Plan::Free)
             || (self.sspr_enabled && !after.sspr_enabled)
@@ -56,7 +56,7 @@ pub struct TenantUpdate {
 
 /// Applies `after` to the tenant in one transaction: the update, the revocation of every
 /// outstanding reset token when the change takes SSPR away (plan → free, SSPR off;
-/// SECURITY.md #6), and the audit event with the before and after values. `event` is filled
+/// docs/security.md#6), and the audit event with the before and after values. `event` is filled
 /// in with the detail here. Returns `None` when the tenant does not exist or nothing changed.
 pub fn update_tenant(
     conn: &mut AnyConnection,

@@ -120,7 +120,7 @@ pub fn complete_setup(
 }
 
 /// Stores the TOTP step just used, only if it is newer than the last one, so a code is never
-/// accepted twice (SECURITY.md #25). Returns whether this call recorded it.
+/// accepted twice (docs/security.md#25). Returns whether this call recorded it.
 pub fn record_totp_step(
     conn: &mut AnyConnection,
     id: &AdminId,

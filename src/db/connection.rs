@@ -200,7 +200,7 @@ pub fn establish(url: &DatabaseUrl) -> anyhow::Result<AnyConnection> {
                 .context("the SQLite path is not valid UTF-8")?;
             let mut conn = SqliteConnection::establish(path_str)
                 .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
-            // Pragmas need batch_execute (DESIGN.md §8). WAL lets readers run beside the
+            // Pragmas need batch_execute. WAL lets readers run beside the
             // writer; busy_timeout makes concurrent writers wait instead of failing.
             conn.batch_execute(
                 "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
@@ -323,7 +323,7 @@ impl Db {
     }
 
     /// Runs `f` with a connection on tokio's blocking pool: diesel never runs on an async
-    /// worker thread (STYLE.md "Persistence").
+    /// worker thread.
     pub async fn run<T, F>(&self, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,

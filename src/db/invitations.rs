@@ -1,5 +1,5 @@
-//! Invitations (DESIGN.md §5): one row per invited address. Only the hashes of the redemption
-//! tokens are stored (SECURITY.md #2): `token_hash` for the link mailed to the address itself,
+//! Invitations (docs/onboarding.md): one row per invited address. Only the hashes of the redemption
+//! tokens are stored (docs/security.md#2): `token_hash` for the link mailed to the address itself,
 //! `cc_token_hash` for the copy mailed to the `CcEmail`. Redeeming is one guarded UPDATE, so of
 //! any number of concurrent redemptions exactly one wins.
 

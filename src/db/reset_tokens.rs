@@ -1,6 +1,6 @@
-//! Reset tokens: only hashes are stored (SECURITY.md #2). A token is live while it is unused,
+//! Reset tokens: only hashes are stored (docs/security.md#2). A token is live while it is unused,
 //! unrevoked and unexpired; it is consumed by one guarded UPDATE so that of any number of
-//! concurrent redemptions exactly one wins (SECURITY.md #5).
+//! concurrent redemptions exactly one wins (docs/security.md#5).
 
 use super::schema::{reset_tokens, users};
 use super::{AnyConnection, DbError};
@@ -257,7 +257,7 @@ pub fn revoke_all_for_tenant(
         .execute(c))?)
 }
 
-/// Consumes a live token: true for exactly one caller (SECURITY.md #5).
+/// Consumes a live token: true for exactly one caller (docs/security.md#5).
 pub fn consume(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Result<bool, DbError> {
     let rows = dispatch!(conn, c => diesel::update(
             reset_tokens::table

@@ -1,4 +1,4 @@
-//! The one diesel schema, in column types both backends share (STYLE.md "Persistence").
+//! The one diesel schema, in column types both backends share.
 //! Kept by hand in step with migrations/{sqlite,postgres}; `tests/migrations.rs` checks the two
 //! trees and that every table here exists after migrating.
 

@@ -1,4 +1,4 @@
-//! Domains of tenants and their takeover challenges (DESIGN.md §5).
+//! Domains of tenants and their takeover challenges (docs/onboarding.md).
 
 use super::models::TenantDomain;
 use super::schema::{tenant_domains, tenants};

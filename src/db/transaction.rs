@@ -124,7 +124,7 @@ mod tests {
         establish(url).expect("open the test database")
     }
 
-    /// SECURITY.md #43 (resources, concurrency): a transaction that reads and then writes,
+    /// docs/security.md#43 (resources, concurrency): a transaction that reads and then writes,
     /// while another connection commits a write in between, must wait for that writer and
     /// then succeed. With diesel's deferred `transaction` on SQLite the second write failed
     /// at once with "database is locked" (how `bench-seed` failed beside a running server).

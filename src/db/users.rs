@@ -88,7 +88,7 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
 }
 
 /// Stores the TOTP step just used, only if it is newer than the last one: a code is never
-/// accepted twice (SECURITY.md #25). Returns whether this call recorded it.
+/// accepted twice (docs/security.md#25). Returns whether this call recorded it.
 pub fn record_totp_step(conn: &mut AnyConnection, id: &UserId, step: i64) -> Result<bool, DbError> {
     let rows = dispatch!(conn, c => diesel::update(
             users::table
@@ -153,7 +153,7 @@ pub fn set_totp_secret(
     Ok(())
 }
 
-/// Locks the account until `until` (too many reset attempts, DESIGN.md §6).
+/// Locks the account until `until` (too many reset attempts, docs/operations.md#rate-limits).
 pub fn lock_until(
     conn: &mut AnyConnection,
     id: &UserId,
@@ -183,7 +183,7 @@ pub fn bump_session_generation(
 
 /// Enrols a TOTP secret, only when none is set (one guarded UPDATE, so two tabs cannot
 /// overwrite each other). The step of the confirming code is stored as used, so that code
-/// cannot be replayed at the reset's TOTP step (SECURITY.md #25). Returns whether it enrolled.
+/// cannot be replayed at the reset's TOTP step (docs/security.md#25). Returns whether it enrolled.
 pub fn enrol_totp(
     conn: &mut AnyConnection,
     id: &UserId,

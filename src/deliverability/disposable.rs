@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 const BUNDLED: &str = include_str!("disposable_domains.txt");
 
 /// The bundled list as a set, built on first use. Immutable data, so sharing it is not global
-/// state in the STYLE.md sense.
+/// state in the sense of docs/architecture.md#dependency-rules.
 static BUNDLED_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     BUNDLED
         .lines()

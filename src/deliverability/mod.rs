@@ -1,4 +1,4 @@
-//! Email deliverability (DESIGN.md §2, rule 6): can mail reach this address at all?
+//! Email deliverability (docs/policy.md, rule 6): can mail reach this address at all?
 //!
 //! The verdict ([`crate::policy::EmailVerdict`]) comes from, in order: the user's hard-bounce
 //! state, a bundled list of disposable and forwarding-only domains (plus configured extras), the

@@ -14,7 +14,7 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Decides whether mail can reach an address (DESIGN.md §2, rule 6). Build one per process and
+/// Decides whether mail can reach an address (docs/policy.md, rule 6). Build one per process and
 /// share it (`Arc`); it holds the resolver and the TTL cache.
 pub struct Deliverability {
     resolver: Option<TokioResolver>,

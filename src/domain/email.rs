@@ -4,11 +4,11 @@
 //! everything inside takes `&EmailAddress`. The rules are deliberately narrower than RFC 5322:
 //! Latchkey only needs addresses a guest can receive mail at, and every oddity we accept is a
 //! place where two spellings could mean one mailbox, or one string could mean two recipients
-//! (GitLab CVE-2023-7028, SECURITY.md #15).
+//! (GitLab CVE-2023-7028, docs/security.md#15).
 //!
 //! Normalisation: trim surrounding whitespace, Unicode NFC, lowercase the local part with plain
 //! `str::to_lowercase` (no case folding beyond that: `mıke@` with a dotless ı stays distinct from
-//! `mike@`, SECURITY.md #16), and map the domain through IDNA (UTS #46) to lowercase ASCII
+//! `mike@`, docs/security.md#16), and map the domain through IDNA (UTS #46) to lowercase ASCII
 //! (punycode).
 //!
 //! Syntax (RFC 5321 §4.5.3.1, RFC 5322 §3.4.1, RFC 6531):
@@ -173,7 +173,7 @@ fn normalise_local_part(raw: &str) -> Result<String, EmailError> {
         return Err(EmailError::EmptyLocalPart);
     }
     // Plain lowercase, then NFC again (lowercasing can in principle denormalise). No NFKC, no
-    // case folding: look-alikes must stay distinct (SECURITY.md #16).
+    // case folding: look-alikes must stay distinct (docs/security.md#16).
     let local: String = raw.to_lowercase().nfc().collect();
     if local.len() > MAX_LOCAL_PART_OCTETS {
         return Err(EmailError::LocalPartTooLong);

@@ -1,5 +1,5 @@
 //! Typed identifiers, so a user id can never be passed where a tenant id is expected.
-//! Stored as TEXT (DESIGN.md §8: diesel's MultiConnection cannot carry `Uuid` columns).
+//! Stored as TEXT (docs/architecture.md: diesel's MultiConnection cannot carry `Uuid` columns).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -1,9 +1,9 @@
-//! Password policy (NIST SP 800-63B §5.1.1.2; DESIGN.md §3 "Passwords"; SECURITY.md #19–#22).
+//! Password policy (NIST SP 800-63B §5.1.1.2; docs/policy.md#passwords; docs/security.md#19–#22).
 //!
 //! Pure: no I/O, no clock. A candidate is accepted when, after NFKC normalisation, it
 //!
 //! - is at most 256 characters (and the raw input at most 1 KiB, refused before any other work:
-//!   SECURITY.md #20, the long-password DoS of Django CVE-2013-1443),
+//!   docs/security.md#20, the long-password DoS of Django CVE-2013-1443),
 //! - equals its confirmation,
 //! - has at least `min_chars` characters (12 by default), counted as Unicode scalar values,
 //! - is not on the bundled common-password list (compared case-insensitively, also with leading
@@ -153,25 +153,25 @@ fn folded(word: &str) -> Option<FoldedWord> {
 /// Why a candidate password was refused. `Display` is the sentence shown next to the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordRejection {
-    /// Fewer than `min` characters. SECURITY.md #19.
+    /// Fewer than `min` characters. docs/security.md#19.
     #[error("Use at least {min} characters.")]
     TooShort {
         /// The policy's minimum.
         min: usize,
     },
-    /// More than `max` characters, or over 1 KiB. SECURITY.md #20.
+    /// More than `max` characters, or over 1 KiB. docs/security.md#20.
     #[error("Use at most {max} characters.")]
     TooLong {
         /// The policy's maximum.
         max: usize,
     },
-    /// The confirmation differs. SECURITY.md #19.
+    /// The confirmation differs. docs/security.md#19.
     #[error("The two passwords don't match.")]
     Mismatch,
-    /// On the common-password list. SECURITY.md #22.
+    /// On the common-password list. docs/security.md#22.
     #[error("This password is too common — choose another.")]
     Common,
-    /// Contains the email's local part, the tenant's name or the product's name. SECURITY.md #22.
+    /// Contains the email's local part, the tenant's name or the product's name. docs/security.md#22.
     #[error("Don't use your email name or your organisation's name in the password.")]
     ContainsContext,
     /// Contains a word the tenant bans.
@@ -282,7 +282,7 @@ impl PasswordPolicy {
         ctx: &PasswordContext,
     ) -> Result<NewPassword, PasswordRejection> {
         let max = self.max_chars.min(MAX_CHARS);
-        // SECURITY.md #20: refuse oversized input before normalising, listing or scoring it.
+        // docs/security.md#20: refuse oversized input before normalising, listing or scoring it.
         if candidate.len() > MAX_INPUT_BYTES || candidate.chars().nth(max).is_some() {
             return Err(PasswordRejection::TooLong { max });
         }
@@ -337,7 +337,7 @@ impl PasswordPolicy {
 
 /// The form a presented password is verified in at sign-in: NFKC, as [`PasswordPolicy::check`]
 /// stored it. `None` for input over 1 KiB or 256 characters, which no stored password can match,
-/// so the caller can refuse it without hashing (SECURITY.md #20).
+/// so the caller can refuse it without hashing (docs/security.md#20).
 pub fn normalize_for_sign_in(presented: &str) -> Option<SecretString> {
     if presented.len() > MAX_INPUT_BYTES || presented.chars().nth(MAX_CHARS).is_some() {
         return None;
@@ -392,7 +392,7 @@ mod tests {
             .all(|p| p.to_lowercase() == *p && p.trim() == *p));
     }
 
-    // SECURITY.md #19: min − 1 refused, exactly min accepted.
+    // docs/security.md#19: min − 1 refused, exactly min accepted.
     #[test]
     fn one_under_the_minimum_is_refused_and_the_minimum_is_accepted() {
         assert_eq!(
@@ -408,7 +408,7 @@ mod tests {
         );
     }
 
-    // SECURITY.md #19
+    // docs/security.md#19
     #[test]
     fn a_different_confirmation_is_refused() {
         assert_eq!(
@@ -429,7 +429,7 @@ mod tests {
         );
     }
 
-    // SECURITY.md #20: 64 characters accepted, stored exactly (no trimming or truncation).
+    // docs/security.md#20: 64 characters accepted, stored exactly (no trimming or truncation).
     #[test]
     fn sixty_four_characters_are_accepted_unmodified() {
         let p = " glacier Umbrella 7 velvet Orbit quietly 93 tangerine Lantern z ";
@@ -453,7 +453,7 @@ mod tests {
         );
     }
 
-    // SECURITY.md #20: a 1 MB password is refused at once, without any expensive work.
+    // docs/security.md#20: a 1 MB password is refused at once, without any expensive work.
     #[test]
     fn a_megabyte_password_is_refused_fast() {
         let huge = "a".repeat(1 << 20);
@@ -476,7 +476,7 @@ mod tests {
         );
     }
 
-    // SECURITY.md #21: no composition rules, Unicode allowed.
+    // docs/security.md#21: no composition rules, Unicode allowed.
     #[test]
     fn passphrases_and_unicode_are_accepted() {
         let p = check("correct horse battery staple").unwrap();
@@ -497,7 +497,7 @@ mod tests {
         );
     }
 
-    // SECURITY.md #22: common passwords are refused with the reason.
+    // docs/security.md#22: common passwords are refused with the reason.
     #[test]
     fn common_passwords_are_refused() {
         for p in [
@@ -516,7 +516,7 @@ mod tests {
         }
     }
 
-    // SECURITY.md #22: the tenant name, email local part and product name are refused.
+    // docs/security.md#22: the tenant name, email local part and product name are refused.
     #[test]
     fn context_words_are_refused() {
         for p in [

@@ -44,7 +44,7 @@ macro_rules! text_enum {
 }
 
 text_enum!(
-    /// Whether someone proved control of the tenant's domain (DESIGN.md §1).
+    /// Whether someone proved control of the tenant's domain (docs/policy.md).
     TenantKind { Unmanaged => "unmanaged", Managed => "managed" }
 );
 text_enum!(

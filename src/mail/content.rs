@@ -1,6 +1,6 @@
 //! The context of each mail: one `#[derive(Serialize)]` struct per kind, built only through
 //! constructors that take links from [`Settings::link`] (the configured `public_base_url`, never
-//! a request's Host: SECURITY.md #14) and write every time out in words and UTC.
+//! a request's Host: docs/security.md#14) and write every time out in words and UTC.
 
 use super::message::{MailKind, MailTemplate};
 use super::words::{duration_in_words, utc_date_time, utc_time};
@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 use std::fmt;
 
-/// Where a reset token is redeemed: `GET /reset/link/{token}` (DESIGN.md §3).
+/// Where a reset token is redeemed: `GET /reset/link/{token}` (docs/architecture.md#the-reset-flow-end-to-end).
 pub const RESET_LINK_PATH: &str = "/reset/link/";
 /// Where an email verification token is redeemed: `GET /verify/{token}`.
 pub const VERIFY_EMAIL_PATH: &str = "/verify/";
@@ -48,7 +48,7 @@ fn token_link(settings: &Settings, path: &str, token: &TokenSecret) -> SecretTex
     SecretText(settings.link(&format!("{path}{}", token.expose())))
 }
 
-/// A reset link and its 8-character code (DESIGN.md §3 step 4).
+/// A reset link and its 8-character code (docs/architecture.md#the-reset-flow-end-to-end step 4).
 #[derive(Debug, Clone, Serialize)]
 pub struct ResetLinkMail {
     /// `https://<public_base_url>/reset/link/<token>`.
@@ -184,7 +184,7 @@ impl MailTemplate for MethodsNotRegisteredMail {
     const KIND: MailKind = MailKind::MethodsNotRegistered;
 }
 
-/// "Your password was changed" (SECURITY.md #18): when, from where, and what to do if it was not
+/// "Your password was changed" (docs/security.md#18): when, from where, and what to do if it was not
 /// the guest. Carries no token.
 #[derive(Debug, Clone, Serialize)]
 pub struct PasswordChangedMail {
@@ -399,7 +399,7 @@ mod tests {
         assert_eq!(mail.subject, "Reset your password");
         let link = format!("https://reset.example.com/reset/link/{}", token.expose());
         for part in [&mail.text, &mail.html] {
-            // SECURITY.md #18: the token appears once, inside the configured-origin link.
+            // docs/security.md#18: the token appears once, inside the configured-origin link.
             assert_eq!(part.matches(token.expose()).count(), 1, "{part}");
             assert!(part.contains(&link));
             assert!(part.contains(&code.expose_grouped()));

@@ -11,7 +11,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MailKind {
-    /// A reset link and one-time code (DESIGN.md §3).
+    /// A reset link and one-time code (docs/architecture.md#the-reset-flow-end-to-end).
     ResetLink,
     /// Deny reason `account_locked`: when to try again.
     AccountLocked,
@@ -19,7 +19,7 @@ pub enum MailKind {
     EmailUnverified,
     /// Deny reason `methods_not_registered`: how to register a method, or whom to call.
     MethodsNotRegistered,
-    /// "Your password was changed" (SECURITY.md #18): time, IP, what to do. No token.
+    /// "Your password was changed" (docs/security.md#18): time, IP, what to do. No token.
     PasswordChanged,
     /// An email verification link.
     VerifyEmail,
@@ -80,7 +80,7 @@ pub trait MailTemplate: Serialize {
     const KIND: MailKind;
 }
 
-/// A rendered message for exactly one recipient: the stored address (SECURITY.md #15).
+/// A rendered message for exactly one recipient: the stored address (docs/security.md#15).
 ///
 /// `Debug` shows the id and kind only: the address, the subject and the body (which may hold a
 /// link or code) never reach a log.

@@ -1,4 +1,4 @@
-//! Email (DESIGN.md §4): one [`Mailer`] built on lettre — SMTP when `smtp_url` is set, otherwise
+//! Email (docs/architecture.md#mail): one [`Mailer`] built on lettre — SMTP when `smtp_url` is set, otherwise
 //! `.eml` files in `<data_dir>/outbox/` — and messages rendered from `templates/email/` as a
 //! subject + text + HTML triple ([`render`]).
 //!
@@ -8,7 +8,7 @@
 //! Nothing here imports `actix_web`.
 //!
 //! Logs carry a message id and a [`MailKind`] only: never the recipient, the body or a token
-//! (SECURITY.md #13, #37).
+//! (docs/security.md#13, #37).
 
 mod content;
 mod deliver;

@@ -153,7 +153,7 @@ impl Mailer {
         match &self.transport {
             Transport::Smtp(smtp) => {
                 // lettre bounds only the TCP connect; a server that accepts and then never
-                // answers would hold the job forever (SECURITY.md #41), so the whole exchange
+                // answers would hold the job forever (docs/security.md#41), so the whole exchange
                 // gets the same deadline.
                 match tokio::time::timeout(self.timeout, smtp.send(message)).await {
                     Err(_) => Err(SendError::Transient(format!(
@@ -180,7 +180,7 @@ impl Mailer {
     /// The MIME message: `From: mail_from`, `To:` the one stored address (no display name, so
     /// nothing typed by anyone reaches that header), `multipart/alternative` text + HTML.
     fn build(&self, msg: &OutgoingMail) -> Result<Message, SendError> {
-        // SECURITY.md #15: exactly one recipient, the stored address. An address lettre cannot
+        // docs/security.md#15: exactly one recipient, the stored address. An address lettre cannot
         // write (CR/LF, a comma, a second `@`) can never be delivered: permanent.
         let to: Address = msg.to.as_str().parse().map_err(|_| {
             SendError::Permanent("the recipient address cannot be written in a mail".into())
@@ -203,8 +203,8 @@ impl Mailer {
 /// Where the outbox puts a message: `(<root>/<YYYY-MM-DDTHH>/<xx>, <timestamp>-<id>.eml)`.
 ///
 /// Sharded because one flat directory made every `open()` slower as it filled: at tens of
-/// thousands of files, creating the next one took most of the worker's time (README
-/// "Performance", C). The hour keeps the tree browsable in time order; the id's first two hex
+/// thousands of files, creating the next one took most of the worker's time (docs/performance.md,
+/// scenario C). The hour keeps the tree browsable in time order; the id's first two hex
 /// digits (random: v4 UUIDs) spread one busy hour over 256 directories.
 pub fn outbox_path(
     root: &Path,
@@ -326,7 +326,7 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Maps a lettre error to retry-or-bounce, keeping only codes and categories (SECURITY.md #13,
+/// Maps a lettre error to retry-or-bounce, keeping only codes and categories (docs/security.md#13,
 /// #37: the server's text may echo the address).
 fn classify(e: &lettre::transport::smtp::Error) -> SendError {
     if let Some(code) = e.status() {

@@ -1,4 +1,4 @@
-//! Creating a guest account (DESIGN.md §5): by redeeming an invitation link, or by self-service
+//! Creating a guest account (docs/onboarding.md): by redeeming an invitation link, or by self-service
 //! signup (`/signup` → an emailed link → a password). Either way the account lands in the tenant
 //! of its domain: the `consumers` tenant for consumer mail domains, the tenant that owns the
 //! domain, or a new **unmanaged** tenant named after the domain.

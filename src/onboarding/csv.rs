@@ -1,4 +1,4 @@
-//! The invitation CSV (DESIGN.md §5): columns `Email`, `DisplayName` and optional `CcEmail`,
+//! The invitation CSV (docs/onboarding.md): columns `Email`, `DisplayName` and optional `CcEmail`,
 //! headers case-insensitive (spaces, `_` and `-` ignored), extra columns ignored, UTF-8 with or
 //! without a byte-order mark, `,` or `;` as separator (sniffed from the header line), at most
 //! [`MAX_ROWS`] rows and [`MAX_BYTES`] bytes. Pure: no I/O, so the admin upload page, the CLI and

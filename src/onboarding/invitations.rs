@@ -1,8 +1,8 @@
-//! Inviting guests (DESIGN.md §5): one address at a time (the API) or a whole CSV file (the
+//! Inviting guests (docs/onboarding.md): one address at a time (the API) or a whole CSV file (the
 //! admin console's upload page and `latchkey invite --csv`), with the same per-row outcomes.
 //!
 //! Creating an invitation stores a row and queues one sending job per copy (the address, and the
-//! `CcEmail` when given). No secret is stored in either (SECURITY.md #2): the row is created with
+//! `CcEmail` when given). No secret is stored in either (docs/security.md#2): the row is created with
 //! the hash of a token nobody holds, and the job ([`super::invitation_mail::send`]) issues a fresh token, stores its hash
 //! and mails it within one attempt, so a retried send supersedes an undelivered link.
 //!

@@ -1,4 +1,4 @@
-//! Partner onboarding (DESIGN.md §5), below the web layer: the services that the guest pages
+//! Partner onboarding (docs/onboarding.md), below the web layer: the services that the guest pages
 //! (`/invite`, `/signup`, `/account/organisation`), the JSON API, the CLI and the admin console
 //! all call.
 //!

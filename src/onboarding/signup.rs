@@ -36,7 +36,7 @@ impl Job for SignupJob {
 }
 
 /// `POST /signup`: queues the mail and returns. The same work is done whether or not the address
-/// has an account, so the reply says nothing about accounts (SECURITY.md #11).
+/// has an account, so the reply says nothing about accounts (docs/security.md#11).
 pub async fn request_signup(
     svc: &Services,
     email: &EmailAddress,

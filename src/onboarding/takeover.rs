@@ -1,4 +1,4 @@
-//! Domain takeover (DESIGN.md §5): a verified guest of an unmanaged, non-consumer tenant proves
+//! Domain takeover (docs/onboarding.md): a verified guest of an unmanaged, non-consumer tenant proves
 //! control of its domain's DNS and becomes the tenant's admin.
 //!
 //! 1. [`start`] stores a random challenge on the domain (valid [`CHALLENGE_DAYS`] days) and says
@@ -8,7 +8,7 @@
 //!    tenant becomes `managed` on the `free` plan, the domain is marked verified, a tenant admin
 //!    is created for the guest's address with a one-time set-up link (password + TOTP, at
 //!    `/admin/setup/{token}`), and every outstanding reset token of the tenant is revoked
-//!    (SECURITY.md #6): from now on the policy denies SSPR (`tenant_not_licensed`) until a
+//!    (docs/security.md#6): from now on the policy denies SSPR (`tenant_not_licensed`) until a
 //!    platform admin sets `premium`.
 //!
 //! Every step is audited: `tenant_takeover_started`, `tenant_takeover_verified`,

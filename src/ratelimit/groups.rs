@@ -2,7 +2,7 @@
 //!
 //! Classification runs before routing, so a path whose handler does not exist yet (or a
 //! misspelt one) is limited all the same: every POST outside the admin console and the API
-//! counts as a public form (SECURITY.md #29: "a per-IP limit on every POST").
+//! counts as a public form (docs/security.md#29: "a per-IP limit on every POST").
 
 use std::fmt;
 

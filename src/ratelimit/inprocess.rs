@@ -1,5 +1,5 @@
 //! In-process limits (governor, GCRA): one keyed limiter per route group and one unkeyed
-//! ceiling on `POST /reset`. State is per instance and resets on restart (SECURITY.md #43:
+//! ceiling on `POST /reset`. State is per instance and resets on restart (docs/security.md#43:
 //! the persistent limits are what survive). [`Limiters::prune`] runs on a timer so a flood
 //! from many addresses cannot grow memory without bound.
 

@@ -1,4 +1,4 @@
-//! Rate limiting everywhere (DESIGN.md §6, SECURITY.md #28–#30).
+//! Rate limiting everywhere (docs/operations.md#rate-limits, docs/security.md#28–#30).
 //!
 //! - [`inprocess`]: governor limiters per route group, keyed by client IP (API: by key), and a
 //!   global ceiling on `POST /reset`; applied to every request by `web::ratelimit::limit`.

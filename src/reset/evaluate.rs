@@ -1,7 +1,7 @@
-//! The worker's half of a reset request: gather → decide → audit → act (DESIGN.md §2–§3).
+//! The worker's half of a reset request: gather → decide → audit → act (docs/policy.md and docs/architecture.md#the-reset-flow-end-to-end).
 //! The explanation of a denial goes to the mailbox, never to the browser.
 //!
-//! The raw token never touches the database (SECURITY.md #2): it is generated, hashed, stored
+//! The raw token never touches the database (docs/security.md#2): it is generated, hashed, stored
 //! and mailed within one attempt. If sending fails transiently the job is retried and the next
 //! attempt issues a fresh token that supersedes the undelivered one.
 

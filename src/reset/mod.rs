@@ -1,4 +1,4 @@
-//! The reset flow as a service (DESIGN.md §3), below the web layer:
+//! The reset flow as a service (docs/architecture.md#the-reset-flow-end-to-end), below the web layer:
 //! [`request`] takes a request and queues it, [`evaluate`] (run by the job worker) gathers the
 //! facts, decides, audits and mails, [`redeem`] turns a link or code into a new password, and
 //! [`notice`] mails the "password changed" notice. [`issue`] is the one issuer of reset tokens

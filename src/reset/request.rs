@@ -1,6 +1,6 @@
 //! `POST /reset`: the domain-level check (the only part that may show in the browser), then
 //! one job row. The same database work happens whether or not the account exists, so neither
-//! the reply nor its timing says anything about accounts (SECURITY.md #11, #12).
+//! the reply nor its timing says anything about accounts (docs/security.md#11, #12).
 
 use crate::db::{audit, DbError};
 use crate::domain::audit::{Event, Outcome};
@@ -54,8 +54,8 @@ pub async fn request(
     };
     let lookup = email.clone();
     let max_attempts = svc.settings.jobs.max_attempts;
-    // Group commit: concurrent requests share one transaction (README "Performance", B). Every
-    // request, whatever the address, takes this same path (SECURITY.md #11, #12).
+    // Group commit: concurrent requests share one transaction (docs/performance.md, scenario B). Every
+    // request, whatever the address, takes this same path (docs/security.md#11, #12).
     let outcome = svc
         .db
         .run_grouped(move |conn| {

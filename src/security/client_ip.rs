@@ -1,5 +1,5 @@
-//! The client's IP address, as every limiter, the audit and the logs see it (DESIGN.md §6,
-//! SECURITY.md #29).
+//! The client's IP address, as every limiter, the audit and the logs see it (docs/operations.md#rate-limits,
+//! docs/security.md#29).
 //!
 //! The socket peer is the client unless the peer is a configured trusted proxy. Only then is
 //! `X-Forwarded-For` read, right to left, and the right-most address that is not itself a
@@ -71,7 +71,7 @@ mod tests {
         list.iter().map(|n| n.parse().unwrap()).collect()
     }
 
-    // SECURITY.md #29: an untrusted peer cannot choose its key with a header.
+    // docs/security.md#29: an untrusted peer cannot choose its key with a header.
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_the_header_says() {
         let trusted = nets(&["10.0.0.0/8"]);

@@ -1,4 +1,4 @@
-//! CSRF tokens (SECURITY.md #31; OWASP CSRF cheat sheet, "signed double-submit cookie").
+//! CSRF tokens (docs/security.md#31; OWASP CSRF cheat sheet, "signed double-submit cookie").
 //!
 //! The web layer keeps a random per-browser *binding* in a cookie ([`CsrfKey::new_binding`]) and puts
 //! [`CsrfKey::issue`]`(binding)` in every form's hidden `csrf_token` field. On POST it calls
@@ -121,7 +121,7 @@ impl fmt::Debug for CsrfKey {
 mod tests {
     use super::*;
 
-    // SECURITY.md #31
+    // docs/security.md#31
     #[test]
     fn issued_tokens_verify_and_differ_each_time() {
         let key = CsrfKey::generate();
@@ -134,7 +134,7 @@ mod tests {
         assert!(key.verify(&binding, &b));
     }
 
-    // SECURITY.md #31: a token from another browser or another key is refused.
+    // docs/security.md#31: a token from another browser or another key is refused.
     #[test]
     fn tokens_are_bound_to_the_binding_and_the_key() {
         let key = CsrfKey::generate();

@@ -1,5 +1,5 @@
 //! Argon2id password hashing on tokio's blocking pool, behind a bound on concurrent hashes
-//! (DESIGN.md §3 step 7; SECURITY.md #23, #43).
+//! (docs/architecture.md#the-reset-flow-end-to-end step 7; docs/security.md#23, #43).
 //!
 //! An argon2id hash at the OWASP minimum takes ~19 MiB and tens of milliseconds of one core. Run
 //! on an async worker it would stall every request on that worker; run unbounded on the blocking
@@ -11,7 +11,7 @@
 //! holds more than `max_concurrent` of them, and puts it back afterwards. Allocating the 19 MiB
 //! matrix per hash on whichever blocking thread ran it let glibc keep freed matrices in
 //! per-thread arenas: RSS grew to ~0.75–1.2 GiB under sustained resets although at most two
-//! hashes ran (README "Performance", H). The PHC output and the verification are unchanged.
+//! hashes ran (docs/performance.md, scenario H). The PHC output and the verification are unchanged.
 
 use anyhow::{anyhow, Context as _};
 use argon2::password_hash::phc::{Output, ParamsString, Salt};
@@ -25,7 +25,7 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use super::mac::os_random;
 
-/// OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1 (SECURITY.md #23).
+/// OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1 (docs/security.md#23).
 pub const MIN_MEMORY_KIB: u32 = 19_456;
 /// See [`MIN_MEMORY_KIB`].
 pub const MIN_ITERATIONS: u32 = 2;
@@ -34,7 +34,7 @@ pub const MIN_PARALLELISM: u32 = 1;
 
 /// Passwords longer than this (bytes) are never hashed. The password policy already caps new
 /// passwords at 256 characters (≤ 1 KiB before NFKC, which can expand a little); this is the
-/// last guard against a megabyte handed straight to the hasher (SECURITY.md #20).
+/// last guard against a megabyte handed straight to the hasher (docs/security.md#20).
 pub const MAX_PASSWORD_BYTES: usize = 4096;
 
 /// Argon2id settings (`[hashing]` in the config).
@@ -168,7 +168,7 @@ impl PasswordHasher {
     ///
     /// With `phc = None` (no such account, or no password set) it verifies against a dummy hash
     /// of the same cost and returns `false`, so an unknown account takes as long as a wrong
-    /// password (SECURITY.md #12). A stored hash that does not parse is an error, not `false`.
+    /// password (docs/security.md#12). A stored hash that does not parse is an error, not `false`.
     /// The parameters come from the stored hash, so older hashes keep verifying after the
     /// settings are raised (see [`PasswordHasher::needs_rehash`]).
     pub async fn verify(&self, password: SecretString, phc: Option<&str>) -> anyhow::Result<bool> {
@@ -185,7 +185,7 @@ impl PasswordHasher {
     /// The new hash of `password`, or `None` when it verifies against `current` (the
     /// account's stored hash; `None` verifies against the dummy, as [`PasswordHasher::verify`]
     /// does). Both argon2 runs happen under **one** permit in one blocking task: a reset
-    /// completion (DESIGN.md §3 "not the same as the current password") queues for the hasher
+    /// completion (docs/policy.md#passwords: "not the same as the current password") queues for the hasher
     /// once instead of twice, and a second caller cannot slip in between the two.
     pub async fn hash_unless_same(
         &self,
@@ -349,7 +349,7 @@ mod tests {
         SecretString::from(s)
     }
 
-    // SECURITY.md #23: argon2id at ≥ m=19456, t=2, p=1, unique salt.
+    // docs/security.md#23: argon2id at ≥ m=19456, t=2, p=1, unique salt.
     #[tokio::test]
     async fn phc_string_is_argon2id_at_the_owasp_minimum_with_a_unique_salt() {
         let h = hasher();
@@ -374,7 +374,7 @@ mod tests {
         assert!(!h.verify(pw(&huge), Some(&phc)).await.unwrap());
     }
 
-    // SECURITY.md #12: an unknown account costs a verify and is never a match.
+    // docs/security.md#12: an unknown account costs a verify and is never a match.
     #[tokio::test]
     async fn unknown_account_verifies_against_the_dummy_and_fails() {
         let h = hasher();
@@ -461,7 +461,7 @@ mod tests {
         );
     }
 
-    // SECURITY.md #43: memory is bounded by the permits: the pool never holds more buffers.
+    // docs/security.md#43: memory is bounded by the permits: the pool never holds more buffers.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn block_buffers_are_reused_one_per_permit() {
         let h = PasswordHasher::new_unchecked(&HashingSettings {
@@ -503,7 +503,7 @@ mod tests {
         assert!(hasher().needs_rehash(&phc));
     }
 
-    // SECURITY.md #23: the settings refuse anything below the OWASP minimum, naming the setting.
+    // docs/security.md#23: the settings refuse anything below the OWASP minimum, naming the setting.
     #[test]
     fn settings_below_the_minimum_are_refused_by_name() {
         assert!(HashingSettings::default().validate().is_ok());
@@ -546,7 +546,7 @@ mod tests {
         assert!(serde_json::from_str::<HashingSettings>(r#"{"memory": 1}"#).is_err());
     }
 
-    // SECURITY.md #43: concurrency is bounded by the semaphore.
+    // docs/security.md#43: concurrency is bounded by the semaphore.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_hashes_are_bounded_by_the_permits() {
         let h = PasswordHasher::new_unchecked(&HashingSettings {

@@ -2,7 +2,7 @@
 //! and the master key with its derived keys.
 //!
 //! Everything here is pure or runs on tokio's blocking pool; nothing imports `actix_web`
-//! (STYLE.md: only `web/` and `startup` do). The web layer wires these into cookies and forms.
+//! (only `web/` and `startup` do: docs/architecture.md#dependency-rules). The web layer wires these into cookies and forms.
 
 pub mod client_ip;
 pub mod csrf;

@@ -1,4 +1,4 @@
-//! TOTP seeds at rest (issue 9): the sweeps over `users.totp_secret` and `admins.totp_secret`.
+//! TOTP seeds at rest: the sweeps over `users.totp_secret` and `admins.totp_secret`.
 //!
 //! * At start ([`prepare_at_start`]): refuse to start if any seed is sealed under a key id the
 //!   keyring does not hold (it could never be read: every TOTP check of that account would

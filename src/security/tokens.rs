@@ -1,7 +1,7 @@
-//! Reset tokens, one-time codes and flow ids (DESIGN.md §3).
+//! Reset tokens, one-time codes and flow ids (docs/architecture.md#the-reset-flow-end-to-end).
 //!
 //! - [`TokenSecret`]: the secret in a reset link. 32 bytes from the OS CSPRNG, base64url without
-//!   padding (43 characters). Only its SHA-256 ([`TokenHash`]) is stored (SECURITY.md #1, #2).
+//!   padding (43 characters). Only its SHA-256 ([`TokenHash`]) is stored (docs/security.md#1, #2).
 //! - [`FlowId`]: the random id in the `reset_flow` cookie, same shape and hashing as a token.
 //! - [`OneTimeCode`]: the 8-character code mailed beside the link. It is short (≈40 bits), so it
 //!   is stored as an HMAC keyed with a server secret ([`hash_code`]): a plain hash of a 40-bit
@@ -64,7 +64,7 @@ impl TokenHash {
     /// Hashes a token as presented by a browser (URL path, cookie, form). Returns `None` for
     /// anything that cannot be a token (wrong length, characters outside base64url, NUL,
     /// percent-escapes, 10 KB of junk…), so a malformed token costs no database lookup and
-    /// takes the same "invalid link" path as an unknown one (SECURITY.md #8).
+    /// takes the same "invalid link" path as an unknown one (docs/security.md#8).
     pub fn of_presented(presented: &str) -> Option<TokenHash> {
         is_token_shaped(presented).then(|| TokenHash(sha256_hex(presented)))
     }
@@ -129,7 +129,7 @@ macro_rules! random_secret {
                 self.0.expose_secret()
             }
 
-            /// The SHA-256 that is stored in place of the secret (SECURITY.md #2).
+            /// The SHA-256 that is stored in place of the secret (docs/security.md#2).
             pub fn hash(&self) -> TokenHash {
                 TokenHash(sha256_hex(self.expose()))
             }
@@ -245,7 +245,7 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
 
-    // SECURITY.md #1: ≥128 bits from a CSPRNG, base64url, unique.
+    // docs/security.md#1: ≥128 bits from a CSPRNG, base64url, unique.
     #[test]
     fn tokens_are_43_base64url_chars_and_unique() {
         let mut seen = HashSet::new();
@@ -260,7 +260,7 @@ mod tests {
         }
     }
 
-    // SECURITY.md #2: what is stored is the SHA-256, not the token.
+    // docs/security.md#2: what is stored is the SHA-256, not the token.
     #[test]
     fn hash_is_sha256_hex_and_matches_presented() {
         let t = TokenSecret::generate();
@@ -272,7 +272,7 @@ mod tests {
         assert_ne!(TokenSecret::generate().hash(), t.hash());
     }
 
-    // SECURITY.md #8: malformed tokens are refused before any lookup.
+    // docs/security.md#8: malformed tokens are refused before any lookup.
     #[test]
     fn malformed_tokens_have_no_hash() {
         let good = TokenSecret::generate();

@@ -1,5 +1,5 @@
 //! TOTP (RFC 6238) as authenticator apps expect it: SHA-1, 6 digits, 30-second steps, ±1 step
-//! of clock skew, and a code never accepted twice (DESIGN.md §3 step 5; SECURITY.md #24, #25).
+//! of clock skew, and a code never accepted twice (docs/architecture.md#the-reset-flow-end-to-end step 5; docs/security.md#24, #25).
 //!
 //! totp-rs computes codes; replay protection is ours: [`verify`] returns the step it matched and
 //! refuses any step at or below the last one used, which the caller persists.
@@ -78,7 +78,7 @@ impl TotpSecret {
     }
 
     /// The otpauth URL as a QR code: a PNG, base64-encoded, for an inline
-    /// `<img src="data:image/png;base64,…">` (no third-party resource, SECURITY.md #38).
+    /// `<img src="data:image/png;base64,…">` (no third-party resource, docs/security.md#38).
     pub fn qr_png_base64(&self, issuer: &str, account: &str) -> anyhow::Result<String> {
         let totp = self
             .totp(Some(issuer), account)
@@ -111,7 +111,7 @@ fn sanitize_label(s: &str) -> String {
 /// Checks a presented TOTP code at `now_unix`.
 ///
 /// Accepts the current step and one step either side only, and refuses any step at or below
-/// `last_used_step` (replay, SECURITY.md #25). On success returns the matched step, which the
+/// `last_used_step` (replay, docs/security.md#25). On success returns the matched step, which the
 /// caller must persist as the new `last_used_step` in the same transaction that accepts the code.
 /// Spaces in the code (apps show `123 456`) are ignored; anything else that is not exactly six
 /// ASCII digits is refused, without panicking, whatever the input.
@@ -184,7 +184,7 @@ mod tests {
         assert_eq!(verify(&s, "081804", 1_111_111_109, None), Some(37_037_036));
     }
 
-    // SECURITY.md #25: current step and ±1 accepted, the matched step returned.
+    // docs/security.md#25: current step and ±1 accepted, the matched step returned.
     #[test]
     fn current_and_adjacent_steps_are_accepted() {
         let s = TotpSecret::generate();
@@ -198,7 +198,7 @@ mod tests {
         assert_eq!(verify(&s, &spaced, NOW, None), Some(step(NOW)));
     }
 
-    // SECURITY.md #25: a code two steps old is refused.
+    // docs/security.md#25: a code two steps old is refused.
     #[test]
     fn codes_two_steps_away_are_refused() {
         let s = TotpSecret::generate();
@@ -214,7 +214,7 @@ mod tests {
         }
     }
 
-    // SECURITY.md #25: the same code (or an older step) is never accepted twice.
+    // docs/security.md#25: the same code (or an older step) is never accepted twice.
     #[test]
     fn replayed_steps_are_refused() {
         let s = TotpSecret::generate();

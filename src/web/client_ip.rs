@@ -1,5 +1,5 @@
 //! The `ClientIp` extractor: the one client address every limiter, the audit and the logs use
-//! (SECURITY.md #29). See [`crate::security::client_ip::resolve`] for the rule.
+//! (docs/security.md#29). See [`crate::security::client_ip::resolve`] for the rule.
 
 use super::AppState;
 use crate::security::client_ip;

@@ -1,5 +1,5 @@
 //! Cookies: names, attributes and sealing (signed + encrypted with a key derived from the
-//! master secret). SECURITY.md #32: HttpOnly and SameSite always; `Secure` and the `__Host-`
+//! master secret). docs/security.md#32: HttpOnly and SameSite always; `Secure` and the `__Host-`
 //! prefix whenever `public_base_url` is https.
 
 use super::AppState;

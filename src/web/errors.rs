@@ -1,4 +1,4 @@
-//! One error type at the HTTP edge (STYLE.md "Errors"): each case maps to a status, and the
+//! One error type at the HTTP edge: each case maps to a status, and the
 //! [`render_error_pages`] middleware turns bare error responses into the HTML (or, under
 //! `/api/`, JSON) page. No internals are ever shown: the cause chain goes to the log.
 

@@ -3,7 +3,7 @@
 //! [`ClientIp`] (API: the presented key), and answers a refused request with
 //! [`AppError::RateLimited`] → 429 + `Retry-After` (page or JSON, by `render_error_pages`).
 //! Each refusal is counted in `/metrics` (`latchkey_rate_limited_total{limiter=…}`) and audited
-//! once per key and window (SECURITY.md #29, #36).
+//! once per key and window (docs/security.md#29, #36).
 
 use super::client_ip::ClientIp;
 use super::{AppError, AppState};

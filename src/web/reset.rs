@@ -1,4 +1,4 @@
-//! The reset pages (DESIGN.md §3). Handlers parse, call `crate::reset`, and render.
+//! The reset pages (docs/architecture.md#the-reset-flow-end-to-end). Handlers parse, call `crate::reset`, and render.
 
 use super::cookies::{self, RESET_FLOW, RESET_TOKEN};
 use super::csrf::CsrfForm;
@@ -40,7 +40,7 @@ pub(crate) struct TokenQuery {
     token: Option<String>,
 }
 
-/// `GET /reset`; `GET /reset?token=…` moves the token out of the URL first (SECURITY.md #10).
+/// `GET /reset`; `GET /reset?token=…` moves the token out of the URL first (docs/security.md#10).
 async fn form(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -117,7 +117,7 @@ struct CheckEmail {
     minutes: u32,
 }
 
-/// The uniform "check your email" page, the same for every account (SECURITY.md #11).
+/// The uniform "check your email" page, the same for every account (docs/security.md#11).
 fn check_email_page(
     req: &HttpRequest,
     state: &AppState,
@@ -190,7 +190,7 @@ async fn redeem_link(
 }
 
 /// The token leaves the URL: it is kept in a sealed, short-lived cookie, and the browser is
-/// sent on with a 303 (SECURITY.md #10).
+/// sent on with a 303 (docs/security.md#10).
 fn enter(state: &AppState, r: &Redeemed) -> HttpResponse {
     let ttl = i64::from(state.settings.reset.token_ttl_minutes);
     HttpResponse::SeeOther()

@@ -1,4 +1,4 @@
-//! Guest sessions: who is signed in at `/account` (SECURITY.md #32, #33).
+//! Guest sessions: who is signed in at `/account` (docs/security.md#32, #33).
 //!
 //! Stateless: the sealed (encrypted + authenticated) cookie `lk_session` carries the user id,
 //! the user's session generation when the session began, when it was issued, when it was last

@@ -1,5 +1,5 @@
-//! Self-service signup (DESIGN.md §5): `/signup` takes an address and always answers with the
-//! same "check your email" page (SECURITY.md #11: no account enumeration); the mailed link
+//! Self-service signup (docs/onboarding.md): `/signup` takes an address and always answers with the
+//! same "check your email" page (docs/security.md#11: no account enumeration); the mailed link
 //! `/signup/complete/{token}` sets the password and creates the verified account in the tenant
 //! of its domain.
 

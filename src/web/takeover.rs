@@ -1,4 +1,4 @@
-//! "Manage this organisation" (DESIGN.md §5): `/account/organisation` shows where the signed-in
+//! "Manage this organisation" (docs/onboarding.md): `/account/organisation` shows where the signed-in
 //! guest stands, `POST …/start` issues the TXT record to publish, `POST …/verify` checks it in
 //! DNS and completes the takeover ([`crate::onboarding::takeover`]).
 

@@ -49,7 +49,7 @@ pub fn create_admin(app: &TestApp, email: &str, tenant_domain: Option<&str>) -> 
 }
 
 /// The code the server accepts next: time moves on one TOTP step first, so every call gets a
-/// fresh step (a step is never accepted twice, SECURITY.md #25).
+/// fresh step (a step is never accepted twice, docs/security.md#25).
 pub fn next_code(app: &TestApp, secret: &TotpSecret) -> String {
     app.clock.advance(chrono::Duration::seconds(30));
     secret.code_at(app.clock.now().timestamp() as u64).unwrap()

@@ -1,4 +1,4 @@
-//! Helpers shared by the SECURITY.md test files (`reset_tokens`, `reset_enumeration`,
+//! Helpers shared by the docs/security.md test files (`reset_tokens`, `reset_enumeration`,
 //! `reset_mail`, `reset_passwords`, `reset_flow_rules`, `reset_reliability`): the usual
 //! tenants, one step of the flow per helper, a textual dump of the database, and a capture of
 //! everything the server logs.

@@ -64,7 +64,7 @@ impl TestDb {
         }
     }
 
-    /// Makes the database unreachable for the running server (SECURITY.md #42 style tests);
+    /// Makes the database unreachable for the running server (docs/security.md#42 style tests);
     /// [`TestDb::restore`] brings it back with its data.
     ///
     /// SQLite: a consistent snapshot is kept (`VACUUM INTO`), then every file is moved away
@@ -349,7 +349,7 @@ impl TestApp {
         )
         .unwrap();
         if let Some(s) = &secret {
-            // Stored as the service stores it: encrypted for this row (issue 9).
+            // Stored as the service stores it: encrypted for this row.
             let sealed = self
                 .state
                 .seal_totp(latchkey::security::SeedOwner::User(&user.id), s);

@@ -1,6 +1,6 @@
 //! A private, throwaway PostgreSQL server for one test: `initdb` into a temp dir, `pg_ctl start`
 //! on a free 127.0.0.1 port, and stop / start again on the same port and data directory (for
-//! outage tests, SECURITY.md #42). Runs as the `postgres` user via `runuser` when the test runs
+//! outage tests, docs/security.md#42). Runs as the `postgres` user via `runuser` when the test runs
 //! as root (PostgreSQL refuses to run as root).
 //!
 //! Binaries: `$LATCHKEY_PG_BINDIR`, else `pg_config --bindir`, else the newest

@@ -2,7 +2,7 @@
 //! 127.0.0.1 port. The service sends to it over TCP with `smtp://127.0.0.1:PORT?tls=none`.
 //!
 //! Its [`Mode`] changes at run time, so a test can make the server reject, defer, stall, or go
-//! away and come back on the same port (SECURITY.md #13, #41).
+//! away and come back on the same port (docs/security.md#13, #41).
 
 use base64::Engine as _;
 use std::sync::{Arc, Mutex};

@@ -20,7 +20,7 @@ impl PersistentLimits {
 
     /// Whether one more reset mail may go to `address` now, counting it if so: at most
     /// `mails_per_address_hour` per fixed UTC clock hour and `mails_per_address_day` per
-    /// UTC day. Past that the caller still shows the uniform page (SECURITY.md #11, #28) but
+    /// UTC day. Past that the caller still shows the uniform page (docs/security.md#11, #28) but
     /// sends nothing. A refusal by the hourly cap does not use up the daily one.
     pub async fn mail_allowed(&self, address: &EmailAddress) -> Result<bool, DbError> {
         if !self.enabled() {

@@ -1,4 +1,4 @@
-//! Persistent, cluster-wide limits (DESIGN.md §6): counters in the database, so they hold
+//! Persistent, cluster-wide limits (docs/operations.md#rate-limits): counters in the database, so they hold
 //! across restarts and across instances that share PostgreSQL. Every hit is one atomic UPSERT
 //! ([`crate::db::rate_counters::hit`]).
 //!
@@ -70,7 +70,7 @@ pub enum Allowance {
     /// `max_consecutive_failures` reached (NIST SP 800-63B: ≤ 100): refuse this method until a
     /// success elsewhere (a completed password reset) calls
     /// [`PersistentLimits::reset_failures`]. The reset flow itself is never blocked by it
-    /// (SECURITY.md #30: no DoS lockout).
+    /// (docs/security.md#30: no DoS lockout).
     Blocked,
 }
 

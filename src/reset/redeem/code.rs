@@ -15,7 +15,7 @@ pub enum CodeOutcome {
     Valid(Redeemed),
     /// Wrong code; the flow goes on.
     Wrong,
-    /// Too many wrong codes: this flow is over (SECURITY.md #9).
+    /// Too many wrong codes: this flow is over (docs/security.md#9).
     FlowEnded,
 }
 

@@ -128,7 +128,7 @@ pub async fn complete(
     done_event.email = Some(user.email.clone());
     let tid = token.id.clone();
     let uid = user.user_id();
-    // One transaction: all-old or all-new (SECURITY.md #43).
+    // One transaction: all-old or all-new (docs/security.md#43).
     let won = svc
         .db
         .run(move |c| {

@@ -1,7 +1,7 @@
 //! Redeeming: a link or a code becomes a short-lived, sealed cookie naming the token; the TOTP
 //! step (when required) and the new password then work on that token only. Every step
-//! re-reads the token, so order cannot be skipped (SECURITY.md #26), and the final step
-//! re-checks the policy and consumes the token with one guarded UPDATE (SECURITY.md #5).
+//! re-reads the token, so order cannot be skipped (docs/security.md#26), and the final step
+//! re-checks the policy and consumes the token with one guarded UPDATE (docs/security.md#5).
 
 mod code;
 mod complete;
@@ -45,7 +45,7 @@ impl Next {
 
 /// Whether the TOTP step is still ahead for this token. The token records what the policy
 /// required when it was issued; an authenticator the user enrolled since (or that the tenant
-/// began to require) is asked for as well, so it can never be skipped (SECURITY.md #24).
+/// began to require) is asked for as well, so it can never be skipped (docs/security.md#24).
 pub fn needs_totp(token: &ResetToken, user: &User) -> bool {
     (token.totp_required || user.totp_secret.is_some()) && token.totp_verified_at.is_none()
 }

@@ -50,7 +50,7 @@ pub(super) async fn audit_token(
 /// Re-checks the policy for the token's user as it stands now: the tenant may have been taken
 /// over or its plan dropped, the account disabled, since the link was sent. A denial revokes
 /// the token and is audited; every step that lets a token in (link, code) and the final one
-/// ask, so a token dies with any change it depends on (SECURITY.md #6).
+/// ask, so a token dies with any change it depends on (docs/security.md#6).
 pub(super) async fn denied_now(
     svc: &Services,
     token: &ResetToken,

@@ -1,4 +1,4 @@
-//! TOTP seeds encrypted at rest (issue 9): a database dump alone reveals no seed.
+//! TOTP seeds encrypted at rest: a database dump alone reveals no seed.
 //!
 //! A [`SecretBox`] is a keyring of 256-bit keys, each with a short id; the first is the
 //! *current* key (used to encrypt), the others are accepted for decryption only, so keys can

@@ -1,6 +1,6 @@
 //! `/admin/audit`: the reset audit, newest first, filtered, keyset-paginated; one page per
 //! event; the CSV export of the current filter, streamed. Read-only: there is no route that
-//! edits or deletes an event (SECURITY.md #37).
+//! edits or deletes an event (docs/security.md#37).
 
 use super::{csv, AdminCtx};
 use crate::console::audit::{self, AuditEvent, AuditFilter};
@@ -197,7 +197,7 @@ async fn list(
             format!("/admin/audit?{query}&before={last}")
         }
     });
-    // Reading the audit is reading guest data: it is audited too (SECURITY.md #36).
+    // Reading the audit is reading guest data: it is audited too (docs/security.md#36).
     let mut seen = admin.event(state.now(), Event::AdminViewedAudit, Outcome::Success);
     if let Some(t) = &filter.tenant_id {
         seen.tenant_id = Some(t.clone());

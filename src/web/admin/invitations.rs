@@ -1,4 +1,4 @@
-//! Platform admins invite guests by CSV upload, and manage API keys (DESIGN.md §5). Thin pages
+//! Platform admins invite guests by CSV upload, and manage API keys (docs/onboarding.md). Thin pages
 //! over `crate::onboarding`.
 
 use super::{see_other, AdminCtx};

@@ -1,12 +1,12 @@
-//! The admin console (DESIGN.md §7): sign-in with password and TOTP, the audit, insights,
+//! The admin console (docs/administrators.md): sign-in with password and TOTP, the audit, insights,
 //! tenants, and helpdesk actions on guests.
 //!
 //! Every page but sign-in and set-up takes an [`AdminCtx`], the extractor that checks the
 //! sealed session cookie against the clock and the database. Anonymous requests are sent to
 //! `/admin/login` (303); a browser that carries a guest session or a reset flow but no admin
-//! session gets 403 (SECURITY.md #34). What an admin may see is decided here once
+//! session gets 403 (docs/security.md#34). What an admin may see is decided here once
 //! ([`AdminCtx::scope`], [`AdminCtx::may_see`]): a tenant admin asking for another tenant's
-//! anything gets 404, never 403, which would confirm it exists (SECURITY.md #35).
+//! anything gets 404, never 403, which would confirm it exists (docs/security.md#35).
 
 mod audit;
 mod auth;
@@ -121,7 +121,7 @@ impl AdminCtx {
 
     /// The tenant a query is limited to. A platform admin sees `requested` (or everything when
     /// it is absent); a tenant admin always sees their own tenant, and asking for any other
-    /// gives 404 (SECURITY.md #35).
+    /// gives 404 (docs/security.md#35).
     pub fn scope(&self, requested: Option<&str>) -> Result<Option<TenantId>, AppError> {
         let requested = requested.map(str::trim).filter(|t| !t.is_empty());
         match (&self.tenant, requested) {
@@ -161,7 +161,7 @@ enum Gate {
     /// Not signed in (or the session ended): go to the sign-in page, dropping a dead cookie.
     #[error("admin sign-in required")]
     SignIn(Option<Cookie<'static>>),
-    /// A guest or reset-flow browser without an admin session (SECURITY.md #34).
+    /// A guest or reset-flow browser without an admin session (docs/security.md#34).
     #[error("not an admin session")]
     Forbidden(String),
     #[error(transparent)]

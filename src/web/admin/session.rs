@@ -5,7 +5,7 @@
 //! for five minutes); after the TOTP code a new session with a new id is issued as `Full`.
 //! A full session is bound to the admin's `session_generation` (sign out everywhere), to its
 //! sign-in audit event (a sign-out event naming its id ends it), and to idle and absolute
-//! timeouts (SECURITY.md #34; ASVS 7.3.1).
+//! timeouts (docs/security.md#34; ASVS 7.3.1).
 
 use serde::{Deserialize, Serialize};
 

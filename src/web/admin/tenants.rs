@@ -2,7 +2,7 @@
 //! required, helpdesk link, number of guests. Platform admins see and change every tenant and
 //! alone change the plan; a tenant admin sees and changes only their own. Each change is
 //! audited with the values before and after; a change that takes SSPR away revokes the
-//! tenant's outstanding reset links (SECURITY.md #6).
+//! tenant's outstanding reset links (docs/security.md#6).
 
 use super::{see_other, AdminCtx};
 use crate::console::audit;

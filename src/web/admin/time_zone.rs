@@ -1,4 +1,4 @@
-//! The admin's local time (issue 6): every time in the console is stored and shown in UTC; an
+//! The admin's local time: every time in the console is stored and shown in UTC; an
 //! admin may add their own time zone, kept in a cookie of that browser, and then every time is
 //! shown in UTC followed by the local time. A display preference only: nothing is converted on
 //! input (filters stay UTC dates) and nothing is audited.

@@ -1,4 +1,4 @@
-//! The JSON API (DESIGN.md §5): invitations, authenticated by `Authorization: Bearer <key>`.
+//! The JSON API (docs/onboarding.md): invitations, authenticated by `Authorization: Bearer <key>`.
 //!
 //! No cookies and no CSRF here: a bearer key is not sent by browsers on their own, so the CSRF
 //! extractor is deliberately absent from every handler. Errors are JSON with a stable `error`

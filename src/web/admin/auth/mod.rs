@@ -1,4 +1,4 @@
-//! Admin set-up, sign-in (password, then TOTP) and sign-out (DESIGN.md §7; SECURITY.md #34).
+//! Admin set-up, sign-in (password, then TOTP) and sign-out (docs/administrators.md; docs/security.md#34).
 //!
 //! - `GET /admin/setup/{token}` moves the one-time set-up token out of the URL into a sealed
 //!   cookie together with a fresh TOTP secret, then `/admin/setup` sets the password and enrols

@@ -36,7 +36,7 @@ fn setup_invalid(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, Ap
     Ok(res.content_type("text/html; charset=utf-8").body(html))
 }
 
-/// `GET /admin/setup/{token}`: the token leaves the URL (like reset links, SECURITY.md #10).
+/// `GET /admin/setup/{token}`: the token leaves the URL (like reset links, docs/security.md#10).
 /// A GET changes nothing stored, so a link scanner opening it does no harm.
 pub(super) async fn setup_link(
     req: HttpRequest,

@@ -2,7 +2,7 @@
 //! why can't this guest reset (the policy explanation), issue a reset link (12 hours, shown
 //! once), reset the authenticator (lost phone), clear a lockout, mark the address bounced or
 //! deliverable. Every view and every action is an audit event with the admin as actor
-//! (SECURITY.md #36).
+//! (docs/security.md#36).
 
 mod actions;
 mod list;

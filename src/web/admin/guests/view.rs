@@ -47,7 +47,7 @@ impl GuestView {
     }
 }
 
-/// The guest, if this admin may see it (else 404, SECURITY.md #35).
+/// The guest, if this admin may see it (else 404, docs/security.md#35).
 pub(super) async fn load(state: &AppState, admin: &AdminCtx, id: &str) -> Result<User, AppError> {
     guests::find(state, id)
         .await?

@@ -30,3 +30,4 @@ pub mod startup;
 pub mod telemetry;
 pub mod templates;
 pub mod web;
+pub mod webhooks;

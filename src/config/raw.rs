@@ -52,6 +52,8 @@ pub struct RawSettings {
     pub deliverability: DeliverabilitySettings,
     pub secrets: RawSecretsSettings,
     pub directory: RawDirectorySettings,
+    /// `[[webhooks]]`: where audit events are sent (docs/passwords-and-webhooks.md#webhooks).
+    pub webhooks: Vec<crate::webhooks::RawWebhook>,
 }
 
 /// Keys for secrets kept at rest (TOTP seeds), as written. No `Debug`: it holds keys.
@@ -97,6 +99,7 @@ impl Default for RawSettings {
             deliverability: DeliverabilitySettings::default(),
             secrets: RawSecretsSettings::default(),
             directory: RawDirectorySettings::default(),
+            webhooks: Vec::new(),
         }
     }
 }
@@ -298,6 +301,8 @@ impl RawSettings {
             ));
         }
         self.rate_limits.validate()?;
+        let webhooks = crate::webhooks::settings::validate(&self.webhooks)
+            .map_err(|(setting, message)| config_error(&setting, message))?;
         self.hashing
             .validate()
             .map_err(|e| config_error("hashing", format!("{e:#}")))?;
@@ -342,6 +347,7 @@ impl RawSettings {
             hashing: self.hashing,
             deliverability,
             directory,
+            webhooks,
             ignored_variables: Vec::new(),
         })
     }

@@ -179,6 +179,10 @@ events! {
     AdminCreated = "admin_created", Some(Success), "admin created";
     /// The demo directory was created.
     DemoCreated = "demo_created", Some(Success), "demo directory created";
+    /// A webhook delivery gave up (a day of failed attempts, or its webhook was removed).
+    WebhookDeliveryFailed = "webhook_delivery_failed", Some(Failure), "webhook delivery failed for good";
+    /// A platform admin sent a test event to a webhook.
+    WebhookTestSent = "webhook_test_sent", Some(Success), "webhook test event sent";
 }
 
 impl Event {

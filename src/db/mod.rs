@@ -26,6 +26,7 @@ pub mod tenants;
 pub mod totp_seeds;
 mod transaction;
 pub mod users;
+pub mod webhooks;
 
 pub use connection::{AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool};
 pub use transaction::WriteTransaction;

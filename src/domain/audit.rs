@@ -192,6 +192,10 @@ events! {
     TenantDomainAdded = "tenant_domain_added", Some(Success), "domain added to a tenant";
     /// A domain was removed from a tenant.
     TenantDomainRemoved = "tenant_domain_removed", Some(Success), "domain removed from a tenant";
+    /// A webhook delivery gave up (a day of failed attempts, or its webhook was removed).
+    WebhookDeliveryFailed = "webhook_delivery_failed", Some(Failure), "webhook delivery failed for good";
+    /// A platform admin sent a test event to a webhook.
+    WebhookTestSent = "webhook_test_sent", Some(Success), "webhook test event sent";
 }
 
 impl Event {

@@ -14,6 +14,7 @@
 
 pub mod audit;
 pub mod authenticator;
+pub mod lifecycle;
 pub mod lockout;
 pub mod overview;
 pub mod session;

@@ -115,6 +115,12 @@ impl Application {
                 stop.clone(),
             ));
         }
+        crate::retention::spawn(
+            state.services.db.clone(),
+            state.services.clock.clone(),
+            settings.retention.clone(),
+            stop.clone(),
+        );
         let worker = tokio::spawn(job_worker(&state.services).run(stop));
 
         let listener = TcpListener::bind(settings.bind)

@@ -105,12 +105,6 @@ impl Application {
         // The job worker runs beside the server on the same runtime; its database work goes to
         // the blocking pool.
         let (stop_worker, stop) = tokio::sync::watch::channel(false);
-        crate::retention::spawn(
-            state.services.db.clone(),
-            state.services.clock.clone(),
-            settings.retention.clone(),
-            stop.clone(),
-        );
         // Webhooks: the audit trail is read from the newest event at the first start.
         if !settings.webhooks.is_empty() {
             crate::webhooks::dispatch::prepare(&state.services)
@@ -121,6 +115,12 @@ impl Application {
                 stop.clone(),
             ));
         }
+        crate::retention::spawn(
+            state.services.db.clone(),
+            state.services.clock.clone(),
+            settings.retention.clone(),
+            stop.clone(),
+        );
         let worker = tokio::spawn(job_worker(&state.services).run(stop));
 
         let listener = TcpListener::bind(settings.bind)

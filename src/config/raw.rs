@@ -303,9 +303,9 @@ impl RawSettings {
             ));
         }
         self.rate_limits.validate()?;
-        self.retention.validate()?;
         let webhooks = crate::webhooks::settings::validate(&self.webhooks)
             .map_err(|(setting, message)| config_error(&setting, message))?;
+        self.retention.validate()?;
         self.hashing
             .validate()
             .map_err(|e| config_error("hashing", format!("{e:#}")))?;

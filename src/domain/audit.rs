@@ -179,6 +179,10 @@ events! {
     AdminCreated = "admin_created", Some(Success), "admin created";
     /// The demo directory was created.
     DemoCreated = "demo_created", Some(Success), "demo directory created";
+    /// A webhook delivery gave up (a day of failed attempts, or its webhook was removed).
+    WebhookDeliveryFailed = "webhook_delivery_failed", Some(Failure), "webhook delivery failed for good";
+    /// A platform admin sent a test event to a webhook.
+    WebhookTestSent = "webhook_test_sent", Some(Success), "webhook test event sent";
     /// The retention sweep (or `latchkey purge`) deleted what the settings no longer keep
     /// (detail: rows per kind).
     RetentionSwept = "retention_swept", Some(Success), "old records deleted by retention";
@@ -192,10 +196,6 @@ events! {
     TenantDomainAdded = "tenant_domain_added", Some(Success), "domain added to a tenant";
     /// A domain was removed from a tenant.
     TenantDomainRemoved = "tenant_domain_removed", Some(Success), "domain removed from a tenant";
-    /// A webhook delivery gave up (a day of failed attempts, or its webhook was removed).
-    WebhookDeliveryFailed = "webhook_delivery_failed", Some(Failure), "webhook delivery failed for good";
-    /// A platform admin sent a test event to a webhook.
-    WebhookTestSent = "webhook_test_sent", Some(Success), "webhook test event sent";
 }
 
 impl Event {

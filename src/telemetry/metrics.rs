@@ -28,9 +28,9 @@ pub const JOBS: &str = "latchkey_jobs_total";
 pub const QUEUE_DEPTH: &str = "latchkey_jobs_queue_depth";
 pub const QUEUE_OLDEST: &str = "latchkey_jobs_oldest_age_seconds";
 pub const PASSWORD_BREACH_CHECKS: &str = "latchkey_password_breach_checks_total";
+pub const WEBHOOK_DELIVERIES: &str = "latchkey_webhook_deliveries_total";
 pub const RETENTION_DELETED: &str = "latchkey_retention_deleted_total";
 pub const RETENTION_RUNS: &str = "latchkey_retention_sweeps_total";
-pub const WEBHOOK_DELIVERIES: &str = "latchkey_webhook_deliveries_total";
 
 /// The process-wide exporter: a handle that renders what the facade recorded.
 #[derive(Clone)]
@@ -206,14 +206,14 @@ fn describe() {
         "Breached-password lookups (password.breached), by result: found, not_found, unavailable."
     );
     describe_counter!(
+        WEBHOOK_DELIVERIES,
+        "Webhook delivery attempts, by outcome: delivered, retried (an attempt failed; another follows), failed (given up)."
+    );
+    describe_counter!(
         RETENTION_DELETED,
         "Rows deleted by the retention sweep or `latchkey purge`, by kind."
     );
     describe_counter!(RETENTION_RUNS, "Retention sweeps run.");
-    describe_counter!(
-        WEBHOOK_DELIVERIES,
-        "Webhook delivery attempts, by outcome: delivered, retried (an attempt failed; another follows), failed (given up)."
-    );
     describe_gauge!(
         QUEUE_DEPTH,
         "Open jobs (waiting or running); -1 when the database is unreachable."

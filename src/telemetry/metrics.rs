@@ -28,6 +28,7 @@ pub const JOBS: &str = "latchkey_jobs_total";
 pub const QUEUE_DEPTH: &str = "latchkey_jobs_queue_depth";
 pub const QUEUE_OLDEST: &str = "latchkey_jobs_oldest_age_seconds";
 pub const PASSWORD_BREACH_CHECKS: &str = "latchkey_password_breach_checks_total";
+pub const PASSWORD_VERIFICATIONS: &str = "latchkey_password_verifications_total";
 
 /// The process-wide exporter: a handle that renders what the facade recorded.
 #[derive(Clone)]
@@ -166,6 +167,11 @@ pub fn password_breach_check(result: &'static str) {
     counter!(PASSWORD_BREACH_CHECKS, "result" => result).increment(1);
 }
 
+/// One argon2 verification (a sign-in, against the stored hash or the dummy one).
+pub fn password_verification() {
+    counter!(PASSWORD_VERIFICATIONS).increment(1);
+}
+
 fn describe() {
     describe_counter!(
         HTTP_REQUESTS,
@@ -191,6 +197,10 @@ fn describe() {
     describe_counter!(
         PASSWORD_BREACH_CHECKS,
         "Breached-password lookups (password.breached), by result: found, not_found, unavailable."
+    );
+    describe_counter!(
+        PASSWORD_VERIFICATIONS,
+        "argon2 password verifications (against a stored hash or the dummy one for unknown accounts)."
     );
     describe_gauge!(
         QUEUE_DEPTH,

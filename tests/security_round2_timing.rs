@@ -46,9 +46,12 @@ fn record_statements() -> Option<Box<dyn diesel::connection::Instrumentation>> {
 }
 
 /// Statements that are not the request's work: the job worker polls its queue on its own clock,
-/// and every checkout (the worker's too) runs the pool's health probe.
+/// every checkout (the worker's too) runs the pool's health probe, and the pool opens new
+/// connections in the background (their set-up statements).
 fn background(sql: &str) -> bool {
-    sql.contains("`jobs`")
+    sql.starts_with("PRAGMA ")
+        || sql.starts_with("SET ")
+        || sql.contains("`jobs`")
         || sql.contains("\"jobs\"")
         || sql.contains(" jobs ")
         || sql == "SELECT 1"

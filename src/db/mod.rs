@@ -26,7 +26,9 @@ pub mod totp_seeds;
 mod transaction;
 pub mod users;
 
-pub use connection::{AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool};
+pub use connection::{
+    AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool, POSTGRES_SUPPORTED,
+};
 pub use transaction::WriteTransaction;
 
 /// Runs `$body` with `$c` bound to the concrete connection inside an [`AnyConnection`].
@@ -35,6 +37,7 @@ macro_rules! dispatch {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
             $crate::db::AnyConnection::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
             $crate::db::AnyConnection::Postgresql($c) => $body,
         }
     };

@@ -13,6 +13,7 @@
 mod content;
 mod deliver;
 mod message;
+mod smtp;
 mod transport;
 pub mod words;
 
@@ -23,4 +24,5 @@ pub use content::{
 };
 pub use deliver::{deliver, deliver_reserved, reserve, Delivery, Postman, Recipient};
 pub use message::{render, MailKind, MailTemplate, OutgoingMail, RenderError};
+pub use smtp::TrustRoots;
 pub use transport::{Mailer, MailerConfigError, SendError};

@@ -5,12 +5,14 @@
 
 mod mail;
 mod raw;
+mod retention;
 mod secrets;
 mod sections;
 #[cfg(test)]
 mod tests;
 
 pub use raw::{RawSecretsSettings, RawSettings};
+pub use retention::RetentionSettings;
 pub use sections::{
     BreachedMode, JobSettings, PasswordSettings, QuotaSettings, RateLimitSettings, ResetSettings,
     DEFAULT_BREACHED_API_URL,
@@ -114,6 +116,7 @@ pub struct Settings {
     pub reset: ResetSettings,
     pub password: PasswordSettings,
     pub jobs: JobSettings,
+    pub retention: RetentionSettings,
     pub rate_limits: RateLimitSettings,
     pub hashing: HashingSettings,
     pub deliverability: DeliverabilitySettings,

@@ -2,7 +2,7 @@
 //! unrevoked and unexpired; it is consumed by one guarded UPDATE so that of any number of
 //! concurrent redemptions exactly one wins (docs/security.md#5).
 
-use super::schema::{reset_tokens, users};
+use super::schema::reset_tokens;
 use super::{AnyConnection, DbError};
 use crate::db::WriteTransaction as _;
 use crate::dispatch;
@@ -106,7 +106,9 @@ pub fn issue(
         revoked_reason: None,
     };
     conn.write_transaction::<_, DbError, _>(|conn| {
+        #[cfg(feature = "postgres")]
         if let AnyConnection::Postgresql(pg) = conn {
+            use super::schema::users;
             users::table
                 .find(new.user_id.as_str())
                 .select(users::id)

@@ -146,6 +146,23 @@ impl Mailer {
         }
     }
 
+    /// Whether mail can go out (`latchkey config check`): SMTP connects to the relay with the
+    /// configured TLS and credentials and says NOOP; the outbox creates its directory.
+    pub async fn check(&self) -> Result<(), String> {
+        match &self.transport {
+            Transport::Smtp(t) => {
+                match tokio::time::timeout(self.timeout, t.test_connection()).await {
+                    Ok(Ok(true)) => Ok(()),
+                    Ok(Ok(false)) => Err("the relay did not answer NOOP".into()),
+                    Ok(Err(e)) => Err(format!("{e}")),
+                    Err(_) => Err(format!("no answer within {}s", self.timeout.as_secs())),
+                }
+            }
+            Transport::Outbox(dir) => std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display())),
+        }
+    }
+
     /// Sends one message to its one recipient. Logs the message id and kind, nothing else.
     pub async fn send(&self, msg: &OutgoingMail) -> Result<(), SendError> {
         let result = self.deliver(msg).await;

@@ -103,6 +103,7 @@ pub fn give_up(conn: &mut AnyConnection, id: &str, error: &str) -> Result<(), Db
 /// newest audit event when missing, so history is not sent. Call inside a write transaction.
 pub fn lock_cursor(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<i64, DbError> {
     let existing: Option<i64> = match conn {
+        #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(c) => webhook_cursor::table
             .find(CURSOR)
             .select(webhook_cursor::last_audit_id)

@@ -25,6 +25,7 @@ pub mod tenant_domains;
 pub mod tenants;
 pub mod totp_seeds;
 mod transaction;
+pub mod user_lifecycle;
 pub mod users;
 pub mod webhooks;
 

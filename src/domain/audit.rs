@@ -60,6 +60,9 @@ events! {
     MailFailed = "mail_failed", Some(Failure), "mail could not be sent";
     /// A mail was refused permanently; the address is marked bounced.
     MailBounced = "mail_bounced", Some(Failure), "mail bounced (address marked undeliverable)";
+    /// The relay refused a mail for a reason that is not the recipient's (policy, relaying,
+    /// quota, size): retried, nobody marked; an operator should look.
+    MailRefused = "mail_refused", Some(Alert), "mail refused by the relay (policy, quota, size): retried, address not marked";
     /// A mail was not sent: the per-address cap was reached.
     MailSuppressed = "mail_suppressed", Some(Denied), "mail not sent (per-address cap)";
     /// A reset link was opened.

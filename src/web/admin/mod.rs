@@ -295,6 +295,7 @@ pub(super) fn fuzz_decode_forms(d: &mut super::fuzzing::Decoded, body: &[u8]) {
     d.form::<tenants::UpdateForm>(body);
     d.form::<invitations::NewKey>(body);
     d.form::<time_zone::ZoneForm>(body);
+    d.form::<guests::DeleteForm>(body);
 }
 
 /// The admin area's query strings, for [`super::fuzzing::decode_queries`].

@@ -19,10 +19,12 @@
 //! `LATCHKEY_BENCH_SQLITE=false` (only the PostgreSQL run).
 //!
 //! `cargo bench --bench load -- soak [--minutes 10] [--interval 10]` runs the soak instead
-//! (see soak.rs).
+//! (see soak.rs); `cargo bench --bench load -- breached` compares completions with the
+//! breached-password check in file mode and off (see breached.rs).
 
 mod admin;
 mod audit;
+mod breached;
 mod client;
 mod completions;
 mod knobs;
@@ -51,6 +53,10 @@ fn main() {
     let k = Knobs::from_env();
     if std::env::args().any(|a| a == "soak") {
         soak::main(&k);
+        return;
+    }
+    if std::env::args().any(|a| a == "breached") {
+        breached::main(&k);
         return;
     }
     let machine = format!(

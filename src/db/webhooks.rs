@@ -148,6 +148,23 @@ pub fn set_cursor(conn: &mut AnyConnection, last: i64, now: NaiveDateTime) -> Re
     Ok(())
 }
 
+/// Whether the audit trail holds an event after the cursor (a read without locks, so an idle
+/// pass does not take SQLite's write lock).
+pub fn anything_new(conn: &mut AnyConnection) -> Result<bool, DbError> {
+    let cursor: Option<i64> = dispatch!(conn, c => webhook_cursor::table
+        .find(CURSOR)
+        .select(webhook_cursor::last_audit_id)
+        .first(c)
+        .optional())?;
+    let Some(cursor) = cursor else {
+        return Ok(true);
+    };
+    Ok(dispatch!(conn, c => diesel::select(diesel::dsl::exists(
+        audit_events::table.filter(audit_events::id.gt(cursor))
+    ))
+    .get_result(c))?)
+}
+
 /// Up to `limit` audit events after `id`, oldest first.
 pub fn audit_after(
     conn: &mut AnyConnection,

@@ -84,6 +84,13 @@ pub async fn pass(svc: &Services, hole: Hole) -> Result<Pass, DbError> {
     let hooks = svc.settings.webhooks.clone();
     let now = svc.now();
     let oldest = now - chrono::Duration::hours(deliver::GIVE_UP_AFTER_HOURS);
+    if !svc.db.run(store::anything_new).await? {
+        return Ok(Pass {
+            read: 0,
+            queued: 0,
+            hole,
+        });
+    }
     svc.db
         .run(move |c| {
             c.write_transaction(|c| {

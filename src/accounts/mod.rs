@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod authenticator;
+pub mod lifecycle;
 pub mod lockout;
 pub mod overview;
 mod owner_verification;

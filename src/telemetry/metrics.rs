@@ -29,6 +29,9 @@ pub const QUEUE_DEPTH: &str = "latchkey_jobs_queue_depth";
 pub const QUEUE_OLDEST: &str = "latchkey_jobs_oldest_age_seconds";
 pub const PASSWORD_BREACH_CHECKS: &str = "latchkey_password_breach_checks_total";
 pub const PASSWORD_VERIFICATIONS: &str = "latchkey_password_verifications_total";
+pub const WEBHOOK_DELIVERIES: &str = "latchkey_webhook_deliveries_total";
+pub const RETENTION_DELETED: &str = "latchkey_retention_deleted_total";
+pub const RETENTION_RUNS: &str = "latchkey_retention_sweeps_total";
 
 /// The process-wide exporter: a handle that renders what the facade recorded.
 #[derive(Clone)]
@@ -172,6 +175,16 @@ pub fn password_verification() {
     counter!(PASSWORD_VERIFICATIONS).increment(1);
 }
 
+/// Rows the retention sweep deleted, by kind (`audit_events`, `jobs`, `reset_tokens`, …).
+pub fn retention_deleted(kind: &'static str, rows: u64) {
+    counter!(RETENTION_DELETED, "kind" => kind).increment(rows);
+}
+
+/// One retention sweep finished.
+pub fn retention_swept() {
+    counter!(RETENTION_RUNS).increment(1);
+}
+
 fn describe() {
     describe_counter!(
         HTTP_REQUESTS,
@@ -202,6 +215,15 @@ fn describe() {
         PASSWORD_VERIFICATIONS,
         "argon2 password verifications (against a stored hash or the dummy one for unknown accounts)."
     );
+    describe_counter!(
+        WEBHOOK_DELIVERIES,
+        "Webhook delivery attempts, by outcome: delivered, retried (an attempt failed; another follows), failed (given up)."
+    );
+    describe_counter!(
+        RETENTION_DELETED,
+        "Rows deleted by the retention sweep or `latchkey purge`, by kind."
+    );
+    describe_counter!(RETENTION_RUNS, "Retention sweeps run.");
     describe_gauge!(
         QUEUE_DEPTH,
         "Open jobs (waiting or running); -1 when the database is unreachable."

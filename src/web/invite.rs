@@ -33,9 +33,9 @@ struct PasswordPage {
 #[derive(Deserialize)]
 pub(crate) struct PasswordForm {
     #[serde(default)]
-    password: String,
+    pub password: String,
     #[serde(default)]
-    password_confirm: String,
+    pub password_confirm: String,
 }
 
 #[derive(Serialize, Default)]

@@ -239,7 +239,9 @@ fn no_handler_runs_a_storage_closure() {
     // `state.db.run(|conn| …)` in a handler is a service written inline: it belongs in the
     // service the handler calls (`onboarding`, `console`, …), so a handler stays parse → limit →
     // call → render.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join("web");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join("web");
     let found: Vec<String> = rust_files(&root)
         .into_iter()
         .filter(|file| {

@@ -20,7 +20,37 @@ use crate::services::Services;
 use std::net::IpAddr;
 
 /// The `purpose` of the verification rows redeemed here (other flows keep their own).
-const PURPOSE: &str = "verify";
+pub const PURPOSE: &str = "verify";
+
+/// How long a mailed verification or signup link lasts.
+const LINK_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// A fresh link of `purpose` for `email`: a new token whose hash alone is stored, valid for
+/// 24 hours from `now`. Returns the token (for the mail only) and its expiry.
+pub async fn issue_link(
+    svc: &Services,
+    email: &str,
+    user_id: Option<String>,
+    purpose: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<(crate::security::TokenSecret, chrono::NaiveDateTime), DbError> {
+    let token = crate::security::TokenSecret::generate();
+    let expires_at = now + LINK_LIFETIME;
+    let row = EmailVerification {
+        id: uuid::Uuid::new_v4().to_string(),
+        email: email.to_string(),
+        user_id,
+        token_hash: token.hash().into_string(),
+        purpose: purpose.into(),
+        created_at: now,
+        expires_at,
+        used_at: None,
+    };
+    svc.db
+        .run(move |c| email_verifications::insert(c, &row))
+        .await?;
+    Ok((token, expires_at))
+}
 
 /// What redeeming a link did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,8 +32,6 @@ use std::net::IpAddr;
 pub const SIGNUP_PURPOSE: &str = "signup";
 /// The `purpose` of the rows that `/verify/{token}` redeems.
 pub const VERIFY_PURPOSE: &str = "verify";
-/// How long a signup or verification link lasts.
-pub const LINK_LIFETIME_HOURS: i64 = 24;
 
 /// An account about to be created from a live link: what the set-password page shows.
 #[derive(Debug, Clone, Serialize)]

@@ -4,7 +4,7 @@
 
 use super::accounts::{
     organisation_of, set_password_and_create, utc, AccountOutcome, NewAccount, PendingAccount,
-    LINK_LIFETIME_HOURS, SIGNUP_PURPOSE, VERIFY_PURPOSE,
+    SIGNUP_PURPOSE, VERIFY_PURPOSE,
 };
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::email_verifications::{self, EmailVerification};
@@ -13,9 +13,8 @@ use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, UserId};
 use crate::jobs::{self, Job, JobError, JobRun};
 use crate::mail::{self, MailTemplate, Recipient, SignupMail, VerifyEmailMail};
-use crate::security::{TokenHash, TokenSecret};
+use crate::security::TokenHash;
 use crate::services::Services;
-use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -87,39 +86,18 @@ pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError
         e.reason = Some("existing_account".into());
         SignupMail::existing(&svc.settings)
     } else {
-        let (token, expires_at) =
-            issue_link(svc, email.as_str(), None, SIGNUP_PURPOSE, now).await?;
+        let (token, expires_at) = crate::accounts::verification::issue_link(
+            svc,
+            email.as_str(),
+            None,
+            SIGNUP_PURPOSE,
+            now,
+        )
+        .await?;
         SignupMail::new(&svc.settings, &token, utc(now), utc(expires_at))
     };
     svc.db.run(move |c| audit::insert(c, &e)).await?;
     send_mail(svc, &email, &ctx, None).await
-}
-
-/// A fresh link of `purpose` for `email`: a new token whose hash alone is stored, valid for
-/// [`LINK_LIFETIME_HOURS`] from `now`. Returns the token (for the mail only) and its expiry.
-async fn issue_link(
-    svc: &Services,
-    email: &str,
-    user_id: Option<String>,
-    purpose: &str,
-    now: NaiveDateTime,
-) -> Result<(TokenSecret, NaiveDateTime), DbError> {
-    let token = TokenSecret::generate();
-    let expires_at = now + chrono::Duration::hours(LINK_LIFETIME_HOURS);
-    let row = EmailVerification {
-        id: uuid::Uuid::new_v4().to_string(),
-        email: email.to_string(),
-        user_id,
-        token_hash: token.hash().into_string(),
-        purpose: purpose.into(),
-        created_at: now,
-        expires_at,
-        used_at: None,
-    };
-    svc.db
-        .run(move |c| email_verifications::insert(c, &row))
-        .await?;
-    Ok((token, expires_at))
 }
 
 /// Mails `ctx` to `to` through the one delivery path (cap, bounce marking, audit); transient
@@ -242,8 +220,14 @@ pub async fn send_verification(svc: &Services, job: &VerifyEmailJob) -> Result<(
     let to = EmailAddress::parse(&user.email)
         .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
     let now = svc.now();
-    let (token, expires_at) =
-        issue_link(svc, &user.email, Some(user.id.clone()), VERIFY_PURPOSE, now).await?;
+    let (token, expires_at) = crate::accounts::verification::issue_link(
+        svc,
+        &user.email,
+        Some(user.id.clone()),
+        VERIFY_PURPOSE,
+        now,
+    )
+    .await?;
     let ctx = VerifyEmailMail::new(&svc.settings, &token, utc(now), utc(expires_at));
     send_mail(svc, &to, &ctx, Some(user.user_id())).await
 }

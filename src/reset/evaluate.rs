@@ -7,7 +7,6 @@
 
 use super::request::ResetRequestJob;
 use crate::db::audit;
-use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::models::User;
 use crate::db::reset_tokens;
 use crate::domain::audit::{Event, Outcome};
@@ -190,21 +189,14 @@ async fn send_explanation(
             if !mail::reserve::<mail::EmailUnverifiedMail>(&svc.postman(), &recipient).await? {
                 return Ok(());
             }
-            let token = TokenSecret::generate();
-            let expires_at = now + chrono::Duration::hours(24);
-            let row = EmailVerification {
-                id: uuid::Uuid::new_v4().to_string(),
-                email: user.email.clone(),
-                user_id: Some(user.id.clone()),
-                token_hash: token.hash().into_string(),
-                purpose: "verify".into(),
-                created_at: now,
-                expires_at,
-                used_at: None,
-            };
-            svc.db
-                .run(move |c| email_verifications::insert(c, &row))
-                .await?;
+            let (token, expires_at) = crate::accounts::verification::issue_link(
+                svc,
+                &user.email,
+                Some(user.id.clone()),
+                crate::accounts::verification::PURPOSE,
+                now,
+            )
+            .await?;
             let ctx =
                 mail::EmailUnverifiedMail::new(&svc.settings, &token, utc(now), utc(expires_at));
             mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;

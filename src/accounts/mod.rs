@@ -8,12 +8,14 @@
 //! - [`authenticator`]: TOTP enrolment (confirmed by a code) and removal (password or code);
 //! - [`verification`]: email verification links;
 //! - [`lockout`]: the one account-failure policy, for guests and admins alike, through
-//!   [`crate::ratelimit::persistent`].
+//!   [`crate::ratelimit::persistent`], counted apart for browsers that hold the account's
+//!   [`device`] cookie.
 //!
 //! Audit events about a guest are written through [`audit`].
 
 pub mod audit;
 pub mod authenticator;
+pub mod device;
 pub mod lockout;
 pub mod overview;
 pub mod session;

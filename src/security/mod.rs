@@ -11,6 +11,7 @@ pub mod keys;
 pub mod mac;
 pub mod secretbox;
 pub mod seeds;
+pub mod sign_in_queue;
 pub mod tokens;
 pub mod totp;
 

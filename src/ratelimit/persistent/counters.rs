@@ -2,10 +2,7 @@
 //! module: an async method for handlers and a `*_on` twin for a caller that already holds a
 //! connection.
 
-use super::{
-    epoch, minutes, window, Allowance, Backoff, FailureKind, PersistentLimits, ATTEMPT_WINDOW,
-    FAILURE_RETENTION, FLOW_RETENTION,
-};
+use super::{epoch, minutes, window, PersistentLimits, ATTEMPT_WINDOW, FLOW_RETENTION};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{rate_counters, AnyConnection, DbError};
 use crate::domain::audit::{Event, Outcome};
@@ -98,102 +95,6 @@ impl PersistentLimits {
         } else {
             Ok(None)
         }
-    }
-
-    /// Whether `account` may attempt `kind` now (check before verifying a password or TOTP),
-    /// under the configured backoff.
-    pub async fn failure_allowance(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-    ) -> Result<Allowance, DbError> {
-        self.failure_allowance_with(account, kind, self.configured_backoff())
-            .await
-    }
-
-    /// [`Self::failure_allowance`] under the given backoff.
-    pub async fn failure_allowance_with(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-        backoff: Backoff,
-    ) -> Result<Allowance, DbError> {
-        if !self.enabled() {
-            return Ok(Allowance::Allowed);
-        }
-        let key = failure_key(account, kind);
-        self.run(move |this, conn| this.failure_allowance_on(conn, &key, backoff))
-            .await
-    }
-
-    /// [`Self::failure_allowance_with`] on a connection the caller holds (`key` from
-    /// [`failure_key`]).
-    fn failure_allowance_on(
-        &self,
-        conn: &mut AnyConnection,
-        key: &str,
-        backoff: Backoff,
-    ) -> Result<Allowance, DbError> {
-        let now = self.now();
-        let Some(counter) = rate_counters::get(conn, key, epoch(), now)? else {
-            return Ok(Allowance::Allowed);
-        };
-        // The row's expiry is pushed to last failure + retention on every failure.
-        let last_failure = counter.expires_at - FAILURE_RETENTION;
-        let failures = u32::try_from(counter.count).unwrap_or(u32::MAX);
-        Ok(allowance(backoff, failures, last_failure, now))
-    }
-
-    /// Records a failed sign-in or TOTP for `account` and returns what applies to the next
-    /// attempt under the configured backoff: exponential backoff after
-    /// `failures_before_backoff`, and `Blocked` at `max_consecutive_failures` (NIST SP
-    /// 800-63B).
-    pub async fn record_failure(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-    ) -> Result<Allowance, DbError> {
-        self.record_failure_with(account, kind, self.configured_backoff())
-            .await
-    }
-
-    /// [`Self::record_failure`] under the given backoff.
-    pub async fn record_failure_with(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-        backoff: Backoff,
-    ) -> Result<Allowance, DbError> {
-        if !self.enabled() {
-            return Ok(Allowance::Allowed);
-        }
-        let key = failure_key(account, kind);
-        self.run(move |this, conn| {
-            let now = this.now();
-            let n = rate_counters::hit(conn, &key, epoch(), now + FAILURE_RETENTION)?;
-            Ok(allowance(
-                backoff,
-                u32::try_from(n).unwrap_or(u32::MAX),
-                now,
-                now,
-            ))
-        })
-        .await
-    }
-
-    /// Clears the consecutive failures of `kind` after a success of that kind (and of every
-    /// kind after a completed password reset).
-    pub async fn reset_failures(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-    ) -> Result<(), DbError> {
-        let key = failure_key(account, kind);
-        self.run(move |_, conn| {
-            rate_counters::clear(conn, &key)?;
-            Ok(())
-        })
-        .await
     }
 
     // --- per token / flow --------------------------------------------------------------
@@ -312,24 +213,5 @@ impl PersistentLimits {
             .retain(|_, w| *w >= current);
         self.run(move |_, conn| rate_counters::sweep(conn, now))
             .await
-    }
-}
-
-/// The counter of `kind` failures for one account (a user or admin id).
-fn failure_key(account: &impl std::fmt::Display, kind: FailureKind) -> String {
-    format!("fail:{}:{account}", kind.as_str())
-}
-
-/// What applies to the next attempt after `failures`, the last at `last`.
-fn allowance(
-    backoff: Backoff,
-    failures: u32,
-    last: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Allowance {
-    match backoff.delay(failures) {
-        None => Allowance::Blocked,
-        Some(delay) if last + delay > now => Allowance::NotBefore((last + delay).and_utc()),
-        Some(_) => Allowance::Allowed,
     }
 }

@@ -24,6 +24,7 @@ pub mod passwords;
 pub mod policy;
 pub mod ratelimit;
 pub mod reset;
+pub mod retention;
 pub mod security;
 pub mod services;
 pub mod startup;

@@ -105,6 +105,12 @@ impl Application {
         // The job worker runs beside the server on the same runtime; its database work goes to
         // the blocking pool.
         let (stop_worker, stop) = tokio::sync::watch::channel(false);
+        crate::retention::spawn(
+            state.services.db.clone(),
+            state.services.clock.clone(),
+            settings.retention.clone(),
+            stop.clone(),
+        );
         let worker = tokio::spawn(job_worker(&state.services).run(stop));
 
         let listener = TcpListener::bind(settings.bind)

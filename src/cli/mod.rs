@@ -9,6 +9,7 @@ mod directory_check;
 mod explain;
 mod invite;
 mod password;
+mod purge;
 mod rotate_key;
 
 use crate::config::Settings;
@@ -78,6 +79,10 @@ pub enum Command {
     /// Password checks.
     #[command(subcommand)]
     Password(password::PasswordCommand),
+    /// Delete what the `[retention]` settings no longer keep (old audit events, finished jobs,
+    /// long-expired tokens, verifications and invitations), with counts per kind. The server
+    /// does this in the background too. Export the audit first if it must be kept longer.
+    Purge(purge::Purge),
 }
 
 #[derive(Debug, Subcommand)]
@@ -295,6 +300,7 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
         Command::BenchSeed(args) => bench_seed::run(settings, args),
         Command::RotateKey(args) => rotate_key::run(settings, args),
         Command::Password(command) => password::run(settings, command),
+        Command::Purge(args) => purge::run(settings, args),
         Command::Demo => {
             let db = open_db(settings)?;
             match seed_demo(&db, settings)? {

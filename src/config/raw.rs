@@ -47,6 +47,7 @@ pub struct RawSettings {
     pub reset: ResetSettings,
     pub password: PasswordSettings,
     pub jobs: JobSettings,
+    pub retention: super::RetentionSettings,
     pub rate_limits: RateLimitSettings,
     pub hashing: HashingSettings,
     pub deliverability: DeliverabilitySettings,
@@ -92,6 +93,7 @@ impl Default for RawSettings {
             reset: ResetSettings::default(),
             password: PasswordSettings::default(),
             jobs: JobSettings::default(),
+            retention: super::RetentionSettings::default(),
             rate_limits: RateLimitSettings::default(),
             hashing: HashingSettings::default(),
             deliverability: DeliverabilitySettings::default(),
@@ -298,6 +300,7 @@ impl RawSettings {
             ));
         }
         self.rate_limits.validate()?;
+        self.retention.validate()?;
         self.hashing
             .validate()
             .map_err(|e| config_error("hashing", format!("{e:#}")))?;
@@ -338,6 +341,7 @@ impl RawSettings {
             reset: self.reset,
             password: self.password,
             jobs: self.jobs,
+            retention: self.retention,
             rate_limits: self.rate_limits,
             hashing: self.hashing,
             deliverability,

@@ -19,6 +19,7 @@ pub mod invitations;
 pub mod models;
 pub mod rate_counters;
 pub mod reset_tokens;
+pub mod retention;
 pub mod schema;
 pub mod tenant_domains;
 pub mod tenants;

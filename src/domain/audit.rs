@@ -179,6 +179,19 @@ events! {
     AdminCreated = "admin_created", Some(Success), "admin created";
     /// The demo directory was created.
     DemoCreated = "demo_created", Some(Success), "demo directory created";
+    /// The retention sweep (or `latchkey purge`) deleted what the settings no longer keep
+    /// (detail: rows per kind).
+    RetentionSwept = "retention_swept", Some(Success), "old records deleted by retention";
+    /// A guest account was disabled (policy rule 4 then denies resets; sessions end).
+    UserDisabled = "user_disabled", Some(Success), "guest account disabled";
+    /// A disabled guest account was enabled again.
+    UserEnabled = "user_enabled", Some(Success), "guest account enabled";
+    /// A guest account and its personal data were deleted; the audit keeps a pseudonym.
+    UserDeleted = "user_deleted", Some(Success), "guest account deleted";
+    /// A domain was added to a tenant.
+    TenantDomainAdded = "tenant_domain_added", Some(Success), "domain added to a tenant";
+    /// A domain was removed from a tenant.
+    TenantDomainRemoved = "tenant_domain_removed", Some(Success), "domain removed from a tenant";
 }
 
 impl Event {

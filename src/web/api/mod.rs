@@ -89,7 +89,9 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<ApiKey, Htt
     ratelimit::api_address_refused(state, ip).map_err(refused)?;
     let key = match lookup(req, state).await {
         Ok(key) => key,
-        Err(res) if res.status() == StatusCode::UNAUTHORIZED => {
+        // A request without a key was counted by the middleware already; an unknown key
+        // is counted here, against the same per-address budget.
+        Err(res) if res.status() == StatusCode::UNAUTHORIZED && presents_key(req) => {
             ratelimit::check_api_address(state, ip).map_err(refused)?;
             return Err(res);
         }
@@ -97,6 +99,17 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<ApiKey, Htt
     };
     ratelimit::check_api_key(state, &key.id, ip).map_err(refused)?;
     Ok(key)
+}
+
+/// Whether the request presents a bearer value at all (as the rate-limit middleware sees it).
+fn presents_key(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .is_some_and(|(scheme, key)| {
+            scheme.eq_ignore_ascii_case("bearer") && !key.trim().is_empty()
+        })
 }
 
 /// The live key the request presents, or the 401 (or 503) to send.

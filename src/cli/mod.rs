@@ -3,6 +3,7 @@
 
 mod apikey;
 mod bench_seed;
+mod config_check;
 pub mod demo;
 mod directory;
 mod directory_check;
@@ -11,6 +12,8 @@ mod invite;
 mod password;
 mod purge;
 mod rotate_key;
+mod tenant_domains;
+mod users;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -18,6 +21,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 pub use demo::{seed_demo, DemoAccounts};
+pub use users::{UserCommand, UserCreate};
 
 /// Latchkey: self-service password reset for guest users of partner organisations.
 #[derive(Debug, Parser)]
@@ -71,6 +75,7 @@ pub enum Command {
     Demo,
     /// Fill the database for the load bench: N verified guests sharing one password hash,
     /// and optionally M audit rows. Never on a directory real guests use.
+    #[command(hide = true)]
     BenchSeed(bench_seed::BenchSeed),
     /// Re-encrypt every stored TOTP secret under the current key of the TOTP keyring
     /// (`secrets.totp_keys`); --new-key first generates a key and makes it current in the
@@ -79,10 +84,21 @@ pub enum Command {
     /// Password checks.
     #[command(subcommand)]
     Password(password::PasswordCommand),
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Delete what the `[retention]` settings no longer keep (old audit events, finished jobs,
     /// long-expired tokens, verifications and invitations), with counts per kind. The server
     /// does this in the background too. Export the audit first if it must be kept longer.
     Purge(purge::Purge),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Load and validate the whole configuration, resolve the secrets, reach the database and
+    /// the mail relay, and print what was found (never a secret). Exit 0: all good; 1: a check
+    /// failed; 2: the configuration is invalid.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,7 +129,11 @@ pub enum ApikeyCommand {
         id: String,
     },
     /// List keys (ids, prefixes, scopes; never the keys).
-    List,
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,9 +159,23 @@ pub enum TenantCommand {
         /// A domain of the tenant, e.g. contoso.com.
         #[arg(long)]
         domain: String,
-        /// free or premium.
-        #[arg(long)]
+        /// The new plan.
+        #[arg(long, value_parser = ["free", "premium"])]
         plan: String,
+    },
+    /// Add an email domain to the tenant that owns --tenant-domain.
+    AddDomain {
+        /// A domain the tenant already owns, e.g. contoso.com.
+        #[arg(long)]
+        tenant_domain: String,
+        /// The domain to add, e.g. contoso.co.uk.
+        #[arg(long)]
+        domain: String,
+    },
+    /// Remove an email domain from its tenant (never the last one, nor one its guests use).
+    RemoveDomain {
+        #[arg(long)]
+        domain: String,
     },
     /// List tenants with their kind, plan, domains and number of guests.
     List {
@@ -162,37 +196,12 @@ pub struct TenantCreate {
     /// The domain's control is proven (the tenant has an admin); requires --plan.
     #[arg(long)]
     pub managed: bool,
-    /// Plan of a managed tenant: free or premium.
-    #[arg(long)]
+    /// Plan of a managed tenant.
+    #[arg(long, value_parser = ["free", "premium"])]
     pub plan: Option<String>,
     /// Where guests of this tenant get help (https URL or mailto:).
     #[arg(long)]
     pub helpdesk_url: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Create a guest in the tenant of the email's domain. The password is read from stdin.
-    Create(UserCreate),
-}
-
-#[derive(Debug, Args)]
-pub struct UserCreate {
-    /// The guest's email address.
-    #[arg(long)]
-    pub email: String,
-    /// Read the password from standard input (one line).
-    #[arg(long, required = true)]
-    pub password_stdin: bool,
-    /// Mark the email address as verified.
-    #[arg(long)]
-    pub verified: bool,
-    /// Enrol a TOTP authenticator and print its secret.
-    #[arg(long)]
-    pub totp: bool,
-    /// Display name.
-    #[arg(long)]
-    pub display_name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +292,22 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
             let password = read_password_stdin()?;
             directory::user_create(settings, args, &password)
         }
+        Command::Tenant(TenantCommand::AddDomain {
+            tenant_domain,
+            domain,
+        }) => tenant_domains::add(settings, &tenant_domain, &domain),
+        Command::Tenant(TenantCommand::RemoveDomain { domain }) => {
+            tenant_domains::remove(settings, &domain)
+        }
+        Command::User(UserCommand::List { json }) => users::list(settings, json),
+        Command::User(UserCommand::Show { email, json }) => users::show(settings, &email, json),
+        Command::User(UserCommand::Disable { email }) => {
+            users::set_disabled(settings, &email, true)
+        }
+        Command::User(UserCommand::Enable { email }) => {
+            users::set_disabled(settings, &email, false)
+        }
+        Command::User(UserCommand::Delete { email }) => users::delete(settings, &email),
         Command::Admin(AdminCommand::Create(args)) => directory::admin_create(settings, args),
         Command::Policy(PolicyCommand::Explain { email, json }) => {
             explain::policy_explain(settings, &email, json)
@@ -296,11 +321,12 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
             tenant_domain,
         }) => apikey::create(settings, &name, tenant_domain.as_deref()),
         Command::Apikey(ApikeyCommand::Revoke { id }) => apikey::revoke(settings, &id),
-        Command::Apikey(ApikeyCommand::List) => apikey::list(settings),
+        Command::Apikey(ApikeyCommand::List { json }) => apikey::list(settings, json),
         Command::BenchSeed(args) => bench_seed::run(settings, args),
         Command::RotateKey(args) => rotate_key::run(settings, args),
         Command::Password(command) => password::run(settings, command),
         Command::Purge(args) => purge::run(settings, args),
+        Command::Config(ConfigCommand::Check) => config_check::run(settings),
         Command::Demo => {
             let db = open_db(settings)?;
             match seed_demo(&db, settings)? {

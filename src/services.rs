@@ -94,6 +94,9 @@ pub enum FailureClass {
     Unavailable,
     /// The request carried something the service cannot take (text the database refuses).
     InvalidInput,
+    /// The service is at capacity for this kind of request: retry after this many seconds
+    /// (503 with `Retry-After`, answered at once).
+    Busy(u64),
     /// Anything else: a bug or an unexpected state (500, cause chain logged).
     Unexpected,
 }
@@ -108,6 +111,7 @@ impl ServiceFailure for crate::db::DbError {
         match self {
             crate::db::DbError::Unavailable(_) => FailureClass::Unavailable,
             crate::db::DbError::InvalidText(_) => FailureClass::InvalidInput,
+            crate::db::DbError::Busy(s) => FailureClass::Busy(*s),
             _ => FailureClass::Unexpected,
         }
     }

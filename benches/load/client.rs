@@ -19,6 +19,8 @@ pub struct Conn {
     host: String,
     sender: Option<SendRequest<Full<Bytes>>>,
     pub cookies: BTreeMap<String, String>,
+    /// Sent as `X-Forwarded-For` on every request (the server must trust the bench as a proxy).
+    pub forwarded_for: Option<String>,
 }
 
 /// A response as the bench needs it.
@@ -35,6 +37,7 @@ impl Conn {
             host: addr.to_string(),
             sender: None,
             cookies: BTreeMap::new(),
+            forwarded_for: None,
         }
     }
 
@@ -78,6 +81,9 @@ impl Conn {
             .method(method)
             .uri(path)
             .header("host", &self.host);
+        if let Some(ip) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", ip);
+        }
         if !self.cookies.is_empty() {
             let jar = self
                 .cookies

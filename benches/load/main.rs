@@ -18,6 +18,9 @@
 //! default all; C implies B's existing-address half, H is always reported),
 //! `LATCHKEY_BENCH_SQLITE=false` (only the PostgreSQL run).
 //!
+//! Scenario I (flood.rs) runs on a server of its own with the limits on: a sign-in flood from
+//! 1 000 proxied addresses while reset completions and `GET /reset` are timed.
+//!
 //! `cargo bench --bench load -- soak [--minutes 10] [--interval 10]` runs the soak instead
 //! (see soak.rs); `cargo bench --bench load -- breached` compares completions with the
 //! breached-password check in file mode and off (see breached.rs).
@@ -27,6 +30,7 @@ mod audit;
 mod breached;
 mod client;
 mod completions;
+mod flood;
 mod knobs;
 mod mail;
 mod report;
@@ -67,9 +71,19 @@ fn main() {
     if knob("LATCHKEY_BENCH_SQLITE", true) {
         let dir = tempfile::tempdir().expect("temp dir");
         let sqlite_url = format!("sqlite://{}", dir.path().join("latchkey.db").display());
-        let rows = run::run("SQLite", &sqlite_url, dir.path(), &k);
-        print_table(&format!("SQLite ({machine})"), &rows);
+        if !k.only.is_empty() && !k.only.chars().any(|c| c != 'I') {
+            // Only scenario I asked for.
+        } else {
+            let rows = run::run("SQLite", &sqlite_url, dir.path(), &k);
+            print_table(&format!("SQLite ({machine})"), &rows);
+        }
         drop(dir);
+        if k.wants('I') {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("latchkey.db").display());
+            let rows = flood::run("SQLite", &url, dir.path(), &k);
+            print_table(&format!("I, SQLite ({machine})"), &rows);
+        }
     }
 
     if let Ok(base) = std::env::var("LATCHKEY_BENCH_PG") {

@@ -66,6 +66,19 @@ impl Server {
         audit_rows: u64,
         mail: crate::knobs::Mail,
     ) -> Self {
+        Self::start_with(dir, db_url, users, audit_rows, mail, &[])
+    }
+
+    /// [`Server::start`] with more `LATCHKEY_*` settings for the server (after the bench's own,
+    /// so they win: e.g. limits back on for scenario I).
+    pub fn start_with(
+        dir: &Path,
+        db_url: &str,
+        users: u32,
+        audit_rows: u64,
+        mail: crate::knobs::Mail,
+        settings: &[(&str, &str)],
+    ) -> Self {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let base = format!("http://{bind}");
@@ -91,6 +104,9 @@ impl Server {
         let sink = (mail == crate::knobs::Mail::Smtp).then(crate::smtp::Sink::start);
         if let Some(sink) = &sink {
             cmd.env("LATCHKEY_SMTP_URL", sink.url());
+        }
+        for (k, v) in settings {
+            cmd.env(k, v);
         }
         cmd.arg("serve")
             .stdin(Stdio::null())

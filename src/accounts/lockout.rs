@@ -1,10 +1,17 @@
 //! The one account-failure policy, for guests and admins alike (docs/security.md#30).
 //!
 //! Every failed authentication of an account is counted in [`crate::ratelimit::persistent`]
-//! (one database counter per account and method, shared by a fleet) and answered with the
+//! (database counters per account and method, shared by a fleet) and answered with the
 //! same exponential backoff, [`Backoff`]: no delay for the first few failures, then a delay
-//! that doubles up to a cap. A success of that method clears its count; a completed password
-//! reset clears every count of the guest. Only the numbers differ, by who signs in:
+//! that doubles up to a cap. A sign-in attempt is [`spend`]t before the secret is compared, in
+//! one atomic step, so concurrent attempts cannot all slip under the budget. A success of
+//! that method clears its count; a completed password reset clears every count of the guest.
+//!
+//! Counts are kept apart by [`Client`]: a browser that holds the account's device cookie
+//! ([`super::device`]) has a count of its own; every other client shares the account's
+//! "untrusted" count. Failures from elsewhere never pause the owner's own browser.
+//!
+//! Only the numbers differ, by who signs in:
 //!
 //! | account | method | counts | free | first delay | cap | hard stop |
 //! |---|---|---|---|---|---|---|
@@ -23,9 +30,12 @@
 //! per-address mail caps bound those requests instead. Wrong TOTP codes at the reset step
 //! count here (`fail:totp:`) like any other failed proof.
 
+pub use super::device::Client;
 use crate::db::DbError;
 use crate::domain::{AdminId, UserId};
-use crate::ratelimit::persistent::{Allowance, Backoff, FailureKind, PersistentLimits};
+use crate::ratelimit::persistent::{
+    Allowance, Backoff, FailureKind, PersistentLimits, DEVICE_SEPARATOR,
+};
 
 /// Whose failures are counted.
 #[derive(Debug, Clone, Copy)]
@@ -71,77 +81,143 @@ fn backoff(limits: &PersistentLimits, account: Account<'_>) -> Backoff {
     }
 }
 
-fn id(account: Account<'_>) -> String {
-    match account {
+/// The counter's account: the account itself for untrusted clients, the account and the
+/// device id for a browser holding the account's device cookie.
+fn id(account: Account<'_>, client: &Client) -> String {
+    let base = match account {
         Account::Guest(u) => u.to_string(),
         Account::Admin(a) => a.to_string(),
         Account::UnknownGuest(key) => key.to_string(),
+    };
+    match client {
+        Client::Untrusted => base,
+        Client::Device(d) => format!("{base}{DEVICE_SEPARATOR}{d}"),
     }
 }
 
-/// Whether `account` may try `method` now (ask before verifying anything).
+/// Whether `account` may try `method` now from `client` (read only: for a page that decides
+/// whether to show a step; a sign-in [`spend`]s instead).
 pub async fn allowance(
     limits: &PersistentLimits,
     account: Account<'_>,
     method: Method,
+    client: &Client,
 ) -> Result<Allowance, DbError> {
     limits
         .failure_allowance_with(
-            &id(account),
+            &id(account, client),
             kind(account, method),
             backoff(limits, account),
         )
         .await
 }
 
-/// Whether `account` may try `method` now: [`allowance`] is [`Allowance::Allowed`].
+/// Whether `account` may try `method` now from `client`: [`allowance`] is
+/// [`Allowance::Allowed`].
 pub async fn is_allowed(
     limits: &PersistentLimits,
     account: Account<'_>,
     method: Method,
+    client: &Client,
 ) -> Result<bool, DbError> {
-    Ok(allowance(limits, account, method).await? == Allowance::Allowed)
+    Ok(allowance(limits, account, method, client).await? == Allowance::Allowed)
 }
 
-/// Counts one failure and returns what applies to the next attempt.
+/// Spends one attempt of `account` at `method` from `client`, **before** the secret is
+/// compared: `Allowed` means compare now (the attempt already counts as a failure; call
+/// [`record_success`] when it succeeds); anything else means do not compare (nothing was
+/// counted). One atomic step, however many attempts race (docs/security.md#30).
+pub async fn spend(
+    limits: &PersistentLimits,
+    account: Account<'_>,
+    method: Method,
+    client: &Client,
+) -> Result<Allowance, DbError> {
+    let verdict = limits
+        .spend_failure_with(
+            &id(account, client),
+            kind(account, method),
+            backoff(limits, account),
+        )
+        .await?;
+    if verdict != Allowance::Allowed {
+        metric(account);
+    }
+    Ok(verdict)
+}
+
+fn metric(account: Account<'_>) {
+    let who = match account {
+        Account::Guest(_) | Account::UnknownGuest(_) => "guest",
+        Account::Admin(_) => "admin",
+    };
+    crate::telemetry::metrics::lockout(who);
+}
+
+/// Counts one failure whose attempt was budgeted elsewhere (a reset token's own TOTP budget)
+/// and returns what applies to the next attempt.
 pub async fn record_failure(
     limits: &PersistentLimits,
     account: Account<'_>,
     method: Method,
+    client: &Client,
 ) -> Result<Allowance, DbError> {
     let next = limits
         .record_failure_with(
-            &id(account),
+            &id(account, client),
             kind(account, method),
             backoff(limits, account),
         )
         .await?;
     if next != Allowance::Allowed {
-        let who = match account {
-            Account::Guest(_) | Account::UnknownGuest(_) => "guest",
-            Account::Admin(_) => "admin",
-        };
-        crate::telemetry::metrics::lockout(who);
+        metric(account);
     }
     Ok(next)
 }
 
-/// A success of `method`: its count starts again.
+/// An attempt [`spend`]t on a right secret that does not end the sign-in (an admin's
+/// password, before the TOTP step): it no longer counts, and the next step may follow at
+/// once. The count itself is cleared only when the sign-in completes.
+pub async fn refund(
+    limits: &PersistentLimits,
+    account: Account<'_>,
+    method: Method,
+    client: &Client,
+) -> Result<(), DbError> {
+    limits
+        .refund_failure(&id(account, client), kind(account, method))
+        .await
+}
+
+/// A success of `method` from `client`: that client's count starts again (the untrusted
+/// count of the account is left as it is when a trusted browser signs in).
 pub async fn record_success(
     limits: &PersistentLimits,
     account: Account<'_>,
     method: Method,
+    client: &Client,
 ) -> Result<(), DbError> {
     limits
-        .reset_failures(&id(account), kind(account, method))
+        .reset_failures(&id(account, client), kind(account, method))
         .await
 }
 
-/// A completed password reset proved the guest: every failure count of the account is
-/// cleared (the real user is back in).
+/// A completed password reset proved the guest: every failure count of the account, from
+/// every client, is cleared (the real user is back in).
 pub async fn clear_after_reset(limits: &PersistentLimits, user: &UserId) -> Result<(), DbError> {
+    clear_everywhere(limits, Account::Guest(user)).await
+}
+
+/// Clears every failure count of `account`, from every client (a completed reset, an admin's
+/// completed set-up).
+pub async fn clear_everywhere(
+    limits: &PersistentLimits,
+    account: Account<'_>,
+) -> Result<(), DbError> {
     for method in [Method::Password, Method::Totp] {
-        record_success(limits, Account::Guest(user), method).await?;
+        limits
+            .reset_failures_everywhere(&id(account, &Client::Untrusted), kind(account, method))
+            .await?;
     }
     Ok(())
 }

@@ -9,12 +9,14 @@
 //! - [`verification`]: email verification links (with `owner_verification`: the owner of an
 //!   address whose account a `CcEmail` copy created chooses the password when confirming it);
 //! - [`lockout`]: the one account-failure policy, for guests and admins alike, through
-//!   [`crate::ratelimit::persistent`].
+//!   [`crate::ratelimit::persistent`], counted apart for browsers that hold the account's
+//!   [`device`] cookie.
 //!
 //! Audit events about a guest are written through [`audit`].
 
 pub mod audit;
 pub mod authenticator;
+pub mod device;
 pub mod lifecycle;
 pub mod lockout;
 pub mod overview;

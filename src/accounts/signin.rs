@@ -2,15 +2,18 @@
 //!
 //! One outcome for every failure, and the same argon2 work whether or not the account exists:
 //! an unknown address is verified against the hasher's dummy hash (docs/security.md#12). A
-//! disabled account cannot sign in. Failed passwords back off per account
-//! ([`super::lockout`]); a throttled attempt fails like a wrong password.
+//! disabled account cannot sign in. Failed passwords back off per account and client
+//! ([`super::lockout`]): each attempt is spent before the password is compared, and a
+//! throttled attempt fails like a wrong password without comparing it. Sign-ins use the
+//! bounded sign-in share of the hasher ([`crate::security::sign_in_queue`]).
 //!
 //! With a directory (`[directory] kind = "ldap"`) the account is looked up there and the typed
 //! password is checked by a bind as the user on a fresh connection ([`directory_check`]).
 //! Latchkey holds no hash of a directory password. An unknown address binds too (as a DN no
 //! entry has), so the answer and the work are the same; a directory outage is an outage (503).
 
-use super::lockout::{self, Account, Method};
+use super::device::DeviceCookie;
+use super::lockout::{self, Account, Client, Method};
 use super::{audit, User};
 use crate::db::{users, DbError};
 use crate::directory::accounts::{self, Resolved};
@@ -18,17 +21,24 @@ use crate::directory::ldap::LdapDirectory;
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::normalize_for_sign_in;
 use crate::domain::EmailAddress;
+use crate::ratelimit::Allowance;
+use crate::security::hashing::BUSY_RETRY_AFTER_SECONDS;
 use crate::services::Services;
 use secrecy::SecretString;
 use std::net::IpAddr;
 
 /// Checks an email and password and audits the attempt: the user on success, `None` for
-/// every kind of failure.
+/// every kind of failure. `device` is the browser's device cookie: a browser that signed in
+/// as the account before is counted apart from every other client ([`super::device`]).
+///
+/// [`DbError::Busy`] when the sign-in share of the password hasher is full (checked first,
+/// before anything is spent or written).
 pub async fn sign_in(
     svc: &Services,
     email: &str,
     password: &str,
     ip: Option<IpAddr>,
+    device: &DeviceCookie,
 ) -> Result<Option<User>, DbError> {
     // An over-long password is refused before any hashing (docs/security.md#20); it says
     // nothing about accounts.
@@ -46,10 +56,14 @@ pub async fn sign_in(
     };
     if let Some(ldap) = svc.directory.ldap() {
         let secret = SecretString::from(secret.to_owned());
-        let (user, reason) = directory_check(svc, ldap, email, &secret).await?;
-        let uid = user.as_ref().map(|u| u.user_id());
-        return finish(svc, user, reason, uid.as_ref().map(Account::Guest), ip).await;
+        let (user, reason, client) = directory_check(svc, ldap, email, &secret, device).await?;
+        return finish(svc, user, reason, ip, &client).await;
     }
+    // A place in the hasher's sign-in queue first: a refusal spends nothing.
+    let slot = svc
+        .hasher
+        .sign_in_slot()
+        .map_err(|_| DbError::Busy(BUSY_RETRY_AFTER_SECONDS))?;
     let (user, typed) = match EmailAddress::parse(email) {
         Ok(email) => {
             let typed = email.to_string();
@@ -61,21 +75,25 @@ pub async fn sign_in(
         Err(_) => (None, email.trim().to_lowercase()),
     };
     let limits = &svc.rate_limits.persistent;
-    // The failures of an unknown address count under a key of their own: the same read here
-    // and the same write in `finish` as for an account (docs/security.md#12).
+    // The attempts of an unknown address are spent under a key of their own: the same reads
+    // and writes as for an account (docs/security.md#12).
     let (uid, unknown_key) = (
         user.as_ref().map(|u| u.user_id()),
         limits.address_key(&typed),
     );
-    let account = match &uid {
-        Some(id) => Account::Guest(id),
-        None => Account::UnknownGuest(&unknown_key),
+    let (account, client) = match &uid {
+        Some(id) => (Account::Guest(id), device.client_for(Account::Guest(id))),
+        None => (Account::UnknownGuest(&unknown_key), Client::Untrusted),
     };
-    let throttled = !lockout::is_allowed(limits, account, Method::Password).await?;
-    // Always one argon2 verify: against the stored hash, or the dummy one (same cost).
-    let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
-    let matched = svc
-        .hasher
+    // The attempt is spent before the password is compared (docs/security.md#30).
+    let throttled = !spent(svc, account, &client).await?;
+    // Always one argon2 verify: against the stored hash, or the dummy one (same cost) for an
+    // unknown or throttled account, whose password is then not compared at all.
+    let stored = user
+        .as_ref()
+        .filter(|_| !throttled)
+        .and_then(|u| u.password_hash.as_deref());
+    let matched = slot
         .verify(secret, stored)
         .await
         .map_err(DbError::Unexpected)?;
@@ -88,17 +106,25 @@ pub async fn sign_in(
         Some(_) if !matched => Some("wrong_password"),
         Some(_) => None,
     };
-    finish(svc, user, reason, Some(account), ip).await
+    finish(svc, user, reason, ip, &client).await
+}
+
+/// Spends one password attempt of `account` from `client`; whether it may be compared.
+async fn spent(svc: &Services, account: Account<'_>, client: &Client) -> Result<bool, DbError> {
+    let limits = &svc.rate_limits.persistent;
+    Ok(lockout::spend(limits, account, Method::Password, client).await? == Allowance::Allowed)
 }
 
 /// The directory's answer for `email` and `secret`: the account (Latchkey's row for the
-/// directory entry) and why it may not sign in, if it may not. Exactly one bind either way.
+/// directory entry), why it may not sign in, if it may not, and where the attempt came from.
+/// Exactly one bind either way.
 async fn directory_check(
     svc: &Services,
     ldap: &LdapDirectory,
     email: &str,
     secret: &SecretString,
-) -> Result<(Option<User>, Option<&'static str>), DbError> {
+    device: &DeviceCookie,
+) -> Result<(Option<User>, Option<&'static str>, Client), DbError> {
     let resolved = match EmailAddress::parse(email) {
         Ok(email) => accounts::resolve(&svc.db, ldap, &svc.settings, &email, svc.now()).await?,
         Err(_) => Resolved {
@@ -106,15 +132,15 @@ async fn directory_check(
             account: None,
         },
     };
-    let limits = &svc.rate_limits.persistent;
     let (user, account) = match (resolved.user, resolved.account) {
         (Some(u), Some(a)) => (Some(u), Some(a)),
         _ => (None, None),
     };
+    let client = user.as_ref().map_or(Client::Untrusted, |u| {
+        device.client_for(Account::Guest(&u.user_id()))
+    });
     let throttled = match &user {
-        Some(u) => {
-            !lockout::is_allowed(limits, Account::Guest(&u.user_id()), Method::Password).await?
-        }
+        Some(u) => !spent(svc, Account::Guest(&u.user_id()), &client).await?,
         None => false,
     };
     // One bind in every case: as the entry, or as a DN no entry has (the directory refuses it
@@ -135,29 +161,32 @@ async fn directory_check(
         (Some(_), Some(_)) => None,
         _ => Some("unknown_account"),
     };
-    Ok((user, reason))
+    Ok((user, reason, client))
 }
 
-/// Records the outcome (lockout counters and audit) and answers. A failure that was weighed
-/// (not throttled) counts against `charged`: the account, or the unknown address's key.
+/// Records the outcome (a success clears the client's count; a failure was counted when the
+/// attempt was spent) and the audit, and answers.
 async fn finish(
     svc: &Services,
     user: Option<User>,
     reason: Option<&'static str>,
-    charged: Option<Account<'_>>,
     ip: Option<IpAddr>,
+    client: &Client,
 ) -> Result<Option<User>, DbError> {
     let limits = &svc.rate_limits.persistent;
     match (reason, &user) {
         (None, Some(u)) => {
-            lockout::record_success(limits, Account::Guest(&u.user_id()), Method::Password).await?;
+            lockout::record_success(
+                limits,
+                Account::Guest(&u.user_id()),
+                Method::Password,
+                client,
+            )
+            .await?;
             audit::record(svc, Event::SignIn, Outcome::Success, Some(u), None, ip).await?;
             Ok(user)
         }
         (reason, _) => {
-            if let Some(account) = charged.filter(|_| reason != Some("throttled")) {
-                lockout::record_failure(limits, account, Method::Password).await?;
-            }
             audit::record(
                 svc,
                 Event::SignIn,

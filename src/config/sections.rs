@@ -193,11 +193,18 @@ pub struct RateLimitSettings {
     pub admin_login: QuotaSettings,
     /// Per client IP: every other `/admin/*` page.
     pub admin: QuotaSettings,
-    /// Per API key (`Authorization: Bearer`), else per client IP: `/api/*`.
+    /// Per API key, counted only once the key is authenticated: `/api/*`.
     pub api: QuotaSettings,
+    /// Per client IP, API requests with a missing or unknown key (a made-up bearer value buys
+    /// no fresh quota).
+    pub api_unauthenticated: QuotaSettings,
     /// One ceiling for the whole instance on `POST /reset`, protecting the database and the
     /// mail server from a flood spread over many addresses.
     pub reset_global: QuotaSettings,
+    /// One ceiling for the whole instance on unauthenticated sign-in attempts (`POST /signin`
+    /// and `POST /admin/login`), each of which costs an argon2 verification: past it the
+    /// answer is 503 with `Retry-After`.
+    pub sign_in_global: QuotaSettings,
 }
 
 /// One in-process quota: a steady rate and a burst on top of it (GCRA, governor).
@@ -243,7 +250,9 @@ impl Default for RateLimitSettings {
             admin_login: QuotaSettings::new(30, 30),
             admin: QuotaSettings::new(600, 200),
             api: QuotaSettings::new(600, 100),
+            api_unauthenticated: QuotaSettings::new(60, 20),
             reset_global: QuotaSettings::new(1200, 300),
+            sign_in_global: QuotaSettings::new(1200, 100),
         }
     }
 }
@@ -305,7 +314,9 @@ impl RateLimitSettings {
             ("admin_login", self.admin_login),
             ("admin", self.admin),
             ("api", self.api),
+            ("api_unauthenticated", self.api_unauthenticated),
             ("reset_global", self.reset_global),
+            ("sign_in_global", self.sign_in_global),
         ] {
             if q.per_minute == 0 || q.burst == 0 {
                 return Err(config_error(

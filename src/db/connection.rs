@@ -128,6 +128,11 @@ pub enum DbError {
     /// The request was wrong, not the service: the edge answers 400.
     #[error("the database cannot store this text: {0}")]
     InvalidText(String),
+    /// Not storage, but answered the same way by every service that returns this error: a
+    /// bounded resource in front of the work (the sign-in share of the password hasher) is
+    /// full. The edge answers 503 with `Retry-After` (the seconds carried) at once.
+    #[error("busy; retry in {0} s")]
+    Busy(u64),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

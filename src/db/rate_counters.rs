@@ -48,6 +48,64 @@ pub fn hit(
     Ok(count)
 }
 
+/// The stored row of `(key, window_start)`, expired or not: what a compare-and-set reads.
+pub fn get_stored(
+    conn: &mut AnyConnection,
+    key: &str,
+    window_start: NaiveDateTime,
+) -> Result<Option<Counter>, DbError> {
+    let row = dispatch!(conn, c => rate_counters::table
+        .filter(rate_counters::key.eq(key))
+        .filter(rate_counters::window_start.eq(window_start))
+        .select((rate_counters::count, rate_counters::expires_at))
+        .first::<(i64, NaiveDateTime)>(c)
+        .optional())?;
+    Ok(row.map(|(count, expires_at)| Counter { count, expires_at }))
+}
+
+/// Sets `(key, window_start)` to `count` and `expires_at` if, and only if, its stored count
+/// is still `expected` (`None`: no row yet), in one statement: `UPDATE … WHERE count =
+/// expected RETURNING count`, or `INSERT … ON CONFLICT DO NOTHING RETURNING count`. Of any
+/// number of concurrent callers that read the same count, exactly one gets `true`; the others
+/// read again and decide again. This is how an attempt budget is spent before the secret is
+/// compared (docs/security.md#30).
+pub fn compare_and_set(
+    conn: &mut AnyConnection,
+    key: &str,
+    window_start: NaiveDateTime,
+    expected: Option<i64>,
+    count: i64,
+    expires_at: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let written = match expected {
+        None => dispatch!(conn, c => diesel::insert_into(rate_counters::table)
+            .values((
+                rate_counters::key.eq(key),
+                rate_counters::window_start.eq(window_start),
+                rate_counters::count.eq(count),
+                rate_counters::expires_at.eq(expires_at),
+            ))
+            .on_conflict_do_nothing()
+            .returning(rate_counters::count)
+            .get_result::<i64>(c)
+            .optional())?,
+        Some(expected) => dispatch!(conn, c => diesel::update(
+            rate_counters::table
+                .filter(rate_counters::key.eq(key))
+                .filter(rate_counters::window_start.eq(window_start))
+                .filter(rate_counters::count.eq(expected)),
+        )
+        .set((
+            rate_counters::count.eq(count),
+            rate_counters::expires_at.eq(expires_at),
+        ))
+        .returning(rate_counters::count)
+        .get_result::<i64>(c)
+        .optional())?,
+    };
+    Ok(written.is_some())
+}
+
 /// The counter of `(key, window_start)`, if it exists and has not expired at `now`.
 pub fn get(
     conn: &mut AnyConnection,
@@ -98,6 +156,31 @@ pub fn sum_since(
 pub fn clear(conn: &mut AnyConnection, key: &str) -> Result<usize, DbError> {
     Ok(dispatch!(conn, c => diesel::delete(
         rate_counters::table.filter(rate_counters::key.eq(key))
+    )
+    .execute(c))?)
+}
+
+/// Forgets `key` and every key that starts with `key` followed by `separator` (an account's
+/// own count and the counts of each of its trusted devices).
+pub fn clear_family(
+    conn: &mut AnyConnection,
+    key: &str,
+    separator: &str,
+) -> Result<usize, DbError> {
+    let escaped: String = format!("{key}{separator}")
+        .chars()
+        .flat_map(|ch| match ch {
+            '\\' | '%' | '_' => vec!['\\', ch],
+            _ => vec![ch],
+        })
+        .collect();
+    let pattern = format!("{escaped}%");
+    Ok(dispatch!(conn, c => diesel::delete(
+        rate_counters::table.filter(
+            rate_counters::key
+                .eq(key)
+                .or(rate_counters::key.like(&pattern).escape('\\')),
+        )
     )
     .execute(c))?)
 }

@@ -19,21 +19,28 @@ pub enum Limiter {
     AdminLogin,
     /// Every other `/admin` page.
     Admin,
-    /// `/api/*`, keyed by API key when one is presented.
+    /// `/api/*` with an authenticated key, keyed by that key (checked by the API's
+    /// authentication, not by the middleware).
     Api,
+    /// `/api/*` without a key or with an unknown one, keyed by client address.
+    ApiUnauthenticated,
     /// One ceiling for the instance on `POST /reset`.
     ResetGlobal,
+    /// One ceiling for the instance on `POST /signin` and `POST /admin/login` (argon2 work).
+    SignInGlobal,
 }
 
 impl Limiter {
     /// Every limiter, for iteration (pruning, metrics).
-    pub const ALL: [Limiter; 6] = [
+    pub const ALL: [Limiter; 8] = [
         Limiter::PublicForms,
         Limiter::TokenPages,
         Limiter::AdminLogin,
         Limiter::Admin,
         Limiter::Api,
+        Limiter::ApiUnauthenticated,
         Limiter::ResetGlobal,
+        Limiter::SignInGlobal,
     ];
 
     /// The stable name (matches the `[rate_limits.<name>]` setting).
@@ -44,7 +51,9 @@ impl Limiter {
             Limiter::AdminLogin => "admin_login",
             Limiter::Admin => "admin",
             Limiter::Api => "api",
+            Limiter::ApiUnauthenticated => "api_unauthenticated",
             Limiter::ResetGlobal => "reset_global",
+            Limiter::SignInGlobal => "sign_in_global",
         }
     }
 }
@@ -56,11 +65,14 @@ impl fmt::Display for Limiter {
 }
 
 /// What limits one request: its keyed group (if any) and whether the global `POST /reset`
-/// ceiling applies as well.
+/// or sign-in ceiling applies as well. Requests under `/api` are classified [`Limiter::Api`]:
+/// the middleware limits those without a key per address, and the API's authentication
+/// limits the others (per key once authenticated, per address when the key is unknown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Classification {
     pub keyed: Option<Limiter>,
     pub reset_global: bool,
+    pub sign_in_global: bool,
 }
 
 /// Classifies a request. `path` should be the percent-decoded path the router sees (actix:
@@ -90,6 +102,7 @@ pub fn classify(method: &str, path: &str) -> Classification {
     Classification {
         keyed,
         reset_global: is_post && path == "/reset",
+        sign_in_global: is_post && (path == "/signin" || path == "/admin/login"),
     }
 }
 
@@ -194,6 +207,15 @@ mod tests {
         assert!(classify("post", "//reset/").reset_global);
         assert!(!classify("GET", "/reset").reset_global);
         assert!(!classify("POST", "/reset/code").reset_global);
+    }
+
+    #[test]
+    fn the_sign_in_ceiling_is_the_two_password_posts() {
+        assert!(classify("POST", "/signin").sign_in_global);
+        assert!(classify("POST", "//admin/login/").sign_in_global);
+        assert!(!classify("POST", "/admin/login/totp").sign_in_global);
+        assert!(!classify("GET", "/signin").sign_in_global);
+        assert!(!classify("POST", "/reset").sign_in_global);
     }
 
     #[test]

@@ -11,9 +11,11 @@ use governor::state::keyed::DashMapStateStore;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// What a keyed limiter counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,7 +23,7 @@ pub enum LimitKey {
     /// A client address. IPv6 is keyed by its /64, the block one subscriber usually holds, so
     /// rotating through it does not buy fresh quota.
     Ip(IpAddr),
-    /// The SHA-256 of an API key presented as `Authorization: Bearer` (never the key itself).
+    /// The SHA-256 of an authenticated API key's id.
     ApiKey([u8; 32]),
 }
 
@@ -37,9 +39,10 @@ impl LimitKey {
         }
     }
 
-    /// The key for a presented API key.
-    pub fn api_key(presented: &str) -> Self {
-        LimitKey::ApiKey(Sha256::digest(presented.as_bytes()).into())
+    /// The key for an authenticated API key (by its id: a made-up bearer value never gets a
+    /// bucket of its own).
+    pub fn api_key(key_id: &str) -> Self {
+        LimitKey::ApiKey(Sha256::digest(key_id.as_bytes()).into())
     }
 
     /// A stable text form for counter keys and logs: the (masked) address, or `key:` and the
@@ -80,7 +83,12 @@ pub struct Limiters<C: Clock = DefaultClock> {
     admin_login: Keyed<C>,
     admin: Keyed<C>,
     api: Keyed<C>,
+    api_unauthenticated: Keyed<C>,
     reset_global: Direct<C>,
+    sign_in_global: Direct<C>,
+    /// Addresses the API refused for unknown keys, until when: later requests from them are
+    /// refused before the key is looked up (see [`Limiters::api_address_refused`]).
+    api_refused: Mutex<HashMap<LimitKey, Instant>>,
 }
 
 impl<C: Clock> std::fmt::Debug for Limiters<C> {
@@ -119,11 +127,18 @@ impl<C: Clock + Clone> Limiters<C> {
             admin_login: keyed(settings.admin_login),
             admin: keyed(settings.admin),
             api: keyed(settings.api),
+            api_unauthenticated: keyed(settings.api_unauthenticated),
             reset_global: RateLimiter::new(
                 quota(settings.reset_global),
                 InMemoryState::default(),
                 clock.clone(),
             ),
+            sign_in_global: RateLimiter::new(
+                quota(settings.sign_in_global),
+                InMemoryState::default(),
+                clock.clone(),
+            ),
+            api_refused: Mutex::default(),
             clock,
         }
     }
@@ -142,23 +157,55 @@ impl<C: Clock> Limiters<C> {
             Limiter::AdminLogin => Some(&self.admin_login),
             Limiter::Admin => Some(&self.admin),
             Limiter::Api => Some(&self.api),
-            Limiter::ResetGlobal => None,
+            Limiter::ApiUnauthenticated => Some(&self.api_unauthenticated),
+            Limiter::ResetGlobal | Limiter::SignInGlobal => None,
         }
     }
 
-    /// Counts one request against `limiter` for `key` (the global `ResetGlobal` ceiling ignores
-    /// the key). `Err` says how long until the request would pass. Always `Ok` when disabled.
+    /// Counts one request against `limiter` for `key` (the global ceilings ignore the key).
+    /// `Err` says how long until the request would pass. Always `Ok` when disabled.
     pub fn check(&self, limiter: Limiter, key: &LimitKey) -> Result<(), Limited> {
         if !self.enabled {
             return Ok(());
         }
-        let outcome = match self.keyed(limiter) {
-            Some(l) => l.check_key(key),
-            None => self.reset_global.check(),
+        let outcome = match (self.keyed(limiter), limiter) {
+            (Some(l), _) => l.check_key(key),
+            (None, Limiter::SignInGlobal) => self.sign_in_global.check(),
+            (None, _) => self.reset_global.check(),
         };
         outcome.map(|_| ()).map_err(|not_until| Limited {
             limiter,
             wait: not_until.wait_time_from(self.clock.now()),
+        })
+    }
+
+    /// Counts one API request with a missing or unknown key against the address's
+    /// [`Limiter::ApiUnauthenticated`] budget; a refusal is remembered for its wait, so the
+    /// address's next requests are refused by [`Self::api_address_refused`] before any key is
+    /// looked up.
+    pub fn check_api_address(&self, key: &LimitKey) -> Result<(), Limited> {
+        let outcome = self.check(Limiter::ApiUnauthenticated, key);
+        if let Err(limited) = &outcome {
+            self.api_refused
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(*key, Instant::now() + limited.wait);
+        }
+        outcome
+    }
+
+    /// Whether the address is still refused for an earlier run of unknown keys (no budget
+    /// is spent by asking).
+    pub fn api_address_refused(&self, key: &LimitKey) -> Option<Limited> {
+        if !self.enabled {
+            return None;
+        }
+        let refused = self.api_refused.lock().unwrap_or_else(|p| p.into_inner());
+        let until = *refused.get(key)?;
+        let wait = until.checked_duration_since(Instant::now())?;
+        Some(Limited {
+            limiter: Limiter::ApiUnauthenticated,
+            wait,
         })
     }
 
@@ -171,10 +218,15 @@ impl<C: Clock> Limiters<C> {
             &self.admin_login,
             &self.admin,
             &self.api,
+            &self.api_unauthenticated,
         ] {
             l.retain_recent();
             l.shrink_to_fit();
         }
+        let now = Instant::now();
+        let mut refused = self.api_refused.lock().unwrap_or_else(|p| p.into_inner());
+        refused.retain(|_, until| *until > now);
+        refused.shrink_to_fit();
     }
 
     /// Keys held by one limiter (0 for the unkeyed ceiling).

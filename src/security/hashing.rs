@@ -24,6 +24,8 @@ use subtle::ConstantTimeEq as _;
 use tokio::sync::{OnceCell, Semaphore};
 
 use super::mac::os_random;
+use super::sign_in_queue::SignInQueue;
+pub use super::sign_in_queue::{Busy, SignInSlot, BUSY_RETRY_AFTER_SECONDS};
 
 /// OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1 (docs/security.md#23).
 pub const MIN_MEMORY_KIB: u32 = 19_456;
@@ -49,6 +51,13 @@ pub struct HashingSettings {
     pub parallelism: u32,
     /// How many hashes may run at once; 0 means the number of CPUs.
     pub max_concurrent: usize,
+    /// How many unauthenticated sign-in verifications (guest and admin) may wait for the
+    /// hasher beyond those running; past it a sign-in is answered at once with 503 and
+    /// `Retry-After` instead of queueing (docs/security.md#43).
+    pub sign_in_queue: usize,
+    /// Hashing slots sign-ins never take, kept for reset completions and other work behind a
+    /// token or a session (when `max_concurrent` is larger than this).
+    pub reserved_for_resets: usize,
 }
 
 impl Default for HashingSettings {
@@ -58,6 +67,8 @@ impl Default for HashingSettings {
             iterations: MIN_ITERATIONS,
             parallelism: MIN_PARALLELISM,
             max_concurrent: 0,
+            sign_in_queue: 16,
+            reserved_for_resets: 1,
         }
     }
 }
@@ -114,6 +125,8 @@ pub struct PasswordHasher {
     /// A hash of a random password with the same parameters, computed on first use, verified
     /// against when the account does not exist so that both cases cost the same.
     dummy: Arc<OnceCell<String>>,
+    /// The bounded share of the hasher that unauthenticated sign-ins may use.
+    sign_in: SignInQueue,
 }
 
 impl fmt::Debug for PasswordHasher {
@@ -137,9 +150,14 @@ impl PasswordHasher {
     /// A hasher that skips the OWASP minimum check: for tests that want cheap hashes only.
     /// Production code uses [`PasswordHasher::new`].
     pub fn new_unchecked(settings: &HashingSettings) -> anyhow::Result<Self> {
+        let total = settings.effective_max_concurrent().max(1);
         Ok(Self {
             params: settings.params()?,
-            permits: Arc::new(Semaphore::new(settings.effective_max_concurrent().max(1))),
+            sign_in: SignInQueue::new(
+                total.saturating_sub(settings.reserved_for_resets).max(1),
+                settings.sign_in_queue,
+            ),
+            permits: Arc::new(Semaphore::new(total)),
             buffers: Arc::new(Mutex::new(Vec::new())),
             dummy: Arc::new(OnceCell::new()),
         })
@@ -172,12 +190,32 @@ impl PasswordHasher {
     /// The parameters come from the stored hash, so older hashes keep verifying after the
     /// settings are raised (see [`PasswordHasher::needs_rehash`]).
     pub async fn verify(&self, password: SecretString, phc: Option<&str>) -> anyhow::Result<bool> {
+        self.verify_holding(password, phc, ()).await
+    }
+
+    /// A place in the sign-in queue, or [`Busy`] at once when it is full: take it before
+    /// spending anything on the attempt, then [`SignInSlot::verify`].
+    pub fn sign_in_slot(&self) -> Result<SignInSlot, Busy> {
+        self.sign_in.slot(self.clone())
+    }
+
+    /// [`Self::verify`], keeping `held` alive until the hash has finished (even if the
+    /// caller stops waiting).
+    pub(super) async fn verify_holding<H: Send + 'static>(
+        &self,
+        password: SecretString,
+        phc: Option<&str>,
+        held: H,
+    ) -> anyhow::Result<bool> {
         let (phc, real) = match phc {
             Some(phc) => (phc.to_owned(), true),
             None => (self.dummy_hash().await?.clone(), false),
         };
         let matched = self
-            .run_blocking(move |mem| verify_with(&password, &phc, mem))
+            .run_blocking(move |mem| {
+                let _held = held;
+                verify_with(&password, &phc, mem)
+            })
             .await?;
         crate::telemetry::metrics::password_verification();
         Ok(real && matched)
@@ -450,6 +488,7 @@ mod tests {
             iterations: 1,
             parallelism: 1,
             max_concurrent: 1,
+            ..HashingSettings::default()
         })
         .unwrap()
         .hash_blocking(&pw("cheap"))
@@ -470,6 +509,7 @@ mod tests {
             iterations: 1,
             parallelism: 1,
             max_concurrent: 2,
+            ..HashingSettings::default()
         })
         .unwrap();
         let tasks: Vec<_> = (0..12)
@@ -498,6 +538,7 @@ mod tests {
             iterations: 1,
             parallelism: 1,
             max_concurrent: 1,
+            ..HashingSettings::default()
         })
         .unwrap();
         let phc = cheap.hash_blocking(&pw("cheap")).unwrap();
@@ -555,6 +596,7 @@ mod tests {
             iterations: 1,
             parallelism: 1,
             max_concurrent: 1,
+            ..HashingSettings::default()
         })
         .unwrap();
         let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));

@@ -12,6 +12,7 @@ pub mod mac;
 pub mod qr;
 pub mod secretbox;
 pub mod seeds;
+pub mod sign_in_queue;
 pub mod tokens;
 pub mod totp;
 

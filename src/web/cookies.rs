@@ -17,6 +17,9 @@ pub const RESET_TOKEN: &str = "lk_reset";
 pub const GUEST_SESSION: &str = "lk_session";
 /// A signed-in admin (sealed, SameSite=Strict).
 pub const ADMIN_SESSION: &str = "lk_admin";
+/// The browsers' device cookie: which accounts signed in here before (sealed, SameSite=Strict,
+/// long-lived; see `web::device`).
+pub const DEVICE: &str = "lk_device";
 
 /// The cookie key, in a wrapper whose `Debug` says nothing.
 #[derive(Clone)]

@@ -24,6 +24,10 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("rate limited")]
     RateLimited { retry_after_seconds: u64 },
+    /// At capacity (a global ceiling, the sign-in share of the hasher): 503 at once, with
+    /// `Retry-After`.
+    #[error("busy")]
+    Busy { retry_after_seconds: u64 },
     #[error("service unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
@@ -36,6 +40,9 @@ impl<E: ServiceFailure> From<E> for AppError {
         match e.class() {
             FailureClass::Unavailable => AppError::Unavailable(anyhow::Error::new(e)),
             FailureClass::InvalidInput => AppError::BadRequest(e.to_string()),
+            FailureClass::Busy(retry_after_seconds) => AppError::Busy {
+                retry_after_seconds,
+            },
             FailureClass::Unexpected => AppError::Unexpected(anyhow::Error::new(e)),
         }
     }
@@ -49,6 +56,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             // A database outage wrapped on its way here is still an outage: 503, not 500.
             AppError::Unexpected(e) if caused_by_outage(e) => StatusCode::SERVICE_UNAVAILABLE,
@@ -76,6 +84,9 @@ impl ResponseError for AppError {
         }
         let mut res = HttpResponse::build(self.status_code());
         if let AppError::RateLimited {
+            retry_after_seconds,
+        }
+        | AppError::Busy {
             retry_after_seconds,
         } = self
         {

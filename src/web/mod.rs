@@ -7,6 +7,7 @@ pub mod api;
 pub mod client_ip;
 pub mod cookies;
 pub mod csrf;
+mod device;
 pub mod errors;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -2,13 +2,15 @@
 //!
 //! One answer for every failure ("That email and password don't match") and the same status;
 //! the checks are [`crate::accounts::signin`]'s. A successful sign-in starts a brand-new
-//! session cookie (no fixation); sign-out ends every session of the user (see
-//! [`super::session`]).
+//! session cookie (no fixation) and gives the browser a device cookie entry for the account
+//! ([`super::device`]); sign-out ends every session of the user (see [`super::session`]).
 
 use super::csrf::{CsrfForm, NoFields};
+use super::device;
 use super::reset::client_ip;
 use super::session;
 use super::{page, AppError, AppState};
+use crate::accounts::lockout::Account;
 use crate::accounts::signin;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -65,9 +67,23 @@ async fn submit(
     form: CsrfForm<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
-    match signin::sign_in(&state, &form.email, &form.password, client_ip(&req)).await? {
+    let trusted = device::read(&req, &state);
+    match signin::sign_in(
+        &state,
+        &form.email,
+        &form.password,
+        client_ip(&req),
+        &trusted,
+    )
+    .await?
+    {
         Some(user) => Ok(HttpResponse::SeeOther()
             .cookie(session::start(&state, &user))
+            .cookie(device::after_sign_in(
+                &req,
+                &state,
+                Account::Guest(&user.user_id()),
+            ))
             .insert_header(("location", "/account"))
             .finish()),
         None => {

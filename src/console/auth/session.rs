@@ -1,7 +1,8 @@
 //! Admin sessions against storage: a password-step session and a full one, and sign-out.
 
 use super::{admin_id, usable};
-use crate::accounts::lockout::{self, Account, Method};
+use crate::accounts::device::DeviceCookie;
+use crate::accounts::lockout::{self, Account, Client, Method};
 use crate::console::audit::NewAuditEvent;
 use crate::console::Admin;
 use crate::db::{admins, audit, DbError};
@@ -9,23 +10,28 @@ use crate::domain::AdminId;
 use crate::services::Services;
 
 /// The admin of a password-step session issued under `generation`, while it may go on to
-/// the TOTP step: usable, same generation, and not paused by failures.
+/// the TOTP step from this browser (`device`): usable, same generation, and not paused by
+/// failures. Also where the attempt comes from, for the TOTP step.
 pub async fn pending_admin(
     svc: &Services,
     id: AdminId,
     generation: i64,
-) -> Result<Option<Admin>, DbError> {
+    device: &DeviceCookie,
+) -> Result<Option<(Admin, Client)>, DbError> {
     let admin = svc.db.run(move |c| admins::find_by_id(c, &id)).await?;
     let Some(admin) = admin.filter(|a| usable(a) && a.session_generation == generation) else {
         return Ok(None);
     };
+    let aid = admin_id(&admin);
+    let client = device.client_for(Account::Admin(&aid));
     let allowed = lockout::is_allowed(
         &svc.rate_limits.persistent,
-        Account::Admin(&admin_id(&admin)),
+        Account::Admin(&aid),
         Method::Totp,
+        &client,
     )
     .await?;
-    Ok(allowed.then_some(admin))
+    Ok(allowed.then_some((admin, client)))
 }
 
 /// The admin of a full session, if it still holds: the admin exists, is usable, its

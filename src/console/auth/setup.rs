@@ -1,7 +1,7 @@
 //! Set-up: the one-time link, then the password and the confirmed authenticator.
 
 use super::{admin_id, sign_in_event};
-use crate::accounts::lockout::{self, Account, Method};
+use crate::accounts::lockout::{self, Account};
 use crate::console::Admin;
 use crate::db::models::Tenant;
 use crate::db::{admins, audit, tenants, DbError};
@@ -85,12 +85,7 @@ pub async fn complete_setup(
         .await?;
     if done {
         // A fresh start: no failures carried over from before the set-up.
-        lockout::record_success(
-            &svc.rate_limits.persistent,
-            Account::Admin(&lid),
-            Method::Password,
-        )
-        .await?;
+        lockout::clear_everywhere(&svc.rate_limits.persistent, Account::Admin(&lid)).await?;
     }
     Ok(done)
 }

@@ -2,48 +2,69 @@
 //! failure; the reason goes to the audit only.
 
 use super::{admin_id, sign_in_event, usable};
-use crate::accounts::lockout::{self, Account, Method};
+use crate::accounts::device::DeviceCookie;
+use crate::accounts::lockout::{self, Account, Client, Method};
 use crate::console::Admin;
 use crate::db::{admins, audit, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::normalize_for_sign_in;
 use crate::domain::EmailAddress;
+use crate::ratelimit::Allowance;
+use crate::security::hashing::BUSY_RETRY_AFTER_SECONDS;
 use crate::security::{totp, SeedOwner};
 use crate::services::Services;
 use std::net::IpAddr;
 
 /// The password step: the admin when the password is right and the admin may sign in now;
-/// `None` for every failure (audited as `admin_sign_in_failed` with its reason, and counted
-/// towards the pause when it was a wrong password).
+/// `None` for every failure (audited as `admin_sign_in_failed` with its reason). The attempt
+/// of a usable admin is spent before the password is compared and counts towards the pause
+/// until a sign-in completes. `device` is the browser's device cookie: a browser that signed
+/// in as the admin before has a count of its own ([`crate::accounts::device`]).
+///
+/// [`DbError::Busy`] when the sign-in share of the password hasher is full.
 pub async fn password_step(
     svc: &Services,
     email: &str,
     password: &str,
     ip: Option<IpAddr>,
+    device: &DeviceCookie,
 ) -> Result<Option<Admin>, DbError> {
+    let slot = svc
+        .hasher
+        .sign_in_slot()
+        .map_err(|_| DbError::Busy(BUSY_RETRY_AFTER_SECONDS))?;
     let email = EmailAddress::parse(email).ok();
     let admin = match email.clone() {
         Some(e) => svc.db.run(move |c| admins::find_by_email(c, &e)).await?,
         None => None,
     };
     let limits = &svc.rate_limits.persistent;
-    let locked = match &admin {
+    let locked = match admin.as_ref().filter(|a| usable(a)) {
         Some(a) => {
-            !lockout::is_allowed(limits, Account::Admin(&admin_id(a)), Method::Password).await?
+            let account = Account::Admin(&admin_id(a));
+            let client = device.client_for(account);
+            lockout::spend(limits, account, Method::Password, &client).await? != Allowance::Allowed
         }
         None => false,
     };
     let candidate = admin.as_ref().filter(|a| usable(a) && !locked);
     // Argon2 runs whatever the case (a dummy hash for unknown admins), so timing says nothing.
     let matched = match normalize_for_sign_in(password) {
-        Some(pw) => svc
-            .hasher
+        Some(pw) => slot
             .verify(pw, candidate.and_then(|a| a.password_hash.as_deref()))
             .await
             .map_err(DbError::Unexpected)?,
         None => false,
     };
     if let (true, Some(admin)) = (matched, candidate) {
+        let account = Account::Admin(&admin_id(admin));
+        lockout::refund(
+            limits,
+            account,
+            Method::Password,
+            &device.client_for(account),
+        )
+        .await?;
         return Ok(Some(admin.clone()));
     }
     let reason = match (&email, &admin) {
@@ -54,9 +75,6 @@ pub async fn password_step(
         (_, Some(_)) if locked => "locked",
         _ => "wrong_password",
     };
-    if let Some(a) = candidate {
-        lockout::record_failure(limits, Account::Admin(&admin_id(a)), Method::Password).await?;
-    }
     let mut event = sign_in_event(
         svc.now(),
         admin.as_ref(),
@@ -83,13 +101,32 @@ pub enum TotpStep {
     },
 }
 
-/// The TOTP step for an admin past the password step.
+/// The TOTP step for an admin past the password step, from `client` (the browser's device
+/// cookie for this admin, if any). The attempt is spent before the code is compared; a
+/// refused attempt compares nothing and answers like a wrong code.
 pub async fn totp_step(
     svc: &Services,
     admin: &Admin,
     code: &str,
     ip: Option<IpAddr>,
+    client: &Client,
 ) -> Result<TotpStep, DbError> {
+    let id = admin_id(admin);
+    let limits = &svc.rate_limits.persistent;
+    if lockout::spend(limits, Account::Admin(&id), Method::Totp, client).await?
+        != Allowance::Allowed
+    {
+        let mut event = sign_in_event(
+            svc.now(),
+            Some(admin),
+            Event::AdminTotpFailed,
+            Outcome::Failure,
+            ip,
+        );
+        event.reason = Some("locked".into());
+        svc.db.run(move |c| audit::insert(c, &event)).await?;
+        return Ok(TotpStep::Wrong { replayed: false });
+    }
     // A seed that cannot be opened (unknown key id, tampered: logged in `open_totp`) fails
     // like a wrong code; never a 500 with internals, never a skipped second factor.
     let secret = admin
@@ -97,7 +134,6 @@ pub async fn totp_step(
         .as_deref()
         .and_then(|stored| svc.open_totp(SeedOwner::Admin(&admin.id), stored));
     let now = u64::try_from(svc.clock.now().timestamp()).unwrap_or(0);
-    let id = admin_id(admin);
     let verified = secret
         .as_ref()
         .and_then(|s| totp::verify(s, code, now, admin.totp_last_step));
@@ -118,12 +154,6 @@ pub async fn totp_step(
     let replayed = secret
         .as_ref()
         .is_some_and(|s| totp::verify(s, code, now, None).is_some());
-    lockout::record_failure(
-        &svc.rate_limits.persistent,
-        Account::Admin(&id),
-        Method::Totp,
-    )
-    .await?;
     let mut event = sign_in_event(
         svc.now(),
         Some(admin),
@@ -143,14 +173,16 @@ pub async fn totp_step(
     Ok(TotpStep::Wrong { replayed })
 }
 
-/// A completed sign-in: clears the failure count, stamps the login and writes the
-/// `admin_signed_in` event naming the new session (`session_reference`); returns the
+/// A completed sign-in: clears the failure count of `client` (the browser's, when it held a
+/// device cookie for this admin; the untrusted count otherwise), stamps the login and writes
+/// the `admin_signed_in` event naming the new session (`session_reference`); returns the
 /// event's id, which the session carries.
 pub async fn complete_sign_in(
     svc: &Services,
     admin: &Admin,
     session_reference: String,
     ip: Option<IpAddr>,
+    client: &Client,
 ) -> Result<i64, DbError> {
     let now = svc.now();
     let mut event = sign_in_event(now, Some(admin), Event::AdminSignedIn, Outcome::Success, ip);
@@ -160,6 +192,7 @@ pub async fn complete_sign_in(
         &svc.rate_limits.persistent,
         Account::Admin(&id),
         Method::Password,
+        client,
     )
     .await?;
     svc.db

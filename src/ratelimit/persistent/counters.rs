@@ -1,10 +1,7 @@
 //! The limits themselves, one database counter each, keyed as in the table of the parent
 //! module.
 
-use super::{
-    epoch, minutes, window, Allowance, Backoff, FailureKind, PersistentLimits, ATTEMPT_WINDOW,
-    FAILURE_RETENTION, FLOW_RETENTION,
-};
+use super::{epoch, minutes, window, PersistentLimits, ATTEMPT_WINDOW, FLOW_RETENTION};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{rate_counters, DbError};
 use crate::domain::audit::{Event, Outcome};
@@ -64,94 +61,6 @@ impl PersistentLimits {
             let attempts = rate_counters::sum_since(conn, &key, now - ATTEMPT_WINDOW, now)?;
             let lock = TimeDelta::hours(i64::from(this.settings.lockout_hours));
             Ok((attempts > i64::from(this.settings.reset_attempts_per_day)).then(|| now + lock))
-        })
-        .await
-    }
-
-    /// Whether `account` may attempt `kind` now (check before verifying a password or TOTP),
-    /// under the configured backoff.
-    pub async fn failure_allowance(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-    ) -> Result<Allowance, DbError> {
-        self.failure_allowance_with(account, kind, self.configured_backoff())
-            .await
-    }
-
-    /// [`Self::failure_allowance`] under the given backoff.
-    pub async fn failure_allowance_with(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-        backoff: Backoff,
-    ) -> Result<Allowance, DbError> {
-        self.failures(account, kind, backoff, Step::Check).await
-    }
-
-    /// Records a failed sign-in or TOTP for `account` and returns what applies to the next
-    /// attempt under the configured backoff: exponential backoff after
-    /// `failures_before_backoff`, and `Blocked` at `max_consecutive_failures` (NIST SP
-    /// 800-63B).
-    pub async fn record_failure(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-    ) -> Result<Allowance, DbError> {
-        self.record_failure_with(account, kind, self.configured_backoff())
-            .await
-    }
-
-    /// [`Self::record_failure`] under the given backoff.
-    pub async fn record_failure_with(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-        backoff: Backoff,
-    ) -> Result<Allowance, DbError> {
-        self.failures(account, kind, backoff, Step::Record).await
-    }
-
-    /// Reads (or counts one more of) the consecutive `kind` failures of `account` and says
-    /// what applies to the next attempt.
-    async fn failures(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-        backoff: Backoff,
-        step: Step,
-    ) -> Result<Allowance, DbError> {
-        let key = failure_key(account, kind);
-        self.run_enabled(Allowance::Allowed, move |this, conn| {
-            let now = this.now();
-            let (failures, last_failure) = match step {
-                Step::Record => {
-                    let n = rate_counters::hit(conn, &key, epoch(), now + FAILURE_RETENTION)?;
-                    (n, now)
-                }
-                Step::Check => match rate_counters::get(conn, &key, epoch(), now)? {
-                    None => return Ok(Allowance::Allowed),
-                    // The row's expiry is pushed to last failure + retention on every failure.
-                    Some(c) => (c.count, c.expires_at - FAILURE_RETENTION),
-                },
-            };
-            let failures = u32::try_from(failures).unwrap_or(u32::MAX);
-            Ok(allowance(backoff, failures, last_failure, now))
-        })
-        .await
-    }
-
-    /// Clears the consecutive failures of `kind` after a success of that kind (and of every
-    /// kind after a completed password reset).
-    pub async fn reset_failures(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-    ) -> Result<(), DbError> {
-        let key = failure_key(account, kind);
-        self.run(move |_, conn| {
-            rate_counters::clear(conn, &key)?;
-            Ok(())
         })
         .await
     }
@@ -243,31 +152,5 @@ impl PersistentLimits {
             .retain(|_, w| *w >= current);
         self.run(move |_, conn| rate_counters::sweep(conn, now))
             .await
-    }
-}
-
-/// Whether [`PersistentLimits::failures`] only reads the count or adds one failure first.
-#[derive(Clone, Copy)]
-enum Step {
-    Check,
-    Record,
-}
-
-/// The counter of `kind` failures for one account (a user or admin id).
-fn failure_key(account: &impl std::fmt::Display, kind: FailureKind) -> String {
-    format!("fail:{}:{account}", kind.as_str())
-}
-
-/// What applies to the next attempt after `failures`, the last at `last`.
-fn allowance(
-    backoff: Backoff,
-    failures: u32,
-    last: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Allowance {
-    match backoff.delay(failures) {
-        None => Allowance::Blocked,
-        Some(delay) if last + delay > now => Allowance::NotBefore((last + delay).and_utc()),
-        Some(_) => Allowance::Allowed,
     }
 }

@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | reset mails per address | `mail:h:`/`mail:d:` + HMAC(address) | fixed UTC hour / UTC day |
 //! | reset attempts per account | `reset:` + user id | rolling 24 h (one row per attempt) |
-//! | failed sign-ins / TOTPs | `fail:<kind>:` + user id | consecutive, until a success |
+//! | failed sign-ins / TOTPs | `fail:<kind>:` + account id (`/d/<device>` for a trusted device) | consecutive, until a success |
 //! | wrong codes per flow | `code:` + HMAC(flow key) | the flow's life (24 h) |
 //! | reset requests per tenant | `tenant:` + tenant id | fixed `tenant_burst_window_minutes` |
 //! | audited limit hits | `hit:<limiter>:` + HMAC(key) | fixed `hit_audit_window_minutes` |
@@ -18,6 +18,7 @@
 //! Time comes from the injected [`Clock`](crate::clock::Clock).
 
 mod counters;
+mod failures;
 #[cfg(test)]
 mod tests;
 
@@ -27,6 +28,8 @@ use crate::clock::SharedClock;
 use crate::config::RateLimitSettings;
 use crate::db::{AnyConnection, Db, DbError};
 use chrono::{DateTime, DurationRound, NaiveDateTime, TimeDelta, Utc};
+
+pub use failures::DEVICE_SEPARATOR;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

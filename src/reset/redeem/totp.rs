@@ -2,7 +2,7 @@
 
 use super::load_live;
 use super::token::audit_token;
-use crate::accounts::lockout::{self, Account, Method};
+use crate::accounts::lockout::{self, Account, Client, Method};
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
@@ -43,7 +43,14 @@ pub async fn verify_totp(
     // The account's backoff spaces out tokens (someone holding the mailbox can ask for more):
     // it holds back a token's first try, and the hard stop holds back every try. Within a
     // token the budget paces the tries.
-    let throttled = match lockout::allowance(limits, Account::Guest(&uid), Method::Totp).await? {
+    let throttled = match lockout::allowance(
+        limits,
+        Account::Guest(&uid),
+        Method::Totp,
+        &Client::Untrusted,
+    )
+    .await?
+    {
         Allowance::Allowed => false,
         Allowance::NotBefore(_) => token.attempts == 0,
         Allowance::Blocked => true,
@@ -119,7 +126,13 @@ pub async fn verify_totp(
             return Ok(TotpOutcome::Accepted);
         }
     }
-    lockout::record_failure(limits, Account::Guest(&uid), Method::Totp).await?;
+    lockout::record_failure(
+        limits,
+        Account::Guest(&uid),
+        Method::Totp,
+        &Client::Untrusted,
+    )
+    .await?;
     let burned = spent >= max;
     if burned {
         let tid = token.id.clone();

@@ -13,7 +13,8 @@
 
 mod openapi;
 
-use super::{AppError, AppState};
+use super::client_ip::ClientIp;
+use super::{ratelimit, AppError, AppState};
 use crate::onboarding::api::{self as onboarding_api, ApiKey, InvitationStatus};
 use crate::onboarding::api_keys::{self, Replay, MAX_IDEMPOTENCY_KEY_CHARS};
 use crate::onboarding::invitations::{InviteOutcome, InviteRequest};
@@ -76,8 +77,42 @@ impl Refusal {
     }
 }
 
-/// The live key of the request, or the 401 to send.
+/// The live key of the request, or the refusal to send: 401 for a missing or unknown key,
+/// 429 once the caller's address has sent too many of those (`rate_limits.api_unauthenticated`,
+/// docs/security.md#29), 429 once the key's own bucket is empty (`rate_limits.api`). The key
+/// is looked up before any bucket is chosen, so a made-up bearer value never gets one of its
+/// own; an address still paused for unknown keys is refused before the lookup.
 async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<ApiKey, HttpResponse> {
+    let ip = ClientIp::of(req).0;
+    let refused = |e: AppError| actix_web::ResponseError::error_response(&e);
+    ratelimit::api_address_refused(state, ip).map_err(refused)?;
+    let key = match lookup(req, state).await {
+        Ok(key) => key,
+        // A request without a key was counted by the middleware already; an unknown key
+        // is counted here, against the same per-address budget.
+        Err(res) if res.status() == StatusCode::UNAUTHORIZED && presents_key(req) => {
+            ratelimit::check_api_address(state, ip).map_err(refused)?;
+            return Err(res);
+        }
+        Err(res) => return Err(res),
+    };
+    ratelimit::check_api_key(state, &key.id, ip).map_err(refused)?;
+    Ok(key)
+}
+
+/// Whether the request presents a bearer value at all (as the rate-limit middleware sees it).
+fn presents_key(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .is_some_and(|(scheme, key)| {
+            scheme.eq_ignore_ascii_case("bearer") && !key.trim().is_empty()
+        })
+}
+
+/// The live key the request presents, or the 401 (or 503) to send.
+async fn lookup(req: &HttpRequest, state: &AppState) -> Result<ApiKey, HttpResponse> {
     let unauthorized = |m: &str| {
         Refusal {
             status: StatusCode::UNAUTHORIZED,
@@ -140,23 +175,23 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Refusal> {
     }
 }
 
-/// `POST /api/v1/invitations`.
+/// `POST /api/v1/invitations`. The body is read only once the key is authenticated.
 async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let key = match authenticate(&req, &state).await {
         Ok(k) => k,
         Err(res) => return Ok(res),
     };
-    if body.len() > MAX_JSON_BYTES {
+    let Some(body) = read_body(payload).await? else {
         return Ok(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             format!("The body is larger than {} KiB.", MAX_JSON_BYTES / 1024),
         ));
-    }
+    };
     let idem = match idempotency_key(&req) {
         Ok(k) => k,
         Err(refusal) => return Ok(refusal.into_response()),
@@ -181,6 +216,20 @@ async fn create(
         }
     }
     Ok(json_reply(status, &reply))
+}
+
+/// The request body, at most [`MAX_JSON_BYTES`] (`None` past that: 413).
+async fn read_body(mut payload: web::Payload) -> Result<Option<web::Bytes>, AppError> {
+    use futures_util::StreamExt as _;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("reading the body: {e}")))?;
+        if body.len() + chunk.len() > MAX_JSON_BYTES {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body.freeze()))
 }
 
 fn replayed(status: u16, body: String) -> HttpResponse {

@@ -1,6 +1,7 @@
 //! Sign-in: the password step, then the TOTP step, which issues the session.
 
 use super::common::now_unix;
+use crate::accounts::lockout::{Account, Client};
 use crate::console::auth::{self, TotpStep};
 use crate::console::Admin;
 use crate::domain::AdminId;
@@ -8,6 +9,7 @@ use crate::web::admin::session::{Session, Stage};
 use crate::web::admin::{client_ip, session_cookie, session_removal};
 use crate::web::cookies::{self, ADMIN_SESSION};
 use crate::web::csrf::CsrfForm;
+use crate::web::device;
 use crate::web::{page, AppError, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -67,8 +69,15 @@ pub(super) async fn login_submit(
     form: CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
-    if let Some(admin) =
-        auth::password_step(&state, &form.email, &form.password, client_ip(&req)).await?
+    let trusted = device::read(&req, &state);
+    if let Some(admin) = auth::password_step(
+        &state,
+        &form.email,
+        &form.password,
+        client_ip(&req),
+        &trusted,
+    )
+    .await?
     {
         let pending = Session::pending(&admin.id, admin.session_generation, now_unix(&state));
         return Ok(HttpResponse::SeeOther()
@@ -84,11 +93,12 @@ pub(super) async fn login_submit(
     page::render(&req, &state, StatusCode::OK, "admin/login.html", &ctx)
 }
 
-/// The admin of a live password-step session, if the request carries one.
+/// The admin of a live password-step session, if the request carries one, and where the
+/// attempt comes from (this browser's device cookie).
 async fn pending_admin(
     req: &HttpRequest,
     state: &AppState,
-) -> Result<Option<(Session, Admin)>, AppError> {
+) -> Result<Option<(Admin, Client)>, AppError> {
     let Some(s) = cookies::open(req, state, ADMIN_SESSION)
         .and_then(|v| Session::from_cookie_value(&v))
         .filter(|s| s.stage == Stage::Pending && s.is_live(now_unix(state)))
@@ -97,9 +107,8 @@ async fn pending_admin(
     };
     let id = AdminId::from_string(s.admin_id.clone());
     let generation = s.generation;
-    Ok(auth::pending_admin(state, id, generation)
-        .await?
-        .map(|a| (s, a)))
+    let trusted = device::read(req, state);
+    Ok(auth::pending_admin(state, id, generation, &trusted).await?)
 }
 
 #[derive(Serialize, Default)]
@@ -135,10 +144,10 @@ pub(super) async fn totp_submit(
     form: CsrfForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
     let ip = client_ip(&req);
-    let Some((_, admin)) = pending_admin(&req, &state).await? else {
+    let Some((admin, client)) = pending_admin(&req, &state).await? else {
         return Ok(back_to_login(&state));
     };
-    let step = auth::totp_step(&state, &admin, &form.0.code, ip).await?;
+    let step = auth::totp_step(&state, &admin, &form.0.code, ip, &client).await?;
     if let TotpStep::Wrong { replayed } = step {
         if pending_admin(&req, &state).await?.is_none() {
             // Now locked: start again once the pause is over.
@@ -156,10 +165,12 @@ pub(super) async fn totp_submit(
     }
     // A new session id at sign-in (ASVS 7.2.4); the sign-in event's id binds it to the audit.
     let mut session = Session::full(&admin.id, admin.session_generation, 0, now_unix(&state));
-    let event_id = auth::complete_sign_in(&state, &admin, session.reference(), ip).await?;
+    let event_id = auth::complete_sign_in(&state, &admin, session.reference(), ip, &client).await?;
     session.sign_in_event = event_id;
+    let aid = AdminId::from_string(admin.id.clone());
     Ok(HttpResponse::SeeOther()
         .cookie(session_cookie(&state, &session))
+        .cookie(device::after_sign_in(&req, &state, Account::Admin(&aid)))
         .insert_header(("location", "/admin/audit"))
         .finish())
 }

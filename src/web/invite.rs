@@ -7,6 +7,7 @@ use super::csrf::CsrfForm;
 use super::reset::client_ip;
 use super::{page, AppError, AppState};
 use crate::onboarding::accounts::{self, AccountOutcome, PendingAccount};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +55,48 @@ pub(super) fn invalid(
     page::ok(req, state, "invite/invalid.html", &Invalid { signup })
 }
 
+/// The page for a directory Latchkey may not create accounts in (`directory.create_under` is
+/// not set): shown before the guest types a password, and for a form posted anyway (409).
+pub(super) fn read_only(
+    req: &HttpRequest,
+    state: &AppState,
+    signup: bool,
+) -> Result<HttpResponse, AppError> {
+    #[derive(Serialize)]
+    struct ReadOnly {
+        signup: bool,
+    }
+    page::render(
+        req,
+        state,
+        StatusCode::CONFLICT,
+        "invite/read_only.html",
+        &ReadOnly { signup },
+    )
+}
+
+/// The directory could not be reached: nothing was created, the link still works (503).
+fn directory_down(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppError> {
+    #[derive(Serialize)]
+    struct Down {
+        status: u16,
+        title: &'static str,
+        message: &'static str,
+    }
+    let ctx = Down {
+        status: 503,
+        title: "We could not create your account right now",
+        message: "Nothing was created. Please try again in a few minutes: your link still works.",
+    };
+    page::render(
+        req,
+        state,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "errors/error.html",
+        &ctx,
+    )
+}
+
 /// Renders what creating an account came to (the form again, done, or invalid).
 pub(super) fn outcome_page(
     req: &HttpRequest,
@@ -89,6 +132,18 @@ pub(super) fn outcome_page(
                 error: Some(reason.to_string()),
             },
         ),
+        AccountOutcome::DirectoryRejected { rejection, pending } => page::ok(
+            req,
+            state,
+            "invite/password.html",
+            &PasswordPage {
+                pending,
+                action,
+                error: Some(rejection.reason.message().to_string()),
+            },
+        ),
+        AccountOutcome::DirectoryUnavailable => directory_down(req, state),
+        AccountOutcome::DirectoryReadOnly => read_only(req, state, signup),
         AccountOutcome::AlreadyUser => page::ok(
             req,
             state,
@@ -110,6 +165,7 @@ async fn form(
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     match accounts::open_invitation(&state, &token).await? {
+        Some(_) if !state.settings.directory.creates_accounts() => read_only(&req, &state, false),
         Some(pending) => page::ok(
             &req,
             &state,

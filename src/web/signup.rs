@@ -4,7 +4,7 @@
 //! of its domain.
 
 use super::csrf::CsrfForm;
-use super::invite::{invalid, outcome_page, PasswordForm, PasswordPage};
+use super::invite::{invalid, outcome_page, read_only, PasswordForm, PasswordPage};
 use super::reset::client_ip;
 use super::{page, AppError, AppState};
 use crate::domain::EmailAddress;
@@ -34,6 +34,9 @@ struct Empty {}
 
 /// `GET /signup`.
 async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    if !state.settings.directory.creates_accounts() {
+        return read_only(&req, &state, true);
+    }
     page::ok(&req, &state, "signup/request.html", &FormPage::default())
 }
 
@@ -50,6 +53,9 @@ async fn submit(
     state: web::Data<AppState>,
     form: CsrfForm<EmailForm>,
 ) -> Result<HttpResponse, AppError> {
+    if !state.settings.directory.creates_accounts() {
+        return read_only(&req, &state, true);
+    }
     let email = match EmailAddress::parse(&form.0.email) {
         Ok(e) => e,
         Err(e) => {
@@ -82,6 +88,7 @@ async fn complete_form(
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     match signup::open_signup(&state, &token).await? {
+        Some(_) if !state.settings.directory.creates_accounts() => read_only(&req, &state, true),
         Some(pending) => page::ok(
             &req,
             &state,

@@ -102,13 +102,15 @@ fn describe(settings: &LdapSettings, der: &[u8], error: &rustls::Error) -> Strin
                 .subject_alternative_name()
                 .ok()
                 .flatten()
-                .map(|san| san.value.general_names.iter().map(|n| n.to_string()).collect())
+                .map(|san| {
+                    san.value
+                        .general_names
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect()
+                })
                 .unwrap_or_default();
-            (
-                cert.subject().to_string(),
-                cert.issuer().to_string(),
-                names,
-            )
+            (cert.subject().to_string(), cert.issuer().to_string(), names)
         }
         Err(_) => ("(unreadable)".into(), "(unreadable)".into(), Vec::new()),
     };

@@ -50,10 +50,32 @@ pub fn revoke(settings: &Settings, id: &str) -> Result<(), CliError> {
     }
 }
 
-pub fn list(settings: &Settings) -> Result<(), CliError> {
+pub fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
     let db = open_db(settings)?;
     let mut conn = db.get()?;
-    for k in api_keys::list(&mut conn)? {
+    let keys = api_keys::list(&mut conn)?;
+    if json {
+        // The stored hash is never serialised; the prefix only identifies a key.
+        let rows: Vec<_> = keys
+            .iter()
+            .map(|k| {
+                serde_json::json!({
+                    "id": k.id,
+                    "prefix": k.prefix,
+                    "name": k.name,
+                    "tenant_id": k.tenant_id,
+                    "created_by": k.created_by,
+                    "created_at": k.created_at,
+                    "last_used_at": k.last_used_at,
+                    "revoked_at": k.revoked_at,
+                    "status": if k.revoked_at.is_some() { "revoked" } else { "live" },
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    for k in keys {
         println!(
             "{}  {}…  {:<24} {}  {}",
             k.id,

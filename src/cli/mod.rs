@@ -9,7 +9,10 @@ mod directory_check;
 mod explain;
 mod invite;
 mod password;
+mod purge;
 mod rotate_key;
+mod tenant_domains;
+mod users;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -70,6 +73,7 @@ pub enum Command {
     Demo,
     /// Fill the database for the load bench: N verified guests sharing one password hash,
     /// and optionally M audit rows. Never on a directory real guests use.
+    #[command(hide = true)]
     BenchSeed(bench_seed::BenchSeed),
     /// Re-encrypt every stored TOTP secret under the current key of the TOTP keyring
     /// (`secrets.totp_keys`); --new-key first generates a key and makes it current in the
@@ -78,6 +82,10 @@ pub enum Command {
     /// Password checks.
     #[command(subcommand)]
     Password(password::PasswordCommand),
+    /// Delete what the `[retention]` settings no longer keep (old audit events, finished jobs,
+    /// long-expired tokens, verifications and invitations), with counts per kind. The server
+    /// does this in the background too. Export the audit first if it must be kept longer.
+    Purge(purge::Purge),
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,7 +116,11 @@ pub enum ApikeyCommand {
         id: String,
     },
     /// List keys (ids, prefixes, scopes; never the keys).
-    List,
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,9 +146,23 @@ pub enum TenantCommand {
         /// A domain of the tenant, e.g. contoso.com.
         #[arg(long)]
         domain: String,
-        /// free or premium.
-        #[arg(long)]
+        /// The new plan.
+        #[arg(long, value_parser = ["free", "premium"])]
         plan: String,
+    },
+    /// Add an email domain to the tenant that owns --tenant-domain.
+    AddDomain {
+        /// A domain the tenant already owns, e.g. contoso.com.
+        #[arg(long)]
+        tenant_domain: String,
+        /// The domain to add, e.g. contoso.co.uk.
+        #[arg(long)]
+        domain: String,
+    },
+    /// Remove an email domain from its tenant (never the last one, nor one its guests use).
+    RemoveDomain {
+        #[arg(long)]
+        domain: String,
     },
     /// List tenants with their kind, plan, domains and number of guests.
     List {
@@ -157,8 +183,8 @@ pub struct TenantCreate {
     /// The domain's control is proven (the tenant has an admin); requires --plan.
     #[arg(long)]
     pub managed: bool,
-    /// Plan of a managed tenant: free or premium.
-    #[arg(long)]
+    /// Plan of a managed tenant.
+    #[arg(long, value_parser = ["free", "premium"])]
     pub plan: Option<String>,
     /// Where guests of this tenant get help (https URL or mailto:).
     #[arg(long)]
@@ -169,6 +195,38 @@ pub struct TenantCreate {
 pub enum UserCommand {
     /// Create a guest in the tenant of the email's domain. The password is read from stdin.
     Create(UserCreate),
+    /// List guests: address, tenant, status, verification, authenticator.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one guest (never their password hash or TOTP seed).
+    Show {
+        #[arg(long)]
+        email: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a guest: resets are refused (policy rule 4, account_disabled), sessions and
+    /// outstanding reset links end. Builtin directory only.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled guest again. Builtin directory only.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Delete a guest and their personal data (account, authenticator, sessions, tokens,
+    /// verifications, invitations, directory link). The audit keeps its events, with the
+    /// address replaced by a stable pseudonym. Cannot be undone.
+    Delete {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +336,22 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
             let password = read_password_stdin()?;
             directory::user_create(settings, args, &password)
         }
+        Command::Tenant(TenantCommand::AddDomain {
+            tenant_domain,
+            domain,
+        }) => tenant_domains::add(settings, &tenant_domain, &domain),
+        Command::Tenant(TenantCommand::RemoveDomain { domain }) => {
+            tenant_domains::remove(settings, &domain)
+        }
+        Command::User(UserCommand::List { json }) => users::list(settings, json),
+        Command::User(UserCommand::Show { email, json }) => users::show(settings, &email, json),
+        Command::User(UserCommand::Disable { email }) => {
+            users::set_disabled(settings, &email, true)
+        }
+        Command::User(UserCommand::Enable { email }) => {
+            users::set_disabled(settings, &email, false)
+        }
+        Command::User(UserCommand::Delete { email }) => users::delete(settings, &email),
         Command::Admin(AdminCommand::Create(args)) => directory::admin_create(settings, args),
         Command::Policy(PolicyCommand::Explain { email, json }) => {
             explain::policy_explain(settings, &email, json)
@@ -291,10 +365,11 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
             tenant_domain,
         }) => apikey::create(settings, &name, tenant_domain.as_deref()),
         Command::Apikey(ApikeyCommand::Revoke { id }) => apikey::revoke(settings, &id),
-        Command::Apikey(ApikeyCommand::List) => apikey::list(settings),
+        Command::Apikey(ApikeyCommand::List { json }) => apikey::list(settings, json),
         Command::BenchSeed(args) => bench_seed::run(settings, args),
         Command::RotateKey(args) => rotate_key::run(settings, args),
         Command::Password(command) => password::run(settings, command),
+        Command::Purge(args) => purge::run(settings, args),
         Command::Demo => {
             let db = open_db(settings)?;
             match seed_demo(&db, settings)? {

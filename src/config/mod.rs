@@ -4,12 +4,14 @@
 //! bad value fails fast with a message that names the setting and the fix.
 
 mod raw;
+mod retention;
 mod secrets;
 mod sections;
 #[cfg(test)]
 mod tests;
 
 pub use raw::{RawSecretsSettings, RawSettings};
+pub use retention::RetentionSettings;
 pub use sections::{
     BreachedMode, JobSettings, PasswordSettings, QuotaSettings, RateLimitSettings, ResetSettings,
     DEFAULT_BREACHED_API_URL,
@@ -110,10 +112,13 @@ pub struct Settings {
     pub reset: ResetSettings,
     pub password: PasswordSettings,
     pub jobs: JobSettings,
+    pub retention: RetentionSettings,
     pub rate_limits: RateLimitSettings,
     pub hashing: HashingSettings,
     pub deliverability: DeliverabilitySettings,
     pub directory: crate::directory::DirectorySettings,
+    /// `[[webhooks]]`, validated (event names known, secrets decoded).
+    pub webhooks: Vec<crate::webhooks::Webhook>,
     /// `LATCHKEY_*` variables ignored as orchestrator-injected (logged at debug at start).
     pub ignored_variables: Vec<String>,
 }

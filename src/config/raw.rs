@@ -47,11 +47,14 @@ pub struct RawSettings {
     pub reset: ResetSettings,
     pub password: PasswordSettings,
     pub jobs: JobSettings,
+    pub retention: super::RetentionSettings,
     pub rate_limits: RateLimitSettings,
     pub hashing: HashingSettings,
     pub deliverability: DeliverabilitySettings,
     pub secrets: RawSecretsSettings,
     pub directory: RawDirectorySettings,
+    /// `[[webhooks]]`: where audit events are sent (docs/passwords-and-webhooks.md#webhooks).
+    pub webhooks: Vec<crate::webhooks::RawWebhook>,
 }
 
 /// Keys for secrets kept at rest (TOTP seeds), as written. No `Debug`: it holds keys.
@@ -92,11 +95,13 @@ impl Default for RawSettings {
             reset: ResetSettings::default(),
             password: PasswordSettings::default(),
             jobs: JobSettings::default(),
+            retention: super::RetentionSettings::default(),
             rate_limits: RateLimitSettings::default(),
             hashing: HashingSettings::default(),
             deliverability: DeliverabilitySettings::default(),
             secrets: RawSecretsSettings::default(),
             directory: RawDirectorySettings::default(),
+            webhooks: Vec::new(),
         }
     }
 }
@@ -298,6 +303,9 @@ impl RawSettings {
             ));
         }
         self.rate_limits.validate()?;
+        let webhooks = crate::webhooks::settings::validate(&self.webhooks)
+            .map_err(|(setting, message)| config_error(&setting, message))?;
+        self.retention.validate()?;
         self.hashing
             .validate()
             .map_err(|e| config_error("hashing", format!("{e:#}")))?;
@@ -338,10 +346,12 @@ impl RawSettings {
             reset: self.reset,
             password: self.password,
             jobs: self.jobs,
+            retention: self.retention,
             rate_limits: self.rate_limits,
             hashing: self.hashing,
             deliverability,
             directory,
+            webhooks,
             ignored_variables: Vec::new(),
         })
     }

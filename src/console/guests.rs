@@ -1,6 +1,7 @@
 //! The helpdesk's view of a guest and its actions (docs/security.md#36): each change is one
 //! transaction with its audit event, written by the admin the web layer names in `event`.
 
+use crate::accounts::lifecycle::{self, LifecycleError};
 use crate::accounts::User;
 use crate::console::audit::{AuditEvent, AuditFilter, NewAuditEvent};
 use crate::db::models::Tenant;
@@ -201,4 +202,44 @@ pub async fn issue_reset_link(
         expires_at,
         totp_required,
     })
+}
+
+/// Disables or enables `user` (docs/operations.md#guest-lifecycle): `event` is
+/// `user_disabled` / `user_enabled` by the admin. Refused in LDAP mode, where the directory
+/// decides. Returns whether anything changed.
+pub async fn set_disabled(
+    svc: &Services,
+    user: &User,
+    disabled: bool,
+    event: NewAuditEvent,
+) -> Result<bool, LifecycleError> {
+    lifecycle::ensure_builtin(&svc.settings)?;
+    let (settings, user, now) = (svc.settings.clone(), user.clone(), svc.now());
+    Ok(svc
+        .db
+        .run(move |c| {
+            lifecycle::set_disabled(c, &settings, &user, disabled, event, now).map_err(db_error)
+        })
+        .await?)
+}
+
+/// A lifecycle error inside a database task (the refusals are checked before it starts).
+fn db_error(e: LifecycleError) -> DbError {
+    match e {
+        LifecycleError::Db(e) => e,
+        other => DbError::Unexpected(anyhow::anyhow!("{other}")),
+    }
+}
+
+/// Deletes `user` and their personal data; the audit keeps a pseudonym (`event` is
+/// `user_deleted` by the admin).
+pub async fn delete(svc: &Services, user: &User, event: NewAuditEvent) -> Result<(), DbError> {
+    let (settings, user) = (svc.settings.clone(), user.clone());
+    svc.db
+        .run(move |c| {
+            lifecycle::delete(c, &settings, &user, event)
+                .map(|_| ())
+                .map_err(db_error)
+        })
+        .await
 }

@@ -19,12 +19,15 @@ pub mod invitations;
 pub mod models;
 pub mod rate_counters;
 pub mod reset_tokens;
+pub mod retention;
 pub mod schema;
 pub mod tenant_domains;
 pub mod tenants;
 pub mod totp_seeds;
 mod transaction;
+pub mod user_lifecycle;
 pub mod users;
+pub mod webhooks;
 
 pub use connection::{AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool};
 pub use transaction::WriteTransaction;

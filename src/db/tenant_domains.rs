@@ -71,3 +71,89 @@ pub fn complete_takeover(
     }))
     .map_err(DbError::from)
 }
+
+/// Adds `domain` to the tenant `tenant` (verified at `now` when `verified`). A domain that
+/// already belongs to a tenant is a [`DbError::Conflict`] naming it.
+pub fn add(
+    conn: &mut AnyConnection,
+    tenant: &TenantId,
+    domain: &str,
+    verified: bool,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    let row = TenantDomain {
+        domain: domain.to_string(),
+        tenant_id: tenant.as_str().to_string(),
+        verified_at: verified.then_some(now),
+        challenge: None,
+        challenge_user_id: None,
+        challenge_expires_at: None,
+        created_at: now,
+    };
+    conn.write_transaction::<_, DbError, _>(|conn| {
+        let owner: Option<String> = dispatch!(conn, c => tenant_domains::table
+            .inner_join(tenants::table)
+            .filter(tenant_domains::domain.eq(domain))
+            .select(tenants::name)
+            .first(c)
+            .optional())?;
+        if let Some(owner) = owner {
+            return Err(DbError::Conflict(format!(
+                "the domain {domain} already belongs to the tenant {owner:?}"
+            )));
+        }
+        dispatch!(conn, c => diesel::insert_into(tenant_domains::table).values(&row).execute(c))?;
+        Ok(())
+    })
+}
+
+/// Why a domain could not be removed.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveDomainError {
+    #[error("no tenant owns the domain {0}")]
+    Unknown(String),
+    #[error(
+        "{0} is the last domain of its tenant; a tenant keeps at least one (add another first)"
+    )]
+    Last(String),
+    #[error("{count} guest(s) of the tenant have addresses at {domain}: delete or move them first (`latchkey user list`)")]
+    HasGuests { domain: String, count: i64 },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for RemoveDomainError {
+    fn from(e: diesel::result::Error) -> Self {
+        RemoveDomainError::Db(e.into())
+    }
+}
+
+/// Removes `domain` from its tenant, unless it is the tenant's last domain or guests of the
+/// tenant still have addresses there. Returns the tenant it belonged to.
+pub fn remove(conn: &mut AnyConnection, domain: &str) -> Result<TenantId, RemoveDomainError> {
+    use super::schema::users;
+    conn.write_transaction::<_, RemoveDomainError, _>(|conn| {
+        let row = find(conn, domain)?.ok_or_else(|| RemoveDomainError::Unknown(domain.into()))?;
+        let domains: i64 = dispatch!(conn, c => tenant_domains::table
+            .filter(tenant_domains::tenant_id.eq(&row.tenant_id))
+            .count()
+            .get_result(c))?;
+        if domains <= 1 {
+            return Err(RemoveDomainError::Last(domain.into()));
+        }
+        let at = format!("%@{domain}");
+        let guests: i64 = dispatch!(conn, c => users::table
+            .filter(users::tenant_id.eq(&row.tenant_id))
+            .filter(users::email.like(&at))
+            .count()
+            .get_result(c))?;
+        if guests > 0 {
+            return Err(RemoveDomainError::HasGuests {
+                domain: domain.into(),
+                count: guests,
+            });
+        }
+        dispatch!(conn, c => diesel::delete(tenant_domains::table.find(domain)).execute(c))?;
+        Ok(TenantId::from_string(row.tenant_id))
+    })
+}

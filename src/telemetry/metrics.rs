@@ -28,6 +28,9 @@ pub const JOBS: &str = "latchkey_jobs_total";
 pub const QUEUE_DEPTH: &str = "latchkey_jobs_queue_depth";
 pub const QUEUE_OLDEST: &str = "latchkey_jobs_oldest_age_seconds";
 pub const PASSWORD_BREACH_CHECKS: &str = "latchkey_password_breach_checks_total";
+pub const WEBHOOK_DELIVERIES: &str = "latchkey_webhook_deliveries_total";
+pub const RETENTION_DELETED: &str = "latchkey_retention_deleted_total";
+pub const RETENTION_RUNS: &str = "latchkey_retention_sweeps_total";
 
 /// The process-wide exporter: a handle that renders what the facade recorded.
 #[derive(Clone)]
@@ -166,6 +169,16 @@ pub fn password_breach_check(result: &'static str) {
     counter!(PASSWORD_BREACH_CHECKS, "result" => result).increment(1);
 }
 
+/// Rows the retention sweep deleted, by kind (`audit_events`, `jobs`, `reset_tokens`, …).
+pub fn retention_deleted(kind: &'static str, rows: u64) {
+    counter!(RETENTION_DELETED, "kind" => kind).increment(rows);
+}
+
+/// One retention sweep finished.
+pub fn retention_swept() {
+    counter!(RETENTION_RUNS).increment(1);
+}
+
 fn describe() {
     describe_counter!(
         HTTP_REQUESTS,
@@ -192,6 +205,15 @@ fn describe() {
         PASSWORD_BREACH_CHECKS,
         "Breached-password lookups (password.breached), by result: found, not_found, unavailable."
     );
+    describe_counter!(
+        WEBHOOK_DELIVERIES,
+        "Webhook delivery attempts, by outcome: delivered, retried (an attempt failed; another follows), failed (given up)."
+    );
+    describe_counter!(
+        RETENTION_DELETED,
+        "Rows deleted by the retention sweep or `latchkey purge`, by kind."
+    );
+    describe_counter!(RETENTION_RUNS, "Retention sweeps run.");
     describe_gauge!(
         QUEUE_DEPTH,
         "Open jobs (waiting or running); -1 when the database is unreachable."

@@ -17,6 +17,8 @@ pub(crate) struct ListQuery {
     tenant: String,
     #[serde(default)]
     q: String,
+    /// Set after a guest was deleted: the page says so.
+    deleted: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -27,6 +29,7 @@ struct ListPage<'a> {
     tenant: String,
     guests: Vec<GuestView>,
     limit: i64,
+    deleted: bool,
 }
 
 /// `GET /admin/guests?q=…&tenant=…`.
@@ -54,6 +57,7 @@ pub(super) async fn list(
             .map(|u| GuestView::of(&admin, u, now))
             .collect(),
         limit: LIST_LIMIT,
+        deleted: q.deleted.is_some(),
     };
     page::ok(&req, &state, "admin/guests.html", &ctx)
 }

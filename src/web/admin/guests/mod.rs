@@ -1,15 +1,17 @@
 //! Helpdesk actions on a guest (tenant admins for their own tenant, platform admins for any):
 //! why can't this guest reset (the policy explanation), issue a reset link (12 hours, shown
 //! once), reset the authenticator (lost phone), clear a lockout, mark the address bounced or
-//! deliverable. Every view and every action is an audit event with the admin as actor
+//! deliverable; disable, enable or delete the guest. Every view and every action is an audit event with the admin as actor
 //! (docs/security.md#36).
 
 mod actions;
+mod lifecycle;
 mod list;
 mod reset_link;
 mod show;
 mod view;
 
+pub(crate) use lifecycle::DeleteForm;
 pub(crate) use list::ListQuery;
 pub(crate) use show::ShowQuery;
 
@@ -26,5 +28,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/guests/{id}/reset-totp").post(reset_totp))
         .service(web::resource("/guests/{id}/unlock").post(unlock))
         .service(web::resource("/guests/{id}/mark-bounced").post(mark_bounced))
-        .service(web::resource("/guests/{id}/mark-deliverable").post(mark_deliverable));
+        .service(web::resource("/guests/{id}/mark-deliverable").post(mark_deliverable))
+        .service(web::resource("/guests/{id}/disable").post(lifecycle::disable))
+        .service(web::resource("/guests/{id}/enable").post(lifecycle::enable))
+        .service(
+            web::resource("/guests/{id}/delete")
+                .get(lifecycle::delete_form)
+                .post(lifecycle::delete),
+        );
 }

@@ -46,6 +46,8 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         "unlock" => "The lockout was cleared. The guest can request a reset again.",
         "mark-bounced" => "The address is marked as bounced: no reset mail will be sent to it.",
         "mark-deliverable" => "The address is marked as deliverable again.",
+        "disable" => "The guest is disabled: resets are refused and their sessions have ended.",
+        "enable" => "The guest is enabled again.",
         _ => return None,
     })
 }

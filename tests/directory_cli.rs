@@ -138,6 +138,10 @@ fn directory_check_names_the_certificate_on_a_tls_failure() {
         "the issuer: {line}"
     );
     assert!(line.contains("unknown issuer"), "why: {line}");
+    assert!(
+        line.contains("names localhost, 127.0.0.1"),
+        "the names: {line}"
+    );
     assert!(line.contains("other.pem"), "which ca_file: {line}");
 }
 

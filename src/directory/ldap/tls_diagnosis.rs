@@ -95,6 +95,21 @@ pub(crate) async fn diagnose(settings: &LdapSettings, url: &str) -> Option<Strin
     Some(describe(settings, &der, &error))
 }
 
+/// A subject alternative name as people write it (`ldap.example.com`, `127.0.0.1`).
+fn name(n: &x509_parser::extensions::GeneralName<'_>) -> String {
+    use x509_parser::extensions::GeneralName;
+    match n {
+        GeneralName::DNSName(s) => (*s).to_string(),
+        GeneralName::IPAddress(b) => match <[u8; 4]>::try_from(*b) {
+            Ok(v4) => std::net::IpAddr::from(v4).to_string(),
+            Err(_) => <[u8; 16]>::try_from(*b)
+                .map(|v6| std::net::IpAddr::from(v6).to_string())
+                .unwrap_or_else(|_| n.to_string()),
+        },
+        other => other.to_string(),
+    }
+}
+
 fn describe(settings: &LdapSettings, der: &[u8], error: &rustls::Error) -> String {
     let (subject, issuer, names) = match x509_parser::parse_x509_certificate(der) {
         Ok((_, cert)) => {
@@ -102,13 +117,7 @@ fn describe(settings: &LdapSettings, der: &[u8], error: &rustls::Error) -> Strin
                 .subject_alternative_name()
                 .ok()
                 .flatten()
-                .map(|san| {
-                    san.value
-                        .general_names
-                        .iter()
-                        .map(|n| n.to_string())
-                        .collect()
-                })
+                .map(|san| san.value.general_names.iter().map(name).collect())
                 .unwrap_or_default();
             (cert.subject().to_string(), cert.issuer().to_string(), names)
         }

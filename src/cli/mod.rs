@@ -3,6 +3,7 @@
 
 mod apikey;
 mod bench_seed;
+mod config_check;
 pub mod demo;
 mod directory;
 mod directory_check;
@@ -20,6 +21,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 pub use demo::{seed_demo, DemoAccounts};
+pub use users::{UserCommand, UserCreate};
 
 /// Latchkey: self-service password reset for guest users of partner organisations.
 #[derive(Debug, Parser)]
@@ -82,10 +84,21 @@ pub enum Command {
     /// Password checks.
     #[command(subcommand)]
     Password(password::PasswordCommand),
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Delete what the `[retention]` settings no longer keep (old audit events, finished jobs,
     /// long-expired tokens, verifications and invitations), with counts per kind. The server
     /// does this in the background too. Export the audit first if it must be kept longer.
     Purge(purge::Purge),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Load and validate the whole configuration, resolve the secrets, reach the database and
+    /// the mail relay, and print what was found (never a secret). Exit 0: all good; 1: a check
+    /// failed; 2: the configuration is invalid.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,63 +202,6 @@ pub struct TenantCreate {
     /// Where guests of this tenant get help (https URL or mailto:).
     #[arg(long)]
     pub helpdesk_url: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Create a guest in the tenant of the email's domain. The password is read from stdin.
-    Create(UserCreate),
-    /// List guests: address, tenant, status, verification, authenticator.
-    List {
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Show one guest (never their password hash or TOTP seed).
-    Show {
-        #[arg(long)]
-        email: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Disable a guest: resets are refused (policy rule 4, account_disabled), sessions and
-    /// outstanding reset links end. Builtin directory only.
-    Disable {
-        #[arg(long)]
-        email: String,
-    },
-    /// Enable a disabled guest again. Builtin directory only.
-    Enable {
-        #[arg(long)]
-        email: String,
-    },
-    /// Delete a guest and their personal data (account, authenticator, sessions, tokens,
-    /// verifications, invitations, directory link). The audit keeps its events, with the
-    /// address replaced by a stable pseudonym. Cannot be undone.
-    Delete {
-        #[arg(long)]
-        email: String,
-    },
-}
-
-#[derive(Debug, Args)]
-pub struct UserCreate {
-    /// The guest's email address.
-    #[arg(long)]
-    pub email: String,
-    /// Read the password from standard input (one line).
-    #[arg(long, required = true)]
-    pub password_stdin: bool,
-    /// Mark the email address as verified.
-    #[arg(long)]
-    pub verified: bool,
-    /// Enrol a TOTP authenticator and print its secret.
-    #[arg(long)]
-    pub totp: bool,
-    /// Display name.
-    #[arg(long)]
-    pub display_name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -370,6 +326,7 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
         Command::RotateKey(args) => rotate_key::run(settings, args),
         Command::Password(command) => password::run(settings, command),
         Command::Purge(args) => purge::run(settings, args),
+        Command::Config(ConfigCommand::Check) => config_check::run(settings),
         Command::Demo => {
             let db = open_db(settings)?;
             match seed_demo(&db, settings)? {

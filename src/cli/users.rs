@@ -11,7 +11,65 @@ use crate::db::{directory_links, tenants, user_lifecycle, users, AnyConnection};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::TenantId;
 use chrono::{NaiveDateTime, Utc};
+use clap::{Args, Subcommand};
 use std::collections::HashMap;
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a guest in the tenant of the email's domain. The password is read from stdin.
+    Create(UserCreate),
+    /// List guests: address, tenant, status, verification, authenticator.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one guest (never their password hash or TOTP seed).
+    Show {
+        #[arg(long)]
+        email: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a guest: resets are refused (policy rule 4, account_disabled), sessions and
+    /// outstanding reset links end. Builtin directory only.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled guest again. Builtin directory only.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Delete a guest and their personal data (account, authenticator, sessions, tokens,
+    /// verifications, invitations, directory link). The audit keeps its events, with the
+    /// address replaced by a stable pseudonym. Cannot be undone.
+    Delete {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UserCreate {
+    /// The guest's email address.
+    #[arg(long)]
+    pub email: String,
+    /// Read the password from standard input (one line).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+    /// Mark the email address as verified.
+    #[arg(long)]
+    pub verified: bool,
+    /// Enrol a TOTP authenticator and print its secret.
+    #[arg(long)]
+    pub totp: bool,
+    /// Display name.
+    #[arg(long)]
+    pub display_name: Option<String>,
+}
 
 /// Guests listed at most.
 const LIST_LIMIT: i64 = 100_000;

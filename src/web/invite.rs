@@ -34,9 +34,9 @@ struct PasswordPage {
 #[derive(Deserialize)]
 pub(crate) struct PasswordForm {
     #[serde(default)]
-    pub password: String,
+    pub(crate) password: String,
     #[serde(default)]
-    pub password_confirm: String,
+    pub(crate) password_confirm: String,
 }
 
 #[derive(Serialize, Default)]

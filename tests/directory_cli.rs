@@ -1,6 +1,7 @@
 //! The real `latchkey` binary with `[directory] kind = "ldap"` against a real OpenLDAP `slapd`
 //! (tests/support/slapd.rs): `latchkey directory check` says what works and, in words, what does
-//! not; `latchkey policy explain` says where each account fact came from.
+//! not (a TLS failure names the server's certificate and why it was refused); `latchkey policy
+//! explain` says where each account fact came from.
 
 mod support;
 use assert_cmd::Command;
@@ -90,6 +91,58 @@ fn directory_check_says_the_service_password_is_wrong() {
     assert!(err.contains("the directory check found problems"), "{err}");
     assert!(!out.contains("not-the-service-password"), "{out}");
     assert!(!err.contains("not-the-service-password"), "{err}");
+}
+
+#[test]
+fn directory_check_names_the_certificate_on_a_tls_failure() {
+    let Some(server) = Slapd::start() else { return };
+    // ca_file holds a self-signed certificate that did not sign the server's.
+    let other = tempfile::tempdir().unwrap();
+    slapd::run(
+        std::process::Command::new(slapd::program("openssl").unwrap())
+            .current_dir(other.path())
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "other.key",
+                "-out",
+                "other.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Some other CA",
+            ]),
+        "openssl (another CA)",
+    );
+    let other_ca = other.path().join("other.pem");
+    let toml = server.directory_toml().replace(
+        &server.ca_file().display().to_string(),
+        &other_ca.display().to_string(),
+    );
+    assert!(toml.contains("other.pem"));
+    let cli = Cli::new(&toml);
+    let (code, out, err) = cli.run(&["directory", "check"]);
+    assert_ne!(code, 0, "{out}\n{err}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("TLS failure"))
+        .unwrap_or_else(|| panic!("a TLS failure line: {out}"));
+    assert!(line.starts_with("[FAIL]"), "{line}");
+    assert!(line.contains("\"CN=localhost\""), "the subject: {line}");
+    assert!(
+        line.contains("issued by \"CN=Latchkey test CA\""),
+        "the issuer: {line}"
+    );
+    assert!(line.contains("unknown issuer"), "why: {line}");
+    assert!(
+        line.contains("names localhost, 127.0.0.1"),
+        "the names: {line}"
+    );
+    assert!(line.contains("other.pem"), "which ca_file: {line}");
 }
 
 #[test]

@@ -90,6 +90,31 @@ pub async fn completions(
     all
 }
 
+/// Requests a reset for each address (8 connections), so the worker mails their links.
+pub async fn request_resets(addr: SocketAddr, emails: Vec<String>) {
+    let emails = std::sync::Arc::new(emails);
+    let per = emails.len().div_ceil(8);
+    let tasks: Vec<_> = (0..8usize)
+        .map(|c| {
+            let emails = emails.clone();
+            tokio::spawn(async move {
+                let mut conn = Conn::new(addr);
+                let Ok(csrf) = conn.csrf_token().await else {
+                    return;
+                };
+                for email in emails.iter().skip(c * per).take(per) {
+                    let _ = conn
+                        .post_form("/reset", &[("csrf_token", &csrf), ("email", email)])
+                        .await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
 /// The argon2 limit: cores ÷ the time of one hash with the configured (default) parameters.
 pub fn argon2_limit() -> (f64, f64, usize) {
     let hasher =

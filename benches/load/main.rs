@@ -15,7 +15,9 @@
 //! (passed to the server as `LATCHKEY_<SETTING>=v`, e.g. `LATCHKEY_BENCH_SET_JOBS__BATCH_SIZE`),
 //! `LATCHKEY_BENCH_MAIL` (`smtp`: an SMTP sink on loopback, the production transport, default;
 //! `outbox`: `.eml` files), `LATCHKEY_BENCH_ONLY` (scenario letters to run, e.g. `BC` or `D`;
-//! default all; C implies B's existing-address half, H is always reported),
+//! default all; C implies B's existing-address half, H is always reported; L: completions with
+//! `[directory] kind = "ldap"` against a private slapd, in the SQLite pass, see ldap.rs),
+//! `LATCHKEY_BENCH_LDAP_USERS` (directory entries for L, default = `LATCHKEY_BENCH_D_TOKENS`),
 //! `LATCHKEY_BENCH_SQLITE=false` (only the PostgreSQL run).
 //!
 //! Scenario I (flood.rs) runs on a server of its own with the limits on: a sign-in flood from
@@ -32,6 +34,7 @@ mod client;
 mod completions;
 mod flood;
 mod knobs;
+mod ldap;
 mod mail;
 mod report;
 mod run;
@@ -74,7 +77,7 @@ fn main() {
         if !k.only.is_empty() && !k.only.chars().any(|c| c != 'I') {
             // Only scenario I asked for.
         } else {
-            let rows = run::run("SQLite", &sqlite_url, dir.path(), &k);
+            let rows = run::run("SQLite", &sqlite_url, dir.path(), &k, true);
             print_table(&format!("SQLite ({machine})"), &rows);
         }
         drop(dir);
@@ -89,7 +92,7 @@ fn main() {
     if let Ok(base) = std::env::var("LATCHKEY_BENCH_PG") {
         let dir = tempfile::tempdir().expect("temp dir");
         let (url, name) = server::create_pg_database(&base);
-        let rows = run::run("PostgreSQL", &url, dir.path(), &k);
+        let rows = run::run("PostgreSQL", &url, dir.path(), &k, false);
         server::drop_pg_database(&base, &name);
         print_table(&format!("PostgreSQL ({machine})"), &rows);
     }

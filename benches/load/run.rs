@@ -1,8 +1,7 @@
 //! One full run (scenarios A–H) against one server on one database.
 
 use crate::audit::audit_pages;
-use crate::client::Conn;
-use crate::completions::{argon2_limit, completions};
+use crate::completions::{argon2_limit, completions, request_resets};
 use crate::knobs::Knobs;
 use crate::mail::{harvest_tokens, mail_mark};
 use crate::report::Row;
@@ -12,13 +11,20 @@ use crate::traffic::{closed_loop, drain, enumeration, probe, Load};
 use crate::DOMAIN;
 use std::time::{Duration, Instant};
 
-pub fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<Row> {
+/// `ldap_too`: also run L (completions against slapd) on a second server and database.
+pub fn run(
+    label: &str,
+    db_url: &str,
+    dir: &std::path::Path,
+    k: &Knobs,
+    ldap_too: bool,
+) -> Vec<Row> {
     eprintln!(
         "== {label}: seeding {} guests and {} audit rows",
         k.users, k.audit_rows
     );
     let audit_rows = if k.wants('G') { k.audit_rows } else { 0 };
-    let server = Server::start(dir, db_url, k.users, audit_rows, k.mail);
+    let server = Server::start(dir, db_url, k.users, audit_rows, k.mail, None);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -30,6 +36,7 @@ pub fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<R
 
     let mut b_rss = f64::NAN;
     let (mut d_rss, mut d_hwm) = (f64::NAN, f64::NAN);
+    let mut d_rate = None;
     if k.wants('A') {
         eprintln!("== ceiling, A");
         let s = rt.block_on(closed_loop(addr, k.conns, k.secs, Load::Get("/healthz")));
@@ -148,28 +155,10 @@ pub fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<R
         let before = mail_mark(&server);
         let first = k.users / 2;
         let wanted = k.d_tokens.min(k.users - first);
-        rt.block_on(async {
-            let per = wanted.div_ceil(8);
-            let tasks: Vec<_> = (0..8u32)
-                .map(|c| {
-                    tokio::spawn(async move {
-                        let mut conn = Conn::new(addr);
-                        let Ok(csrf) = conn.csrf_token().await else {
-                            return;
-                        };
-                        for j in c * per..((c + 1) * per).min(wanted) {
-                            let email = format!("user{}@{DOMAIN}", first + j);
-                            let _ = conn
-                                .post_form("/reset", &[("csrf_token", &csrf), ("email", &email)])
-                                .await;
-                        }
-                    })
-                })
-                .collect();
-            for t in tasks {
-                let _ = t.await;
-            }
-        });
+        let emails = (0..wanted)
+            .map(|j| format!("user{}@{DOMAIN}", first + j))
+            .collect();
+        rt.block_on(request_resets(addr, emails));
         server.wait_drained(Duration::from_secs(120));
         let tokens = harvest_tokens(&server, &before);
         eprintln!("== D completions ({} tokens) with E probing", tokens.len());
@@ -182,6 +171,7 @@ pub fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<R
         });
         (d_rss, d_hwm) = server.rss_mib();
         let rate = d.micros.len() as f64 / d.elapsed.as_secs_f64().max(1e-9);
+        d_rate = Some(rate);
         rows.push(Row::from_samples("D completions (link → new password)", &d, "/s", format!(
         "argon2 limit {limit:.1}/s ({cores} cores ÷ {one_ms:.1} ms); {:.0} % of it; each completion = 2 argon2 (same-as-current verify + hash) → {:.0} % argon2 busy",
         100.0 * rate / limit, 200.0 * rate / limit)));
@@ -191,6 +181,16 @@ pub fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<R
             "req/s",
             "1 guest every 10 ms".into(),
         ));
+    }
+    if k.wants('L') {
+        if ldap_too {
+            crate::ldap::completions_against_slapd(dir, k, &rt, d_rate, &mut rows);
+        } else {
+            rows.push(Row::note(
+                "D(LDAP) completions against slapd",
+                "run in the SQLite pass only".into(),
+            ));
+        }
     }
     if k.wants('G') {
         eprintln!("== G audit pages");

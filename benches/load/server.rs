@@ -58,13 +58,15 @@ fn free_port() -> u16 {
 }
 
 impl Server {
-    /// Seeds the database with `bench-seed`, then starts the server and waits for `/healthz`.
+    /// Seeds the database with `bench-seed`, then starts the server and waits for `/healthz`;
+    /// `config`: a `latchkey.toml` for both (e.g. a `[directory]`).
     pub fn start(
         dir: &Path,
         db_url: &str,
         users: u32,
         audit_rows: u64,
         mail: crate::knobs::Mail,
+        config: Option<&Path>,
     ) -> Self {
         Self::start_with(dir, db_url, users, audit_rows, mail, &[])
     }
@@ -85,6 +87,9 @@ impl Server {
 
         let mut seed = Command::new(BINARY);
         env(&mut seed, dir, db_url, &bind, &base);
+        if let Some(file) = config {
+            seed.env("LATCHKEY_CONFIG", file);
+        }
         seed.args([
             "bench-seed",
             "--users",
@@ -101,6 +106,9 @@ impl Server {
         let log = std::fs::File::create(dir.join("server.log")).expect("server log");
         let mut cmd = Command::new(BINARY);
         env(&mut cmd, dir, db_url, &bind, &base);
+        if let Some(file) = config {
+            cmd.env("LATCHKEY_CONFIG", file);
+        }
         let sink = (mail == crate::knobs::Mail::Smtp).then(crate::smtp::Sink::start);
         if let Some(sink) = &sink {
             cmd.env("LATCHKEY_SMTP_URL", sink.url());

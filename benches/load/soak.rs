@@ -78,7 +78,7 @@ pub fn main(k: &Knobs) {
         if pg.is_some() { "PostgreSQL" } else { "SQLite" },
         k.users, k.audit_rows, k.mail, rates[0], rates[1], rates[2], rates[3]
     );
-    let server = Server::start(dir.path(), &url, k.users, k.audit_rows, k.mail);
+    let server = Server::start(dir.path(), &url, k.users, k.audit_rows, k.mail, None);
     std::thread::sleep(Duration::from_secs(1));
     let (idle_rss, _) = server.rss_mib();
     let addr = server.addr;

@@ -165,6 +165,9 @@ pub fn tenant_list(settings: &Settings, json: bool) -> Result<(), CliError> {
 }
 
 pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Result<(), CliError> {
+    if !settings.directory.creates_accounts() {
+        return Err(usage(DIRECTORY_READ_ONLY));
+    }
     let email = parse_email(&args.email)?;
     let db = open_db(settings)?;
     let mut conn = db.get()?;
@@ -202,8 +205,16 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
             "a guest with the address {email} already exists"
         )));
     }
-    let hash = crate::security::hashing::PasswordHasher::new(&settings.hashing)?
-        .hash_blocking(&password.into_secret())?;
+    let secret = password.into_secret();
+    // With a directory the entry is created there with the password; Latchkey keeps no hash.
+    let entry = runtime.block_on(directory_entry(settings, &args, &email, &secret))?;
+    let hash = match entry {
+        Some(_) => None,
+        None => Some(
+            crate::security::hashing::PasswordHasher::new(&settings.hashing)?
+                .hash_blocking(&secret)?,
+        ),
+    };
     let totp = args.totp.then(crate::security::totp::TotpSecret::generate);
     let user = users::create(
         &mut conn,
@@ -211,12 +222,21 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
             tenant_id: tenant.tenant_id(),
             email: email.clone(),
             display_name: args.display_name.clone(),
-            password_hash: Some(hash),
+            password_hash: hash,
             verified: args.verified,
             totp_secret: None,
         },
         now,
     )?;
+    if let Some(account) = &entry {
+        crate::db::directory_links::link(
+            &mut conn,
+            &account.stable_id,
+            &user.user_id(),
+            &account.dn,
+            now,
+        )?;
+    }
     if let Some(t) = &totp {
         // Sealed for this user's row (encrypted at rest).
         let sealed = settings
@@ -249,6 +269,46 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
         );
     }
     Ok(())
+}
+
+/// Why `latchkey user create` refuses when the directory is read-only for Latchkey.
+const DIRECTORY_READ_ONLY: &str = "accounts live in the directory and Latchkey may not create \
+     entries in it (directory.create_under is not set): create the account in the directory \
+     (it can then reset its password and sign in here), or set directory.create_under";
+
+/// With a directory: creates the guest's entry under `create_under` with the password (the
+/// directory's password policy applies). `None` with the builtin directory.
+async fn directory_entry(
+    settings: &Settings,
+    args: &UserCreate,
+    email: &EmailAddress,
+    password: &secrecy::SecretString,
+) -> Result<Option<crate::directory::DirectoryAccount>, CliError> {
+    use crate::directory::{Directory, DirectoryError, Lookup, NewEntry};
+    let Directory::Ldap(ldap) = Directory::from_settings(&settings.directory)? else {
+        return Ok(None);
+    };
+    let failure = |e: DirectoryError| CliError::Failure(anyhow::anyhow!("{e}"));
+    if ldap.lookup(email.as_str()).await.map_err(failure)? != Lookup::NotFound {
+        return Err(usage(format!(
+            "an entry with the address {email} already exists in the directory"
+        )));
+    }
+    let entry = NewEntry {
+        email: email.as_str(),
+        display_name: args.display_name.as_deref().unwrap_or_default(),
+        password,
+    };
+    match ldap.create(&entry).await {
+        Ok(account) => Ok(Some(account)),
+        Err(DirectoryError::Rejected(r)) => Err(usage(format!(
+            "the directory refused the password: {} ({})",
+            r.reason.message(),
+            r.code
+        ))),
+        Err(DirectoryError::ReadOnly) => Err(usage(DIRECTORY_READ_ONLY)),
+        Err(e) => Err(failure(e)),
+    }
 }
 
 pub fn admin_create(settings: &Settings, args: AdminCreate) -> Result<(), CliError> {

@@ -11,6 +11,11 @@ use std::path::Path;
 
 /// Reads, invites and prints the report (JSON with `json`).
 pub fn invite_csv(settings: &Settings, file: &Path, json: bool) -> Result<(), CliError> {
+    if !settings.directory.creates_accounts() {
+        return Err(super::usage(
+            invitations::DIRECTORY_READ_ONLY.trim_start_matches("Not invited: "),
+        ));
+    }
     let meta = std::fs::metadata(file)
         .map_err(|e| super::usage(format!("cannot read {}: {e}", file.display())))?;
     if meta.len() > csv::MAX_BYTES as u64 {

@@ -137,6 +137,17 @@ impl Default for DirectorySettings {
     }
 }
 
+impl DirectorySettings {
+    /// Whether Latchkey may create accounts (invitations, signups, `latchkey user create`):
+    /// always with the builtin directory; with LDAP only when `create_under` is set.
+    pub fn creates_accounts(&self) -> bool {
+        match (&self.kind, &self.ldap) {
+            (DirectoryKind::Ldap, Some(l)) => l.create_under.is_some(),
+            _ => true,
+        }
+    }
+}
+
 /// The LDAP connector's validated settings.
 #[derive(Clone)]
 pub struct LdapSettings {

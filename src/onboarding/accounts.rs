@@ -62,6 +62,16 @@ pub enum AccountOutcome {
         reason: PasswordRejection,
         pending: PendingAccount,
     },
+    /// The directory refused the password (its own policy); the form is shown again with the
+    /// reason in plain words, and the link stays usable.
+    DirectoryRejected {
+        rejection: crate::directory::Rejection,
+        pending: PendingAccount,
+    },
+    /// The directory could not be reached: nothing was created, the link stays usable.
+    DirectoryUnavailable,
+    /// Latchkey may not create accounts in the directory (`directory.create_under` is unset).
+    DirectoryReadOnly,
     /// The address already has an account (created since the link was sent).
     AlreadyUser,
     /// Unknown, used or expired link.
@@ -155,13 +165,20 @@ pub(super) struct NewAccount {
     pub(super) ip: Option<IpAddr>,
 }
 
+/// Where the new account's password is: Latchkey's hash, or the directory entry it is linked to
+/// (by its stable id; Latchkey then keeps no hash).
+pub(super) enum Credential {
+    Hash(String),
+    Directory { stable_id: String, dn: String },
+}
+
 /// Creates the account in one transaction with `consume` (the guarded UPDATE that uses the
 /// link: it must return true, or nothing is created).
-fn create_account(
+pub(super) fn create_account(
     conn: &mut AnyConnection,
     settings: &Settings,
     new: &NewAccount,
-    password_hash: &str,
+    credential: &Credential,
     now: NaiveDateTime,
     consume: impl FnOnce(&mut AnyConnection, &str) -> Result<bool, DbError>,
 ) -> Result<AccountOutcome, DbError> {
@@ -176,12 +193,18 @@ fn create_account(
                 tenant_id: tenant.tenant_id(),
                 email: new.email.clone(),
                 display_name: new.display_name.clone(),
-                password_hash: Some(password_hash.to_string()),
+                password_hash: match credential {
+                    Credential::Hash(h) => Some(h.clone()),
+                    Credential::Directory { .. } => None,
+                },
                 verified: new.verified,
                 totp_secret: None,
             },
             now,
         )?;
+        if let Credential::Directory { stable_id, dn } = credential {
+            crate::db::directory_links::link(c, stable_id, &user.user_id(), dn, now)?;
+        }
         if !consume(c, &user.id)? {
             return Err(Abort::Invalid);
         }
@@ -220,7 +243,9 @@ fn create_account(
     }
 }
 
-/// Checks the password, hashes it (on the blocking pool) and creates the account.
+/// Checks the password, hashes it (on the blocking pool) and creates the account. With a
+/// directory, the entry is created there with the password instead (no hash is kept), see
+/// [`super::directory_accounts`].
 pub(super) async fn set_password_and_create(
     svc: &Services,
     pending: PendingAccount,
@@ -229,6 +254,9 @@ pub(super) async fn set_password_and_create(
     confirm: &str,
     consume: impl FnOnce(&mut AnyConnection, &str) -> Result<bool, DbError> + Send + 'static,
 ) -> Result<AccountOutcome, DbError> {
+    if !svc.settings.directory.creates_accounts() {
+        return Ok(AccountOutcome::DirectoryReadOnly);
+    }
     let checked = match svc
         .passwords
         .check_new(password, confirm, &new.email, TenantOf::NewAccount)
@@ -237,10 +265,14 @@ pub(super) async fn set_password_and_create(
         Ok(p) => p,
         Err(reason) => return Ok(AccountOutcome::Rejected { reason, pending }),
     };
-    let hash = svc.hasher.hash(checked.into_secret()).await?;
+    if let Some(ldap) = svc.directory.ldap() {
+        let secret = checked.into_secret();
+        return super::directory_accounts::create(svc, ldap, pending, new, &secret, consume).await;
+    }
+    let credential = Credential::Hash(svc.hasher.hash(checked.into_secret()).await?);
     let (settings, now) = (svc.settings.clone(), svc.now());
     svc.db
-        .run(move |c| create_account(c, &settings, &new, &hash, now, consume))
+        .run(move |c| create_account(c, &settings, &new, &credential, now, consume))
         .await
 }
 

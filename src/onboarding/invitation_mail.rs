@@ -2,7 +2,7 @@
 //! with a fresh link each attempt. No secret is queued: the job issues the token, stores its
 //! hash and mails it, so a retried send supersedes an undelivered link.
 
-use super::invitations::utc;
+use super::invitation_list::utc;
 use crate::db::admins;
 use crate::db::invitations::{self, Copy, Invitation, InvitationStatus};
 use crate::domain::{AdminId, EmailAddress, InvitationId, TenantId};

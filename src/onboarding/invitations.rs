@@ -14,7 +14,7 @@ use super::invitation_mail::InvitationSendJob;
 use super::Inviter;
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditEvent};
-use crate::db::invitations::{self, Copy, Invitation, InvitationStatus};
+use crate::db::invitations::{self, Copy, Invitation};
 use crate::db::WriteTransaction as _;
 use crate::db::{users, AnyConnection, DbError};
 use crate::domain::audit::{Event, Outcome};
@@ -24,8 +24,15 @@ use crate::jobs;
 use crate::mail::InvitationMail;
 use crate::security::TokenSecret;
 use crate::services::Services;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
+
+pub use super::invitation_list::{get, list, InvitationView};
+
+/// Why nobody can be invited when the directory is read-only for Latchkey.
+pub const DIRECTORY_READ_ONLY: &str = "Not invited: accounts live in your directory and Latchkey \
+     may not create entries in it (directory.create_under is not set). Create the account in the \
+     directory instead, or set directory.create_under.";
 
 /// Longest display name kept (longer ones are cut).
 pub const MAX_DISPLAY_NAME_CHARS: usize = 200;
@@ -68,6 +75,9 @@ pub enum InviteOutcome {
     InvalidAddress { reason: String },
     /// A tenant-scoped API key may invite only into its own tenant's domains.
     ForbiddenDomain,
+    /// Accounts live in a directory Latchkey may not create entries in (`directory.create_under`
+    /// is not set): nobody can be invited.
+    DirectoryReadOnly,
 }
 
 impl InviteOutcome {
@@ -79,6 +89,7 @@ impl InviteOutcome {
             Self::AlreadyUser => "already_user",
             Self::InvalidAddress { .. } => "invalid_address",
             Self::ForbiddenDomain => "forbidden_domain",
+            Self::DirectoryReadOnly => "directory_read_only",
         }
     }
 
@@ -101,6 +112,7 @@ impl InviteOutcome {
                 "Not invited: this API key may invite only into its own organisation's domains."
                     .into()
             }
+            Self::DirectoryReadOnly => DIRECTORY_READ_ONLY.into(),
         }
     }
 }
@@ -138,9 +150,9 @@ impl BulkReport {
             }
             InviteOutcome::AlreadyInvited { .. } => self.already_invited += 1,
             InviteOutcome::AlreadyUser => self.already_user += 1,
-            InviteOutcome::InvalidAddress { .. } | InviteOutcome::ForbiddenDomain => {
-                self.invalid += 1
-            }
+            InviteOutcome::InvalidAddress { .. }
+            | InviteOutcome::ForbiddenDomain
+            | InviteOutcome::DirectoryReadOnly => self.invalid += 1,
         }
         self.rows.push(row);
     }
@@ -177,6 +189,9 @@ pub fn invite_one(
     idempotency_key: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<InviteOutcome, DbError> {
+    if !settings.directory.creates_accounts() {
+        return Ok(InviteOutcome::DirectoryReadOnly);
+    }
     let email = match EmailAddress::parse(&request.email) {
         Ok(e) => e,
         Err(e) => {
@@ -324,74 +339,4 @@ pub async fn upload_csv(
         .await?;
     svc.jobs_wakeup.notify_one();
     Ok(Ok(report))
-}
-
-/// An invitation as shown to admins and the API (no token hashes).
-#[derive(Debug, Clone, Serialize)]
-pub struct InvitationView {
-    pub id: String,
-    pub email: String,
-    pub display_name: Option<String>,
-    pub cc_email: Option<String>,
-    pub status: InvitationStatus,
-    pub tenant_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub redeemed_at: Option<DateTime<Utc>>,
-    /// `primary` or `cc`: which link was used.
-    pub redeemed_via: Option<String>,
-}
-
-pub(super) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
-    DateTime::from_naive_utc_and_offset(t, Utc)
-}
-
-impl InvitationView {
-    pub fn of(i: &Invitation, now: NaiveDateTime) -> Self {
-        Self {
-            id: i.id.clone(),
-            email: i.email.clone(),
-            display_name: i.display_name.clone(),
-            cc_email: i.cc_email.clone(),
-            status: i.status(now),
-            tenant_id: i.tenant_id.clone(),
-            created_at: utc(i.created_at),
-            expires_at: utc(i.expires_at),
-            redeemed_at: i.redeemed_at.map(utc),
-            redeemed_via: i.redeemed_via.clone(),
-        }
-    }
-}
-
-/// The invitations an inviter may see (a tenant-scoped key: its tenant's only), newest first.
-pub fn list(
-    conn: &mut AnyConnection,
-    inviter: &Inviter,
-    status: Option<InvitationStatus>,
-    now: NaiveDateTime,
-    limit: i64,
-) -> Result<Vec<InvitationView>, DbError> {
-    Ok(
-        invitations::list(conn, inviter.tenant_scope(), status, now, limit)?
-            .iter()
-            .map(|i| InvitationView::of(i, now))
-            .collect(),
-    )
-}
-
-/// One invitation, if it exists and the inviter may see it.
-pub fn get(
-    conn: &mut AnyConnection,
-    inviter: &Inviter,
-    id: &str,
-    now: NaiveDateTime,
-) -> Result<Option<InvitationView>, DbError> {
-    let row = invitations::find_by_id(conn, id)?;
-    Ok(row
-        .filter(|i| {
-            inviter
-                .tenant_scope()
-                .is_none_or(|t| i.tenant_id.as_deref() == Some(t))
-        })
-        .map(|i| InvitationView::of(&i, now)))
 }

@@ -64,6 +64,16 @@ pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError
         .db
         .run(move |c| users::find_by_email(c, &lookup))
         .await?;
+    // With a directory, an entry Latchkey has not seen yet is an account too.
+    let in_directory = match svc.directory.ldap() {
+        Some(ldap) if user.is_none() => !matches!(
+            ldap.lookup(email.as_str())
+                .await
+                .map_err(crate::directory::accounts::outage)?,
+            crate::directory::Lookup::NotFound
+        ),
+        _ => false,
+    };
     let verdict = svc
         .deliverability
         .check(
@@ -82,7 +92,7 @@ pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError
         svc.db.run(move |c| audit::insert(c, &e)).await?;
         return Ok(());
     }
-    let ctx = if user.is_some() {
+    let ctx = if user.is_some() || in_directory {
         e.reason = Some("existing_account".into());
         SignupMail::existing(&svc.settings)
     } else {

@@ -8,6 +8,7 @@ use super::reset::client_ip;
 use super::{page, AppError, AppState};
 use crate::onboarding::accounts::{self, AccountOutcome, PendingAccount};
 use crate::onboarding::signup;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +71,48 @@ fn password_form(
     page::ok(req, state, "invite/password.html", &ctx)
 }
 
+/// The page for a directory Latchkey may not create accounts in (`directory.create_under` is
+/// not set): shown before the guest types a password, and for a form posted anyway (409).
+pub(super) fn read_only(
+    req: &HttpRequest,
+    state: &AppState,
+    signup: bool,
+) -> Result<HttpResponse, AppError> {
+    #[derive(Serialize)]
+    struct ReadOnly {
+        signup: bool,
+    }
+    page::render(
+        req,
+        state,
+        StatusCode::CONFLICT,
+        "invite/read_only.html",
+        &ReadOnly { signup },
+    )
+}
+
+/// The directory could not be reached: nothing was created, the link still works (503).
+fn directory_down(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppError> {
+    #[derive(Serialize)]
+    struct Down {
+        status: u16,
+        title: &'static str,
+        message: &'static str,
+    }
+    let ctx = Down {
+        status: 503,
+        title: "We could not create your account right now",
+        message: "Nothing was created. Please try again in a few minutes: your link still works.",
+    };
+    page::render(
+        req,
+        state,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "errors/error.html",
+        &ctx,
+    )
+}
+
 /// Renders what creating an account came to (the form again, done, or invalid).
 fn outcome_page(
     req: &HttpRequest,
@@ -98,6 +141,15 @@ fn outcome_page(
         AccountOutcome::Rejected { reason, pending } => {
             password_form(req, state, pending, action, Some(reason.to_string()))
         }
+        AccountOutcome::DirectoryRejected { rejection, pending } => password_form(
+            req,
+            state,
+            pending,
+            action,
+            Some(rejection.reason.message().to_string()),
+        ),
+        AccountOutcome::DirectoryUnavailable => directory_down(req, state),
+        AccountOutcome::DirectoryReadOnly => read_only(req, state, signup),
         AccountOutcome::AlreadyUser => page::ok(
             req,
             state,
@@ -136,6 +188,7 @@ pub(super) async fn form<const SIGNUP: bool>(
         accounts::open_invitation(&state, &token).await?
     };
     match pending {
+        Some(_) if !state.settings.directory.creates_accounts() => read_only(&req, &state, SIGNUP),
         Some(pending) => password_form(&req, &state, pending, action(SIGNUP, &token), None),
         None => invalid(&req, &state, SIGNUP),
     }

@@ -26,6 +26,9 @@ struct Empty {}
 
 /// `GET /signup`.
 async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    if !state.settings.directory.creates_accounts() {
+        return invite::read_only(&req, &state, true);
+    }
     page::ok(
         &req,
         &state,
@@ -47,6 +50,9 @@ async fn submit(
     state: web::Data<AppState>,
     form: CsrfForm<EmailForm>,
 ) -> Result<HttpResponse, AppError> {
+    if !state.settings.directory.creates_accounts() {
+        return invite::read_only(&req, &state, true);
+    }
     let email = match page::typed_address(&req, &state, &form.0.email, "signup/request.html")? {
         Ok(email) => email,
         Err(form_again) => return Ok(form_again),

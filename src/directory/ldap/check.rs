@@ -1,6 +1,7 @@
-//! `latchkey directory check`: each step of talking to the directory, in words.
+//! `latchkey directory check`: each step of talking to the directory, in words (a TLS failure
+//! names the server's certificate and why it was refused).
 
-use super::{connect, LdapDirectory};
+use super::{connect, tls_diagnosis, LdapDirectory};
 use crate::directory::{DirectoryError, LdapSettings, Lookup};
 use secrecy::ExposeSecret;
 
@@ -33,6 +34,13 @@ impl LdapDirectory {
                         Err(e) => lines.push((false, connect::describe(url, &e))),
                     }
                     let _ = ldap.unbind().await;
+                }
+                Err(DirectoryError::Unavailable(why)) if why.contains("TLS failure") => {
+                    let line = match tls_diagnosis::diagnose(&one, url).await {
+                        Some(certificate) => format!("{url}: TLS failure: {certificate}"),
+                        None => why,
+                    };
+                    lines.push((false, line))
                 }
                 Err(DirectoryError::Unavailable(why)) => lines.push((false, why)),
                 Err(e) => lines.push((false, e.to_string())),

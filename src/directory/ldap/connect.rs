@@ -8,11 +8,8 @@ use rustls::pki_types::CertificateDer;
 use rustls::{ClientConfig, RootCertStore};
 use std::sync::Arc;
 
-/// The TLS client configuration: the roots of `ca_file`, or the system's.
-pub(crate) fn tls_config(settings: &LdapSettings) -> anyhow::Result<Option<Arc<ClientConfig>>> {
-    if settings.tls == TlsMode::None {
-        return Ok(None);
-    }
+/// The trusted roots: the certificates of `ca_file`, or the system's.
+pub(crate) fn roots(settings: &LdapSettings) -> anyhow::Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
     match &settings.ca_file {
         Some(path) => {
@@ -42,11 +39,19 @@ pub(crate) fn tls_config(settings: &LdapSettings) -> anyhow::Result<Option<Arc<C
             }
         }
     }
+    Ok(roots)
+}
+
+/// The TLS client configuration: the roots of `ca_file`, or the system's.
+pub(crate) fn tls_config(settings: &LdapSettings) -> anyhow::Result<Option<Arc<ClientConfig>>> {
+    if settings.tls == TlsMode::None {
+        return Ok(None);
+    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| anyhow::anyhow!("TLS setup: {e}"))?
-        .with_root_certificates(roots)
+        .with_root_certificates(roots(settings)?)
         .with_no_client_auth();
     Ok(Some(Arc::new(config)))
 }
@@ -84,7 +89,7 @@ pub(crate) async fn open(
     Err(DirectoryError::Unavailable(failures.join("; ")))
 }
 
-async fn open_one(
+pub(crate) async fn open_one(
     settings: &LdapSettings,
     tls: &Option<Arc<ClientConfig>>,
     url: &str,

@@ -6,10 +6,12 @@
 
 mod check;
 mod connect;
+mod create;
 mod pool;
+mod tls_diagnosis;
 
 use super::outcome::{ad_unicode_pwd, classify_write, ppolicy_error, PPOLICY_OID};
-use super::{DirectoryAccount, DirectoryError, LdapSettings, Lookup, NewEntry, PasswordWrite};
+use super::{DirectoryAccount, DirectoryError, LdapSettings, Lookup, PasswordWrite};
 use ldap3::controls::RawControl;
 use ldap3::exop::PasswordModify;
 use ldap3::{Ldap, LdapError, LdapResult, Mod, Scope, SearchEntry, SearchOptions};
@@ -301,58 +303,6 @@ impl LdapDirectory {
             }
         };
         self.finish(lease, result).await
-    }
-
-    /// Creates an entry for `entry` under `create_under` and sets its password; refuses with
-    /// [`DirectoryError::ReadOnly`] when `create_under` is not set.
-    pub async fn create(&self, entry: &NewEntry<'_>) -> Result<DirectoryAccount, DirectoryError> {
-        let s = &self.settings;
-        let Some(under) = &s.create_under else {
-            return Err(DirectoryError::ReadOnly);
-        };
-        let dn = format!("uid={},{under}", ldap3::dn_escape(entry.email));
-        let name = if entry.display_name.trim().is_empty() {
-            entry.email
-        } else {
-            entry.display_name
-        };
-        let classes: HashSet<Vec<u8>> = s
-            .create_object_classes
-            .iter()
-            .map(|c| c.as_bytes().to_vec())
-            .collect();
-        let attrs: Vec<(Vec<u8>, HashSet<Vec<u8>>)> = vec![
-            (b"objectClass".to_vec(), classes),
-            (
-                b"uid".to_vec(),
-                HashSet::from([entry.email.as_bytes().to_vec()]),
-            ),
-            (b"cn".to_vec(), HashSet::from([name.as_bytes().to_vec()])),
-            (b"sn".to_vec(), HashSet::from([name.as_bytes().to_vec()])),
-            (
-                s.mail_attribute.as_bytes().to_vec(),
-                HashSet::from([entry.email.as_bytes().to_vec()]),
-            ),
-        ];
-        let mut lease = self.service().await?;
-        let result = lease.ldap.add(&dn, attrs).await;
-        let result = self
-            .finish(lease, result)
-            .await
-            .map_err(|e| unavailable("add", e))?;
-        if result.rc != 0 {
-            return Err(DirectoryError::Unavailable(format!(
-                "adding {dn:?} failed: ldap {}: {}",
-                result.rc, result.text
-            )));
-        }
-        self.set_password(&dn, entry.password).await?;
-        match self.lookup(entry.email).await? {
-            Lookup::Found(account) => Ok(account),
-            _ => Err(DirectoryError::Unavailable(format!(
-                "the new entry {dn:?} is not found by user_filter"
-            ))),
-        }
     }
 }
 

@@ -4,9 +4,10 @@
 //! extractor is deliberately absent from every handler. Errors are JSON with a stable `error`
 //! code (`unauthorized`, `forbidden_domain`, `not_found`, `invalid_json`, `invalid_email`,
 //! `invalid_status`, `invalid_idempotency_key`, `already_invited`, `already_user`,
-//! `idempotency_key_reused`, `payload_too_large`, `rate_limited`); 413 and 429 come from the
-//! shared middleware in the same shape. An `Idempotency-Key` header makes `POST` safe to retry:
-//! the same key and body get the first reply again, the same key with another body a 409.
+//! `directory_read_only`, `idempotency_key_reused`, `payload_too_large`, `rate_limited`); 413
+//! and 429 come from the shared middleware in the same shape. An `Idempotency-Key` header makes
+//! `POST` safe to retry: the same key and body get the first reply again, the same key with
+//! another body a 409.
 //!
 //! The OpenAPI 3 description is served at `/api/openapi.json`; [`ROUTES`] lists what
 //! [`configure`] registers, and `tests/api_invitations.rs` checks the two agree.
@@ -305,6 +306,13 @@ async fn invite_reply(
             StatusCode::FORBIDDEN,
             "forbidden_domain",
             "This API key may invite only into its own organisation's domains.".into(),
+        ),
+        InviteOutcome::DirectoryReadOnly => err(
+            StatusCode::CONFLICT,
+            "directory_read_only",
+            "Accounts live in the organisation's directory and Latchkey may not create entries in \
+             it (directory.create_under is not set): create the account in the directory instead."
+                .into(),
         ),
     })
 }

@@ -38,7 +38,7 @@ pub fn document(server: &str) -> Value {
                         "201": { "description": "Invited.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Invitation" } } } },
                         "400": err("Malformed JSON (`invalid_json`), an unusable address (`invalid_email`) or Idempotency-Key (`invalid_idempotency_key`)."),
                         "403": err("The key is scoped to another tenant (`forbidden_domain`)."),
-                        "409": err("A pending invitation exists (`already_invited`, with `invitation_id`), the address has an account (`already_user`), or the Idempotency-Key was used for another body (`idempotency_key_reused`)."),
+                        "409": err("A pending invitation exists (`already_invited`, with `invitation_id`), the address has an account (`already_user`), accounts live in a directory Latchkey may not create entries in (`directory_read_only`), or the Idempotency-Key was used for another body (`idempotency_key_reused`)."),
                         "413": err("The body is too large (`payload_too_large`).")
                     }))
                 },

@@ -31,3 +31,4 @@ pub mod startup;
 pub mod telemetry;
 pub mod templates;
 pub mod web;
+pub mod webhooks;

@@ -49,7 +49,7 @@ impl Report {
 pub fn cutoff(settings: &RetentionSettings, kind: Kind, now: NaiveDateTime) -> NaiveDateTime {
     let days = match kind {
         Kind::Audit => settings.audit_days,
-        Kind::Jobs => settings.jobs_days,
+        Kind::Jobs | Kind::WebhookDeliveries => settings.jobs_days,
         Kind::ResetTokens | Kind::EmailVerifications | Kind::Invitations => settings.expired_days,
     };
     now - chrono::Duration::days(i64::from(days))

@@ -105,6 +105,16 @@ impl Application {
         // The job worker runs beside the server on the same runtime; its database work goes to
         // the blocking pool.
         let (stop_worker, stop) = tokio::sync::watch::channel(false);
+        // Webhooks: the audit trail is read from the newest event at the first start.
+        if !settings.webhooks.is_empty() {
+            crate::webhooks::dispatch::prepare(&state.services)
+                .await
+                .context("preparing webhook deliveries")?;
+            tokio::spawn(crate::webhooks::dispatch::run(
+                state.services.clone(),
+                stop.clone(),
+            ));
+        }
         crate::retention::spawn(
             state.services.db.clone(),
             state.services.clock.clone(),
@@ -230,6 +240,7 @@ fn job_worker(services: &Services) -> crate::jobs::Worker<Services> {
     let mut registry = crate::jobs::Registry::new();
     crate::reset::register_jobs(&mut registry);
     crate::onboarding::register_jobs(&mut registry);
+    crate::webhooks::register_jobs(&mut registry);
     crate::jobs::Worker {
         db: services.db.clone(),
         clock: services.clock.clone(),

@@ -452,12 +452,21 @@ async fn the_cc_copy_leaves_the_primary_unverified_and_reset_is_denied_until_it_
     assert!(audit
         .iter()
         .any(|e| e.event == "reset_requested" && e.reason.as_deref() == Some("email_unverified")));
-    // Confirming the primary address lifts it.
+    // Confirming the primary address lifts it; its owner chooses the password in that step
+    // (docs/security.md#33; tests/security_round2_ccemail.rs).
     let mut v = app.browser();
     let confirm = v.get(&vlink).await;
     let path = url::Url::parse(&vlink).unwrap().path().to_string();
-    let ok = v.post_form(&path, &confirm.csrf().unwrap(), &[]).await;
+    let owners = "amber-glacier-lantern-93";
+    let ok = v
+        .post_form(
+            &path,
+            &confirm.csrf().unwrap(),
+            &[("password", owners), ("password_confirm", owners)],
+        )
+        .await;
     assert_eq!(ok.status, 200, "{}", ok.body);
+    assert!(user(&app, "pat@fabrikam.test").verified_at.is_some());
     assert!(decide(&app, "pat@fabrikam.test").await.is_allow());
 }
 

@@ -231,6 +231,17 @@ fn a_plan_counts_what_would_go_and_deletes_nothing() {
     s.audit(base, "signin");
     s.job("done-old", base, Some(base), false);
     s.expiring("old", base);
+    // A webhook delivery that ended goes with the jobs; a pending one is never counted.
+    for (id, status) in [("msg_old", "delivered"), ("msg_open", "pending")] {
+        exec(
+            &s.db,
+            &format!(
+                "INSERT INTO webhook_deliveries (id, webhook_url, event, body, status, attempts, created_at) \
+                 VALUES ('{id}', 'https://hooks.example/', 'signin', '{{}}', '{status}', 1, '{}')",
+                ts(base)
+            ),
+        );
+    }
     clock.set_offset(Duration::days(401));
     let settings = RetentionSettings::default();
     let plan = retention::plan(&s.db, &settings, clock.now_naive()).unwrap();

@@ -19,7 +19,7 @@ pub struct Server {
     pub dir: PathBuf,
     pub db: Db,
     /// The SMTP sink the server mails to (`None`: the outbox).
-    pub sink: Option<super::smtp::Sink>,
+    pub sink: Option<crate::smtp::Sink>,
 }
 
 /// The environment every `latchkey` command of the run gets.
@@ -59,7 +59,13 @@ fn free_port() -> u16 {
 
 impl Server {
     /// Seeds the database with `bench-seed`, then starts the server and waits for `/healthz`.
-    pub fn start(dir: &Path, db_url: &str, users: u32, audit_rows: u64, mail: super::Mail) -> Self {
+    pub fn start(
+        dir: &Path,
+        db_url: &str,
+        users: u32,
+        audit_rows: u64,
+        mail: crate::knobs::Mail,
+    ) -> Self {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let base = format!("http://{bind}");
@@ -71,7 +77,7 @@ impl Server {
             "--users",
             &users.to_string(),
             "--domain",
-            super::DOMAIN,
+            crate::DOMAIN,
         ])
         .args(["--audit-rows", &audit_rows.to_string()]);
         let started = Instant::now();
@@ -82,7 +88,7 @@ impl Server {
         let log = std::fs::File::create(dir.join("server.log")).expect("server log");
         let mut cmd = Command::new(BINARY);
         env(&mut cmd, dir, db_url, &bind, &base);
-        let sink = (mail == super::Mail::Smtp).then(super::smtp::Sink::start);
+        let sink = (mail == crate::knobs::Mail::Smtp).then(crate::smtp::Sink::start);
         if let Some(sink) = &sink {
             cmd.env("LATCHKEY_SMTP_URL", sink.url());
         }

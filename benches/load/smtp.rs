@@ -94,7 +94,7 @@ async fn session(stream: tokio::net::TcpStream, received: Arc<Received>) {
                 body.push_str(&line);
             }
             received.messages.fetch_add(1, Ordering::Relaxed);
-            if let Some(token) = super::link_token(&super::unquote(&body)) {
+            if let Some(token) = crate::mail::link_token(&crate::mail::unquote(&body)) {
                 received
                     .tokens
                     .lock()

@@ -9,9 +9,10 @@
 //! set. The audit kind is the real console page over HTTP, signed in with password and TOTP.
 
 use crate::client::Conn;
+use crate::knobs::{knob, Knobs};
 use crate::server::Server;
 use crate::stats::{ms, quantile};
-use crate::{knob, Knobs, DOMAIN};
+use crate::DOMAIN;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -279,7 +280,7 @@ async fn complete(conn: &mut Conn, token: &str, seed: u64) -> bool {
         Ok(r) if r.location.as_deref() == Some("/reset/new") => {}
         _ => return false,
     }
-    let pw = crate::new_password(seed);
+    let pw = crate::completions::new_password(seed);
     conn.post_form(
         "/reset/new",
         &[

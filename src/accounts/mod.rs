@@ -6,7 +6,8 @@
 //! - [`session`]: whether a session's user still exists and its generation still holds;
 //! - [`overview`]: what `/account` shows, the reset policy included;
 //! - [`authenticator`]: TOTP enrolment (confirmed by a code) and removal (password or code);
-//! - [`verification`]: email verification links;
+//! - [`verification`]: email verification links (with `owner_verification`: the owner of an
+//!   address whose account a `CcEmail` copy created chooses the password when confirming it);
 //! - [`lockout`]: the one account-failure policy, for guests and admins alike, through
 //!   [`crate::ratelimit::persistent`].
 //!
@@ -17,6 +18,7 @@ pub mod authenticator;
 pub mod lifecycle;
 pub mod lockout;
 pub mod overview;
+mod owner_verification;
 pub mod session;
 pub mod signin;
 pub mod verification;

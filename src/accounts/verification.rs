@@ -1,11 +1,18 @@
-//! Email verification links (mailed by the reset worker to unverified guests).
+//! Email verification links (mailed by the reset worker to unverified guests, and to the invited
+//! address after an invitation's `CcEmail` copy created the account).
 //!
 //! Only the token's hash is stored; redeeming is one guarded UPDATE that marks the address
 //! verified. Every bad, used or expired token is the same [`Verified::Invalid`].
+//!
+//! An account created from the `CcEmail` copy has a password its owner never chose: whoever held
+//! the copy chose it, and may have signed in. When the owner of the address confirms it, the
+//! owner chooses a password in the same step ([`super::owner_verification`]): the copy holder's password and
+//! authenticator are removed and every session ends, in the transaction that verifies the
+//! address (docs/security.md#33).
 
 use super::{audit, User};
 use crate::db::email_verifications::{self, EmailVerification};
-use crate::db::{users, DbError};
+use crate::db::{invitations, users, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::UserId;
 use crate::security::TokenHash;
@@ -16,10 +23,36 @@ use std::net::IpAddr;
 const PURPOSE: &str = "verify";
 
 /// What redeeming a link did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verified {
-    Done,
+    /// The address is verified (and, for an account created from a `CcEmail` copy, the
+    /// owner's password is set: `password_set`).
+    Done {
+        password_set: bool,
+    },
     Invalid,
+    /// The owner must choose a password in this step and has not (yet) given an acceptable one:
+    /// the form again, with the reason. Nothing was changed.
+    ChoosePassword(LinkPage),
+}
+
+/// What the page of a live link shows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LinkPage {
+    /// The address being confirmed.
+    pub email: String,
+    /// The account was created from a `CcEmail` copy: the owner chooses a password here.
+    pub choose_password: bool,
+    pub min_chars: u32,
+    /// Why the password typed was refused.
+    pub error: Option<String>,
+}
+
+/// The password typed on the page (both fields; empty when the page had none).
+#[derive(Debug, Clone, Copy)]
+pub struct TypedPassword<'a> {
+    pub password: &'a str,
+    pub confirm: &'a str,
 }
 
 /// The live verification row for a presented token, if any.
@@ -35,15 +68,50 @@ async fn find(svc: &Services, presented: &str) -> Result<Option<EmailVerificatio
     Ok(row.filter(|r| r.purpose == PURPOSE))
 }
 
-/// Whether `presented` is a live verification link (nothing is changed).
-pub async fn is_live(svc: &Services, presented: &str) -> Result<bool, DbError> {
-    Ok(find(svc, presented).await?.is_some())
+/// The account whose owner must choose a password when confirming `row`: one created from a
+/// `CcEmail` copy, still unverified, with the address the link was sent to.
+async fn needs_owner_password(
+    svc: &Services,
+    row: &EmailVerification,
+) -> Result<Option<User>, DbError> {
+    let Some(id) = row.user_id.clone() else {
+        return Ok(None);
+    };
+    let email = row.email.clone();
+    svc.db
+        .run(move |c| {
+            let Some(user) = users::find_by_id(c, &UserId::from_string(id))? else {
+                return Ok(None);
+            };
+            if user.verified_at.is_some() || user.email != email {
+                return Ok(None);
+            }
+            Ok(invitations::created_via_cc(c, &user.id)?.then_some(user))
+        })
+        .await
 }
 
-/// Marks the address of a live link verified, once, and audits the outcome.
+/// The page of a live verification link, or `None` (nothing is changed).
+pub async fn open(svc: &Services, presented: &str) -> Result<Option<LinkPage>, DbError> {
+    let Some(row) = find(svc, presented).await? else {
+        return Ok(None);
+    };
+    let choose_password = needs_owner_password(svc, &row).await?.is_some();
+    Ok(Some(LinkPage {
+        email: row.email,
+        choose_password,
+        min_chars: svc.settings.password.min_chars,
+        error: None,
+    }))
+}
+
+/// Marks the address of a live link verified, once, and audits the outcome. For an account
+/// created from a `CcEmail` copy, `typed` must be an acceptable new password: it replaces the
+/// copy holder's in the same transaction ([`super::owner_verification`]).
 pub async fn redeem(
     svc: &Services,
     presented: &str,
+    typed: TypedPassword<'_>,
     ip: Option<IpAddr>,
 ) -> Result<Verified, DbError> {
     let Some(row) = find(svc, presented).await? else {
@@ -58,6 +126,9 @@ pub async fn redeem(
         .await?;
         return Ok(Verified::Invalid);
     };
+    if let Some(user) = needs_owner_password(svc, &row).await? {
+        return super::owner_verification::verify_and_choose(svc, row, user, typed, ip).await;
+    }
     let now = svc.now();
     let (redeemed, user): (bool, Option<User>) = svc
         .db
@@ -99,5 +170,26 @@ pub async fn redeem(
         ip,
     )
     .await?;
-    Ok(Verified::Done)
+    Ok(Verified::Done {
+        password_set: false,
+    })
+}
+
+/// The audit of a link that was not (or no longer) usable.
+pub(super) async fn audit_failure(
+    svc: &Services,
+    user: Option<&User>,
+    reason: &str,
+    ip: Option<IpAddr>,
+) -> Result<Verified, DbError> {
+    audit::record(
+        svc,
+        Event::EmailVerification,
+        Outcome::Failure,
+        user,
+        Some(reason),
+        ip,
+    )
+    .await?;
+    Ok(Verified::Invalid)
 }

@@ -37,7 +37,7 @@ pub fn run(settings: &Settings, args: Purge) -> Result<(), CliError> {
 fn print_report(report: &Report, dry_run: bool, settings: &Settings) {
     let r = &settings.retention;
     println!(
-        "{} (audit older than {} days, jobs finished more than {} days ago, tokens, verifications and invitations expired more than {} days ago):",
+        "{} (audit older than {} days, jobs and webhook deliveries finished more than {} days ago, tokens, verifications and invitations expired more than {} days ago):",
         if dry_run { "Would delete" } else { "Deleted" },
         r.audit_days,
         r.jobs_days,

@@ -117,6 +117,8 @@ pub struct Settings {
     pub hashing: HashingSettings,
     pub deliverability: DeliverabilitySettings,
     pub directory: crate::directory::DirectorySettings,
+    /// `[[webhooks]]`, validated (event names known, secrets decoded).
+    pub webhooks: Vec<crate::webhooks::Webhook>,
     /// `LATCHKEY_*` variables ignored as orchestrator-injected (logged at debug at start).
     pub ignored_variables: Vec<String>,
 }

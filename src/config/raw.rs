@@ -53,6 +53,8 @@ pub struct RawSettings {
     pub deliverability: DeliverabilitySettings,
     pub secrets: RawSecretsSettings,
     pub directory: RawDirectorySettings,
+    /// `[[webhooks]]`: where audit events are sent (docs/passwords-and-webhooks.md#webhooks).
+    pub webhooks: Vec<crate::webhooks::RawWebhook>,
 }
 
 /// Keys for secrets kept at rest (TOTP seeds), as written. No `Debug`: it holds keys.
@@ -99,6 +101,7 @@ impl Default for RawSettings {
             deliverability: DeliverabilitySettings::default(),
             secrets: RawSecretsSettings::default(),
             directory: RawDirectorySettings::default(),
+            webhooks: Vec::new(),
         }
     }
 }
@@ -300,6 +303,8 @@ impl RawSettings {
             ));
         }
         self.rate_limits.validate()?;
+        let webhooks = crate::webhooks::settings::validate(&self.webhooks)
+            .map_err(|(setting, message)| config_error(&setting, message))?;
         self.retention.validate()?;
         self.hashing
             .validate()
@@ -346,6 +351,7 @@ impl RawSettings {
             hashing: self.hashing,
             deliverability,
             directory,
+            webhooks,
             ignored_variables: Vec::new(),
         })
     }

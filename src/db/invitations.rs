@@ -211,6 +211,17 @@ pub fn redeem(
     Ok(rows == 1)
 }
 
+/// Whether the account `user_id` was created by redeeming the copy of an invitation mailed to
+/// its `CcEmail` (the password was chosen by the copy's holder, not the address's owner).
+pub fn created_via_cc(conn: &mut AnyConnection, user_id: &str) -> Result<bool, DbError> {
+    let n: i64 = dispatch!(conn, c => invitations::table
+        .filter(invitations::user_id.eq(user_id))
+        .filter(invitations::redeemed_via.eq(Copy::Cc.as_str()))
+        .count()
+        .get_result(c))?;
+    Ok(n > 0)
+}
+
 /// Invitations, newest first, optionally of one tenant and in one status, at most `limit`.
 pub fn list(
     conn: &mut AnyConnection,

@@ -27,6 +27,7 @@ pub mod totp_seeds;
 mod transaction;
 pub mod user_lifecycle;
 pub mod users;
+pub mod webhooks;
 
 pub use connection::{AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool};
 pub use transaction::WriteTransaction;

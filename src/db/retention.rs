@@ -1,7 +1,9 @@
 //! Deleting what the retention settings no longer keep, in small batches: each call deletes at
 //! most `limit` rows in one short statement, so a sweep never holds a long transaction.
 
-use super::schema::{audit_events, email_verifications, invitations, jobs, reset_tokens};
+use super::schema::{
+    audit_events, email_verifications, invitations, jobs, reset_tokens, webhook_deliveries,
+};
 use super::{AnyConnection, DbError};
 use crate::dispatch;
 use chrono::NaiveDateTime;
@@ -21,6 +23,9 @@ pub enum Kind {
     /// Invitations that expired before the cut-off (redeemed or not: the account holds what
     /// the redemption created).
     Invitations,
+    /// Webhook deliveries that ended (delivered or given up) and were queued before the
+    /// cut-off (their bodies hold addresses); kept as long as jobs.
+    WebhookDeliveries,
 }
 
 impl Kind {
@@ -30,6 +35,7 @@ impl Kind {
         Kind::ResetTokens,
         Kind::EmailVerifications,
         Kind::Invitations,
+        Kind::WebhookDeliveries,
     ];
 
     /// The stable name used in metrics labels, the audit detail and the CLI output.
@@ -40,6 +46,7 @@ impl Kind {
             Kind::ResetTokens => "reset_tokens",
             Kind::EmailVerifications => "email_verifications",
             Kind::Invitations => "invitations",
+            Kind::WebhookDeliveries => "webhook_deliveries",
         }
     }
 }
@@ -65,6 +72,11 @@ pub fn count(conn: &mut AnyConnection, kind: Kind, cutoff: NaiveDateTime) -> Res
             .get_result(c))?,
         Kind::Invitations => dispatch!(conn, c => invitations::table
             .filter(invitations::expires_at.lt(cutoff))
+            .count()
+            .get_result(c))?,
+        Kind::WebhookDeliveries => dispatch!(conn, c => webhook_deliveries::table
+            .filter(webhook_deliveries::created_at.lt(cutoff))
+            .filter(webhook_deliveries::status.ne("pending"))
             .count()
             .get_result(c))?,
     })
@@ -149,6 +161,23 @@ pub fn delete_batch(
             dispatch!(conn, c => diesel::delete(invitations::table
                 .filter(invitations::id.eq_any(&ids))
                 .filter(invitations::expires_at.lt(cutoff)))
+                .execute(c))?
+        }
+        Kind::WebhookDeliveries => {
+            let ended = webhook_deliveries::created_at
+                .lt(cutoff)
+                .and(webhook_deliveries::status.ne("pending"));
+            let ids: Vec<String> = dispatch!(conn, c => webhook_deliveries::table
+                .filter(ended)
+                .select(webhook_deliveries::id)
+                .limit(limit)
+                .load(c))?;
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            dispatch!(conn, c => diesel::delete(webhook_deliveries::table
+                .filter(webhook_deliveries::id.eq_any(&ids))
+                .filter(ended))
                 .execute(c))?
         }
     })

@@ -214,6 +214,32 @@ diesel::table! {
 diesel::joinable!(reset_tokens -> users (user_id));
 diesel::joinable!(directory_links -> users (user_id));
 
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_url -> Text,
+        audit_event_id -> Nullable<BigInt>,
+        event -> Text,
+        tenant_id -> Nullable<Text>,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_cursor (name) {
+        name -> Text,
+        last_audit_id -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tenant_domains,
@@ -229,6 +255,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     directory_links,
     tenant_banned_words,
+    webhook_deliveries,
+    webhook_cursor,
 );
 
 /// Every table, for the migration parity test and `latchkey migrate` reporting.
@@ -247,4 +275,6 @@ pub const TABLES: &[&str] = &[
     "idempotency_keys",
     "directory_links",
     "tenant_banned_words",
+    "webhook_deliveries",
+    "webhook_cursor",
 ];

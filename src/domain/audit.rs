@@ -60,6 +60,9 @@ events! {
     MailFailed = "mail_failed", Some(Failure), "mail could not be sent";
     /// A mail was refused permanently; the address is marked bounced.
     MailBounced = "mail_bounced", Some(Failure), "mail bounced (address marked undeliverable)";
+    /// The relay refused a mail for a reason that is not the recipient's (policy, relaying,
+    /// quota, size): retried, nobody marked; an operator should look.
+    MailRefused = "mail_refused", Some(Alert), "mail refused by the relay (policy, quota, size): retried, address not marked";
     /// A mail was not sent: the per-address cap was reached.
     MailSuppressed = "mail_suppressed", Some(Denied), "mail not sent (per-address cap)";
     /// A reset link was opened.
@@ -179,6 +182,10 @@ events! {
     AdminCreated = "admin_created", Some(Success), "admin created";
     /// The demo directory was created.
     DemoCreated = "demo_created", Some(Success), "demo directory created";
+    /// A webhook delivery gave up (a day of failed attempts, or its webhook was removed).
+    WebhookDeliveryFailed = "webhook_delivery_failed", Some(Failure), "webhook delivery failed for good";
+    /// A platform admin sent a test event to a webhook.
+    WebhookTestSent = "webhook_test_sent", Some(Success), "webhook test event sent";
     /// The retention sweep (or `latchkey purge`) deleted what the settings no longer keep
     /// (detail: rows per kind).
     RetentionSwept = "retention_swept", Some(Success), "old records deleted by retention";

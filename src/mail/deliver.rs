@@ -6,8 +6,11 @@
 //! |---------------------------------|-----------------------------------------|----------------|
 //! | sent                            | `mail_sent` / success                   | done           |
 //! | over the per-address cap        | `mail_suppressed` / denied, `address_mail_cap`, not sent | done |
-//! | permanent rejection (5xx)       | `mail_bounced` / failure; the address's account marked bounced (policy rule 6) and its reset tokens revoked | done |
+//! | the recipient refused (5.1.x, bare 550/553) | `mail_bounced` / failure; the address's account marked bounced (policy rule 6) and its reset tokens revoked | done |
+//! | the relay refused (policy, relay, quota, size: 5.7/5.3/5.4/…, 552, 554) | `mail_refused` / alert; nobody is marked | retried |
 //! | temporary failure               | `mail_failed` / failure                 | retried        |
+//!
+//! Which refusal is which: [`super::reply`] (docs/security.md#41).
 
 use super::{render, MailTemplate, Mailer, SendError};
 use crate::clock::SharedClock;
@@ -163,6 +166,15 @@ pub async fn deliver_reserved<C: MailTemplate>(
                 })
                 .await?;
             Ok(Delivery::Bounced)
+        }
+        Err(SendError::Refused(why)) => {
+            // The relay's policy, quota or size limit: nothing about this guest's mailbox, so
+            // nobody is marked; an operator has to look (alert), and the job retries.
+            tracing::error!(kind, message_id = %msg.id, user_id = ?user, error = %why, "the SMTP relay refused the mail (not the recipient); will retry");
+            e.set_event(Event::MailRefused, Outcome::Alert);
+            e.reason = Some(why.clone());
+            postman.db.run(move |c| audit::insert(c, &e)).await?;
+            Err(JobError::Transient(why))
         }
         Err(SendError::Transient(why)) => {
             tracing::error!(kind, message_id = %msg.id, user_id = ?user, error = %why, "mail send failed; will retry");

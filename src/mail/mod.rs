@@ -13,6 +13,7 @@
 mod content;
 mod deliver;
 mod message;
+mod reply;
 mod transport;
 pub mod words;
 

@@ -13,16 +13,23 @@ use url::Url;
 
 /// Why a message was not delivered. The text never holds an address, a body or a token, and
 /// never the server's reply text (which often echoes the address): codes and categories only.
+/// Which refusal is which: [`super::reply`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
     /// Try again later: connection refused, timeout, TLS failure, a 4xx reply, a full disk,
     /// or a 5xx that concerns the session rather than this message (bad credentials).
     #[error("mail not sent, will retry: {0}")]
     Transient(String),
-    /// The server refused this recipient or message for good (550–554, 556), or the address
-    /// cannot be written in a mail at all. The caller marks the address bounced.
+    /// The server refused this recipient for good (enhanced status 5.1.x, or a bare
+    /// 550/551/553/556), or the address cannot be written in a mail at all. The caller marks
+    /// the address bounced.
     #[error("mail rejected permanently: {0}")]
     Permanent(String),
+    /// The relay refused the message for a reason that is not the recipient's: its policy,
+    /// relaying, a quota, the size or content, the sender (5.7.x, 5.3.x, 5.4.x, 552, 554 …).
+    /// Retried like a transient failure and alerted; never marks the address.
+    #[error("mail refused by the relay, will retry: {0}")]
+    Refused(String),
 }
 
 impl SendError {
@@ -37,14 +44,6 @@ impl SendError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("smtp_url: {0}")]
 pub struct MailerConfigError(String);
-
-/// 5xx replies about the recipient or the message (RFC 5321 §4.2.2–4.2.3). Other 5xx replies
-/// (500–504 syntax, 530/534/535/538 authentication) are about the session or our
-/// configuration: marking the guest's address bounced for them would be wrong.
-///
-/// A 550 to `MAIL FROM` (sender refused) is indistinguishable here from a 550 to `RCPT TO`;
-/// lettre does not say which command failed.
-const PERMANENT_MESSAGE_CODES: &[u16] = &[550, 551, 552, 553, 554, 556];
 
 /// Sends rendered mail. Built once at start and shared (it holds the SMTP connection pool).
 #[derive(Clone)]
@@ -150,6 +149,7 @@ impl Mailer {
                 Ok(()) => "sent",
                 Err(SendError::Transient(_)) => "retry",
                 Err(SendError::Permanent(_)) => "rejected",
+                Err(SendError::Refused(_)) => "refused",
             },
         );
         match &result {
@@ -348,15 +348,11 @@ fn percent_decode(s: &str) -> Option<String> {
 fn classify(e: &lettre::transport::smtp::Error) -> SendError {
     if let Some(code) = e.status() {
         let n: u16 = code.to_string().parse().unwrap_or(0);
-        return if e.is_permanent() && PERMANENT_MESSAGE_CODES.contains(&n) {
-            SendError::Permanent(format!("the SMTP server refused the message ({n})"))
-        } else if e.is_permanent() {
-            SendError::Transient(format!(
-                "the SMTP server refused the session ({n}); check smtp_url and its credentials"
-            ))
-        } else {
-            SendError::Transient(format!("the SMTP server asked to retry later ({n})"))
-        };
+        // The reply's text is read for its enhanced status code only; it is never kept.
+        let text = std::error::Error::source(e)
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        return super::reply::classify_reply(n, &text);
     }
     if e.is_timeout() {
         return SendError::Transient("the SMTP server timed out".into());

@@ -28,6 +28,7 @@ pub const JOBS: &str = "latchkey_jobs_total";
 pub const QUEUE_DEPTH: &str = "latchkey_jobs_queue_depth";
 pub const QUEUE_OLDEST: &str = "latchkey_jobs_oldest_age_seconds";
 pub const PASSWORD_BREACH_CHECKS: &str = "latchkey_password_breach_checks_total";
+pub const WEBHOOK_DELIVERIES: &str = "latchkey_webhook_deliveries_total";
 pub const RETENTION_DELETED: &str = "latchkey_retention_deleted_total";
 pub const RETENTION_RUNS: &str = "latchkey_retention_sweeps_total";
 
@@ -203,6 +204,10 @@ fn describe() {
     describe_counter!(
         PASSWORD_BREACH_CHECKS,
         "Breached-password lookups (password.breached), by result: found, not_found, unavailable."
+    );
+    describe_counter!(
+        WEBHOOK_DELIVERIES,
+        "Webhook delivery attempts, by outcome: delivered, retried (an attempt failed; another follows), failed (given up)."
     );
     describe_counter!(
         RETENTION_DELETED,

@@ -7,17 +7,22 @@ use super::csrf::CsrfForm;
 use super::reset::client_ip;
 use super::{page, AppError, AppState};
 use crate::onboarding::accounts::{self, AccountOutcome, PendingAccount};
+use crate::onboarding::signup;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 /// Registers `GET/POST /invite/{token}`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/invite/{token}").get(form).post(submit));
+    cfg.service(
+        web::resource("/invite/{token}")
+            .get(form::<false>)
+            .post(submit::<false>),
+    );
 }
 
 /// The set-password form's page.
 #[derive(Serialize)]
-pub(super) struct PasswordPage {
+struct PasswordPage {
     pub pending: PendingAccount,
     /// The form posts back to the page's own path (the token is already in it).
     pub action: String,
@@ -28,9 +33,9 @@ pub(super) struct PasswordPage {
 #[derive(Deserialize)]
 pub(crate) struct PasswordForm {
     #[serde(default)]
-    pub password: String,
+    password: String,
     #[serde(default)]
-    pub password_confirm: String,
+    password_confirm: String,
 }
 
 #[derive(Serialize, Default)]
@@ -42,11 +47,7 @@ struct DonePage {
 }
 
 /// The one page for every bad, used or expired link.
-pub(super) fn invalid(
-    req: &HttpRequest,
-    state: &AppState,
-    signup: bool,
-) -> Result<HttpResponse, AppError> {
+fn invalid(req: &HttpRequest, state: &AppState, signup: bool) -> Result<HttpResponse, AppError> {
     #[derive(Serialize)]
     struct Invalid {
         signup: bool,
@@ -54,8 +55,23 @@ pub(super) fn invalid(
     page::ok(req, state, "invite/invalid.html", &Invalid { signup })
 }
 
+fn password_form(
+    req: &HttpRequest,
+    state: &AppState,
+    pending: PendingAccount,
+    action: String,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = PasswordPage {
+        pending,
+        action,
+        error,
+    };
+    page::ok(req, state, "invite/password.html", &ctx)
+}
+
 /// Renders what creating an account came to (the form again, done, or invalid).
-pub(super) fn outcome_page(
+fn outcome_page(
     req: &HttpRequest,
     state: &AppState,
     outcome: AccountOutcome,
@@ -79,16 +95,9 @@ pub(super) fn outcome_page(
                 already_user: false,
             },
         ),
-        AccountOutcome::Rejected { reason, pending } => page::ok(
-            req,
-            state,
-            "invite/password.html",
-            &PasswordPage {
-                pending,
-                action,
-                error: Some(reason.to_string()),
-            },
-        ),
+        AccountOutcome::Rejected { reason, pending } => {
+            password_form(req, state, pending, action, Some(reason.to_string()))
+        }
         AccountOutcome::AlreadyUser => page::ok(
             req,
             state,
@@ -102,45 +111,50 @@ pub(super) fn outcome_page(
     }
 }
 
-/// `GET /invite/{token}`.
-async fn form(
+/// Where the set-password form of a link posts back to (the token is already in the path).
+fn action(signup: bool, token: &str) -> String {
+    let base = if signup {
+        crate::mail::SIGNUP_PATH
+    } else {
+        crate::mail::INVITE_PATH
+    };
+    format!("{base}{token}")
+}
+
+/// `GET /invite/{token}` and (`SIGNUP`) `GET /signup/complete/{token}`: the set-password
+/// form (nothing is consumed), or the invalid page. Both links show the same form and create
+/// the account the same way; only the service that checks the token differs.
+pub(super) async fn form<const SIGNUP: bool>(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    match accounts::open_invitation(&state, &token).await? {
-        Some(pending) => page::ok(
-            &req,
-            &state,
-            "invite/password.html",
-            &PasswordPage {
-                pending,
-                action: format!("{}{token}", crate::mail::INVITE_PATH),
-                error: None,
-            },
-        ),
-        None => invalid(&req, &state, false),
+    let pending = if SIGNUP {
+        signup::open_signup(&state, &token).await?
+    } else {
+        accounts::open_invitation(&state, &token).await?
+    };
+    match pending {
+        Some(pending) => password_form(&req, &state, pending, action(SIGNUP, &token), None),
+        None => invalid(&req, &state, SIGNUP),
     }
 }
 
-/// `POST /invite/{token}`.
-async fn submit(
+/// CSRF-checked `POST` of the same links: creates the account.
+pub(super) async fn submit<const SIGNUP: bool>(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let f = form.0;
-    let outcome = accounts::redeem_invitation(
-        &state,
-        &token,
-        &f.password,
-        &f.password_confirm,
-        client_ip(&req),
-    )
-    .await?;
-    let action = format!("{}{token}", crate::mail::INVITE_PATH);
-    outcome_page(&req, &state, outcome, action, false)
+    let (password, confirm) = (&form.0.password, &form.0.password_confirm);
+    let ip = client_ip(&req);
+    let outcome = if SIGNUP {
+        signup::complete_signup(&state, &token, password, confirm, ip).await?
+    } else {
+        accounts::redeem_invitation(&state, &token, password, confirm, ip).await?
+    };
+    outcome_page(&req, &state, outcome, action(SIGNUP, &token), SIGNUP)
 }

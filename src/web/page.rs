@@ -2,6 +2,7 @@
 //! when the browser has none yet.
 
 use super::{csrf, AppError, AppState};
+use crate::domain::EmailAddress;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
@@ -46,4 +47,36 @@ pub fn ok<C: Serialize>(
     ctx: &C,
 ) -> Result<HttpResponse, AppError> {
     render(req, state, StatusCode::OK, template, ctx)
+}
+
+/// What a guest typed into an address field, cut to the longest address, to show it back.
+pub fn echo(typed: &str) -> String {
+    typed.chars().take(254).collect()
+}
+
+/// The context of a form that asks for one address: what was typed and the field error.
+#[derive(Serialize, Default)]
+pub struct AddressPage {
+    pub email: String,
+    pub error: Option<String>,
+}
+
+/// The address typed into `template`'s form, or (`Err`) that form again with the field error
+/// and 400. A malformed address reveals nothing about accounts (docs/security.md#11).
+pub fn typed_address(
+    req: &HttpRequest,
+    state: &AppState,
+    typed: &str,
+    template: &str,
+) -> Result<Result<EmailAddress, HttpResponse>, AppError> {
+    match EmailAddress::parse(typed) {
+        Ok(address) => Ok(Ok(address)),
+        Err(e) => {
+            let ctx = AddressPage {
+                email: echo(typed),
+                error: Some(e.to_string()),
+            };
+            render(req, state, StatusCode::BAD_REQUEST, template, &ctx).map(Err)
+        }
+    }
 }

@@ -3,7 +3,6 @@
 use super::cookies::{self, RESET_FLOW, RESET_TOKEN};
 use super::csrf::CsrfForm;
 use super::{page, AppError, AppState};
-use crate::domain::EmailAddress;
 use crate::reset::evaluate::new_flow;
 use crate::reset::redeem::{self, CodeOutcome, CompleteOutcome, Next, Redeemed, TotpOutcome};
 use crate::reset::request::{self, RequestOutcome};
@@ -29,12 +28,6 @@ pub(crate) fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
     Some(super::client_ip::ClientIp::of(req).0)
 }
 
-#[derive(Serialize, Default)]
-struct FormPage {
-    email: String,
-    error: Option<String>,
-}
-
 #[derive(Deserialize)]
 pub(crate) struct TokenQuery {
     token: Option<String>,
@@ -49,7 +42,12 @@ async fn form(
     if let Some(token) = &q.token {
         return redeem_link(&req, &state, token).await;
     }
-    page::ok(&req, &state, "reset/request.html", &FormPage::default())
+    page::ok(
+        &req,
+        &state,
+        "reset/request.html",
+        &page::AddressPage::default(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -63,21 +61,9 @@ async fn submit(
     form: CsrfForm<EmailForm>,
 ) -> Result<HttpResponse, AppError> {
     // A malformed address reveals nothing about accounts: show the field error.
-    let email = match EmailAddress::parse(&form.0.email) {
-        Ok(e) => e,
-        Err(e) => {
-            let ctx = FormPage {
-                email: form.0.email.chars().take(254).collect(),
-                error: Some(e.to_string()),
-            };
-            return page::render(
-                &req,
-                &state,
-                StatusCode::BAD_REQUEST,
-                "reset/request.html",
-                &ctx,
-            );
-        }
+    let email = match page::typed_address(&req, &state, &form.0.email, "reset/request.html")? {
+        Ok(email) => email,
+        Err(form_again) => return Ok(form_again),
     };
     let (flow, flow_hash) = new_flow();
     match request::request(&state, &email, flow_hash, client_ip(&req)).await? {

@@ -72,7 +72,7 @@ async fn submit(
             .finish()),
         None => {
             let ctx = SignInPage {
-                email: form.email.chars().take(254).collect(),
+                email: page::echo(&form.email),
                 error: Some(SIGNIN_FAILED),
                 signed_out: false,
             };

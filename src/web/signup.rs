@@ -4,12 +4,10 @@
 //! of its domain.
 
 use super::csrf::CsrfForm;
-use super::invite::{invalid, outcome_page, PasswordForm, PasswordPage};
+use super::invite;
 use super::reset::client_ip;
 use super::{page, AppError, AppState};
-use crate::domain::EmailAddress;
 use crate::onboarding::signup;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -18,15 +16,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/signup").get(form).post(submit))
         .service(
             web::resource("/signup/complete/{token}")
-                .get(complete_form)
-                .post(complete),
+                .get(invite::form::<true>)
+                .post(invite::submit::<true>),
         );
-}
-
-#[derive(Serialize, Default)]
-struct FormPage {
-    email: String,
-    error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -34,7 +26,12 @@ struct Empty {}
 
 /// `GET /signup`.
 async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    page::ok(&req, &state, "signup/request.html", &FormPage::default())
+    page::ok(
+        &req,
+        &state,
+        "signup/request.html",
+        &page::AddressPage::default(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -50,68 +47,10 @@ async fn submit(
     state: web::Data<AppState>,
     form: CsrfForm<EmailForm>,
 ) -> Result<HttpResponse, AppError> {
-    let email = match EmailAddress::parse(&form.0.email) {
-        Ok(e) => e,
-        Err(e) => {
-            let ctx = FormPage {
-                email: form.0.email.chars().take(254).collect(),
-                error: Some(e.to_string()),
-            };
-            return page::render(
-                &req,
-                &state,
-                StatusCode::BAD_REQUEST,
-                "signup/request.html",
-                &ctx,
-            );
-        }
+    let email = match page::typed_address(&req, &state, &form.0.email, "signup/request.html")? {
+        Ok(email) => email,
+        Err(form_again) => return Ok(form_again),
     };
     signup::request_signup(&state, &email, client_ip(&req)).await?;
     page::ok(&req, &state, "signup/check_email.html", &Empty {})
-}
-
-fn action(token: &str) -> String {
-    format!("{}{token}", crate::mail::SIGNUP_PATH)
-}
-
-/// `GET /signup/complete/{token}`: the set-password form (nothing is consumed).
-async fn complete_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let token = path.into_inner();
-    match signup::open_signup(&state, &token).await? {
-        Some(pending) => page::ok(
-            &req,
-            &state,
-            "invite/password.html",
-            &PasswordPage {
-                pending,
-                action: action(&token),
-                error: None,
-            },
-        ),
-        None => invalid(&req, &state, true),
-    }
-}
-
-/// `POST /signup/complete/{token}`: creates the account.
-async fn complete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: CsrfForm<PasswordForm>,
-) -> Result<HttpResponse, AppError> {
-    let token = path.into_inner();
-    let f = form.0;
-    let outcome = signup::complete_signup(
-        &state,
-        &token,
-        &f.password,
-        &f.password_confirm,
-        client_ip(&req),
-    )
-    .await?;
-    outcome_page(&req, &state, outcome, action(&token), true)
 }

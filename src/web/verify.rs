@@ -4,11 +4,14 @@
 //! The GET only shows a "Confirm my email address" button: mail scanners open links, and a GET
 //! must not consume anything. The CSRF-protected POST redeems the token
 //! ([`crate::accounts::verification`]). Every bad, used or expired token gets the same page.
+//! For an account created from an invitation's `CcEmail` copy the page also asks the owner for
+//! a new password, which replaces the copy holder's in the same step (docs/security.md#33).
 
-use super::csrf::{CsrfForm, NoFields};
+use super::csrf::CsrfForm;
+use super::invite::PasswordForm;
 use super::reset::client_ip;
 use super::{page, AppError, AppState};
-use crate::accounts::verification::{self, Verified};
+use crate::accounts::verification::{self, LinkPage, TypedPassword, Verified};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -22,10 +25,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct ConfirmPage {
     /// The form posts back to the same path; the token is already in the URL.
     action: String,
+    link: LinkPage,
+}
+
+#[derive(Serialize)]
+struct DonePage {
+    password_set: bool,
 }
 
 #[derive(Serialize)]
 struct Empty {}
+
+fn action(token: &str) -> String {
+    format!("{}{}", crate::mail::VERIFY_EMAIL_PATH, token)
+}
 
 /// `GET /verify/{token}`: the confirm button (nothing is changed).
 async fn confirm(
@@ -34,24 +47,43 @@ async fn confirm(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    if !verification::is_live(&state, &token).await? {
+    let Some(link) = verification::open(&state, &token).await? else {
         return invalid(&req, &state);
-    }
+    };
     let ctx = ConfirmPage {
-        action: format!("{}{}", crate::mail::VERIFY_EMAIL_PATH, token),
+        action: action(&token),
+        link,
     };
     page::ok(&req, &state, "verify/confirm.html", &ctx)
 }
 
-/// `POST /verify/{token}`: marks the address verified, once.
+/// `POST /verify/{token}`: marks the address verified, once (with the owner's new password when
+/// the account came from a `CcEmail` copy).
 async fn redeem(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    _form: CsrfForm<NoFields>,
+    form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    match verification::redeem(&state, &path.into_inner(), client_ip(&req)).await? {
-        Verified::Done => page::ok(&req, &state, "verify/done.html", &Empty {}),
+    let token = path.into_inner();
+    let f = form.0;
+    let typed = TypedPassword {
+        password: &f.password,
+        confirm: &f.password_confirm,
+    };
+    match verification::redeem(&state, &token, typed, client_ip(&req)).await? {
+        Verified::Done { password_set } => {
+            page::ok(&req, &state, "verify/done.html", &DonePage { password_set })
+        }
+        Verified::ChoosePassword(link) => page::ok(
+            &req,
+            &state,
+            "verify/confirm.html",
+            &ConfirmPage {
+                action: action(&token),
+                link,
+            },
+        ),
         Verified::Invalid => invalid(&req, &state),
     }
 }

@@ -28,6 +28,21 @@ pub enum Mode {
     /// Like `Accept`, but waits this long after the final `.` of DATA before it stores the
     /// message and answers `250` (a mail stays "being sent" that long).
     Slow(Duration),
+    /// Answers the given reply line (e.g. `"550 5.4.5 quota exceeded"`) at one stage of every
+    /// transaction and accepts everything else: at [`Stage::Data`] the whole message is read
+    /// first, then refused (not stored).
+    Answer(Stage, &'static str),
+}
+
+/// A stage of an SMTP transaction, for [`Mode::Answer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The reply to `MAIL FROM`.
+    MailFrom,
+    /// The reply to `RCPT TO`.
+    RcptTo,
+    /// The reply after the message's final `.`.
+    Data,
 }
 
 /// One message as received.
@@ -257,6 +272,11 @@ async fn session(shared: Arc<Shared>, stream: TcpStream) {
                 return;
             }
             "MAIL" if upper.starts_with("MAIL FROM:") => match angle_addr(&line[10..]) {
+                Some(_) if matches!(mode(&shared), Mode::Answer(Stage::MailFrom, _)) => {
+                    if let Mode::Answer(_, answer) = mode(&shared) {
+                        reply!(format!("{answer}\r\n"));
+                    }
+                }
                 Some(addr) => {
                     from = Some(addr);
                     to.clear();
@@ -276,6 +296,9 @@ async fn session(shared: Arc<Shared>, stream: TcpStream) {
                     }
                     (Some(_), Mode::TempFail) => {
                         reply!("451 4.3.0 Temporary failure, try again later\r\n")
+                    }
+                    (Some(_), Mode::Answer(Stage::RcptTo, answer)) => {
+                        reply!(format!("{answer}\r\n"))
                     }
                     (Some(addr), _) => {
                         to.push(addr);
@@ -308,6 +331,12 @@ async fn session(shared: Arc<Shared>, stream: TcpStream) {
                 }
                 if let Mode::Slow(delay) = mode(&shared) {
                     tokio::time::sleep(delay).await;
+                }
+                if let Mode::Answer(Stage::Data, answer) = mode(&shared) {
+                    from = None;
+                    to.clear();
+                    reply!(format!("{answer}\r\n"));
+                    continue;
                 }
                 shared.messages.lock().unwrap().push(ReceivedMail {
                     from: sender,

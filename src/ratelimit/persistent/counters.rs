@@ -1,13 +1,12 @@
 //! The limits themselves, one database counter each, keyed as in the table of the parent
-//! module: an async method for handlers and a `*_on` twin for a caller that already holds a
-//! connection.
+//! module.
 
 use super::{
     epoch, minutes, window, Allowance, Backoff, FailureKind, PersistentLimits, ATTEMPT_WINDOW,
     FAILURE_RETENTION, FLOW_RETENTION,
 };
 use crate::db::audit::{self, NewAuditEvent};
-use crate::db::{rate_counters, AnyConnection, DbError};
+use crate::db::{rate_counters, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, TenantId, UserId};
 use crate::ratelimit::groups::Limiter;
@@ -23,35 +22,23 @@ impl PersistentLimits {
     /// UTC day. Past that the caller still shows the uniform page (docs/security.md#11, #28) but
     /// sends nothing. A refusal by the hourly cap does not use up the daily one.
     pub async fn mail_allowed(&self, address: &EmailAddress) -> Result<bool, DbError> {
-        if !self.enabled() {
-            return Ok(true);
-        }
         let address = address.as_str().to_string();
-        self.run(move |this, conn| this.mail_allowed_on(conn, &address))
-            .await
-    }
-
-    /// [`Self::mail_allowed`] on a connection the caller holds (address already normalised).
-    pub fn mail_allowed_on(
-        &self,
-        conn: &mut AnyConnection,
-        address: &str,
-    ) -> Result<bool, DbError> {
-        if !self.enabled() {
-            return Ok(true);
-        }
-        let now = self.now();
-        let h = self.hashed(address);
-        let hour = TimeDelta::hours(1);
-        let hour_start = window(now, hour);
-        let n = rate_counters::hit(conn, &format!("mail:h:{h}"), hour_start, hour_start + hour)?;
-        if n > i64::from(self.settings.mails_per_address_hour) {
-            return Ok(false);
-        }
-        let day = TimeDelta::days(1);
-        let day_start = window(now, day);
-        let n = rate_counters::hit(conn, &format!("mail:d:{h}"), day_start, day_start + day)?;
-        Ok(n <= i64::from(self.settings.mails_per_address_day))
+        self.run_enabled(true, move |this, conn| {
+            let now = this.now();
+            let h = this.hashed(&address);
+            let hour = TimeDelta::hours(1);
+            let hour_start = window(now, hour);
+            let n =
+                rate_counters::hit(conn, &format!("mail:h:{h}"), hour_start, hour_start + hour)?;
+            if n > i64::from(this.settings.mails_per_address_hour) {
+                return Ok(false);
+            }
+            let day = TimeDelta::days(1);
+            let day_start = window(now, day);
+            let n = rate_counters::hit(conn, &format!("mail:d:{h}"), day_start, day_start + day)?;
+            Ok(n <= i64::from(this.settings.mails_per_address_day))
+        })
+        .await
     }
 
     // --- per account -------------------------------------------------------------------
@@ -68,36 +55,17 @@ impl PersistentLimits {
         &self,
         user: &UserId,
     ) -> Result<Option<NaiveDateTime>, DbError> {
-        if !self.enabled() {
-            return Ok(None);
-        }
-        let user = user.clone();
-        self.run(move |this, conn| this.record_reset_attempt_on(conn, &user))
-            .await
-    }
-
-    /// [`Self::record_reset_attempt`] on a connection the caller holds.
-    pub fn record_reset_attempt_on(
-        &self,
-        conn: &mut AnyConnection,
-        user: &UserId,
-    ) -> Result<Option<NaiveDateTime>, DbError> {
-        if !self.enabled() {
-            return Ok(None);
-        }
-        let now = self.now();
         let key = format!("reset:{user}");
-        // One row per attempt (window_start = its time): the sum over the last 24 h is an
-        // exact rolling window.
-        rate_counters::hit(conn, &key, now, now + ATTEMPT_WINDOW)?;
-        let attempts = rate_counters::sum_since(conn, &key, now - ATTEMPT_WINDOW, now)?;
-        if attempts > i64::from(self.settings.reset_attempts_per_day) {
-            Ok(Some(
-                now + TimeDelta::hours(i64::from(self.settings.lockout_hours)),
-            ))
-        } else {
-            Ok(None)
-        }
+        self.run_enabled(None, move |this, conn| {
+            let now = this.now();
+            // One row per attempt (window_start = its time): the sum over the last 24 h is an
+            // exact rolling window.
+            rate_counters::hit(conn, &key, now, now + ATTEMPT_WINDOW)?;
+            let attempts = rate_counters::sum_since(conn, &key, now - ATTEMPT_WINDOW, now)?;
+            let lock = TimeDelta::hours(i64::from(this.settings.lockout_hours));
+            Ok((attempts > i64::from(this.settings.reset_attempts_per_day)).then(|| now + lock))
+        })
+        .await
     }
 
     /// Whether `account` may attempt `kind` now (check before verifying a password or TOTP),
@@ -118,30 +86,7 @@ impl PersistentLimits {
         kind: FailureKind,
         backoff: Backoff,
     ) -> Result<Allowance, DbError> {
-        if !self.enabled() {
-            return Ok(Allowance::Allowed);
-        }
-        let key = failure_key(account, kind);
-        self.run(move |this, conn| this.failure_allowance_on(conn, &key, backoff))
-            .await
-    }
-
-    /// [`Self::failure_allowance_with`] on a connection the caller holds (`key` from
-    /// [`failure_key`]).
-    fn failure_allowance_on(
-        &self,
-        conn: &mut AnyConnection,
-        key: &str,
-        backoff: Backoff,
-    ) -> Result<Allowance, DbError> {
-        let now = self.now();
-        let Some(counter) = rate_counters::get(conn, key, epoch(), now)? else {
-            return Ok(Allowance::Allowed);
-        };
-        // The row's expiry is pushed to last failure + retention on every failure.
-        let last_failure = counter.expires_at - FAILURE_RETENTION;
-        let failures = u32::try_from(counter.count).unwrap_or(u32::MAX);
-        Ok(allowance(backoff, failures, last_failure, now))
+        self.failures(account, kind, backoff, Step::Check).await
     }
 
     /// Records a failed sign-in or TOTP for `account` and returns what applies to the next
@@ -164,19 +109,34 @@ impl PersistentLimits {
         kind: FailureKind,
         backoff: Backoff,
     ) -> Result<Allowance, DbError> {
-        if !self.enabled() {
-            return Ok(Allowance::Allowed);
-        }
+        self.failures(account, kind, backoff, Step::Record).await
+    }
+
+    /// Reads (or counts one more of) the consecutive `kind` failures of `account` and says
+    /// what applies to the next attempt.
+    async fn failures(
+        &self,
+        account: &impl std::fmt::Display,
+        kind: FailureKind,
+        backoff: Backoff,
+        step: Step,
+    ) -> Result<Allowance, DbError> {
         let key = failure_key(account, kind);
-        self.run(move |this, conn| {
+        self.run_enabled(Allowance::Allowed, move |this, conn| {
             let now = this.now();
-            let n = rate_counters::hit(conn, &key, epoch(), now + FAILURE_RETENTION)?;
-            Ok(allowance(
-                backoff,
-                u32::try_from(n).unwrap_or(u32::MAX),
-                now,
-                now,
-            ))
+            let (failures, last_failure) = match step {
+                Step::Record => {
+                    let n = rate_counters::hit(conn, &key, epoch(), now + FAILURE_RETENTION)?;
+                    (n, now)
+                }
+                Step::Check => match rate_counters::get(conn, &key, epoch(), now)? {
+                    None => return Ok(Allowance::Allowed),
+                    // The row's expiry is pushed to last failure + retention on every failure.
+                    Some(c) => (c.count, c.expires_at - FAILURE_RETENTION),
+                },
+            };
+            let failures = u32::try_from(failures).unwrap_or(u32::MAX);
+            Ok(allowance(backoff, failures, last_failure, now))
         })
         .await
     }
@@ -203,27 +163,12 @@ impl PersistentLimits {
     /// identifier of the flow or token (it is stored only as an HMAC). Returns 0 when
     /// disabled.
     pub async fn record_code_failure(&self, flow_key: &str) -> Result<u32, DbError> {
-        if !self.enabled() {
-            return Ok(0);
-        }
-        let flow_key = flow_key.to_string();
-        self.run(move |this, conn| this.record_code_failure_on(conn, &flow_key))
-            .await
-    }
-
-    /// [`Self::record_code_failure`] on a connection the caller holds.
-    pub fn record_code_failure_on(
-        &self,
-        conn: &mut AnyConnection,
-        flow_key: &str,
-    ) -> Result<u32, DbError> {
-        if !self.enabled() {
-            return Ok(0);
-        }
         let key = format!("code:{}", self.hashed(flow_key));
-        let now = self.now();
-        let n = rate_counters::hit(conn, &key, epoch(), now + FLOW_RETENTION)?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        self.run_enabled(0, move |this, conn| {
+            let n = rate_counters::hit(conn, &key, epoch(), this.now() + FLOW_RETENTION)?;
+            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        })
+        .await
     }
 
     // --- per tenant --------------------------------------------------------------------
@@ -232,28 +177,14 @@ impl PersistentLimits {
     /// `tenant_burst_window_minutes`, on the request that goes beyond
     /// `tenant_burst_threshold`: the caller audits `tenant_reset_burst`. Never blocks.
     pub async fn record_tenant_request(&self, tenant: &TenantId) -> Result<bool, DbError> {
-        if !self.enabled() {
-            return Ok(false);
-        }
-        let tenant = tenant.clone();
-        self.run(move |this, conn| this.record_tenant_request_on(conn, &tenant))
-            .await
-    }
-
-    /// [`Self::record_tenant_request`] on a connection the caller holds.
-    pub fn record_tenant_request_on(
-        &self,
-        conn: &mut AnyConnection,
-        tenant: &TenantId,
-    ) -> Result<bool, DbError> {
-        if !self.enabled() {
-            return Ok(false);
-        }
-        let now = self.now();
-        let len = minutes(self.settings.tenant_burst_window_minutes);
-        let start = window(now, len);
-        let n = rate_counters::hit(conn, &format!("tenant:{tenant}"), start, start + len)?;
-        Ok(n == i64::from(self.settings.tenant_burst_threshold) + 1)
+        let key = format!("tenant:{tenant}");
+        self.run_enabled(false, move |this, conn| {
+            let len = minutes(this.settings.tenant_burst_window_minutes);
+            let start = window(this.now(), len);
+            let n = rate_counters::hit(conn, &key, start, start + len)?;
+            Ok(n == i64::from(this.settings.tenant_burst_threshold) + 1)
+        })
+        .await
     }
 
     // --- limit hits --------------------------------------------------------------------
@@ -313,6 +244,13 @@ impl PersistentLimits {
         self.run(move |_, conn| rate_counters::sweep(conn, now))
             .await
     }
+}
+
+/// Whether [`PersistentLimits::failures`] only reads the count or adds one failure first.
+#[derive(Clone, Copy)]
+enum Step {
+    Check,
+    Record,
 }
 
 /// The counter of `kind` failures for one account (a user or admin id).

@@ -136,8 +136,8 @@ pub fn backoff(failures: u32, s: &RateLimitSettings) -> Option<TimeDelta> {
     Backoff::of_settings(s).delay(failures)
 }
 
-/// The persistent limits service. Cheap to clone; the lead calls it from handlers (async
-/// methods) or from inside a blocking database closure (the `*_on` methods).
+/// The persistent limits service. Cheap to clone; every method is async and takes its own
+/// connection.
 #[derive(Clone)]
 pub struct PersistentLimits {
     db: Db,
@@ -220,5 +220,18 @@ impl PersistentLimits {
     {
         let this = self.clone();
         self.db.run(move |conn| f(&this, conn)).await
+    }
+
+    /// [`Self::run`] when the limits are enabled; `off` without touching the database when
+    /// `rate_limits.enabled = false`.
+    async fn run_enabled<T, F>(&self, off: T, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Self, &mut AnyConnection) -> Result<T, DbError> + Send + 'static,
+    {
+        if !self.enabled() {
+            return Ok(off);
+        }
+        self.run(f).await
     }
 }

@@ -19,6 +19,7 @@ mod invitations;
 pub mod session;
 mod tenants;
 mod time_zone;
+mod webhooks;
 
 use super::cookies::{self, ADMIN_SESSION, GUEST_SESSION, RESET_FLOW, RESET_TOKEN};
 use super::{AppError, AppState};
@@ -49,7 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(guests::configure)
             .configure(insights::configure)
             .configure(invitations::configure)
-            .configure(time_zone::configure),
+            .configure(time_zone::configure)
+            .configure(webhooks::configure),
     );
 }
 
@@ -305,4 +307,5 @@ pub(super) fn fuzz_decode_queries(d: &mut super::fuzzing::Decoded, query: &str) 
     d.query::<tenants::ShowQuery>(query);
     d.query::<insights::Query>(query);
     d.query::<time_zone::ShowQuery>(query);
+    d.query::<webhooks::ShowQuery>(query);
 }

@@ -77,7 +77,7 @@ pub(super) async fn login_submit(
             .finish());
     }
     let ctx = LoginPage {
-        email: form.email.chars().take(254).collect(),
+        email: page::echo(&form.email),
         error: Some(SIGN_IN_FAILED.into()),
         notice: None,
     };

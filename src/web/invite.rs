@@ -33,9 +33,9 @@ struct PasswordPage {
 #[derive(Deserialize)]
 pub(crate) struct PasswordForm {
     #[serde(default)]
-    password: String,
+    pub(crate) password: String,
     #[serde(default)]
-    password_confirm: String,
+    pub(crate) password_confirm: String,
 }
 
 #[derive(Serialize, Default)]

@@ -7,6 +7,14 @@
 //! builds (tests/architecture.rs checks it). `policy` and `domain` depend on nothing but std
 //! and serde.
 
+// SQLite is the embedded default store (and the demo's): every build has it. PostgreSQL is the
+// optional `postgres` feature (on by default).
+#[cfg(not(feature = "sqlite"))]
+compile_error!(
+    "latchkey needs the `sqlite` cargo feature (the embedded default database); \
+     build with `--no-default-features --features sqlite` for a build without PostgreSQL"
+);
+
 pub mod accounts;
 pub mod cli;
 pub mod clock;

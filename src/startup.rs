@@ -66,7 +66,7 @@ impl Application {
             .context("configuration error in `deliverability`")?,
         );
         let mailer = crate::mail::Mailer::from_settings(&settings)
-            .context("configuration error in `smtp_url`")?;
+            .context("configuration error in the mail transport")?;
         let rate_limits = crate::ratelimit::RateLimits::new(&settings, db.clone(), clock.clone());
         crate::ratelimit::spawn_housekeeping(
             rate_limits.clone(),

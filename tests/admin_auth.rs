@@ -79,8 +79,10 @@ async fn setup_refuses_a_weak_password_and_a_wrong_code() {
     let mut b = app.browser();
     b.get(&path).await;
     let form = b.get("/admin/setup").await;
-    // The QR code is an inline PNG (no third-party resource, docs/security.md#38).
-    assert!(form.body.contains("src=\"data:image/png;base64,"));
+    // The QR code is an inline SVG (no third-party resource, docs/security.md#38).
+    assert!(form
+        .body
+        .contains("src=\"data:image/svg+xml;base64,PHN2ZyB4bWxucz0i"));
     let token = form.csrf().unwrap();
     let p = b
         .post_form(

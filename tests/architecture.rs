@@ -233,3 +233,25 @@ fn the_job_queue_names_no_service_by_path() {
         found.join("\n")
     );
 }
+
+#[test]
+fn no_handler_runs_a_storage_closure() {
+    // `state.db.run(|conn| …)` in a handler is a service written inline: it belongs in the
+    // service the handler calls (`onboarding`, `console`, …), so a handler stays parse → limit →
+    // call → render.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join("web");
+    let found: Vec<String> = rust_files(&root)
+        .into_iter()
+        .filter(|file| {
+            let code = code_of(&std::fs::read_to_string(file).unwrap());
+            let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+            compact.contains(".db.run(")
+        })
+        .map(|file| file.display().to_string())
+        .collect();
+    assert!(
+        found.is_empty(),
+        "web/ must call a service instead of running a database closure:\n{}",
+        found.join("\n")
+    );
+}

@@ -79,7 +79,7 @@ async fn a_guest_enrols_an_authenticator_and_the_reset_then_asks_for_it() {
     assert_eq!(setup.status, 200, "{}", setup.body);
     assert!(setup
         .body
-        .contains("src=\"data:image/png;base64,iVBORw0KGgo"));
+        .contains("src=\"data:image/svg+xml;base64,PHN2ZyB4bWxucz0i"));
     assert!(setup.body.contains("autocomplete=\"one-time-code\""));
     let secret = shown_secret(&setup);
     // Reloading keeps the same secret (the guest may have scanned it already).

@@ -32,6 +32,10 @@ use crate::ratelimit::persistent::{Allowance, Backoff, FailureKind, PersistentLi
 pub enum Account<'a> {
     Guest(&'a UserId),
     Admin(&'a AdminId),
+    /// A guest sign-in for an address no account has, under the key
+    /// [`PersistentLimits::address_key`] gives it: counted like an account, so an unknown
+    /// address costs the same database work and backs off the same way (docs/security.md#12).
+    UnknownGuest(&'a str),
 }
 
 /// Which proof failed.
@@ -53,6 +57,8 @@ fn kind(account: Account<'_>, method: Method) -> FailureKind {
     match (account, method) {
         (Account::Guest(_), Method::Password) => FailureKind::SignIn,
         (Account::Guest(_), Method::Totp) => FailureKind::Totp,
+        (Account::UnknownGuest(_), Method::Password) => FailureKind::SignIn,
+        (Account::UnknownGuest(_), Method::Totp) => FailureKind::Totp,
         // One count for both steps: the TOTP step cannot be used to guess past the pause.
         (Account::Admin(_), _) => FailureKind::Admin,
     }
@@ -60,7 +66,7 @@ fn kind(account: Account<'_>, method: Method) -> FailureKind {
 
 fn backoff(limits: &PersistentLimits, account: Account<'_>) -> Backoff {
     match account {
-        Account::Guest(_) => limits.configured_backoff(),
+        Account::Guest(_) | Account::UnknownGuest(_) => limits.configured_backoff(),
         Account::Admin(_) => ADMIN_BACKOFF,
     }
 }
@@ -69,6 +75,7 @@ fn id(account: Account<'_>) -> String {
     match account {
         Account::Guest(u) => u.to_string(),
         Account::Admin(a) => a.to_string(),
+        Account::UnknownGuest(key) => key.to_string(),
     }
 }
 
@@ -111,7 +118,7 @@ pub async fn record_failure(
         .await?;
     if next != Allowance::Allowed {
         let who = match account {
-            Account::Guest(_) => "guest",
+            Account::Guest(_) | Account::UnknownGuest(_) => "guest",
             Account::Admin(_) => "admin",
         };
         crate::telemetry::metrics::lockout(who);

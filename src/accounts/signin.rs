@@ -47,19 +47,31 @@ pub async fn sign_in(
     if let Some(ldap) = svc.directory.ldap() {
         let secret = SecretString::from(secret.to_owned());
         let (user, reason) = directory_check(svc, ldap, email, &secret).await?;
-        return finish(svc, user, reason, ip).await;
+        let uid = user.as_ref().map(|u| u.user_id());
+        return finish(svc, user, reason, uid.as_ref().map(Account::Guest), ip).await;
     }
-    let user = match EmailAddress::parse(email) {
-        Ok(email) => svc.db.run(move |c| users::find_by_email(c, &email)).await?,
-        Err(_) => None,
+    let (user, typed) = match EmailAddress::parse(email) {
+        Ok(email) => {
+            let typed = email.to_string();
+            (
+                svc.db.run(move |c| users::find_by_email(c, &email)).await?,
+                typed,
+            )
+        }
+        Err(_) => (None, email.trim().to_lowercase()),
     };
     let limits = &svc.rate_limits.persistent;
-    let throttled = match &user {
-        Some(u) => {
-            !lockout::is_allowed(limits, Account::Guest(&u.user_id()), Method::Password).await?
-        }
-        None => false,
+    // The failures of an unknown address count under a key of their own: the same read here
+    // and the same write in `finish` as for an account (docs/security.md#12).
+    let (uid, unknown_key) = (
+        user.as_ref().map(|u| u.user_id()),
+        limits.address_key(&typed),
+    );
+    let account = match &uid {
+        Some(id) => Account::Guest(id),
+        None => Account::UnknownGuest(&unknown_key),
     };
+    let throttled = !lockout::is_allowed(limits, account, Method::Password).await?;
     // Always one argon2 verify: against the stored hash, or the dummy one (same cost).
     let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
     let matched = svc
@@ -68,6 +80,7 @@ pub async fn sign_in(
         .await
         .map_err(DbError::Unexpected)?;
     let reason = match &user {
+        None if throttled => Some("throttled"),
         None => Some("unknown_account"),
         Some(_) if throttled => Some("throttled"),
         Some(u) if u.disabled => Some("account_disabled"),
@@ -75,7 +88,7 @@ pub async fn sign_in(
         Some(_) if !matched => Some("wrong_password"),
         Some(_) => None,
     };
-    finish(svc, user, reason, ip).await
+    finish(svc, user, reason, Some(account), ip).await
 }
 
 /// The directory's answer for `email` and `secret`: the account (Latchkey's row for the
@@ -125,11 +138,13 @@ async fn directory_check(
     Ok((user, reason))
 }
 
-/// Records the outcome (lockout counters and audit) and answers.
+/// Records the outcome (lockout counters and audit) and answers. A failure that was weighed
+/// (not throttled) counts against `charged`: the account, or the unknown address's key.
 async fn finish(
     svc: &Services,
     user: Option<User>,
     reason: Option<&'static str>,
+    charged: Option<Account<'_>>,
     ip: Option<IpAddr>,
 ) -> Result<Option<User>, DbError> {
     let limits = &svc.rate_limits.persistent;
@@ -140,9 +155,8 @@ async fn finish(
             Ok(user)
         }
         (reason, _) => {
-            if let (Some("wrong_password"), Some(u)) = (reason, &user) {
-                lockout::record_failure(limits, Account::Guest(&u.user_id()), Method::Password)
-                    .await?;
+            if let Some(account) = charged.filter(|_| reason != Some("throttled")) {
+                lockout::record_failure(limits, account, Method::Password).await?;
             }
             audit::record(
                 svc,

@@ -150,6 +150,7 @@ fn insert_users(conn: &mut AnyConnection, rows: &[User]) -> Result<usize, DbErro
         AnyConnection::Sqlite(c) => diesel::insert_or_ignore_into(users::table)
             .values(rows)
             .execute(c)?,
+        #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(c) => diesel::insert_into(users::table)
             .values(rows)
             .on_conflict(users::email)

@@ -3,6 +3,7 @@
 //! `<setting>_file` / `LATCHKEY_<SETTING>_FILE`. Validated once at start into [`Settings`]; a
 //! bad value fails fast with a message that names the setting and the fix.
 
+mod mail;
 mod raw;
 mod retention;
 mod secrets;
@@ -96,6 +97,9 @@ pub struct Settings {
     pub database_timeout_seconds: u64,
     pub smtp_url: Option<SecretString>,
     pub smtp_timeout_seconds: u64,
+    /// Extra CA certificates (PEM) trusted for the relay, beside the bundled Mozilla roots and
+    /// the system's trust store.
+    pub smtp_ca_file: Option<PathBuf>,
     pub mail_from: lettre::message::Mailbox,
     pub demo: bool,
     pub dns: DnsMode,

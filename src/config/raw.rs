@@ -35,6 +35,8 @@ pub struct RawSettings {
     pub smtp_url: Option<String>,
     pub smtp_url_file: Option<PathBuf>,
     pub smtp_timeout_seconds: u64,
+    /// Extra CA certificates (PEM) for the relay's TLS, beside the bundled and system roots.
+    pub smtp_ca_file: Option<PathBuf>,
     pub mail_from: String,
     pub demo: bool,
     pub dns: String,
@@ -83,6 +85,7 @@ impl Default for RawSettings {
             smtp_url: None,
             smtp_url_file: None,
             smtp_timeout_seconds: 10,
+            smtp_ca_file: None,
             mail_from: "Latchkey <no-reply@latchkey.localhost>".into(),
             demo: true,
             dns: "system".into(),
@@ -162,23 +165,7 @@ impl RawSettings {
             self.smtp_url.clone(),
             self.smtp_url_file.as_deref(),
         )?;
-        if let Some(u) = &smtp_url {
-            let parsed = Url::parse(u).map_err(|_| {
-                config_error(
-                    "smtp_url",
-                    "not a URL; write e.g. smtp://user:pass@mail.example.com:587?tls=required",
-                )
-            })?;
-            if !matches!(parsed.scheme(), "smtp" | "smtps") {
-                return Err(config_error(
-                    "smtp_url",
-                    format!(
-                        "unsupported scheme {:?}; use smtp:// (STARTTLS) or smtps:// (TLS)",
-                        parsed.scheme()
-                    ),
-                ));
-            }
-        }
+        super::mail::check_smtp(smtp_url.as_deref(), self.smtp_ca_file.as_deref())?;
 
         let mail_from: lettre::message::Mailbox = self.mail_from.parse().map_err(|_| {
             config_error(
@@ -333,6 +320,7 @@ impl RawSettings {
             database_timeout_seconds: self.database_timeout_seconds,
             smtp_url: smtp_url.map(SecretString::from),
             smtp_timeout_seconds: self.smtp_timeout_seconds,
+            smtp_ca_file: self.smtp_ca_file.clone(),
             mail_from,
             demo: self.demo,
             dns,

@@ -205,6 +205,7 @@ pub fn resets_per_day(
     // SQLite timestamps as `YYYY-MM-DD HH:MM:SS…` text.
     let day = match conn {
         AnyConnection::Sqlite(_) => "substr(occurred_at, 1, 10)",
+        #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(_) => "to_char(occurred_at, 'YYYY-MM-DD')",
     };
     let sql = format!(

@@ -3,7 +3,9 @@
 
 use anyhow::Context as _;
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection, SqliteConnection};
+#[cfg(feature = "postgres")]
+use diesel::PgConnection;
+use diesel::{Connection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::fmt;
 use std::path::PathBuf;
@@ -13,11 +15,13 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+#[cfg(feature = "postgres")]
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// One connection to either backend.
+/// One connection to either backend (only SQLite in a build without the `postgres` feature).
 #[derive(diesel::MultiConnection)]
 pub enum AnyConnection {
+    #[cfg(feature = "postgres")]
     Postgresql(PgConnection),
     Sqlite(SqliteConnection),
 }
@@ -25,11 +29,15 @@ pub enum AnyConnection {
 impl AnyConnection {
     pub fn backend(&self) -> Backend {
         match self {
+            #[cfg(feature = "postgres")]
             AnyConnection::Postgresql(_) => Backend::Postgres,
             AnyConnection::Sqlite(_) => Backend::Sqlite,
         }
     }
 }
+
+/// Whether this build can talk to PostgreSQL (the `postgres` cargo feature).
+pub const POSTGRES_SUPPORTED: bool = cfg!(feature = "postgres");
 
 /// Which database engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +97,13 @@ impl FromStr for DatabaseUrl {
             }
             Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
         } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            if !POSTGRES_SUPPORTED {
+                return Err(
+                    "this latchkey was built without PostgreSQL support (cargo feature \
+                     `postgres`): use sqlite://PATH, or a build with the default features"
+                        .into(),
+                );
+            }
             Ok(DatabaseUrl::Postgres(s.to_string()))
         } else {
             let scheme = s.split("://").next().unwrap_or(s);
@@ -209,10 +224,18 @@ pub fn establish(url: &DatabaseUrl) -> anyhow::Result<AnyConnection> {
             .context("cannot configure the SQLite connection")?;
             Ok(AnyConnection::Sqlite(conn))
         }
+        #[cfg(feature = "postgres")]
         DatabaseUrl::Postgres(u) => {
             let conn = PgConnection::establish(u)
                 .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
             Ok(AnyConnection::Postgresql(conn))
+        }
+        // Unreachable in practice: parsing refuses the URL in such a build.
+        #[cfg(not(feature = "postgres"))]
+        DatabaseUrl::Postgres(_) => {
+            anyhow::bail!(
+                "this latchkey was built without PostgreSQL support (cargo feature `postgres`)"
+            )
         }
     }
 }
@@ -231,6 +254,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     /// connection.
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ManagerError> {
         let probe = match conn {
+            #[cfg(feature = "postgres")]
             AnyConnection::Postgresql(_) => "SELECT 1",
             AnyConnection::Sqlite(_) => "SELECT count(*) FROM sqlite_master",
         };
@@ -368,6 +392,7 @@ pub fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<Vec<String>> {
             .iter()
             .map(|v| v.to_string())
             .collect(),
+        #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(c) => {
             // Any fixed 64-bit number; it only has to be the same for every instance.
             c.batch_execute("SELECT pg_advisory_lock(7306092545100155001)")

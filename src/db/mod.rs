@@ -29,7 +29,9 @@ pub mod user_lifecycle;
 pub mod users;
 pub mod webhooks;
 
-pub use connection::{AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool};
+pub use connection::{
+    AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool, POSTGRES_SUPPORTED,
+};
 pub use transaction::WriteTransaction;
 
 /// Runs `$body` with `$c` bound to the concrete connection inside an [`AnyConnection`].
@@ -38,6 +40,7 @@ macro_rules! dispatch {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
             $crate::db::AnyConnection::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
             $crate::db::AnyConnection::Postgresql($c) => $body,
         }
     };

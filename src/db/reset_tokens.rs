@@ -2,7 +2,7 @@
 //! unrevoked and unexpired; it is consumed by one guarded UPDATE so that of any number of
 //! concurrent redemptions exactly one wins (docs/security.md#5).
 
-use super::schema::{reset_tokens, users};
+use super::schema::reset_tokens;
 use super::{AnyConnection, DbError};
 use crate::db::WriteTransaction as _;
 use crate::dispatch;
@@ -106,7 +106,9 @@ pub fn issue(
         revoked_reason: None,
     };
     conn.write_transaction::<_, DbError, _>(|conn| {
+        #[cfg(feature = "postgres")]
         if let AnyConnection::Postgresql(pg) = conn {
+            use super::schema::users;
             users::table
                 .find(new.user_id.as_str())
                 .select(users::id)
@@ -177,6 +179,39 @@ pub fn live_for_flow(
         .filter(reset_tokens::expires_at.gt(now))
         .select(ResetToken::as_select())
         .load(c))?)
+}
+
+/// A wrong code in the flow `flow_id_hash`: spends one try of every live token of the flow, and
+/// revokes (`too_many_codes`) those whose budget of `max` tries is spent, or all of them when
+/// `flow_ended`. Two statements whether the flow holds a token or none, so an address with an
+/// account costs the same database work as one without (docs/security.md#12).
+pub fn spend_flow_attempts(
+    conn: &mut AnyConnection,
+    flow_id_hash: &str,
+    max: i32,
+    flow_ended: bool,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    let live = reset_tokens::flow_id_hash
+        .eq(flow_id_hash.to_string())
+        .and(reset_tokens::used_at.is_null())
+        .and(reset_tokens::revoked_at.is_null())
+        .and(reset_tokens::expires_at.gt(now));
+    dispatch!(conn, c => diesel::update(reset_tokens::table.filter(live.clone()))
+        .set(reset_tokens::attempts.eq(reset_tokens::attempts + 1))
+        .execute(c))?;
+    let floor = if flow_ended { i32::MIN } else { max };
+    dispatch!(conn, c => diesel::update(
+            reset_tokens::table
+                .filter(live.clone())
+                .filter(reset_tokens::attempts.ge(floor)),
+        )
+        .set((
+            reset_tokens::revoked_at.eq(Some(now)),
+            reset_tokens::revoked_reason.eq(Some("too_many_codes")),
+        ))
+        .execute(c))?;
+    Ok(())
 }
 
 /// Counts a failed TOTP on the token; returns the new count.

@@ -15,7 +15,9 @@
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::result::Error;
-use diesel::{Connection, PgConnection, SqliteConnection};
+#[cfg(feature = "postgres")]
+use diesel::PgConnection;
+use diesel::{Connection, SqliteConnection};
 
 use super::AnyConnection;
 
@@ -51,6 +53,7 @@ impl WriteTransaction for SqliteConnection {
     }
 }
 
+#[cfg(feature = "postgres")]
 impl WriteTransaction for PgConnection {
     #[allow(clippy::disallowed_methods)] // PostgreSQL takes row locks as it goes
     fn write_transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
@@ -69,7 +72,9 @@ impl WriteTransaction for AnyConnection {
         F: FnOnce(&mut Self) -> Result<T, E>,
         E: From<Error>,
     {
-        let AnyConnection::Sqlite(sqlite) = self else {
+        #[cfg_attr(not(feature = "postgres"), allow(irrefutable_let_patterns))]
+        let AnyConnection::Sqlite(sqlite) = self
+        else {
             return self.transaction(f);
         };
         if in_transaction(sqlite) {

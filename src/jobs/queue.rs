@@ -70,6 +70,7 @@ pub fn claim(
     lease_until: NaiveDateTime,
     batch: i64,
 ) -> Result<Vec<StoredJob>, DbError> {
+    #[cfg(feature = "postgres")]
     const PG: &str =
         "UPDATE jobs SET claimed_until = $1, claimed_by = $2, attempts = attempts + 1 \
         WHERE id IN (SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL \
@@ -81,6 +82,7 @@ pub fn claim(
         AND run_at <= ?3 AND (claimed_until IS NULL OR claimed_until < ?3) \
         ORDER BY run_at LIMIT ?4) RETURNING *";
     let sql = match conn {
+        #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(_) => PG,
         AnyConnection::Sqlite(_) => SQLITE,
     };

@@ -48,6 +48,33 @@ fn token_link(settings: &Settings, path: &str, token: &TokenSecret) -> SecretTex
     SecretText(settings.link(&format!("{path}{}", token.expose())))
 }
 
+/// When a link or code stops working, in words for the mail: flattened into each context as
+/// `expires_in` ("20 minutes") and `expires_at` ("14:35 UTC", with the date when it falls on
+/// another day).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Expiry {
+    pub expires_in: String,
+    pub expires_at: String,
+}
+
+impl Expiry {
+    /// For a link issued at `now` that expires at `expires_at`.
+    pub fn new(now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Self {
+        Self {
+            expires_in: duration_in_words(expires_at - now),
+            expires_at: utc_time(expires_at, now),
+        }
+    }
+
+    /// The same, with the full date always written out (for links that live for days).
+    pub fn dated(now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Self {
+        Self {
+            expires_in: duration_in_words(expires_at - now),
+            expires_at: utc_date_time(expires_at),
+        }
+    }
+}
+
 /// A reset link and its 8-character code (docs/architecture.md#the-reset-flow-end-to-end step 4).
 #[derive(Debug, Clone, Serialize)]
 pub struct ResetLinkMail {
@@ -55,10 +82,9 @@ pub struct ResetLinkMail {
     pub link: SecretText,
     /// The code grouped for reading, `ABCD-EFGH`.
     pub code: SecretText,
-    /// "20 minutes".
-    pub expires_in: String,
-    /// "14:35 UTC" (with the date when it falls on another day).
-    pub expires_at: String,
+    /// When the link stops working, in words.
+    #[serde(flatten)]
+    pub expiry: Expiry,
     /// The form to ask for a new link when this one has expired.
     pub reset_page: String,
 }
@@ -75,15 +101,10 @@ impl ResetLinkMail {
         Self {
             link: token_link(settings, RESET_LINK_PATH, token),
             code: SecretText(code.expose_grouped()),
-            expires_in: duration_in_words(expires_at - now),
-            expires_at: utc_time(expires_at, now),
+            expiry: Expiry::new(now, expires_at),
             reset_page: settings.link("/reset"),
         }
     }
-}
-
-impl MailTemplate for ResetLinkMail {
-    const KIND: MailKind = MailKind::ResetLink;
 }
 
 /// Deny reason `account_locked`: the account is temporarily locked; says when to try again.
@@ -116,19 +137,14 @@ impl AccountLockedMail {
     }
 }
 
-impl MailTemplate for AccountLockedMail {
-    const KIND: MailKind = MailKind::AccountLocked;
-}
-
 /// Deny reason `email_unverified`: offers to verify the address. Never carries a reset link.
 #[derive(Debug, Clone, Serialize)]
 pub struct EmailUnverifiedMail {
     /// `https://<public_base_url>/verify/<token>`.
     pub verify_link: SecretText,
-    /// "1 day".
-    pub expires_in: String,
-    /// "14:35 UTC on Wednesday 4 November 2026".
-    pub expires_at: String,
+    /// When the link stops working, in words.
+    #[serde(flatten)]
+    pub expiry: Expiry,
     /// The reset form, to use once the address is verified.
     pub reset_page: String,
 }
@@ -143,15 +159,10 @@ impl EmailUnverifiedMail {
     ) -> Self {
         Self {
             verify_link: token_link(settings, VERIFY_EMAIL_PATH, token),
-            expires_in: duration_in_words(expires_at - now),
-            expires_at: utc_time(expires_at, now),
+            expiry: Expiry::new(now, expires_at),
             reset_page: settings.link("/reset"),
         }
     }
-}
-
-impl MailTemplate for EmailUnverifiedMail {
-    const KIND: MailKind = MailKind::EmailUnverified;
 }
 
 /// Deny reason `methods_not_registered`: the organisation requires a second step (an
@@ -178,10 +189,6 @@ impl MethodsNotRegisteredMail {
             security_link: settings.link("/account/security"),
         }
     }
-}
-
-impl MailTemplate for MethodsNotRegisteredMail {
-    const KIND: MailKind = MailKind::MethodsNotRegistered;
 }
 
 /// "Your password was changed" (docs/security.md#18): when, from where, and what to do if it was not
@@ -215,19 +222,14 @@ impl PasswordChangedMail {
     }
 }
 
-impl MailTemplate for PasswordChangedMail {
-    const KIND: MailKind = MailKind::PasswordChanged;
-}
-
 /// An email verification link.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyEmailMail {
     /// `https://<public_base_url>/verify/<token>`.
     pub link: SecretText,
-    /// "1 day".
-    pub expires_in: String,
-    /// "14:35 UTC on Wednesday 4 November 2026".
-    pub expires_at: String,
+    /// When the link stops working, in words.
+    #[serde(flatten)]
+    pub expiry: Expiry,
 }
 
 impl VerifyEmailMail {
@@ -240,14 +242,9 @@ impl VerifyEmailMail {
     ) -> Self {
         Self {
             link: token_link(settings, VERIFY_EMAIL_PATH, token),
-            expires_in: duration_in_words(expires_at - now),
-            expires_at: utc_time(expires_at, now),
+            expiry: Expiry::new(now, expires_at),
         }
     }
-}
-
-impl MailTemplate for VerifyEmailMail {
-    const KIND: MailKind = MailKind::VerifyEmail;
 }
 
 /// An invitation to an organisation, with a redemption link (valid 7 days by default).
@@ -259,10 +256,9 @@ pub struct InvitationMail {
     pub inviter: Option<String>,
     /// `https://<public_base_url>/invite/<token>`.
     pub link: SecretText,
-    /// "7 days".
-    pub expires_in: String,
-    /// "09:00 UTC on Tuesday 10 November 2026".
-    pub expires_at: String,
+    /// When the link stops working, in words.
+    #[serde(flatten)]
+    pub expiry: Expiry,
 }
 
 impl InvitationMail {
@@ -284,14 +280,9 @@ impl InvitationMail {
             tenant_name: tenant_name.to_string(),
             inviter: inviter.map(str::to_string),
             link: token_link(settings, INVITE_PATH, token),
-            expires_in: duration_in_words(expires_at - now),
-            expires_at: utc_date_time(expires_at),
+            expiry: Expiry::dated(now, expires_at),
         }
     }
-}
-
-impl MailTemplate for InvitationMail {
-    const KIND: MailKind = MailKind::Invitation;
 }
 
 /// Self-service signup: a link to choose a password, or (for an address that already has an
@@ -300,10 +291,9 @@ impl MailTemplate for InvitationMail {
 pub struct SignupMail {
     /// `https://<public_base_url>/signup/complete/<token>`; `None` for an existing account.
     pub link: Option<SecretText>,
-    /// "1 day".
-    pub expires_in: String,
-    /// "14:35 UTC on Wednesday 4 November 2026".
-    pub expires_at: String,
+    /// When the link stops working, in words.
+    #[serde(flatten)]
+    pub expiry: Expiry,
     /// For an existing account: where to sign in and where to reset.
     pub signin_page: String,
     pub reset_page: String,
@@ -319,8 +309,7 @@ impl SignupMail {
     ) -> Self {
         Self {
             link: Some(token_link(settings, SIGNUP_PATH, token)),
-            expires_in: duration_in_words(expires_at - now),
-            expires_at: utc_time(expires_at, now),
+            expiry: Expiry::new(now, expires_at),
             signin_page: settings.link("/signin"),
             reset_page: settings.link("/reset"),
         }
@@ -330,16 +319,31 @@ impl SignupMail {
     pub fn existing(settings: &Settings) -> Self {
         Self {
             link: None,
-            expires_in: String::new(),
-            expires_at: String::new(),
+            expiry: Expiry::default(),
             signin_page: settings.link("/signin"),
             reset_page: settings.link("/reset"),
         }
     }
 }
 
-impl MailTemplate for SignupMail {
-    const KIND: MailKind = MailKind::Signup;
+/// The kind (and so the templates) of each context.
+macro_rules! kinds {
+    ($($context:ty => $kind:ident),* $(,)?) => {
+        $(impl MailTemplate for $context {
+            const KIND: MailKind = MailKind::$kind;
+        })*
+    };
+}
+
+kinds! {
+    ResetLinkMail => ResetLink,
+    AccountLockedMail => AccountLocked,
+    EmailUnverifiedMail => EmailUnverified,
+    MethodsNotRegisteredMail => MethodsNotRegistered,
+    PasswordChangedMail => PasswordChanged,
+    VerifyEmailMail => VerifyEmail,
+    InvitationMail => Invitation,
+    SignupMail => Signup,
 }
 
 #[cfg(test)]
@@ -371,6 +375,11 @@ mod tests {
         EmailAddress::parse("guest@example.org").unwrap()
     }
 
+    /// `ctx` rendered by the real templates for one guest.
+    fn rendered<C: MailTemplate>(ctx: &C) -> crate::mail::OutgoingMail {
+        render(&Templates::load().unwrap(), &to(), ctx).unwrap()
+    }
+
     #[test]
     fn every_kind_has_its_three_templates() {
         let templates = Templates::load().unwrap();
@@ -394,7 +403,7 @@ mod tests {
             now(),
             now() + chrono::Duration::minutes(20),
         );
-        let mail = render(&Templates::load().unwrap(), &to(), &ctx).unwrap();
+        let mail = rendered(&ctx);
         assert_eq!(mail.kind, MailKind::ResetLink);
         assert_eq!(mail.subject, "Reset your password");
         let link = format!("https://reset.example.com/reset/link/{}", token.expose());
@@ -418,7 +427,7 @@ mod tests {
     fn html_parts_escape_tenant_text_and_text_parts_keep_it_plain() {
         let s = settings();
         let ctx = MethodsNotRegisteredMail::new(&s, "<b>Acme & Co</b>", Some("+44 20 7946 0000"));
-        let mail = render(&Templates::load().unwrap(), &to(), &ctx).unwrap();
+        let mail = rendered(&ctx);
         assert!(
             mail.html.contains("&lt;b&gt;Acme &amp; Co&lt;&#x2F;b&gt;")
                 || mail.html.contains("&lt;b&gt;Acme &amp; Co&lt;/b&gt;"),
@@ -436,25 +445,24 @@ mod tests {
     #[test]
     fn explanations_carry_no_reset_link() {
         let s = settings();
-        let t = Templates::load().unwrap();
         let token = TokenSecret::generate();
-        let locked = render(
-            &t,
-            &to(),
-            &AccountLockedMail::new(&s, now(), now() + chrono::Duration::minutes(15), None),
-        )
-        .unwrap();
+        let locked = rendered(&AccountLockedMail::new(
+            &s,
+            now(),
+            now() + chrono::Duration::minutes(15),
+            None,
+        ));
         assert!(
             locked.text.contains("15 minutes, after 14:30 UTC"),
             "{}",
             locked.text
         );
-        let unverified = render(
-            &t,
-            &to(),
-            &EmailUnverifiedMail::new(&s, &token, now(), now() + chrono::Duration::hours(24)),
-        )
-        .unwrap();
+        let unverified = rendered(&EmailUnverifiedMail::new(
+            &s,
+            &token,
+            now(),
+            now() + chrono::Duration::hours(24),
+        ));
         assert!(unverified.text.contains(&format!(
             "https://reset.example.com/verify/{}",
             token.expose()
@@ -462,12 +470,12 @@ mod tests {
         assert!(unverified
             .text
             .contains("1 day, at 14:15 UTC on Wednesday 4 November 2026"));
-        let changed = render(
-            &t,
-            &to(),
-            &PasswordChangedMail::new(&s, now(), "203.0.113.7".parse().unwrap(), None),
-        )
-        .unwrap();
+        let changed = rendered(&PasswordChangedMail::new(
+            &s,
+            now(),
+            "203.0.113.7".parse().unwrap(),
+            None,
+        ));
         assert!(changed
             .text
             .contains("14:15 UTC on Tuesday 3 November 2026"));
@@ -480,21 +488,15 @@ mod tests {
     #[test]
     fn invitation_and_verification_render() {
         let s = settings();
-        let t = Templates::load().unwrap();
         let token = TokenSecret::generate();
-        let invite = render(
-            &t,
-            &to(),
-            &InvitationMail::new(
-                &s,
-                &token,
-                "Acme\r\nBcc: evil@example.com",
-                Some("Ada"),
-                now(),
-                now() + InvitationMail::default_lifetime(),
-            ),
-        )
-        .unwrap();
+        let invite = rendered(&InvitationMail::new(
+            &s,
+            &token,
+            "Acme\r\nBcc: evil@example.com",
+            Some("Ada"),
+            now(),
+            now() + InvitationMail::default_lifetime(),
+        ));
         assert_eq!(
             invite.subject,
             "Ada invited you to Acme Bcc: evil@example.com"
@@ -506,12 +508,12 @@ mod tests {
             "https://reset.example.com/invite/{}",
             token.expose()
         )));
-        let verify = render(
-            &t,
-            &to(),
-            &VerifyEmailMail::new(&s, &token, now(), now() + chrono::Duration::hours(1)),
-        )
-        .unwrap();
+        let verify = rendered(&VerifyEmailMail::new(
+            &s,
+            &token,
+            now(),
+            now() + chrono::Duration::hours(1),
+        ));
         assert!(verify.text.contains("1 hour, at 15:15 UTC"));
     }
 }

@@ -14,6 +14,7 @@ mod content;
 mod deliver;
 mod message;
 mod reply;
+mod smtp;
 mod transport;
 pub mod words;
 
@@ -24,4 +25,5 @@ pub use content::{
 };
 pub use deliver::{deliver, deliver_reserved, reserve, Delivery, Postman, Recipient};
 pub use message::{render, MailKind, MailTemplate, OutgoingMail, RenderError};
+pub use smtp::TrustRoots;
 pub use transport::{Mailer, MailerConfigError, SendError};

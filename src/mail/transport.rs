@@ -1,15 +1,13 @@
 //! Delivery: lettre's async SMTP transport, or `.eml` files in the outbox directory.
 
 use super::message::{one_line, OutgoingMail};
+use super::smtp::{smtp_transport, TrustRoots};
 use crate::config::Settings;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use url::Url;
 
 /// Why a message was not delivered. The text never holds an address, a body or a token, and
 /// never the server's reply text (which often echoes the address): codes and categories only.
@@ -39,11 +37,23 @@ impl SendError {
     }
 }
 
-/// An `smtp_url` the mailer cannot use. The message never repeats the URL (it may hold a
-/// password).
+/// An `smtp_url` (or `smtp_ca_file`) the mailer cannot use. The message never repeats the URL
+/// (it may hold a password).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("smtp_url: {0}")]
-pub struct MailerConfigError(String);
+#[error("{setting}: {message}")]
+pub struct MailerConfigError {
+    setting: &'static str,
+    message: String,
+}
+
+impl MailerConfigError {
+    pub(super) fn new(setting: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            setting,
+            message: message.into(),
+        }
+    }
+}
 
 /// Sends rendered mail. Built once at start and shared (it holds the SMTP connection pool).
 #[derive(Clone)]
@@ -79,7 +89,10 @@ impl Mailer {
     pub fn from_settings(settings: &Settings) -> Result<Self, MailerConfigError> {
         let timeout = Duration::from_secs(settings.smtp_timeout_seconds.max(1));
         match settings.smtp_url_exposed() {
-            Some(url) => Self::smtp(url, settings.mail_from.clone(), timeout),
+            Some(url) => {
+                let roots = TrustRoots::load(settings.smtp_ca_file.as_deref())?;
+                Self::smtp_with_roots(url, settings.mail_from.clone(), timeout, &roots)
+            }
             None => Ok(Self::outbox(
                 settings.outbox_dir(),
                 settings.mail_from.clone(),
@@ -102,12 +115,22 @@ impl Mailer {
     /// [`Mailer::from_settings`]). Call it inside a Tokio runtime: lettre's connection pool
     /// spawns its idle-connection reaper at once (outside one this is an error, not a panic).
     pub fn smtp(url: &str, from: Mailbox, timeout: Duration) -> Result<Self, MailerConfigError> {
+        Self::smtp_with_roots(url, from, timeout, &TrustRoots::load(None)?)
+    }
+
+    /// [`Mailer::smtp`] trusting `roots` beside the bundled Mozilla roots.
+    fn smtp_with_roots(
+        url: &str,
+        from: Mailbox,
+        timeout: Duration,
+        roots: &TrustRoots,
+    ) -> Result<Self, MailerConfigError> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(config_error(
                 "the SMTP mailer must be built inside the Tokio runtime",
             ));
         }
-        let transport = smtp_transport(url, timeout)?;
+        let transport = smtp_transport(url, timeout, roots)?;
         Ok(Self {
             transport: Transport::Smtp(transport),
             from,
@@ -260,87 +283,8 @@ fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()>
     Ok(())
 }
 
-fn config_error(message: impl Into<String>) -> MailerConfigError {
-    MailerConfigError(message.into())
-}
-
-/// Builds the transport from `smtp_url`. Unlike lettre's own `from_url` (where a bare
-/// `smtp://` means no TLS at all), a bare `smtp://` here requires STARTTLS: plain text must be
-/// asked for by name.
-fn smtp_transport(
-    text: &str,
-    timeout: Duration,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailerConfigError> {
-    let url = Url::parse(text)
-        .map_err(|_| config_error("not a URL; write e.g. smtp://user:pass@mail.example.com:587"))?;
-    let host = url
-        .host_str()
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| config_error("has no host"))?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
-    let mut tls_param: Option<String> = None;
-    for (key, value) in url.query_pairs() {
-        match key.as_ref() {
-            "tls" if tls_param.is_none() => tls_param = Some(value.into_owned()),
-            other => {
-                return Err(config_error(format!(
-                    "unknown or repeated parameter {other:?}; only tls=required|none is understood"
-                )))
-            }
-        }
-    }
-    let tls_for = |host: &str| {
-        TlsParameters::new(host.to_string())
-            .map_err(|e| config_error(format!("TLS setup failed: {e}")))
-    };
-    let (tls, default_port) = match (url.scheme(), tls_param.as_deref()) {
-        ("smtp", None | Some("required" | "starttls")) => (Tls::Required(tls_for(&host)?), 587),
-        ("smtp", Some("none")) => (Tls::None, 25),
-        ("smtps", None | Some("required" | "wrapper")) => (Tls::Wrapper(tls_for(&host)?), 465),
-        ("smtp" | "smtps", Some(other)) => {
-            return Err(config_error(format!(
-                "tls={other:?} is not supported; use tls=required (the default) or, for a \
-                 local test server only, tls=none with smtp://"
-            )))
-        }
-        (scheme, _) => {
-            return Err(config_error(format!(
-                "unsupported scheme {scheme:?}; use smtp:// (STARTTLS) or smtps:// (TLS)"
-            )))
-        }
-    };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-        .port(url.port().unwrap_or(default_port))
-        .tls(tls)
-        .timeout(Some(timeout));
-    if !url.username().is_empty() {
-        let decode = |s: &str| {
-            percent_decode(s).ok_or_else(|| config_error("user or password is not valid UTF-8"))
-        };
-        let user = decode(url.username())?;
-        let password = decode(url.password().unwrap_or(""))?;
-        builder = builder.credentials(Credentials::new(user, password));
-    }
-    Ok(builder.build())
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+pub(super) fn config_error(message: impl Into<String>) -> MailerConfigError {
+    MailerConfigError::new("smtp_url", message)
 }
 
 /// Maps a lettre error to retry-or-bounce, keeping only codes and categories (docs/security.md#13,
@@ -357,8 +301,24 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
     if e.is_timeout() {
         return SendError::Transient("the SMTP server timed out".into());
     }
-    if e.is_tls() {
-        return SendError::Transient("TLS with the SMTP server failed".into());
+    // A failed handshake reaches us as an I/O error ("invalid data") carrying rustls's own
+    // reason (an unknown issuer, a name mismatch), which never holds an address.
+    let rustls_error = std::iter::successors(std::error::Error::source(e), |s| s.source())
+        .find_map(|s| {
+            s.downcast_ref::<rustls::Error>().or_else(|| {
+                s.downcast_ref::<std::io::Error>()
+                    .and_then(|io| io.get_ref())
+                    .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            })
+        });
+    if e.is_tls() || rustls_error.is_some() {
+        let why = rustls_error
+            .map(|tls| format!(": {tls}"))
+            .unwrap_or_default();
+        return SendError::Transient(format!(
+            "TLS with the SMTP server failed{why} (check the relay's certificate and \
+             smtp_ca_file)"
+        ));
     }
     if e.is_response() {
         return SendError::Transient("the SMTP server sent an unreadable reply".into());
@@ -376,46 +336,11 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn smtp_urls_default_to_starttls_and_reject_downgrades() {
-        let t = Duration::from_secs(1);
-        assert!(smtp_transport("smtp://user:p%40ss@mail.example.com", t).is_ok());
-        assert!(smtp_transport("smtp://mail.example.com:587?tls=required", t).is_ok());
-        assert!(smtp_transport("smtps://mail.example.com", t).is_ok());
-        assert!(smtp_transport("smtp://127.0.0.1:2525?tls=none", t).is_ok());
-        for bad in [
-            "smtp://mail.example.com?tls=opportunistic",
-            "smtps://mail.example.com?tls=none",
-            "smtp://mail.example.com?tls=none&tls=none",
-            "smtp://mail.example.com?hello=x",
-            "http://mail.example.com",
-            "not a url",
-        ] {
-            assert!(smtp_transport(bad, t).is_err(), "{bad}");
-        }
-    }
-
-    #[tokio::test]
-    async fn config_errors_never_repeat_the_password() {
-        let e = smtp_transport("smtp://u:hunter2@h?tls=bogus", Duration::from_secs(1))
-            .unwrap_err()
-            .to_string();
-        assert!(!e.contains("hunter2"), "{e}");
-    }
-
     #[test]
     fn building_outside_a_runtime_is_an_error_not_a_panic() {
         let from: Mailbox = "Latchkey <no-reply@example.com>".parse().unwrap();
         assert!(
             Mailer::smtp("smtp://127.0.0.1:25?tls=none", from, Duration::from_secs(1)).is_err()
         );
-    }
-
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("p%40ss%2Fw").as_deref(), Some("p@ss/w"));
-        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
-        assert_eq!(percent_decode("bad%zz"), None);
-        assert_eq!(percent_decode("end%4").as_deref(), Some("end%4"));
     }
 }

@@ -10,6 +10,7 @@ use crate::db::{tenants, AnyConnection, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{ApiKeyId, EmailAddress};
 use crate::security::TokenSecret;
+use crate::services::Services;
 use chrono::NaiveDateTime;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -139,6 +140,39 @@ pub fn revoke(
     e.detail = Some(serde_json::json!({ "api_key_id": id }).to_string());
     audit::insert(conn, &e)?;
     Ok(true)
+}
+
+/// [`list`] for the console.
+pub async fn list_keys(svc: &Services) -> Result<Vec<ApiKey>, DbError> {
+    svc.db.run(list).await
+}
+
+/// [`create`] for the console, audited as `actor`.
+pub async fn create_key(
+    svc: &Services,
+    name: String,
+    tenant_domain: Option<String>,
+    actor: String,
+) -> Result<Result<CreatedKey, ApiKeyError>, DbError> {
+    let (settings, now) = (svc.settings.clone(), svc.now());
+    svc.db
+        .run(move |c| {
+            Ok(create(
+                c,
+                &settings,
+                &name,
+                tenant_domain.as_deref(),
+                &actor,
+                now,
+            ))
+        })
+        .await
+}
+
+/// [`revoke`] for the console, audited as `actor`.
+pub async fn revoke_key(svc: &Services, id: String, actor: String) -> Result<bool, DbError> {
+    let now = svc.now();
+    svc.db.run(move |c| revoke(c, &id, &actor, now)).await
 }
 
 /// Every key (revoked ones too), newest first: the console's list.

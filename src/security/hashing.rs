@@ -179,6 +179,7 @@ impl PasswordHasher {
         let matched = self
             .run_blocking(move |mem| verify_with(&password, &phc, mem))
             .await?;
+        crate::telemetry::metrics::password_verification();
         Ok(real && matched)
     }
 

@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod hashing;
 pub mod keys;
 pub mod mac;
+pub mod qr;
 pub mod secretbox;
 pub mod seeds;
 pub mod tokens;

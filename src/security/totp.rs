@@ -77,14 +77,10 @@ impl TotpSecret {
         totp.to_url().map_err(|e| anyhow!("otpauth url: {e}"))
     }
 
-    /// The otpauth URL as a QR code: a PNG, base64-encoded, for an inline
-    /// `<img src="data:image/png;base64,…">` (no third-party resource, docs/security.md#38).
-    pub fn qr_png_base64(&self, issuer: &str, account: &str) -> anyhow::Result<String> {
-        let totp = self
-            .totp(Some(issuer), account)
-            .ok_or_else(|| anyhow!("invalid TOTP secret or labels"))?;
-        totp.to_qr_base64()
-            .map_err(|e| anyhow!("TOTP QR code: {e}"))
+    /// The otpauth URL as a QR code: an SVG, base64-encoded, for an inline
+    /// `<img src="data:image/svg+xml;base64,…">` (no third-party resource, docs/security.md#38).
+    pub fn qr_svg_base64(&self, issuer: &str, account: &str) -> anyhow::Result<String> {
+        super::qr::svg_base64(&self.otpauth_url(issuer, account)?)
     }
 
     /// The code for the step containing `unix_time`: for tests and for the CLI demo.
@@ -272,11 +268,11 @@ mod tests {
             "{url}"
         );
         assert!(url.contains("issuer=Latchkey"), "{url}");
-        let png = s.qr_png_base64("Latchkey", "ann@contoso.com").unwrap();
+        let svg = s.qr_svg_base64("Latchkey", "ann@contoso.com").unwrap();
         use base64::Engine as _;
         let bytes = base64::engine::general_purpose::STANDARD
-            .decode(&png)
+            .decode(&svg)
             .unwrap();
-        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        assert!(bytes.starts_with(b"<svg xmlns=\"http://www.w3.org/2000/svg\""));
     }
 }

@@ -31,6 +31,7 @@ pub const PASSWORD_BREACH_CHECKS: &str = "latchkey_password_breach_checks_total"
 pub const WEBHOOK_DELIVERIES: &str = "latchkey_webhook_deliveries_total";
 pub const RETENTION_DELETED: &str = "latchkey_retention_deleted_total";
 pub const RETENTION_RUNS: &str = "latchkey_retention_sweeps_total";
+pub const PASSWORD_VERIFICATIONS: &str = "latchkey_password_verifications_total";
 
 /// The process-wide exporter: a handle that renders what the facade recorded.
 #[derive(Clone)]
@@ -179,6 +180,11 @@ pub fn retention_swept() {
     counter!(RETENTION_RUNS).increment(1);
 }
 
+/// One argon2 verification (a sign-in, against the stored hash or the dummy one).
+pub fn password_verification() {
+    counter!(PASSWORD_VERIFICATIONS).increment(1);
+}
+
 fn describe() {
     describe_counter!(
         HTTP_REQUESTS,
@@ -214,6 +220,10 @@ fn describe() {
         "Rows deleted by the retention sweep or `latchkey purge`, by kind."
     );
     describe_counter!(RETENTION_RUNS, "Retention sweeps run.");
+    describe_counter!(
+        PASSWORD_VERIFICATIONS,
+        "argon2 password verifications (against a stored hash or the dummy one for unknown accounts)."
+    );
     describe_gauge!(
         QUEUE_DEPTH,
         "Open jobs (waiting or running); -1 when the database is unreachable."

@@ -87,9 +87,9 @@ fn pending_cookie(state: &AppState, user: &User, secret: &TotpSecret) -> Cookie<
 struct SecurityPage {
     email: String,
     totp: bool,
-    /// Setup: the secret in groups of four for typing, and the QR code (PNG, base64).
+    /// Setup: the secret in groups of four for typing, and the QR code (SVG, base64).
     secret_grouped: Option<String>,
-    qr_png_base64: Option<String>,
+    qr_svg_base64: Option<String>,
     minutes: i64,
     /// Removing would leave the guest unable to reset (the tenant requires two methods).
     required_by_tenant: bool,
@@ -146,7 +146,7 @@ async fn security_page(
     let mut pending = None;
     if !ctx.totp {
         let secret = pending_secret(req, state, user).unwrap_or_else(TotpSecret::generate);
-        ctx.qr_png_base64 = Some(secret.qr_png_base64(TOTP_ISSUER, &user.email)?);
+        ctx.qr_svg_base64 = Some(secret.qr_svg_base64(TOTP_ISSUER, &user.email)?);
         ctx.secret_grouped = Some(group(secret.expose_base32()));
         pending = Some(pending_cookie(state, user, &secret));
     }

@@ -57,6 +57,15 @@ impl TestDb {
 
     /// A database on a server the test runs itself (tests/support/pg_server.rs): `server` is
     /// `postgres://USER@HOST:PORT`, `name` an existing database there.
+    /// A second handle on the same database, for a second instance; dropping it drops nothing
+    /// (the first handle cleans up).
+    pub fn shared(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            pg: None,
+        }
+    }
+
     pub fn on_server(server: &str, name: &str) -> TestDb {
         TestDb {
             url: format!("{server}/{name}"),
@@ -257,7 +266,15 @@ impl TestApp {
 
     /// [`TestApp::spawn_with_mail`] on a given database (`None`: a fresh [`TestDb`]).
     pub async fn spawn_with_mail_on(db: Option<TestDb>, extra: &str) -> TestApp {
-        let sink = smtp::SmtpSink::start().await;
+        Self::spawn_with_sink_on(smtp::SmtpSink::start().await, db, extra).await
+    }
+
+    /// [`TestApp::spawn_with_mail_on`] with a given sink (e.g. one that speaks TLS).
+    pub async fn spawn_with_sink_on(
+        sink: smtp::SmtpSink,
+        db: Option<TestDb>,
+        extra: &str,
+    ) -> TestApp {
         // Top-level keys first: in TOML everything after a [table] header belongs to it.
         let mut config = format!(
             "smtp_url = \"{}\"\nsmtp_timeout_seconds = 2\n{extra}\n",

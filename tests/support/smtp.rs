@@ -1,5 +1,6 @@
-//! A real SMTP server in the test process (RFC 5321, plain TCP, no TLS), on a random
-//! 127.0.0.1 port. The service sends to it over TCP with `smtp://127.0.0.1:PORT?tls=none`.
+//! A real SMTP server in the test process (RFC 5321), on a random 127.0.0.1 port. The service
+//! sends to it over TCP with `smtp://127.0.0.1:PORT?tls=none`, or over TLS (STARTTLS, RFC 3207,
+//! or TLS from the first byte) with a certificate the test made ([`SmtpSink::start_tls`]).
 //!
 //! Its [`Mode`] changes at run time, so a test can make the server reject, defer, stall, or go
 //! away and come back on the same port (docs/security.md#13, #41).
@@ -7,7 +8,7 @@
 use base64::Engine as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -83,10 +84,21 @@ impl ReceivedMail {
     }
 }
 
+/// How a TLS sink offers TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkTls {
+    /// Plain at first, `STARTTLS` advertised and honoured (`smtp://`).
+    StartTls,
+    /// TLS from the first byte (`smtps://`).
+    Wrapper,
+}
+
 struct Shared {
     port: u16,
+    tls: Option<(SinkTls, tokio_rustls::TlsAcceptor)>,
     mode: Mutex<Mode>,
     messages: Mutex<Vec<ReceivedMail>>,
+    failed_handshakes: Mutex<usize>,
     arrived: Notify,
     listener: Mutex<Option<JoinHandle<()>>>,
     sessions: Mutex<Vec<JoinHandle<()>>>,
@@ -100,12 +112,41 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts in [`Mode::Accept`] on a random port.
     pub async fn start() -> SmtpSink {
+        Self::start_with(None).await
+    }
+
+    /// Starts with TLS: `cert_pem` (the server's chain, PEM) and `key_pem` (its key), for
+    /// 127.0.0.1. [`SmtpSink::url`] then names the matching `smtp://` or `smtps://` URL.
+    pub async fn start_tls(kind: SinkTls, cert_pem: &[u8], key_pem: &[u8]) -> SmtpSink {
+        use rustls::pki_types::pem::PemObject as _;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs = CertificateDer::pem_slice_iter(cert_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .expect("the sink's certificate");
+        let key = PrivateKeyDer::from_pem_slice(key_pem).expect("the sink's key");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("the sink's TLS configuration");
+        Self::start_with(Some((
+            kind,
+            tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        )))
+        .await
+    }
+
+    async fn start_with(tls: Option<(SinkTls, tokio_rustls::TlsAcceptor)>) -> SmtpSink {
         let listener = bind(0).expect("bind the SMTP sink");
         let port = listener.local_addr().unwrap().port();
         let shared = Arc::new(Shared {
             port,
+            tls,
             mode: Mutex::new(Mode::Accept),
             messages: Mutex::new(Vec::new()),
+            failed_handshakes: Mutex::new(0),
             arrived: Notify::new(),
             listener: Mutex::new(None),
             sessions: Mutex::new(Vec::new()),
@@ -119,9 +160,19 @@ impl SmtpSink {
         self.shared.port
     }
 
-    /// `smtp://127.0.0.1:PORT?tls=none`, for `smtp_url`.
+    /// `smtp://127.0.0.1:PORT?tls=none` for a plain sink, `smtp://127.0.0.1:PORT` (STARTTLS)
+    /// or `smtps://127.0.0.1:PORT` for a TLS one: for `smtp_url`.
     pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}?tls=none", self.port())
+        match &self.shared.tls {
+            None => format!("smtp://127.0.0.1:{}?tls=none", self.port()),
+            Some((SinkTls::StartTls, _)) => format!("smtp://127.0.0.1:{}", self.port()),
+            Some((SinkTls::Wrapper, _)) => format!("smtps://127.0.0.1:{}", self.port()),
+        }
+    }
+
+    /// How many TLS handshakes failed (a client that did not trust the certificate).
+    pub fn failed_handshakes(&self) -> usize {
+        *self.shared.failed_handshakes.lock().unwrap()
     }
 
     /// The current mode.
@@ -228,28 +279,81 @@ async fn stall() -> ! {
 /// lines; a little slack).
 const MAX_LINE: usize = 4096;
 
-/// One SMTP session.
-async fn session(shared: Arc<Shared>, stream: TcpStream) {
-    let mode = |s: &Shared| *s.mode.lock().unwrap();
-    if mode(&shared) == Mode::Hang {
+/// One connection: plain, TLS from the first byte, or plain until `STARTTLS`.
+async fn session(shared: Arc<Shared>, mut stream: TcpStream) {
+    if *shared.mode.lock().unwrap() == Mode::Hang {
         let _keep = stream;
         stall().await;
     }
-    let (read, mut write) = stream.into_split();
+    let handshake = |shared: &Arc<Shared>, result: std::io::Result<_>| {
+        if result.is_err() {
+            *shared.failed_handshakes.lock().unwrap() += 1;
+        }
+        result.ok()
+    };
+    match shared.tls.clone() {
+        None => {
+            dialogue(&shared, stream, Greeting::Banner, false).await;
+        }
+        Some((SinkTls::Wrapper, acceptor)) => {
+            let accepted = acceptor.accept(stream).await;
+            if let Some(tls) = handshake(&shared, accepted) {
+                dialogue(&shared, tls, Greeting::Banner, true).await;
+            }
+        }
+        Some((SinkTls::StartTls, acceptor)) => {
+            if dialogue(&shared, &mut stream, Greeting::Banner, false).await == End::StartTls {
+                let accepted = acceptor.accept(stream).await;
+                if let Some(tls) = handshake(&shared, accepted) {
+                    // RFC 3207 §4.2: the client starts again with EHLO; no new banner.
+                    dialogue(&shared, tls, Greeting::None, true).await;
+                }
+            }
+        }
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Greeting {
+    Banner,
+    None,
+}
+
+/// How a dialogue ended.
+#[derive(PartialEq, Eq)]
+enum End {
+    Closed,
+    /// The client asked for STARTTLS and was told to go ahead.
+    StartTls,
+}
+
+/// One SMTP dialogue over `stream` (`secure`: already inside TLS, so no STARTTLS offered).
+async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
+    shared: &Arc<Shared>,
+    stream: S,
+    greeting: Greeting,
+    secure: bool,
+) -> End {
+    let shared = shared.clone();
+    let mode = |s: &Shared| *s.mode.lock().unwrap();
+    let starttls = !secure && matches!(shared.tls, Some((SinkTls::StartTls, _)));
+    let (read, mut write) = tokio::io::split(stream);
     let mut reader = BufReader::new(read);
     macro_rules! reply {
         ($text:expr) => {
             if write.write_all($text.as_bytes()).await.is_err() {
-                return;
+                return End::Closed;
             }
         };
     }
-    reply!("220 latchkey-test-sink ESMTP ready\r\n");
+    if greeting == Greeting::Banner {
+        reply!("220 latchkey-test-sink ESMTP ready\r\n");
+    }
     let mut from: Option<String> = None;
     let mut to: Vec<String> = Vec::new();
     loop {
         let Some(line) = read_line(&mut reader).await else {
-            return;
+            return End::Closed;
         };
         if mode(&shared) == Mode::Hang {
             stall().await;
@@ -257,9 +361,16 @@ async fn session(shared: Arc<Shared>, stream: TcpStream) {
         let upper = line.to_ascii_uppercase();
         let verb = upper.split_whitespace().next().unwrap_or("").to_string();
         match verb.as_str() {
+            "EHLO" if starttls => reply!(
+                "250-latchkey-test-sink\r\n250-STARTTLS\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10485760\r\n"
+            ),
             "EHLO" => reply!(
                 "250-latchkey-test-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10485760\r\n"
             ),
+            "STARTTLS" if starttls => {
+                reply!("220 2.0.0 Ready to start TLS\r\n");
+                return End::StartTls;
+            }
             "HELO" => reply!("250 latchkey-test-sink\r\n"),
             "NOOP" => reply!("250 2.0.0 OK\r\n"),
             "RSET" => {
@@ -269,7 +380,8 @@ async fn session(shared: Arc<Shared>, stream: TcpStream) {
             }
             "QUIT" => {
                 let _ = write.write_all(b"221 2.0.0 Bye\r\n").await;
-                return;
+                let _ = write.shutdown().await;
+                return End::Closed;
             }
             "MAIL" if upper.starts_with("MAIL FROM:") => match angle_addr(&line[10..]) {
                 Some(_) if matches!(mode(&shared), Mode::Answer(Stage::MailFrom, _)) => {
@@ -319,7 +431,7 @@ async fn session(shared: Arc<Shared>, stream: TcpStream) {
                 let mut data = String::new();
                 loop {
                     let Some(line) = read_line(&mut reader).await else {
-                        return;
+                        return End::Closed;
                     };
                     if line == "." {
                         break;

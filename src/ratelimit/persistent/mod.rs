@@ -206,6 +206,12 @@ impl PersistentLimits {
             .unwrap_or(now)
     }
 
+    /// The failure-count key of a sign-in for an address no account has: `addr:` and an HMAC
+    /// of the address (never stored in clear), so it cannot collide with a user id.
+    pub fn address_key(&self, address: &str) -> String {
+        format!("addr:{}", self.hashed(address))
+    }
+
     fn hashed(&self, text: &str) -> String {
         hex::encode(crate::security::hmac_sha256(
             self.hash_key.as_ref(),

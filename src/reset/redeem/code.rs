@@ -1,10 +1,12 @@
 //! The code step: `POST /reset/code`, with the per-flow count of wrong codes.
 
-use super::token::{audit_token, denied_now};
+use super::token::{audit_token, denied_now, NO_USER};
 use super::{Next, Redeemed};
-use crate::db::reset_tokens;
+use crate::db::audit;
+use crate::db::reset_tokens::{self, ResetToken};
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
+use crate::domain::UserId;
 use crate::security::{code_matches, OneTimeCode};
 use crate::services::Services;
 use std::net::IpAddr;
@@ -46,11 +48,12 @@ pub async fn submit_code(
         + chrono::Duration::minutes(
             i64::from(svc.settings.reset.token_ttl_minutes) + FLOW_COOKIE_EXTRA_MINUTES,
         );
+    let flow_hash = flow.clone();
     let (spent, tokens) = svc
         .db
         .run(move |c| {
             let spent = flow_attempts::record(c, &key, expires)?;
-            Ok((spent, reset_tokens::live_for_flow(c, &flow, now)?))
+            Ok((spent, reset_tokens::live_for_flow(c, &flow_hash, now)?))
         })
         .await?;
     if spent > max {
@@ -66,6 +69,10 @@ pub async fn submit_code(
         return Ok(CodeOutcome::FlowEnded);
     }
     if let Some(code) = &code {
+        if tokens.is_empty() {
+            // The same HMAC as comparing against a token's code (docs/security.md#12).
+            std::hint::black_box(code_matches(&svc.code_key, code, ""));
+        }
         if let Some(t) = tokens.iter().find(|t| {
             t.code_hash
                 .as_deref()
@@ -94,33 +101,50 @@ pub async fn submit_code(
         }
     }
     let ended = spent >= max;
-    for t in &tokens {
-        let id = t.id.clone();
-        let attempts = svc
-            .db
-            .run(move |c| reset_tokens::spend_attempt(c, &id))
-            .await?;
-        if ended || i64::from(attempts) >= max {
-            let id = t.id.clone();
-            svc.db
-                .run(move |c| reset_tokens::revoke(c, &id, "too_many_codes", now))
-                .await?;
-        }
-    }
-    audit_token(
-        svc,
-        Event::CodeFailed,
-        Outcome::Failure,
-        tokens.first(),
-        ended.then_some("flow_ended"),
-        ip,
-    )
-    .await?;
+    wrong_code(svc, &flow, tokens.first(), ended, ip).await?;
     Ok(if ended {
         CodeOutcome::FlowEnded
     } else {
         CodeOutcome::Wrong
     })
+}
+
+/// Books a wrong code: the flow's tokens each spend a try (revoked once spent, or when the flow
+/// ended) and the `code_failed` row is written, in one write transaction of the same statements
+/// whether the flow holds a token (the address has an account) or none (docs/security.md#12):
+/// an unknown address's wrong code must cost what an account's does.
+async fn wrong_code(
+    svc: &Services,
+    flow: &str,
+    token: Option<&ResetToken>,
+    ended: bool,
+    ip: Option<IpAddr>,
+) -> Result<(), DbError> {
+    let now = svc.now();
+    let max = i32::try_from(svc.settings.reset.max_code_attempts).unwrap_or(i32::MAX);
+    let mut e = crate::reset::event(now, Event::CodeFailed, Outcome::Failure, ip);
+    e.reason = ended.then(|| "flow_ended".to_string());
+    // The audit row carries the guest's address; an unknown address's flow looks up an id no
+    // user has, so the lookup is the same query either way.
+    let owner = match token {
+        Some(t) => {
+            e.tenant_id = Some(t.tenant_id.clone());
+            e.user_id = Some(t.user_id.clone());
+            t.user_id()
+        }
+        None => UserId::from_string(NO_USER.to_string()),
+    };
+    let flow = flow.to_string();
+    svc.db
+        .run(move |c| {
+            use crate::db::WriteTransaction as _;
+            c.write_transaction::<(), DbError, _>(|c| {
+                reset_tokens::spend_flow_attempts(c, &flow, max, ended, now)?;
+                e.email = users::find_by_id(c, &owner)?.map(|u| u.email);
+                audit::insert(c, &e)
+            })
+        })
+        .await
 }
 
 /// How much longer than a token the `reset_flow` cookie lives (`web::reset`): a flow's counter

@@ -152,7 +152,7 @@ async fn keys_page(
     created: Option<String>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let list = state.db.run(api_keys::list).await?;
+    let list = api_keys::list_keys(state).await?;
     let ctx = KeysPage {
         admin_email: admin.admin.email.clone(),
         platform: true,
@@ -215,22 +215,7 @@ async fn create_key(
         .await;
     }
     let domain = Some(tenant_domain.trim().to_string()).filter(|d| !d.is_empty());
-    let settings = state.settings.clone();
-    let actor = admin.actor();
-    let now = state.now();
-    let created = state
-        .db
-        .run(move |c| {
-            Ok(api_keys::create(
-                c,
-                &settings,
-                &name,
-                domain.as_deref(),
-                &actor,
-                now,
-            ))
-        })
-        .await?;
+    let created = api_keys::create_key(&state, name, domain, admin.actor()).await?;
     match created {
         Ok(key) => {
             // Shown once; only its hash is stored.
@@ -254,14 +239,7 @@ async fn revoke_key(
     _form: CsrfForm<crate::web::csrf::NoFields>,
 ) -> Result<HttpResponse, AppError> {
     platform_only(&admin)?;
-    let id = path.into_inner();
-    let actor = admin.actor();
-    let now = state.now();
-    let found = state
-        .db
-        .run(move |c| api_keys::revoke(c, &id, &actor, now))
-        .await?;
-    if !found {
+    if !api_keys::revoke_key(&state, path.into_inner(), admin.actor()).await? {
         return Err(AppError::NotFound);
     }
     Ok(see_other("/admin/api-keys"))

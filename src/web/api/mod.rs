@@ -16,8 +16,7 @@ mod openapi;
 use super::{AppError, AppState};
 use crate::onboarding::api::{self as onboarding_api, ApiKey, InvitationStatus};
 use crate::onboarding::api_keys::{self, Replay, MAX_IDEMPOTENCY_KEY_CHARS};
-use crate::onboarding::invitations::{InvitationView, InviteOutcome, InviteRequest};
-use crate::onboarding::{invitations as invite, Inviter};
+use crate::onboarding::invitations::{InviteOutcome, InviteRequest};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::SecretString;
@@ -99,24 +98,12 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<ApiKey, Htt
             "Send an API key as `Authorization: Bearer <key>`.",
         ));
     };
-    let now = state.now();
-    match state
-        .db
-        .run(move |c| api_keys::authenticate(c, &presented, now))
-        .await
-    {
+    match onboarding_api::authenticate(state, presented).await {
         Ok(Some(key)) => Ok(key),
         Ok(None) => Err(unauthorized(
             "The API key is not valid or has been revoked.",
         )),
         Err(e) => Err(actix_web::ResponseError::error_response(&AppError::from(e))),
-    }
-}
-
-fn inviter(key: &ApiKey) -> Inviter {
-    Inviter::ApiKey {
-        id: key.id.clone(),
-        tenant_id: key.tenant_id.clone(),
     }
 }
 
@@ -176,12 +163,7 @@ async fn create(
     };
     let fingerprint = api_keys::request_fingerprint("POST", req.path(), &body);
     if let Some(k) = &idem {
-        let (kid, k, f) = (key.id.clone(), k.clone(), fingerprint.clone());
-        match state
-            .db
-            .run(move |c| api_keys::replay(c, &kid, &k, &f))
-            .await?
-        {
+        match onboarding_api::replay(&state, &key, k, &fingerprint).await? {
             Replay::Fresh => {}
             Replay::Stored { status, body } => return Ok(replayed(status, body)),
             Replay::Mismatch => return Ok(reused()),
@@ -189,11 +171,9 @@ async fn create(
     }
     let (status, reply) = invite_reply(&state, &key, &body, idem.as_deref()).await?;
     if let Some(k) = idem {
-        let (kid, f, text, now) = (key.id.clone(), fingerprint, reply.to_string(), state.now());
-        let stored = state
-            .db
-            .run(move |c| api_keys::remember(c, &kid, &k, &f, status.as_u16(), &text, now))
-            .await?;
+        let text = reply.to_string();
+        let stored =
+            onboarding_api::remember(&state, &key, &k, &fingerprint, status.as_u16(), text).await?;
         match stored {
             Replay::Stored { status, body } => return Ok(replayed(status, body)),
             Replay::Mismatch => return Ok(reused()),
@@ -239,7 +219,7 @@ async fn invite_reply(
     };
     let outcome = onboarding_api::invite_idempotent(
         state,
-        inviter(key),
+        onboarding_api::inviter(key),
         key.id.clone(),
         request,
         idem.map(str::to_string),
@@ -254,11 +234,7 @@ async fn invite_reply(
             id,
             consumer_domain,
         } => {
-            let (who, now) = (inviter(key), state.now());
-            let view = state
-                .db
-                .run(move |c| invite::get(c, &who, &id, now))
-                .await?;
+            let view = onboarding_api::invitation(state, key, id).await?;
             let mut v = serde_json::to_value(view).map_err(anyhow::Error::from)?;
             v["consumer_domain"] = consumer_domain.into();
             (StatusCode::CREATED, v)
@@ -312,11 +288,7 @@ async fn list(
             }
         },
     };
-    let (who, now) = (inviter(&key), state.now());
-    let rows: Vec<InvitationView> = state
-        .db
-        .run(move |c| invite::list(c, &who, status, now, LIST_LIMIT))
-        .await?;
+    let rows = onboarding_api::invitations(&state, &key, status, LIST_LIMIT).await?;
     Ok(json_reply(StatusCode::OK, &json!({ "invitations": rows })))
 }
 
@@ -330,12 +302,7 @@ async fn show(
         Ok(k) => k,
         Err(res) => return Ok(res),
     };
-    let (who, now, id) = (inviter(&key), state.now(), path.into_inner());
-    match state
-        .db
-        .run(move |c| invite::get(c, &who, &id, now))
-        .await?
-    {
+    match onboarding_api::invitation(&state, &key, path.into_inner()).await? {
         Some(v) => Ok(json_reply(
             StatusCode::OK,
             &serde_json::to_value(v).map_err(anyhow::Error::from)?,

@@ -68,7 +68,7 @@ pub(super) async fn setup_link(
 #[derive(Serialize)]
 struct SetupPage {
     email: String,
-    qr_png_base64: String,
+    qr_svg_base64: String,
     secret: String,
     min_chars: u32,
     error: Option<String>,
@@ -100,7 +100,7 @@ fn setup_page(
 ) -> Result<HttpResponse, AppError> {
     let ctx = SetupPage {
         email: admin.email.clone(),
-        qr_png_base64: secret.qr_png_base64(TOTP_ISSUER, &admin.email)?,
+        qr_svg_base64: secret.qr_svg_base64(TOTP_ISSUER, &admin.email)?,
         secret: secret.expose_base32().to_string(),
         min_chars: state.settings.password.min_chars,
         error,

@@ -62,7 +62,7 @@ fn server_with_tokens(
     rt: &tokio::runtime::Runtime,
 ) -> (Server, Vec<String>) {
     let url = format!("sqlite://{}", dir.join("latchkey.db").display());
-    let server = Server::start(dir, &url, n.max(100), 0, k.mail);
+    let server = Server::start(dir, &url, n.max(100), 0, k.mail, None);
     let before = mail_mark(&server);
     let addr = server.addr;
     rt.block_on(async {

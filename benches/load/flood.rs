@@ -46,6 +46,7 @@ pub fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<R
         k.users.min(1_000),
         0,
         k.mail,
+        None,
         &[
             ("LATCHKEY_RATE_LIMITS__ENABLED", "true"),
             ("LATCHKEY_TRUSTED_PROXIES", "[\"127.0.0.1\"]"),

@@ -68,7 +68,7 @@ impl Server {
         mail: crate::knobs::Mail,
         config: Option<&Path>,
     ) -> Self {
-        Self::start_with(dir, db_url, users, audit_rows, mail, &[])
+        Self::start_with(dir, db_url, users, audit_rows, mail, config, &[])
     }
 
     /// [`Server::start`] with more `LATCHKEY_*` settings for the server (after the bench's own,
@@ -79,6 +79,7 @@ impl Server {
         users: u32,
         audit_rows: u64,
         mail: crate::knobs::Mail,
+        config: Option<&Path>,
         settings: &[(&str, &str)],
     ) -> Self {
         let port = free_port();

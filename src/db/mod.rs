@@ -14,6 +14,7 @@ pub mod banned_words;
 mod connection;
 pub mod directory_links;
 pub mod email_verifications;
+mod error;
 mod group_commit;
 pub mod invitations;
 pub mod models;

@@ -89,11 +89,8 @@ impl PersistentLimits {
         kind: FailureKind,
         backoff: Backoff,
     ) -> Result<Allowance, DbError> {
-        if !self.enabled() {
-            return Ok(Allowance::Allowed);
-        }
         let key = failure_key(account, kind);
-        self.run(move |this, conn| {
+        self.run_enabled(Allowance::Allowed, move |this, conn| {
             let now = this.now();
             let r = read(conn, &key, now)?;
             Ok(decide(backoff, r.failures, r.not_before, now))
@@ -111,11 +108,8 @@ impl PersistentLimits {
         kind: FailureKind,
         backoff: Backoff,
     ) -> Result<Allowance, DbError> {
-        if !self.enabled() {
-            return Ok(Allowance::Allowed);
-        }
         let key = failure_key(account, kind);
-        self.run(move |this, conn| {
+        self.run_enabled(Allowance::Allowed, move |this, conn| {
             let mut now = this.now();
             for _ in 0..RACE_RETRIES {
                 now = this.now();
@@ -167,11 +161,8 @@ impl PersistentLimits {
         kind: FailureKind,
         backoff: Backoff,
     ) -> Result<Allowance, DbError> {
-        if !self.enabled() {
-            return Ok(Allowance::Allowed);
-        }
         let key = failure_key(account, kind);
-        self.run(move |this, conn| {
+        self.run_enabled(Allowance::Allowed, move |this, conn| {
             for _ in 0..RACE_RETRIES {
                 let now = this.now();
                 let r = read(conn, &key, now)?;
@@ -214,11 +205,8 @@ impl PersistentLimits {
         account: &impl std::fmt::Display,
         kind: FailureKind,
     ) -> Result<(), DbError> {
-        if !self.enabled() {
-            return Ok(());
-        }
         let key = failure_key(account, kind);
-        self.run(move |this, conn| {
+        self.run_enabled((), move |this, conn| {
             for _ in 0..RACE_RETRIES {
                 let now = this.now();
                 let r = read(conn, &key, now)?;

@@ -134,7 +134,20 @@ async fn a_guest_resets_in_a_real_browser_with_totp() {
             .await?
             .click()
             .await?;
-        let body = c.find(Locator::Css("h1")).await?.text().await?;
+        // `POST /reset` answers on the same path, so the old page's heading can be found just
+        // before the new page replaces it (a stale node): read until the new page is there.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let body = loop {
+            let read = match c.find(Locator::Css("h1")).await {
+                Ok(h1) => h1.text().await.ok(),
+                Err(_) => None,
+            };
+            match read {
+                Some(text) if text != "Forgot your password?" => break text,
+                _ if std::time::Instant::now() > deadline => break read.unwrap_or_default(),
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        };
         assert_eq!(body, "Check your email");
         shot(&c, &shots, "03-check-email").await;
 

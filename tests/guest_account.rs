@@ -273,7 +273,7 @@ async fn the_account_page_shows_whether_the_tenant_allows_self_service_reset() {
 /// What the reset policy decides for `email` now.
 async fn decision(app: &TestApp, email: &str) -> latchkey::policy::Decision {
     let email = latchkey::domain::EmailAddress::parse(email).unwrap();
-    latchkey::eligibility::gather(
+    latchkey::services::eligibility::gather(
         &app.state.db,
         &app.state.deliverability,
         app.state.clock.as_ref(),

@@ -54,7 +54,7 @@ async fn invite(app: &TestApp, email: &str, cc: Option<&str>) -> InviteOutcome {
 }
 
 async fn decide(app: &TestApp, email: &str) -> Decision {
-    latchkey::eligibility::gather(
+    latchkey::services::eligibility::gather(
         &app.state.db,
         &app.state.deliverability,
         app.state.clock.as_ref(),

@@ -5,11 +5,11 @@
 mod support;
 use assert_cmd::Command;
 use chrono::{Duration, NaiveDateTime};
-use latchkey::clock::{Clock, OffsetClock};
 use latchkey::config::RetentionSettings;
 use latchkey::db::retention::Kind;
 use latchkey::db::Db;
-use latchkey::retention;
+use latchkey::jobs::retention;
+use latchkey::services::clock::{Clock, OffsetClock};
 use support::process::count;
 use support::TestDb;
 

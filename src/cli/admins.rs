@@ -114,7 +114,7 @@ fn create(settings: &Settings, args: AdminCreate) -> Result<(), CliError> {
             .map(|t| format!(" for tenant {:?}", t.name))
             .unwrap_or_default()
     );
-    print_setup_link(settings, &setup.expose().to_string(), None);
+    print_setup_link(settings, setup.expose(), None);
     Ok(())
 }
 
@@ -236,7 +236,7 @@ fn change(settings: &Settings, email: &str, change: Change) -> Result<(), CliErr
                  and any earlier set-up link no longer work.",
                 target.role_label()
             );
-            print_setup_link(settings, &secret.expose().to_string(), Some(expires_at));
+            print_setup_link(settings, secret.expose(), Some(expires_at));
             println!(
                 "Give the link to {who} over a channel you trust; it is shown only this once."
             );

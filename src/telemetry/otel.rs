@@ -94,9 +94,11 @@ where
     Ok(Some(Export { layer, provider }))
 }
 
-/// Spans pass to the exporter; events (log lines) do not.
+/// Latchkey's spans pass to the exporter; events (log lines) do not, nor the spans of libraries
+/// (under `RUST_LOG=trace` the HTTP client's own spans, made while exporting, would otherwise be
+/// exported in turn).
 fn is_span(meta: &tracing::Metadata<'_>) -> bool {
-    meta.is_span()
+    meta.is_span() && meta.target().starts_with("latchkey")
 }
 
 /// Keeps the provider of the installed layer for [`shutdown`] and [`active`].

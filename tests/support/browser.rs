@@ -42,6 +42,22 @@ impl Page {
     pub fn csrf(&self) -> Option<String> {
         csrf_in(&self.body)
     }
+
+    /// Asserts a `303 See Other` to `to`.
+    pub fn assert_see_other(&self, to: &str) {
+        assert_eq!(self.status, 303, "{}", self.body);
+        assert_eq!(self.location(), Some(to));
+    }
+
+    /// The body with the CSRF token and the echoed address masked, to compare two pages that
+    /// must not tell two addresses apart.
+    pub fn masked(&self, email: &str) -> String {
+        let mut body = self.body.replace(email, "EMAIL");
+        if let Some(t) = self.csrf() {
+            body = body.replace(&t, "TOKEN");
+        }
+        body
+    }
 }
 
 /// What a person reads on `html`'s page: the text without tags, `<head>` or `<script>`, entities
@@ -237,6 +253,26 @@ impl Browser {
     pub async fn ask_reset(&mut self, email: &str) -> Page {
         let posted = self.submit("/reset", "/reset", &[("email", email)]).await;
         self.follow(posted).await
+    }
+
+    /// On a reset flow that reached `/reset/new`: submits `password` twice.
+    pub async fn set_new_password(&mut self, password: &str) -> Page {
+        self.submit(
+            "/reset/new",
+            "/reset/new",
+            &[("password", password), ("password_confirm", password)],
+        )
+        .await
+    }
+
+    /// Submits the guest sign-in form.
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        self.submit(
+            "/signin",
+            "/signin",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     /// Like [`Self::get`], but a connection error (a server killed mid-test) is `None`.

@@ -6,12 +6,12 @@
 //!
 //! Nothing is archived: exporting the audit before it ages out is the operator's job.
 
-use crate::clock::SharedClock;
 use crate::config::RetentionSettings;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::retention::{self, Kind};
 use crate::db::{Db, DbError};
 use crate::domain::audit::{Event, Outcome};
+use crate::services::clock::SharedClock;
 use chrono::NaiveDateTime;
 use std::time::Duration;
 
@@ -50,7 +50,9 @@ pub fn cutoff(settings: &RetentionSettings, kind: Kind, now: NaiveDateTime) -> N
     let days = match kind {
         Kind::Audit => settings.audit_days,
         Kind::Jobs | Kind::WebhookDeliveries => settings.jobs_days,
-        Kind::ResetTokens | Kind::EmailVerifications | Kind::Invitations => settings.expired_days,
+        Kind::ResetTokens | Kind::ResetDecoys | Kind::EmailVerifications | Kind::Invitations => {
+            settings.expired_days
+        }
     };
     now - chrono::Duration::days(i64::from(days))
 }

@@ -326,10 +326,11 @@ async fn the_account_page_explains_what_managing_the_organisation_changes_before
     // Taking a domain over makes the guest its admin and puts every guest's self-service reset
     // under the organisation's plan: the page says so before the link, and offers it only
     // where nobody administers the organisation yet.
-    let app = app().await;
+    let app = TestApp::with_partners().await;
     app.user("finn@fabrikam.test", PASSWORD, true, false);
     app.user("dora@contoso.test", PASSWORD, true, false);
-    let p = signed_in(&app, "finn@fabrikam.test")
+    let p = app
+        .signed_in_guest("finn@fabrikam.test", PASSWORD)
         .await
         .get("/account")
         .await;
@@ -346,7 +347,8 @@ async fn the_account_page_explains_what_managing_the_organisation_changes_before
     assert!(explained < offered && plan < offered, "{text}");
     assert!(!text.contains("Manage this organisation"), "{text}");
     // A managed organisation has its administrators: nothing to offer.
-    let p = signed_in(&app, "dora@contoso.test")
+    let p = app
+        .signed_in_guest("dora@contoso.test", PASSWORD)
         .await
         .get("/account")
         .await;

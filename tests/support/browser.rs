@@ -236,25 +236,6 @@ impl Browser {
         self.post_form(path, &token, fields).await
     }
 
-    /// Follows `page` when it is a redirect (one hop, as a browser after a form post), else
-    /// returns it.
-    pub async fn follow(&mut self, page: Page) -> Page {
-        match (page.status, page.location()) {
-            (301 | 302 | 303 | 307 | 308, Some(to)) => {
-                let to = to.to_string();
-                self.get(&to).await
-            }
-            _ => page,
-        }
-    }
-
-    /// `POST /reset` for `email` (a fresh CSRF token from the form), following the redirect to
-    /// the check-email page as a browser does.
-    pub async fn ask_reset(&mut self, email: &str) -> Page {
-        let posted = self.submit("/reset", "/reset", &[("email", email)]).await;
-        self.follow(posted).await
-    }
-
     /// On a reset flow that reached `/reset/new`: submits `password` twice.
     pub async fn set_new_password(&mut self, password: &str) -> Page {
         self.submit(
@@ -273,6 +254,25 @@ impl Browser {
             &[("email", email), ("password", password)],
         )
         .await
+    }
+
+    /// Follows `page` when it is a redirect (one hop, as a browser after a form post), else
+    /// returns it.
+    pub async fn follow(&mut self, page: Page) -> Page {
+        match (page.status, page.location()) {
+            (301 | 302 | 303 | 307 | 308, Some(to)) => {
+                let to = to.to_string();
+                self.get(&to).await
+            }
+            _ => page,
+        }
+    }
+
+    /// `POST /reset` for `email` (a fresh CSRF token from the form), following the redirect to
+    /// the check-email page as a browser does.
+    pub async fn ask_reset(&mut self, email: &str) -> Page {
+        let posted = self.submit("/reset", "/reset", &[("email", email)]).await;
+        self.follow(posted).await
     }
 
     /// Like [`Self::get`], but a connection error (a server killed mid-test) is `None`.

@@ -296,11 +296,13 @@ async fn item_8_a_decoy_never_lets_a_code_in() {
     let wrong = stranger
         .post_form("/reset/code", &token, &[("code", WRONG_CODE)])
         .await;
-    assert_eq!(
-        shape(&p, UNKNOWN),
-        shape(&wrong, UNKNOWN),
-        "a decoy's code is a wrong code"
-    );
+    // Each try spends one of the flow's budget, so the two replies differ in the count of
+    // tries left alone.
+    let (mut a, mut b) = (shape(&p, UNKNOWN), shape(&wrong, UNKNOWN));
+    assert!(a.2.contains("You have 4 tries left."), "{}", a.2);
+    a.2 = a.2.replace("4 tries left", "N tries left");
+    b.2 = b.2.replace("3 tries left", "N tries left");
+    assert_eq!(a, b, "a decoy's code is a wrong code");
     let accepted = || {
         app.audit_events()
             .iter()

@@ -91,7 +91,7 @@ fn tokens(c: &mut Criterion) {
 }
 
 fn render(c: &mut Criterion) {
-    let templates = latchkey::templates::Templates::load().expect("templates load");
+    let templates = latchkey::services::templates::Templates::load().expect("templates load");
     let ctx = serde_json::json!({
         "email": "",
         "error": null,

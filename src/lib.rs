@@ -17,14 +17,12 @@ compile_error!(
 
 pub mod accounts;
 pub mod cli;
-pub mod clock;
 pub mod config;
 pub mod console;
 pub mod db;
 pub mod deliverability;
 pub mod directory;
 pub mod domain;
-pub mod eligibility;
 pub mod jobs;
 pub mod mail;
 pub mod onboarding;
@@ -32,11 +30,9 @@ pub mod passwords;
 pub mod policy;
 pub mod ratelimit;
 pub mod reset;
-pub mod retention;
 pub mod security;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
-pub mod templates;
 pub mod web;
 pub mod webhooks;

@@ -1,9 +1,9 @@
 //! Wires the application: config → db → services → http. `Application::build` binds its own
 //! listener (port 0 in tests) and reports the real port, so tests run the production path.
 
-use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::services::clock::{SharedClock, SystemClock};
 use crate::services::Services;
 use crate::telemetry::metrics::Metrics;
 use crate::web::{self, AppState, Templates};
@@ -115,7 +115,7 @@ impl Application {
                 stop.clone(),
             ));
         }
-        crate::retention::spawn(
+        crate::jobs::retention::spawn(
             state.services.db.clone(),
             state.services.clock.clone(),
             settings.retention.clone(),

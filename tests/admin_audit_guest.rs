@@ -6,7 +6,7 @@ mod admin_support;
 mod support;
 
 use admin_support::*;
-use latchkey::clock::Clock;
+use latchkey::services::clock::Clock;
 use support::browser::Page;
 use support::smtp::{code_in, link_with};
 use support::TestApp;

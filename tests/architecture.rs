@@ -257,3 +257,48 @@ fn no_handler_runs_a_storage_closure() {
         found.join("\n")
     );
 }
+
+/// The entries of the module map in docs/architecture.md: the indented names under `src/` in
+/// its first code block (`name.rs` for a file, `name/` for a folder).
+fn module_map() -> Vec<String> {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md"))
+            .unwrap();
+    let block = doc
+        .split("```\nsrc/\n")
+        .nth(1)
+        .expect("a module map under src/");
+    let block = block.split("```").next().unwrap();
+    block
+        .lines()
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.strip_prefix("  "))
+        .filter(|line| !line.starts_with(' '))
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_module_map_lists_exactly_the_crate_root() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type().unwrap().is_dir() {
+                format!("{name}/")
+            } else {
+                name
+            }
+        })
+        .collect();
+    on_disk.sort();
+    let mut mapped = module_map();
+    mapped.sort();
+    assert_eq!(
+        mapped, on_disk,
+        "docs/architecture.md's module map must name every file and folder at the crate root"
+    );
+}

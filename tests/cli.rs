@@ -2,46 +2,7 @@
 //! LATCHKEY_TEST_PG) on PostgreSQL.
 
 mod support;
-use assert_cmd::Command;
-use support::TestDb;
-
-struct Cli {
-    dir: tempfile::TempDir,
-    db: TestDb,
-}
-
-impl Cli {
-    fn new() -> Cli {
-        let dir = tempfile::tempdir().unwrap();
-        let db = TestDb::create(dir.path());
-        Cli { dir, db }
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("latchkey").unwrap();
-        c.current_dir(self.dir.path())
-            .env("LATCHKEY_DATA_DIR", self.dir.path())
-            .env("LATCHKEY_DATABASE_URL", &self.db.url)
-            .env("LATCHKEY_DEMO", "false")
-            .env("LATCHKEY_DNS", "off")
-            .env("LATCHKEY_LOG_LEVEL", "warn");
-        c
-    }
-
-    /// Runs and returns (exit code, stdout, stderr).
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        self.run_stdin(args, "")
-    }
-
-    fn run_stdin(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
-        let out = self.cmd().args(args).write_stdin(stdin).output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-}
+use support::cli::Cli;
 
 const GOOD_PASSWORD: &str = "violet-harbour-telescope-42\n";
 

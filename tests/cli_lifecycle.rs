@@ -3,55 +3,12 @@
 //! `--plan` as a value list, `bench-seed` hidden. SQLite, and PostgreSQL with LATCHKEY_TEST_PG.
 
 mod support;
-use assert_cmd::Command;
+use support::cli::Cli;
 use support::process::{count, direct_db, pairs};
-use support::TestDb;
-
-struct Cli {
-    dir: tempfile::TempDir,
-    db: TestDb,
-}
 
 const GOOD_PASSWORD: &str = "violet-harbour-telescope-42\n";
 
 impl Cli {
-    fn new() -> Cli {
-        let dir = tempfile::tempdir().unwrap();
-        let db = TestDb::create(dir.path());
-        Cli { dir, db }
-    }
-
-    fn run_stdin(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
-        let out = Command::cargo_bin("latchkey")
-            .unwrap()
-            .current_dir(self.dir.path())
-            .env("LATCHKEY_DATA_DIR", self.dir.path())
-            .env("LATCHKEY_DATABASE_URL", &self.db.url)
-            .env("LATCHKEY_DEMO", "false")
-            .env("LATCHKEY_DNS", "off")
-            .env("LATCHKEY_LOG_LEVEL", "warn")
-            .args(args)
-            .write_stdin(stdin)
-            .timeout(std::time::Duration::from_secs(120))
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        self.run_stdin(args, "")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, out, err) = self.run(args);
-        assert_eq!(code, 0, "{args:?}\n{out}\n{err}");
-        out
-    }
-
     fn guest(&self, email: &str) {
         let (code, out, err) = self.run_stdin(
             &[
@@ -402,25 +359,9 @@ fn apikey_list_json_plan_values_and_hidden_bench_seed() {
 }
 
 fn config_check(cli: &Cli, env: &[(&str, &str)]) -> (i32, String, String) {
-    let out = Command::cargo_bin("latchkey")
-        .unwrap()
-        .current_dir(cli.dir.path())
-        .env("LATCHKEY_DATA_DIR", cli.dir.path())
-        .env("LATCHKEY_DATABASE_URL", &cli.db.url)
-        .env("LATCHKEY_DEMO", "false")
-        .env("LATCHKEY_DNS", "off")
-        .env("LATCHKEY_LOG_LEVEL", "warn")
-        .env("LATCHKEY_SMTP_TIMEOUT_SECONDS", "5")
-        .envs(env.iter().copied())
-        .args(["config", "check"])
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let mut env = env.to_vec();
+    env.insert(0, ("LATCHKEY_SMTP_TIMEOUT_SECONDS", "5"));
+    cli.run_env(&["config", "check"], &env)
 }
 
 // Multi-threaded: the SMTP sink answers while this thread waits for the binary.

@@ -4,50 +4,13 @@
 //! explain` says where each account fact came from.
 
 mod support;
-use assert_cmd::Command;
+use support::cli::Cli;
 use support::slapd::{self, Slapd};
-use support::TestDb;
-
-struct Cli {
-    dir: tempfile::TempDir,
-    db: TestDb,
-}
-
-impl Cli {
-    /// A data dir whose `latchkey.toml` holds `toml`.
-    fn new(toml: &str) -> Cli {
-        let dir = tempfile::tempdir().unwrap();
-        let db = TestDb::create(dir.path());
-        std::fs::write(dir.path().join("latchkey.toml"), toml).unwrap();
-        Cli { dir, db }
-    }
-
-    /// Runs and returns (exit code, stdout, stderr).
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = Command::cargo_bin("latchkey")
-            .unwrap()
-            .current_dir(self.dir.path())
-            .env("LATCHKEY_DATA_DIR", self.dir.path())
-            .env("LATCHKEY_DATABASE_URL", &self.db.url)
-            .env("LATCHKEY_DEMO", "false")
-            .env("LATCHKEY_DNS", "off")
-            .env("LATCHKEY_LOG_LEVEL", "warn")
-            .args(args)
-            .timeout(std::time::Duration::from_secs(120))
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-}
 
 #[test]
 fn directory_check_reports_each_step_and_what_it_sees_for_an_address() {
     let Some(server) = Slapd::start() else { return };
-    let cli = Cli::new(&server.directory_toml());
+    let cli = Cli::with_toml(&server.directory_toml());
     let (code, out, err) = cli.run(&["directory", "check", "--email", "carl@example.com"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("connected"), "{out}");
@@ -77,7 +40,7 @@ fn directory_check_says_the_service_password_is_wrong() {
         "bind_password = \"not-the-service-password\"",
     );
     assert!(toml.contains("not-the-service-password"));
-    let cli = Cli::new(&toml);
+    let cli = Cli::with_toml(&toml);
     let (code, out, err) = cli.run(&["directory", "check"]);
     assert_ne!(code, 0, "{out}\n{err}");
     assert!(out.contains("FAIL"), "{out}");
@@ -124,7 +87,7 @@ fn directory_check_names_the_certificate_on_a_tls_failure() {
         &other_ca.display().to_string(),
     );
     assert!(toml.contains("other.pem"));
-    let cli = Cli::new(&toml);
+    let cli = Cli::with_toml(&toml);
     let (code, out, err) = cli.run(&["directory", "check"]);
     assert_ne!(code, 0, "{out}\n{err}");
     let line = out
@@ -148,7 +111,7 @@ fn directory_check_names_the_certificate_on_a_tls_failure() {
 #[test]
 fn policy_explain_says_where_each_fact_came_from() {
     let Some(server) = Slapd::start() else { return };
-    let cli = Cli::new(&server.directory_toml());
+    let cli = Cli::with_toml(&server.directory_toml());
     let (code, _, err) = cli.run(&["migrate"]);
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = cli.run(&[

@@ -13,14 +13,14 @@
 //! Runs on PostgreSQL too (LATCHKEY_TEST_PG).
 
 mod support;
-use assert_cmd::Command;
 use latchkey::onboarding::invitations::{self, InviteOutcome, InviteRequest};
 use latchkey::onboarding::{api_keys, Inviter};
 use secrecy::ExposeSecret;
 use support::browser::{Browser, Page};
+use support::cli::Cli;
 use support::slapd::{self, Slapd};
 use support::smtp::link_with;
-use support::{TestApp, TestDb};
+use support::TestApp;
 
 const NEW: &str = "brisk-meadow-compass-81";
 /// Long enough for Latchkey (12), too short for the directory's ppolicy (16).
@@ -273,32 +273,15 @@ async fn without_create_under_the_pages_the_api_and_the_cli_refuse() {
     );
 
     // The CLI: a clear error and a non-zero exit.
-    let dir = tempfile::tempdir().unwrap();
-    let db = TestDb::create(dir.path());
-    std::fs::write(dir.path().join("latchkey.toml"), &toml).unwrap();
+    let cli = Cli::with_toml(&toml);
     std::fs::write(
-        dir.path().join("guests.csv"),
+        cli.path().join("guests.csv"),
         "Email\nsomeone@example.com\n",
     )
     .unwrap();
     let cli = |args: &[&str], stdin: &str| {
-        let out = Command::cargo_bin("latchkey")
-            .unwrap()
-            .current_dir(dir.path())
-            .env("LATCHKEY_DATA_DIR", dir.path())
-            .env("LATCHKEY_DATABASE_URL", &db.url)
-            .env("LATCHKEY_DEMO", "false")
-            .env("LATCHKEY_DNS", "off")
-            .env("LATCHKEY_LOG_LEVEL", "warn")
-            .args(args)
-            .write_stdin(stdin)
-            .timeout(std::time::Duration::from_secs(120))
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let (code, _, err) = cli.run_stdin(args, stdin);
+        (code, err)
     };
     let (code, err) = cli(&["invite", "--csv", "guests.csv"], "");
     assert_ne!(code, 0, "{err}");
@@ -321,28 +304,10 @@ async fn without_create_under_the_pages_the_api_and_the_cli_refuse() {
 #[test]
 fn with_create_under_the_cli_creates_the_entry_in_the_directory() {
     let Some(server) = Slapd::start() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = TestDb::create(dir.path());
-    std::fs::write(dir.path().join("latchkey.toml"), writable(&server)).unwrap();
+    let cli = Cli::with_toml(&writable(&server));
     let run = |args: &[&str], stdin: &str| {
-        let out = Command::cargo_bin("latchkey")
-            .unwrap()
-            .current_dir(dir.path())
-            .env("LATCHKEY_DATA_DIR", dir.path())
-            .env("LATCHKEY_DATABASE_URL", &db.url)
-            .env("LATCHKEY_DEMO", "false")
-            .env("LATCHKEY_DNS", "off")
-            .env("LATCHKEY_LOG_LEVEL", "warn")
-            .args(args)
-            .write_stdin(stdin)
-            .timeout(std::time::Duration::from_secs(120))
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
+        let (code, out, err) = cli.run_stdin(args, stdin);
+        (code, out + &err)
     };
     let (code, out) = run(
         &[

@@ -5,7 +5,6 @@
 //! in; a directory outage is the 503 page.
 
 mod support;
-use support::browser::{Browser, Page};
 use support::slapd::{self, Slapd};
 use support::smtp::link_with;
 use support::TestApp;
@@ -20,24 +19,6 @@ async fn app(server: &Slapd) -> TestApp {
     app
 }
 
-async fn sign_in(b: &mut Browser, email: &str, password: &str) -> Page {
-    b.submit(
-        "/signin",
-        "/signin",
-        &[("email", email), ("password", password)],
-    )
-    .await
-}
-
-/// The page body with the CSRF token and the echoed address masked.
-fn masked(p: &Page, email: &str) -> String {
-    let mut body = p.body.replace(email, "EMAIL");
-    if let Some(t) = p.csrf() {
-        body = body.replace(&t, "TOKEN");
-    }
-    body
-}
-
 #[tokio::test]
 async fn sign_in_binds_as_the_user_and_every_failure_looks_the_same() {
     let Some(server) = Slapd::start() else { return };
@@ -45,7 +26,7 @@ async fn sign_in_binds_as_the_user_and_every_failure_looks_the_same() {
 
     // The directory password signs in; Latchkey holds no hash of it.
     let mut b = app.browser();
-    let p = sign_in(&mut b, "carl@example.com", slapd::CARL_PASSWORD).await;
+    let p = b.sign_in("carl@example.com", slapd::CARL_PASSWORD).await;
     assert_eq!(p.status, 303, "{}", p.body);
     assert_eq!(p.location(), Some("/account"));
     let account = b.get("/account").await;
@@ -67,7 +48,7 @@ async fn sign_in_binds_as_the_user_and_every_failure_looks_the_same() {
     ];
     let mut pages = Vec::new();
     for (email, password) in tries {
-        let p = sign_in(&mut app.browser(), email, password).await;
+        let p = app.browser().sign_in(email, password).await;
         assert_eq!(p.status, 200, "{email}: {}", p.body);
         assert!(p.body.contains(FAILED), "{email}: {}", p.body);
         assert!(
@@ -76,7 +57,7 @@ async fn sign_in_binds_as_the_user_and_every_failure_looks_the_same() {
             p.set_cookies()
         );
         assert!(!p.body.to_lowercase().contains("ldap"), "{}", p.body);
-        pages.push(masked(&p, email));
+        pages.push(p.masked(email));
     }
     for p in &pages[1..] {
         assert_eq!(&pages[0], p);
@@ -125,11 +106,14 @@ async fn a_password_set_by_a_reset_through_the_directory_signs_in() {
         .await;
     assert_eq!(p.location(), Some("/reset/done"), "{}", p.body);
 
-    let old = sign_in(&mut app.browser(), "ann@example.com", slapd::ANN_PASSWORD).await;
+    let old = app
+        .browser()
+        .sign_in("ann@example.com", slapd::ANN_PASSWORD)
+        .await;
     assert_eq!(old.status, 200, "{}", old.body);
     assert!(old.body.contains(FAILED), "{}", old.body);
     let mut b = app.browser();
-    let p = sign_in(&mut b, "ann@example.com", NEW).await;
+    let p = b.sign_in("ann@example.com", NEW).await;
     assert_eq!(p.location(), Some("/account"), "{}", p.body);
     assert_eq!(b.get("/account").await.status, 200);
 }
@@ -141,12 +125,18 @@ async fn a_directory_outage_at_sign_in_is_the_503_page() {
     };
     let app = app(&server).await;
     server.stop();
-    let p = sign_in(&mut app.browser(), "carl@example.com", slapd::CARL_PASSWORD).await;
+    let p = app
+        .browser()
+        .sign_in("carl@example.com", slapd::CARL_PASSWORD)
+        .await;
     assert_eq!(p.status, 503, "{}", p.body);
     assert!(p.body.contains("Temporarily unavailable"), "{}", p.body);
     assert!(!p.body.to_lowercase().contains("ldap"), "{}", p.body);
 
     server.start_again();
-    let p = sign_in(&mut app.browser(), "carl@example.com", slapd::CARL_PASSWORD).await;
+    let p = app
+        .browser()
+        .sign_in("carl@example.com", slapd::CARL_PASSWORD)
+        .await;
     assert_eq!(p.location(), Some("/account"), "{}", p.body);
 }

@@ -3,37 +3,11 @@
 
 mod support;
 use latchkey::security::TotpSecret;
-use support::browser::{Browser, Page};
+use support::browser::Page;
 use support::smtp::link_with;
 use support::TestApp;
 
 const PASSWORD: &str = "old-lantern-orchard-27";
-
-async fn app() -> TestApp {
-    let app = TestApp::spawn_with_mail("").await;
-    app.tenant("Fabrikam", "fabrikam.test", "unmanaged", "free");
-    app.tenant("Northwind", "northwind.test", "managed", "premium");
-    app.tenant("Contoso", "contoso.test", "managed", "free");
-    app
-}
-
-fn assert_see_other(p: &Page, to: &str) {
-    assert_eq!(p.status, 303, "{}", p.body);
-    assert_eq!(p.location(), Some(to));
-}
-
-async fn signed_in(app: &TestApp, email: &str) -> Browser {
-    let mut b = app.browser();
-    let p = b
-        .submit(
-            "/signin",
-            "/signin",
-            &[("email", email), ("password", PASSWORD)],
-        )
-        .await;
-    assert_see_other(&p, "/account");
-    b
-}
 
 fn user(app: &TestApp, email: &str) -> latchkey::db::models::User {
     let email = latchkey::domain::EmailAddress::parse(email).unwrap();
@@ -71,9 +45,9 @@ fn wrong_code(app: &TestApp, secret: &TotpSecret) -> String {
 #[tokio::test]
 async fn a_guest_enrols_an_authenticator_and_the_reset_then_asks_for_it() {
     // docs/security.md#24, #25
-    let app = app().await;
+    let app = TestApp::with_partners().await;
     app.user("alice@fabrikam.test", PASSWORD, true, false);
-    let mut b = signed_in(&app, "alice@fabrikam.test").await;
+    let mut b = app.signed_in_guest("alice@fabrikam.test", PASSWORD).await;
 
     let setup = b.get("/account/security").await;
     assert_eq!(setup.status, 200, "{}", setup.body);
@@ -110,7 +84,7 @@ async fn a_guest_enrols_an_authenticator_and_the_reset_then_asks_for_it() {
             &[("code", &code)],
         )
         .await;
-    assert_see_other(&p, "/account/security?enrolled=1");
+    p.assert_see_other("/account/security?enrolled=1");
     let stored = user(&app, "alice@fabrikam.test");
     // Encrypted at rest: an envelope, not the seed.
     let sealed = stored.totp_secret.as_deref().unwrap();
@@ -138,7 +112,7 @@ async fn a_guest_enrols_an_authenticator_and_the_reset_then_asks_for_it() {
         .await;
     let mail = app.wait_mail_to("alice@fabrikam.test", 1).await;
     let link = link_with(&mail.text(), "/reset/link/").expect("link");
-    assert_see_other(&r.get(&link).await, "/reset/verify");
+    r.get(&link).await.assert_see_other("/reset/verify");
     // The code that confirmed the enrolment cannot be replayed there (docs/security.md#25).
     let verify = r.get("/reset/verify").await;
     let p = r
@@ -150,14 +124,14 @@ async fn a_guest_enrols_an_authenticator_and_the_reset_then_asks_for_it() {
     let p = r
         .post_form("/reset/verify", &verify.csrf().unwrap(), &[("code", &next)])
         .await;
-    assert_see_other(&p, "/reset/new");
+    p.assert_see_other("/reset/new");
 }
 
 #[tokio::test]
 async fn an_expired_setup_shows_a_new_code_and_enrols_nothing() {
-    let app = app().await;
+    let app = TestApp::with_partners().await;
     app.user("bea@fabrikam.test", PASSWORD, true, false);
-    let mut b = signed_in(&app, "bea@fabrikam.test").await;
+    let mut b = app.signed_in_guest("bea@fabrikam.test", PASSWORD).await;
     let setup = b.get("/account/security").await;
     let secret = shown_secret(&setup);
     // Keep the session alive, but let the 15-minute setup lapse.
@@ -180,11 +154,11 @@ async fn an_expired_setup_shows_a_new_code_and_enrols_nothing() {
 
 #[tokio::test]
 async fn removing_the_authenticator_needs_the_password_or_a_current_code() {
-    let app = app().await;
+    let app = TestApp::with_partners().await;
     let secret = app
         .user("carl@fabrikam.test", PASSWORD, true, true)
         .unwrap();
-    let mut b = signed_in(&app, "carl@fabrikam.test").await;
+    let mut b = app.signed_in_guest("carl@fabrikam.test", PASSWORD).await;
     let page = b.get("/account/security").await;
     assert!(page.body.contains("Remove the authenticator app"));
     let token = page.csrf().unwrap();
@@ -211,7 +185,7 @@ async fn removing_the_authenticator_needs_the_password_or_a_current_code() {
     let p = b
         .post_form("/account/security/totp/remove", &token, &[("code", &code)])
         .await;
-    assert_see_other(&p, "/account/security?removed=1");
+    p.assert_see_other("/account/security?removed=1");
     assert!(user(&app, "carl@fabrikam.test").totp_secret.is_none());
     assert!(app
         .audit_events()
@@ -230,7 +204,7 @@ async fn removing_the_authenticator_needs_the_password_or_a_current_code() {
             &[("code", &code)],
         )
         .await;
-    assert_see_other(&p, "/account/security?enrolled=1");
+    p.assert_see_other("/account/security?enrolled=1");
     let p = b
         .post_form(
             "/account/security/totp/remove",
@@ -238,15 +212,15 @@ async fn removing_the_authenticator_needs_the_password_or_a_current_code() {
             &[("password", PASSWORD)],
         )
         .await;
-    assert_see_other(&p, "/account/security?removed=1");
+    p.assert_see_other("/account/security?removed=1");
     assert!(user(&app, "carl@fabrikam.test").totp_secret.is_none());
 }
 
 #[tokio::test]
 async fn the_account_page_shows_whether_the_tenant_allows_self_service_reset() {
-    let app = app().await;
+    let app = TestApp::with_partners().await;
     app.user("dora@contoso.test", PASSWORD, true, false);
-    let b = &mut signed_in(&app, "dora@contoso.test").await;
+    let b = &mut app.signed_in_guest("dora@contoso.test", PASSWORD).await;
     let p = b.get("/account").await;
     assert!(p.body.contains("Contoso"));
     assert!(p.body.contains("Managed by your organisation"));
@@ -259,7 +233,7 @@ async fn the_account_page_shows_whether_the_tenant_allows_self_service_reset() {
     // Northwind requires two methods: without an app the page says so, without a reference.
     app.sql("UPDATE tenants SET methods_required = 2 WHERE name = 'Northwind'");
     app.user("eve@northwind.test", PASSWORD, true, false);
-    let b = &mut signed_in(&app, "eve@northwind.test").await;
+    let b = &mut app.signed_in_guest("eve@northwind.test", PASSWORD).await;
     let p = b.get("/account").await;
     assert!(
         p.body.contains("requires an authenticator app"),
@@ -273,7 +247,7 @@ async fn the_account_page_shows_whether_the_tenant_allows_self_service_reset() {
 /// What the reset policy decides for `email` now.
 async fn decision(app: &TestApp, email: &str) -> latchkey::policy::Decision {
     let email = latchkey::domain::EmailAddress::parse(email).unwrap();
-    latchkey::eligibility::gather(
+    latchkey::services::eligibility::gather(
         &app.state.db,
         &app.state.deliverability,
         app.state.clock.as_ref(),
@@ -287,7 +261,7 @@ async fn decision(app: &TestApp, email: &str) -> latchkey::policy::Decision {
 
 #[tokio::test]
 async fn an_email_verification_link_confirms_only_on_post() {
-    let app = app().await;
+    let app = TestApp::with_partners().await;
     app.user("finn@fabrikam.test", PASSWORD, false, false);
     assert_eq!(
         decision(&app, "finn@fabrikam.test").await.code(),

@@ -1,7 +1,7 @@
 //! Guest sign-in, sessions and sign-out, black-box over HTTP (docs/security.md#12, #31–#33, #37).
 
 mod support;
-use support::browser::{Browser, Page};
+use support::browser::Page;
 use support::smtp::link_with;
 use support::TestApp;
 
@@ -19,29 +19,6 @@ async fn app() -> TestApp {
     app
 }
 
-fn assert_see_other(p: &Page, to: &str) {
-    assert_eq!(p.status, 303, "{}", p.body);
-    assert_eq!(p.location(), Some(to));
-}
-
-async fn sign_in(b: &mut Browser, email: &str, password: &str) -> Page {
-    b.submit(
-        "/signin",
-        "/signin",
-        &[("email", email), ("password", password)],
-    )
-    .await
-}
-
-/// The page body with the CSRF token and the echoed address masked.
-fn masked(p: &Page, email: &str) -> String {
-    let mut body = p.body.replace(email, "EMAIL");
-    if let Some(t) = p.csrf() {
-        body = body.replace(&t, "TOKEN");
-    }
-    body
-}
-
 #[tokio::test]
 async fn a_guest_signs_in_and_sees_the_account_page() {
     let app = app().await;
@@ -53,10 +30,10 @@ async fn a_guest_signs_in_and_sees_the_account_page() {
     assert!(form.body.contains("<label for=\"password\">"));
 
     // Without a session, /account sends the browser to sign in.
-    assert_see_other(&b.get("/account").await, "/signin");
+    b.get("/account").await.assert_see_other("/signin");
 
-    let p = sign_in(&mut b, "alice@fabrikam.test", PASSWORD).await;
-    assert_see_other(&p, "/account");
+    let p = b.sign_in("alice@fabrikam.test", PASSWORD).await;
+    p.assert_see_other("/account");
     assert!(b.cookies.contains_key(SESSION));
     let account = b.get("/account").await;
     assert_eq!(account.status, 200, "{}", account.body);
@@ -67,7 +44,7 @@ async fn a_guest_signs_in_and_sees_the_account_page() {
         .body
         .contains("You can reset your password yourself"));
     // Signed in, /signin goes straight on to the account.
-    assert_see_other(&b.get("/signin").await, "/account");
+    b.get("/signin").await.assert_see_other("/account");
 
     // NFKC: the fullwidth form of the password is the same password (docs/policy.md#passwords).
     let fullwidth: String = PASSWORD
@@ -80,8 +57,11 @@ async fn a_guest_signs_in_and_sees_the_account_page() {
             }
         })
         .collect();
-    let p = sign_in(&mut app.browser(), "alice@fabrikam.test", &fullwidth).await;
-    assert_see_other(&p, "/account");
+    let p = app
+        .browser()
+        .sign_in("alice@fabrikam.test", &fullwidth)
+        .await;
+    p.assert_see_other("/account");
 
     // docs/security.md#37: the audit has the sign-in, and no password anywhere.
     let events = app.audit_events();
@@ -99,14 +79,15 @@ async fn wrong_password_and_unknown_account_get_the_same_answer() {
     // docs/security.md#12 (no enumeration at sign-in)
     let app = app().await;
     app.user("bob@fabrikam.test", PASSWORD, true, false);
-    let wrong = sign_in(
-        &mut app.browser(),
-        "bob@fabrikam.test",
-        "not-the-password-1",
-    )
-    .await;
-    let unknown = sign_in(&mut app.browser(), "nobody@fabrikam.test", PASSWORD).await;
-    let malformed = sign_in(&mut app.browser(), "not an address", PASSWORD).await;
+    let wrong = app
+        .browser()
+        .sign_in("bob@fabrikam.test", "not-the-password-1")
+        .await;
+    let unknown = app
+        .browser()
+        .sign_in("nobody@fabrikam.test", PASSWORD)
+        .await;
+    let malformed = app.browser().sign_in("not an address", PASSWORD).await;
     for p in [&wrong, &unknown, &malformed] {
         assert_eq!(p.status, 200);
         assert!(p.body.contains(FAILED), "{}", p.body);
@@ -117,8 +98,8 @@ async fn wrong_password_and_unknown_account_get_the_same_answer() {
         );
     }
     assert_eq!(
-        masked(&wrong, "bob@fabrikam.test"),
-        masked(&unknown, "nobody@fabrikam.test")
+        wrong.masked("bob@fabrikam.test"),
+        unknown.masked("nobody@fabrikam.test")
     );
     let failures: Vec<_> = app
         .audit_events()
@@ -137,19 +118,21 @@ async fn a_disabled_account_cannot_sign_in_and_its_sessions_end() {
     let app = app().await;
     app.user("carl@fabrikam.test", PASSWORD, true, false);
     let mut b = app.browser();
-    assert_see_other(
-        &sign_in(&mut b, "carl@fabrikam.test", PASSWORD).await,
-        "/account",
-    );
+    b.sign_in("carl@fabrikam.test", PASSWORD)
+        .await
+        .assert_see_other("/account");
     app.sql("UPDATE users SET disabled = true WHERE email = 'carl@fabrikam.test'");
-    assert_see_other(&b.get("/account").await, "/signin");
-    let p = sign_in(&mut app.browser(), "carl@fabrikam.test", PASSWORD).await;
+    b.get("/account").await.assert_see_other("/signin");
+    let p = app.browser().sign_in("carl@fabrikam.test", PASSWORD).await;
     assert_eq!(p.status, 200);
     assert!(p.body.contains(FAILED));
-    let unknown = sign_in(&mut app.browser(), "nobody@fabrikam.test", PASSWORD).await;
+    let unknown = app
+        .browser()
+        .sign_in("nobody@fabrikam.test", PASSWORD)
+        .await;
     assert_eq!(
-        masked(&p, "carl@fabrikam.test"),
-        masked(&unknown, "nobody@fabrikam.test")
+        p.masked("carl@fabrikam.test"),
+        unknown.masked("nobody@fabrikam.test")
     );
 }
 
@@ -159,10 +142,10 @@ async fn each_sign_in_gets_a_fresh_session_value() {
     let app = app().await;
     app.user("dana@fabrikam.test", PASSWORD, true, false);
     let mut b = app.browser();
-    sign_in(&mut b, "dana@fabrikam.test", PASSWORD).await;
+    b.sign_in("dana@fabrikam.test", PASSWORD).await;
     let first = b.cookies[SESSION].clone();
     b.cookies.remove(SESSION);
-    sign_in(&mut b, "dana@fabrikam.test", PASSWORD).await;
+    b.sign_in("dana@fabrikam.test", PASSWORD).await;
     assert_ne!(first, b.cookies[SESSION]);
     // A tampered value is no session.
     let mut bad = b.clone();
@@ -170,7 +153,7 @@ async fn each_sign_in_gets_a_fresh_session_value() {
     let flipped = if v.ends_with('A') { "B" } else { "A" };
     bad.cookies
         .insert(SESSION.into(), format!("{}{flipped}", &v[..v.len() - 1]));
-    assert_see_other(&bad.get("/account").await, "/signin");
+    bad.get("/account").await.assert_see_other("/signin");
 }
 
 #[tokio::test]
@@ -179,10 +162,10 @@ async fn a_session_from_before_a_reset_is_rejected_after_it() {
     let app = app().await;
     app.user("erin@fabrikam.test", PASSWORD, true, false);
     let mut signed_in = app.browser();
-    assert_see_other(
-        &sign_in(&mut signed_in, "erin@fabrikam.test", PASSWORD).await,
-        "/account",
-    );
+    signed_in
+        .sign_in("erin@fabrikam.test", PASSWORD)
+        .await
+        .assert_see_other("/account");
     assert_eq!(signed_in.get("/account").await.status, 200);
 
     // A full reset through the pages, in another browser.
@@ -191,7 +174,7 @@ async fn a_session_from_before_a_reset_is_rejected_after_it() {
         .await;
     let mail = app.wait_mail_to("erin@fabrikam.test", 1).await;
     let link = link_with(&mail.text(), "/reset/link/").expect("link");
-    assert_see_other(&b.get(&link).await, "/reset/new");
+    b.get(&link).await.assert_see_other("/reset/new");
     let form = b.get("/reset/new").await;
     let p = b
         .post_form(
@@ -200,24 +183,24 @@ async fn a_session_from_before_a_reset_is_rejected_after_it() {
             &[("password", NEW), ("password_confirm", NEW)],
         )
         .await;
-    assert_see_other(&p, "/reset/done");
+    p.assert_see_other("/reset/done");
 
     // The old session is over, and its cookie is removed.
     let p = signed_in.get("/account").await;
-    assert_see_other(&p, "/signin");
+    p.assert_see_other("/signin");
     assert!(p
         .set_cookies()
         .iter()
         .any(|c| c.starts_with(&format!("{SESSION}=;")) || c.contains("Max-Age=0")));
 
     // The new password works at /signin, the old one does not.
-    let p = sign_in(&mut app.browser(), "erin@fabrikam.test", PASSWORD).await;
+    let p = app.browser().sign_in("erin@fabrikam.test", PASSWORD).await;
     assert!(p.body.contains(FAILED));
     let mut fresh = app.browser();
-    assert_see_other(
-        &sign_in(&mut fresh, "erin@fabrikam.test", NEW).await,
-        "/account",
-    );
+    fresh
+        .sign_in("erin@fabrikam.test", NEW)
+        .await
+        .assert_see_other("/account");
     assert_eq!(fresh.get("/account").await.status, 200);
 }
 
@@ -226,7 +209,7 @@ async fn an_idle_session_times_out_and_activity_keeps_it_alive() {
     let app = app().await;
     app.user("finn@fabrikam.test", PASSWORD, true, false);
     let mut b = app.browser();
-    sign_in(&mut b, "finn@fabrikam.test", PASSWORD).await;
+    b.sign_in("finn@fabrikam.test", PASSWORD).await;
     // Used every 20 minutes: still alive after an hour (last_seen is refreshed).
     for _ in 0..3 {
         app.clock.advance(chrono::Duration::minutes(20));
@@ -234,7 +217,7 @@ async fn an_idle_session_times_out_and_activity_keeps_it_alive() {
     }
     // 31 idle minutes: over.
     app.clock.advance(chrono::Duration::minutes(31));
-    assert_see_other(&b.get("/account").await, "/signin");
+    b.get("/account").await.assert_see_other("/signin");
 }
 
 #[tokio::test]
@@ -242,13 +225,13 @@ async fn a_session_ends_after_twelve_hours_however_active() {
     let app = app().await;
     app.user("gina@fabrikam.test", PASSWORD, true, false);
     let mut b = app.browser();
-    sign_in(&mut b, "gina@fabrikam.test", PASSWORD).await;
+    b.sign_in("gina@fabrikam.test", PASSWORD).await;
     for _ in 0..(12 * 3 - 1) {
         app.clock.advance(chrono::Duration::minutes(20));
         assert_eq!(b.get("/account").await.status, 200);
     }
     app.clock.advance(chrono::Duration::minutes(21));
-    assert_see_other(&b.get("/account").await, "/signin");
+    b.get("/account").await.assert_see_other("/signin");
 }
 
 #[tokio::test]
@@ -256,13 +239,13 @@ async fn signing_out_kills_the_cookie_even_when_replayed() {
     let app = app().await;
     app.user("hana@fabrikam.test", PASSWORD, true, false);
     let mut b = app.browser();
-    sign_in(&mut b, "hana@fabrikam.test", PASSWORD).await;
+    b.sign_in("hana@fabrikam.test", PASSWORD).await;
     let mut other_device = app.browser();
-    sign_in(&mut other_device, "hana@fabrikam.test", PASSWORD).await;
+    other_device.sign_in("hana@fabrikam.test", PASSWORD).await;
     let old = b.cookies[SESSION].clone();
 
     let p = b.submit("/account", "/signout", &[]).await;
-    assert_see_other(&p, "/signin?signed_out=1");
+    p.assert_see_other("/signin?signed_out=1");
     assert!(!b.cookies.contains_key(SESSION));
     assert!(b
         .get("/signin?signed_out=1")
@@ -271,8 +254,11 @@ async fn signing_out_kills_the_cookie_even_when_replayed() {
         .contains("You are signed out"));
     // Replaying the old value does not work, and other devices are signed out too.
     b.cookies.insert(SESSION.into(), old);
-    assert_see_other(&b.get("/account").await, "/signin");
-    assert_see_other(&other_device.get("/account").await, "/signin");
+    b.get("/account").await.assert_see_other("/signin");
+    other_device
+        .get("/account")
+        .await
+        .assert_see_other("/signin");
     assert!(app
         .audit_events()
         .iter()
@@ -307,7 +293,7 @@ async fn every_guest_post_needs_a_csrf_token() {
     assert!(!b.cookies.contains_key(SESSION));
 
     // Signed in, a forged sign-out (or TOTP form) changes nothing.
-    sign_in(&mut b, "ivan@fabrikam.test", PASSWORD).await;
+    b.sign_in("ivan@fabrikam.test", PASSWORD).await;
     for path in [
         "/signout",
         "/account/security/totp",
@@ -343,8 +329,8 @@ async fn every_cookie_has_secure_httponly_samesite_and_the_host_prefix() {
         seen.extend(p.set_cookies().iter().map(|c| c.to_string()));
     };
     collect(&b.get("/signin").await);
-    collect(&sign_in(&mut b, "jo@fabrikam.test", "wrong-password-here").await);
-    collect(&sign_in(&mut b, "jo@fabrikam.test", PASSWORD).await);
+    collect(&b.sign_in("jo@fabrikam.test", "wrong-password-here").await);
+    collect(&b.sign_in("jo@fabrikam.test", PASSWORD).await);
     collect(&b.get("/account").await);
     collect(&b.get("/account/security").await);
     collect(

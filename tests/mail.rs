@@ -10,7 +10,7 @@ use latchkey::mail::{
     SendError, RESET_LINK_PATH,
 };
 use latchkey::security::tokens::{OneTimeCode, TokenSecret};
-use latchkey::templates::Templates;
+use latchkey::services::templates::Templates;
 use std::time::{Duration, Instant};
 use support::smtp::{code_in, link_with, links_in, Mode, SmtpSink};
 

@@ -12,7 +12,7 @@ use latchkey::config::Settings;
 use latchkey::domain::EmailAddress;
 use latchkey::mail::{render, Mailer, OutgoingMail, ResetLinkMail, SendError};
 use latchkey::security::tokens::{OneTimeCode, TokenSecret};
-use latchkey::templates::Templates;
+use latchkey::services::templates::Templates;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::smtp::{SinkTls, SmtpSink};

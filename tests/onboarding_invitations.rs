@@ -4,15 +4,15 @@
 //! (LATCHKEY_TEST_PG).
 
 mod support;
-use assert_cmd::Command;
 use latchkey::domain::EmailAddress;
 use latchkey::onboarding::csv::{self, CsvError};
 use latchkey::onboarding::invitations::{self, InviteOutcome, InviteRequest};
 use latchkey::onboarding::Inviter;
 use latchkey::policy::{Decision, DenyReason};
 use support::browser::{Browser, Page};
+use support::cli::Cli;
 use support::smtp::link_with;
-use support::{TestApp, TestDb};
+use support::TestApp;
 
 const PASSWORD: &str = "violet-harbour-telescope-42";
 
@@ -54,7 +54,7 @@ async fn invite(app: &TestApp, email: &str, cc: Option<&str>) -> InviteOutcome {
 }
 
 async fn decide(app: &TestApp, email: &str) -> Decision {
-    latchkey::eligibility::gather(
+    latchkey::services::eligibility::gather(
         &app.state.db,
         &app.state.deliverability,
         app.state.clock.as_ref(),
@@ -291,27 +291,9 @@ async fn an_upload_reports_every_row_and_a_reupload_sends_nothing_twice() {
 
 #[test]
 fn the_cli_invites_a_csv_file_with_the_same_report_and_is_idempotent() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = TestDb::create(dir.path());
-    let cmd = |args: &[&str]| {
-        let out = Command::cargo_bin("latchkey")
-            .unwrap()
-            .current_dir(dir.path())
-            .env("LATCHKEY_DATA_DIR", dir.path())
-            .env("LATCHKEY_DATABASE_URL", &db.url)
-            .env("LATCHKEY_DEMO", "false")
-            .env("LATCHKEY_DNS", "off")
-            .env("LATCHKEY_LOG_LEVEL", "warn")
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
-    let file = dir.path().join("guests.csv");
+    let cli = Cli::new();
+    let cmd = |args: &[&str]| cli.run(args);
+    let file = cli.path().join("guests.csv");
     std::fs::write(
         &file,
         "\u{feff}Email;DisplayName\nann@partner.test;Ann\nbad address;X\nbob@outlook.com;Bob\n",

@@ -72,19 +72,6 @@ impl Drop for Dns {
     }
 }
 
-async fn signed_in(app: &TestApp, email: &str) -> Browser {
-    let mut b = app.browser();
-    let p = b
-        .submit(
-            "/signin",
-            "/signin",
-            &[("email", email), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(p.status, 303, "{}", p.body);
-    b
-}
-
 fn tenant(app: &TestApp) -> latchkey::db::models::Tenant {
     let mut conn = app.state.db.get().unwrap();
     latchkey::db::tenants::find_by_domain(&mut conn, "acme.test")
@@ -124,7 +111,7 @@ async fn a_guest_takes_over_the_domain_by_dns_and_sspr_then_needs_premium() {
     let old = app.wait_mail_to("guest@acme.test", 1).await;
     let old_link = link_with(&old.text(), "/reset/link/").expect("reset link before takeover");
 
-    let mut b = signed_in(&app, "owner@acme.test").await;
+    let mut b = app.signed_in_guest("owner@acme.test", PASSWORD).await;
     assert!(b
         .get("/account")
         .await
@@ -246,11 +233,11 @@ async fn consumer_and_unverified_guests_cannot_start_and_verification_is_rate_li
     app.user("new@widgets.test", PASSWORD, false, false);
     app.user("boss@widgets.test", PASSWORD, true, false);
 
-    let mut c = signed_in(&app, "me@gmail.com").await;
+    let mut c = app.signed_in_guest("me@gmail.com", PASSWORD).await;
     let p = post(&mut c, "/account/organisation/start").await;
     assert!(p.body.contains("personal email providers"), "{}", p.body);
     assert!(!p.body.contains("txt-value"));
-    let mut u = signed_in(&app, "new@widgets.test").await;
+    let mut u = app.signed_in_guest("new@widgets.test", PASSWORD).await;
     let p = post(&mut u, "/account/organisation/start").await;
     assert!(
         p.body.contains("Confirm your email address first"),
@@ -258,7 +245,7 @@ async fn consumer_and_unverified_guests_cannot_start_and_verification_is_rate_li
         p.body
     );
 
-    let mut b = signed_in(&app, "boss@widgets.test").await;
+    let mut b = app.signed_in_guest("boss@widgets.test", PASSWORD).await;
     post(&mut b, "/account/organisation/start").await;
     // DNS is off in tests: each attempt fails as "DNS did not answer" until the cap.
     for _ in 0..latchkey::onboarding::takeover::MAX_VERIFICATIONS_PER_HOUR {
@@ -273,7 +260,7 @@ async fn consumer_and_unverified_guests_cannot_start_and_verification_is_rate_li
     );
     // The next hour, attempts are allowed again.
     app.clock.advance(chrono::Duration::hours(1));
-    let mut b = signed_in(&app, "boss@widgets.test").await;
+    let mut b = app.signed_in_guest("boss@widgets.test", PASSWORD).await;
     let p = post(&mut b, "/account/organisation/verify").await;
     assert!(p.body.contains("DNS did not answer"), "{}", p.body);
 }

@@ -5,10 +5,10 @@
 
 mod support;
 use chrono::{DurationRound, TimeDelta, Utc};
-use latchkey::clock::OffsetClock;
 use latchkey::db::rate_counters;
 use latchkey::domain::{EmailAddress, TenantId, UserId};
 use latchkey::ratelimit::{Allowance, FailureKind, PersistentLimits};
+use latchkey::services::clock::OffsetClock;
 use latchkey::startup::Application;
 use std::sync::Arc;
 use support::{test_settings, TestApp, TestDb};

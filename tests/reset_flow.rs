@@ -1,29 +1,15 @@
 //! The whole reset, black-box over HTTP with a real SMTP server: by link, by code, with TOTP.
 
 mod support;
-use support::browser::Page;
 use support::smtp::{code_in, link_with};
 use support::TestApp;
 
 const OLD: &str = "old-lantern-orchard-27";
 const NEW: &str = "brisk-meadow-compass-81";
 
-async fn app() -> TestApp {
-    let app = TestApp::spawn_with_mail("").await;
-    app.tenant("Fabrikam", "fabrikam.test", "unmanaged", "free");
-    app.tenant("Northwind", "northwind.test", "managed", "premium");
-    app.tenant("Contoso", "contoso.test", "managed", "free");
-    app
-}
-
-fn assert_see_other(p: &Page, to: &str) {
-    assert_eq!(p.status, 303, "{}", p.body);
-    assert_eq!(p.location(), Some(to));
-}
-
 #[tokio::test]
 async fn a_guest_resets_by_link_and_gets_a_changed_notice() {
-    let app = app().await;
+    let app = TestApp::with_partners().await;
     app.user("alice@fabrikam.test", OLD, true, false);
     let before = app.password_hash("alice@fabrikam.test").unwrap();
     let mut b = app.browser();
@@ -43,7 +29,7 @@ async fn a_guest_resets_by_link_and_gets_a_changed_notice() {
     // Opening the link moves the token out of the URL (docs/security.md#10).
     let mut other_device = app.browser();
     let p = other_device.get(&link).await;
-    assert_see_other(&p, "/reset/new");
+    p.assert_see_other("/reset/new");
     // A GET never consumes: a mail scanner opening it first changes nothing.
     let p = app.browser().get(&link).await;
     assert_eq!(p.status, 303);
@@ -57,7 +43,7 @@ async fn a_guest_resets_by_link_and_gets_a_changed_notice() {
             &[("password", NEW), ("password_confirm", NEW)],
         )
         .await;
-    assert_see_other(&p, "/reset/done");
+    p.assert_see_other("/reset/done");
     // docs/security.md#27: no automatic sign-in.
     assert!(
         p.set_cookies().iter().all(|c| !c.contains("lk_session")),
@@ -82,7 +68,7 @@ async fn a_guest_resets_by_link_and_gets_a_changed_notice() {
 
 #[tokio::test]
 async fn a_guest_resets_by_code_in_the_same_browser_only() {
-    let app = app().await;
+    let app = TestApp::with_partners().await;
     app.user("dave@northwind.test", OLD, true, false);
     let mut b = app.browser();
     b.submit("/reset", "/reset", &[("email", "dave@northwind.test")])
@@ -106,7 +92,7 @@ async fn a_guest_resets_by_code_in_the_same_browser_only() {
             &[("code", &code.to_lowercase())],
         )
         .await;
-    assert_see_other(&p, "/reset/new");
+    p.assert_see_other("/reset/new");
     let form = b.get("/reset/new").await;
     let p = b
         .post_form(
@@ -115,13 +101,13 @@ async fn a_guest_resets_by_code_in_the_same_browser_only() {
             &[("password", NEW), ("password_confirm", NEW)],
         )
         .await;
-    assert_see_other(&p, "/reset/done");
+    p.assert_see_other("/reset/done");
 }
 
 #[tokio::test]
 async fn an_enrolled_totp_cannot_be_skipped() {
     // docs/security.md#24, #26
-    let app = app().await;
+    let app = TestApp::with_partners().await;
     let secret = app.user("erin@northwind.test", OLD, true, true).unwrap();
     let before = app.password_hash("erin@northwind.test");
     let mut b = app.browser();
@@ -130,10 +116,10 @@ async fn an_enrolled_totp_cannot_be_skipped() {
     let mail = app.wait_mail_to("erin@northwind.test", 1).await;
     let link = link_with(&mail.text(), "/reset/link/").unwrap();
     let p = b.get(&link).await;
-    assert_see_other(&p, "/reset/verify");
+    p.assert_see_other("/reset/verify");
     // Straight to the last step: sent back to the TOTP step; a POST is refused.
     let p = b.get("/reset/new").await;
-    assert_see_other(&p, "/reset/verify");
+    p.assert_see_other("/reset/verify");
     let verify = b.get("/reset/verify").await;
     let token = verify.csrf().unwrap();
     let p = b
@@ -143,7 +129,7 @@ async fn an_enrolled_totp_cannot_be_skipped() {
             &[("password", NEW), ("password_confirm", NEW)],
         )
         .await;
-    assert_see_other(&p, "/reset/verify");
+    p.assert_see_other("/reset/verify");
     // Without any redeemed token, the last step is the invalid page.
     let mut stranger = app.browser();
     let page = stranger.get("/reset").await;
@@ -172,7 +158,7 @@ async fn an_enrolled_totp_cannot_be_skipped() {
             eprintln!("{} {} {:?}", e.event, e.outcome, e.reason);
         }
     }
-    assert_see_other(&p, "/reset/new");
+    p.assert_see_other("/reset/new");
     let form = b.get("/reset/new").await;
     let p = b
         .post_form(
@@ -181,12 +167,12 @@ async fn an_enrolled_totp_cannot_be_skipped() {
             &[("password", NEW), ("password_confirm", NEW)],
         )
         .await;
-    assert_see_other(&p, "/reset/done");
+    p.assert_see_other("/reset/done");
 }
 
 #[tokio::test]
 async fn a_free_managed_tenant_shows_the_domain_page_with_the_helpdesk() {
-    let app = app().await;
+    let app = TestApp::with_partners().await;
     app.user("carol@contoso.test", OLD, true, false);
     let mut b = app.browser();
     let p = b
@@ -212,7 +198,7 @@ async fn a_free_managed_tenant_shows_the_domain_page_with_the_helpdesk() {
 
 #[tokio::test]
 async fn a_malformed_address_rerenders_the_form_with_a_field_error() {
-    let app = app().await;
+    let app = TestApp::with_partners().await;
     let mut b = app.browser();
     let p = b
         .submit("/reset", "/reset", &[("email", "a@b.c,evil@x.y")])

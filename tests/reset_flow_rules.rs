@@ -7,8 +7,8 @@
 mod sec_support;
 mod support;
 
-use latchkey::clock::Clock as _;
 use latchkey::security::TotpSecret;
+use latchkey::services::clock::Clock as _;
 use sec_support::*;
 use support::browser::{Browser, Page};
 use support::TestApp;

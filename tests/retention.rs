@@ -3,13 +3,13 @@
 //! (with LATCHKEY_TEST_PG) on PostgreSQL.
 
 mod support;
-use assert_cmd::Command;
 use chrono::{Duration, NaiveDateTime};
-use latchkey::clock::{Clock, OffsetClock};
 use latchkey::config::RetentionSettings;
 use latchkey::db::retention::Kind;
 use latchkey::db::Db;
-use latchkey::retention;
+use latchkey::jobs::retention;
+use latchkey::services::clock::{Clock, OffsetClock};
+use support::cli::{command, outcome};
 use support::process::count;
 use support::TestDb;
 
@@ -256,23 +256,10 @@ fn a_plan_counts_what_would_go_and_deletes_nothing() {
 }
 
 fn cli(s: &Store, dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("latchkey")
-        .unwrap()
-        .current_dir(dir)
-        .env("LATCHKEY_DATA_DIR", dir)
-        .env("LATCHKEY_DATABASE_URL", &s.tdb.url)
-        .env("LATCHKEY_DEMO", "false")
-        .env("LATCHKEY_DNS", "off")
-        .env("LATCHKEY_LOG_LEVEL", "warn")
-        .env("LATCHKEY_RETENTION__BATCH_SIZE", "1")
-        .args(args)
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    outcome(
+        command(dir, &s.tdb.url)
+            .env("LATCHKEY_RETENTION__BATCH_SIZE", "1")
+            .args(args),
     )
 }
 

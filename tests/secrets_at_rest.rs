@@ -10,8 +10,8 @@ mod sec_support;
 mod support;
 
 use admin_support::{next_code, password_step, set_up, signed_in, totp_step, AdminLogin};
-use latchkey::clock::Clock as _;
 use latchkey::security::TotpSecret;
+use latchkey::services::clock::Clock as _;
 use sec_support::*;
 use std::sync::Arc;
 use support::browser::{Browser, Page};

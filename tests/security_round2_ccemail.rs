@@ -44,15 +44,6 @@ fn path_of(link: &str) -> String {
     url::Url::parse(link).unwrap().path().to_string()
 }
 
-async fn sign_in(b: &mut Browser, email: &str, password: &str) -> Page {
-    b.submit(
-        "/signin",
-        "/signin",
-        &[("email", email), ("password", password)],
-    )
-    .await
-}
-
 fn signed_in(p: &Page) -> bool {
     p.status == 303 && p.location() == Some("/account")
 }
@@ -88,9 +79,7 @@ async fn holder_creates_and_signs_in(app: &TestApp) -> (Browser, String) {
         "{}",
         created.body
     );
-    assert!(signed_in(
-        &sign_in(&mut holder, OWNER, HOLDERS_PASSWORD).await
-    ));
+    assert!(signed_in(&holder.sign_in(OWNER, HOLDERS_PASSWORD).await));
     assert_eq!(holder.get("/account").await.status, 200);
     // The owner's address got the invitation, then the confirmation link.
     let verify = app.wait_mail_to(OWNER, 2).await;
@@ -137,7 +126,7 @@ async fn item_10_the_owner_verifies_and_chooses_the_password_in_the_same_step() 
     assert!(weak.body.contains("too common"), "{}", weak.body);
     assert!(user(&app).verified_at.is_none());
     assert!(signed_in(
-        &sign_in(&mut app.browser(), OWNER, HOLDERS_PASSWORD).await
+        &app.browser().sign_in(OWNER, HOLDERS_PASSWORD).await
     ));
 
     // The owner confirms with a password of their own.
@@ -167,13 +156,11 @@ async fn item_10_the_owner_verifies_and_chooses_the_password_in_the_same_step() 
     assert_eq!(account.status, 303, "{}", account.body);
     assert_eq!(account.location(), Some("/signin"));
     assert!(!signed_in(
-        &sign_in(&mut app.browser(), OWNER, HOLDERS_PASSWORD).await
+        &app.browser().sign_in(OWNER, HOLDERS_PASSWORD).await
     ));
     // The owner's password works.
     let mut fresh = app.browser();
-    assert!(signed_in(
-        &sign_in(&mut fresh, OWNER, OWNERS_PASSWORD).await
-    ));
+    assert!(signed_in(&fresh.sign_in(OWNER, OWNERS_PASSWORD).await));
     assert_eq!(fresh.get("/account").await.status, 200);
 
     // The link is spent; the audit says the owner chose the password.
@@ -246,6 +233,6 @@ async fn item_10_an_account_from_the_primary_link_confirms_without_a_password() 
     assert!(done.body.contains("is confirmed"), "{}", done.body);
     assert!(user(&app).verified_at.is_some());
     assert!(signed_in(
-        &sign_in(&mut app.browser(), OWNER, HOLDERS_PASSWORD).await
+        &app.browser().sign_in(OWNER, HOLDERS_PASSWORD).await
     ));
 }

@@ -4,7 +4,7 @@
 //! Each test runs on SQLite, and on PostgreSQL when `LATCHKEY_TEST_PG` is set.
 
 mod support;
-use latchkey::clock::Clock as _;
+use latchkey::services::clock::Clock as _;
 use support::browser::Browser;
 use support::smtp::{code_in, link_with};
 use support::TestApp;

@@ -5,8 +5,8 @@ use super::User;
 use crate::db::models::Tenant;
 use crate::db::{tenants, DbError};
 use crate::domain::{EmailAddress, TenantKind};
-use crate::eligibility;
 use crate::policy::DenyReason;
+use crate::services::eligibility;
 use crate::services::Services;
 use serde::Serialize;
 

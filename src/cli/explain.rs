@@ -2,10 +2,10 @@
 
 use super::directory::parse_email;
 use super::{open_db, CliError};
-use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::deliverability::Deliverability;
-use crate::eligibility::{self, Explanation};
+use crate::services::clock::SystemClock;
+use crate::services::eligibility::{self, Explanation};
 use std::fmt::Write as _;
 
 pub fn policy_explain(settings: &Settings, email: &str, json: bool) -> Result<(), CliError> {

@@ -4,7 +4,7 @@
 
 use super::{open_db, CliError};
 use crate::config::Settings;
-use crate::retention::{self, Report};
+use crate::jobs::retention::{self, Report};
 
 #[derive(Debug, clap::Args)]
 pub struct Purge {

@@ -9,9 +9,9 @@ use crate::db::reset_tokens::NewToken;
 use crate::db::{admin_queries, audit, reset_tokens, tenants, users, AnyConnection, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, TenantId, UserId};
-use crate::eligibility;
 use crate::policy::Decision;
 use crate::security::TokenSecret;
+use crate::services::eligibility;
 use crate::services::Services;
 use chrono::NaiveDateTime;
 

@@ -77,7 +77,9 @@ pub async fn resolve(
                     user.email = email_owned.to_string();
                     return Ok(Some(user));
                 }
-                let Some(tenant) = crate::eligibility::tenant_of(c, consumer, &email_owned)? else {
+                let Some(tenant) =
+                    crate::services::eligibility::tenant_of(c, consumer, &email_owned)?
+                else {
                     return Ok(None);
                 };
                 let user = match users::find_by_email(c, &email_owned)? {

@@ -24,6 +24,7 @@
 
 pub mod queue;
 mod registry;
+pub mod retention;
 pub mod worker;
 
 pub use registry::Registry;

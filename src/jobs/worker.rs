@@ -4,12 +4,12 @@
 //! visible in `/metrics` and the audit.
 
 use super::{queue, JobError, JobRun, Registry};
-use crate::clock::SharedClock;
 use crate::config::JobSettings;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{Db, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::JobId;
+use crate::services::clock::SharedClock;
 use crate::telemetry::metrics::Metrics;
 use futures_util::StreamExt;
 use std::sync::Arc;

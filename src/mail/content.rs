@@ -352,7 +352,7 @@ mod tests {
     use crate::config::RawSettings;
     use crate::domain::EmailAddress;
     use crate::mail::{render, MailKind};
-    use crate::templates::Templates;
+    use crate::services::templates::Templates;
     use chrono::TimeZone;
 
     fn settings() -> Settings {

@@ -13,14 +13,14 @@
 //! Which refusal is which: [`super::reply`] (docs/security.md#41).
 
 use super::{render, MailTemplate, Mailer, SendError};
-use crate::clock::SharedClock;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{reset_tokens, users, Db};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, TenantId, UserId};
 use crate::jobs::JobError;
 use crate::ratelimit::persistent::PersistentLimits;
-use crate::templates::Templates;
+use crate::services::clock::SharedClock;
+use crate::services::templates::Templates;
 use serde_json::{Map, Value};
 use std::net::IpAddr;
 

@@ -2,7 +2,7 @@
 //! `#[derive(Serialize)]` context, into an [`OutgoingMail`] for exactly one recipient.
 
 use crate::domain::EmailAddress;
-use crate::templates::Templates;
+use crate::services::templates::Templates;
 use serde::Serialize;
 use std::fmt;
 use uuid::Uuid;

@@ -6,10 +6,10 @@ use super::invitation_list::utc;
 use crate::db::admins;
 use crate::db::invitations::{self, Copy, Invitation, InvitationStatus};
 use crate::domain::{AdminId, EmailAddress, InvitationId, TenantId};
-use crate::eligibility;
 use crate::jobs::{Job, JobError, JobRun};
 use crate::mail::{self, InvitationMail, Recipient};
 use crate::security::TokenSecret;
+use crate::services::eligibility;
 use crate::services::Services;
 use serde::{Deserialize, Serialize};
 

@@ -17,9 +17,9 @@ pub use groups::{classify, Classification, Limiter};
 pub use inprocess::{LimitKey, Limited, Limiters};
 pub use persistent::{Allowance, FailureKind, PersistentLimits};
 
-use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::services::clock::SharedClock;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -3,9 +3,9 @@
 use super::evaluate::utc;
 use crate::db::users;
 use crate::domain::UserId;
-use crate::eligibility;
 use crate::jobs::{Job, JobError, JobRun};
 use crate::mail::PasswordChangedMail;
+use crate::services::eligibility;
 use crate::services::Services;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;

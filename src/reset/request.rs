@@ -5,9 +5,9 @@
 use crate::db::{audit, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
-use crate::eligibility;
 use crate::jobs;
 use crate::policy::{self, DenyReason, EmailVerdict, Facts, UnknownReason};
+use crate::services::eligibility;
 use crate::services::Services;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;

@@ -22,14 +22,13 @@ pub mod session;
 mod signin;
 mod signup;
 mod takeover;
-pub mod templates;
 mod verify;
 
 use crate::services::Services;
 use actix_web::web;
 
+pub use crate::services::templates::Templates;
 pub use errors::AppError;
-pub use templates::Templates;
 
 /// Everything a handler needs, shared by all workers (no global state): the services plus
 /// the web-only keys. Derefs to [`Services`], so `state.db`, `state.settings` … read naturally.

@@ -4,9 +4,9 @@
 
 use crate::support::browser::{Browser, Page};
 use crate::support::TestApp;
-use latchkey::clock::Clock;
 pub use latchkey::domain::audit::{Event, Outcome};
 use latchkey::security::{TokenSecret, TotpSecret};
+use latchkey::services::clock::Clock;
 
 pub const ADMIN_PASSWORD: &str = "violet-harbour-lantern-93";
 

@@ -42,6 +42,22 @@ impl Page {
     pub fn csrf(&self) -> Option<String> {
         csrf_in(&self.body)
     }
+
+    /// Asserts a `303 See Other` to `to`.
+    pub fn assert_see_other(&self, to: &str) {
+        assert_eq!(self.status, 303, "{}", self.body);
+        assert_eq!(self.location(), Some(to));
+    }
+
+    /// The body with the CSRF token and the echoed address masked, to compare two pages that
+    /// must not tell two addresses apart.
+    pub fn masked(&self, email: &str) -> String {
+        let mut body = self.body.replace(email, "EMAIL");
+        if let Some(t) = self.csrf() {
+            body = body.replace(&t, "TOKEN");
+        }
+        body
+    }
 }
 
 /// The value of the first `name="csrf_token"` hidden field.
@@ -176,6 +192,16 @@ impl Browser {
             .csrf()
             .unwrap_or_else(|| panic!("no csrf_token on {form_page}: {}", page.body));
         self.post_form(path, &token, fields).await
+    }
+
+    /// Submits the guest sign-in form.
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        self.submit(
+            "/signin",
+            "/signin",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     /// Like [`Self::get`], but a connection error (a server killed mid-test) is `None`.

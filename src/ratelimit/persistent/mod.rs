@@ -15,7 +15,7 @@
 //! (instances sharing a database share the master key, so they share the counters).
 //!
 //! With `rate_limits.enabled = false` every method is a no-op that answers "allowed".
-//! Time comes from the injected [`Clock`](crate::clock::Clock).
+//! Time comes from the injected [`Clock`](crate::services::clock::Clock).
 
 mod counters;
 mod failures;
@@ -24,9 +24,9 @@ mod tests;
 
 use super::groups::Limiter;
 use super::inprocess::LimitKey;
-use crate::clock::SharedClock;
 use crate::config::RateLimitSettings;
 use crate::db::{AnyConnection, Db, DbError};
+use crate::services::clock::SharedClock;
 use chrono::{DateTime, DurationRound, NaiveDateTime, TimeDelta, Utc};
 
 pub use failures::DEVICE_SEPARATOR;

@@ -7,7 +7,7 @@ use crate::db::reset_tokens::{self, ResetToken, TokenState};
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, UserId};
-use crate::eligibility;
+use crate::services::eligibility;
 use crate::services::Services;
 use std::net::IpAddr;
 

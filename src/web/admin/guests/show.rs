@@ -4,7 +4,7 @@ use super::view::{guest_event, load, GuestView};
 use crate::accounts::User;
 use crate::console::guests;
 use crate::domain::audit::Event;
-use crate::eligibility;
+use crate::services::eligibility;
 use crate::web::admin::AdminCtx;
 use crate::web::{page, AppError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -6,12 +6,12 @@
 //!
 //! Nothing is archived: exporting the audit before it ages out is the operator's job.
 
-use crate::clock::SharedClock;
 use crate::config::RetentionSettings;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::retention::{self, Kind};
 use crate::db::{Db, DbError};
 use crate::domain::audit::{Event, Outcome};
+use crate::services::clock::SharedClock;
 use chrono::NaiveDateTime;
 use std::time::Duration;
 

@@ -2,13 +2,13 @@
 //! and the clock, and return the policy's [`Facts`] (docs/policy.md: gather → decide → act).
 //! Used by the reset worker, the admin console and `latchkey policy explain`.
 
-use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::models::{Tenant, User};
 use crate::db::{tenants, users, Db, DbError};
 use crate::deliverability::Deliverability;
 use crate::domain::EmailAddress;
 use crate::policy::{self, AccountFacts, Check, Decision, Facts, TenantFacts};
+use crate::services::clock::Clock;
 use crate::services::Services;
 use serde::Serialize;
 

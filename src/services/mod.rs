@@ -1,14 +1,18 @@
 //! The services every layer above storage shares: settings, storage, clock, templates,
 //! deliverability, mail, hashing, metrics and the worker's wake-up. Built once in `startup`.
 
-use crate::clock::SharedClock;
+pub mod clock;
+pub mod eligibility;
+pub mod templates;
+
 use crate::config::Settings;
 use crate::db::Db;
 use crate::deliverability::Deliverability;
 use crate::mail::Mailer;
 use crate::security::{PasswordHasher, SeedOwner, TotpSecret};
+use crate::services::clock::SharedClock;
+use crate::services::templates::Templates;
 use crate::telemetry::metrics::Metrics;
-use crate::templates::Templates;
 use std::sync::Arc;
 
 #[derive(Clone)]

@@ -9,8 +9,8 @@ mod admin_support;
 mod support;
 
 use admin_support::*;
-use latchkey::clock::Clock;
 use latchkey::security::TotpSecret;
+use latchkey::services::clock::Clock;
 use support::browser::Browser;
 use support::TestApp;
 

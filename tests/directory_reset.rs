@@ -68,14 +68,7 @@ async fn a_reset_sets_the_password_in_the_directory_and_a_refusal_keeps_the_toke
     );
 
     // The same token, a password the directory accepts.
-    let form = b.get("/reset/new").await;
-    let p = b
-        .post_form(
-            "/reset/new",
-            &form.csrf().unwrap(),
-            &[("password", NEW), ("password_confirm", NEW)],
-        )
-        .await;
+    let p = b.set_new_password(NEW).await;
     assert_eq!(p.status, 303, "{}", p.body);
     assert_eq!(p.location(), Some("/reset/done"));
     assert!(

@@ -96,14 +96,7 @@ async fn a_password_set_by_a_reset_through_the_directory_signs_in() {
     let mail = app.wait_mail_to("ann@example.com", 1).await;
     let link = link_with(&mail.text(), "/reset/link/").expect("a reset link");
     assert_eq!(b.get(&link).await.location(), Some("/reset/new"));
-    let form = b.get("/reset/new").await;
-    let p = b
-        .post_form(
-            "/reset/new",
-            &form.csrf().unwrap(),
-            &[("password", NEW), ("password_confirm", NEW)],
-        )
-        .await;
+    let p = b.set_new_password(NEW).await;
     assert_eq!(p.location(), Some("/reset/done"), "{}", p.body);
 
     let old = app

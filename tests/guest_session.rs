@@ -175,14 +175,7 @@ async fn a_session_from_before_a_reset_is_rejected_after_it() {
     let mail = app.wait_mail_to("erin@fabrikam.test", 1).await;
     let link = link_with(&mail.text(), "/reset/link/").expect("link");
     b.get(&link).await.assert_see_other("/reset/new");
-    let form = b.get("/reset/new").await;
-    let p = b
-        .post_form(
-            "/reset/new",
-            &form.csrf().unwrap(),
-            &[("password", NEW), ("password_confirm", NEW)],
-        )
-        .await;
+    let p = b.set_new_password(NEW).await;
     p.assert_see_other("/reset/done");
 
     // The old session is over, and its cookie is removed.

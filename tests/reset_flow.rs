@@ -93,14 +93,7 @@ async fn a_guest_resets_by_code_in_the_same_browser_only() {
         )
         .await;
     p.assert_see_other("/reset/new");
-    let form = b.get("/reset/new").await;
-    let p = b
-        .post_form(
-            "/reset/new",
-            &form.csrf().unwrap(),
-            &[("password", NEW), ("password_confirm", NEW)],
-        )
-        .await;
+    let p = b.set_new_password(NEW).await;
     p.assert_see_other("/reset/done");
 }
 
@@ -159,14 +152,7 @@ async fn an_enrolled_totp_cannot_be_skipped() {
         }
     }
     p.assert_see_other("/reset/new");
-    let form = b.get("/reset/new").await;
-    let p = b
-        .post_form(
-            "/reset/new",
-            &form.csrf().unwrap(),
-            &[("password", NEW), ("password_confirm", NEW)],
-        )
-        .await;
+    let p = b.set_new_password(NEW).await;
     p.assert_see_other("/reset/done");
 }
 

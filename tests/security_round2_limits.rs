@@ -61,14 +61,7 @@ async fn item_3_asking_for_a_reset_never_locks_an_account() {
     let p = b.get(&link).await;
     assert_eq!(p.status, 303, "{}", p.body);
     assert_eq!(p.location(), Some("/reset/new"));
-    let form = b.get("/reset/new").await;
-    let p = b
-        .post_form(
-            "/reset/new",
-            &form.csrf().unwrap(),
-            &[("password", NEW), ("password_confirm", NEW)],
-        )
-        .await;
+    let p = b.set_new_password(NEW).await;
     assert_eq!(p.location(), Some("/reset/done"), "{}", p.body);
 
     // An hour later the owner can ask again and gets a link, not a lock notice.

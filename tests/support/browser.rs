@@ -194,6 +194,16 @@ impl Browser {
         self.post_form(path, &token, fields).await
     }
 
+    /// On a reset flow that reached `/reset/new`: submits `password` twice.
+    pub async fn set_new_password(&mut self, password: &str) -> Page {
+        self.submit(
+            "/reset/new",
+            "/reset/new",
+            &[("password", password), ("password_confirm", password)],
+        )
+        .await
+    }
+
     /// Submits the guest sign-in form.
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
         self.submit(

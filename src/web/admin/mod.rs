@@ -9,6 +9,7 @@
 //! anything gets 404, never 403, which would confirm it exists (docs/security.md#35).
 
 mod audit;
+mod audit_rows;
 mod auth;
 mod banned_words;
 mod chart;
@@ -18,7 +19,7 @@ mod insights;
 mod invitations;
 pub mod session;
 mod tenants;
-mod time_zone;
+pub(crate) mod time_zone;
 mod webhooks;
 
 use super::cookies::{self, ADMIN_SESSION, GUEST_SESSION, RESET_FLOW, RESET_TOKEN};

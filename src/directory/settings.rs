@@ -110,21 +110,11 @@ impl Default for RawDirectorySettings {
 }
 
 /// Validated `[directory]` settings.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct DirectorySettings {
     pub kind: DirectoryKind,
     pub ldap: Option<LdapSettings>,
     pub mail_verified: bool,
-}
-
-impl std::fmt::Debug for DirectorySettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DirectorySettings")
-            .field("kind", &self.kind)
-            .field("ldap", &self.ldap)
-            .field("mail_verified", &self.mail_verified)
-            .finish()
-    }
 }
 
 impl Default for DirectorySettings {
@@ -148,8 +138,9 @@ impl DirectorySettings {
     }
 }
 
-/// The LDAP connector's validated settings.
-#[derive(Clone)]
+/// The LDAP connector's validated settings. `Debug` shows the bind password as
+/// `[REDACTED]` (a `SecretString`).
+#[derive(Clone, Debug)]
 pub struct LdapSettings {
     pub urls: Vec<String>,
     pub tls: TlsMode,
@@ -167,20 +158,6 @@ pub struct LdapSettings {
     pub create_object_classes: Vec<String>,
     pub timeout: Duration,
     pub pool_size: usize,
-}
-
-impl std::fmt::Debug for LdapSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LdapSettings")
-            .field("urls", &self.urls)
-            .field("tls", &self.tls)
-            .field("bind_dn", &self.bind_dn)
-            .field("bind_password", &"<redacted>")
-            .field("users_base_dn", &self.users_base_dn)
-            .field("user_filter", &self.user_filter)
-            .field("password_write", &self.password_write)
-            .finish_non_exhaustive()
-    }
 }
 
 /// A `[directory]` value that was refused: the setting's name (without the section) and the fix.

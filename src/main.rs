@@ -41,6 +41,8 @@ fn main() {
         }),
         other => cli::run(other, &settings),
     };
+    // The runtime has stopped: the spans of the last requests are exported now.
+    latchkey::telemetry::shutdown();
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(e.exit_code());

@@ -4,6 +4,7 @@
 mod sec_support;
 mod support;
 
+use sec_support::timing::mann_whitney_z;
 use sec_support::*;
 use support::browser::Page;
 use support::smtp::{link_with, Mode};
@@ -145,41 +146,6 @@ async fn a_malformed_address_is_the_only_other_reply() {
         mask_csrf(&with.body).replace("eligible", "X"),
         mask_csrf(&without.body).replace("eligibl3", "X")
     );
-}
-
-/// Mann–Whitney U, normal approximation: the z score of `a` against `b`.
-fn mann_whitney_z(a: &[f64], b: &[f64]) -> f64 {
-    let mut all: Vec<(f64, usize)> = a
-        .iter()
-        .map(|&x| (x, 0))
-        .chain(b.iter().map(|&x| (x, 1)))
-        .collect();
-    all.sort_by(|x, y| x.0.partial_cmp(&y.0).unwrap());
-    // Average ranks for ties.
-    let mut ranks = vec![0.0; all.len()];
-    let mut i = 0;
-    while i < all.len() {
-        let mut j = i;
-        while j + 1 < all.len() && all[j + 1].0 == all[i].0 {
-            j += 1;
-        }
-        let r = (i + j) as f64 / 2.0 + 1.0;
-        for k in ranks.iter_mut().take(j + 1).skip(i) {
-            *k = r;
-        }
-        i = j + 1;
-    }
-    let (n1, n2) = (a.len() as f64, b.len() as f64);
-    let r1: f64 = all
-        .iter()
-        .zip(&ranks)
-        .filter(|((_, g), _)| *g == 0)
-        .map(|(_, r)| r)
-        .sum();
-    let u1 = r1 - n1 * (n1 + 1.0) / 2.0;
-    let mean = n1 * n2 / 2.0;
-    let sd = (n1 * n2 * (n1 + n2 + 1.0) / 12.0).sqrt();
-    (u1 - mean) / sd
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

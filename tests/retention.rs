@@ -77,7 +77,8 @@ impl Store {
         );
     }
 
-    /// A reset token, an address verification and an invitation, all expiring at `expires`.
+    /// A reset token, a flow's decoy, an address verification and an invitation, all expiring at
+    /// `expires`.
     fn expiring(&self, id: &str, expires: NaiveDateTime) {
         let (c, e) = (ts(expires - Duration::minutes(20)), ts(expires));
         exec(
@@ -85,6 +86,13 @@ impl Store {
             &format!(
                 "INSERT INTO reset_tokens (id, user_id, tenant_id, token_hash, totp_required, attempts, created_at, expires_at) \
                  VALUES ('{id}', 'u1', 't1', 'h{id}', FALSE, 0, '{c}', '{e}')"
+            ),
+        );
+        exec(
+            &self.db,
+            &format!(
+                "INSERT INTO reset_decoys (flow_id_hash, id, token_hash, code_hash, attempts, created_at, expires_at) \
+                 VALUES ('f{id}', '{id}', 't{id}', 'c{id}', 0, '{c}', '{e}')"
             ),
         );
         exec(
@@ -147,6 +155,7 @@ fn rows_older_than_their_limit_go_and_younger_rows_stay() {
     let r = sweep(&s, &settings, &clock);
     assert_eq!(r.get(Kind::Jobs), 1, "{r:?}");
     assert_eq!(r.get(Kind::ResetTokens), 1, "{r:?}");
+    assert_eq!(r.get(Kind::ResetDecoys), 1, "{r:?}");
     assert_eq!(r.get(Kind::EmailVerifications), 1, "{r:?}");
     assert_eq!(r.get(Kind::Invitations), 1, "{r:?}");
     assert_eq!(r.get(Kind::Audit), 0, "{r:?}");
@@ -286,8 +295,9 @@ fn purge_dry_run_shows_counts_per_kind_and_purge_deletes_them() {
     assert!(out.contains("audit_events         2"), "{out}");
     assert!(out.contains("jobs                 1"), "{out}");
     assert!(out.contains("reset_tokens         1"), "{out}");
+    assert!(out.contains("reset_decoys         1"), "{out}");
     assert!(out.contains("invitations          1"), "{out}");
-    assert!(out.contains("total                6"), "{out}");
+    assert!(out.contains("total                7"), "{out}");
     assert!(out.contains("Nothing was deleted"), "{out}");
     assert_eq!(s.n("audit_events"), 3);
     assert_eq!(s.n("reset_tokens"), 2);

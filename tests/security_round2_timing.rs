@@ -2,14 +2,16 @@
 //! and a wrong password at `POST /signin` do the same work for an address with an account and
 //! one without — the same SQL statements in the same order, the same number of argon2
 //! verifications, the same reply and the same side effects. These tests show the *work* is the
-//! same, deterministically. The time itself is measured by
-//! `item_8_measured_medians_differ_by_less_than_half_a_millisecond`, which is `#[ignore]`d: tests
-//! never depend on timing, so it is run by hand (docs/testing.md), with the figures in
-//! docs/performance.md. Runs on PostgreSQL too (`LATCHKEY_TEST_PG`).
+//! same, deterministically; a flow that holds no token holds a decoy instead, so the rows read
+//! and updated are the same too. The time itself is measured by
+//! `item_8_measured_medians_differ_by_less_than_half_a_millisecond` (interleaved pairs, measured
+//! once more before it fails: `sec_support::timing`), with the figures in docs/performance.md.
+//! Runs on PostgreSQL too (`LATCHKEY_TEST_PG`).
 
 mod sec_support;
 mod support;
 
+use sec_support::timing::{judged, time_pairs, WARM_UP_PAIRS};
 use sec_support::*;
 use std::sync::Mutex;
 use support::browser::{Browser, Page};
@@ -232,7 +234,16 @@ async fn item_8_a_wrong_code_does_the_same_work_for_known_and_unknown_addresses(
             "SELECT COUNT(*) AS n FROM reset_tokens WHERE used_at IS NULL AND revoked_at IS NULL",
         )
     };
+    let live_decoys = || {
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM reset_decoys WHERE revoked_at IS NULL",
+        )
+    };
+    // A decoy is not a token: the count of tokens is the account's one, and the flows of the
+    // warm-up and the unknown address each hold a decoy.
     assert_eq!(live_tokens(), 1, "the account's flow holds its token");
+    assert_eq!(live_decoys(), 2, "the flows without a token hold a decoy");
     // Every try up to and past the budget (5): the same statements, the same reply.
     for attempt in 1..=7 {
         let (kt, ut) = (csrf(&mut known).await, csrf(&mut unknown).await);
@@ -245,6 +256,11 @@ async fn item_8_a_wrong_code_does_the_same_work_for_known_and_unknown_addresses(
         assert_eq!(shape(&k, KNOWN), shape(&u, UNKNOWN), "try {attempt}");
         if attempt == 5 {
             assert_eq!(live_tokens(), 0, "the spent budget revokes the token");
+            assert_eq!(
+                live_decoys(),
+                1,
+                "and the unknown flow's decoy (not the warm-up's)"
+            );
         }
     }
     // The same audit trail for both flows: the requests alternated, so do their rows (past
@@ -263,99 +279,54 @@ async fn item_8_a_wrong_code_does_the_same_work_for_known_and_unknown_addresses(
     assert_eq!(k[4].1.as_deref(), Some("flow_ended"));
 }
 
-// ---- the measurement, by hand ----------------------------------------------------------------
-
-/// Mann–Whitney U, normal approximation: the z score of `a` against `b`.
-fn mann_whitney_z(a: &[f64], b: &[f64]) -> f64 {
-    let mut all: Vec<(f64, usize)> = a
-        .iter()
-        .map(|&x| (x, 0))
-        .chain(b.iter().map(|&x| (x, 1)))
-        .collect();
-    all.sort_by(|x, y| x.0.partial_cmp(&y.0).unwrap());
-    let mut ranks = vec![0.0; all.len()];
-    let mut i = 0;
-    while i < all.len() {
-        let mut j = i;
-        while j + 1 < all.len() && all[j + 1].0 == all[i].0 {
-            j += 1;
-        }
-        let r = (i + j) as f64 / 2.0 + 1.0;
-        for k in ranks.iter_mut().take(j + 1).skip(i) {
-            *k = r;
-        }
-        i = j + 1;
-    }
-    let (n1, n2) = (a.len() as f64, b.len() as f64);
-    let r1: f64 = all
-        .iter()
-        .zip(&ranks)
-        .filter(|((_, g), _)| *g == 0)
-        .map(|(_, r)| r)
-        .sum();
-    let u1 = r1 - n1 * (n1 + 1.0) / 2.0;
-    (u1 - n1 * n2 / 2.0) / (n1 * n2 * (n1 + n2 + 1.0) / 12.0).sqrt()
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-/// Times `pairs` interleaved (ABBA) requests for each address; returns (known, unknown) in ms.
-async fn time_pairs<F, Fut>(pairs: usize, mut one: F) -> (Vec<f64>, Vec<f64>)
-where
-    F: FnMut(bool) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let (mut known, mut unknown) = (Vec::with_capacity(pairs), Vec::with_capacity(pairs));
-    for i in 0..pairs {
-        let order = if i % 2 == 0 {
-            [true, false]
-        } else {
-            [false, true]
-        };
-        for is_known in order {
-            let started = std::time::Instant::now();
-            one(is_known).await;
-            let ms = started.elapsed().as_secs_f64() * 1000.0;
-            if is_known {
-                known.push(ms);
-            } else {
-                unknown.push(ms);
-            }
-        }
-    }
-    (known, unknown)
-}
-
-fn verdict(what: &str, mut known: Vec<f64>, mut unknown: Vec<f64>) -> Result<(), String> {
-    let z = mann_whitney_z(&known, &unknown);
-    let (mk, mu) = (median(&mut known), median(&mut unknown));
-    let line = format!(
-        "{what}: n={}+{}, median known {mk:.3} ms, unknown {mu:.3} ms, diff {:+.3} ms, \
-         Mann-Whitney z={z:.2}",
-        known.len(),
-        unknown.len(),
-        mk - mu
+#[tokio::test]
+async fn item_8_a_decoy_never_lets_a_code_in() {
+    // A decoy's code was never sent; even a decoy that held the hash of a real code (copied
+    // from the account's token here) lets nothing in: only tokens are redeemed.
+    let _serial = SERIAL.lock().await;
+    let app = accounts().await;
+    let (mut mine, _) = ask(&app, KNOWN).await;
+    let mail = reset_mail(&app, KNOWN, 1).await;
+    let mut stranger = flow_for(&app, UNKNOWN).await;
+    app.sql("UPDATE reset_decoys SET code_hash = (SELECT code_hash FROM reset_tokens)");
+    let token = csrf(&mut stranger).await;
+    let p = stranger
+        .post_form("/reset/code", &token, &[("code", &mail.code)])
+        .await;
+    let wrong = stranger
+        .post_form("/reset/code", &token, &[("code", WRONG_CODE)])
+        .await;
+    assert_eq!(
+        shape(&p, UNKNOWN),
+        shape(&wrong, UNKNOWN),
+        "a decoy's code is a wrong code"
     );
-    eprintln!("{line}");
-    // |z| < 2.576: not significant at p = 0.01 (two-sided).
-    if (mk - mu).abs() < 0.5 && z.abs() < 2.576 {
-        Ok(())
-    } else {
-        Err(line)
-    }
+    let accepted = || {
+        app.audit_events()
+            .iter()
+            .filter(|e| e.event == "code_accepted")
+            .count()
+    };
+    assert_eq!(accepted(), 0);
+    // The account's own flow still takes its code.
+    let token = csrf(&mut mine).await;
+    let p = mine
+        .post_form("/reset/code", &token, &[("code", &mail.code)])
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(accepted(), 1);
 }
+
+// ---- the measurement ------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a timing measurement: run by hand with --ignored (docs/testing.md)"]
 async fn item_8_measured_medians_differ_by_less_than_half_a_millisecond() {
-    // docs/security.md#12: ≥ 400 interleaved pairs per route; the medians differ by < 0.5 ms and
-    // Mann-Whitney finds no difference at p = 0.01. The sign-in backoff starts late here and the
-    // failure counts are cleared between rounds of 40 pairs (outside the timed requests), so
-    // every try is weighed rather than throttled; the per-flow code budget is raised. Both paths
-    // still do all their work.
+    // docs/security.md#12: 400 interleaved pairs per route; the medians differ by < 0.5 ms and
+    // Mann-Whitney finds no difference at p = 0.01 (a failing measurement is taken once more:
+    // `sec_support::timing`). The sign-in backoff starts late here and the failure counts are
+    // cleared between rounds of 40 pairs (outside the timed requests), so every try is weighed
+    // rather than throttled; the per-flow code budget is raised. Both paths still do all their
+    // work.
     const PAIRS: usize = 400;
     const ROUND: usize = 40;
     let _serial = SERIAL.lock().await;
@@ -374,47 +345,42 @@ async fn item_8_measured_medians_differ_by_less_than_half_a_millisecond() {
     let mut b = app.browser();
     let token = csrf_of(&mut b, "/signin").await;
     let b = tokio::sync::Mutex::new(b);
-    for email in [KNOWN, UNKNOWN] {
-        b.lock()
-            .await
-            .post_form(
-                "/signin",
-                &token,
-                &[("email", email), ("password", WRONG_PASSWORD)],
-            )
-            .await;
-    }
-    let (mut k, mut u) = (Vec::new(), Vec::new());
-    for _ in 0..PAIRS / ROUND {
-        app.sql("DELETE FROM rate_counters WHERE key LIKE 'fail:%'");
-        let (rk, ru) = time_pairs(ROUND, |is_known| {
-            let email = if is_known { KNOWN } else { UNKNOWN };
-            let (b, token) = (&b, token.clone());
-            async move {
-                let p = b
-                    .lock()
-                    .await
-                    .post_form(
-                        "/signin",
-                        &token,
-                        &[("email", email), ("password", WRONG_PASSWORD)],
-                    )
-                    .await;
-                assert!(p.body.contains("password"), "{}", p.body);
-            }
-        })
-        .await;
-        k.extend(rk);
-        u.extend(ru);
-    }
-    failures.extend(verdict("POST /signin, wrong password", k, u).err());
+    let signin = |is_known: bool| {
+        let email = if is_known { KNOWN } else { UNKNOWN };
+        let (b, token) = (&b, token.clone());
+        async move {
+            let p = b
+                .lock()
+                .await
+                .post_form(
+                    "/signin",
+                    &token,
+                    &[("email", email), ("password", WRONG_PASSWORD)],
+                )
+                .await;
+            assert!(p.body.contains("password"), "{}", p.body);
+        }
+    };
+    let verdict = judged("POST /signin, wrong password", || async {
+        let (mut k, mut u) = (Vec::new(), Vec::new());
+        for round in 0..PAIRS / ROUND {
+            app.sql("DELETE FROM rate_counters WHERE key LIKE 'fail:%'");
+            let warm_up = if round == 0 { WARM_UP_PAIRS } else { 0 };
+            let (rk, ru) = time_pairs(warm_up, ROUND, signin).await;
+            k.extend(rk);
+            u.extend(ru);
+        }
+        (k, u)
+    })
+    .await;
+    failures.extend(verdict.err());
 
     // POST /reset/code with a wrong code, each address in its own flow.
     let known = tokio::sync::Mutex::new(flow_for(&app, KNOWN).await);
     let unknown = tokio::sync::Mutex::new(flow_for(&app, UNKNOWN).await);
     let kt = csrf(&mut *known.lock().await).await;
     let ut = csrf(&mut *unknown.lock().await).await;
-    let (k, u) = time_pairs(PAIRS, |is_known| {
+    let code = |is_known: bool| {
         let (b, token) = if is_known {
             (&known, kt.clone())
         } else {
@@ -428,8 +394,11 @@ async fn item_8_measured_medians_differ_by_less_than_half_a_millisecond() {
                 .await;
             assert_eq!(p.status, 200, "{}", p.body);
         }
+    };
+    let verdict = judged("POST /reset/code, wrong code", || {
+        time_pairs(WARM_UP_PAIRS, PAIRS, code)
     })
     .await;
-    failures.extend(verdict("POST /reset/code, wrong code", k, u).err());
+    failures.extend(verdict.err());
     assert!(failures.is_empty(), "timing differs: {failures:?}");
 }

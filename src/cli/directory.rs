@@ -1,11 +1,11 @@
 //! Tenant, user and admin commands.
 
-use super::{open_db, usage, AdminCreate, CliError, TenantCreate, UserCreate};
+use super::{open_db, usage, CliError, TenantCreate, UserCreate};
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditEvent};
-use crate::db::{admins, tenants, users};
+use crate::db::{tenants, users};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{AdminRole, EmailAddress, Plan, TenantKind};
+use crate::domain::{EmailAddress, Plan, TenantKind};
 use chrono::Utc;
 
 /// Normalises a domain the way addresses are normalised (IDNA, lowercase).
@@ -309,55 +309,4 @@ async fn directory_entry(
         Err(DirectoryError::ReadOnly) => Err(usage(DIRECTORY_READ_ONLY)),
         Err(e) => Err(failure(e)),
     }
-}
-
-pub fn admin_create(settings: &Settings, args: AdminCreate) -> Result<(), CliError> {
-    let email = parse_email(&args.email)?;
-    let db = open_db(settings)?;
-    let mut conn = db.get()?;
-    let now = Utc::now().naive_utc();
-    let (role, tenant) = match &args.tenant_domain {
-        Some(d) => {
-            let d = normalise_domain(d)?;
-            let tenant = tenants::find_by_domain(&mut conn, &d)?
-                .ok_or_else(|| usage(format!("no tenant owns the domain {d}")))?;
-            if tenant.kind() != TenantKind::Managed {
-                return Err(usage(format!(
-                    "{:?} is unmanaged and has no admins; it becomes managed by DNS takeover or `tenant create --managed`",
-                    tenant.name
-                )));
-            }
-            (AdminRole::Tenant, Some(tenant))
-        }
-        None => (AdminRole::Platform, None),
-    };
-    let setup = crate::security::tokens::TokenSecret::generate();
-    let admin = admins::create(
-        &mut conn,
-        &admins::NewAdmin {
-            email: email.clone(),
-            role,
-            tenant_id: tenant.as_ref().map(|t| t.tenant_id()),
-            setup_token_hash: setup.hash().into_string(),
-            setup_expires_at: now + chrono::Duration::hours(24),
-        },
-        now,
-    )?;
-    let mut event = NewAuditEvent::new(now, "operator", Event::AdminCreated, Outcome::Success);
-    event.tenant_id = tenant.as_ref().map(|t| t.id.clone());
-    event.detail = Some(serde_json::json!({"admin_id": admin.id, "role": role}).to_string());
-    audit::insert(&mut conn, &event)?;
-    println!(
-        "Created {} admin {email}{}.",
-        role,
-        tenant
-            .map(|t| format!(" for tenant {:?}", t.name))
-            .unwrap_or_default()
-    );
-    println!("One-time set-up link (valid 24 hours; sets the password and the authenticator):");
-    println!(
-        "  {}",
-        settings.link(&format!("/admin/setup/{}", setup.expose()))
-    );
-    Ok(())
 }

@@ -1,6 +1,7 @@
 //! The operator CLI (docs/operations.md#the-operator-cli). `main.rs` parses; the commands live here so tests and the
 //! binary share them.
 
+mod admins;
 mod apikey;
 mod bench_seed;
 mod config_check;
@@ -21,6 +22,7 @@ use crate::db::Db;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+pub use admins::{AdminCommand, AdminCreate};
 pub use demo::{seed_demo, DemoAccounts};
 pub use users::{UserCommand, UserCreate};
 
@@ -208,26 +210,6 @@ pub struct TenantCreate {
     pub helpdesk_url: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum AdminCommand {
-    /// Create an administrator and print a one-time set-up link (valid 24 hours).
-    Create(AdminCreate),
-}
-
-#[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("role").required(true).args(["platform", "tenant_domain"])))]
-pub struct AdminCreate {
-    /// The admin's email address.
-    #[arg(long)]
-    pub email: String,
-    /// A platform admin: sees every tenant, sets plans, invites guests.
-    #[arg(long)]
-    pub platform: bool,
-    /// A tenant admin of the managed tenant that owns this domain.
-    #[arg(long)]
-    pub tenant_domain: Option<String>,
-}
-
 /// How a command failed: bad input (exit 2) or a failure while doing it (exit 1).
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -312,7 +294,7 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
             users::set_disabled(settings, &email, false)
         }
         Command::User(UserCommand::Delete { email }) => users::delete(settings, &email),
-        Command::Admin(AdminCommand::Create(args)) => directory::admin_create(settings, args),
+        Command::Admin(command) => admins::run(settings, command),
         Command::Policy(PolicyCommand::Explain { email, json }) => {
             explain::policy_explain(settings, &email, json)
         }

@@ -1,6 +1,8 @@
 //! The admin console as a service, below the web layer (shaped like [`crate::reset::redeem`]:
 //! plain values in and out, no HTTP):
 //!
+//! - [`admins`]: the list of admins, disable, enable and a new set-up link (platform admins
+//!   and the operator CLI);
 //! - [`auth`]: admin set-up (one-time link, password and authenticator), sign-in (password,
 //!   then TOTP, failures counted by [`crate::accounts::lockout`]), sessions and sign-out;
 //! - [`guests`]: the helpdesk's view of a guest and its actions, the reset link included
@@ -12,6 +14,7 @@
 //! Who may see what (a tenant admin sees their own tenant only) is decided by the web layer's
 //! admin context before any of these is called.
 
+pub mod admins;
 pub mod audit;
 pub mod auth;
 pub mod guests;

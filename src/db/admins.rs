@@ -188,3 +188,81 @@ pub fn bump_session_generation(conn: &mut AnyConnection, id: &AdminId) -> Result
         .select(admins::session_generation)
         .first(c))?)
 }
+
+/// Every admin, platform admins first, then by address.
+pub fn list(conn: &mut AnyConnection) -> Result<Vec<Admin>, DbError> {
+    Ok(dispatch!(conn, c => admins::table
+        .order((admins::role.asc(), admins::email.asc()))
+        .select(Admin::as_select())
+        .load(c))?)
+}
+
+/// Locks the platform admins' rows for this transaction (PostgreSQL: `FOR UPDATE`, so two
+/// admins disabling each other at once cannot both succeed; SQLite: the write transaction
+/// holds the database), and counts those not disabled. Call inside a write transaction.
+pub fn lock_enabled_platform_count(conn: &mut AnyConnection) -> Result<i64, DbError> {
+    let platform = AdminRole::Platform.as_str();
+    let flags: Vec<bool> = match conn {
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(c) => admins::table
+            .filter(admins::role.eq(platform))
+            .select(admins::disabled)
+            .for_update()
+            .load(c)?,
+        AnyConnection::Sqlite(c) => admins::table
+            .filter(admins::role.eq(platform))
+            .select(admins::disabled)
+            .load(c)?,
+    };
+    Ok(flags.iter().filter(|d| !**d).count() as i64)
+}
+
+/// Disables (or enables) the admin; returns whether it changed anything. Disabling also moves
+/// the session generation on, so sessions from before never come back when the admin is
+/// enabled again.
+pub fn set_disabled(
+    conn: &mut AnyConnection,
+    id: &AdminId,
+    disabled: bool,
+) -> Result<bool, DbError> {
+    let target = admins::table
+        .find(id.as_str())
+        .filter(admins::disabled.eq(!disabled));
+    let rows = if disabled {
+        dispatch!(conn, c => diesel::update(target)
+            .set((
+                admins::disabled.eq(true),
+                admins::session_generation.eq(admins::session_generation + 1),
+            ))
+            .execute(c))?
+    } else {
+        dispatch!(conn, c => diesel::update(target)
+            .set(admins::disabled.eq(false))
+            .execute(c))?
+    };
+    Ok(rows == 1)
+}
+
+/// Starts the admin's set-up again: a new one-time link (only its hash is stored; the old
+/// link stops working), the password and the authenticator removed, and every session ended
+/// (the generation moves on).
+pub fn reissue_setup(
+    conn: &mut AnyConnection,
+    id: &AdminId,
+    setup_hash: &str,
+    expires_at: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let rows = dispatch!(conn, c => diesel::update(admins::table.find(id.as_str()))
+        .set((
+            admins::setup_token_hash.eq(Some(setup_hash)),
+            admins::setup_expires_at.eq(Some(expires_at)),
+            admins::password_hash.eq(None::<String>),
+            admins::totp_secret.eq(None::<String>),
+            admins::totp_last_step.eq(None::<i64>),
+            admins::failed_attempts.eq(0),
+            admins::locked_until.eq(None::<NaiveDateTime>),
+            admins::session_generation.eq(admins::session_generation + 1),
+        ))
+        .execute(c))?;
+    Ok(rows == 1)
+}

@@ -19,6 +19,7 @@ mod group_commit;
 pub mod invitations;
 pub mod models;
 pub mod rate_counters;
+pub mod reset_decoys;
 pub mod reset_tokens;
 pub mod retention;
 pub mod schema;

@@ -166,18 +166,30 @@ pub fn live_for_user(
         .load(c))?)
 }
 
+/// What the code step reads of a flow's live token: whose it is and its code's hash. The whole
+/// token is loaded only once the code matched, so a wrong code reads as much of a token as of
+/// a decoy (`super::reset_decoys`; docs/security.md#12).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reset_tokens)]
+pub struct FlowToken {
+    pub id: String,
+    pub user_id: String,
+    pub tenant_id: String,
+    pub code_hash: Option<String>,
+}
+
 /// Live tokens issued to the browser flow `flow_id_hash`.
 pub fn live_for_flow(
     conn: &mut AnyConnection,
     flow_id_hash: &str,
     now: NaiveDateTime,
-) -> Result<Vec<ResetToken>, DbError> {
+) -> Result<Vec<FlowToken>, DbError> {
     Ok(dispatch!(conn, c => reset_tokens::table
         .filter(reset_tokens::flow_id_hash.eq(flow_id_hash))
         .filter(reset_tokens::used_at.is_null())
         .filter(reset_tokens::revoked_at.is_null())
         .filter(reset_tokens::expires_at.gt(now))
-        .select(ResetToken::as_select())
+        .select(FlowToken::as_select())
         .load(c))?)
 }
 

@@ -2,7 +2,8 @@
 //! most `limit` rows in one short statement, so a sweep never holds a long transaction.
 
 use super::schema::{
-    audit_events, email_verifications, invitations, jobs, reset_tokens, webhook_deliveries,
+    audit_events, email_verifications, invitations, jobs, reset_decoys, reset_tokens,
+    webhook_deliveries,
 };
 use super::{AnyConnection, DbError};
 use crate::dispatch;
@@ -18,6 +19,8 @@ pub enum Kind {
     Jobs,
     /// Reset tokens that expired before the cut-off.
     ResetTokens,
+    /// Decoys of flows that issued no token (`super::reset_decoys`), kept like reset tokens.
+    ResetDecoys,
     /// Address verifications that expired before the cut-off.
     EmailVerifications,
     /// Invitations that expired before the cut-off (redeemed or not: the account holds what
@@ -33,6 +36,7 @@ impl Kind {
         Kind::Audit,
         Kind::Jobs,
         Kind::ResetTokens,
+        Kind::ResetDecoys,
         Kind::EmailVerifications,
         Kind::Invitations,
         Kind::WebhookDeliveries,
@@ -44,6 +48,7 @@ impl Kind {
             Kind::Audit => "audit_events",
             Kind::Jobs => "jobs",
             Kind::ResetTokens => "reset_tokens",
+            Kind::ResetDecoys => "reset_decoys",
             Kind::EmailVerifications => "email_verifications",
             Kind::Invitations => "invitations",
             Kind::WebhookDeliveries => "webhook_deliveries",
@@ -64,6 +69,10 @@ pub fn count(conn: &mut AnyConnection, kind: Kind, cutoff: NaiveDateTime) -> Res
             .get_result(c))?,
         Kind::ResetTokens => dispatch!(conn, c => reset_tokens::table
             .filter(reset_tokens::expires_at.lt(cutoff))
+            .count()
+            .get_result(c))?,
+        Kind::ResetDecoys => dispatch!(conn, c => reset_decoys::table
+            .filter(reset_decoys::expires_at.lt(cutoff))
             .count()
             .get_result(c))?,
         Kind::EmailVerifications => dispatch!(conn, c => email_verifications::table
@@ -133,6 +142,20 @@ pub fn delete_batch(
             dispatch!(conn, c => diesel::delete(reset_tokens::table
                 .filter(reset_tokens::id.eq_any(&ids))
                 .filter(reset_tokens::expires_at.lt(cutoff)))
+                .execute(c))?
+        }
+        Kind::ResetDecoys => {
+            let ids: Vec<String> = dispatch!(conn, c => reset_decoys::table
+                .filter(reset_decoys::expires_at.lt(cutoff))
+                .select(reset_decoys::flow_id_hash)
+                .limit(limit)
+                .load(c))?;
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            dispatch!(conn, c => diesel::delete(reset_decoys::table
+                .filter(reset_decoys::flow_id_hash.eq_any(&ids))
+                .filter(reset_decoys::expires_at.lt(cutoff)))
                 .execute(c))?
         }
         Kind::EmailVerifications => {

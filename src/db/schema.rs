@@ -105,6 +105,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// What a reset flow holds when its request issued no token (`db::reset_decoys`).
+    reset_decoys (flow_id_hash) {
+        flow_id_hash -> Text,
+        id -> Text,
+        token_hash -> Text,
+        code_hash -> Text,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     email_verifications (id) {
         id -> Text,
         email -> Text,
@@ -247,6 +262,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     admins,
     api_keys,
     reset_tokens,
+    reset_decoys,
     email_verifications,
     invitations,
     jobs,
@@ -267,6 +283,7 @@ pub const TABLES: &[&str] = &[
     "admins",
     "api_keys",
     "reset_tokens",
+    "reset_decoys",
     "email_verifications",
     "invitations",
     "jobs",

@@ -75,6 +75,16 @@ pub fn find_by_id(conn: &mut AnyConnection, id: &UserId) -> Result<Option<User>,
         .optional())?)
 }
 
+/// The stored address of the user `id`, if there is one (one column, where the whole row is not
+/// needed).
+pub fn email_of(conn: &mut AnyConnection, id: &UserId) -> Result<Option<String>, DbError> {
+    Ok(dispatch!(conn, c => users::table
+        .find(id.as_str())
+        .select(users::email)
+        .first(c)
+        .optional())?)
+}
+
 pub fn list_by_tenant(conn: &mut AnyConnection, tenant: &TenantId) -> Result<Vec<User>, DbError> {
     Ok(dispatch!(conn, c => users::table
         .filter(users::tenant_id.eq(tenant.as_str()))

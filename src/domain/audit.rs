@@ -171,6 +171,15 @@ events! {
     ApiKeyCreated = "api_key_created", Some(Success), "API key created";
     /// An API key was revoked.
     ApiKeyRevoked = "api_key_revoked", Some(Success), "API key revoked";
+    /// An admin was disabled (sign-in refused, sessions ended); detail names the target.
+    AdminDisabled = "admin_disabled", Some(Success), "admin disabled";
+    /// A disabled admin was enabled again.
+    AdminEnabled = "admin_enabled", Some(Success), "admin enabled";
+    /// An admin's set-up was started again: a new one-time link, the password and authenticator
+    /// removed, sessions ended.
+    AdminSetupReissued = "admin_setup_reissued", Some(Success), "admin set-up link re-issued";
+    /// A change to an admin was refused (themselves, or the last enabled platform admin).
+    AdminChangeRefused = "admin_change_refused", Some(Denied), "admin change refused";
     // ---- operators and the system ----
     /// A tenant was created (by an operator, or by sign-up for a new domain).
     TenantCreated = "tenant_created", Some(Success), "tenant created";

@@ -8,7 +8,7 @@
 use super::request::ResetRequestJob;
 use crate::db::audit;
 use crate::db::models::User;
-use crate::db::reset_tokens;
+use crate::db::{reset_decoys, reset_tokens};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::jobs::{self, Job, JobError, JobRun};
@@ -49,10 +49,29 @@ pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Re
             send_reset_link(svc, &gathered, &user, job, methods.totp).await
         }
         (Decision::Deny(reason), Some(user)) if reason.mailable() => {
+            plant_decoy(svc, job).await?;
             send_explanation(svc, &gathered, &user, reason, job.ip).await
         }
-        _ => Ok(()),
+        _ => plant_decoy(svc, job).await,
     }
+}
+
+/// A request that issues no token leaves a decoy in its flow instead (`db::reset_decoys`), so
+/// that the code step finds and updates one row in every flow, whether or not the address has
+/// an account (docs/security.md#12). Nothing is sent; the decoy can never be redeemed.
+async fn plant_decoy(svc: &Services, job: &ResetRequestJob) -> Result<(), JobError> {
+    let now = svc.now();
+    let new = reset_decoys::NewDecoy {
+        flow_id_hash: job.flow_id_hash.clone(),
+        id: crate::domain::TokenId::generate().into_string(),
+        token_hash: TokenSecret::generate().hash().into_string(),
+        code_hash: hash_code(&svc.code_key, &OneTimeCode::generate()),
+        created_at: now,
+        expires_at: now
+            + chrono::Duration::minutes(i64::from(svc.settings.reset.token_ttl_minutes)),
+    };
+    svc.db.run(move |c| reset_decoys::plant(c, &new)).await?;
+    Ok(())
 }
 
 /// Counts the request against the tenant (a burst raises an audit alert without blocking
@@ -131,7 +150,7 @@ async fn send_reset_link(
     // the guest already has is not superseded (docs/security.md#28).
     let recipient = recipient(g, user, job.ip)?;
     if !mail::reserve::<mail::ResetLinkMail>(&svc.postman(), &recipient).await? {
-        return Ok(());
+        return plant_decoy(svc, job).await;
     }
     let now = svc.now();
     let expires_at =

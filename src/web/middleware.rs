@@ -79,7 +79,17 @@ pub async fn observe(
     let started = Instant::now();
     let method = crate::telemetry::metrics::method_label(req.method().as_str());
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let span = tracing::info_span!("request", id = %request_id);
+    // `otel.*` stay empty (and out of the log) unless spans are exported.
+    let span = tracing::info_span!(
+        "request",
+        id = %request_id,
+        otel.name = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
+    );
+    #[cfg(feature = "otel")]
+    if crate::telemetry::otel::active() {
+        crate::telemetry::otel::start_request(&span, method, &req);
+    }
     let result = next.call(req).instrument(span.clone()).await;
     let mut res = result?;
     let route = res
@@ -102,6 +112,10 @@ pub async fn observe(
             "request"
         );
     });
+    #[cfg(feature = "otel")]
+    if crate::telemetry::otel::active() {
+        crate::telemetry::otel::record_response(&span, &route, status);
+    }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), v);

@@ -43,6 +43,9 @@ pub struct ProcessConfig {
     pub jobs: String,
     /// Lines for the `[rate_limits]` table.
     pub rate_limits: String,
+    /// Environment variables for the process (beside PATH; the rest of the test's environment
+    /// is not passed on).
+    pub env: Vec<(String, String)>,
 }
 
 impl ProcessConfig {
@@ -63,6 +66,7 @@ impl ProcessConfig {
                 token_pages = { per_minute = 1000000, burst = 1000000 }\n\
                 reset_global = { per_minute = 1000000, burst = 1000000 }\n"
                 .into(),
+            env: Vec::new(),
         }
     }
 
@@ -127,6 +131,7 @@ impl ServerProcess {
         let child = Command::new(BINARY)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(config.env.iter().map(|(k, v)| (k, v)))
             .arg("--config")
             .arg(&path)
             .arg("serve")

@@ -95,9 +95,13 @@ pub async fn password_step(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TotpStep {
     Accepted,
-    /// Wrong; `replayed` when it was right but already used (±1 step, never twice).
-    Wrong {
-        replayed: bool,
+    /// Not a current code (or the attempt was refused).
+    Wrong,
+    /// A current code, but already used (±1 step, never twice): typically the code that
+    /// confirmed the set-up a moment ago. The authenticator shows a code that will be accepted
+    /// in `next_code_in` seconds (0: the code it shows now is a new one).
+    Reused {
+        next_code_in: u64,
     },
 }
 
@@ -125,7 +129,7 @@ pub async fn totp_step(
         );
         event.reason = Some("locked".into());
         svc.db.run(move |c| audit::insert(c, &event)).await?;
-        return Ok(TotpStep::Wrong { replayed: false });
+        return Ok(TotpStep::Wrong);
     }
     // A seed that cannot be opened (unknown key id, tampered: logged in `open_totp`) fails
     // like a wrong code; never a 500 with internals, never a skipped second factor.
@@ -170,7 +174,15 @@ pub async fn totp_step(
         .into(),
     );
     svc.db.run(move |c| audit::insert(c, &event)).await?;
-    Ok(TotpStep::Wrong { replayed })
+    if !replayed {
+        return Ok(TotpStep::Wrong);
+    }
+    // The first step after the last one used starts at (last + 1) × period.
+    let last = admin.totp_last_step.and_then(|s| u64::try_from(s).ok());
+    let next_starts = last.map_or(0, |s| (s + 1).saturating_mul(totp::STEP_SECONDS));
+    Ok(TotpStep::Reused {
+        next_code_in: next_starts.saturating_sub(now),
+    })
 }
 
 /// A completed sign-in: clears the failure count of `client` (the browser's, when it held a

@@ -1,9 +1,10 @@
 //! The code step: `POST /reset/code`, with the per-flow count of wrong codes.
 
-use super::token::{audit_token, denied_now, NO_USER};
+use super::token::{audit_token, denied_now, Owned, NO_USER};
 use super::{Next, Redeemed};
 use crate::db::audit;
-use crate::db::reset_tokens::{self, ResetToken};
+use crate::db::reset_decoys;
+use crate::db::reset_tokens::{self, FlowToken, TokenState};
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::UserId;
@@ -49,11 +50,18 @@ pub async fn submit_code(
             i64::from(svc.settings.reset.token_ttl_minutes) + FLOW_COOKIE_EXTRA_MINUTES,
         );
     let flow_hash = flow.clone();
-    let (spent, tokens) = svc
+    // A flow holds its token, or the decoy its request left instead (`db::reset_decoys`): both
+    // are read either way, and one row is found either way (docs/security.md#12).
+    let (spent, tokens, decoys) = svc
         .db
         .run(move |c| {
             let spent = flow_attempts::record(c, &key, expires)?;
-            Ok((spent, reset_tokens::live_for_flow(c, &flow_hash, now)?))
+            let tokens = reset_tokens::live_for_flow(c, &flow_hash, now)?;
+            Ok((
+                spent,
+                tokens,
+                reset_decoys::live_for_flow(c, &flow_hash, now)?,
+            ))
         })
         .await?;
     if spent > max {
@@ -61,7 +69,7 @@ pub async fn submit_code(
             svc,
             Event::CodeRefused,
             Outcome::Denied,
-            tokens.first(),
+            tokens.first().map(|t| t as &dyn Owned),
             Some("flow_ended"),
             ip,
         )
@@ -70,33 +78,46 @@ pub async fn submit_code(
     }
     if let Some(code) = &code {
         if tokens.is_empty() {
-            // The same HMAC as comparing against a token's code (docs/security.md#12).
-            std::hint::black_box(code_matches(&svc.code_key, code, ""));
+            // The same HMAC and comparison as against a token's code (docs/security.md#12). A
+            // decoy's result is thrown away: a decoy is never redeemable.
+            let decoy = decoys.first().map_or("", |d| d.code_hash.as_str());
+            std::hint::black_box(code_matches(&svc.code_key, code, decoy));
         }
         if let Some(t) = tokens.iter().find(|t| {
             t.code_hash
                 .as_deref()
                 .is_some_and(|h| code_matches(&svc.code_key, code, h))
         }) {
-            let uid = t.user_id();
-            let user = svc.db.run(move |c| users::find_by_id(c, &uid)).await?;
-            if let Some(user) = user {
-                if denied_now(svc, t, &user, ip).await? {
-                    return Ok(CodeOutcome::FlowEnded);
-                }
-                audit_token(
-                    svc,
-                    Event::CodeAccepted,
-                    Outcome::Success,
-                    Some(t),
-                    None,
-                    ip,
-                )
+            // The right code: now the whole token, still live, and its user.
+            let (id, uid) = (t.id.clone(), UserId::from_string(t.user_id.clone()));
+            let found = svc
+                .db
+                .run(move |c| {
+                    Ok((
+                        reset_tokens::find_by_id(c, &id)?,
+                        users::find_by_id(c, &uid)?,
+                    ))
+                })
                 .await?;
-                return Ok(CodeOutcome::Valid(Redeemed {
-                    token_id: t.id.clone(),
-                    next: Next::of(t, &user),
-                }));
+            if let (Some(t), Some(user)) = found {
+                if t.state(now) == TokenState::Live {
+                    if denied_now(svc, &t, &user, ip).await? {
+                        return Ok(CodeOutcome::FlowEnded);
+                    }
+                    audit_token(
+                        svc,
+                        Event::CodeAccepted,
+                        Outcome::Success,
+                        Some(&t),
+                        None,
+                        ip,
+                    )
+                    .await?;
+                    return Ok(CodeOutcome::Valid(Redeemed {
+                        token_id: t.id.clone(),
+                        next: Next::of(&t, &user),
+                    }));
+                }
             }
         }
     }
@@ -109,14 +130,15 @@ pub async fn submit_code(
     })
 }
 
-/// Books a wrong code: the flow's tokens each spend a try (revoked once spent, or when the flow
-/// ended) and the `code_failed` row is written, in one write transaction of the same statements
-/// whether the flow holds a token (the address has an account) or none (docs/security.md#12):
-/// an unknown address's wrong code must cost what an account's does.
+/// Books a wrong code: the flow's tokens and its decoy each spend a try (revoked once spent, or
+/// when the flow ended) and the `code_failed` row is written, in one write transaction of the
+/// same statements whether the flow holds a token (the address has an account) or a decoy
+/// (docs/security.md#12): an unknown address's wrong code must cost what an account's does,
+/// down to the one row each update changes.
 async fn wrong_code(
     svc: &Services,
     flow: &str,
-    token: Option<&ResetToken>,
+    token: Option<&FlowToken>,
     ended: bool,
     ip: Option<IpAddr>,
 ) -> Result<(), DbError> {
@@ -130,7 +152,7 @@ async fn wrong_code(
         Some(t) => {
             e.tenant_id = Some(t.tenant_id.clone());
             e.user_id = Some(t.user_id.clone());
-            t.user_id()
+            UserId::from_string(t.user_id.clone())
         }
         None => UserId::from_string(NO_USER.to_string()),
     };
@@ -140,7 +162,8 @@ async fn wrong_code(
             use crate::db::WriteTransaction as _;
             c.write_transaction::<(), DbError, _>(|c| {
                 reset_tokens::spend_flow_attempts(c, &flow, max, ended, now)?;
-                e.email = users::find_by_id(c, &owner)?.map(|u| u.email);
+                reset_decoys::spend_flow_attempts(c, &flow, max, ended, now)?;
+                e.email = users::email_of(c, &owner)?;
                 audit::insert(c, &e)
             })
         })

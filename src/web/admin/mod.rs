@@ -8,6 +8,7 @@
 //! ([`AdminCtx::scope`], [`AdminCtx::may_see`]): a tenant admin asking for another tenant's
 //! anything gets 404, never 403, which would confirm it exists (docs/security.md#35).
 
+mod admins;
 mod audit;
 mod auth;
 mod banned_words;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(refresh_session))
             .service(web::resource("").get(home))
             .configure(auth::configure)
+            .configure(admins::configure)
             .configure(audit::configure)
             .configure(tenants::configure)
             .configure(banned_words::configure)
@@ -296,12 +298,14 @@ pub(super) fn fuzz_decode_forms(d: &mut super::fuzzing::Decoded, body: &[u8]) {
     d.form::<invitations::NewKey>(body);
     d.form::<time_zone::ZoneForm>(body);
     d.form::<guests::DeleteForm>(body);
+    d.form::<admins::ConfirmForm>(body);
 }
 
 /// The admin area's query strings, for [`super::fuzzing::decode_queries`].
 pub(super) fn fuzz_decode_queries(d: &mut super::fuzzing::Decoded, query: &str) {
     d.query::<auth::LoginQuery>(query);
     d.query::<audit::AuditQuery>(query);
+    d.query::<admins::ListQuery>(query);
     d.query::<guests::ListQuery>(query);
     d.query::<guests::ShowQuery>(query);
     d.query::<tenants::ShowQuery>(query);

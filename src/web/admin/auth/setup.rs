@@ -25,6 +25,24 @@ const TOTP_ISSUER: &str = "Latchkey admin";
 struct SetupCookie {
     token: String,
     secret: String,
+    /// The hash of a new password that passed the checks while the code was wrong: kept (sealed
+    /// in this cookie, never shown) so the admin retypes only the code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    password_hash: Option<String>,
+}
+
+impl SetupCookie {
+    fn sealed(&self, state: &AppState) -> Result<actix_web::cookie::Cookie<'static>, AppError> {
+        let value = serde_json::to_string(self).map_err(anyhow::Error::from)?;
+        // Lax: the link arrives from mail or chat, a cross-site navigation.
+        Ok(cookies::sealed(
+            state,
+            SETUP,
+            value,
+            SameSite::Lax,
+            Some(CookieDuration::minutes(30)),
+        ))
+    }
 }
 
 fn setup_invalid(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppError> {
@@ -47,22 +65,22 @@ pub(super) async fn setup_link(
     if auth::setup_admin(&state, &token).await?.is_none() {
         return setup_invalid(&req, &state);
     }
-    let value = serde_json::to_string(&SetupCookie {
+    let cookie = SetupCookie {
         token,
         secret: TotpSecret::generate().expose_base32().to_string(),
-    })
-    .map_err(anyhow::Error::from)?;
-    // Lax: the link arrives from mail or chat, a cross-site navigation.
+        password_hash: None,
+    };
     Ok(HttpResponse::SeeOther()
-        .cookie(cookies::sealed(
-            &state,
-            SETUP,
-            value,
-            SameSite::Lax,
-            Some(CookieDuration::minutes(30)),
-        ))
+        .cookie(cookie.sealed(&state)?)
         .insert_header(("location", "/admin/setup"))
         .finish())
+}
+
+/// A field's error, for the error summary (which links to the field) and the field itself.
+#[derive(Serialize)]
+struct FieldError {
+    field: &'static str,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -71,7 +89,18 @@ struct SetupPage {
     qr_svg_base64: String,
     secret: String,
     min_chars: u32,
-    error: Option<String>,
+    errors: Vec<FieldError>,
+    password_error: Option<String>,
+    code_error: Option<String>,
+    /// A new password passed the checks and is kept: its fields may stay empty.
+    password_kept: bool,
+}
+
+/// What went wrong in a submitted set-up form.
+#[derive(Default)]
+struct Problems {
+    password: Option<String>,
+    code: Option<String>,
 }
 
 async fn setup_state(
@@ -91,21 +120,46 @@ async fn setup_state(
         .map(|admin| (c, admin, secret)))
 }
 
+/// The set-up page: `problems` next to their fields and in the summary at the top; `cookie`
+/// replaces the set-up cookie (a password kept or dropped).
 fn setup_page(
     req: &HttpRequest,
     state: &AppState,
     admin: &Admin,
+    cookie: &SetupCookie,
     secret: &TotpSecret,
-    error: Option<String>,
+    problems: Problems,
+    set_cookie: bool,
 ) -> Result<HttpResponse, AppError> {
+    let mut errors = Vec::new();
+    if let Some(m) = &problems.password {
+        errors.push(FieldError {
+            field: "password",
+            message: m.clone(),
+        });
+    }
+    if let Some(m) = &problems.code {
+        errors.push(FieldError {
+            field: "code",
+            message: m.clone(),
+        });
+    }
     let ctx = SetupPage {
         email: admin.email.clone(),
         qr_svg_base64: secret.qr_svg_base64(TOTP_ISSUER, &admin.email)?,
         secret: secret.expose_base32().to_string(),
         min_chars: state.settings.password.min_chars,
-        error,
+        errors,
+        password_error: problems.password,
+        code_error: problems.code,
+        password_kept: cookie.password_hash.is_some(),
     };
-    page::ok(req, state, "admin/setup.html", &ctx)
+    let mut res = HttpResponse::Ok();
+    if set_cookie {
+        res.cookie(cookie.sealed(state)?);
+    }
+    let html = page::body(req, state, &mut res, "admin/setup.html", &ctx)?;
+    Ok(res.content_type("text/html; charset=utf-8").body(html))
 }
 
 pub(super) async fn setup_form(
@@ -113,48 +167,86 @@ pub(super) async fn setup_form(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     match setup_state(&req, &state).await? {
-        Some((_, admin, secret)) => setup_page(&req, &state, &admin, &secret, None),
+        Some((cookie, admin, secret)) => setup_page(
+            &req,
+            &state,
+            &admin,
+            &cookie,
+            &secret,
+            Problems::default(),
+            false,
+        ),
         None => setup_invalid(&req, &state),
     }
 }
 
 #[derive(Deserialize)]
 pub(crate) struct SetupForm {
+    #[serde(default)]
     password: String,
+    #[serde(default)]
     password_confirm: String,
     code: String,
 }
+
+const WRONG_CODE: &str = "That code is not right. Scan the QR code (or type the key) into your \
+                          authenticator app, then enter the 6-digit code it shows now.";
 
 pub(super) async fn setup_submit(
     req: HttpRequest,
     state: web::Data<AppState>,
     form: CsrfForm<SetupForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some((cookie, admin, secret)) = setup_state(&req, &state).await? else {
+    let Some((mut cookie, admin, secret)) = setup_state(&req, &state).await? else {
         return setup_invalid(&req, &state);
     };
     let form = form.0;
-    let email = EmailAddress::parse(&admin.email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let tenant = auth::tenant(&state, &admin).await?;
-    let owner = tenant.as_ref().map_or(TenantOf::None, TenantOf::Tenant);
-    let password = match state
-        .passwords
-        .check_new(&form.password, &form.password_confirm, &email, owner)
-        .await?
-    {
-        Ok(p) => p,
-        Err(reason) => return setup_page(&req, &state, &admin, &secret, Some(reason.to_string())),
+    let step = totp::verify(&secret, &form.code, unix_u64(now_unix(&state)), None);
+    let code_problem = step.is_none().then(|| WRONG_CODE.to_string());
+    // Empty password fields keep a password accepted before (when there is one).
+    let keep = form.password.is_empty() && form.password_confirm.is_empty();
+    let hash = match cookie.password_hash.clone().filter(|_| keep) {
+        Some(kept) => kept,
+        None => {
+            let email = EmailAddress::parse(&admin.email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let tenant = auth::tenant(&state, &admin).await?;
+            let owner = tenant.as_ref().map_or(TenantOf::None, TenantOf::Tenant);
+            let checked = state
+                .passwords
+                .check_new(&form.password, &form.password_confirm, &email, owner)
+                .await?;
+            let password = match checked {
+                Ok(p) => p,
+                Err(reason) => {
+                    // Passwords are never written back into a page: both fields are empty
+                    // again, and the message says so.
+                    cookie.password_hash = None;
+                    let problems = Problems {
+                        password: Some(format!(
+                            "{reason} For your security the password fields were cleared: \
+                             type the new password in both again."
+                        )),
+                        code: code_problem,
+                    };
+                    return setup_page(&req, &state, &admin, &cookie, &secret, problems, true);
+                }
+            };
+            state
+                .hasher
+                .hash(password.into_secret())
+                .await
+                .map_err(AppError::Unexpected)?
+        }
     };
-    let Some(step) = totp::verify(&secret, &form.code, unix_u64(now_unix(&state)), None) else {
-        let msg = "That code is not right. Scan the QR code (or type the key) into your \
-                   authenticator app, then enter the 6-digit code it shows now.";
-        return setup_page(&req, &state, &admin, &secret, Some(msg.into()));
+    let Some(step) = step else {
+        // The password was fine: keep its hash so only the code needs typing again.
+        cookie.password_hash = Some(hash);
+        let problems = Problems {
+            password: None,
+            code: code_problem,
+        };
+        return setup_page(&req, &state, &admin, &cookie, &secret, problems, true);
     };
-    let hash = state
-        .hasher
-        .hash(password.into_secret())
-        .await
-        .map_err(AppError::Unexpected)?;
     let done = auth::complete_setup(
         &state,
         &admin,

@@ -148,19 +148,25 @@ pub(super) async fn totp_submit(
         return Ok(back_to_login(&state));
     };
     let step = auth::totp_step(&state, &admin, &form.0.code, ip, &client).await?;
-    if let TotpStep::Wrong { replayed } = step {
+    if step != TotpStep::Accepted {
         if pending_admin(&req, &state).await?.is_none() {
             // Now locked: start again once the pause is over.
             return Ok(back_to_login(&state));
         }
-        let ctx = TotpPage {
-            error: Some(if replayed {
-                "That code was already used. Wait for your authenticator app to show the next code, then enter it.".into()
-            } else {
-                "That code is not right. Enter the 6-digit code your authenticator app shows now."
-                    .into()
-            }),
+        let error = match step {
+            TotpStep::Reused { next_code_in } if next_code_in > 0 => format!(
+                "That code was already used (codes work once: it may have just confirmed your \
+                 set-up). Wait for your authenticator app to show the next code, in about \
+                 {next_code_in} second{}, then enter it.",
+                if next_code_in == 1 { "" } else { "s" }
+            ),
+            TotpStep::Reused { .. } => "That code was already used (codes work once). Your \
+                authenticator app shows a new code now: enter that one."
+                .into(),
+            _ => "That code is not right. Enter the 6-digit code your authenticator app shows now."
+                .into(),
         };
+        let ctx = TotpPage { error: Some(error) };
         return page::ok(&req, &state, "admin/login_totp.html", &ctx);
     }
     // A new session id at sign-in (ASVS 7.2.4); the sign-in event's id binds it to the audit.

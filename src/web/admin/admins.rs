@@ -1,0 +1,284 @@
+//! Platform admins manage admins (docs/administrators.md#managing-admins): the list, and per
+//! admin disable, enable and a new set-up link, each behind a confirmation page. Tenant admins
+//! get 404 here, as on every platform-only page. The logic is [`crate::console::admins`]'.
+
+use super::{see_other, AdminCtx};
+use crate::console::admins::{self, AdminEntry, Change, Changed, Refused, Status};
+use crate::domain::audit::Outcome;
+use crate::web::csrf::CsrfForm;
+use crate::web::{page, AppError, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/admins").get(list)).service(
+        web::resource("/admins/{id}/{change}")
+            .get(confirm_form)
+            .post(apply),
+    );
+}
+
+fn platform_only(admin: &AdminCtx) -> Result<(), AppError> {
+    if admin.is_platform() {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// An admin as the pages show it (never the password hash, TOTP seed or set-up hash).
+#[derive(Serialize)]
+struct AdminView {
+    id: String,
+    email: String,
+    role: String,
+    status: Status,
+    status_label: &'static str,
+    totp_enrolled: bool,
+    last_sign_in: Option<String>,
+    setup_expires_at: Option<String>,
+    created_at: String,
+    is_self: bool,
+}
+
+impl AdminView {
+    fn of(me: &AdminCtx, e: &AdminEntry, now: chrono::NaiveDateTime) -> Self {
+        let a = &e.admin;
+        let status = Status::of(a, now);
+        Self {
+            id: a.id.clone(),
+            email: a.email.clone(),
+            role: e.role_label(),
+            status,
+            status_label: status.label(),
+            totp_enrolled: a.totp_secret.is_some(),
+            last_sign_in: a.last_login_at.map(|t| me.time(t)),
+            setup_expires_at: a
+                .setup_expires_at
+                .filter(|_| !a.disabled && a.password_hash.is_none())
+                .map(|t| me.time(t)),
+            created_at: me.time(a.created_at),
+            is_self: a.id == me.id.as_str(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListQuery {
+    done: Option<String>,
+    id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ListPage {
+    admin_email: String,
+    platform: bool,
+    admins: Vec<AdminView>,
+    notice: Option<String>,
+}
+
+/// `GET /admin/admins`.
+async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    platform_only(&admin)?;
+    let now = state.now();
+    let all = admins::list(&state).await?;
+    let notice = q.id.as_deref().and_then(|id| {
+        let who = all.iter().find(|e| e.admin.id == id)?.admin.email.clone();
+        Some(match q.done.as_deref()? {
+            "disabled" => format!(
+                "Disabled {who}: they cannot sign in, and their sessions ended at their next request."
+            ),
+            "enabled" => format!("Enabled {who}: they can sign in again."),
+            "unchanged" => format!("Nothing changed: {who} already was in that state."),
+            _ => return None,
+        })
+    });
+    let ctx = ListPage {
+        admin_email: admin.admin.email.clone(),
+        platform: true,
+        admins: all.iter().map(|e| AdminView::of(&admin, e, now)).collect(),
+        notice,
+    };
+    page::ok(&req, &state, "admin/admins.html", &ctx)
+}
+
+fn parse_change(s: &str) -> Result<Change, AppError> {
+    match s {
+        "disable" => Ok(Change::Disable),
+        "enable" => Ok(Change::Enable),
+        "reissue" => Ok(Change::Reissue),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn change_slug(c: Change) -> &'static str {
+    match c {
+        Change::Disable => "disable",
+        Change::Enable => "enable",
+        Change::Reissue => "reissue",
+    }
+}
+
+#[derive(Serialize)]
+struct ConfirmPage {
+    admin_email: String,
+    platform: bool,
+    target: AdminView,
+    change: &'static str,
+    setup_hours: i64,
+    error: Option<String>,
+    confirm_error: bool,
+}
+
+async fn load(state: &AppState, id: &str) -> Result<AdminEntry, AppError> {
+    admins::find(state, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Why the confirmation page is shown again.
+struct Problem {
+    status: StatusCode,
+    message: String,
+    /// The confirmation box was not ticked (the error goes next to it).
+    on_checkbox: bool,
+}
+
+fn confirm_page(
+    req: &HttpRequest,
+    state: &AppState,
+    admin: &AdminCtx,
+    target: &AdminEntry,
+    change: Change,
+    problem: Option<Problem>,
+) -> Result<HttpResponse, AppError> {
+    let status = problem.as_ref().map_or(StatusCode::OK, |p| p.status);
+    let confirm_error = problem.as_ref().is_some_and(|p| p.on_checkbox);
+    let error = problem.map(|p| p.message);
+    let ctx = ConfirmPage {
+        admin_email: admin.admin.email.clone(),
+        platform: true,
+        target: AdminView::of(admin, target, state.now()),
+        change: change_slug(change),
+        setup_hours: admins::SETUP_LINK_HOURS,
+        error,
+        confirm_error,
+    };
+    page::render(req, state, status, "admin/admin_confirm.html", &ctx)
+}
+
+/// `GET /admin/admins/{id}/{disable|enable|reissue}`: what the change does, and the form that
+/// makes it.
+async fn confirm_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    platform_only(&admin)?;
+    let (id, change) = path.into_inner();
+    let change = parse_change(&change)?;
+    let target = load(&state, &id).await?;
+    confirm_page(&req, &state, &admin, &target, change, None)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ConfirmForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+#[derive(Serialize)]
+struct LinkPage {
+    admin_email: String,
+    platform: bool,
+    target: AdminView,
+    link: String,
+    expires_at: String,
+    setup_hours: i64,
+}
+
+/// `POST /admin/admins/{id}/{disable|enable|reissue}`: needs the confirmation (`confirm=yes`);
+/// a refusal shows the confirmation page again with the reason (409).
+async fn apply(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    path: web::Path<(String, String)>,
+    form: CsrfForm<ConfirmForm>,
+) -> Result<HttpResponse, AppError> {
+    platform_only(&admin)?;
+    let (id, change) = path.into_inner();
+    let change = parse_change(&change)?;
+    let target = load(&state, &id).await?;
+    if form.0.confirm != "yes" {
+        let problem = Problem {
+            status: StatusCode::BAD_REQUEST,
+            message: "Tick the box to confirm, or cancel.".into(),
+            on_checkbox: true,
+        };
+        return confirm_page(&req, &state, &admin, &target, change, Some(problem));
+    }
+    let event = admin.event(state.now(), change.event_name(), Outcome::Success);
+    let done = admins::change(
+        &state,
+        target.admin.clone(),
+        change,
+        admin.id.clone(),
+        event,
+    )
+    .await?;
+    let done = match done {
+        Ok(done) => done,
+        Err(refused) => return refused_page(&req, &state, &admin, &target, change, refused),
+    };
+    match done {
+        Changed::Toggled(changed) => {
+            let word = match (changed, change) {
+                (false, _) => "unchanged",
+                (true, Change::Disable) => "disabled",
+                (true, _) => "enabled",
+            };
+            Ok(see_other(&format!(
+                "/admin/admins?done={word}&id={}",
+                target.admin.id
+            )))
+        }
+        Changed::Reissued { secret, expires_at } => {
+            // Read again: the page shows the admin as they now are (set-up pending).
+            let target = load(&state, &id).await?;
+            let ctx = LinkPage {
+                admin_email: admin.admin.email.clone(),
+                platform: true,
+                target: AdminView::of(&admin, &target, state.now()),
+                link: state
+                    .settings
+                    .link(&format!("/admin/setup/{}", secret.expose())),
+                expires_at: admin.time(expires_at),
+                setup_hours: admins::SETUP_LINK_HOURS,
+            };
+            page::ok(&req, &state, "admin/admin_setup_link.html", &ctx)
+        }
+    }
+}
+
+fn refused_page(
+    req: &HttpRequest,
+    state: &AppState,
+    admin: &AdminCtx,
+    target: &AdminEntry,
+    change: Change,
+    refused: Refused,
+) -> Result<HttpResponse, AppError> {
+    // The service audited the refusal.
+    let problem = Problem {
+        status: StatusCode::CONFLICT,
+        message: refused.to_string(),
+        on_checkbox: false,
+    };
+    confirm_page(req, state, admin, target, change, Some(problem))
+}

@@ -13,6 +13,7 @@
 mod content;
 mod deliver;
 pub mod dkim;
+mod dkim_canonical;
 mod message;
 mod reply;
 mod smtp;

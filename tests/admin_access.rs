@@ -146,8 +146,7 @@ async fn a_guest_session_or_a_reset_flow_gets_403() {
     }
     // A real reset flow started in this browser.
     let mut b = w.app.browser();
-    b.submit("/reset", "/reset", &[("email", "nina@northwind.test")])
-        .await;
+    b.ask_reset("nina@northwind.test").await;
     assert_eq!(b.get("/admin/audit").await.status, 403);
 }
 

@@ -221,13 +221,15 @@ async fn the_csv_export_has_the_filtered_events_and_neutralises_formulas() {
         .starts_with("attachment; filename=\"latchkey-audit-"));
     let rows = parse_csv(&p.body);
     assert_eq!(rows[0][0], "id");
-    assert_eq!(rows[0].len(), 12);
+    assert_eq!(rows[0].len(), 14);
+    assert_eq!(rows[0][12], "tenant_name");
     // Every event of the filter (more than two streamed batches), newest first, nothing else.
     assert_eq!(rows.len(), 1 + 1200 + 4);
-    assert!(rows[1..].iter().all(|r| r.len() == 12));
+    assert!(rows[1..].iter().all(|r| r.len() == 14));
+    // The tenant by id (for machines) and by name (for people).
     assert!(rows[1..]
         .iter()
-        .all(|r| r[2] == nw && r[6] == "reset_requested"));
+        .all(|r| r[2] == nw && r[6] == "reset_requested" && r[12] == "Northwind"));
     let ids: Vec<i64> = rows[1..].iter().map(|r| r[0].parse().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] > w[1]));
     // Times are UTC.

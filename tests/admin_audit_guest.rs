@@ -56,7 +56,7 @@ async fn wrong_codes_and_totp_codes_show_under_the_guests_address_and_on_their_p
 
     // A wrong emailed code, in the browser that asked.
     let mut b = app.browser();
-    b.submit("/reset", "/reset", &[("email", EMAIL)]).await;
+    b.ask_reset(EMAIL).await;
     let mail = app.wait_mail_to(EMAIL, 1).await;
     let code = code_in(&mail.text()).expect("code");
     let wrong_code = if code.starts_with('A') {

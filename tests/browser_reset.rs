@@ -5,115 +5,24 @@
 //! skipped; under `CI=true` a missing browser is a failure (`.ci/run` installs them).
 
 mod support;
-use fantoccini::{ClientBuilder, Locator};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use fantoccini::Locator;
 use std::time::Duration;
+use support::chromium::{browser, shot, wait_for_path};
 use support::smtp::link_with;
 use support::TestApp;
 
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn find(names: &[&str]) -> Option<PathBuf> {
-    names.iter().map(PathBuf::from).find(|p| p.exists())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn shot(client: &fantoccini::Client, dir: &Path, name: &str) {
-    let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
-}
-
-async fn wait_for_path(client: &fantoccini::Client, path: &str) {
-    for _ in 0..100 {
-        if client.current_url().await.unwrap().path() == path {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "browser never reached {path}; at {}",
-        client.current_url().await.unwrap()
-    );
-}
-
 #[tokio::test]
 async fn a_guest_resets_in_a_real_browser_with_totp() {
-    let (Some(chromium), Some(chromedriver)) = (
-        find(&[
-            "/usr/bin/chromium",
-            "/usr/bin/chromium-browser",
-            "/usr/bin/google-chrome",
-        ]),
-        find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]),
-    ) else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("chromium and chromedriver are required under CI=true (apt-get install chromium chromium-driver)");
-        }
-        eprintln!("skipped: chromium/chromedriver not installed (apt-get install chromium chromium-driver)");
-        return;
-    };
-
     let app = TestApp::spawn_self_addressed_with_mail("").await;
     app.tenant("Northwind", "northwind.test", "managed", "premium");
     let secret = app
         .user("erin@northwind.test", "old-lantern-orchard-27", true, true)
         .unwrap();
 
-    let port = free_port();
-    let _driver = Driver(
-        Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
     let profile = tempfile::tempdir().unwrap();
-    let caps: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_value(serde_json::json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1000,900",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
-            }
-        }))
-        .unwrap();
-    let mut client = None;
-    for _ in 0..50 {
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector)
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    let c = client.expect("chromedriver answers");
+    let Some((_driver, c)) = browser(profile.path()).await else {
+        return;
+    };
     let shots = app.dir.path().join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
 

@@ -7,7 +7,6 @@ mod admin_support;
 mod support;
 
 use admin_support::*;
-use assert_cmd::Command;
 use support::TestApp;
 
 async fn app() -> TestApp {
@@ -15,24 +14,8 @@ async fn app() -> TestApp {
 }
 
 /// Runs the binary on `app`'s database: (exit code, stdout, stderr).
-fn cli(app: &TestApp, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("latchkey")
-        .unwrap()
-        .current_dir(app.dir.path())
-        .env("LATCHKEY_DATA_DIR", app.dir.path())
-        .env("LATCHKEY_DATABASE_URL", &app.db.url)
-        .env("LATCHKEY_DEMO", "false")
-        .env("LATCHKEY_DNS", "off")
-        .env("LATCHKEY_LOG_LEVEL", "warn")
-        .args(args)
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+fn cli(app: &TestApp, args: &[&str]) -> support::cli::Outcome {
+    support::cli::outcome(support::cli::command(app.dir.path(), &app.db.url).args(args))
 }
 
 fn ok(app: &TestApp, args: &[&str]) -> String {

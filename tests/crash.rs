@@ -63,7 +63,7 @@ async fn request(address: String, email: String) -> bool {
         return false;
     };
     match b.try_post_form("/reset", &csrf, &[("email", &email)]).await {
-        Some(p) => p.status == 200 && p.body.contains("Check your email"),
+        Some(p) => p.status == 303 && p.location() == Some("/reset/code"),
         None => false,
     }
 }

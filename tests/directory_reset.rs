@@ -25,7 +25,7 @@ async fn app(server: &Slapd) -> TestApp {
 /// `/reset/new` with the form's CSRF token.
 async fn open_reset(app: &TestApp, email: &str, nth_mail: usize) -> (Browser, String) {
     let mut b = app.browser();
-    let page = b.submit("/reset", "/reset", &[("email", email)]).await;
+    let page = b.ask_reset(email).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let mail = app.wait_mail_to(email, nth_mail).await;
     let link = link_with(&mail.text(), "/reset/link/").expect("a reset link");
@@ -151,7 +151,7 @@ async fn disabled_and_shared_addresses_are_denied_as_the_directory_says() {
         "shared@example.com",
         "nobody@example.com",
     ] {
-        let p = b.submit("/reset", "/reset", &[("email", email)]).await;
+        let p = b.ask_reset(email).await;
         assert_eq!(p.status, 200);
         let body: Vec<&str> = p
             .body
@@ -194,12 +194,10 @@ async fn a_renamed_entry_keeps_latchkeys_row() {
     let Some(server) = Slapd::start() else { return };
     let app = app(&server).await;
     let mut b = app.browser();
-    b.submit("/reset", "/reset", &[("email", "carl@example.com")])
-        .await;
+    b.ask_reset("carl@example.com").await;
     app.wait_mail_to("carl@example.com", 1).await;
     server.rename("carl", "carl.moved");
-    b.submit("/reset", "/reset", &[("email", "carl@example.com")])
-        .await;
+    b.ask_reset("carl@example.com").await;
     app.wait_mail_to("carl@example.com", 2).await;
     let users: Vec<String> = app
         .audit_events()

@@ -89,9 +89,7 @@ async fn a_password_set_by_a_reset_through_the_directory_signs_in() {
     let Some(server) = Slapd::start() else { return };
     let app = app(&server).await;
     let mut b = app.browser();
-    let page = b
-        .submit("/reset", "/reset", &[("email", "ann@example.com")])
-        .await;
+    let page = b.ask_reset("ann@example.com").await;
     assert_eq!(page.status, 200, "{}", page.body);
     let mail = app.wait_mail_to("ann@example.com", 1).await;
     let link = link_with(&mail.text(), "/reset/link/").expect("a reset link");

@@ -108,8 +108,7 @@ async fn a_guest_enrols_an_authenticator_and_the_reset_then_asks_for_it() {
 
     // The reset now asks for the app's code.
     let mut r = app.browser();
-    r.submit("/reset", "/reset", &[("email", "alice@fabrikam.test")])
-        .await;
+    r.ask_reset("alice@fabrikam.test").await;
     let mail = app.wait_mail_to("alice@fabrikam.test", 1).await;
     let link = link_with(&mail.text(), "/reset/link/").expect("link");
     r.get(&link).await.assert_see_other("/reset/verify");
@@ -226,8 +225,9 @@ async fn the_account_page_shows_whether_the_tenant_allows_self_service_reset() {
     assert!(p.body.contains("Managed by your organisation"));
     assert!(p
         .body
-        .contains("self-service password reset is not enabled"));
-    assert!(p.body.contains("LK-TENANT-NOT-LICENSED"));
+        .contains("has not turned on self-service password reset"));
+    // No licensing code on a guest page (docs/policy.md: the console keeps the codes).
+    assert!(!p.body.contains("LK-TENANT-NOT-LICENSED"));
     assert!(p.body.contains("https://help.contoso.test/"));
 
     // Northwind requires two methods: without an app the page says so, without a reference.
@@ -270,8 +270,7 @@ async fn an_email_verification_link_confirms_only_on_post() {
 
     // The reset worker mails a verification link to an unverified guest.
     let mut b = app.browser();
-    b.submit("/reset", "/reset", &[("email", "finn@fabrikam.test")])
-        .await;
+    b.ask_reset("finn@fabrikam.test").await;
     let mail = app.wait_mail_to("finn@fabrikam.test", 1).await;
     let link = link_with(&mail.text(), "/verify/").expect("verification link");
 
@@ -320,4 +319,38 @@ async fn an_email_verification_link_confirms_only_on_post() {
     for e in app.audit_events() {
         assert!(!format!("{e:?}").contains(token));
     }
+}
+
+#[tokio::test]
+async fn the_account_page_explains_what_managing_the_organisation_changes_before_offering_it() {
+    // Taking a domain over makes the guest its admin and puts every guest's self-service reset
+    // under the organisation's plan: the page says so before the link, and offers it only
+    // where nobody administers the organisation yet.
+    let app = TestApp::with_partners().await;
+    app.user("finn@fabrikam.test", PASSWORD, true, false);
+    app.user("dora@contoso.test", PASSWORD, true, false);
+    let p = app
+        .signed_in_guest("finn@fabrikam.test", PASSWORD)
+        .await
+        .get("/account")
+        .await;
+    let text = support::browser::visible_text(&p.body);
+    let explained = text
+        .find("You become the administrator of every fabrikam.test guest account")
+        .unwrap_or_else(|| panic!("no explanation: {text}"));
+    let plan = text
+        .find("depends on the organisation's plan: on the free plan, self-service reset is switched off")
+        .unwrap_or_else(|| panic!("no consequence for reset: {text}"));
+    let offered = text
+        .find("Manage fabrikam.test: how it works")
+        .unwrap_or_else(|| panic!("no link: {text}"));
+    assert!(explained < offered && plan < offered, "{text}");
+    assert!(!text.contains("Manage this organisation"), "{text}");
+    // A managed organisation has its administrators: nothing to offer.
+    let p = app
+        .signed_in_guest("dora@contoso.test", PASSWORD)
+        .await
+        .get("/account")
+        .await;
+    assert!(!p.body.contains("/account/organisation"), "{}", p.body);
 }

@@ -170,8 +170,7 @@ async fn a_session_from_before_a_reset_is_rejected_after_it() {
 
     // A full reset through the pages, in another browser.
     let mut b = app.browser();
-    b.submit("/reset", "/reset", &[("email", "erin@fabrikam.test")])
-        .await;
+    b.ask_reset("erin@fabrikam.test").await;
     let mail = app.wait_mail_to("erin@fabrikam.test", 1).await;
     let link = link_with(&mail.text(), "/reset/link/").expect("link");
     b.get(&link).await.assert_see_other("/reset/new");

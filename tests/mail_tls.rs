@@ -161,10 +161,7 @@ async fn a_mail_refused_for_an_untrusted_relay_is_sent_once_smtp_ca_file_is_set(
     let first = TestApp::spawn_with_sink_on(sink, None, jobs).await;
     first.tenant("Fabrikam", "fabrikam.test", "unmanaged", "free");
     first.user("ann@fabrikam.test", "old-lantern-orchard-27", true, false);
-    let page = first
-        .browser()
-        .submit("/reset", "/reset", &[("email", "ann@fabrikam.test")])
-        .await;
+    let page = first.browser().ask_reset("ann@fabrikam.test").await;
     assert_eq!(page.status, 200, "{}", page.body);
     for _ in 0..400 {
         if first.sink().failed_handshakes() >= 1 && open_jobs(&first) == 1 {

@@ -112,7 +112,7 @@ async fn redeem(link: &str, b: &mut Browser) -> Page {
 /// Asks for a reset and returns whether a reset link arrived as the `n`-th mail.
 async fn reset_link_arrives(app: &TestApp, email: &str, n: usize) -> bool {
     let mut b = app.browser();
-    let p = b.submit("/reset", "/reset", &[("email", email)]).await;
+    let p = b.ask_reset(email).await;
     assert!(p.body.contains("Check your email"), "{}", p.body);
     app.drain_jobs().await;
     app.mails_to(email)
@@ -515,4 +515,37 @@ async fn signup_mails_a_link_that_creates_a_verified_account_without_telling_acc
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
+}
+
+#[tokio::test]
+async fn the_invitation_page_names_the_organisation_in_words_a_guest_knows() {
+    // A guest of a known organisation reads its display name; a personal address reads that the
+    // account belongs to no organisation, never the name of the internal consumer bucket.
+    let app = app().await;
+    invite(&app, "ola@fabrikam.test", None).await;
+    invite(&app, "kim@gmail.com", None).await;
+    let link = link_with(
+        &app.wait_mail_to("ola@fabrikam.test", 1).await.text(),
+        "/invite/",
+    )
+    .unwrap();
+    let page = app.browser().get(&link).await;
+    let text = support::browser::visible_text(&page.body);
+    assert!(
+        text.contains("Your account will belong to Fabrikam."),
+        "{text}"
+    );
+    let link = link_with(
+        &app.wait_mail_to("kim@gmail.com", 1).await.text(),
+        "/invite/",
+    )
+    .unwrap();
+    let page = app.browser().get(&link).await;
+    let text = support::browser::visible_text(&page.body);
+    assert!(!text.contains("consumers"), "{text}");
+    assert!(!text.contains("will belong to"), "{text}");
+    assert!(
+        text.contains("it does not belong to any organisation"),
+        "{text}"
+    );
 }

@@ -51,52 +51,98 @@ async fn accounts() -> TestApp {
 type Shape = (u16, Vec<(String, String)>, String);
 
 /// A reply reduced to what must be equal: status, headers (Set-Cookie by name and
-/// attributes), and the body with the CSRF token masked.
-fn shape(p: &Page) -> Shape {
-    (p.status, comparable_headers(p), mask_csrf(&p.body))
+/// attributes), and the body with the CSRF token and the address the page repeats masked.
+fn shape(p: &Page, email: &str) -> Shape {
+    // The length counts the address the page repeats: compare it without the address.
+    let shown = email.len() * p.body.matches(email).count();
+    let headers = comparable_headers(p)
+        .into_iter()
+        .map(|(k, v)| match (k.as_str(), v.parse::<usize>()) {
+            ("content-length", Ok(n)) => (k, format!("{} + the address", n - shown)),
+            _ => (k, v),
+        })
+        .collect();
+    (
+        p.status,
+        headers,
+        mask_csrf(&p.body).replace(email, "EMAIL"),
+    )
+}
+
+/// The value of the `reset_flow` cookie a reply sets.
+fn flow_cookie(p: &Page) -> String {
+    p.set_cookies()
+        .iter()
+        .find_map(|c| c.split(';').next()?.strip_prefix("__Host-reset_flow="))
+        .unwrap_or_else(|| panic!("no reset_flow cookie: {:?}", p.set_cookies()))
+        .to_string()
 }
 
 #[tokio::test]
 async fn every_account_case_gets_the_same_reply_byte_for_byte() {
     // docs/security.md#11: existing eligible, unknown, and every account-level deny reason
-    // (disabled, locked, unverified, bounced/undeliverable, methods_not_registered).
+    // (disabled, locked, unverified, bounced/undeliverable, methods_not_registered). The POST
+    // answers 303 and the check-email page follows (post-redirect-get): both are compared.
     let app = accounts().await;
-    let mut first: Vec<(&str, Page)> = Vec::new();
-    let mut second: Vec<(&str, Page)> = Vec::new();
+    let mut first: Vec<(&str, &str, Page, Page)> = Vec::new();
+    let mut second: Vec<(&str, &str, Page, Page)> = Vec::new();
     for (case, email) in CASES {
         // A fresh browser each time, as a stranger probing addresses would use.
         let mut b = app.browser();
         let form = b.get("/reset").await;
         let token = form.csrf().unwrap();
-        let p = b.post_form("/reset", &token, &[("email", email)]).await;
-        first.push((case, p));
+        let posted = b.post_form("/reset", &token, &[("email", email)]).await;
+        let page = b.get("/reset/code").await;
+        first.push((case, email, posted, page));
         // A second rapid request from the same browser.
-        let p = b.post_form("/reset", &token, &[("email", email)]).await;
-        second.push((case, p));
+        let posted = b.post_form("/reset", &token, &[("email", email)]).await;
+        let page = b.get("/reset/code").await;
+        second.push((case, email, posted, page));
     }
+    // The sealed flow cookie holds the flow id and the typed address: its length may follow
+    // the address's length, and nothing else.
+    let mut cookie_len_by_address_len = std::collections::BTreeMap::new();
     for replies in [&first, &second] {
-        let (ref_case, reference) = &replies[0];
-        assert_eq!(reference.status, 200);
-        assert!(reference.body.contains("Check your email"));
+        let (ref_case, ref_email, ref_post, ref_page) = &replies[0];
+        assert_eq!(ref_post.status, 303);
+        assert_eq!(ref_post.location(), Some("/reset/code"));
+        assert_eq!(ref_page.status, 200);
+        assert!(ref_page.body.contains("Check your email"));
         assert!(
-            reference
-                .set_cookies()
-                .iter()
-                .any(|c| c.contains("reset_flow=")),
-            "{:?}",
-            reference.set_cookies()
+            ref_page.body.contains(ref_email),
+            "the page repeats the address"
         );
-        for (case, p) in replies.iter() {
-            let (a, b) = (shape(reference), shape(p));
+        for (case, email, post, page) in replies.iter() {
+            let (a, b) = (shape(ref_post, ref_email), shape(post, email));
+            assert_eq!(a, b, "POST /reset: {ref_case} vs {case}");
+            assert!(post.body.is_empty(), "{case}: {}", post.body);
+            let (a, b) = (shape(ref_page, ref_email), shape(page, email));
             assert_eq!(a.0, b.0, "status: {ref_case} vs {case}");
             assert_eq!(a.1, b.1, "headers: {ref_case} vs {case}");
             assert_eq!(a.2, b.2, "body: {ref_case} vs {case}");
-            // The raw bytes differ only in the CSRF token: same length.
-            assert_eq!(reference.body.len(), p.body.len(), "{case}");
+            // The raw bytes differ only in the CSRF token and the address: same length once
+            // the address is taken out.
+            assert_eq!(
+                ref_page.body.len() - ref_email.len() * ref_page.body.matches(ref_email).count(),
+                page.body.len() - email.len() * page.body.matches(email).count(),
+                "{case}"
+            );
+            let cookie = flow_cookie(post).len();
+            let seen = *cookie_len_by_address_len
+                .entry(email.len())
+                .or_insert(cookie);
+            assert_eq!(seen, cookie, "{case}: the flow cookie's length");
         }
     }
     // The first and the second request look the same too.
-    assert_eq!(shape(&first[0].1), shape(&second[0].1));
+    assert_eq!(
+        shape(&first[0].2, first[0].1),
+        shape(&second[0].2, second[0].1)
+    );
+    assert_eq!(
+        shape(&first[0].3, first[0].1),
+        shape(&second[0].3, second[0].1)
+    );
 
     // The explanation went to the mailbox instead (docs/policy.md), never to the browser.
     app.drain_jobs().await;
@@ -179,7 +225,7 @@ async fn known_and_unknown_addresses_take_the_same_time() {
             let started = std::time::Instant::now();
             let p = b.post_form("/reset", &token, &[("email", email)]).await;
             let ms = started.elapsed().as_secs_f64() * 1000.0;
-            assert_eq!(p.status, 200);
+            assert_eq!(p.status, 303);
             if is_known {
                 known.push(ms);
             } else {
@@ -216,7 +262,7 @@ async fn wrong_codes_answer_alike_for_every_account_case() {
             let p = b
                 .post_form("/reset/code", &token, &[("code", "LLLL-LLLL")])
                 .await;
-            replies.push(shape(&p));
+            replies.push(shape(&p, email));
         }
         transcripts.push((case, replies));
     }

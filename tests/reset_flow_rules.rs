@@ -511,6 +511,7 @@ async fn reset_pages(app: &TestApp) -> Vec<(String, Page)> {
         "POST /reset".into(),
         b.post_form("/reset", &token, &[("email", ALICE)]).await,
     ));
+    pages.push(("GET /reset/code".into(), b.get("/reset/code").await));
     pages.push((
         "POST /reset (field error)".into(),
         b.post_form("/reset", &token, &[("email", "not an address")])
@@ -609,7 +610,15 @@ async fn reset_pages_send_no_referrer_and_load_nothing_from_elsewhere() {
                 "{name}: off-origin {url} in {tag}"
             );
         }
-        assert!(!p.body.contains("<script"), "{name}: script");
+        // Scripts only from this origin's /static, never inline (docs/security.md#39).
+        for (at, _) in p.body.match_indices("<script") {
+            let tag = &p.body[at..];
+            let tag = &tag[..tag.find("</script>").expect("a closed script") + 9];
+            assert!(
+                tag.starts_with("<script src=\"/static/") && tag.ends_with("\" defer></script>"),
+                "{name}: script {tag}"
+            );
+        }
         assert!(!p.body.contains("<iframe"), "{name}: iframe");
     }
 }

@@ -28,12 +28,12 @@ async fn emailed_tokens_are_long_random_and_unique() {
         }));
         if pending.len() == 16 {
             for p in pending.drain(..) {
-                assert_eq!(p.await.unwrap(), 200);
+                assert_eq!(p.await.unwrap(), 303);
             }
         }
     }
     for p in pending.drain(..) {
-        assert_eq!(p.await.unwrap(), 200);
+        assert_eq!(p.await.unwrap(), 303);
     }
     let mails = app
         .sink()
@@ -458,7 +458,7 @@ async fn concurrent_requests_leave_exactly_one_live_token() {
         }));
     }
     for t in tasks {
-        assert_eq!(t.await.unwrap(), 200);
+        assert_eq!(t.await.unwrap(), 303);
     }
     app.wait_mail_to("alice@fabrikam.test", N).await;
     app.drain_jobs().await;

@@ -215,7 +215,7 @@ async fn item_10_an_account_from_the_primary_link_confirms_without_a_password() 
     let app = app().await;
     app.user(OWNER, HOLDERS_PASSWORD, false, false);
     let mut b = app.browser();
-    b.submit("/reset", "/reset", &[("email", OWNER)]).await;
+    b.ask_reset(OWNER).await;
     app.drain_jobs().await;
     let mail = app.wait_mail_to(OWNER, 1).await;
     let vlink = link_with(&mail.text(), "/verify/").expect("a confirmation link");

@@ -68,9 +68,7 @@ async fn item_13_a_binding_the_server_did_not_issue_is_refused() {
     assert!(app.mails_to("alice@fabrikam.test").is_empty());
 
     // The browser with the server's binding still posts normally.
-    let p = b
-        .submit("/reset", "/reset", &[("email", "alice@fabrikam.test")])
-        .await;
+    let p = b.ask_reset("alice@fabrikam.test").await;
     assert_eq!(p.status, 200, "{}", p.body);
     app.wait_mail_to("alice@fabrikam.test", 1).await;
 }

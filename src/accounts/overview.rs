@@ -27,6 +27,11 @@ pub struct Overview {
     pub helpdesk_url: Option<String>,
     /// The tenant requires an authenticator app and none is set up.
     pub needs_totp: bool,
+    /// The address's domain, named where the page offers to manage it.
+    pub domain: String,
+    /// Nobody administers the organisation yet and it is not a personal-mail bucket: the page
+    /// may offer to take it over (`/account/organisation`), with what that changes.
+    pub manageable: bool,
 }
 
 fn describe_tenant(t: Option<&Tenant>) -> &'static str {
@@ -85,5 +90,13 @@ pub async fn overview(svc: &Services, user: &User) -> Result<Overview, DbError> 
             .map(|r| r.reference()),
         helpdesk_url: tenant.as_ref().and_then(|t| t.helpdesk_url.clone()),
         needs_totp: matches!(reason, Some(DenyReason::MethodsNotRegistered)),
+        domain: user
+            .email
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_string())
+            .unwrap_or_default(),
+        manageable: tenant
+            .as_ref()
+            .is_some_and(|t| !t.is_consumer && t.kind() == TenantKind::Unmanaged),
     })
 }

@@ -1,10 +1,12 @@
 //! The audit trail as the console reads and writes it: every admin view and action is an
 //! event (docs/security.md#36).
 
-use crate::db::{audit, DbError};
+use crate::db::{admins, audit, DbError};
+use crate::domain::AdminId;
 use crate::services::Services;
+use std::collections::HashMap;
 
-pub use crate::db::audit::{AuditFilter, NewAuditEvent};
+pub use crate::db::audit::{AuditFilter, GuestKey, NewAuditEvent};
 pub use crate::db::models::AuditEvent;
 
 /// Appends one event.
@@ -37,12 +39,46 @@ pub async fn find(svc: &Services, id: i64) -> Result<Option<AuditEvent>, DbError
 }
 
 /// Every tenant's name by id, for showing events.
-pub async fn tenant_names(
-    svc: &Services,
-) -> Result<std::collections::HashMap<String, String>, DbError> {
+pub async fn tenant_names(svc: &Services) -> Result<HashMap<String, String>, DbError> {
     let all = svc.db.run(crate::db::tenants::list).await?;
     Ok(all
         .into_iter()
         .map(|t| (t.tenant.id.clone(), t.tenant.name.clone()))
         .collect())
+}
+
+/// An admin as the audit names them: their address and tenant (`None`: a platform admin).
+#[derive(Debug, Clone)]
+pub struct AdminLabel {
+    pub email: String,
+    pub tenant_id: Option<String>,
+}
+
+/// The admins behind the `admin:<id>` actors of `events`, by actor (one lookup per distinct
+/// admin; a page names a handful).
+pub async fn admin_labels(
+    svc: &Services,
+    events: &[AuditEvent],
+) -> Result<HashMap<String, AdminLabel>, DbError> {
+    let mut ids: Vec<String> = events
+        .iter()
+        .filter_map(|e| e.actor.strip_prefix("admin:").map(str::to_string))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    svc.db
+        .run(move |c| {
+            let mut out = HashMap::new();
+            for id in ids {
+                if let Some(a) = admins::find_by_id(c, &AdminId::from_string(&id))? {
+                    let label = AdminLabel {
+                        email: a.email,
+                        tenant_id: a.tenant_id,
+                    };
+                    out.insert(format!("admin:{id}"), label);
+                }
+            }
+            Ok(out)
+        })
+        .await
 }

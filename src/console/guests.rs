@@ -53,9 +53,14 @@ pub async fn detail(
         Err(_) => None,
     };
     let tid = user.tenant_id();
+    // Every event of this guest, by id or address, but not the console's page views.
     let filter = AuditFilter {
         tenant_id: Some(user.tenant_id.clone()),
-        email: Some(user.email.clone()),
+        guest: Some(crate::db::audit::GuestKey {
+            user_id: user.id.clone(),
+            email: Some(user.email.clone()),
+        }),
+        hide: crate::domain::audit::Event::PAGE_VIEWS.to_vec(),
         ..Default::default()
     };
     let (tenant, recent) = svc

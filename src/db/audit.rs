@@ -120,6 +120,19 @@ pub struct AuditFilter {
     pub from: Option<NaiveDateTime>,
     /// Exclusive upper bound, UTC.
     pub until: Option<NaiveDateTime>,
+    /// Leave these events out (the console hides its own page views unless asked).
+    pub hide: Vec<Event>,
+    /// Only one guest's events: those with their id, or with their address (events written
+    /// before the guest existed, or that name only the address).
+    pub guest: Option<GuestKey>,
+}
+
+/// One guest, as the audit names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestKey {
+    pub user_id: String,
+    /// The normalised address, when the guest still has one.
+    pub email: Option<String>,
 }
 
 /// Up to `limit` events matching `filter` with `id < before` (all when `None`), newest first.
@@ -149,6 +162,20 @@ pub fn page(
         }
         if let Some(ip) = &filter.ip {
             q = q.filter(audit_events::ip.eq(ip));
+        }
+        if !filter.hide.is_empty() {
+            let names: Vec<&str> = filter.hide.iter().map(|e| e.name()).collect();
+            q = q.filter(audit_events::event.ne_all(names));
+        }
+        if let Some(g) = &filter.guest {
+            q = match &g.email {
+                Some(e) => q.filter(
+                    audit_events::user_id
+                        .eq(&g.user_id)
+                        .or(audit_events::email.eq(e)),
+                ),
+                None => q.filter(audit_events::user_id.eq(&g.user_id)),
+            };
         }
         if let Some(from) = filter.from {
             q = q.filter(audit_events::occurred_at.ge(from));

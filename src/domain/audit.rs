@@ -215,6 +215,22 @@ impl Event {
     pub fn from_name(name: &str) -> Option<Event> {
         Self::ALL.iter().copied().find(|e| e.name() == name)
     }
+
+    /// The console's own page views: an admin reading the audit, a guest or the insights.
+    /// Audited (docs/security.md#36) but noise in an investigation, so the audit list hides
+    /// them unless asked.
+    pub const PAGE_VIEWS: &'static [Event] = &[
+        Event::AdminViewedAudit,
+        Event::AdminViewedEvent,
+        Event::AdminViewedGuests,
+        Event::AdminViewedGuest,
+        Event::AdminViewedInsights,
+    ];
+
+    /// Whether this event is one of [`Event::PAGE_VIEWS`].
+    pub fn is_page_view(self) -> bool {
+        Self::PAGE_VIEWS.contains(&self)
+    }
 }
 
 impl fmt::Display for Event {

@@ -18,7 +18,6 @@ use crate::db::WriteTransaction as _;
 use crate::db::{tenants, users, AnyConnection, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::PasswordRejection;
-use crate::domain::tenant::CONSUMERS_TENANT_NAME;
 use crate::domain::{EmailAddress, Plan, TenantKind, UserId};
 use crate::jobs;
 use crate::passwords::TenantOf;
@@ -38,8 +37,9 @@ pub const VERIFY_PURPOSE: &str = "verify";
 pub struct PendingAccount {
     pub email: String,
     pub display_name: Option<String>,
-    /// The organisation the account will belong to ("fabrikam.com" for a new one).
-    pub organisation: String,
+    /// The organisation the account will belong to, by its display name ("fabrikam.com" for a
+    /// new one); `None` for a personal address (a consumer mail domain), which belongs to none.
+    pub organisation: Option<String>,
     /// The link is the copy sent to the CcEmail: the address will need confirming.
     pub via_cc: bool,
     /// Minimum password length, for the form's hint.
@@ -53,7 +53,8 @@ pub enum AccountOutcome {
     Created {
         user_id: UserId,
         email: String,
-        organisation: String,
+        /// As in [`PendingAccount::organisation`].
+        organisation: Option<String>,
         /// The address counts as verified (the link went to it).
         verified: bool,
     },
@@ -82,17 +83,21 @@ pub(super) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
 }
 
-/// The name of the tenant an address would join (without creating anything).
+/// The name of the tenant an address would join (without creating anything); `None` for a
+/// personal address, whose tenant is the consumer bucket rather than an organisation.
 pub(super) fn organisation_of(
     conn: &mut AnyConnection,
     settings: &Settings,
     email: &EmailAddress,
-) -> Result<String, DbError> {
+) -> Result<Option<String>, DbError> {
     if settings.is_consumer_domain(email.domain()) {
-        return Ok(CONSUMERS_TENANT_NAME.to_string());
+        return Ok(None);
     }
-    Ok(tenants::find_by_domain(conn, email.domain())?
-        .map_or_else(|| email.domain().to_string(), |t| t.name))
+    Ok(Some(
+        tenants::find_by_domain(conn, email.domain())?
+            .filter(|t| !t.is_consumer)
+            .map_or_else(|| email.domain().to_string(), |t| t.name),
+    ))
 }
 
 /// The tenant a new account of `email` belongs to, creating an unmanaged tenant named after the
@@ -232,7 +237,7 @@ pub(super) fn create_account(
         Ok((user, tenant)) => Ok(AccountOutcome::Created {
             user_id: user.user_id(),
             email: user.email,
-            organisation: tenant.name,
+            organisation: (!tenant.is_consumer).then_some(tenant.name),
             verified: new.verified,
         }),
         Err(Abort::AlreadyUser) => Ok(AccountOutcome::AlreadyUser),
@@ -283,7 +288,7 @@ pub(super) async fn set_password_and_create(
 async fn live_invitation(
     svc: &Services,
     presented: &str,
-) -> Result<Option<(Invitation, Copy, String)>, DbError> {
+) -> Result<Option<(Invitation, Copy, Option<String>)>, DbError> {
     let Some(hash) = TokenHash::of_presented(presented) else {
         return Ok(None);
     };
@@ -309,7 +314,7 @@ fn pending_of(
     svc: &Services,
     inv: &Invitation,
     copy: Copy,
-    organisation: String,
+    organisation: Option<String>,
 ) -> PendingAccount {
     PendingAccount {
         email: inv.email.clone(),

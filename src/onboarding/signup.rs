@@ -130,7 +130,7 @@ async fn send_mail<C: MailTemplate>(
 async fn live_signup(
     svc: &Services,
     presented: &str,
-) -> Result<Option<(EmailVerification, EmailAddress, String)>, DbError> {
+) -> Result<Option<(EmailVerification, EmailAddress, Option<String>)>, DbError> {
     let Some(hash) = TokenHash::of_presented(presented) else {
         return Ok(None);
     };

@@ -176,13 +176,13 @@ impl DenyReason {
     /// The explanation for the guest (the page for rules 1–2, the email for rules 5, 7, 8).
     pub fn guest_sentence(&self) -> String {
         match self {
-            Self::TenantNotLicensed => "Accounts at your organisation are managed by its \
-                administrators, and self-service password reset is not enabled for them. \
-                Please contact your organisation's helpdesk."
+            // Rules 1-2: the pages around it name the organisation and its helpdesk, so the
+            // sentence says only why (no plan or licence words: those are the admin's).
+            Self::TenantNotLicensed => "Your organisation manages your account and has not \
+                turned on self-service password reset."
                 .into(),
-            Self::SsprDisabled => "Accounts at your organisation are managed by its \
-                administrators, who have switched self-service password reset off. Please \
-                contact your organisation's helpdesk."
+            Self::SsprDisabled => "Your organisation manages your account and has switched \
+                self-service password reset off."
                 .into(),
             Self::UnknownAccount => "There is no guest account with this email address.".into(),
             Self::AccountDisabled => "This guest account has been disabled. Please contact \

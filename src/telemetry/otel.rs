@@ -141,9 +141,12 @@ pub fn start_request(
     span.set_attribute("http.request.method", method);
 }
 
-/// Attributes known once the response is ready (OpenTelemetry HTTP semantic conventions).
+/// Attributes known once the response is ready (OpenTelemetry HTTP semantic conventions;
+/// `http.route` only for a request that matched a route).
 pub fn record_response(span: &tracing::Span, route: &str, status: u16) {
-    span.set_attribute("http.route", route.to_string());
+    if route != "unmatched" {
+        span.set_attribute("http.route", route.to_string());
+    }
     span.set_attribute("http.response.status_code", i64::from(status));
     if status >= 500 {
         span.set_status(opentelemetry::trace::Status::error(""));

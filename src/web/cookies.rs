@@ -13,6 +13,8 @@ pub const CSRF: &str = "lk_csrf";
 pub const RESET_FLOW: &str = "reset_flow";
 /// The redeemed reset token, moved out of the URL (sealed).
 pub const RESET_TOKEN: &str = "lk_reset";
+/// Marks the browser that just completed a reset, so `/reset/done` confirms it (sealed).
+pub const RESET_DONE: &str = "lk_reset_done";
 /// A signed-in guest (sealed).
 pub const GUEST_SESSION: &str = "lk_session";
 /// A signed-in admin (sealed, SameSite=Strict).

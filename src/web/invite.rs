@@ -42,7 +42,7 @@ pub(crate) struct PasswordForm {
 #[derive(Serialize, Default)]
 struct DonePage {
     email: String,
-    organisation: String,
+    organisation: Option<String>,
     verified: bool,
     already_user: bool,
 }

@@ -144,7 +144,8 @@ pub async fn security_headers(
     set(
         h,
         "content-security-policy",
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         form-action 'self'; \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     );
     set(h, "x-content-type-options", "nosniff");

@@ -1,14 +1,17 @@
-//! The landing page and the stylesheet.
+//! The landing page, the stylesheet and the show-password script.
 
 use super::{AppError, AppState};
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
+/// The one script: a show-password toggle (progressive enhancement; no flow needs it).
+const SHOW_PASSWORD: &str = include_str!("../../static/show-password.js");
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").get(index))
-        .service(web::resource("/static/style.css").get(stylesheet));
+        .service(web::resource("/static/style.css").get(stylesheet))
+        .service(web::resource("/static/show-password.js").get(show_password));
 }
 
 #[derive(Serialize)]
@@ -26,4 +29,11 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("cache-control", "public, max-age=3600"))
         .body(STYLESHEET)
+}
+
+async fn show_password() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(SHOW_PASSWORD)
 }

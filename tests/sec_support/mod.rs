@@ -45,10 +45,11 @@ pub async fn app_with(extra: &str) -> TestApp {
     app
 }
 
-/// `POST /reset` for `email` from a fresh browser.
+/// `POST /reset` for `email` from a fresh browser, following its redirect: the page is the
+/// check-email page (or the domain's refusal page, which answers at once).
 pub async fn ask(app: &TestApp, email: &str) -> (Browser, Page) {
     let mut b = app.browser();
-    let p = b.submit("/reset", "/reset", &[("email", email)]).await;
+    let p = b.ask_reset(email).await;
     (b, p)
 }
 

@@ -60,6 +60,48 @@ impl Page {
     }
 }
 
+/// What a person reads on `html`'s page: the text without tags, `<head>` or `<script>`, entities
+/// decoded, runs of white space as one space.
+pub fn visible_text(html: &str) -> String {
+    let body = html.split_once("<body").map_or(html, |(_, b)| b);
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        // Inline elements run on with their text; every other tag breaks it.
+        let name: String = tail[1..]
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        if !matches!(
+            name.as_str(),
+            "a" | "strong" | "em" | "b" | "i" | "span" | "code" | "abbr" | "small"
+        ) {
+            out.push(' ');
+        }
+        let close = if tail.starts_with("<script") {
+            tail.find("</script>").map(|i| i + "</script>".len())
+        } else {
+            tail.find('>').map(|i| i + 1)
+        };
+        rest = close.map_or("", |c| &tail[c..]);
+    }
+    out.push_str(rest);
+    let decoded = out
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&#x2F;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The value of the first `name="csrf_token"` hidden field.
 pub fn csrf_in(html: &str) -> Option<String> {
     let at = html.find("name=\"csrf_token\" value=\"")?;
@@ -212,6 +254,25 @@ impl Browser {
             &[("email", email), ("password", password)],
         )
         .await
+    }
+
+    /// Follows `page` when it is a redirect (one hop, as a browser after a form post), else
+    /// returns it.
+    pub async fn follow(&mut self, page: Page) -> Page {
+        match (page.status, page.location()) {
+            (301 | 302 | 303 | 307 | 308, Some(to)) => {
+                let to = to.to_string();
+                self.get(&to).await
+            }
+            _ => page,
+        }
+    }
+
+    /// `POST /reset` for `email` (a fresh CSRF token from the form), following the redirect to
+    /// the check-email page as a browser does.
+    pub async fn ask_reset(&mut self, email: &str) -> Page {
+        let posted = self.submit("/reset", "/reset", &[("email", email)]).await;
+        self.follow(posted).await
     }
 
     /// Like [`Self::get`], but a connection error (a server killed mid-test) is `None`.

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod chromium;
 pub mod cli;
 pub mod http_stub;
 pub mod pg_server;

@@ -16,8 +16,12 @@ use std::net::IpAddr;
 #[derive(Debug, Clone)]
 pub enum CodeOutcome {
     Valid(Redeemed),
-    /// Wrong code; the flow goes on.
-    Wrong,
+    /// Wrong code; the flow goes on. `tries_left` is what the flow's budget still allows, the
+    /// same count for every address (it is kept per flow, not per account); `None` when the
+    /// browser holds no flow at all.
+    Wrong {
+        tries_left: Option<u32>,
+    },
     /// Too many wrong codes: this flow is over (docs/security.md#9).
     FlowEnded,
 }
@@ -42,7 +46,7 @@ pub async fn submit_code(
     // never end, and the 5th reply would tell accounts apart (docs/security.md#9, #11).
     let Some(flow) = flow_id_hash else {
         audit_token(svc, Event::CodeFailed, Outcome::Failure, None, None, ip).await?;
-        return Ok(CodeOutcome::Wrong);
+        return Ok(CodeOutcome::Wrong { tries_left: None });
     };
     let key = flow_attempts::key(&flow);
     let expires = now
@@ -126,7 +130,9 @@ pub async fn submit_code(
     Ok(if ended {
         CodeOutcome::FlowEnded
     } else {
-        CodeOutcome::Wrong
+        CodeOutcome::Wrong {
+            tries_left: u32::try_from(max - spent).ok(),
+        }
     })
 }
 

@@ -15,7 +15,11 @@ use std::net::IpAddr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TotpOutcome {
     Accepted,
-    Wrong,
+    /// Wrong code; `tries_left` is what the token's budget still allows (`None` when the
+    /// account's backoff held the try back and nothing was spent).
+    Wrong {
+        tries_left: Option<u32>,
+    },
     /// Too many wrong codes: the token is burned.
     Burned,
     /// The token is not (or no longer) usable.
@@ -66,7 +70,7 @@ pub async fn verify_totp(
             ip,
         )
         .await?;
-        return Ok(TotpOutcome::Wrong);
+        return Ok(TotpOutcome::Wrong { tries_left: None });
     }
     let max = svc.settings.reset.max_code_attempts as i32;
     let tid = token.id.clone();
@@ -152,6 +156,8 @@ pub async fn verify_totp(
     Ok(if burned {
         TotpOutcome::Burned
     } else {
-        TotpOutcome::Wrong
+        TotpOutcome::Wrong {
+            tries_left: u32::try_from(max - spent).ok(),
+        }
     })
 }

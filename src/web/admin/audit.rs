@@ -2,8 +2,10 @@
 //! event; the CSV export of the current filter, streamed. Read-only: there is no route that
 //! edits or deletes an event (docs/security.md#37).
 
+use super::audit_rows::{self, rows, Names, Row};
 use super::{csv, AdminCtx};
-use crate::console::audit::{self, AuditEvent, AuditFilter};
+use crate::console::audit::{self, AuditFilter, GuestKey};
+use crate::console::guests;
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::web::{page, AppError, AppState};
@@ -12,7 +14,6 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// Events per page.
 const PAGE: i64 = 50;
@@ -44,6 +45,12 @@ pub struct AuditQuery {
     /// `YYYY-MM-DD`, UTC, inclusive.
     #[serde(default)]
     pub to: String,
+    /// One guest's timeline: their user id.
+    #[serde(default)]
+    pub guest: String,
+    /// `1`: show the console's own page views too.
+    #[serde(default)]
+    pub views: String,
     #[serde(default, skip_serializing)]
     pub before: Option<i64>,
 }
@@ -98,9 +105,11 @@ impl AuditQuery {
             Ok(parsed) => parsed.to_string(),
             Err(_) => e.to_lowercase(),
         });
+        let event = event(&self.event)?;
+        let views = self.views == "1" || event.is_some_and(Event::is_page_view);
         Ok(AuditFilter {
             tenant_id: tenant.map(|t| t.into_string()),
-            event: event(&self.event)?,
+            event,
             outcome: field(&self.outcome),
             email,
             ip: field(&self.ip),
@@ -108,7 +117,35 @@ impl AuditQuery {
             until: date(&self.to, "to")?
                 .and_then(|d| d.succ_opt())
                 .map(|d| d.and_time(NaiveTime::MIN)),
+            hide: if views {
+                vec![]
+            } else {
+                Event::PAGE_VIEWS.to_vec()
+            },
+            guest: None,
         })
+    }
+
+    /// The filter with the guest of the timeline, if one is asked for: their address, and
+    /// 404 when this admin may not see them.
+    async fn resolve(
+        &self,
+        state: &AppState,
+        admin: &AdminCtx,
+    ) -> Result<(AuditFilter, Option<String>), AppError> {
+        let mut filter = self.filter(admin)?;
+        let Some(id) = field(&self.guest) else {
+            return Ok((filter, None));
+        };
+        let user = guests::find(state, &id)
+            .await?
+            .filter(|u| admin.may_see(Some(&u.tenant_id)))
+            .ok_or(AppError::NotFound)?;
+        filter.guest = Some(GuestKey {
+            user_id: user.id.clone(),
+            email: Some(user.email.clone()),
+        });
+        Ok((filter, Some(user.email)))
     }
 
     /// The filter as a query string (without `before`), for links.
@@ -122,6 +159,8 @@ impl AuditQuery {
             ("ip", &self.ip),
             ("from", &self.from),
             ("to", &self.to),
+            ("guest", &self.guest),
+            ("views", &self.views),
         ] {
             if !v.trim().is_empty() {
                 s.append_pair(k, v.trim());
@@ -131,28 +170,15 @@ impl AuditQuery {
     }
 }
 
-/// An event as the pages show it.
-#[derive(Serialize)]
-struct Row {
-    #[serde(flatten)]
-    event: AuditEvent,
-    at: String,
-    tenant_name: Option<String>,
-}
-
-async fn tenant_names(state: &AppState) -> Result<HashMap<String, String>, AppError> {
-    Ok(audit::tenant_names(state).await?)
-}
-
-fn rows(admin: &AdminCtx, events: Vec<AuditEvent>, names: &HashMap<String, String>) -> Vec<Row> {
-    events
-        .into_iter()
-        .map(|event| Row {
-            at: admin.time(event.occurred_at),
-            tenant_name: event.tenant_id.as_ref().and_then(|t| names.get(t).cloned()),
-            event,
-        })
-        .collect()
+/// The names of the tenants and of the admins behind `events`.
+async fn names(
+    state: &AppState,
+    events: &[crate::console::audit::AuditEvent],
+) -> Result<Names, AppError> {
+    Ok(Names {
+        tenants: audit::tenant_names(state).await?,
+        admins: audit::admin_labels(state, events).await?,
+    })
 }
 
 #[derive(Serialize)]
@@ -169,6 +195,9 @@ struct ListPage<'a> {
     tenants: Vec<TenantOption>,
     events: Vec<EventOption>,
     outcomes: &'static [Outcome],
+    views: bool,
+    /// The address of the guest whose timeline this is.
+    guest_email: Option<String>,
     rows: Vec<Row>,
     query: String,
     next: Option<String>,
@@ -183,7 +212,7 @@ async fn list(
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let filter = q.filter(&admin)?;
+    let (filter, guest_email) = q.resolve(&state, &admin).await?;
     let (f, before) = (filter.clone(), q.before);
     let mut events = audit::page(&state, f, before, PAGE + 1).await?;
     let more = events.len() > PAGE as usize;
@@ -207,8 +236,9 @@ async fn list(
     );
     audit::record(&state, seen).await?;
 
-    let names = tenant_names(&state).await?;
+    let names = names(&state, &events).await?;
     let mut tenants: Vec<TenantOption> = names
+        .tenants
         .iter()
         .filter(|(id, _)| admin.may_see(Some(id)))
         .map(|(id, name)| TenantOption {
@@ -224,6 +254,8 @@ async fn list(
         tenants,
         events: event_options(),
         outcomes: Outcome::ALL,
+        views: filter.hide.is_empty(),
+        guest_email,
         rows: rows(&admin, events, &names),
         query,
         next,
@@ -238,6 +270,7 @@ struct DetailPage<'a> {
     platform: bool,
     row: Row,
     detail_pretty: Option<String>,
+    detail: Option<audit_rows::Detail>,
 }
 
 /// `GET /admin/audit/{id}`: one event; another tenant's is "not found".
@@ -261,7 +294,8 @@ async fn detail(
             .and_then(|v| serde_json::to_string_pretty(&v))
             .unwrap_or_else(|_| d.to_string())
     });
-    let names = tenant_names(&state).await?;
+    let detail = event.detail.as_deref().and_then(audit_rows::detail);
+    let names = names(&state, std::slice::from_ref(&event)).await?;
     let ctx = DetailPage {
         admin_email: &admin.admin.email,
         platform: admin.is_platform(),
@@ -269,6 +303,7 @@ async fn detail(
             .pop()
             .ok_or(AppError::NotFound)?,
         detail_pretty,
+        detail,
     };
     page::ok(&req, &state, "admin/event.html", &ctx)
 }
@@ -280,7 +315,8 @@ async fn export(
     admin: AdminCtx,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let filter = q.filter(&admin)?;
+    let (filter, _) = q.resolve(&state, &admin).await?;
+    let tenants = audit::tenant_names(&state).await?;
     let mut seen = admin.event(state.now(), Event::AdminExportedAudit, Outcome::Success);
     if let Some(t) = &filter.tenant_id {
         seen.tenant_id = Some(t.clone());
@@ -291,18 +327,23 @@ async fn export(
     let stream = futures_util::stream::unfold(Some((cut, true)), move |cursor| {
         let svc = svc.clone();
         let filter = filter.clone();
+        let tenants = tenants.clone();
         async move {
             let (before, first) = cursor?;
             let batch = audit::page(&svc, filter, Some(before), CSV_BATCH).await;
             match batch {
                 Err(e) => Some((Err(AppError::from(e)), None)),
                 Ok(events) => {
+                    let names = match audit::admin_labels(&svc, &events).await {
+                        Ok(admins) => Names { tenants, admins },
+                        Err(e) => return Some((Err(AppError::from(e)), None)),
+                    };
                     let mut out = String::new();
                     if first {
                         out.push_str(csv::HEADER);
                     }
                     for e in &events {
-                        out.push_str(&csv::row(e));
+                        out.push_str(&csv::row(e, &names.tenant(e), &names.actor(e)));
                     }
                     let next = match events.last() {
                         Some(last) if events.len() == CSV_BATCH as usize => Some((last.id, false)),

@@ -4,9 +4,9 @@
 
 use crate::console::audit::AuditEvent;
 
-/// The header row of the export.
-pub const HEADER: &str =
-    "id,occurred_at_utc,tenant_id,user_id,actor,ip,event,outcome,reason,email,detail,request_id\r\n";
+/// The header row of the export: the stored columns (ids, for machines), then the tenant's
+/// and the actor's names as the console shows them (for people).
+pub const HEADER: &str = "id,occurred_at_utc,tenant_id,user_id,actor,ip,event,outcome,reason,email,detail,request_id,tenant_name,actor_name\r\n";
 
 /// One cell, neutralised and quoted as needed.
 pub fn cell(value: &str) -> String {
@@ -22,8 +22,9 @@ pub fn cell(value: &str) -> String {
     }
 }
 
-/// One event as a CSV line (CRLF-terminated). Times are UTC, RFC 3339.
-pub fn row(e: &AuditEvent) -> String {
+/// One event as a CSV line (CRLF-terminated), with its tenant's and actor's names. Times are
+/// UTC, RFC 3339.
+pub fn row(e: &AuditEvent, tenant_name: &str, actor_name: &str) -> String {
     let opt = |v: &Option<String>| cell(v.as_deref().unwrap_or(""));
     let fields = [
         e.id.to_string(),
@@ -38,6 +39,8 @@ pub fn row(e: &AuditEvent) -> String {
         opt(&e.email),
         opt(&e.detail),
         opt(&e.request_id),
+        cell(tenant_name),
+        cell(actor_name),
     ];
     let mut line = fields.join(",");
     line.push_str("\r\n");

@@ -10,6 +10,7 @@
 
 mod admins;
 mod audit;
+mod audit_rows;
 mod auth;
 mod banned_words;
 mod chart;
@@ -19,7 +20,7 @@ mod insights;
 mod invitations;
 pub mod session;
 mod tenants;
-mod time_zone;
+pub(crate) mod time_zone;
 mod webhooks;
 
 use super::cookies::{self, ADMIN_SESSION, GUEST_SESSION, RESET_FLOW, RESET_TOKEN};

@@ -7,6 +7,14 @@ use latchkey::startup::Application;
 
 fn main() {
     let cli = Cli::parse();
+    // Reads no settings: the key it makes is often the one the settings are about to name.
+    if let Some(Command::Mail(cli::mail::MailCommand::DkimKeygen(args))) = &cli.command {
+        if let Err(e) = cli::mail::keygen(args) {
+            eprintln!("error: {e:#}");
+            std::process::exit(e.exit_code());
+        }
+        return;
+    }
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => {

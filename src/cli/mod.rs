@@ -10,6 +10,7 @@ mod directory;
 mod directory_check;
 mod explain;
 mod invite;
+pub mod mail;
 mod password;
 mod purge;
 mod rotate_key;
@@ -93,6 +94,9 @@ pub enum Command {
     /// long-expired tokens, verifications and invitations), with counts per kind. The server
     /// does this in the background too. Export the audit first if it must be kept longer.
     Purge(purge::Purge),
+    /// Mail signing: DKIM keys and their DNS record.
+    #[command(subcommand)]
+    Mail(mail::MailCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -309,6 +313,8 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
         Command::Password(command) => password::run(settings, command),
         Command::Purge(args) => purge::run(settings, args),
         Command::Config(ConfigCommand::Check) => config_check::run(settings),
+        Command::Mail(mail::MailCommand::DkimKeygen(args)) => mail::keygen(&args),
+        Command::Mail(mail::MailCommand::Check) => mail::check(settings),
         Command::Demo => {
             let db = open_db(settings)?;
             match seed_demo(&db, settings)? {

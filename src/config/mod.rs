@@ -11,6 +11,7 @@ mod sections;
 #[cfg(test)]
 mod tests;
 
+pub use mail::{RawDkimSettings, RawMailSettings};
 pub use raw::{RawSecretsSettings, RawSettings};
 pub use retention::RetentionSettings;
 pub use sections::{
@@ -101,6 +102,8 @@ pub struct Settings {
     /// the system's trust store.
     pub smtp_ca_file: Option<PathBuf>,
     pub mail_from: lettre::message::Mailbox,
+    /// `[mail.dkim]`: the key every mail is signed with (`Debug` never shows it).
+    pub dkim: Option<crate::mail::DkimSigner>,
     pub demo: bool,
     pub dns: DnsMode,
     pub master_key: MasterKey,

@@ -38,6 +38,8 @@ pub struct RawSettings {
     /// Extra CA certificates (PEM) for the relay's TLS, beside the bundled and system roots.
     pub smtp_ca_file: Option<PathBuf>,
     pub mail_from: String,
+    /// `[mail]`: `[mail.dkim]`.
+    pub mail: super::mail::RawMailSettings,
     pub demo: bool,
     pub dns: String,
     pub secret_key: Option<String>,
@@ -87,6 +89,7 @@ impl Default for RawSettings {
             smtp_timeout_seconds: 10,
             smtp_ca_file: None,
             mail_from: "Latchkey <no-reply@latchkey.localhost>".into(),
+            mail: Default::default(),
             demo: true,
             dns: "system".into(),
             secret_key: None,
@@ -174,6 +177,7 @@ impl RawSettings {
             )
         })?;
 
+        let dkim = self.mail.dkim.load()?;
         let dns: DnsMode = self
             .dns
             .parse()
@@ -322,6 +326,7 @@ impl RawSettings {
             smtp_timeout_seconds: self.smtp_timeout_seconds,
             smtp_ca_file: self.smtp_ca_file.clone(),
             mail_from,
+            dkim,
             demo: self.demo,
             dns,
             master_key,

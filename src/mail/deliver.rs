@@ -12,9 +12,9 @@
 //!
 //! Which refusal is which: [`super::reply`] (docs/security.md#41).
 
-use super::{render, MailTemplate, Mailer, SendError};
+use super::{helpdesk_reply_to, render, MailTemplate, Mailer, SendError};
 use crate::db::audit::{self, NewAuditEvent};
-use crate::db::{reset_tokens, users, Db};
+use crate::db::{reset_tokens, tenants, users, Db};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, TenantId, UserId};
 use crate::jobs::JobError;
@@ -122,6 +122,25 @@ fn audit_row(
     e
 }
 
+/// `Reply-To:` for a mail about an account of a tenant whose helpdesk is a `mailto:` link: replies
+/// reach the people who can help, not the unattended sender address.
+async fn tenant_reply_to(
+    postman: &Postman<'_>,
+    recipient: &Recipient,
+) -> Result<Option<EmailAddress>, JobError> {
+    let Some(tenant_id) = recipient.tenant_id.clone() else {
+        return Ok(None);
+    };
+    let tenant = postman
+        .db
+        .run(move |c| tenants::find_by_id(c, &tenant_id))
+        .await?;
+    Ok(tenant
+        .and_then(|t| t.helpdesk_url)
+        .as_deref()
+        .and_then(helpdesk_reply_to))
+}
+
 /// Sends a mail already counted by [`reserve`]: renders, sends, marks a bounce, audits.
 pub async fn deliver_reserved<C: MailTemplate>(
     postman: &Postman<'_>,
@@ -129,8 +148,9 @@ pub async fn deliver_reserved<C: MailTemplate>(
     ctx: &C,
 ) -> Result<Delivery, JobError> {
     let to = &recipient.to;
-    let msg = render(postman.templates, to, ctx)
+    let mut msg = render(postman.templates, to, ctx)
         .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
+    msg.reply_to = tenant_reply_to(postman, recipient).await?;
     let kind = C::KIND.as_str();
     let now = postman.clock.now_naive();
     let mut detail = recipient.detail.clone();

@@ -98,6 +98,9 @@ pub struct OutgoingMail {
     pub text: String,
     /// The `text/html` part (autoescaped by tera).
     pub html: String,
+    /// `Reply-To:`: the tenant's helpdesk address, when its helpdesk is a `mailto:` link
+    /// ([`helpdesk_reply_to`]).
+    pub reply_to: Option<EmailAddress>,
 }
 
 impl fmt::Debug for OutgoingMail {
@@ -139,7 +142,19 @@ pub fn render<C: MailTemplate>(
         subject,
         text,
         html,
+        reply_to: None,
     })
+}
+
+/// The address of a `mailto:` helpdesk link (`mailto:help@example.com?subject=…` gives
+/// `help@example.com`); `None` for any other link or an address that does not parse.
+pub fn helpdesk_reply_to(helpdesk_url: &str) -> Option<EmailAddress> {
+    let url = url::Url::parse(helpdesk_url.trim()).ok()?;
+    if url.scheme() != "mailto" {
+        return None;
+    }
+    let address = url.path().replace("%40", "@");
+    EmailAddress::parse(&address).ok()
 }
 
 /// Longest subject kept; longer ones are cut at a character boundary.
@@ -208,6 +223,22 @@ mod tests {
     }
 
     #[test]
+    fn only_mailto_helpdesks_give_a_reply_to() {
+        let parsed = |u| helpdesk_reply_to(u).map(|a| a.to_string());
+        assert_eq!(
+            parsed("mailto:help@example.org?subject=Reset").as_deref(),
+            Some("help@example.org")
+        );
+        assert_eq!(
+            parsed("MAILTO:Help%40Example.org").as_deref(),
+            Some("help@example.org")
+        );
+        assert_eq!(parsed("https://help.example.org/"), None);
+        assert_eq!(parsed("mailto:"), None);
+        assert_eq!(parsed("mailto:a@x.org,b@y.org"), None);
+    }
+
+    #[test]
     fn debug_shows_no_address_or_body() {
         let mail = OutgoingMail {
             id: Uuid::nil(),
@@ -216,6 +247,7 @@ mod tests {
             subject: "s".into(),
             text: "SECRET-TOKEN".into(),
             html: "SECRET-TOKEN".into(),
+            reply_to: None,
         };
         let shown = format!("{mail:?}");
         assert!(

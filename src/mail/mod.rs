@@ -12,6 +12,8 @@
 
 mod content;
 mod deliver;
+pub mod dkim;
+mod dkim_canonical;
 mod message;
 mod reply;
 mod smtp;
@@ -24,6 +26,7 @@ pub use content::{
     RESET_LINK_PATH, SIGNUP_PATH, VERIFY_EMAIL_PATH,
 };
 pub use deliver::{deliver, deliver_reserved, reserve, Delivery, Postman, Recipient};
-pub use message::{render, MailKind, MailTemplate, OutgoingMail, RenderError};
+pub use dkim::DkimSigner;
+pub use message::{helpdesk_reply_to, render, MailKind, MailTemplate, OutgoingMail, RenderError};
 pub use smtp::TrustRoots;
 pub use transport::{Mailer, MailerConfigError, SendError};

@@ -1,8 +1,10 @@
 //! Delivery: lettre's async SMTP transport, or `.eml` files in the outbox directory.
 
+use super::dkim::DkimSigner;
 use super::message::{one_line, OutgoingMail};
 use super::smtp::{smtp_transport, TrustRoots};
 use crate::config::Settings;
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::fmt;
@@ -61,6 +63,8 @@ pub struct Mailer {
     transport: Transport,
     from: Mailbox,
     timeout: Duration,
+    /// `[mail.dkim]`: every message is signed when set, whatever the transport.
+    dkim: Option<DkimSigner>,
 }
 
 #[derive(Clone)]
@@ -75,6 +79,7 @@ impl fmt::Debug for Mailer {
         f.debug_struct("Mailer")
             .field("transport", &self.transport_name())
             .field("timeout", &self.timeout)
+            .field("dkim", &self.dkim)
             .finish_non_exhaustive()
     }
 }
@@ -88,16 +93,20 @@ impl Mailer {
     /// `smtp_timeout_seconds`.
     pub fn from_settings(settings: &Settings) -> Result<Self, MailerConfigError> {
         let timeout = Duration::from_secs(settings.smtp_timeout_seconds.max(1));
-        match settings.smtp_url_exposed() {
+        let mailer = match settings.smtp_url_exposed() {
             Some(url) => {
                 let roots = TrustRoots::load(settings.smtp_ca_file.as_deref())?;
-                Self::smtp_with_roots(url, settings.mail_from.clone(), timeout, &roots)
+                Self::smtp_with_roots(url, settings.mail_from.clone(), timeout, &roots)?
             }
-            None => Ok(Self::outbox(
-                settings.outbox_dir(),
-                settings.mail_from.clone(),
-            )),
-        }
+            None => Self::outbox(settings.outbox_dir(), settings.mail_from.clone()),
+        };
+        Ok(mailer.with_dkim(settings.dkim.clone()))
+    }
+
+    /// Signs every message with `signer` (`None`: unsigned).
+    pub fn with_dkim(mut self, signer: Option<DkimSigner>) -> Self {
+        self.dkim = signer;
+        self
     }
 
     /// A mailer that writes each message to `<dir>/<hour>/<xx>/<timestamp>-<id>.eml`, where
@@ -108,6 +117,7 @@ impl Mailer {
             transport: Transport::Outbox(dir.into()),
             from,
             timeout: Duration::from_secs(10),
+            dkim: None,
         }
     }
 
@@ -135,6 +145,7 @@ impl Mailer {
             transport: Transport::Smtp(transport),
             from,
             timeout,
+            dkim: None,
         })
     }
 
@@ -190,12 +201,21 @@ impl Mailer {
 
     async fn deliver(&self, msg: &OutgoingMail) -> Result<(), SendError> {
         let message = self.build(msg)?;
+        let mut bytes = message.formatted();
+        if let Some(dkim) = &self.dkim {
+            // Never unsigned once DKIM is configured: receivers with a DMARC policy would refuse
+            // it. A key that cannot sign is a fault to retry, not the recipient's.
+            bytes = dkim
+                .sign(&bytes)
+                .ok_or_else(|| SendError::Transient("the DKIM key failed to sign".into()))?;
+        }
         match &self.transport {
             Transport::Smtp(smtp) => {
                 // lettre bounds only the TCP connect; a server that accepts and then never
                 // answers would hold the job forever (docs/security.md#41), so the whole exchange
                 // gets the same deadline.
-                match tokio::time::timeout(self.timeout, smtp.send(message)).await {
+                let sent = smtp.send_raw(message.envelope(), &bytes);
+                match tokio::time::timeout(self.timeout, sent).await {
                     Err(_) => Err(SendError::Transient(format!(
                         "the SMTP server did not answer within {} s",
                         self.timeout.as_secs()
@@ -206,7 +226,6 @@ impl Mailer {
             }
             Transport::Outbox(root) => {
                 let (dir, name) = outbox_path(root, chrono::Utc::now(), &msg.id);
-                let bytes = message.formatted();
                 tokio::task::spawn_blocking(move || write_atomically(&dir, &name, &bytes))
                     .await
                     .map_err(|e| SendError::Transient(format!("outbox writer stopped: {e}")))?
@@ -218,19 +237,29 @@ impl Mailer {
     }
 
     /// The MIME message: `From: mail_from`, `To:` the one stored address (no display name, so
-    /// nothing typed by anyone reaches that header), `multipart/alternative` text + HTML.
+    /// nothing typed by anyone reaches that header), `Reply-To:` the tenant's helpdesk address
+    /// when there is one, the headers that stop auto-replies (RFC 3834 `Auto-Submitted`,
+    /// Exchange's `X-Auto-Response-Suppress`) and `multipart/alternative` text + HTML. The DKIM
+    /// signature is added to the formatted bytes ([`DkimSigner::sign`]).
     fn build(&self, msg: &OutgoingMail) -> Result<Message, SendError> {
         // docs/security.md#15: exactly one recipient, the stored address. An address lettre cannot
         // write (CR/LF, a comma, a second `@`) can never be delivered: permanent.
         let to: Address = msg.to.as_str().parse().map_err(|_| {
             SendError::Permanent("the recipient address cannot be written in a mail".into())
         })?;
-        Message::builder()
+        let mut builder = Message::builder()
             .message_id(Some(format!("<{}@{}>", msg.id, self.from.email.domain())))
             .from(self.from.clone())
             .to(Mailbox::new(None, to))
             // Subjects are folded to one line at render; again here for hand-built messages.
             .subject(one_line(&msg.subject))
+            .raw_header(raw_header("Auto-Submitted", "auto-generated"))
+            .raw_header(raw_header("X-Auto-Response-Suppress", "All"));
+        // An address that lettre cannot write is left out: the mail still goes.
+        if let Some(reply_to) = msg.reply_to.as_ref().and_then(|a| a.as_str().parse().ok()) {
+            builder = builder.reply_to(Mailbox::new(None, reply_to));
+        }
+        builder
             .multipart(MultiPart::alternative_plain_html(
                 msg.text.clone(),
                 msg.html.clone(),
@@ -238,6 +267,10 @@ impl Mailer {
             // Missing From/To cannot happen above; should it, retrying is safer than "bounced".
             .map_err(|e| SendError::Transient(format!("cannot build the message: {e}")))
     }
+}
+
+fn raw_header(name: &'static str, value: &str) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_string())
 }
 
 /// Where the outbox puts a message: `(<root>/<YYYY-MM-DDTHH>/<xx>, <timestamp>-<id>.eml)`.

@@ -12,7 +12,9 @@ const ATTACKER: &str = "attacker@fabrikam.test";
 
 fn uniform_or_400(p: &Page, what: &str) {
     assert!(
-        p.status == 400 || (p.status == 200 && p.body.contains("Check your email")),
+        p.status == 400
+            || (p.status == 303 && p.location() == Some("/reset/code"))
+            || (p.status == 200 && p.body.contains("Check your email")),
         "{what}: {} {}",
         p.status,
         p.body
@@ -48,7 +50,11 @@ async fn the_link_origin_comes_from_config_never_from_the_request() {
         let p = b.post_raw("/reset", body, headers).await;
         uniform_or_400(&p, &format!("{headers:?}"));
         assert!(!p.body.contains("evil.tld"), "{headers:?}");
-        if p.status == 200 {
+        assert!(
+            !p.location().unwrap_or_default().contains("evil.tld"),
+            "{headers:?}"
+        );
+        if p.status != 400 {
             sent += 1;
             let m = reset_mail(&app, VICTIM, sent).await;
             assert!(
@@ -230,12 +236,10 @@ async fn an_unverified_address_gets_no_reset_link() {
     app.user(VICTIM, OLD, true, false);
     let (_, unverified) = ask(&app, "new@fabrikam.test").await;
     let (_, verified) = ask(&app, VICTIM).await;
-    assert_eq!(unverified.status, verified.status);
     assert_eq!(
-        comparable_headers(&unverified),
-        comparable_headers(&verified)
+        shape_of(&unverified, "new@fabrikam.test"),
+        shape_of(&verified, VICTIM)
     );
-    assert_eq!(mask_csrf(&unverified.body), mask_csrf(&verified.body));
     app.drain_jobs().await;
     let mails = app.mails_to("new@fabrikam.test");
     assert_eq!(mails.len(), 1);

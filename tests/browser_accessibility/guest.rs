@@ -80,6 +80,17 @@ pub async fn pages(
     submit(c, Some("email")).await.unwrap();
     wait_for_heading_not(c, "").await;
     audit.check("signup-check-email").await;
+    let mail = app.wait_mail_to("new.person@fabrikam.test", 1).await;
+    let complete = link_with(&mail.text(), "/signup/complete/").expect("a sign-up link");
+    c.goto(&complete).await.unwrap();
+    audit.check("signup-complete").await;
+    fill(c, "password", NEW_PASSWORD).await.unwrap();
+    fill(c, "password_confirm", "something-else-entirely-12")
+        .await
+        .unwrap();
+    submit(c, Some("password_confirm")).await.unwrap();
+    wait_for_error(c).await;
+    audit.check("signup-complete-error").await;
 
     // An email verification link (an unverified guest asked for a reset).
     let mut b = app.browser();

@@ -49,6 +49,8 @@ const PAGES: &[&str] = &[
     "reset-refused-managed-tenant",
     "signup",
     "signup-check-email",
+    "signup-complete",
+    "signup-complete-error",
     "verify-confirm",
     "verify-done",
     "verify-invalid",

@@ -20,7 +20,9 @@ impl std::fmt::Debug for Templates {
 impl Templates {
     /// Parses every embedded template; a syntax error is a startup failure, never a 500 later.
     pub fn load() -> anyhow::Result<Self> {
+        crate::i18n::catalog::check().map_err(|e| anyhow::anyhow!("message files: {e}"))?;
         let mut tera = tera::Tera::new();
+        crate::i18n::tera_fns::register(&mut tera);
         tera.add_raw_templates(TEMPLATES.iter().copied())
             .map_err(|e| anyhow::anyhow!("template error: {e}"))?;
         Ok(Self { tera })

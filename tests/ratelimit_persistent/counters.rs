@@ -1,52 +1,7 @@
-//! Persistent, cluster-wide limits (docs/security.md#28, #30, #9/#25; docs/operations.md#rate-limits): counters in the
-//! database, atomic under concurrency, surviving a restart and shared by instances on one
-//! database. Time is moved with the injected clock. Runs on PostgreSQL too when
-//! `LATCHKEY_TEST_PG` is set.
+//! Mail caps, attempt windows, sign-in backoff, bursts, races and the sweep.
 
-mod support;
-use chrono::{DurationRound, TimeDelta, Utc};
-use latchkey::db::rate_counters;
-use latchkey::domain::{EmailAddress, TenantId, UserId};
-use latchkey::ratelimit::{Allowance, FailureKind, PersistentLimits};
-use latchkey::services::clock::OffsetClock;
-use latchkey::startup::Application;
-use std::sync::Arc;
-use support::{test_settings, TestApp, TestDb};
+use super::*;
 
-const SECRET: &str = "secret_key = \"0123456789abcdef0123456789abcdef-test\"\n";
-
-fn limits(app: &TestApp) -> &PersistentLimits {
-    &app.state.rate_limits.persistent
-}
-
-fn email(s: &str) -> EmailAddress {
-    EmailAddress::parse(s).unwrap()
-}
-
-/// Puts the test clock one minute past the next UTC midnight, so fixed hour and day windows
-/// do not roll over mid-test.
-fn start_of_a_day(clock: &OffsetClock) {
-    let now = Utc::now();
-    let midnight = now.duration_trunc(TimeDelta::days(1)).unwrap() + TimeDelta::days(1);
-    clock.set_offset(midnight + TimeDelta::minutes(1) - now);
-}
-
-async fn keys(app: &TestApp) -> Vec<String> {
-    use diesel::prelude::*;
-    use latchkey::db::schema::rate_counters::dsl;
-    app.state
-        .db
-        .run(|c| {
-            latchkey::dispatch!(c, c => dsl::rate_counters
-                .select(dsl::key)
-                .load::<String>(c))
-            .map_err(latchkey::db::DbError::from)
-        })
-        .await
-        .unwrap()
-}
-
-// docs/security.md#28: a per-address mail cap (3 an hour, 10 a day).
 #[tokio::test]
 async fn ten_requests_for_one_address_allow_three_mails() {
     let app = TestApp::spawn().await;
@@ -336,71 +291,4 @@ async fn disabled_persistent_limits_always_allow_and_store_nothing() {
             .unwrap());
     }
     assert!(keys(&app).await.is_empty());
-}
-
-/// Builds (without serving) an application on `db` with `dir` as data directory.
-async fn build(dir: &std::path::Path, db: &TestDb, clock: &OffsetClock) -> Application {
-    Application::build_with_clock(test_settings(dir, &db.url, SECRET), Arc::new(clock.clone()))
-        .await
-        .expect("application builds")
-}
-
-#[tokio::test]
-async fn persistent_limits_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = TestDb::create(dir.path());
-    let clock = OffsetClock::new();
-    start_of_a_day(&clock);
-    let target = email("restart@example.org");
-    let user = UserId::generate();
-    {
-        let first = build(dir.path(), &db, &clock).await;
-        let l = &first.state.rate_limits.persistent;
-        for _ in 0..3 {
-            assert!(l.mail_allowed(&target).await.unwrap());
-        }
-        for _ in 0..5 {
-            assert_eq!(l.record_reset_attempt(&user).await.unwrap(), None);
-        }
-    }
-    let second = build(dir.path(), &db, &clock).await;
-    let l = &second.state.rate_limits.persistent;
-    assert!(!l.mail_allowed(&target).await.unwrap());
-    assert!(l.record_reset_attempt(&user).await.unwrap().is_some());
-}
-
-// docs/architecture.md: instances sharing one database (PostgreSQL in production) share the limits.
-#[tokio::test]
-async fn two_instances_on_one_database_share_the_limits() {
-    let dir_a = tempfile::tempdir().unwrap();
-    let dir_b = tempfile::tempdir().unwrap();
-    let db = TestDb::create(dir_a.path());
-    let clock = OffsetClock::new();
-    start_of_a_day(&clock);
-    let a = build(dir_a.path(), &db, &clock).await;
-    let b = build(dir_b.path(), &db, &clock).await;
-    let (la, lb) = (
-        &a.state.rate_limits.persistent,
-        &b.state.rate_limits.persistent,
-    );
-    let target = email("shared@example.org");
-    assert!(la.mail_allowed(&target).await.unwrap());
-    assert!(lb.mail_allowed(&target).await.unwrap());
-    assert!(la.mail_allowed(&target).await.unwrap());
-    assert!(!lb.mail_allowed(&target).await.unwrap());
-
-    // Concurrent hits from both instances are counted once each.
-    let mut tasks = Vec::new();
-    for i in 0..40 {
-        let l = if i % 2 == 0 { la.clone() } else { lb.clone() };
-        tasks.push(tokio::spawn(async move {
-            l.record_code_failure("shared-flow").await.unwrap()
-        }));
-    }
-    let mut seen = Vec::new();
-    for t in tasks {
-        seen.push(t.await.unwrap());
-    }
-    seen.sort_unstable();
-    assert_eq!(seen, (1..=40).collect::<Vec<u32>>());
 }

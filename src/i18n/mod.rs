@@ -4,6 +4,7 @@
 //! [`Args`]. Which language a request gets: [`negotiate`]; docs/languages.md.
 
 pub mod catalog;
+pub mod messages;
 pub mod negotiate;
 pub mod tera_fns;
 pub mod words;

@@ -4,6 +4,74 @@
 
 use super::{t, Args, Lang};
 use chrono::{DateTime, Datelike, Utc};
+use serde::Serialize;
+
+/// Words in a mail's context that depend on the language the mail is written in: serialised
+/// as a marker object (`{"$words": "duration", …}`) that [`localise`] replaces with the text
+/// when the mail is rendered, so templates write `{{ expires_in }}` as before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "$words", rename_all = "snake_case")]
+pub enum Words {
+    /// [`duration`]: "20 minutes".
+    Duration { seconds: i64 },
+    /// [`time`]: "14:35 UTC", with the date when `at` is on another day than `now`.
+    Time { at: DateTime<Utc>, now: DateTime<Utc> },
+    /// [`date_time`]: "14:35 UTC on Tuesday 3 November 2026".
+    DateTime { at: DateTime<Utc> },
+}
+
+impl Default for Words {
+    fn default() -> Self {
+        Words::Duration { seconds: 0 }
+    }
+}
+
+impl Words {
+    /// The words in `lang`.
+    pub fn in_lang(&self, lang: Lang) -> String {
+        match self {
+            Words::Duration { seconds } => duration(lang, chrono::Duration::seconds(*seconds)),
+            Words::Time { at, now } => time(lang, *at, *now),
+            Words::DateTime { at } => date_time(lang, *at),
+        }
+    }
+}
+
+/// Replaces every [`Words`] marker in a serialised context with its text in `lang`.
+pub fn localise(lang: Lang, value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) if map.contains_key("$words") => {
+            let words: Option<Words> = serde_json::from_value::<WordsIn>(value.clone())
+                .ok()
+                .map(Into::into);
+            if let Some(w) = words {
+                *value = serde_json::Value::String(w.in_lang(lang));
+            }
+        }
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| localise(lang, v)),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| localise(lang, v)),
+        _ => {}
+    }
+}
+
+/// [`Words`] read back from its marker.
+#[derive(serde::Deserialize)]
+#[serde(tag = "$words", rename_all = "snake_case")]
+enum WordsIn {
+    Duration { seconds: i64 },
+    Time { at: DateTime<Utc>, now: DateTime<Utc> },
+    DateTime { at: DateTime<Utc> },
+}
+
+impl From<WordsIn> for Words {
+    fn from(w: WordsIn) -> Self {
+        match w {
+            WordsIn::Duration { seconds } => Words::Duration { seconds },
+            WordsIn::Time { at, now } => Words::Time { at, now },
+            WordsIn::DateTime { at } => Words::DateTime { at },
+        }
+    }
+}
 
 /// A duration in words, rounded to whole minutes: "20 minutes", "1 hour and 30 minutes",
 /// "7 days"; under a minute it reads "less than a minute".

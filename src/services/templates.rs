@@ -37,6 +37,23 @@ impl Templates {
             .map_err(|e| anyhow::anyhow!("rendering {name}: {e}"))
     }
 
+    /// Renders `name` in `lang`: the context gets `lang` (for `<html lang>` and `t`), and its
+    /// language-dependent words ([`crate::i18n::words::Words`]) are written out.
+    pub fn render_in<C: Serialize>(
+        &self,
+        name: &str,
+        context: &C,
+        lang: crate::i18n::Lang,
+    ) -> anyhow::Result<String> {
+        let mut value = serde_json::to_value(context)
+            .map_err(|e| anyhow::anyhow!("template context for {name}: {e}"))?;
+        crate::i18n::words::localise(lang, &mut value);
+        if let Some(map) = value.as_object_mut() {
+            map.insert("lang".into(), lang.code().into());
+        }
+        self.render(name, &value)
+    }
+
     /// Every template name, for tests and startup checks.
     pub fn names(&self) -> Vec<&str> {
         self.tera.get_template_names().collect()

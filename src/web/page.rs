@@ -79,7 +79,10 @@ pub fn typed_address(
         Err(e) => {
             let ctx = AddressPage {
                 email: echo(typed),
-                error: Some(e.to_string()),
+                error: Some(crate::i18n::messages::email_error(
+                    super::lang::of_request(req, state),
+                    &e,
+                )),
             };
             render(req, state, StatusCode::BAD_REQUEST, template, &ctx).map(Err)
         }

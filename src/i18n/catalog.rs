@@ -88,9 +88,13 @@ impl Catalog {
                 let lang_keys = keys.entry(lang).or_default();
                 for entry in resource.entries() {
                     if let Entry::Message(m) = entry {
-                        if let Some(other) = lang_keys.insert(m.id.name.to_string(), path.to_string())
+                        if let Some(other) =
+                            lang_keys.insert(m.id.name.to_string(), path.to_string())
                         {
-                            return Err(format!("{path}: {} is also defined in {other}", m.id.name));
+                            return Err(format!(
+                                "{path}: {} is also defined in {other}",
+                                m.id.name
+                            ));
                         }
                     }
                 }
@@ -104,7 +108,10 @@ impl Catalog {
     }
 
     fn bundle(&self, lang: Lang) -> Option<&FluentBundle<FluentResource>> {
-        self.bundles.iter().find(|(l, _)| *l == lang).map(|(_, b)| b)
+        self.bundles
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|(_, b)| b)
     }
 
     /// Formats `key` in `lang`, falling back to English; `None` when English lacks it too.

@@ -43,9 +43,10 @@ pub fn password_rejection(lang: Lang, r: &PasswordRejection) -> String {
         PasswordRejection::Common => lang.t("password-common"),
         PasswordRejection::ContainsContext => lang.t("password-contains-context"),
         PasswordRejection::ContainsBannedWord => lang.t("password-banned-word"),
-        PasswordRejection::Breached { count } => {
-            lang.t_args("password-breached", &Args::new().num("count", *count as f64))
-        }
+        PasswordRejection::Breached { count } => lang.t_args(
+            "password-breached",
+            &Args::new().num("count", *count as f64),
+        ),
         PasswordRejection::BreachCheckUnavailable => lang.t("password-breach-check-unavailable"),
         PasswordRejection::TooGuessable => lang.t("password-too-guessable"),
         PasswordRejection::SameAsCurrent => lang.t("password-same-as-current"),

@@ -39,14 +39,19 @@ pub fn accept_language(header: &str) -> Option<Lang> {
         let mut q = 1000u16;
         for param in parts {
             let param = param.trim();
-            if let Some(v) = param.strip_prefix("q=").or_else(|| param.strip_prefix("Q=")) {
+            if let Some(v) = param
+                .strip_prefix("q=")
+                .or_else(|| param.strip_prefix("Q="))
+            {
                 match parse_q(v.trim()) {
                     Some(v) => q = v,
                     None => q = 0,
                 }
             }
         }
-        let Some(lang) = Lang::parse(tag) else { continue };
+        let Some(lang) = Lang::parse(tag) else {
+            continue;
+        };
         if q == 0 {
             refused.push(lang);
             continue;
@@ -70,7 +75,12 @@ fn parse_q(v: &str) -> Option<u16> {
         _ => return None,
     };
     let mut thousandths: u16 = 0;
-    for (i, b) in frac.bytes().chain(std::iter::repeat(b'0')).take(3).enumerate() {
+    for (i, b) in frac
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .enumerate()
+    {
         thousandths += u16::from(b - b'0') * [100, 10, 1][i];
     }
     let q = whole * 1000 + thousandths;
@@ -104,9 +114,19 @@ mod tests {
             accept_language: Some("de"),
         };
         assert_eq!(resolve(&all), Lang::Fr);
-        assert_eq!(resolve(&Sources { choice: Some("xx"), ..all }), Lang::De);
         assert_eq!(
-            resolve(&Sources { choice: None, user: None, ..all }),
+            resolve(&Sources {
+                choice: Some("xx"),
+                ..all
+            }),
+            Lang::De
+        );
+        assert_eq!(
+            resolve(&Sources {
+                choice: None,
+                user: None,
+                ..all
+            }),
             Lang::En
         );
         assert_eq!(

@@ -15,7 +15,10 @@ pub enum Words {
     /// [`duration`]: "20 minutes".
     Duration { seconds: i64 },
     /// [`time`]: "14:35 UTC", with the date when `at` is on another day than `now`.
-    Time { at: DateTime<Utc>, now: DateTime<Utc> },
+    Time {
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    },
     /// [`date_time`]: "14:35 UTC on Tuesday 3 November 2026".
     DateTime { at: DateTime<Utc> },
 }
@@ -58,9 +61,16 @@ pub fn localise(lang: Lang, value: &mut serde_json::Value) {
 #[derive(serde::Deserialize)]
 #[serde(tag = "$words", rename_all = "snake_case")]
 enum WordsIn {
-    Duration { seconds: i64 },
-    Time { at: DateTime<Utc>, now: DateTime<Utc> },
-    DateTime { at: DateTime<Utc> },
+    Duration {
+        seconds: i64,
+    },
+    Time {
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    },
+    DateTime {
+        at: DateTime<Utc>,
+    },
 }
 
 impl From<WordsIn> for Words {
@@ -147,7 +157,10 @@ mod tests {
         assert_eq!(duration(Lang::De, m(1)), "1 Minute");
         assert_eq!(duration(Lang::De, m(90)), "1 Stunde und 30 Minuten");
         assert_eq!(duration(Lang::De, chrono::Duration::days(7)), "7 Tage");
-        assert_eq!(duration(Lang::Fr, m(24 * 60 + 61)), "1 jour, 1 heure et 1 minute");
+        assert_eq!(
+            duration(Lang::Fr, m(24 * 60 + 61)),
+            "1 jour, 1 heure et 1 minute"
+        );
         assert_eq!(duration(Lang::Fr, m(120)), "2 heures");
         assert_eq!(
             duration(Lang::Fr, chrono::Duration::seconds(5)),
@@ -166,7 +179,10 @@ mod tests {
             date_time(Lang::De, at),
             "09:00 Uhr UTC am Dienstag, 10. November 2026"
         );
-        assert_eq!(date_time(Lang::Fr, at), "09:00 UTC le mardi 10 novembre 2026");
+        assert_eq!(
+            date_time(Lang::Fr, at),
+            "09:00 UTC le mardi 10 novembre 2026"
+        );
         assert_eq!(time(Lang::De, at, at), "09:00 Uhr UTC");
     }
 }

@@ -3,8 +3,8 @@
 //! a request's Host: docs/security.md#14) and write every time out in words and UTC.
 
 use super::message::{MailKind, MailTemplate};
-use crate::i18n::words::Words;
 use crate::config::Settings;
+use crate::i18n::words::Words;
 use crate::security::tokens::{OneTimeCode, TokenSecret};
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};

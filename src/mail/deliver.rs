@@ -15,9 +15,9 @@
 use super::{helpdesk_reply_to, render_in, MailTemplate, Mailer, SendError};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{languages, reset_tokens, tenants, users, Db};
-use crate::i18n::Lang;
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, TenantId, UserId};
+use crate::i18n::Lang;
 use crate::jobs::JobError;
 use crate::ratelimit::persistent::PersistentLimits;
 use crate::services::clock::SharedClock;
@@ -150,7 +150,12 @@ async fn tenant_reply_to(
 /// default, else the language of the request that caused it, else English.
 pub async fn mail_language(postman: &Postman<'_>, recipient: &Recipient) -> Result<Lang, JobError> {
     let (user, tenant) = match (recipient.user_id.clone(), recipient.tenant_id.clone()) {
-        (Some(user), _) => postman.db.run(move |c| languages::of_user(c, &user)).await?,
+        (Some(user), _) => {
+            postman
+                .db
+                .run(move |c| languages::of_user(c, &user))
+                .await?
+        }
         (None, Some(tenant)) => (
             None,
             postman

@@ -175,7 +175,37 @@ impl DenyReason {
 
     /// The explanation for the guest (the page for rules 1–2, the email for rules 5, 7, 8).
     pub fn guest_sentence(&self) -> String {
-        crate::i18n::messages::deny_sentence(crate::i18n::Lang::En, self)
+        match self {
+            // Rules 1-2: the pages around it name the organisation and its helpdesk, so the
+            // sentence says only why (no plan or licence words: those are the admin's).
+            Self::TenantNotLicensed => "Your organisation manages your account and has not \
+                turned on self-service password reset."
+                .into(),
+            Self::SsprDisabled => "Your organisation manages your account and has switched \
+                self-service password reset off."
+                .into(),
+            Self::UnknownAccount => "There is no guest account with this email address.".into(),
+            Self::AccountDisabled => "This guest account has been disabled. Please contact \
+                the person who invited you."
+                .into(),
+            Self::AccountLocked { until } => format!(
+                "Your account is temporarily locked after too many unsuccessful reset \
+                 attempts. You can try again after {} UTC.",
+                until.format("%Y-%m-%d %H:%M")
+            ),
+            Self::EmailUndeliverable(_) => "We cannot deliver email to this address, so we \
+                cannot send a reset link to it."
+                .into(),
+            Self::EmailUnverified => "Your email address has not been confirmed yet, so we \
+                cannot send a reset link to it. Confirm your address with the link in this \
+                message, then ask for a reset again."
+                .into(),
+            Self::MethodsNotRegistered => "Your organisation requires a second verification \
+                method (an authenticator app) to reset your password, and none is set up for \
+                your account. Please ask your organisation's helpdesk to help you register \
+                one."
+                .into(),
+        }
     }
 
     /// The explanation for an admin (audit view, `policy explain`).

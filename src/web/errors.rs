@@ -3,6 +3,7 @@
 //! `/api/`, JSON) page. No internals are ever shown: the cause chain goes to the log.
 
 use super::AppState;
+use crate::i18n::{Args, Lang};
 use crate::services::{class_in_chain, FailureClass, ServiceFailure};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -10,7 +11,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse, ResponseError};
-use crate::i18n::{Args, Lang};
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]

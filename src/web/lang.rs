@@ -105,10 +105,7 @@ struct SwitchQuery {
 /// language preference changes (no CSRF token needed, nothing of a flow is touched); `back` must
 /// be a path on this site, anything else goes to `/`. An unknown code clears nothing and sets
 /// nothing.
-async fn switch(
-    state: web::Data<AppState>,
-    query: web::Query<SwitchQuery>,
-) -> HttpResponse {
+async fn switch(state: web::Data<AppState>, query: web::Query<SwitchQuery>) -> HttpResponse {
     let back = query
         .back
         .as_deref()

@@ -80,7 +80,15 @@ async fn submit(
         Err(form_again) => return Ok(form_again),
     };
     let (flow, flow_hash) = new_flow();
-    match request::request(&state, &email, flow_hash, client_ip(&req)).await? {
+    match request::request(
+        &state,
+        &email,
+        flow_hash,
+        client_ip(&req),
+        Some(lang::of_request(&req, &state)),
+    )
+    .await?
+    {
         RequestOutcome::DomainDenied {
             reason,
             tenant_name,

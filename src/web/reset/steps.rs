@@ -4,10 +4,10 @@ use super::super::cookies::{self, RESET_DONE, RESET_FLOW, RESET_TOKEN};
 use super::super::csrf::CsrfForm;
 use super::super::{page, AppError, AppState};
 use super::{client_ip, invalid, see_other, token_cookie, CodeForm};
-use crate::i18n::messages::{self, tries_left_sentence};
-use crate::web::lang;
 use crate::domain::password::PasswordRejection;
+use crate::i18n::messages::{self, tries_left_sentence};
 use crate::reset::redeem::{self, CompleteOutcome, Next, TotpOutcome};
+use crate::web::lang;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::SameSite;
 use actix_web::http::StatusCode;
@@ -121,6 +121,7 @@ pub(super) async fn new_password(
         &form.password,
         &form.password_confirm,
         client_ip(&req),
+        Some(lang::of_request(&req, &state)),
     )
     .await?;
     let lang = lang::of_request(&req, &state);
@@ -140,21 +141,17 @@ pub(super) async fn new_password(
                 .finish())
         }
         // The confirmation is what differs: the error sits on that field.
-        CompleteOutcome::Rejected(PasswordRejection::Mismatch) => {
-            (
-                messages::password_rejection(lang, &PasswordRejection::Mismatch),
-                "password_confirm",
-            )
-        }
+        CompleteOutcome::Rejected(PasswordRejection::Mismatch) => (
+            messages::password_rejection(lang, &PasswordRejection::Mismatch),
+            "password_confirm",
+        ),
         CompleteOutcome::Rejected(reason) => {
             (messages::password_rejection(lang, &reason), "password")
         }
-        CompleteOutcome::DirectoryRejected(rejection) => {
-            (
-                messages::directory_rejection(lang, rejection.reason),
-                "password",
-            )
-        }
+        CompleteOutcome::DirectoryRejected(rejection) => (
+            messages::directory_rejection(lang, rejection.reason),
+            "password",
+        ),
         CompleteOutcome::DirectoryUnavailable => {
             let ctx = DirectoryDown {
                 status: 503,

@@ -75,10 +75,10 @@ mail-invite-from = { $inviter } vous a invité à rejoindre { $tenant } en tant 
 mail-invite-anonymous = Vous avez été invité à rejoindre { $tenant } en tant qu’invité.
 mail-invite-button = Accepter l’invitation
 mail-invite-open-link = Pour accepter, ouvrez ce lien et choisissez votre mot de passe :
-mail-invite-expiry-from-html = L’invitation est valable <strong>{ $expires_in }</strong>, jusqu’au <strong>{ $expires_at }</strong>, et ne sert qu’une fois. Si elle a expiré, demandez à { $inviter } de vous en envoyer une nouvelle.
-mail-invite-expiry-html = L’invitation est valable <strong>{ $expires_in }</strong>, jusqu’au <strong>{ $expires_at }</strong>, et ne sert qu’une fois. Si elle a expiré, demandez à la personne qui vous a invité de vous en envoyer une nouvelle.
-mail-invite-expiry-from-text = L’invitation est valable { $expires_in }, jusqu’au { $expires_at }, et ne sert qu’une fois. Si elle a expiré, demandez à { $inviter } de vous en envoyer une nouvelle.
-mail-invite-expiry-text = L’invitation est valable { $expires_in }, jusqu’au { $expires_at }, et ne sert qu’une fois. Si elle a expiré, demandez à la personne qui vous a invité de vous en envoyer une nouvelle.
+mail-invite-expiry-from-html = L’invitation est valable <strong>{ $expires_in }</strong>, jusqu’à <strong>{ $expires_at }</strong>, et ne sert qu’une fois. Si elle a expiré, demandez à { $inviter } de vous en envoyer une nouvelle.
+mail-invite-expiry-html = L’invitation est valable <strong>{ $expires_in }</strong>, jusqu’à <strong>{ $expires_at }</strong>, et ne sert qu’une fois. Si elle a expiré, demandez à la personne qui vous a invité de vous en envoyer une nouvelle.
+mail-invite-expiry-from-text = L’invitation est valable { $expires_in }, jusqu’à { $expires_at }, et ne sert qu’une fois. Si elle a expiré, demandez à { $inviter } de vous en envoyer une nouvelle.
+mail-invite-expiry-text = L’invitation est valable { $expires_in }, jusqu’à { $expires_at }, et ne sert qu’une fois. Si elle a expiré, demandez à la personne qui vous a invité de vous en envoyer une nouvelle.
 mail-invite-not-expected = Si vous n’attendiez pas cette invitation, vous pouvez ignorer cet e-mail : aucun compte n’est créé sans votre accord.
 
 ## Inscription en libre-service

@@ -30,6 +30,9 @@ fn main() {
     println!("cargo:rerun-if-changed=templates");
     let mut names = Vec::new();
     collect(&templates, &templates, &mut names);
+    // `i18n/<lang>/<area>.ftl` are the Fluent message files (src/i18n), not tera templates.
+    let (fluent, names): (Vec<String>, Vec<String>) =
+        names.into_iter().partition(|n| n.starts_with("i18n/"));
     let mut code = String::from(
         "/// Every template, as (name, source).\npub const TEMPLATES: &[(&str, &str)] = &[\n",
     );
@@ -41,6 +44,21 @@ fn main() {
         writeln!(
             code,
             "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?}))),",
+            format!("/templates/{name}")
+        )
+        .unwrap();
+    }
+    code.push_str("];\n");
+    code.push_str(
+        "/// Every Fluent file, as (path under templates/i18n/, source).\npub const FLUENT: &[(&str, &str)] = &[\n",
+    );
+    for name in &fluent {
+        let path = templates.join(name);
+        println!("cargo:rerun-if-changed={}", path.display());
+        writeln!(
+            code,
+            "    ({:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?}))),",
+            name.trim_start_matches("i18n/"),
             format!("/templates/{name}")
         )
         .unwrap();

@@ -23,6 +23,7 @@ pub mod db;
 pub mod deliverability;
 pub mod directory;
 pub mod domain;
+pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod onboarding;

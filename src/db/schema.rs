@@ -14,6 +14,7 @@ diesel::table! {
         is_consumer -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        default_language -> Nullable<Text>,
     }
 }
 
@@ -47,6 +48,13 @@ diesel::table! {
         password_changed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_languages (user_id) {
+        user_id -> Text,
+        language -> Text,
     }
 }
 
@@ -228,6 +236,7 @@ diesel::table! {
 
 diesel::joinable!(reset_tokens -> users (user_id));
 diesel::joinable!(directory_links -> users (user_id));
+diesel::joinable!(user_languages -> users (user_id));
 
 diesel::table! {
     webhook_deliveries (id) {
@@ -289,6 +298,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_cursor,
     mail_envelopes,
+    user_languages,
 );
 
 /// Every table, for the migration parity test and `latchkey migrate` reporting.
@@ -311,4 +321,5 @@ pub const TABLES: &[&str] = &[
     "webhook_deliveries",
     "webhook_cursor",
     "mail_envelopes",
+    "user_languages",
 ];

@@ -19,23 +19,8 @@ pub enum RejectReason {
 
 impl RejectReason {
     /// The reason in plain words, shown next to the password field.
-    pub fn message(self) -> &'static str {
-        match self {
-            RejectReason::TooShort => {
-                "Your organisation's directory requires a longer password. Choose a longer one."
-            }
-            RejectReason::InHistory => {
-                "You have used this password before. Choose one you have not used recently."
-            }
-            RejectReason::Quality => {
-                "Your organisation's password rules refused this password (length, complexity \
-                 or reuse). Choose a different, longer password."
-            }
-            RejectReason::TooYoung => "This password was changed too recently. Try again later.",
-            RejectReason::Other => {
-                "Your organisation's directory refused this password. Choose a different one."
-            }
-        }
+    pub fn message(self) -> String {
+        crate::i18n::messages::directory_rejection(crate::i18n::Lang::En, self)
     }
 }
 

@@ -3,8 +3,8 @@
 //! a request's Host: docs/security.md#14) and write every time out in words and UTC.
 
 use super::message::{MailKind, MailTemplate};
-use super::words::{duration_in_words, utc_date_time, utc_time};
 use crate::config::Settings;
+use crate::i18n::words::Words;
 use crate::security::tokens::{OneTimeCode, TokenSecret};
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
@@ -53,24 +53,31 @@ fn token_link(settings: &Settings, path: &str, token: &TokenSecret) -> SecretTex
 /// another day).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Expiry {
-    pub expires_in: String,
-    pub expires_at: String,
+    pub expires_in: Words,
+    pub expires_at: Words,
 }
 
 impl Expiry {
     /// For a link issued at `now` that expires at `expires_at`.
     pub fn new(now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Self {
         Self {
-            expires_in: duration_in_words(expires_at - now),
-            expires_at: utc_time(expires_at, now),
+            expires_in: Words::Duration {
+                seconds: (expires_at - now).num_seconds(),
+            },
+            expires_at: Words::Time {
+                at: expires_at,
+                now,
+            },
         }
     }
 
     /// The same, with the full date always written out (for links that live for days).
     pub fn dated(now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Self {
         Self {
-            expires_in: duration_in_words(expires_at - now),
-            expires_at: utc_date_time(expires_at),
+            expires_in: Words::Duration {
+                seconds: (expires_at - now).num_seconds(),
+            },
+            expires_at: Words::DateTime { at: expires_at },
         }
     }
 }
@@ -111,9 +118,9 @@ impl ResetLinkMail {
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountLockedMail {
     /// "15 minutes".
-    pub retry_in: String,
+    pub retry_in: Words,
     /// "14:50 UTC".
-    pub retry_at: String,
+    pub retry_at: Words,
     /// The form to use again after `retry_at`.
     pub reset_page: String,
     /// Whom to contact, as the tenant wrote it (a name, a phone number, a link), if any.
@@ -129,8 +136,10 @@ impl AccountLockedMail {
         helpdesk: Option<&str>,
     ) -> Self {
         Self {
-            retry_in: duration_in_words(retry_at - now),
-            retry_at: utc_time(retry_at, now),
+            retry_in: Words::Duration {
+                seconds: (retry_at - now).num_seconds(),
+            },
+            retry_at: Words::Time { at: retry_at, now },
             reset_page: settings.link("/reset"),
             helpdesk: helpdesk.map(str::to_string),
         }
@@ -196,7 +205,7 @@ impl MethodsNotRegisteredMail {
 #[derive(Debug, Clone, Serialize)]
 pub struct PasswordChangedMail {
     /// "14:35 UTC on Tuesday 3 November 2026".
-    pub changed_at: String,
+    pub changed_at: Words,
     /// The client IP of the request that changed it, as the service saw it.
     pub ip: String,
     /// The reset form, to take the account back.
@@ -214,7 +223,7 @@ impl PasswordChangedMail {
         helpdesk: Option<&str>,
     ) -> Self {
         Self {
-            changed_at: utc_date_time(changed_at),
+            changed_at: Words::DateTime { at: changed_at },
             ip: ip.to_string(),
             reset_page: settings.link("/reset"),
             helpdesk: helpdesk.map(str::to_string),

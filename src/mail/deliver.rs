@@ -14,12 +14,13 @@
 //! set, each mail's envelope sender is its own VERP return path ([`super::bounce`]).
 
 use super::bounce;
-use super::{helpdesk_reply_to, render, MailTemplate, Mailer, SendError};
+use super::{helpdesk_reply_to, render_in, MailTemplate, Mailer, SendError};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::mail_envelopes::MailEnvelope;
-use crate::db::{tenants, Db};
+use crate::db::{languages, tenants, Db};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, TenantId, UserId};
+use crate::i18n::Lang;
 use crate::jobs::JobError;
 use crate::ratelimit::persistent::PersistentLimits;
 use crate::services::clock::SharedClock;
@@ -52,6 +53,9 @@ pub struct Recipient {
     pub ip: Option<IpAddr>,
     /// Extra fields of the audit `detail` beside `kind` and `message_id`.
     pub detail: Map<String, Value>,
+    /// The language of the request that caused the mail: used when neither the account nor
+    /// its tenant has one ([`mail_language`]).
+    pub lang: Option<Lang>,
 }
 
 impl Recipient {
@@ -62,6 +66,7 @@ impl Recipient {
             tenant_id: None,
             ip: None,
             detail: Map::new(),
+            lang: None,
         }
     }
 }
@@ -144,6 +149,31 @@ async fn tenant_reply_to(
         .and_then(helpdesk_reply_to))
 }
 
+/// The language of a mail (docs/languages.md): the account's own choice, else its tenant's
+/// default, else the language of the request that caused it, else English.
+pub async fn mail_language(postman: &Postman<'_>, recipient: &Recipient) -> Result<Lang, JobError> {
+    let (user, tenant) = match (recipient.user_id.clone(), recipient.tenant_id.clone()) {
+        (Some(user), _) => {
+            postman
+                .db
+                .run(move |c| languages::of_user(c, &user))
+                .await?
+        }
+        (None, Some(tenant)) => (
+            None,
+            postman
+                .db
+                .run(move |c| languages::tenant_default(c, &tenant))
+                .await?,
+        ),
+        (None, None) => (None, None),
+    };
+    Ok(Lang::parse_opt(user.as_deref())
+        .or_else(|| Lang::parse_opt(tenant.as_deref()))
+        .or(recipient.lang)
+        .unwrap_or_default())
+}
+
 /// Sends a mail already counted by [`reserve`]: renders, sends, marks a bounce, audits.
 pub async fn deliver_reserved<C: MailTemplate>(
     postman: &Postman<'_>,
@@ -151,7 +181,8 @@ pub async fn deliver_reserved<C: MailTemplate>(
     ctx: &C,
 ) -> Result<Delivery, JobError> {
     let to = &recipient.to;
-    let mut msg = render(postman.templates, to, ctx)
+    let lang = mail_language(postman, recipient).await?;
+    let mut msg = render_in(postman.templates, to, ctx, lang)
         .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
     msg.reply_to = tenant_reply_to(postman, recipient).await?;
     let kind = C::KIND.as_str();

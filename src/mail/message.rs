@@ -2,6 +2,7 @@
 //! `#[derive(Serialize)]` context, into an [`OutgoingMail`] for exactly one recipient.
 
 use crate::domain::EmailAddress;
+use crate::i18n::Lang;
 use crate::services::templates::Templates;
 use serde::Serialize;
 use std::fmt;
@@ -127,18 +128,28 @@ pub struct RenderError {
     pub source: anyhow::Error,
 }
 
-/// Renders `ctx` into a message to `to`, with a fresh id.
+/// Renders `ctx` in English into a message to `to`, with a fresh id.
 pub fn render<C: MailTemplate>(
     templates: &Templates,
     to: &EmailAddress,
     ctx: &C,
 ) -> Result<OutgoingMail, RenderError> {
+    render_in(templates, to, ctx, Lang::En)
+}
+
+/// Renders `ctx` in `lang` into a message to `to`, with a fresh id.
+pub fn render_in<C: MailTemplate>(
+    templates: &Templates,
+    to: &EmailAddress,
+    ctx: &C,
+    lang: Lang,
+) -> Result<OutgoingMail, RenderError> {
     let kind = C::KIND;
     let [subject, text, html] = kind.template_names();
     let err = |source| RenderError { kind, source };
-    let subject = one_line(&templates.render(&subject, ctx).map_err(err)?);
-    let text = normalise_text(&templates.render(&text, ctx).map_err(err)?);
-    let html = templates.render(&html, ctx).map_err(err)?;
+    let subject = one_line(&templates.render_in(&subject, ctx, lang).map_err(err)?);
+    let text = normalise_text(&templates.render_in(&text, ctx, lang).map_err(err)?);
+    let html = templates.render_in(&html, ctx, lang).map_err(err)?;
     Ok(OutgoingMail {
         id: Uuid::new_v4(),
         kind,

@@ -30,6 +30,8 @@ pub use content::{
 };
 pub use deliver::{deliver, deliver_reserved, reserve, Delivery, Postman, Recipient};
 pub use dkim::DkimSigner;
-pub use message::{helpdesk_reply_to, render, MailKind, MailTemplate, OutgoingMail, RenderError};
+pub use message::{
+    helpdesk_reply_to, render, render_in, MailKind, MailTemplate, OutgoingMail, RenderError,
+};
 pub use smtp::TrustRoots;
 pub use transport::{Mailer, MailerConfigError, SendError};

@@ -1,52 +1,26 @@
 //! Times written for people: "20 minutes", "14:35 UTC", "14:35 UTC on Tuesday 3 November 2026".
 //! Mail is read later and elsewhere, so every time is absolute UTC as well as relative.
 
+//! These are the English forms; [`crate::i18n::words`] writes them in any language.
+
+use crate::i18n::{words, Lang};
 use chrono::{DateTime, Utc};
 
 /// A duration in words, rounded to whole minutes: "20 minutes", "1 hour", "1 hour and 30
 /// minutes", "7 days". Durations under a minute read "less than a minute".
 pub fn duration_in_words(d: chrono::Duration) -> String {
-    // Round to the nearest minute: a lifetime of 19 min 59.6 s still reads "20 minutes".
-    let minutes = (d.num_seconds().max(0) + 30) / 60;
-    if minutes == 0 {
-        return "less than a minute".to_string();
-    }
-    let days = minutes / (24 * 60);
-    let hours = (minutes % (24 * 60)) / 60;
-    let mins = minutes % 60;
-    let parts: Vec<String> = [(days, "day"), (hours, "hour"), (mins, "minute")]
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, unit)| plural(n, unit))
-        .collect();
-    match parts.as_slice() {
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-        [] => "less than a minute".to_string(),
-    }
-}
-
-fn plural(n: i64, unit: &str) -> String {
-    if n == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
-    }
+    words::duration(Lang::En, d)
 }
 
 /// A clock time in UTC, with the date when it is not on the same UTC day as `now`:
 /// "14:35 UTC", or "09:00 UTC on Tuesday 10 November 2026".
 pub fn utc_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    if at.date_naive() == now.date_naive() {
-        at.format("%H:%M UTC").to_string()
-    } else {
-        utc_date_time(at)
-    }
+    words::time(Lang::En, at, now)
 }
 
 /// A clock time with its date, always: "14:35 UTC on Tuesday 3 November 2026".
 pub fn utc_date_time(at: DateTime<Utc>) -> String {
-    at.format("%H:%M UTC on %A %-d %B %Y").to_string()
+    words::date_time(Lang::En, at)
 }
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ use std::net::IpAddr;
 pub struct SignupJob {
     pub email: EmailAddress,
     pub ip: Option<IpAddr>,
+    /// The language of the signup page: the mail's (docs/languages.md).
+    #[serde(default)]
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 impl Job for SignupJob {
@@ -40,10 +43,12 @@ pub async fn request_signup(
     svc: &Services,
     email: &EmailAddress,
     ip: Option<IpAddr>,
+    lang: Option<crate::i18n::Lang>,
 ) -> Result<(), DbError> {
     let job = SignupJob {
         email: email.clone(),
         ip,
+        lang,
     };
     let (now, max_attempts) = (svc.now(), svc.settings.jobs.max_attempts);
     svc.db
@@ -107,7 +112,7 @@ pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError
         SignupMail::new(&svc.settings, &token, utc(now), utc(expires_at))
     };
     svc.db.run(move |c| audit::insert(c, &e)).await?;
-    send_mail(svc, &email, &ctx, None).await
+    send_mail(svc, &email, &ctx, None, job.lang).await
 }
 
 /// Mails `ctx` to `to` through the one delivery path (cap, bounce marking, audit); transient
@@ -117,9 +122,11 @@ async fn send_mail<C: MailTemplate>(
     to: &EmailAddress,
     ctx: &C,
     user_id: Option<UserId>,
+    lang: Option<crate::i18n::Lang>,
 ) -> Result<(), JobError> {
     let recipient = Recipient {
         user_id,
+        lang,
         ..Recipient::new(to.clone())
     };
     mail::deliver(&svc.postman(), &recipient, ctx).await?;
@@ -239,5 +246,5 @@ pub async fn send_verification(svc: &Services, job: &VerifyEmailJob) -> Result<(
     )
     .await?;
     let ctx = VerifyEmailMail::new(&svc.settings, &token, utc(now), utc(expires_at));
-    send_mail(svc, &to, &ctx, Some(user.user_id())).await
+    send_mail(svc, &to, &ctx, Some(user.user_id()), None).await
 }

@@ -11,6 +11,7 @@ use crate::db::models::User;
 use crate::db::{reset_decoys, reset_tokens};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
+use crate::i18n::Lang;
 use crate::jobs::{self, Job, JobError, JobRun};
 use crate::mail::{self, MailTemplate, Recipient};
 use crate::policy::{Decision, DenyReason};
@@ -50,7 +51,7 @@ pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Re
         }
         (Decision::Deny(reason), Some(user)) if reason.mailable() => {
             plant_decoy(svc, job).await?;
-            send_explanation(svc, &gathered, &user, reason, job.ip).await
+            send_explanation(svc, &gathered, &user, reason, job.ip, job.lang).await
         }
         _ => plant_decoy(svc, job).await,
     }
@@ -148,7 +149,7 @@ async fn send_reset_link(
 ) -> Result<(), JobError> {
     // Past the per-address cap nothing changes: in particular no token is issued, so the link
     // the guest already has is not superseded (docs/security.md#28).
-    let recipient = recipient(g, user, job.ip)?;
+    let recipient = recipient(g, user, job.ip, job.lang)?;
     if !mail::reserve::<mail::ResetLinkMail>(&svc.postman(), &recipient).await? {
         return plant_decoy(svc, job).await;
     }
@@ -184,6 +185,7 @@ async fn send_explanation(
     user: &User,
     reason: &DenyReason,
     ip: Option<IpAddr>,
+    lang: Option<Lang>,
 ) -> Result<(), JobError> {
     let now = svc.now();
     let helpdesk = g.tenant.as_ref().and_then(|t| t.helpdesk_url.clone());
@@ -200,11 +202,11 @@ async fn send_explanation(
                 utc(*until),
                 helpdesk.as_deref(),
             );
-            deliver(svc, g, user, &ctx, ip).await
+            deliver(svc, g, user, &ctx, ip, lang).await
         }
         DenyReason::EmailUnverified => {
             // Past the cap no verification link is created either.
-            let recipient = recipient(g, user, ip)?;
+            let recipient = recipient(g, user, ip, lang)?;
             if !mail::reserve::<mail::EmailUnverifiedMail>(&svc.postman(), &recipient).await? {
                 return Ok(());
             }
@@ -227,7 +229,7 @@ async fn send_explanation(
                 &tenant_name,
                 helpdesk.as_deref(),
             );
-            deliver(svc, g, user, &ctx, ip).await
+            deliver(svc, g, user, &ctx, ip, lang).await
         }
         _ => Ok(()),
     }
@@ -241,8 +243,9 @@ pub(super) async fn deliver<C: MailTemplate>(
     user: &User,
     ctx: &C,
     ip: Option<IpAddr>,
+    lang: Option<Lang>,
 ) -> Result<(), JobError> {
-    mail::deliver(&svc.postman(), &recipient(g, user, ip)?, ctx).await?;
+    mail::deliver(&svc.postman(), &recipient(g, user, ip, lang)?, ctx).await?;
     Ok(())
 }
 
@@ -251,6 +254,7 @@ pub(super) fn recipient(
     g: &Gathered,
     user: &User,
     ip: Option<IpAddr>,
+    lang: Option<Lang>,
 ) -> Result<Recipient, JobError> {
     let to = EmailAddress::parse(&user.email)
         .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
@@ -258,6 +262,7 @@ pub(super) fn recipient(
         user_id: Some(user.user_id()),
         tenant_id: g.tenant.as_ref().map(|t| t.tenant_id()),
         ip,
+        lang,
         ..Recipient::new(to)
     })
 }

@@ -16,6 +16,9 @@ pub struct PasswordChangedJob {
     pub user_id: UserId,
     pub changed_at: chrono::NaiveDateTime,
     pub ip: Option<IpAddr>,
+    /// The language of the request that changed it (docs/languages.md).
+    #[serde(default)]
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 impl Job for PasswordChangedJob {
@@ -47,7 +50,7 @@ impl Job for PasswordChangedJob {
             PasswordChangedMail::new(&svc.settings, utc(self.changed_at), ip, helpdesk.as_deref());
         // Not counted against the per-address cap: whoever floods an address with reset
         // requests must not be able to suppress the notice of a real change.
-        let recipient = super::evaluate::recipient(&gathered, &user, self.ip)?;
+        let recipient = super::evaluate::recipient(&gathered, &user, self.ip, self.lang)?;
         crate::mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
         Ok(())
     }

@@ -5,6 +5,7 @@
 use crate::db::{audit, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
+use crate::i18n::Lang;
 use crate::jobs;
 use crate::policy::{self, DenyReason, EmailVerdict, Facts, UnknownReason};
 use crate::services::eligibility;
@@ -23,6 +24,10 @@ pub struct ResetRequestJob {
     /// failure or a crash — never audits it twice, and a crash before it never loses it.
     #[serde(default)]
     pub audited: bool,
+    /// The language of the page the request came from: the mail's language when neither the
+    /// account nor its tenant has one (docs/languages.md).
+    #[serde(default)]
+    pub lang: Option<Lang>,
 }
 
 /// What the browser is told.
@@ -43,6 +48,7 @@ pub async fn request(
     email: &EmailAddress,
     flow_id_hash: String,
     ip: Option<IpAddr>,
+    lang: Option<Lang>,
 ) -> Result<RequestOutcome, DbError> {
     let now = svc.now();
     let consumer = svc.settings.is_consumer_domain(email.domain());
@@ -51,6 +57,7 @@ pub async fn request(
         flow_id_hash,
         ip,
         audited: false,
+        lang,
     };
     let lookup = email.clone();
     let max_attempts = svc.settings.jobs.max_attempts;

@@ -3,6 +3,7 @@
 //! `/api/`, JSON) page. No internals are ever shown: the cause chain goes to the log.
 
 use super::AppState;
+use crate::i18n::{Args, Lang};
 use crate::services::{class_in_chain, FailureClass, ServiceFailure};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -110,37 +111,28 @@ fn caused_by_outage(e: &anyhow::Error) -> bool {
 #[derive(Serialize)]
 struct ErrorPage {
     status: u16,
-    title: &'static str,
+    title: String,
     message: String,
+    lang: &'static str,
+    languages: serde_json::Value,
 }
 
-fn describe(status: StatusCode, retry_after: Option<u64>) -> (&'static str, String) {
-    match status.as_u16() {
-        400 => ("Something in the request was not right", "Please go back and try again.".into()),
-        403 => (
-            "This form has expired",
-            "For your security the form could not be accepted. Go back, reload the page and try again.".into(),
+/// The error page's title and sentence in `lang` (`pages.ftl`, `error-*`).
+fn describe(lang: Lang, status: StatusCode, retry_after: Option<u64>) -> (String, String) {
+    let code = match status.as_u16() {
+        c @ (400 | 403 | 404 | 405 | 413 | 429 | 503) => c.to_string(),
+        _ => "500".to_string(),
+    };
+    let title = lang.t(&format!("error-{code}-title"));
+    let message = match (status.as_u16(), retry_after) {
+        (429, Some(s)) if s >= 120 => lang.t_args(
+            "error-429-wait-minutes",
+            &Args::new().num("n", s.div_ceil(60) as f64),
         ),
-        404 => ("Page not found", "There is nothing at this address.".into()),
-        405 => ("Not allowed", "This page cannot be used that way.".into()),
-        413 => ("Too much data", "The form sent more data than this page accepts.".into()),
-        429 => (
-            "Too many attempts",
-            match retry_after {
-                Some(s) if s >= 120 => format!("Please wait about {} minutes and try again.", s.div_ceil(60)),
-                Some(s) => format!("Please wait {s} seconds and try again."),
-                None => "Please wait a moment and try again.".into(),
-            },
-        ),
-        503 => (
-            "Temporarily unavailable",
-            "The service cannot answer right now. Nothing was changed; please try again in a minute.".into(),
-        ),
-        _ => (
-            "Something went wrong",
-            "Nothing was changed. Please try again later.".into(),
-        ),
-    }
+        (429, Some(s)) => lang.t_args("error-429-wait-seconds", &Args::new().num("n", s as f64)),
+        _ => lang.t(&format!("error-{code}-text")),
+    };
+    (title, message)
 }
 
 /// Middleware: a 4xx/5xx response without a body of its own gets the error page.
@@ -149,6 +141,8 @@ pub async fn render_error_pages(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let is_api = req.path().starts_with("/api/");
+    // The console stays English; so do the API's messages.
+    let is_console = req.path().starts_with("/admin");
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let res = next.call(req).await?;
     let status = res.status();
@@ -161,7 +155,15 @@ pub async fn render_error_pages(
         .get(header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let (title, message) = describe(status, retry_after);
+    let lang = if is_api || is_console {
+        Lang::En
+    } else {
+        state
+            .as_ref()
+            .map(|s| super::lang::of_request(res.request(), s))
+            .unwrap_or_default()
+    };
+    let (title, message) = describe(lang, status, retry_after);
     let (content_type, body) = if is_api {
         let code = match status.as_u16() {
             429 => "rate_limited",
@@ -177,10 +179,18 @@ pub async fn render_error_pages(
         }
         ("application/json", json.to_string())
     } else {
+        let mut switch = serde_json::Map::new();
+        if let Some(s) = &state {
+            if !is_console {
+                super::lang::add_to_context(res.request(), s, &mut switch);
+            }
+        }
         let page = ErrorPage {
             status: status.as_u16(),
-            title,
+            title: title.clone(),
             message,
+            lang: lang.code(),
+            languages: switch.remove("languages").unwrap_or_default(),
         };
         let html = state
             .and_then(|s| s.templates.render("errors/error.html", &page).ok())

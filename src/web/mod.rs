@@ -13,6 +13,7 @@ pub mod errors;
 pub mod fuzzing;
 mod health;
 mod invite;
+pub mod lang;
 pub mod middleware;
 pub mod page;
 mod pages;
@@ -77,6 +78,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .configure(health::configure)
     .configure(pages::configure)
+    .configure(lang::configure)
     .configure(reset::configure)
     .configure(signin::configure)
     .configure(account::configure)

@@ -32,6 +32,7 @@ pub fn body<C: Serialize>(
     let mut value = serde_json::to_value(ctx).map_err(anyhow::Error::from)?;
     if let Some(map) = value.as_object_mut() {
         map.insert("csrf_token".into(), issue.token.into());
+        super::lang::add_to_context(req, state, map);
         // The console's bar names the zone its times are shown in (an admin's preference).
         if let Some(tz) = super::admin::time_zone::from_request(req, state) {
             map.insert("time_zone".into(), tz.name().into());
@@ -78,7 +79,10 @@ pub fn typed_address(
         Err(e) => {
             let ctx = AddressPage {
                 email: echo(typed),
-                error: Some(e.to_string()),
+                error: Some(crate::i18n::messages::email_error(
+                    super::lang::of_request(req, state),
+                    &e,
+                )),
             };
             render(req, state, StatusCode::BAD_REQUEST, template, &ctx).map(Err)
         }

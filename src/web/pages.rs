@@ -1,8 +1,7 @@
 //! The landing page, the stylesheet and the show-password script.
 
 use super::{AppError, AppState};
-use actix_web::{web, HttpResponse};
-use serde::Serialize;
+use actix_web::{web, HttpRequest, HttpResponse};
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
 /// The one script: a show-password toggle (progressive enhancement; no flow needs it).
@@ -14,11 +13,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/static/show-password.js").get(show_password));
 }
 
-#[derive(Serialize)]
-struct IndexPage {}
-
-async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let html = state.templates.render("index.html", &IndexPage {})?;
+async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let mut ctx = serde_json::Map::new();
+    super::lang::add_to_context(&req, &state, &mut ctx);
+    let html = state.templates.render("index.html", &ctx)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))

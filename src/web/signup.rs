@@ -57,6 +57,12 @@ async fn submit(
         Ok(email) => email,
         Err(form_again) => return Ok(form_again),
     };
-    signup::request_signup(&state, &email, client_ip(&req)).await?;
+    signup::request_signup(
+        &state,
+        &email,
+        client_ip(&req),
+        Some(super::lang::of_request(&req, &state)),
+    )
+    .await?;
     page::ok(&req, &state, "signup/check_email.html", &Empty {})
 }

@@ -2,7 +2,8 @@
 
 use super::cookies::{self, RESET_TOKEN};
 use super::csrf::CsrfForm;
-use super::{page, AppError, AppState};
+use super::{lang, page, AppError, AppState};
+use crate::i18n::messages;
 use crate::reset::evaluate::new_flow;
 use crate::reset::redeem::{self, CodeOutcome, Redeemed};
 use crate::reset::request::{self, RequestOutcome};
@@ -79,7 +80,15 @@ async fn submit(
         Err(form_again) => return Ok(form_again),
     };
     let (flow, flow_hash) = new_flow();
-    match request::request(&state, &email, flow_hash, client_ip(&req)).await? {
+    match request::request(
+        &state,
+        &email,
+        flow_hash,
+        client_ip(&req),
+        Some(lang::of_request(&req, &state)),
+    )
+    .await?
+    {
         RequestOutcome::DomainDenied {
             reason,
             tenant_name,
@@ -98,7 +107,7 @@ async fn submit(
                 helpdesk_url,
                 // No reference code for the guest: the helpdesk finds the refusal, with its
                 // reason, in the guest's audit timeline by address.
-                sentence: reason.guest_sentence(),
+                sentence: messages::deny_sentence(lang::of_request(&req, &state), &reason),
             };
             page::ok(&req, &state, "reset/unavailable.html", &ctx)
         }
@@ -163,22 +172,10 @@ async fn code(
     match redeem::submit_code(&state, flow_hash, &form.0.code, client_ip(&req)).await? {
         CodeOutcome::Valid(r) => Ok(enter(&state, &r)),
         CodeOutcome::Wrong { tries_left } => {
-            let error = format!(
-                "That code is not right. Check the email and try again.{}",
-                tries_left_sentence(tries_left)
-            );
+            let error = messages::code_wrong(lang::of_request(&req, &state), tries_left);
             check_email_page(&req, &state, email, Some(error))
         }
         CodeOutcome::FlowEnded => invalid(&req, &state, false),
-    }
-}
-
-/// " You have 2 tries left." (with its leading space), or nothing when the count is unknown.
-pub(super) fn tries_left_sentence(tries_left: Option<u32>) -> String {
-    match tries_left {
-        Some(1) => " You have 1 try left.".into(),
-        Some(n) => format!(" You have {n} tries left."),
-        None => String::new(),
     }
 }
 

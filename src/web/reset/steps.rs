@@ -3,9 +3,11 @@
 use super::super::cookies::{self, RESET_DONE, RESET_FLOW, RESET_TOKEN};
 use super::super::csrf::CsrfForm;
 use super::super::{page, AppError, AppState};
-use super::{client_ip, invalid, see_other, token_cookie, tries_left_sentence, CodeForm};
+use super::{client_ip, invalid, see_other, token_cookie, CodeForm};
 use crate::domain::password::PasswordRejection;
+use crate::i18n::messages::{self, tries_left_sentence};
 use crate::reset::redeem::{self, CompleteOutcome, Next, TotpOutcome};
+use crate::web::lang;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::SameSite;
 use actix_web::http::StatusCode;
@@ -46,9 +48,9 @@ pub(super) async fn verify(
         TotpOutcome::Wrong { tries_left } => {
             let ctx = StepPage {
                 error: Some(format!(
-                    "That code is not right. Enter the 6-digit code your authenticator app \
-                     shows now.{}",
-                    tries_left_sentence(tries_left)
+                    "{}{}",
+                    lang::of_request(&req, &state).t("totp-wrong"),
+                    tries_left_sentence(lang::of_request(&req, &state), tries_left)
                 )),
             };
             page::ok(&req, &state, "reset/verify.html", &ctx)
@@ -119,8 +121,10 @@ pub(super) async fn new_password(
         &form.password,
         &form.password_confirm,
         client_ip(&req),
+        Some(lang::of_request(&req, &state)),
     )
     .await?;
+    let lang = lang::of_request(&req, &state);
     let (error, error_field) = match outcome {
         CompleteOutcome::Done => {
             return Ok(HttpResponse::SeeOther()
@@ -137,19 +141,22 @@ pub(super) async fn new_password(
                 .finish())
         }
         // The confirmation is what differs: the error sits on that field.
-        CompleteOutcome::Rejected(PasswordRejection::Mismatch) => {
-            (PasswordRejection::Mismatch.to_string(), "password_confirm")
+        CompleteOutcome::Rejected(PasswordRejection::Mismatch) => (
+            messages::password_rejection(lang, &PasswordRejection::Mismatch),
+            "password_confirm",
+        ),
+        CompleteOutcome::Rejected(reason) => {
+            (messages::password_rejection(lang, &reason), "password")
         }
-        CompleteOutcome::Rejected(reason) => (reason.to_string(), "password"),
-        CompleteOutcome::DirectoryRejected(rejection) => {
-            (rejection.reason.message().to_string(), "password")
-        }
+        CompleteOutcome::DirectoryRejected(rejection) => (
+            messages::directory_rejection(lang, rejection.reason),
+            "password",
+        ),
         CompleteOutcome::DirectoryUnavailable => {
             let ctx = DirectoryDown {
                 status: 503,
-                title: "We could not change your password right now",
-                message: "Nothing was changed. Please try again in a few minutes: \
-                          your link still works.",
+                title: lang.t("reset-failed-title"),
+                message: lang.t("reset-failed-text"),
             };
             return page::render(
                 &req,
@@ -179,8 +186,8 @@ pub(super) async fn new_password(
 #[derive(serde::Serialize)]
 struct DirectoryDown {
     status: u16,
-    title: &'static str,
-    message: &'static str,
+    title: String,
+    message: String,
 }
 
 /// How long after a completed reset `/reset/done` still confirms it in that browser.

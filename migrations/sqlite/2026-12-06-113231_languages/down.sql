@@ -1,0 +1,2 @@
+ALTER TABLE tenants DROP COLUMN default_language;
+DROP TABLE user_languages;

@@ -2,10 +2,13 @@
 
 use super::*;
 use admin_support::{create_admin, next_code, set_up, ADMIN_PASSWORD};
+use support::axe::tab_walk;
 use support::chromium::wait_for_path;
 
 /// The console pages: set-up, sign-in, then every page of the nav and each detail page.
-pub async fn pages(c: &Client, app: &TestApp, audit: &mut Audit<'_>) {
+/// Returns the keyboard walk's problems on the two sign-in steps.
+pub async fn pages(c: &Client, app: &TestApp, audit: &mut Audit<'_>) -> Vec<String> {
+    let mut keyboard = Vec::new();
     let go = |path: &str| app.url(path);
     c.delete_all_cookies().await.unwrap();
 
@@ -25,11 +28,13 @@ pub async fn pages(c: &Client, app: &TestApp, audit: &mut Audit<'_>) {
     // Sign-in: password, then the authenticator code.
     let admin = set_up(app, PLATFORM_ADMIN, None).await;
     c.goto(&go("/admin/login")).await.unwrap();
+    keyboard.extend(tab_walk(c, "/admin/login").await);
     audit.check("console-login").await;
     fill(c, "email", PLATFORM_ADMIN).await.unwrap();
     fill(c, "password", ADMIN_PASSWORD).await.unwrap();
     submit(c, Some("password")).await.unwrap();
     wait_for_path(c, "/admin/login/totp").await;
+    keyboard.extend(tab_walk(c, "/admin/login/totp").await);
     audit.check("console-login-totp").await;
     fill(c, "code", &next_code(app, &admin.secret))
         .await
@@ -117,6 +122,7 @@ pub async fn pages(c: &Client, app: &TestApp, audit: &mut Audit<'_>) {
     .unwrap();
     wait_for_heading_not(c, "erin@northwind.test").await;
     audit.check("console-reset-link").await;
+    keyboard
 }
 
 fn tenant_id(app: &TestApp, domain: &str) -> String {

@@ -219,10 +219,25 @@ async fn every_guest_and_console_page_passes_axe_at_desktop_and_phone_widths() {
     let mut audit = Audit::new(&c, axe, shots.clone());
     // The browser is closed even when a step fails, so no Chromium outlives the test.
     let walked = AssertUnwindSafe(async {
-        let keyboard = guest::pages(&c, &app, &erin, &mut audit).await;
-        console::pages(&c, &app, &mut audit).await;
-        // The check itself works: a page with an image without text and a field without a
-        // label fails it.
+        let mut keyboard = guest::pages(&c, &app, &erin, &mut audit).await;
+        keyboard.extend(console::pages(&c, &app, &mut audit).await);
+        // The checks themselves work: focus without an outline fails the keyboard walk, and a
+        // page with an image without text and a field without a label fails axe.
+        c.goto(&app.url("/reset")).await.unwrap();
+        js(
+            &c,
+            // Through the CSS object model: the page's policy forbids inline style elements.
+            "document.styleSheets[0].insertRule(
+               '*:focus { outline: none !important; box-shadow: none !important; }',
+               document.styleSheets[0].cssRules.length);
+             return true;",
+        )
+        .await;
+        let hidden = support::axe::tab_walk(&c, "/reset without a focus style").await;
+        assert!(
+            hidden.iter().any(|p| p.contains("no visible focus")),
+            "the keyboard walk sees a focus that does not show: {hidden:?}"
+        );
         c.goto(&app.url("/reset")).await.unwrap();
         js(
             &c,
@@ -253,7 +268,7 @@ async fn every_guest_and_console_page_passes_axe_at_desktop_and_phone_widths() {
     assert_eq!(audit.pages, PAGES, "the pages checked are the list");
     assert!(
         keyboard.is_empty(),
-        "keyboard walk of the reset:\n{}",
+        "keyboard walk of the reset and the console sign-in:\n{}",
         keyboard.join("\n")
     );
     // Sideways scrolling on the phone is printed, not failed on (tests/browser_guest_pages.rs

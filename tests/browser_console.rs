@@ -39,10 +39,34 @@ fn seed(app: &TestApp) -> (String, String) {
         .unwrap()
     };
     let events = [
-        (Some(&northwind.id), Event::ResetRequested, Outcome::Allowed, "ann.lee@northwind.example", None),
-        (Some(&northwind.id), Event::ResetCompleted, Outcome::Success, "ann.lee@northwind.example", None),
-        (Some(&contoso.id), Event::ResetRequested, Outcome::Denied, "bo.chen@contoso.example", Some("tenant_not_licensed")),
-        (None, Event::MailBounced, Outcome::Failure, "nobody@fabrikam.example", Some("550 5.1.1 user unknown")),
+        (
+            Some(&northwind.id),
+            Event::ResetRequested,
+            Outcome::Allowed,
+            "ann.lee@northwind.example",
+            None,
+        ),
+        (
+            Some(&northwind.id),
+            Event::ResetCompleted,
+            Outcome::Success,
+            "ann.lee@northwind.example",
+            None,
+        ),
+        (
+            Some(&contoso.id),
+            Event::ResetRequested,
+            Outcome::Denied,
+            "bo.chen@contoso.example",
+            Some("tenant_not_licensed"),
+        ),
+        (
+            None,
+            Event::MailBounced,
+            Outcome::Failure,
+            "nobody@fabrikam.example",
+            Some("550 5.1.1 user unknown"),
+        ),
     ];
     for (tenant, name, outcome, email, reason) in events {
         let mut e = new_event(app, tenant.map(String::as_str), name, outcome);
@@ -55,15 +79,31 @@ fn seed(app: &TestApp) -> (String, String) {
 }
 
 /// Signs the browser in as `admin` through the real sign-in pages.
-async fn sign_in(c: &Client, app: &TestApp, admin: &AdminLogin) -> Result<(), fantoccini::error::CmdError> {
+async fn sign_in(
+    c: &Client,
+    app: &TestApp,
+    admin: &AdminLogin,
+) -> Result<(), fantoccini::error::CmdError> {
     c.goto(&app.url("/admin/login")).await?;
-    c.find(Locator::Id("email")).await?.send_keys(&admin.email).await?;
-    c.find(Locator::Id("password")).await?.send_keys(ADMIN_PASSWORD).await?;
-    c.find(Locator::Css("form button[type=submit]")).await?.click().await?;
+    c.find(Locator::Id("email"))
+        .await?
+        .send_keys(&admin.email)
+        .await?;
+    c.find(Locator::Id("password"))
+        .await?
+        .send_keys(ADMIN_PASSWORD)
+        .await?;
+    c.find(Locator::Css("form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
     wait_for_path(c, "/admin/login/totp").await;
     let code = next_code(app, &admin.secret);
     c.find(Locator::Id("code")).await?.send_keys(&code).await?;
-    c.find(Locator::Css("form button[type=submit]")).await?.click().await?;
+    c.find(Locator::Css("form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
     wait_for_path(c, "/admin/audit").await;
     Ok(())
 }
@@ -74,7 +114,8 @@ async fn the_console_fits_a_phone_and_its_nav_collapses_without_javascript() {
     let Some((_driver, c)) = browser(profile.path()).await else {
         return;
     };
-    let app = TestApp::spawn_with("[rate_limits.admin_login]\nper_minute = 6000\nburst = 6000").await;
+    let app =
+        TestApp::spawn_with("[rate_limits.admin_login]\nper_minute = 6000\nburst = 6000").await;
     let (contoso, ann) = seed(&app);
     let admin = set_up(&app, "admin@latchkey.example", None).await;
     let shots = app.dir.path().join("screenshots");
@@ -86,7 +127,10 @@ async fn the_console_fits_a_phone_and_its_nav_collapses_without_javascript() {
         ("tenant", format!("/admin/tenants/{contoso}")),
         ("guests", "/admin/guests".into()),
         ("guest", format!("/admin/guests/{ann}")),
-        ("guest-reset-totp", format!("/admin/guests/{ann}/reset-totp")),
+        (
+            "guest-reset-totp",
+            format!("/admin/guests/{ann}/reset-totp"),
+        ),
         ("invitations", "/admin/invitations".into()),
         ("api-keys", "/admin/api-keys".into()),
         ("webhooks", "/admin/webhooks".into()),
@@ -111,7 +155,10 @@ async fn the_console_fits_a_phone_and_its_nav_collapses_without_javascript() {
 
         // The helpdesk link: a read-only field as wide as its card, and a working copy button.
         c.goto(&app.url(&format!("/admin/guests/{ann}"))).await?;
-        c.find(Locator::Css("form[action$='/reset-link'] button")).await?.click().await?;
+        c.find(Locator::Css("form[action$='/reset-link'] button"))
+            .await?
+            .click()
+            .await?;
         let field = js(
             &c,
             "const f = document.getElementById('link'); \
@@ -121,9 +168,15 @@ async fn the_console_fits_a_phone_and_its_nav_collapses_without_javascript() {
         )
         .await;
         assert_eq!(field[0], true, "{field}");
-        assert!(field[1].as_f64().unwrap() > 0.7, "the field spans the card: {field}");
+        assert!(
+            field[1].as_f64().unwrap() > 0.7,
+            "the field spans the card: {field}"
+        );
         assert_eq!(field[2], true, "the script shows the copy button: {field}");
-        c.find(Locator::Css("[data-copy=link]")).await?.click().await?;
+        c.find(Locator::Css("[data-copy=link]"))
+            .await?
+            .click()
+            .await?;
         let selected = js(
             &c,
             "const f = document.getElementById('link'); \
@@ -147,7 +200,16 @@ async fn the_console_fits_a_phone_and_its_nav_collapses_without_javascript() {
             .await;
             let (scroll, width) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
             assert!(width <= 400, "the window is phone-sized: {width}");
-            assert!(scroll <= width, "{path} is {scroll} px wide at {width} px");
+            if scroll > width {
+                let culprits = js(
+                    &c,
+                    "return [...document.querySelectorAll('body *')].filter(e => \
+                     e.getBoundingClientRect().right > window.innerWidth).slice(0, 8) \
+                     .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));",
+                )
+                .await;
+                panic!("{path} is {scroll} px wide at {width} px: {culprits}");
+            }
             assert_eq!(v[2], "none", "{path}: the row of links is hidden: {v}");
             assert_eq!(v[3], true, "{path}: the menu is shown: {v}");
             assert_eq!(v[4], false, "{path}: and starts collapsed: {v}");
@@ -155,7 +217,10 @@ async fn the_console_fits_a_phone_and_its_nav_collapses_without_javascript() {
         }
         // Opening the menu shows every link, still within the screen.
         c.goto(&app.url("/admin/audit")).await?;
-        c.find(Locator::Css("details.nav-narrow summary")).await?.click().await?;
+        c.find(Locator::Css("details.nav-narrow summary"))
+            .await?
+            .click()
+            .await?;
         let v = js(
             &c,
             "const links = [...document.querySelectorAll('.nav-panel a')]; \

@@ -255,6 +255,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The VERP return path of each sent mail, while a late bounce may still name it
+    /// (`db::mail_envelopes`).
+    mail_envelopes (id_hash) {
+        id_hash -> Text,
+        message_id -> Text,
+        kind -> Text,
+        email -> Text,
+        user_id -> Nullable<Text>,
+        tenant_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        bounced_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tenant_domains,
@@ -273,6 +288,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenant_banned_words,
     webhook_deliveries,
     webhook_cursor,
+    mail_envelopes,
 );
 
 /// Every table, for the migration parity test and `latchkey migrate` reporting.
@@ -294,4 +310,5 @@ pub const TABLES: &[&str] = &[
     "tenant_banned_words",
     "webhook_deliveries",
     "webhook_cursor",
+    "mail_envelopes",
 ];

@@ -118,10 +118,12 @@ async fn the_console_fits_a_phone_and_its_nav_collapses_without_javascript() {
         TestApp::spawn_with("[rate_limits.admin_login]\nper_minute = 6000\nburst = 6000").await;
     let (contoso, ann) = seed(&app);
     let admin = set_up(&app, "admin@latchkey.example", None).await;
+    let event = app.audit_events().last().expect("an event").id;
     let shots = app.dir.path().join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let pages = [
         ("audit", "/admin/audit".to_string()),
+        ("event", format!("/admin/audit/{event}")),
         ("insights", "/admin/insights".into()),
         ("tenants", "/admin/tenants".into()),
         ("tenant", format!("/admin/tenants/{contoso}")),

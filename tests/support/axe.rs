@@ -77,6 +77,8 @@ pub struct Audit<'a> {
     pub failures: Vec<String>,
     /// The same for the moderate and minor violations: printed, not failed on.
     pub notes: Vec<String>,
+    /// The pages that scroll sideways on the phone: "page: N px wide in a W px viewport".
+    pub too_wide: Vec<String>,
     /// The pages checked, in order.
     pub pages: Vec<String>,
     /// How much taller the window is than its viewport (measured once).
@@ -91,6 +93,7 @@ impl<'a> Audit<'a> {
             shots,
             failures: Vec::new(),
             notes: Vec::new(),
+            too_wide: Vec::new(),
             pages: Vec::new(),
             chrome_height: None,
         }
@@ -118,6 +121,18 @@ impl<'a> Audit<'a> {
                     self.failures.push(line);
                 } else {
                     self.notes.push(line);
+                }
+            }
+            if label == "phone" {
+                let v = js(
+                    self.c,
+                    "return [document.documentElement.scrollWidth, window.innerWidth];",
+                )
+                .await;
+                let (scroll, inner) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
+                if scroll > inner {
+                    self.too_wide
+                        .push(format!("{name}: {scroll} px wide in a {inner} px viewport"));
                 }
             }
             let png = self.c.screenshot().await.expect("screenshot");

@@ -4,16 +4,106 @@
 
 use crate::console::audit::NewAuditEvent;
 use crate::db::{admin_queries, tenants, DbError};
-use crate::domain::TenantId;
-use crate::services::Services;
+use crate::domain::{Plan, TenantId};
+use crate::policy::{tenant_self_service, SelfService};
+use crate::services::{eligibility, Services};
+use serde::Serialize;
 
 pub use crate::db::admin_queries::{TenantSettings, TenantUpdate};
 pub use crate::db::models::{Tenant, TenantDomain};
 pub use crate::db::tenants::TenantSummary;
 
-/// Every tenant with its domains and counts (the caller filters by what the admin may see).
-pub async fn list(svc: &Services) -> Result<Vec<TenantSummary>, DbError> {
-    svc.db.run(tenants::list).await
+/// A tenant in the list: its summary and the self-service state the policy applies.
+#[derive(Serialize)]
+pub struct TenantRow {
+    #[serde(flatten)]
+    pub summary: TenantSummary,
+    pub self_service: SelfService,
+}
+
+/// What the policy makes of a tenant's settings: whether its guests may reset, and why not.
+pub fn self_service(t: &Tenant) -> SelfService {
+    tenant_self_service(&eligibility::tenant_facts(t))
+}
+
+/// Every tenant with its domains, counts and effective self-service state (the caller filters
+/// by what the admin may see).
+pub async fn list(svc: &Services) -> Result<Vec<TenantRow>, DbError> {
+    let all = svc.db.run(tenants::list).await?;
+    Ok(all
+        .into_iter()
+        .map(|summary| TenantRow {
+            self_service: self_service(&summary.tenant),
+            summary,
+        })
+        .collect())
+}
+
+/// One setting an update changed, by a stable name (carried in the redirect after saving).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    Plan,
+    Switch,
+    Methods,
+    Helpdesk,
+}
+
+impl Changed {
+    const ALL: [Changed; 4] = [Self::Plan, Self::Switch, Self::Methods, Self::Helpdesk];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Plan => "plan",
+            Self::Switch => "sspr",
+            Self::Methods => "methods",
+            Self::Helpdesk => "helpdesk",
+        }
+    }
+
+    /// The settings `update` changed.
+    pub fn of(update: &TenantUpdate) -> Vec<Changed> {
+        let (b, a) = (&update.before, &update.after);
+        Self::ALL
+            .into_iter()
+            .filter(|c| match c {
+                Self::Plan => b.plan != a.plan,
+                Self::Switch => b.sspr_enabled != a.sspr_enabled,
+                Self::Methods => b.methods_required != a.methods_required,
+                Self::Helpdesk => b.helpdesk_url != a.helpdesk_url,
+            })
+            .collect()
+    }
+
+    /// The settings named in `codes` (`plan,sspr`), unknown names ignored.
+    pub fn parse_list(codes: &str) -> Vec<Changed> {
+        Self::ALL
+            .into_iter()
+            .filter(|c| codes.split(',').any(|code| code == c.code()))
+            .collect()
+    }
+
+    /// What changed, in a sentence, read from the settings as they now are (each setting has
+    /// two values, so the one before is the other).
+    pub fn sentence(self, now: &Tenant) -> String {
+        match self {
+            Self::Plan => {
+                let (from, to) = match now.plan() {
+                    Plan::Premium => ("free", "premium (paid)"),
+                    Plan::Free => ("premium (paid)", "free"),
+                };
+                format!("Plan changed from {from} to {to}.")
+            }
+            Self::Switch if now.sspr_enabled => "Self-service reset switched on.".into(),
+            Self::Switch => "Self-service reset switched off.".into(),
+            Self::Methods => format!(
+                "Methods required changed from {} to {}.",
+                3 - now.methods_required,
+                now.methods_required
+            ),
+            Self::Helpdesk if now.helpdesk_url.is_some() => "Helpdesk link changed.".into(),
+            Self::Helpdesk => "Helpdesk link removed.".into(),
+        }
+    }
 }
 
 /// One tenant, its domains and its number of guests.

@@ -75,3 +75,22 @@ pub fn get(
         })
         .map(|i| InvitationView::of(&i, now)))
 }
+
+/// The invitations still waiting to be redeemed, newest first: the console's list.
+pub async fn pending(
+    svc: &crate::services::Services,
+    limit: i64,
+) -> Result<Vec<InvitationView>, DbError> {
+    let now = svc.now();
+    svc.db
+        .run(move |c| {
+            list(
+                c,
+                &Inviter::Operator,
+                Some(InvitationStatus::Pending),
+                now,
+                limit,
+            )
+        })
+        .await
+}

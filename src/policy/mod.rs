@@ -10,6 +10,7 @@ mod decision;
 mod engine;
 mod facts;
 mod rules;
+mod tenant;
 
 #[cfg(test)]
 mod tests;
@@ -19,3 +20,4 @@ pub use engine::{decide, explain, Check};
 pub use facts::{
     AccountFacts, EmailVerdict, Facts, TenantFacts, UndeliverableReason, UnknownReason,
 };
+pub use tenant::{tenant_self_service, SelfService};

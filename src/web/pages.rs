@@ -1,16 +1,20 @@
-//! The landing page, the stylesheet and the show-password script.
+//! The landing page, the stylesheet and the two small scripts (show-password, copy button).
 
 use super::{AppError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
-/// The one script: a show-password toggle (progressive enhancement; no flow needs it).
+/// A show-password toggle (progressive enhancement; no flow needs it).
 const SHOW_PASSWORD: &str = include_str!("../../static/show-password.js");
+/// A copy button next to a read-only field (progressive enhancement: the field stays
+/// selectable without it).
+const COPY: &str = include_str!("../../static/copy.js");
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").get(index))
         .service(web::resource("/static/style.css").get(stylesheet))
-        .service(web::resource("/static/show-password.js").get(show_password));
+        .service(web::resource("/static/show-password.js").get(show_password))
+        .service(web::resource("/static/copy.js").get(copy));
 }
 
 async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -29,9 +33,17 @@ async fn stylesheet() -> HttpResponse {
         .body(STYLESHEET)
 }
 
-async fn show_password() -> HttpResponse {
+fn script(body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("cache-control", "public, max-age=3600"))
-        .body(SHOW_PASSWORD)
+        .body(body)
+}
+
+async fn show_password() -> HttpResponse {
+    script(SHOW_PASSWORD)
+}
+
+async fn copy() -> HttpResponse {
+    script(COPY)
 }

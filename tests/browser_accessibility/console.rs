@@ -108,10 +108,26 @@ pub async fn pages(c: &Client, app: &TestApp, audit: &mut Audit<'_>) -> Vec<Stri
     submit(c, Some("tenant_domain")).await.unwrap();
     wait_for_text(c, "shown only once").await;
     audit.check("console-api-key-created").await;
+    // Revoking a key asks first.
+    c.goto(&go("/admin/api-keys")).await.unwrap();
+    c.find(Locator::Css("a[href$='/revoke']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "Revoke this API key?").await;
+    audit.check("console-api-key-revoke").await;
 
     // A guest's page, and the helpdesk's reset link for the guest (the page after its button).
     c.goto(&go(&format!("/admin/guests/{erin}"))).await.unwrap();
     audit.check("console-guest").await;
+    // Removing the authenticator asks first, and reminds to check who is asking.
+    c.goto(&go(&format!("/admin/guests/{erin}/reset-totp")))
+        .await
+        .unwrap();
+    audit.check("console-guest-reset-totp").await;
+    c.goto(&go(&format!("/admin/guests/{erin}"))).await.unwrap();
     c.find(Locator::Css(&format!(
         "form[action=\"/admin/guests/{erin}/reset-link\"] button"
     )))

@@ -84,7 +84,9 @@ const PAGES: &[&str] = &[
     "console-invitations-report",
     "console-api-keys",
     "console-api-key-created",
+    "console-api-key-revoke",
     "console-guest",
+    "console-guest-reset-totp",
     "console-reset-link",
 ];
 

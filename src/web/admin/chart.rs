@@ -17,11 +17,13 @@ pub struct Day {
 }
 
 const WIDTH: i64 = 760;
-const HEIGHT: i64 = 260;
-const LEFT: i64 = 44;
-const RIGHT: i64 = 8;
-const TOP: i64 = 28;
+const HEIGHT: i64 = 300;
+const LEFT: i64 = 48;
+const RIGHT: i64 = 12;
+const TOP: i64 = 34;
 const BOTTOM: i64 = 36;
+/// Axis and legend text, in viewBox units (the SVG scales to its frame's width).
+const FONT: i64 = 15;
 
 /// The series, in drawing order: name, colour.
 pub const SERIES: [(&str, &str); 3] = [
@@ -30,16 +32,20 @@ pub const SERIES: [(&str, &str); 3] = [
     ("completed", "#21733a"),
 ];
 
-/// A round upper bound for the y axis (1, 2, 5 × 10ⁿ), at least 1.
-fn nice_max(max: i64) -> i64 {
-    let mut step = 1i64;
+/// The y axis for values up to `max`: a round step (1, 2 or 5 × 10ⁿ) giving at most four
+/// intervals, and the top (a multiple of the step, at least `max`). Every tick is a whole
+/// number of the step, so the labels read 0/5/10, never 0/2/5.
+fn y_axis(max: i64) -> (i64, i64) {
+    let mut magnitude = 1i64;
     loop {
         for m in [1, 2, 5] {
-            if step.saturating_mul(m) >= max {
-                return step.saturating_mul(m).max(1);
+            let step = magnitude.saturating_mul(m);
+            if step.saturating_mul(4) >= max {
+                let intervals = ((max + step - 1) / step).max(1);
+                return (step, step.saturating_mul(intervals));
             }
         }
-        step = step.saturating_mul(10);
+        magnitude = magnitude.saturating_mul(10);
     }
 }
 
@@ -57,7 +63,7 @@ pub fn resets_per_day(days: &[Day]) -> String {
         .flat_map(|d| [d.allowed, d.denied, d.completed])
         .max()
         .unwrap_or(0);
-    let top = nice_max(max);
+    let (step, top) = y_axis(max);
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let n = i64::try_from(days.len()).unwrap_or(1).max(1);
@@ -68,26 +74,26 @@ pub fn resets_per_day(days: &[Day]) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="chart-title"><title id="chart-title">Password resets per day by outcome, last {n} days (UTC)</title>"##
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="chart-title"><title id="chart-title">Password resets per day by outcome, last {n} days (UTC)</title>"##
     );
     // Grid and y labels.
-    for v in [0, top / 2, top] {
+    for v in (0..=top).step_by(usize::try_from(step).unwrap_or(1)) {
         let yy = y(v);
         let _ = write!(
             s,
-            r##"<line x1="{LEFT}" y1="{yy:.1}" x2="{}" y2="{yy:.1}" stroke="#d9dde4" stroke-width="1"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end" fill="#5a6272">{v}</text>"##,
+            r##"<line x1="{LEFT}" y1="{yy:.1}" x2="{}" y2="{yy:.1}" stroke="#d9dde4" stroke-width="1"/><text x="{}" y="{:.1}" font-size="{FONT}" text-anchor="end" fill="#4a5161">{v}</text>"##,
             WIDTH - RIGHT,
-            LEFT - 6,
-            yy + 4.0
+            LEFT - 8,
+            yy + 5.0
         );
     }
     // Legend.
     for (i, (name, colour)) in SERIES.iter().enumerate() {
-        let x = LEFT + 110 * i64::try_from(i).unwrap_or(0);
+        let x = LEFT + 130 * i64::try_from(i).unwrap_or(0);
         let _ = write!(
             s,
-            r##"<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/><text x="{}" y="16" font-size="12" fill="#1d2330">{name}</text>"##,
-            x + 16
+            r##"<rect x="{x}" y="8" width="14" height="14" fill="{colour}"/><text x="{}" y="20" font-size="{FONT}" fill="#1d2330">{name}</text>"##,
+            x + 20
         );
     }
     // Bars.
@@ -107,13 +113,15 @@ pub fn resets_per_day(days: &[Day]) -> String {
                 r##"<rect x="{x:.1}" y="{yy:.1}" width="{bar:.1}" height="{h:.1}" fill="{colour}"><title>{day} {name}: {value}</title></rect>"##
             );
         }
-        if i % 5 == 0 || i + 1 == days.len() {
+        // About six date labels, whatever the range; the last day always has one.
+        let every = days.len().div_ceil(6).max(1);
+        if (i % every == 0 && days.len() - i > every / 2) || i + 1 == days.len() {
             let label = escape(d.day.get(5..).unwrap_or(&d.day));
             let _ = write!(
                 s,
-                r##"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle" fill="#5a6272">{label}</text>"##,
+                r##"<text x="{:.1}" y="{}" font-size="{FONT}" text-anchor="middle" fill="#4a5161">{label}</text>"##,
                 x0 + bar * 1.5,
-                HEIGHT - BOTTOM + 16
+                HEIGHT - BOTTOM + 22
             );
         }
     }
@@ -213,13 +221,24 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn axis_tops_are_round() {
-        assert_eq!(nice_max(0), 1);
-        assert_eq!(nice_max(3), 5);
-        assert_eq!(nice_max(7), 10);
-        assert_eq!(nice_max(11), 20);
-        assert_eq!(nice_max(20), 20);
-        assert_eq!(nice_max(420), 500);
+    fn axis_ticks_are_whole_round_steps() {
+        assert_eq!(y_axis(0), (1, 1));
+        assert_eq!(y_axis(3), (1, 3));
+        assert_eq!(y_axis(7), (2, 8));
+        assert_eq!(y_axis(10), (5, 10));
+        assert_eq!(y_axis(11), (5, 15));
+        assert_eq!(y_axis(20), (5, 20));
+        assert_eq!(y_axis(420), (200, 600));
+        let svg = resets_per_day(&[Day {
+            day: "2026-11-01".into(),
+            allowed: 9,
+            denied: 0,
+            completed: 0,
+        }]);
+        for tick in [">0</text>", ">5</text>", ">10</text>"] {
+            assert!(svg.contains(tick), "{tick} in {svg}");
+        }
+        assert!(!svg.contains(">2</text>"));
     }
 
     #[test]

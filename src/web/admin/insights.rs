@@ -1,4 +1,4 @@
-//! `/admin/insights`: the last 30 days of resets from the audit — per day by outcome as an SVG
+//! `/admin/insights`: the last 7, 30 or 90 days of resets from the audit — per day by outcome as an SVG
 //! bar chart drawn here, totals, success rate, top deny reasons, top rate-limited keys, and
 //! bounced mails. A tenant admin sees their tenant's; a platform admin everything or one tenant.
 
@@ -12,8 +12,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-/// Days shown, today (UTC) included.
+/// Days shown by default, today (UTC) included.
 pub const DAYS: i64 = 30;
+/// The ranges offered (`?days=`); anything else shows the default.
+const RANGES: [i64; 3] = [7, 30, 90];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/insights").get(show));
@@ -23,6 +25,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub(crate) struct Query {
     #[serde(default)]
     tenant: String,
+    /// `7`, `30` or `90`; kept as text so a stray value shows the default, not an error.
+    #[serde(default)]
+    days: String,
+}
+
+impl Query {
+    fn range(&self) -> i64 {
+        self.days
+            .trim()
+            .parse()
+            .ok()
+            .filter(|d| RANGES.contains(d))
+            .unwrap_or(DAYS)
+    }
 }
 
 #[derive(Serialize, Default, PartialEq, Eq, Debug)]
@@ -56,6 +72,8 @@ struct InsightsPage<'a> {
     platform: bool,
     tenant: String,
     tenants: Vec<TenantOption>,
+    range: i64,
+    ranges: [i64; 3],
     from: String,
     to: String,
     svg: String,
@@ -67,9 +85,9 @@ struct InsightsPage<'a> {
     bounces: Vec<Bounce>,
 }
 
-/// The per-day series for the `DAYS` days ending `today`, with zero days filled in.
-fn series(counts: &[DayCount], today: chrono::NaiveDate) -> (Vec<Day>, Totals) {
-    let mut days: Vec<Day> = (0..DAYS)
+/// The per-day series for the `range` days ending `today`, with zero days filled in.
+fn series(counts: &[DayCount], today: chrono::NaiveDate, range: i64) -> (Vec<Day>, Totals) {
+    let mut days: Vec<Day> = (0..range)
         .rev()
         .map(|back| Day {
             day: (today - Duration::days(back))
@@ -103,7 +121,7 @@ fn series(counts: &[DayCount], today: chrono::NaiveDate) -> (Vec<Day>, Totals) {
     (days, t)
 }
 
-/// `GET /admin/insights?tenant=…`.
+/// `GET /admin/insights?tenant=…&days=…`.
 async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -111,8 +129,9 @@ async fn show(
     q: web::Query<Query>,
 ) -> Result<HttpResponse, AppError> {
     let scope = admin.scope(Some(&q.tenant))?;
+    let range = q.range();
     let today = state.now().date();
-    let since = (today - Duration::days(DAYS - 1)).and_time(NaiveTime::MIN);
+    let since = (today - Duration::days(range - 1)).and_time(NaiveTime::MIN);
     let insights::Insights {
         counts,
         deny_reasons,
@@ -120,7 +139,7 @@ async fn show(
         bounces: (bounce_count, bounced),
         tenants: all_tenants,
     } = insights::since(&state, scope.clone(), since, 10).await?;
-    let (days, totals) = series(&counts, today);
+    let (days, totals) = series(&counts, today, range);
     // The bounce list names guests' addresses: reading it is audited.
     let mut seen = admin.event(state.now(), Event::AdminViewedInsights, Outcome::Success);
     seen.tenant_id = scope.as_ref().map(|t| t.as_str().to_string());
@@ -137,6 +156,8 @@ async fn show(
                 name: t.tenant.name,
             })
             .collect(),
+        range,
+        ranges: RANGES,
         from: days.first().map(|d| d.day.clone()).unwrap_or_default(),
         to: days.last().map(|d| d.day.clone()).unwrap_or_default(),
         svg: chart::resets_per_day(&days),
@@ -179,6 +200,7 @@ mod tests {
                 c("2026-10-01", "reset_requested", "allowed", 99),
             ],
             today,
+            30,
         );
         assert_eq!(days.len(), 30);
         assert_eq!(days[0].day, "2026-10-28");
@@ -186,7 +208,8 @@ mod tests {
         assert_eq!(days[28].completed, 3);
         assert_eq!(t.requested, 6);
         assert_eq!(t.success_rate.as_deref(), Some("75.0"));
-        let (_, none) = series(&[], today);
+        let (_, none) = series(&[], today, 30);
+        assert_eq!(series(&[], today, 7).0.len(), 7);
         assert_eq!(none.success_rate, None);
     }
 }

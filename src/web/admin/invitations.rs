@@ -1,27 +1,24 @@
-//! Platform admins invite guests by CSV upload, and manage API keys (docs/onboarding.md). Thin pages
-//! over `crate::onboarding`.
+//! Platform admins invite guests by CSV upload and see the invitations still pending
+//! (docs/onboarding.md). Thin pages over `crate::onboarding`.
 
-use super::{see_other, AdminCtx};
+use super::AdminCtx;
 use crate::console::audit;
 use crate::domain::audit::{Event, Outcome};
-use crate::onboarding::{api_keys, invitations, Inviter};
-use crate::web::csrf::{self, CsrfForm};
+use crate::onboarding::{invitation_list, invitations, Inviter};
+use crate::web::csrf;
 use crate::web::middleware::UPLOAD_LIMIT;
 use crate::web::{page, AppError, AppState};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/invitations").get(form).post(upload))
-        .service(web::resource("/api-keys").get(keys).post(create_key))
-        .service(web::resource("/api-keys/{id}/revoke").post(revoke_key));
+    cfg.service(web::resource("/invitations").get(form).post(upload));
 }
 
-fn platform_only(admin: &AdminCtx) -> Result<(), AppError> {
+pub(super) fn platform_only(admin: &AdminCtx) -> Result<(), AppError> {
     // Tenant admins do not invite across the platform: the page does not exist for them.
     if admin.is_platform() {
         Ok(())
@@ -37,6 +34,44 @@ struct UploadPage {
     error: Option<String>,
     summary: Option<String>,
     rows: Vec<ReportRow>,
+    pending: Vec<PendingRow>,
+    pending_limit: i64,
+}
+
+/// Invitations listed as pending.
+const PENDING_LIMIT: i64 = 200;
+
+#[derive(Serialize)]
+struct PendingRow {
+    email: String,
+    display_name: Option<String>,
+    tenant_id: Option<String>,
+    tenant_name: Option<String>,
+    sent: String,
+    expires: String,
+}
+
+/// The page with the pending invitations listed (after an upload too, so new ones show).
+async fn upload_page(state: &AppState, admin: &AdminCtx) -> Result<UploadPage, AppError> {
+    let pending = invitation_list::pending(state, PENDING_LIMIT).await?;
+    let names = audit::tenant_names(state).await?;
+    Ok(UploadPage {
+        admin_email: admin.admin.email.clone(),
+        platform: true,
+        pending: pending
+            .into_iter()
+            .map(|i| PendingRow {
+                tenant_name: i.tenant_id.as_ref().and_then(|t| names.get(t).cloned()),
+                tenant_id: i.tenant_id,
+                email: i.email,
+                display_name: i.display_name,
+                sent: admin.time(i.created_at.naive_utc()),
+                expires: admin.time(i.expires_at.naive_utc()),
+            })
+            .collect(),
+        pending_limit: PENDING_LIMIT,
+        ..UploadPage::default()
+    })
 }
 
 #[derive(Serialize)]
@@ -52,11 +87,7 @@ async fn form(
     admin: AdminCtx,
 ) -> Result<HttpResponse, AppError> {
     platform_only(&admin)?;
-    let ctx = UploadPage {
-        admin_email: admin.admin.email.clone(),
-        platform: true,
-        ..UploadPage::default()
-    };
+    let ctx = upload_page(&state, &admin).await?;
     page::ok(&req, &state, "admin/invitations.html", &ctx)
 }
 
@@ -90,12 +121,9 @@ async fn upload(
     if !csrf::verify_token(&req, &state, &token) {
         return Err(AppError::Forbidden);
     }
-    let mut ctx = UploadPage {
-        admin_email: admin.admin.email.clone(),
-        platform: true,
-        ..UploadPage::default()
-    };
-    match invitations::upload_csv(&state, Inviter::Admin(admin.id.clone()), bytes).await? {
+    let report = invitations::upload_csv(&state, Inviter::Admin(admin.id.clone()), bytes).await?;
+    let mut ctx = upload_page(&state, &admin).await?;
+    match report {
         Err(e) => {
             ctx.error = Some(e.to_string());
             page::render(
@@ -123,124 +151,4 @@ async fn upload(
             page::ok(&req, &state, "admin/invitations.html", &ctx)
         }
     }
-}
-
-#[derive(Serialize)]
-struct KeyRow {
-    id: String,
-    prefix: String,
-    name: String,
-    tenant_id: Option<String>,
-    created_at: String,
-    last_used_at: Option<String>,
-    revoked: bool,
-}
-
-#[derive(Serialize, Default)]
-struct KeysPage {
-    admin_email: String,
-    platform: bool,
-    keys: Vec<KeyRow>,
-    created: Option<String>,
-    error: Option<String>,
-}
-
-async fn keys_page(
-    req: &HttpRequest,
-    state: &AppState,
-    admin: &AdminCtx,
-    created: Option<String>,
-    error: Option<String>,
-) -> Result<HttpResponse, AppError> {
-    let list = api_keys::list_keys(state).await?;
-    let ctx = KeysPage {
-        admin_email: admin.admin.email.clone(),
-        platform: true,
-        keys: list
-            .into_iter()
-            .map(|k| KeyRow {
-                id: k.id,
-                prefix: k.prefix,
-                name: k.name,
-                tenant_id: k.tenant_id,
-                created_at: k.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                last_used_at: k
-                    .last_used_at
-                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
-                revoked: k.revoked_at.is_some(),
-            })
-            .collect(),
-        created,
-        error,
-    };
-    page::ok(req, state, "admin/api_keys.html", &ctx)
-}
-
-async fn keys(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
-    keys_page(&req, &state, &admin, None, None).await
-}
-
-#[derive(Deserialize)]
-pub(crate) struct NewKey {
-    name: String,
-    #[serde(default)]
-    tenant_domain: String,
-}
-
-async fn create_key(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-    form: CsrfForm<NewKey>,
-) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
-    let NewKey {
-        name,
-        tenant_domain,
-    } = form.0;
-    let name = name.trim().to_string();
-    if name.is_empty() {
-        return keys_page(
-            &req,
-            &state,
-            &admin,
-            None,
-            Some("Give the key a name.".into()),
-        )
-        .await;
-    }
-    let domain = Some(tenant_domain.trim().to_string()).filter(|d| !d.is_empty());
-    let created = api_keys::create_key(&state, name, domain, admin.actor()).await?;
-    match created {
-        Ok(key) => {
-            // Shown once; only its hash is stored.
-            keys_page(
-                &req,
-                &state,
-                &admin,
-                Some(key.secret.expose_secret().to_string()),
-                None,
-            )
-            .await
-        }
-        Err(e) => keys_page(&req, &state, &admin, None, Some(e.to_string())).await,
-    }
-}
-
-async fn revoke_key(
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-    path: web::Path<String>,
-    _form: CsrfForm<crate::web::csrf::NoFields>,
-) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
-    if !api_keys::revoke_key(&state, path.into_inner(), admin.actor()).await? {
-        return Err(AppError::NotFound);
-    }
-    Ok(see_other("/admin/api-keys"))
 }

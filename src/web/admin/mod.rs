@@ -9,6 +9,7 @@
 //! anything gets 404, never 403, which would confirm it exists (docs/security.md#35).
 
 mod admins;
+mod api_keys;
 mod audit;
 mod audit_rows;
 mod auth;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(guests::configure)
             .configure(insights::configure)
             .configure(invitations::configure)
+            .configure(api_keys::configure)
             .configure(time_zone::configure)
             .configure(webhooks::configure),
     );
@@ -296,7 +298,7 @@ pub(super) fn fuzz_decode_forms(d: &mut super::fuzzing::Decoded, body: &[u8]) {
     d.form::<auth::LoginForm>(body);
     d.form::<auth::CodeForm>(body);
     d.form::<tenants::UpdateForm>(body);
-    d.form::<invitations::NewKey>(body);
+    d.form::<api_keys::NewKey>(body);
     d.form::<time_zone::ZoneForm>(body);
     d.form::<guests::DeleteForm>(body);
     d.form::<admins::ConfirmForm>(body);

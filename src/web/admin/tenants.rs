@@ -6,9 +6,10 @@
 
 use super::{see_other, AdminCtx};
 use crate::console::audit;
-use crate::console::tenants::{self, Tenant, TenantDomain, TenantSettings};
+use crate::console::tenants::{self, Changed, Tenant, TenantDomain, TenantSettings};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, Plan, TenantId, TenantKind};
+use crate::policy::SelfService;
 use crate::web::csrf::CsrfForm;
 use crate::web::{page, AppError, AppState};
 use actix_web::http::StatusCode;
@@ -24,7 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct ListPage<'a> {
     admin_email: &'a str,
     platform: bool,
-    tenants: Vec<tenants::TenantSummary>,
+    tenants: Vec<tenants::TenantRow>,
 }
 
 /// `GET /admin/tenants`.
@@ -36,7 +37,7 @@ async fn list(
     let all = tenants::list(&state).await?;
     let visible = all
         .into_iter()
-        .filter(|t| admin.may_see(Some(&t.tenant.id)))
+        .filter(|t| admin.may_see(Some(&t.summary.tenant.id)))
         .collect();
     let ctx = ListPage {
         admin_email: &admin.admin.email,
@@ -58,11 +59,16 @@ struct ShowPage<'a> {
     platform: bool,
     tenant: Tenant,
     managed: bool,
+    /// What the policy makes of the stored settings (not of the form being edited).
+    self_service: SelfService,
     domains: Vec<DomainRow>,
     guests: i64,
     form: FormValues,
     error: Option<String>,
+    /// Shown after saving.
     saved: bool,
+    /// What the save changed, a sentence each (empty: nothing changed).
+    changes: Vec<String>,
     revoked: Option<String>,
 }
 
@@ -121,6 +127,12 @@ fn render(
         admin_email: &admin.admin.email,
         platform: admin.is_platform(),
         managed: tenant.kind() == TenantKind::Managed,
+        self_service: tenants::self_service(&tenant),
+        saved: q.is_some_and(|q| q.saved.is_some()),
+        changes: Changed::parse_list(q.and_then(|q| q.saved.as_deref()).unwrap_or_default())
+            .into_iter()
+            .map(|c| c.sentence(&tenant))
+            .collect(),
         form: form.unwrap_or_else(|| FormValues::of(&tenant)),
         domains: domains
             .into_iter()
@@ -132,7 +144,6 @@ fn render(
         tenant,
         guests,
         error,
-        saved: q.is_some_and(|q| q.saved.is_some()),
         revoked: q.and_then(|q| q.revoked.clone()),
     };
     page::render(req, state, status, "admin/tenant.html", &ctx)
@@ -237,7 +248,14 @@ async fn update(
     };
     let event = admin.event(state.now(), Event::TenantUpdated, Outcome::Success);
     let result = tenants::update(&state, tenant.tenant_id(), after, event).await?;
-    let mut location = format!("/admin/tenants/{}?saved=1", tenant.id);
+    let changed: Vec<&str> = result
+        .as_ref()
+        .map(Changed::of)
+        .unwrap_or_default()
+        .into_iter()
+        .map(Changed::code)
+        .collect();
+    let mut location = format!("/admin/tenants/{}?saved={}", tenant.id, changed.join(","));
     if let Some(r) = result.filter(|r| r.revoked_tokens > 0) {
         location.push_str(&format!("&revoked={}", r.revoked_tokens));
     }

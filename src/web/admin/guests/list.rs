@@ -27,9 +27,17 @@ struct ListPage<'a> {
     platform: bool,
     q: String,
     tenant: String,
-    guests: Vec<GuestView>,
+    guests: Vec<ListRow>,
     limit: i64,
     deleted: bool,
+}
+
+/// A guest in the list, with their tenant's name.
+#[derive(Serialize)]
+struct ListRow {
+    #[serde(flatten)]
+    guest: GuestView,
+    tenant_name: Option<String>,
 }
 
 /// `GET /admin/guests?q=…&tenant=…`.
@@ -46,6 +54,7 @@ pub(super) async fn list(
     seen.tenant_id = scope.as_ref().map(|t| t.as_str().to_string());
     seen.detail = Some(serde_json::json!({ "query": text, "shown": found.len() }).to_string());
     audit::record(&state, seen).await?;
+    let names = audit::tenant_names(&state).await?;
     let now = state.now();
     let ctx = ListPage {
         admin_email: &admin.admin.email,
@@ -54,7 +63,10 @@ pub(super) async fn list(
         tenant: q.tenant.clone(),
         guests: found
             .iter()
-            .map(|u| GuestView::of(&admin, u, now))
+            .map(|u| ListRow {
+                guest: GuestView::of(&admin, u, now),
+                tenant_name: names.get(&u.tenant_id).cloned(),
+            })
             .collect(),
         limit: LIST_LIMIT,
         deleted: q.deleted.is_some(),

@@ -15,7 +15,7 @@ pub(crate) use lifecycle::DeleteForm;
 pub(crate) use list::ListQuery;
 pub(crate) use show::ShowQuery;
 
-use actions::{mark_bounced, mark_deliverable, reset_totp, unlock};
+use actions::{mark_bounced, mark_deliverable, reset_totp, reset_totp_form, unlock};
 use actix_web::web;
 use list::list;
 use reset_link::reset_link;
@@ -25,7 +25,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/guests").get(list))
         .service(web::resource("/guests/{id}").get(show))
         .service(web::resource("/guests/{id}/reset-link").post(reset_link))
-        .service(web::resource("/guests/{id}/reset-totp").post(reset_totp))
+        .service(
+            web::resource("/guests/{id}/reset-totp")
+                .get(reset_totp_form)
+                .post(reset_totp),
+        )
         .service(web::resource("/guests/{id}/unlock").post(unlock))
         .service(web::resource("/guests/{id}/mark-bounced").post(mark_bounced))
         .service(web::resource("/guests/{id}/mark-deliverable").post(mark_deliverable))

@@ -1,0 +1,178 @@
+//! Platform admins manage API keys (docs/onboarding.md): create (the key is shown once), list
+//! with the tenant each is scoped to, and revoke after a confirmation page. Thin pages over
+//! `crate::onboarding::api_keys`.
+
+use super::invitations::platform_only;
+use super::{see_other, AdminCtx};
+use crate::console::audit;
+use crate::onboarding::api_keys;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::{page, AppError, AppState};
+use actix_web::{web, HttpRequest, HttpResponse};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api-keys").get(keys).post(create_key))
+        .service(
+            web::resource("/api-keys/{id}/revoke")
+                .get(revoke_form)
+                .post(revoke_key),
+        );
+}
+
+#[derive(Serialize)]
+struct KeyRow {
+    id: String,
+    prefix: String,
+    name: String,
+    tenant_id: Option<String>,
+    /// The name of the tenant the key is scoped to.
+    tenant_name: Option<String>,
+    created_at: String,
+    last_used_at: Option<String>,
+    revoked: bool,
+}
+
+#[derive(Serialize, Default)]
+struct KeysPage {
+    admin_email: String,
+    platform: bool,
+    keys: Vec<KeyRow>,
+    created: Option<String>,
+    error: Option<String>,
+}
+
+/// Every key as the pages show it, with its tenant's name.
+async fn key_rows(state: &AppState, admin: &AdminCtx) -> Result<Vec<KeyRow>, AppError> {
+    let list = api_keys::list_keys(state).await?;
+    let names = audit::tenant_names(state).await?;
+    Ok(list
+        .into_iter()
+        .map(|k| KeyRow {
+            id: k.id,
+            prefix: k.prefix,
+            name: k.name,
+            tenant_name: k.tenant_id.as_ref().and_then(|t| names.get(t).cloned()),
+            tenant_id: k.tenant_id,
+            created_at: admin.time(k.created_at),
+            last_used_at: k.last_used_at.map(|t| admin.time(t)),
+            revoked: k.revoked_at.is_some(),
+        })
+        .collect())
+}
+
+async fn keys_page(
+    req: &HttpRequest,
+    state: &AppState,
+    admin: &AdminCtx,
+    created: Option<String>,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = KeysPage {
+        admin_email: admin.admin.email.clone(),
+        platform: true,
+        keys: key_rows(state, admin).await?,
+        created,
+        error,
+    };
+    page::ok(req, state, "admin/api_keys.html", &ctx)
+}
+
+async fn keys(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+) -> Result<HttpResponse, AppError> {
+    platform_only(&admin)?;
+    keys_page(&req, &state, &admin, None, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewKey {
+    name: String,
+    #[serde(default)]
+    tenant_domain: String,
+}
+
+async fn create_key(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    form: CsrfForm<NewKey>,
+) -> Result<HttpResponse, AppError> {
+    platform_only(&admin)?;
+    let NewKey {
+        name,
+        tenant_domain,
+    } = form.0;
+    let name = name.trim().to_string();
+    if name.is_empty() {
+        return keys_page(
+            &req,
+            &state,
+            &admin,
+            None,
+            Some("Give the key a name.".into()),
+        )
+        .await;
+    }
+    let domain = Some(tenant_domain.trim().to_string()).filter(|d| !d.is_empty());
+    let created = api_keys::create_key(&state, name, domain, admin.actor()).await?;
+    match created {
+        Ok(key) => {
+            // Shown once; only its hash is stored.
+            keys_page(
+                &req,
+                &state,
+                &admin,
+                Some(key.secret.expose_secret().to_string()),
+                None,
+            )
+            .await
+        }
+        Err(e) => keys_page(&req, &state, &admin, None, Some(e.to_string())).await,
+    }
+}
+
+#[derive(Serialize)]
+struct RevokePage<'a> {
+    admin_email: &'a str,
+    platform: bool,
+    key: KeyRow,
+}
+
+/// `GET /admin/api-keys/{id}/revoke`: what revoking does, and the button that does it.
+async fn revoke_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    platform_only(&admin)?;
+    let key = key_rows(&state, &admin)
+        .await?
+        .into_iter()
+        .find(|k| k.id == *path)
+        .ok_or(AppError::NotFound)?;
+    let ctx = RevokePage {
+        admin_email: &admin.admin.email,
+        platform: true,
+        key,
+    };
+    page::ok(&req, &state, "admin/api_key_revoke.html", &ctx)
+}
+
+/// `POST /admin/api-keys/{id}/revoke`: the key stops working at once (audited).
+async fn revoke_key(
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    path: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    platform_only(&admin)?;
+    if !api_keys::revoke_key(&state, path.into_inner(), admin.actor()).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other("/admin/api-keys"))
+}

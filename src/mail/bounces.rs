@@ -103,10 +103,10 @@ pub async fn receive(
         .run(move |c| {
             let mut out = Vec::new();
             for r in &report.recipients {
-                let decided = decide(r).map_or_else(
-                    |reason| Ok(Err(reason)),
-                    |why| {
-                        let ctx = Mark {
+                let decided = match decide(r) {
+                    Err(reason) => Err(reason),
+                    Ok(why) => {
+                        let mark = Mark {
                             why: &why,
                             status: r,
                             reporter: &reporter2,
@@ -114,12 +114,12 @@ pub async fn receive(
                             now,
                         };
                         if verp {
-                            mark_by_return_path(c, return_path.as_deref(), &ctx)
+                            mark_by_return_path(c, return_path.as_deref(), &mark)?
                         } else {
-                            mark_by_address(c, &ctx)
+                            mark_by_address(c, &mark)?
                         }
-                    },
-                )?;
+                    }
+                };
                 out.push(RecipientOutcome {
                     action: r.action.clone(),
                     status: r.status.map(|s| s.to_string()),

@@ -82,8 +82,13 @@ pub fn parse(raw: &[u8]) -> Result<Report, NotADsn> {
                 .is_some_and(|t| t.eq_ignore_ascii_case("delivery-status"))
     });
     if !is_report {
+        // Shown back to the caller and audited: bounded, printable.
         let shown = ct.map_or("missing".to_string(), |ct| {
             format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or(""))
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(80)
+                .collect()
         });
         return Err(NotADsn::NotAReport(shown));
     }

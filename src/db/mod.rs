@@ -18,6 +18,7 @@ mod error;
 mod group_commit;
 pub mod invitations;
 pub mod languages;
+pub mod mail_envelopes;
 pub mod models;
 pub mod rate_counters;
 pub mod reset_decoys;

@@ -264,6 +264,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The VERP return path of each sent mail, while a late bounce may still name it
+    /// (`db::mail_envelopes`).
+    mail_envelopes (id_hash) {
+        id_hash -> Text,
+        message_id -> Text,
+        kind -> Text,
+        email -> Text,
+        user_id -> Nullable<Text>,
+        tenant_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        bounced_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tenant_domains,
@@ -283,6 +298,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_cursor,
     user_languages,
+    mail_envelopes,
 );
 
 /// Every table, for the migration parity test and `latchkey migrate` reporting.
@@ -305,4 +321,5 @@ pub const TABLES: &[&str] = &[
     "webhook_deliveries",
     "webhook_cursor",
     "user_languages",
+    "mail_envelopes",
 ];

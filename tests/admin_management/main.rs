@@ -13,7 +13,6 @@ mod setup_links;
 mod support;
 
 use admin_support::*;
-use latchkey::security::TotpSecret;
 use latchkey::services::clock::Clock;
 use support::browser::Browser;
 use support::TestApp;

@@ -55,21 +55,14 @@ async fn a_reissued_set_up_link_resets_the_authenticator_and_ends_sessions() {
 
     // The new link sets them up again, with a new authenticator.
     let mut fresh = app.browser();
-    assert_eq!(fresh.get(&path_of(&link)).await.status, 303);
-    let form = fresh.get("/admin/setup").await;
-    let secret = TotpSecret::from_base32(&key_on(&form)).unwrap();
-    let code = next_code(&app, &secret);
-    let p = fresh
-        .post_form(
-            "/admin/setup",
-            &form.csrf().unwrap(),
-            &[
-                ("password", ADMIN_PASSWORD),
-                ("password_confirm", ADMIN_PASSWORD),
-                ("code", &code),
-            ],
-        )
-        .await;
+    let (p, secret) = submit_setup(
+        &app,
+        &mut fresh,
+        &path_of(&link),
+        (ADMIN_PASSWORD, ADMIN_PASSWORD),
+        |c| c,
+    )
+    .await;
     assert_eq!(p.location(), Some("/admin/login?setup=done"), "{}", p.body);
     signed_in(
         &app,
@@ -124,23 +117,11 @@ async fn a_new_admin_who_reuses_the_set_up_code_is_told_when_the_next_code_comes
     let app = app().await;
     let (_, path) = create_admin(&app, "new@ops.test", None);
     let mut b = app.browser();
-    b.get(&path).await;
-    let form = b.get("/admin/setup").await;
-    let secret = TotpSecret::from_base32(&key_on(&form)).unwrap();
-    let code = next_code(&app, &secret);
-    let p = b
-        .post_form(
-            "/admin/setup",
-            &form.csrf().unwrap(),
-            &[
-                ("password", ADMIN_PASSWORD),
-                ("password_confirm", ADMIN_PASSWORD),
-                ("code", &code),
-            ],
-        )
-        .await;
+    let (p, secret) =
+        submit_setup(&app, &mut b, &path, (ADMIN_PASSWORD, ADMIN_PASSWORD), |c| c).await;
     assert_eq!(p.status, 303, "{}", p.body);
     // Straight to sign-in, within the same 30 seconds: the same code.
+    let code = secret.code_at(app.clock.now().timestamp() as u64).unwrap();
     let p = password_step(&mut b, "new@ops.test", ADMIN_PASSWORD).await;
     assert_eq!(p.location(), Some("/admin/login/totp"));
     let p = totp_step(&mut b, &code).await;
@@ -167,22 +148,14 @@ async fn the_set_up_page_shows_a_wrong_code_at_its_field_and_keeps_a_good_passwo
     let app = app().await;
     let (_, path) = create_admin(&app, "new@ops.test", None);
     let mut b = app.browser();
-    b.get(&path).await;
-    let form = b.get("/admin/setup").await;
-    let secret = TotpSecret::from_base32(&key_on(&form)).unwrap();
-    let good = next_code(&app, &secret);
-    let wrong = if good == "000000" { "111111" } else { "000000" };
-    let p = b
-        .post_form(
-            "/admin/setup",
-            &form.csrf().unwrap(),
-            &[
-                ("password", ADMIN_PASSWORD),
-                ("password_confirm", ADMIN_PASSWORD),
-                ("code", wrong),
-            ],
-        )
-        .await;
+    let (p, secret) = submit_setup(
+        &app,
+        &mut b,
+        &path,
+        (ADMIN_PASSWORD, ADMIN_PASSWORD),
+        |good| if good == "000000" { "111111" } else { "000000" }.to_string(),
+    )
+    .await;
     assert_eq!(p.status, 200, "{}", p.body);
     // The summary at the top links to the field; the error sits next to the field.
     assert!(p.body.contains("There is a problem"), "{}", p.body);
@@ -195,7 +168,8 @@ async fn the_set_up_page_shows_a_wrong_code_at_its_field_and_keeps_a_good_passwo
     assert!(p.body.contains("is kept for this set-up"), "{}", p.body);
     assert!(!p.body.contains(ADMIN_PASSWORD));
 
-    // Only the code typed again.
+    // Only the code typed again: a right one.
+    let good = next_code(&app, &secret);
     let p = b
         .post_form(
             "/admin/setup",
@@ -220,21 +194,14 @@ async fn a_refused_set_up_password_is_reported_at_its_field_and_says_the_fields_
     let app = app().await;
     let (_, path) = create_admin(&app, "new@ops.test", None);
     let mut b = app.browser();
-    b.get(&path).await;
-    let form = b.get("/admin/setup").await;
-    let secret = TotpSecret::from_base32(&key_on(&form)).unwrap();
-    let code = next_code(&app, &secret);
-    let p = b
-        .post_form(
-            "/admin/setup",
-            &form.csrf().unwrap(),
-            &[
-                ("password", ADMIN_PASSWORD),
-                ("password_confirm", "something-else-entirely-42"),
-                ("code", &code),
-            ],
-        )
-        .await;
+    let (p, _) = submit_setup(
+        &app,
+        &mut b,
+        &path,
+        (ADMIN_PASSWORD, "something-else-entirely-42"),
+        |c| c,
+    )
+    .await;
     assert_eq!(p.status, 200, "{}", p.body);
     assert!(p.body.contains("href=\"#password\""), "{}", p.body);
     assert!(p.body.contains("id=\"password-error\""), "{}", p.body);

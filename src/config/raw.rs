@@ -59,6 +59,10 @@ pub struct RawSettings {
     pub directory: RawDirectorySettings,
     /// `[[webhooks]]`: where audit events are sent (docs/passwords-and-webhooks.md#webhooks).
     pub webhooks: Vec<crate::webhooks::RawWebhook>,
+    /// `[branding]`: service name, host organisation, logo, accent colour (docs/branding.md).
+    pub branding: super::RawBrandingSettings,
+    /// Templates here replace the built-in ones of the same name, at start.
+    pub templates_dir: Option<PathBuf>,
 }
 
 /// Keys for secrets kept at rest (TOTP seeds), as written. No `Debug`: it holds keys.
@@ -108,6 +112,8 @@ impl Default for RawSettings {
             secrets: RawSecretsSettings::default(),
             directory: RawDirectorySettings::default(),
             webhooks: Vec::new(),
+            branding: Default::default(),
+            templates_dir: None,
         }
     }
 }
@@ -297,6 +303,10 @@ impl RawSettings {
         let webhooks = crate::webhooks::settings::validate(&self.webhooks)
             .map_err(|(setting, message)| config_error(&setting, message))?;
         self.retention.validate()?;
+        let branding = self
+            .branding
+            .validate(&super::static_dir(&self.data_dir))?;
+        super::branding::check_templates_dir(self.templates_dir.as_deref())?;
         self.hashing
             .validate()
             .map_err(|e| config_error("hashing", format!("{e:#}")))?;
@@ -346,6 +356,8 @@ impl RawSettings {
             directory,
             webhooks,
             ignored_variables: Vec::new(),
+            branding,
+            templates_dir: self.templates_dir,
         })
     }
 }

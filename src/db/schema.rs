@@ -255,6 +255,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A tenant's branding overrides (`db::tenant_branding`).
+    tenant_branding (tenant_id) {
+        tenant_id -> Text,
+        service_name -> Nullable<Text>,
+        organisation -> Nullable<Text>,
+        logo -> Nullable<Text>,
+        accent_colour -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// "This wasn't me" tokens (`db::not_me_tokens`).
+    not_me_tokens (id) {
+        id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        tenant_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tenant_domains,
@@ -273,6 +298,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenant_banned_words,
     webhook_deliveries,
     webhook_cursor,
+    tenant_branding,
+    not_me_tokens,
 );
 
 /// Every table, for the migration parity test and `latchkey migrate` reporting.
@@ -284,6 +311,8 @@ pub const TABLES: &[&str] = &[
     "api_keys",
     "reset_tokens",
     "reset_decoys",
+    "tenant_branding",
+    "not_me_tokens",
     "email_verifications",
     "invitations",
     "jobs",

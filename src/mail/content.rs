@@ -25,6 +25,10 @@ pub const SIGNUP_PATH: &str = "/signup/complete/";
 pub struct SecretText(String);
 
 impl SecretText {
+    pub(crate) fn new(value: String) -> Self {
+        Self(value)
+    }
+
     /// The value, for tests that read a rendered mail's context. Never log it.
     pub fn expose(&self) -> &str {
         &self.0
@@ -132,7 +136,7 @@ impl AccountLockedMail {
             retry_in: duration_in_words(retry_at - now),
             retry_at: utc_time(retry_at, now),
             reset_page: settings.link("/reset"),
-            helpdesk: helpdesk.map(str::to_string),
+            helpdesk: helpdesk.map(super::helpdesk_words),
         }
     }
 }
@@ -184,7 +188,7 @@ impl MethodsNotRegisteredMail {
     pub fn new(settings: &Settings, tenant_name: &str, helpdesk: Option<&str>) -> Self {
         Self {
             tenant_name: tenant_name.to_string(),
-            helpdesk: helpdesk.map(str::to_string),
+            helpdesk: helpdesk.map(super::helpdesk_words),
             signin_link: settings.link("/signin"),
             security_link: settings.link("/account/security"),
         }
@@ -217,7 +221,7 @@ impl PasswordChangedMail {
             changed_at: utc_date_time(changed_at),
             ip: ip.to_string(),
             reset_page: settings.link("/reset"),
-            helpdesk: helpdesk.map(str::to_string),
+            helpdesk: helpdesk.map(super::helpdesk_words),
         }
     }
 }
@@ -351,7 +355,7 @@ mod tests {
     use super::*;
     use crate::config::RawSettings;
     use crate::domain::EmailAddress;
-    use crate::mail::{render, MailKind};
+    use crate::mail::MailKind;
     use crate::services::templates::Templates;
     use chrono::TimeZone;
 
@@ -377,7 +381,15 @@ mod tests {
 
     /// `ctx` rendered by the real templates for one guest.
     fn rendered<C: MailTemplate>(ctx: &C) -> crate::mail::OutgoingMail {
-        render(&Templates::load().unwrap(), &to(), ctx).unwrap()
+        let envelope = crate::mail::Envelope::new(
+            &settings(),
+            &crate::domain::branding::Branding::default(),
+            to().as_str(),
+            &crate::mail::Cause::default(),
+            now().naive_utc(),
+            None,
+        );
+        crate::mail::render_with(&Templates::load().unwrap(), &to(), ctx, &envelope).unwrap()
     }
 
     #[test]

@@ -12,9 +12,12 @@
 //!
 //! Which refusal is which: [`super::reply`] (docs/security.md#41).
 
-use super::{helpdesk_reply_to, render, MailTemplate, Mailer, SendError};
+use super::{helpdesk_reply_to, render_with, Cause, Envelope, MailTemplate, Mailer, SendError};
+use crate::domain::branding::Branding;
+use crate::domain::user_agent::BrowserWords;
+use crate::security::TokenSecret;
 use crate::db::audit::{self, NewAuditEvent};
-use crate::db::{reset_tokens, tenants, users, Db};
+use crate::db::{reset_tokens, tenant_branding, tenants, users, Db};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, TenantId, UserId};
 use crate::jobs::JobError;
@@ -33,6 +36,8 @@ pub struct Postman<'a> {
     pub mailer: &'a Mailer,
     pub limits: &'a PersistentLimits,
     pub clock: &'a SharedClock,
+    /// Branding and `public_base_url` (logo and "this wasn't me" links).
+    pub settings: &'a crate::config::Settings,
 }
 
 /// Who a mail goes to, and what its audit rows say about it.
@@ -49,6 +54,12 @@ pub struct Recipient {
     pub ip: Option<IpAddr>,
     /// Extra fields of the audit `detail` beside `kind` and `message_id`.
     pub detail: Map<String, Value>,
+    /// The browser of the request that caused the mail, when known (the mail names it).
+    pub browser: Option<BrowserWords>,
+    /// When that request was made (the mail says so; the send time when `None`).
+    pub requested_at: Option<chrono::NaiveDateTime>,
+    /// A "this wasn't me" token to link from the mail (reset mail, password-changed notice).
+    pub not_me: Option<TokenSecret>,
 }
 
 impl Recipient {
@@ -59,6 +70,9 @@ impl Recipient {
             tenant_id: None,
             ip: None,
             detail: Map::new(),
+            browser: None,
+            requested_at: None,
+            not_me: None,
         }
     }
 }
@@ -122,23 +136,31 @@ fn audit_row(
     e
 }
 
-/// `Reply-To:` for a mail about an account of a tenant whose helpdesk is a `mailto:` link: replies
-/// reach the people who can help, not the unattended sender address.
-async fn tenant_reply_to(
+/// The branding in force for the recipient's tenant (its overrides over `[branding]`) and
+/// `Reply-To:` when the tenant's helpdesk is a `mailto:` link: replies reach the people who
+/// can help, not the unattended sender address.
+async fn tenant_facts(
     postman: &Postman<'_>,
     recipient: &Recipient,
-) -> Result<Option<EmailAddress>, JobError> {
+) -> Result<(Branding, Option<EmailAddress>), JobError> {
+    let base = &postman.settings.branding;
     let Some(tenant_id) = recipient.tenant_id.clone() else {
-        return Ok(None);
+        return Ok((base.clone(), None));
     };
-    let tenant = postman
+    let (tenant, overrides) = postman
         .db
-        .run(move |c| tenants::find_by_id(c, &tenant_id))
+        .run(move |c| {
+            Ok::<_, crate::db::DbError>((
+                tenants::find_by_id(c, &tenant_id)?,
+                tenant_branding::find(c, &tenant_id)?,
+            ))
+        })
         .await?;
-    Ok(tenant
+    let reply_to = tenant
         .and_then(|t| t.helpdesk_url)
         .as_deref()
-        .and_then(helpdesk_reply_to))
+        .and_then(helpdesk_reply_to);
+    Ok((base.with(&overrides), reply_to))
 }
 
 /// Sends a mail already counted by [`reserve`]: renders, sends, marks a bounce, audits.
@@ -148,11 +170,25 @@ pub async fn deliver_reserved<C: MailTemplate>(
     ctx: &C,
 ) -> Result<Delivery, JobError> {
     let to = &recipient.to;
-    let mut msg = render(postman.templates, to, ctx)
-        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
-    msg.reply_to = tenant_reply_to(postman, recipient).await?;
-    let kind = C::KIND.as_str();
     let now = postman.clock.now_naive();
+    let (brand, reply_to) = tenant_facts(postman, recipient).await?;
+    let cause = Cause {
+        ip: recipient.ip,
+        browser: recipient.browser.clone(),
+        at: recipient.requested_at,
+    };
+    let envelope = Envelope::new(
+        postman.settings,
+        &brand,
+        to.as_str(),
+        &cause,
+        now,
+        recipient.not_me.as_ref(),
+    );
+    let mut msg = render_with(postman.templates, to, ctx, &envelope)
+        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
+    msg.reply_to = reply_to;
+    let kind = C::KIND.as_str();
     let mut detail = recipient.detail.clone();
     detail.insert("kind".into(), kind.into());
     let mut e = audit_row(now, recipient, Event::MailSent, Outcome::Success);

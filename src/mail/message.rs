@@ -1,6 +1,7 @@
 //! Rendering a message: `templates/email/<kind>.subject.txt`, `.txt` and `.html` from one
 //! `#[derive(Serialize)]` context, into an [`OutgoingMail`] for exactly one recipient.
 
+use super::envelope::Envelope;
 use crate::domain::EmailAddress;
 use crate::services::templates::Templates;
 use serde::Serialize;
@@ -123,18 +124,30 @@ pub struct RenderError {
     pub source: anyhow::Error,
 }
 
-/// Renders `ctx` into a message to `to`, with a fresh id.
-pub fn render<C: MailTemplate>(
+/// Renders `ctx` into a message to `to`, with a fresh id. The [`Envelope`]'s facts (`brand`,
+/// `about`) sit beside the context's own keys: `email/base.html` shows them in the HTML part,
+/// and `email/about.txt` is appended to the text part.
+pub fn render_with<C: MailTemplate>(
     templates: &Templates,
     to: &EmailAddress,
     ctx: &C,
+    envelope: &Envelope,
 ) -> Result<OutgoingMail, RenderError> {
     let kind = C::KIND;
     let [subject, text, html] = kind.template_names();
     let err = |source| RenderError { kind, source };
-    let subject = one_line(&templates.render(&subject, ctx).map_err(err)?);
-    let text = normalise_text(&templates.render(&text, ctx).map_err(err)?);
-    let html = templates.render(&html, ctx).map_err(err)?;
+    let mut value = serde_json::to_value(ctx).map_err(|e| err(e.into()))?;
+    if let (Some(map), Ok(serde_json::Value::Object(extra))) =
+        (value.as_object_mut(), serde_json::to_value(envelope))
+    {
+        map.extend(extra);
+    }
+    let subject = one_line(&templates.render(&subject, &value).map_err(err)?);
+    let mut body = templates.render(&text, &value).map_err(err)?;
+    body.push_str("\n\n");
+    body.push_str(&templates.render(ABOUT_TEXT, &value).map_err(err)?);
+    let text = normalise_text(&body);
+    let html = templates.render(&html, &value).map_err(err)?;
     Ok(OutgoingMail {
         id: Uuid::new_v4(),
         kind,
@@ -144,6 +157,25 @@ pub fn render<C: MailTemplate>(
         html,
         reply_to: None,
     })
+}
+
+/// [`render_with`] under the default branding, about `to`, caused by nothing known (tests and
+/// previews).
+pub fn render<C: MailTemplate>(
+    templates: &Templates,
+    to: &EmailAddress,
+    ctx: &C,
+) -> Result<OutgoingMail, RenderError> {
+    render_with(templates, to, ctx, &Envelope::plain(to.as_str()))
+}
+
+/// The text block every mail's text part ends with (the envelope's facts).
+pub const ABOUT_TEXT: &str = "email/about.txt";
+
+/// How a helpdesk link reads in a sentence: the address of a `mailto:` link
+/// (`mailto:help@example.com?subject=x` reads `help@example.com`), any other link as written.
+pub fn helpdesk_words(helpdesk_url: &str) -> String {
+    helpdesk_reply_to(helpdesk_url).map_or_else(|| helpdesk_url.to_string(), |a| a.to_string())
 }
 
 /// The address of a `mailto:` helpdesk link (`mailto:help@example.com?subject=…` gives
@@ -236,6 +268,12 @@ mod tests {
         assert_eq!(parsed("https://help.example.org/"), None);
         assert_eq!(parsed("mailto:"), None);
         assert_eq!(parsed("mailto:a@x.org,b@y.org"), None);
+    }
+
+    #[test]
+    fn mailto_helpdesks_read_as_addresses() {
+        assert_eq!(helpdesk_words("mailto:help@example.org?subject=x"), "help@example.org");
+        assert_eq!(helpdesk_words("https://help.example.org/"), "https://help.example.org/");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod content;
 mod deliver;
 pub mod dkim;
 mod dkim_canonical;
+mod envelope;
 mod message;
 mod reply;
 mod smtp;
@@ -27,6 +28,7 @@ pub use content::{
 };
 pub use deliver::{deliver, deliver_reserved, reserve, Delivery, Postman, Recipient};
 pub use dkim::DkimSigner;
-pub use message::{helpdesk_reply_to, render, MailKind, MailTemplate, OutgoingMail, RenderError};
+pub use envelope::{Cause, Envelope, LOGO_PATH, NOT_ME_PATH};
+pub use message::{helpdesk_reply_to, helpdesk_words, render, render_with, ABOUT_TEXT, MailKind, MailTemplate, OutgoingMail, RenderError};
 pub use smtp::TrustRoots;
 pub use transport::{Mailer, MailerConfigError, SendError};

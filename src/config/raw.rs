@@ -303,9 +303,7 @@ impl RawSettings {
         let webhooks = crate::webhooks::settings::validate(&self.webhooks)
             .map_err(|(setting, message)| config_error(&setting, message))?;
         self.retention.validate()?;
-        let branding = self
-            .branding
-            .validate(&super::static_dir(&self.data_dir))?;
+        let branding = self.branding.validate(&super::static_dir(&self.data_dir))?;
         super::branding::check_templates_dir(self.templates_dir.as_deref())?;
         self.hashing
             .validate()

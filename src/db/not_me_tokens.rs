@@ -97,3 +97,17 @@ pub fn consume_all_for_user(
         .set(not_me_tokens::used_at.eq(Some(now)))
         .execute(c))?)
 }
+
+/// The addresses of the tenant's enabled admins (tenant admins of that tenant only).
+pub fn tenant_admin_addresses(
+    conn: &mut AnyConnection,
+    tenant: &TenantId,
+) -> Result<Vec<String>, DbError> {
+    use super::schema::admins;
+    Ok(dispatch!(conn, c => admins::table
+        .filter(admins::tenant_id.eq(tenant.as_str()))
+        .filter(admins::disabled.eq(false))
+        .select(admins::email)
+        .order(admins::email.asc())
+        .load::<String>(c))?)
+}

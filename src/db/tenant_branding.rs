@@ -28,12 +28,14 @@ pub fn find(conn: &mut AnyConnection, tenant: &TenantId) -> Result<BrandingOverr
         .select(Row::as_select())
         .first(c)
         .optional())?;
-    Ok(row.map_or_else(BrandingOverrides::default, |r| BrandingOverrides {
-        service_name: r.service_name,
-        organisation: r.organisation,
-        logo: r.logo.and_then(|l| LogoFile::parse(&l).ok()),
-        accent_colour: r.accent_colour.and_then(|a| AccentColour::parse(&a).ok()),
-    }))
+    Ok(
+        row.map_or_else(BrandingOverrides::default, |r| BrandingOverrides {
+            service_name: r.service_name,
+            organisation: r.organisation,
+            logo: r.logo.and_then(|l| LogoFile::parse(&l).ok()),
+            accent_colour: r.accent_colour.and_then(|a| AccentColour::parse(&a).ok()),
+        }),
+    )
 }
 
 /// Stores the tenant's overrides (all of them: a `None` clears that one).

@@ -208,22 +208,50 @@ mod tests {
     fn accent_colours_are_hex_only() {
         assert_eq!(AccentColour::parse("#0B5CAD").unwrap().as_str(), "#0b5cad");
         assert_eq!(AccentColour::parse(" #abc ").unwrap().as_str(), "#aabbcc");
-        for bad in ["0b5cad", "#0b5ca", "#gggggg", "red", "#fff;x", "", "#12345678"] {
+        for bad in [
+            "0b5cad",
+            "#0b5ca",
+            "#gggggg",
+            "red",
+            "#fff;x",
+            "",
+            "#12345678",
+        ] {
             assert!(AccentColour::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn button_text_contrasts_with_the_accent() {
-        assert_eq!(AccentColour::parse("#0b5cad").unwrap().foreground(), "#ffffff");
-        assert_eq!(AccentColour::parse("#ffd700").unwrap().foreground(), "#111111");
+        assert_eq!(
+            AccentColour::parse("#0b5cad").unwrap().foreground(),
+            "#ffffff"
+        );
+        assert_eq!(
+            AccentColour::parse("#ffd700").unwrap().foreground(),
+            "#111111"
+        );
     }
 
     #[test]
     fn logo_names_are_plain_image_files() {
-        assert_eq!(LogoFile::parse("woodgrove.svg").unwrap().media_type(), "image/svg+xml");
-        assert_eq!(LogoFile::parse("Logo_2.PNG").unwrap().media_type(), "image/png");
-        for bad in ["../x.png", "a/b.png", ".hidden.png", "logo.exe", "logo", "", "a b.png"] {
+        assert_eq!(
+            LogoFile::parse("woodgrove.svg").unwrap().media_type(),
+            "image/svg+xml"
+        );
+        assert_eq!(
+            LogoFile::parse("Logo_2.PNG").unwrap().media_type(),
+            "image/png"
+        );
+        for bad in [
+            "../x.png",
+            "a/b.png",
+            ".hidden.png",
+            "logo.exe",
+            "logo",
+            "",
+            "a b.png",
+        ] {
             assert!(LogoFile::parse(bad).is_err(), "{bad}");
         }
     }

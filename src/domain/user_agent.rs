@@ -47,7 +47,11 @@ impl BrowserWords {
             return Self::default();
         };
         // Only the start matters and the header may be huge.
-        let ua: String = ua.chars().take(512).collect::<String>().to_ascii_lowercase();
+        let ua: String = ua
+            .chars()
+            .take(512)
+            .collect::<String>()
+            .to_ascii_lowercase();
         let find = |table: &[(&str, &str)]| {
             table
                 .iter()
@@ -98,7 +102,10 @@ mod tests {
     fn unknown_or_missing_agents_say_nothing_made_up() {
         assert_eq!(words("curl/8.5.0"), None);
         assert_eq!(BrowserWords::from_user_agent(None).english(), None);
-        assert_eq!(words("<script>Windows"), Some("a browser on Windows".into()));
+        assert_eq!(
+            words("<script>Windows"),
+            Some("a browser on Windows".into())
+        );
         assert!(words(&"x".repeat(100_000)).is_none());
     }
 }

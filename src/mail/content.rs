@@ -330,6 +330,41 @@ impl SignupMail {
     }
 }
 
+/// To a tenant's admins: a guest said a reset or password change was not theirs; what was
+/// done, and where the audit shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotMeAlertMail {
+    /// The guest's address.
+    pub guest: String,
+    pub tenant_name: String,
+    /// "14:35 UTC on Tuesday 3 November 2026".
+    pub reported_at: String,
+    /// The console's audit of that guest.
+    pub audit_link: String,
+}
+
+impl NotMeAlertMail {
+    pub fn new(
+        settings: &Settings,
+        guest: &str,
+        tenant_name: &str,
+        tenant_id: &str,
+        reported_at: DateTime<Utc>,
+    ) -> Self {
+        let mut audit = url::Url::parse(&settings.link("/admin/audit")).expect("a valid base URL");
+        audit
+            .query_pairs_mut()
+            .append_pair("tenant", tenant_id)
+            .append_pair("email", guest);
+        Self {
+            guest: guest.to_string(),
+            tenant_name: tenant_name.to_string(),
+            reported_at: utc_date_time(reported_at),
+            audit_link: audit.to_string(),
+        }
+    }
+}
+
 /// The kind (and so the templates) of each context.
 macro_rules! kinds {
     ($($context:ty => $kind:ident),* $(,)?) => {
@@ -348,6 +383,7 @@ kinds! {
     VerifyEmailMail => VerifyEmail,
     InvitationMail => Invitation,
     SignupMail => Signup,
+    NotMeAlertMail => NotMeAlert,
 }
 
 #[cfg(test)]

@@ -13,15 +13,15 @@
 //! Which refusal is which: [`super::reply`] (docs/security.md#41).
 
 use super::{helpdesk_reply_to, render_with, Cause, Envelope, MailTemplate, Mailer, SendError};
-use crate::domain::branding::Branding;
-use crate::domain::user_agent::BrowserWords;
-use crate::security::TokenSecret;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{reset_tokens, tenant_branding, tenants, users, Db};
 use crate::domain::audit::{Event, Outcome};
+use crate::domain::branding::Branding;
+use crate::domain::user_agent::BrowserWords;
 use crate::domain::{EmailAddress, TenantId, UserId};
 use crate::jobs::JobError;
 use crate::ratelimit::persistent::PersistentLimits;
+use crate::security::TokenSecret;
 use crate::services::clock::SharedClock;
 use crate::services::templates::Templates;
 use serde_json::{Map, Value};
@@ -58,6 +58,8 @@ pub struct Recipient {
     pub browser: Option<BrowserWords>,
     /// When that request was made (the mail says so; the send time when `None`).
     pub requested_at: Option<chrono::NaiveDateTime>,
+    /// The account the mail is about when it is not the recipient's (an alert to admins).
+    pub about_account: Option<String>,
     /// A "this wasn't me" token to link from the mail (reset mail, password-changed notice).
     pub not_me: Option<TokenSecret>,
 }
@@ -72,6 +74,7 @@ impl Recipient {
             detail: Map::new(),
             browser: None,
             requested_at: None,
+            about_account: None,
             not_me: None,
         }
     }
@@ -180,7 +183,7 @@ pub async fn deliver_reserved<C: MailTemplate>(
     let envelope = Envelope::new(
         postman.settings,
         &brand,
-        to.as_str(),
+        recipient.about_account.as_deref().unwrap_or(to.as_str()),
         &cause,
         now,
         recipient.not_me.as_ref(),

@@ -28,11 +28,13 @@ pub enum MailKind {
     Invitation,
     /// Self-service signup: a link to choose a password, or a note that an account exists.
     Signup,
+    /// To a tenant's admins: a guest said a reset or password change was not theirs.
+    NotMeAlert,
 }
 
 impl MailKind {
     /// Every kind, for tests that check each one has its three templates.
-    pub const ALL: [MailKind; 8] = [
+    pub const ALL: [MailKind; 9] = [
         MailKind::ResetLink,
         MailKind::AccountLocked,
         MailKind::EmailUnverified,
@@ -41,6 +43,7 @@ impl MailKind {
         MailKind::VerifyEmail,
         MailKind::Invitation,
         MailKind::Signup,
+        MailKind::NotMeAlert,
     ];
 
     /// The snake_case name, also the template stem under `templates/email/`.
@@ -54,6 +57,7 @@ impl MailKind {
             MailKind::VerifyEmail => "verify_email",
             MailKind::Invitation => "invitation",
             MailKind::Signup => "signup",
+            MailKind::NotMeAlert => "not_me_alert",
         }
     }
 
@@ -272,8 +276,14 @@ mod tests {
 
     #[test]
     fn mailto_helpdesks_read_as_addresses() {
-        assert_eq!(helpdesk_words("mailto:help@example.org?subject=x"), "help@example.org");
-        assert_eq!(helpdesk_words("https://help.example.org/"), "https://help.example.org/");
+        assert_eq!(
+            helpdesk_words("mailto:help@example.org?subject=x"),
+            "help@example.org"
+        );
+        assert_eq!(
+            helpdesk_words("https://help.example.org/"),
+            "https://help.example.org/"
+        );
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub struct PasswordChangedJob {
     pub user_id: UserId,
     pub changed_at: chrono::NaiveDateTime,
     pub ip: Option<IpAddr>,
+    /// The browser that changed it, in words. Absent in jobs queued before.
+    #[serde(default)]
+    pub browser: Option<crate::domain::user_agent::BrowserWords>,
 }
 
 impl Job for PasswordChangedJob {
@@ -47,7 +50,13 @@ impl Job for PasswordChangedJob {
             PasswordChangedMail::new(&svc.settings, utc(self.changed_at), ip, helpdesk.as_deref());
         // Not counted against the per-address cap: whoever floods an address with reset
         // requests must not be able to suppress the notice of a real change.
-        let recipient = super::evaluate::recipient(&gathered, &user, self.ip)?;
+        let not_me = super::not_me::issue(svc, &user.user_id(), &user.tenant_id()).await?;
+        let recipient = crate::mail::Recipient {
+            browser: self.browser.clone(),
+            requested_at: Some(self.changed_at),
+            not_me: Some(not_me),
+            ..super::evaluate::recipient(&gathered, &user, self.ip)?
+        };
         crate::mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
         Ok(())
     }

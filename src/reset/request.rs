@@ -23,6 +23,12 @@ pub struct ResetRequestJob {
     /// failure or a crash — never audits it twice, and a crash before it never loses it.
     #[serde(default)]
     pub audited: bool,
+    /// The requesting browser, in words (the mail names it). Absent in jobs queued before.
+    #[serde(default)]
+    pub browser: Option<crate::domain::user_agent::BrowserWords>,
+    /// When the request was made (the mail says so).
+    #[serde(default)]
+    pub requested_at: Option<chrono::NaiveDateTime>,
 }
 
 /// What the browser is told.
@@ -43,6 +49,7 @@ pub async fn request(
     email: &EmailAddress,
     flow_id_hash: String,
     ip: Option<IpAddr>,
+    browser: crate::domain::user_agent::BrowserWords,
 ) -> Result<RequestOutcome, DbError> {
     let now = svc.now();
     let consumer = svc.settings.is_consumer_domain(email.domain());
@@ -51,6 +58,8 @@ pub async fn request(
         flow_id_hash,
         ip,
         audited: false,
+        browser: Some(browser),
+        requested_at: Some(now),
     };
     let lookup = email.clone();
     let max_attempts = svc.settings.jobs.max_attempts;

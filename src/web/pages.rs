@@ -40,7 +40,9 @@ async fn brand_file(
 ) -> Result<HttpResponse, AppError> {
     let logo = LogoFile::parse(&file).map_err(|_| AppError::NotFound)?;
     let path = state.settings.static_dir().join(logo.as_str());
-    let bytes = tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| AppError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type(logo.media_type())
         .insert_header(("cache-control", "public, max-age=3600"))

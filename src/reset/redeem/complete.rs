@@ -40,6 +40,7 @@ pub async fn complete(
     password: &str,
     confirm: &str,
     ip: Option<IpAddr>,
+    browser: crate::domain::user_agent::BrowserWords,
 ) -> Result<CompleteOutcome, DbError> {
     let Some((token, user, tenant)) = load_live(svc, token_id).await? else {
         let id = token_id.to_string();
@@ -120,6 +121,7 @@ pub async fn complete(
         user_id: user.user_id(),
         changed_at: now,
         ip,
+        browser: Some(browser),
     };
     let max_attempts = svc.settings.jobs.max_attempts;
     let mut done_event = crate::reset::event(now, Event::ResetCompleted, Outcome::Success, ip);

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 mod flow;
+mod not_me;
 mod steps;
 pub(crate) use steps::NewPasswordForm;
 
@@ -34,6 +35,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .post(steps::new_password),
         )
         .service(web::resource("/reset/done").get(steps::done));
+    not_me::configure(cfg);
+}
+
+/// The request's browser in words, for the mail it causes.
+pub(crate) fn browser(req: &HttpRequest) -> crate::domain::user_agent::BrowserWords {
+    crate::domain::user_agent::BrowserWords::from_user_agent(
+        req.headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 /// The client address for the audit: the trusted-proxy aware one every limiter uses.
@@ -79,7 +90,7 @@ async fn submit(
         Err(form_again) => return Ok(form_again),
     };
     let (flow, flow_hash) = new_flow();
-    match request::request(&state, &email, flow_hash, client_ip(&req)).await? {
+    match request::request(&state, &email, flow_hash, client_ip(&req), browser(&req)).await? {
         RequestOutcome::DomainDenied {
             reason,
             tenant_name,

@@ -119,6 +119,7 @@ pub(super) async fn new_password(
         &form.password,
         &form.password_confirm,
         client_ip(&req),
+        super::browser(&req),
     )
     .await?;
     let (error, error_field) = match outcome {

@@ -22,7 +22,6 @@ use serde::{Deserialize, Serialize};
 const TOTP_PENDING: &str = "lk_totp_setup";
 /// How long a guest has to scan the code and confirm it.
 const TOTP_PENDING_MINUTES: i64 = 15;
-/// The issuer label authenticator apps show.
 
 /// Registers `/account`, `/account/security` and the TOTP enrolment and removal POSTs.
 pub fn configure(cfg: &mut web::ServiceConfig) {

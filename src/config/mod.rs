@@ -5,6 +5,7 @@
 
 mod branding;
 mod mail;
+mod parse;
 mod raw;
 mod retention;
 mod secrets;

@@ -1,5 +1,5 @@
 //! The real `latchkey` binary with `[directory] kind = "ldap"` against a real OpenLDAP `slapd`
-//! (tests/support/slapd.rs): `latchkey directory check` says what works and, in words, what does
+//! (tests/support/slapd/): `latchkey directory check` says what works and, in words, what does
 //! not (a TLS failure names the server's certificate and why it was refused); `latchkey policy
 //! explain` says where each account fact came from.
 

@@ -1,4 +1,4 @@
-//! The LDAP connector against a real OpenLDAP `slapd` (tests/support/slapd.rs): look-ups by
+//! The LDAP connector against a real OpenLDAP `slapd` (tests/support/slapd/): look-ups by
 //! address, binds, password writes under the server's ppolicy, outages, failover, renames,
 //! StartTLS, and escaping of hostile addresses.
 

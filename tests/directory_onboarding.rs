@@ -1,5 +1,5 @@
 //! Invitations and signup with `[directory] kind = "ldap"` against a real OpenLDAP `slapd`
-//! (tests/support/slapd.rs), black-box over HTTP with a real SMTP server, checking the directory
+//! (tests/support/slapd/), black-box over HTTP with a real SMTP server, checking the directory
 //! with binds:
 //!
 //! - with `create_under` set, redeeming an invitation and completing a signup create the entry

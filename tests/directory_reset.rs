@@ -1,5 +1,5 @@
 //! The reset flow with `[directory] kind = "ldap"` against a real OpenLDAP `slapd`
-//! (tests/support/slapd.rs), black-box over HTTP with a real SMTP server: the new password lands
+//! (tests/support/slapd/), black-box over HTTP with a real SMTP server: the new password lands
 //! in the directory; a ppolicy refusal keeps the token; an outage gives the 503 page and a later
 //! retry succeeds; a disabled entry and a shared address are denied like the directory says;
 //! a renamed entry keeps Latchkey's row; the crash window between the directory write and

@@ -1,5 +1,5 @@
 //! Guest sign-in with `[directory] kind = "ldap"` against a real OpenLDAP `slapd`
-//! (tests/support/slapd.rs), black-box over HTTP: the typed password is checked by a bind as
+//! (tests/support/slapd/), black-box over HTTP: the typed password is checked by a bind as
 //! the user; a wrong password, an unknown address, a disabled entry and a shared address get
 //! the same page (docs/security.md#12); a password set by a reset through the directory signs
 //! in; a directory outage is the 503 page.

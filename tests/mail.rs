@@ -1,4 +1,4 @@
-//! The mailer against a real SMTP server over TCP (tests/support/smtp.rs), and the outbox.
+//! The mailer against a real SMTP server over TCP (tests/support/smtp/), and the outbox.
 
 mod support;
 

@@ -42,6 +42,19 @@ fn sqlite_and_postgres_trees_list_the_same_migrations() {
 }
 
 #[test]
+fn no_two_migrations_share_a_version() {
+    // Diesel keys a migration by the part of its folder name before the first `_`: two
+    // folders with one version would run only one of them, silently, on every database.
+    let mut seen = std::collections::BTreeMap::new();
+    for m in names("sqlite") {
+        let version = m.split('_').next().unwrap().to_string();
+        if let Some(other) = seen.insert(version.clone(), m.clone()) {
+            panic!("{other} and {m} share the version {version}: rename one of them");
+        }
+    }
+}
+
+#[test]
 fn migrating_creates_every_table_and_down_removes_them() {
     let dir = tempfile::tempdir().unwrap();
     let test_db = support::TestDb::create(dir.path());

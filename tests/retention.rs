@@ -251,6 +251,15 @@ fn a_plan_counts_what_would_go_and_deletes_nothing() {
             ),
         );
     }
+    // A mail's VERP return path goes with the jobs too.
+    exec(
+        &s.db,
+        &format!(
+            "INSERT INTO mail_envelopes (id_hash, message_id, kind, email, created_at) \
+             VALUES ('h-old', 'm-old', 'reset_link', 'gone@fabrikam.test', '{}')",
+            ts(base)
+        ),
+    );
     clock.set_offset(Duration::days(401));
     let settings = RetentionSettings::default();
     let plan = retention::plan(&s.db, &settings, clock.now_naive()).unwrap();

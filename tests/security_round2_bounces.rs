@@ -2,7 +2,7 @@
 //! docs/operations.md#outages-smtp-and-database): a refusal by the relay — its policy, a quota,
 //! the size, the sender — is retried, alerted in the audit (`mail_refused`) and the metrics, and
 //! never marks the guest bounced; only a refusal of the recipient (5.1.x, a bare 550/553 at
-//! `RCPT TO`) does. The real SMTP sink of tests/support/smtp.rs answers the chosen reply at the
+//! `RCPT TO`) does. The real SMTP sink of tests/support/smtp/ answers the chosen reply at the
 //! chosen stage. Each test runs on SQLite, and on PostgreSQL when `LATCHKEY_TEST_PG` is set.
 
 mod sec_support;

@@ -1,7 +1,7 @@
 //! L: completions with `[directory] kind = "ldap"` (`password_write = "exop"`, StartTLS) against
 //! a private OpenLDAP `slapd` with the ppolicy overlay, next to the builtin directory's D.
 //!
-//! The slapd is the test harness's (tests/support/slapd.rs, included as is): its own config and
+//! The slapd is the test harness's (tests/support/slapd/, included as is): its own config and
 //! CA in a temp dir, on a free loopback port. `LATCHKEY_BENCH_LDAP_USERS` entries
 //! `bench<i>@bench.example` are added as the directory's root; a second `latchkey serve` on its
 //! own SQLite database is pointed at the directory; a reset is requested for each entry, and the
@@ -13,7 +13,7 @@
 //! the value), and Latchkey's commit; no argon2 (Latchkey keeps no hash of a directory password).
 
 #[allow(dead_code)]
-#[path = "../../tests/support/slapd.rs"]
+#[path = "../../tests/support/slapd/mod.rs"]
 mod slapd;
 
 use crate::completions::{completions, request_resets};

@@ -1,4 +1,4 @@
-//! `latchkey mail dkim-keygen` and `latchkey mail check` (docs/operations.md#dkim).
+//! `latchkey mail dkim-keygen` and `latchkey mail check` (docs/mail.md#dkim).
 
 use super::CliError;
 use crate::config::Settings;

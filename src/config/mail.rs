@@ -11,8 +11,30 @@ use url::Url;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawMailSettings {
-    /// `[mail.dkim]`: sign every mail (docs/operations.md#dkim).
+    /// `[mail.dkim]`: sign every mail (docs/mail.md#dkim).
     pub dkim: RawDkimSettings,
+    /// The domain of the VERP return path: when set, every mail's SMTP envelope sender is
+    /// `bounce+<id>@<bounce_domain>` and bounces that come back later are matched to their mail
+    /// by the id (docs/mail.md#bounces). Unset: the envelope sender is `mail_from`.
+    pub bounce_domain: Option<String>,
+}
+
+impl RawMailSettings {
+    /// `mail.bounce_domain`, lowercase without a trailing dot; refuses a value that is not a
+    /// domain.
+    pub(super) fn bounce_domain(&self) -> Result<Option<String>, ConfigError> {
+        let Some(raw) = self.bounce_domain.as_deref() else {
+            return Ok(None);
+        };
+        let domain = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+        if !is_dns_name(&domain) || !domain.contains('.') {
+            return Err(config_error(
+                "mail.bounce_domain",
+                format!("{raw:?} is not a domain such as bounces.example.com"),
+            ));
+        }
+        Ok(Some(domain))
+    }
 }
 
 /// `[mail.dkim]`: all three set, or none.

@@ -107,6 +107,9 @@ pub struct Settings {
     pub mail_from: lettre::message::Mailbox,
     /// `[mail.dkim]`: the key every mail is signed with (`Debug` never shows it).
     pub dkim: Option<crate::mail::DkimSigner>,
+    /// `mail.bounce_domain` (lowercase, no trailing dot): every mail's envelope sender is
+    /// `bounce+<id>@` this domain (VERP), so a late bounce names its mail.
+    pub bounce_domain: Option<String>,
     pub demo: bool,
     pub dns: DnsMode,
     pub master_key: MasterKey,

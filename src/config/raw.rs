@@ -37,7 +37,7 @@ pub struct RawSettings {
     /// Extra CA certificates (PEM) for the relay's TLS, beside the bundled and system roots.
     pub smtp_ca_file: Option<PathBuf>,
     pub mail_from: String,
-    /// `[mail]`: `[mail.dkim]`.
+    /// `[mail]`: `[mail.dkim]`, `mail.bounce_domain`.
     pub mail: super::mail::RawMailSettings,
     pub demo: bool,
     pub dns: String,
@@ -183,6 +183,7 @@ impl RawSettings {
         })?;
 
         let dkim = self.mail.dkim.load()?;
+        let bounce_domain = self.mail.bounce_domain()?;
         let dns: DnsMode = self
             .dns
             .parse()
@@ -334,6 +335,7 @@ impl RawSettings {
             smtp_ca_file: self.smtp_ca_file.clone(),
             mail_from,
             dkim,
+            bounce_domain,
             demo: self.demo,
             dns,
             master_key,

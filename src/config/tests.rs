@@ -129,3 +129,16 @@ fn directory_settings_are_validated_with_the_setting_named() {
     );
     std::fs::remove_file(file).unwrap();
 }
+
+#[test]
+fn the_bounce_domain_is_a_domain_normalised_or_refused_by_name() {
+    assert_eq!(with("").unwrap().bounce_domain, None);
+    let s = with("[mail]\nbounce_domain = \"Bounces.Example.COM.\"").unwrap();
+    assert_eq!(s.bounce_domain.as_deref(), Some("bounces.example.com"));
+    for bad in ["localhost", "bounce+x@example.com", "exa mple.com", ""] {
+        let e = with(&format!("[mail]\nbounce_domain = \"{bad}\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("mail.bounce_domain"), "{bad}: {e}");
+    }
+}

@@ -17,6 +17,7 @@ pub mod email_verifications;
 mod error;
 mod group_commit;
 pub mod invitations;
+pub mod mail_envelopes;
 pub mod models;
 pub mod not_me_tokens;
 pub mod rate_counters;

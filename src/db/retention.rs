@@ -2,8 +2,8 @@
 //! most `limit` rows in one short statement, so a sweep never holds a long transaction.
 
 use super::schema::{
-    audit_events, email_verifications, invitations, jobs, reset_decoys, reset_tokens,
-    webhook_deliveries,
+    audit_events, email_verifications, invitations, jobs, mail_envelopes, reset_decoys,
+    reset_tokens, webhook_deliveries,
 };
 use super::{AnyConnection, DbError};
 use crate::dispatch;
@@ -29,6 +29,9 @@ pub enum Kind {
     /// Webhook deliveries that ended (delivered or given up) and were queued before the
     /// cut-off (their bodies hold addresses); kept as long as jobs.
     WebhookDeliveries,
+    /// Return paths of sent mail (`super::mail_envelopes`) written before the cut-off: a late
+    /// bounce can no longer name them; kept as long as jobs.
+    MailEnvelopes,
 }
 
 impl Kind {
@@ -40,6 +43,7 @@ impl Kind {
         Kind::EmailVerifications,
         Kind::Invitations,
         Kind::WebhookDeliveries,
+        Kind::MailEnvelopes,
     ];
 
     /// The stable name used in metrics labels, the audit detail and the CLI output.
@@ -52,6 +56,7 @@ impl Kind {
             Kind::EmailVerifications => "email_verifications",
             Kind::Invitations => "invitations",
             Kind::WebhookDeliveries => "webhook_deliveries",
+            Kind::MailEnvelopes => "mail_envelopes",
         }
     }
 }
@@ -86,6 +91,10 @@ pub fn count(conn: &mut AnyConnection, kind: Kind, cutoff: NaiveDateTime) -> Res
         Kind::WebhookDeliveries => dispatch!(conn, c => webhook_deliveries::table
             .filter(webhook_deliveries::created_at.lt(cutoff))
             .filter(webhook_deliveries::status.ne("pending"))
+            .count()
+            .get_result(c))?,
+        Kind::MailEnvelopes => dispatch!(conn, c => mail_envelopes::table
+            .filter(mail_envelopes::created_at.lt(cutoff))
             .count()
             .get_result(c))?,
     })
@@ -201,6 +210,20 @@ pub fn delete_batch(
             dispatch!(conn, c => diesel::delete(webhook_deliveries::table
                 .filter(webhook_deliveries::id.eq_any(&ids))
                 .filter(ended))
+                .execute(c))?
+        }
+        Kind::MailEnvelopes => {
+            let ids: Vec<String> = dispatch!(conn, c => mail_envelopes::table
+                .filter(mail_envelopes::created_at.lt(cutoff))
+                .select(mail_envelopes::id_hash)
+                .limit(limit)
+                .load(c))?;
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            dispatch!(conn, c => diesel::delete(mail_envelopes::table
+                .filter(mail_envelopes::id_hash.eq_any(&ids))
+                .filter(mail_envelopes::created_at.lt(cutoff)))
                 .execute(c))?
         }
     })

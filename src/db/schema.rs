@@ -280,6 +280,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The VERP return path of each sent mail, while a late bounce may still name it
+    /// (`db::mail_envelopes`).
+    mail_envelopes (id_hash) {
+        id_hash -> Text,
+        message_id -> Text,
+        kind -> Text,
+        email -> Text,
+        user_id -> Nullable<Text>,
+        tenant_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        bounced_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tenant_domains,
@@ -300,6 +315,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_cursor,
     tenant_branding,
     not_me_tokens,
+    mail_envelopes,
 );
 
 /// Every table, for the migration parity test and `latchkey migrate` reporting.
@@ -323,4 +339,5 @@ pub const TABLES: &[&str] = &[
     "tenant_banned_words",
     "webhook_deliveries",
     "webhook_cursor",
+    "mail_envelopes",
 ];

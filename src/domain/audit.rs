@@ -63,6 +63,9 @@ events! {
     /// The relay refused a mail for a reason that is not the recipient's (policy, relaying,
     /// quota, size): retried, nobody marked; an operator should look.
     MailRefused = "mail_refused", Some(Alert), "mail refused by the relay (policy, quota, size): retried, address not marked";
+    /// A delivery status report (`POST /api/v1/bounces`) was read: how many recipients it
+    /// marked bounced (each also a `mail_bounced` row) and how many it ignored.
+    BounceReportReceived = "bounce_report_received", None, "bounce report received (late delivery status notification)";
     /// A mail was not sent: the per-address cap was reached.
     MailSuppressed = "mail_suppressed", Some(Denied), "mail not sent (per-address cap)";
     /// A reset link was opened.

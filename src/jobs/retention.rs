@@ -49,7 +49,7 @@ impl Report {
 pub fn cutoff(settings: &RetentionSettings, kind: Kind, now: NaiveDateTime) -> NaiveDateTime {
     let days = match kind {
         Kind::Audit => settings.audit_days,
-        Kind::Jobs | Kind::WebhookDeliveries => settings.jobs_days,
+        Kind::Jobs | Kind::WebhookDeliveries | Kind::MailEnvelopes => settings.jobs_days,
         Kind::ResetTokens | Kind::ResetDecoys | Kind::EmailVerifications | Kind::Invitations => {
             settings.expired_days
         }

@@ -6,15 +6,18 @@
 //! |---------------------------------|-----------------------------------------|----------------|
 //! | sent                            | `mail_sent` / success                   | done           |
 //! | over the per-address cap        | `mail_suppressed` / denied, `address_mail_cap`, not sent | done |
-//! | the recipient refused (5.1.x, bare 550/553) | `mail_bounced` / failure; the address's account marked bounced (policy rule 6) and its reset tokens revoked | done |
+//! | the recipient refused (5.1.x, bare 550/553) | `mail_bounced` / failure; the address's account marked bounced (policy rule 6) and its reset tokens revoked ([`super::bounce::record_bounce`], as for a bounce that arrives later) | done |
 //! | the relay refused (policy, relay, quota, size: 5.7/5.3/5.4/…, 552, 554) | `mail_refused` / alert; nobody is marked | retried |
 //! | temporary failure               | `mail_failed` / failure                 | retried        |
 //!
-//! Which refusal is which: [`super::reply`] (docs/security.md#41).
+//! Which refusal is which: [`super::reply`] (docs/security.md#41). With `mail.bounce_domain`
+//! set, each mail's envelope sender is its own VERP return path ([`super::bounce`]).
 
+use super::bounce;
 use super::{helpdesk_reply_to, render_with, Cause, Envelope, MailTemplate, Mailer, SendError};
 use crate::db::audit::{self, NewAuditEvent};
-use crate::db::{reset_tokens, tenant_branding, tenants, users, Db};
+use crate::db::mail_envelopes::MailEnvelope;
+use crate::db::{tenant_branding, tenants, Db};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::branding::Branding;
 use crate::domain::user_agent::BrowserWords;
@@ -192,6 +195,22 @@ pub async fn deliver_reserved<C: MailTemplate>(
         .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
     msg.reply_to = reply_to;
     let kind = C::KIND.as_str();
+    if let Some(domain) = postman.mailer.bounce_domain() {
+        // Stored before the send: a bounce may come back before this job is done.
+        let id = bounce::new_return_path_id();
+        let row = MailEnvelope {
+            id_hash: bounce::hash_return_path_id(&id),
+            message_id: msg.id.to_string(),
+            kind: kind.to_string(),
+            email: to.to_string(),
+            user_id: recipient.user_id.as_ref().map(|u| u.to_string()),
+            tenant_id: recipient.tenant_id.as_ref().map(|t| t.to_string()),
+            created_at: now,
+            bounced_at: None,
+        };
+        postman.db.run(move |c| bounce::remember(c, &row)).await?;
+        msg.return_path = Some(bounce::return_path(&id, domain));
+    }
     let mut detail = recipient.detail.clone();
     detail.insert("kind".into(), kind.into());
     let mut e = audit_row(now, recipient, Event::MailSent, Outcome::Success);
@@ -212,17 +231,7 @@ pub async fn deliver_reserved<C: MailTemplate>(
             let (known, to) = (recipient.user_id.clone(), to.clone());
             postman
                 .db
-                .run(move |c| {
-                    let account = match known {
-                        Some(id) => Some(id),
-                        None => users::find_by_email(c, &to)?.map(|u| u.user_id()),
-                    };
-                    if let Some(uid) = account {
-                        users::mark_bounced(c, &uid, &why, now)?;
-                        reset_tokens::revoke_all_for_user(c, &uid, "bounced", now)?;
-                    }
-                    audit::insert(c, &e)
-                })
+                .run(move |c| bounce::record_bounce(c, &to, known, &why, now, e))
                 .await?;
             Ok(Delivery::Bounced)
         }

@@ -1,5 +1,5 @@
 //! DKIM (RFC 6376): the signing key of `[mail.dkim]`, the DNS record that publishes it, and new
-//! keys for `latchkey mail dkim-keygen` (docs/operations.md#dkim).
+//! keys for `latchkey mail dkim-keygen` (docs/mail.md#dkim).
 //!
 //! Keys are PEM files: PKCS#8 (`BEGIN PRIVATE KEY`, what `dkim-keygen` and
 //! `openssl genpkey` write) for RSA and Ed25519 (RFC 8463), or PKCS#1 (`BEGIN RSA PRIVATE KEY`)

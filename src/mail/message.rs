@@ -106,6 +106,10 @@ pub struct OutgoingMail {
     /// `Reply-To:`: the tenant's helpdesk address, when its helpdesk is a `mailto:` link
     /// ([`helpdesk_reply_to`]).
     pub reply_to: Option<EmailAddress>,
+    /// The SMTP envelope sender when it is not `mail_from`: `bounce+<id>@<bounce domain>`
+    /// (VERP, `mail.bounce_domain`). Never a header: the receiving server records it as
+    /// `Return-Path:`.
+    pub return_path: Option<String>,
 }
 
 impl fmt::Debug for OutgoingMail {
@@ -160,6 +164,7 @@ pub fn render_with<C: MailTemplate>(
         text,
         html,
         reply_to: None,
+        return_path: None,
     })
 }
 
@@ -296,6 +301,7 @@ mod tests {
             text: "SECRET-TOKEN".into(),
             html: "SECRET-TOKEN".into(),
             reply_to: None,
+            return_path: None,
         };
         let shown = format!("{mail:?}");
         assert!(

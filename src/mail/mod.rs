@@ -10,10 +10,13 @@
 //! Logs carry a message id and a [`MailKind`] only: never the recipient, the body or a token
 //! (docs/security.md#13, #37).
 
+mod bounce;
+pub mod bounces;
 mod content;
 mod deliver;
 pub mod dkim;
 mod dkim_canonical;
+pub mod dsn;
 mod envelope;
 mod message;
 mod reply;

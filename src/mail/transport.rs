@@ -4,6 +4,7 @@ use super::dkim::DkimSigner;
 use super::message::{one_line, OutgoingMail};
 use super::smtp::{smtp_transport, TrustRoots};
 use crate::config::Settings;
+use lettre::address::Envelope;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -65,6 +66,8 @@ pub struct Mailer {
     timeout: Duration,
     /// `[mail.dkim]`: every message is signed when set, whatever the transport.
     dkim: Option<DkimSigner>,
+    /// `mail.bounce_domain`: the domain of each message's VERP return path.
+    bounce_domain: Option<String>,
 }
 
 #[derive(Clone)]
@@ -100,7 +103,21 @@ impl Mailer {
             }
             None => Self::outbox(settings.outbox_dir(), settings.mail_from.clone()),
         };
-        Ok(mailer.with_dkim(settings.dkim.clone()))
+        Ok(mailer
+            .with_dkim(settings.dkim.clone())
+            .with_bounce_domain(settings.bounce_domain.clone()))
+    }
+
+    /// Gives every message a return path of its own at `domain` (`None`: the envelope sender
+    /// is `mail_from`).
+    pub fn with_bounce_domain(mut self, domain: Option<String>) -> Self {
+        self.bounce_domain = domain;
+        self
+    }
+
+    /// `mail.bounce_domain`, when messages carry a VERP return path.
+    pub fn bounce_domain(&self) -> Option<&str> {
+        self.bounce_domain.as_deref()
     }
 
     /// Signs every message with `signer` (`None`: unsigned).
@@ -118,6 +135,7 @@ impl Mailer {
             from,
             timeout: Duration::from_secs(10),
             dkim: None,
+            bounce_domain: None,
         }
     }
 
@@ -146,6 +164,7 @@ impl Mailer {
             from,
             timeout,
             dkim: None,
+            bounce_domain: None,
         })
     }
 
@@ -214,7 +233,8 @@ impl Mailer {
                 // lettre bounds only the TCP connect; a server that accepts and then never
                 // answers would hold the job forever (docs/security.md#41), so the whole exchange
                 // gets the same deadline.
-                let sent = smtp.send_raw(message.envelope(), &bytes);
+                let envelope = self.envelope(msg, &message)?;
+                let sent = smtp.send_raw(&envelope, &bytes);
                 match tokio::time::timeout(self.timeout, sent).await {
                     Err(_) => Err(SendError::Transient(format!(
                         "the SMTP server did not answer within {} s",
@@ -234,6 +254,19 @@ impl Mailer {
                     })
             }
         }
+    }
+
+    /// The SMTP envelope: `MAIL FROM` the message's VERP return path when it has one (the
+    /// `From:` header stays `mail_from`), else `mail_from`; `RCPT TO` the one recipient.
+    fn envelope(&self, msg: &OutgoingMail, message: &Message) -> Result<Envelope, SendError> {
+        let Some(return_path) = &msg.return_path else {
+            return Ok(message.envelope().clone());
+        };
+        let from: Address = return_path.parse().map_err(|_| {
+            SendError::Transient("the return path cannot be written in a mail".into())
+        })?;
+        Envelope::new(Some(from), message.envelope().to().to_vec())
+            .map_err(|e| SendError::Transient(format!("cannot build the envelope: {e}")))
     }
 
     /// The MIME message: `From: mail_from`, `To:` the one stored address (no display name, so

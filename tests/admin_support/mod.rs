@@ -65,28 +65,44 @@ pub fn key_on(page: &Page) -> String {
     rest[..rest.find('<').unwrap()].to_string()
 }
 
-/// Opens the set-up link and finishes set-up; returns the admin's sign-in details.
-pub async fn set_up(app: &TestApp, email: &str, tenant_domain: Option<&str>) -> AdminLogin {
-    let (id, path) = create_admin(app, email, tenant_domain);
-    let mut b = app.browser();
-    let p = b.get(&path).await;
+/// Opens the set-up link `path` in `b`, reads the new authenticator's key off the form and
+/// submits the form with `password`, `confirm` and the code `code` makes of the
+/// authenticator's next one (`|c| c` sends it as it is); returns the answer and the
+/// authenticator.
+pub async fn submit_setup(
+    app: &TestApp,
+    b: &mut Browser,
+    path: &str,
+    (password, confirm): (&str, &str),
+    code: impl FnOnce(String) -> String,
+) -> (Page, TotpSecret) {
+    let p = b.get(path).await;
     assert_eq!(p.status, 303, "{}", p.body);
     assert_eq!(p.location(), Some("/admin/setup"));
     let form = b.get("/admin/setup").await;
     assert_eq!(form.status, 200, "{}", form.body);
     let secret = TotpSecret::from_base32(&key_on(&form)).unwrap();
-    let code = next_code(app, &secret);
+    let code = code(next_code(app, &secret));
     let p = b
         .post_form(
             "/admin/setup",
             &form.csrf().unwrap(),
             &[
-                ("password", ADMIN_PASSWORD),
-                ("password_confirm", ADMIN_PASSWORD),
+                ("password", password),
+                ("password_confirm", confirm),
                 ("code", &code),
             ],
         )
         .await;
+    (p, secret)
+}
+
+/// Opens the set-up link and finishes set-up; returns the admin's sign-in details.
+pub async fn set_up(app: &TestApp, email: &str, tenant_domain: Option<&str>) -> AdminLogin {
+    let (id, path) = create_admin(app, email, tenant_domain);
+    let mut b = app.browser();
+    let (p, secret) =
+        submit_setup(app, &mut b, &path, (ADMIN_PASSWORD, ADMIN_PASSWORD), |c| c).await;
     assert_eq!(p.status, 303, "{}", p.body);
     assert_eq!(p.location(), Some("/admin/login?setup=done"));
     AdminLogin {

@@ -3,6 +3,7 @@
 //! names a server), and helpers per endpoint.
 #![allow(dead_code)]
 
+pub mod axe;
 pub mod browser;
 pub mod chromium;
 pub mod cli;

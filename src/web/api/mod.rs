@@ -1,9 +1,10 @@
-//! The JSON API (docs/onboarding.md): invitations, authenticated by `Authorization: Bearer <key>`.
+//! The JSON API (docs/onboarding.md): invitations, and bounce reports (docs/mail.md#bounces),
+//! authenticated by `Authorization: Bearer <key>`.
 //!
 //! No cookies and no CSRF here: a bearer key is not sent by browsers on their own, so the CSRF
 //! extractor is deliberately absent from every handler. Errors are JSON with a stable `error`
 //! code (`unauthorized`, `forbidden_domain`, `not_found`, `invalid_json`, `invalid_email`,
-//! `invalid_status`, `invalid_idempotency_key`, `already_invited`, `already_user`,
+//! `invalid_status`, `invalid_idempotency_key`, `forbidden`, `not_a_dsn`, `already_invited`, `already_user`,
 //! `directory_read_only`, `idempotency_key_reused`, `payload_too_large`, `rate_limited`); 413
 //! and 429 come from the shared middleware in the same shape. An `Idempotency-Key` header makes
 //! `POST` safe to retry: the same key and body get the first reply again, the same key with
@@ -12,6 +13,7 @@
 //! The OpenAPI 3 description is served at `/api/openapi.json`; [`ROUTES`] lists what
 //! [`configure`] registers, and `tests/api_invitations.rs` checks the two agree.
 
+mod bounces;
 mod openapi;
 
 use super::client_ip::ClientIp;
@@ -36,6 +38,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/invitations"),
     ("GET", "/api/v1/invitations"),
     ("GET", "/api/v1/invitations/{id}"),
+    ("POST", "/api/v1/bounces"),
     ("GET", "/api/openapi.json"),
 ];
 
@@ -43,15 +46,16 @@ pub const ROUTES: &[(&str, &str)] = &[
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/invitations").post(create).get(list))
         .service(web::resource("/api/v1/invitations/{id}").get(show))
+        .service(web::resource("/api/v1/bounces").post(bounces::report))
         .service(web::resource("/api/openapi.json").get(openapi));
 }
 
 /// A JSON error reply.
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> HttpResponse {
+pub(super) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> HttpResponse {
     json_reply(status, &json!({ "error": code, "message": message.into() }))
 }
 
-fn json_reply(status: StatusCode, body: &Value) -> HttpResponse {
+pub(super) fn json_reply(status: StatusCode, body: &Value) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("application/json")
         .body(body.to_string())
@@ -83,7 +87,10 @@ impl Refusal {
 /// docs/security.md#29), 429 once the key's own bucket is empty (`rate_limits.api`). The key
 /// is looked up before any bucket is chosen, so a made-up bearer value never gets one of its
 /// own; an address still paused for unknown keys is refused before the lookup.
-async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<ApiKey, HttpResponse> {
+pub(super) async fn authenticate(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<ApiKey, HttpResponse> {
     let ip = ClientIp::of(req).0;
     let refused = |e: AppError| actix_web::ResponseError::error_response(&e);
     ratelimit::api_address_refused(state, ip).map_err(refused)?;
@@ -220,12 +227,20 @@ async fn create(
 }
 
 /// The request body, at most [`MAX_JSON_BYTES`] (`None` past that: 413).
-async fn read_body(mut payload: web::Payload) -> Result<Option<web::Bytes>, AppError> {
+async fn read_body(payload: web::Payload) -> Result<Option<web::Bytes>, AppError> {
+    read_body_up_to(payload, MAX_JSON_BYTES).await
+}
+
+/// The request body, at most `limit` bytes (`None` past that: 413).
+pub(super) async fn read_body_up_to(
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Option<web::Bytes>, AppError> {
     use futures_util::StreamExt as _;
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| AppError::BadRequest(format!("reading the body: {e}")))?;
-        if body.len() + chunk.len() > MAX_JSON_BYTES {
+        if body.len() + chunk.len() > limit {
             return Ok(None);
         }
         body.extend_from_slice(&chunk);

@@ -18,7 +18,7 @@ pub fn document(server: &str) -> Value {
         "info": {
             "title": "Latchkey API",
             "version": "1",
-            "description": "Invite guests of partner organisations. Authenticate with `Authorization: Bearer <api key>` (keys are created by `latchkey apikey create` or in the admin console). A key scoped to a tenant may invite only addresses of that tenant's domains."
+            "description": "Invite guests of partner organisations, and report bounces that arrive later. Authenticate with `Authorization: Bearer <api key>` (keys are created by `latchkey apikey create` or in the admin console). A key scoped to a tenant may invite only addresses of that tenant's domains."
         },
         "servers": [{ "url": server.trim_end_matches('/') }],
         "security": [{ "bearer": [] }],
@@ -69,6 +69,23 @@ pub fn document(server: &str) -> Value {
                     }))
                 }
             },
+            "/api/v1/bounces": {
+                "post": {
+                    "operationId": "reportBounce",
+                    "summary": "Report a delivery status notification (platform keys only)",
+                    "description": "The body is one whole delivery status notification (RFC 3464: `multipart/report; report-type=delivery-status`), as an MTA pipe or a mail webhook posts it; send it as `message/rfc822` (any content type is read). Each recipient block with `Action: failed` and a `5.x.x` status that concerns the recipient (5.1.x, as at send time) marks that address bounced; delays, deliveries and other failures change nothing. With `mail.bounce_domain` set, only the VERP return path (`bounce+<id>@…`) the report was sent to names the recipient: an unknown id marks nobody. At most 1 MiB.",
+                    "requestBody": { "required": true, "content": {
+                        "message/rfc822": { "schema": { "type": "string", "format": "binary" } },
+                        "text/plain": { "schema": { "type": "string" } }
+                    } },
+                    "responses": common(json!({
+                        "200": { "description": "Read: how many recipients were marked bounced and how many blocks were ignored, and why.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/BounceSummary" } } } },
+                        "403": err("The key is scoped to a tenant (`forbidden`)."),
+                        "413": err("The report is larger than 1 MiB (`payload_too_large`)."),
+                        "422": err("The body is not a delivery status notification (`not_a_dsn`); nothing changed.")
+                    }))
+                }
+            },
             "/api/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -104,6 +121,22 @@ pub fn document(server: &str) -> Value {
                         "redeemed_at": { "type": "string", "format": "date-time", "nullable": true },
                         "redeemed_via": { "type": "string", "enum": ["primary", "cc"], "nullable": true },
                         "consumer_domain": { "type": "boolean", "description": "In the reply to POST only." }
+                    }
+                },
+                "BounceSummary": {
+                    "type": "object", "required": ["bounced", "ignored", "recipients"],
+                    "properties": {
+                        "bounced": { "type": "integer" },
+                        "ignored": { "type": "integer" },
+                        "recipients": { "type": "array", "items": {
+                            "type": "object", "required": ["action", "outcome"],
+                            "properties": {
+                                "action": { "type": "string" },
+                                "status": { "type": "string", "nullable": true },
+                                "outcome": { "type": "string", "enum": ["bounced", "ignored"] },
+                                "reason": { "type": "string", "enum": ["not_a_failure", "not_permanent", "not_about_the_recipient", "no_return_path", "unknown_return_path", "no_recipient_address", "already_recorded"] }
+                            }
+                        } }
                     }
                 },
                 "Error": {

@@ -36,6 +36,16 @@ impl Application {
 
     /// Builds with an injected clock (tests move time with it).
     pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        // Templates first: a broken override in `templates_dir` refuses the start (exit 2),
+        // naming the file and line, before anything else is touched.
+        let templates = Arc::new(
+            Templates::load_with(settings.templates_dir.as_deref(), &settings.branding).map_err(
+                |e| crate::config::ConfigError {
+                    setting: "templates_dir".into(),
+                    message: e.to_string(),
+                },
+            )?,
+        );
         let db = Db::connect_lazy_with_timeout(
             &settings.database_url,
             settings.database_pool_size,
@@ -57,7 +67,6 @@ impl Application {
                  (or `secrets.totp_keys_file`) on every instance"
             );
         }
-        let templates = Arc::new(Templates::load()?);
         let deliverability = Arc::new(
             crate::deliverability::Deliverability::new(
                 settings.dns.clone(),

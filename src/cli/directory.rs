@@ -265,7 +265,7 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
         );
         println!(
             "otpauth URL: {}",
-            t.otpauth_url("Latchkey", email.as_str())?
+            t.otpauth_url(&settings.branding.service_name, email.as_str())?
         );
     }
     Ok(())

@@ -3,7 +3,9 @@
 //! `<setting>_file` / `LATCHKEY_<SETTING>_FILE`. Validated once at start into [`Settings`]; a
 //! bad value fails fast with a message that names the setting and the fix.
 
+mod branding;
 mod mail;
+mod parse;
 mod raw;
 mod retention;
 mod secrets;
@@ -11,6 +13,7 @@ mod sections;
 #[cfg(test)]
 mod tests;
 
+pub use branding::RawBrandingSettings;
 pub use mail::{RawDkimSettings, RawMailSettings};
 pub use raw::{RawSecretsSettings, RawSettings};
 pub use retention::RetentionSettings;
@@ -131,6 +134,11 @@ pub struct Settings {
     pub webhooks: Vec<crate::webhooks::Webhook>,
     /// `LATCHKEY_*` variables ignored as orchestrator-injected (logged at debug at start).
     pub ignored_variables: Vec<String>,
+    /// `[branding]`: the service-wide name, organisation, logo and accent (tenants may
+    /// override each).
+    pub branding: crate::domain::branding::Branding,
+    /// `templates_dir`: templates here replace the built-in ones of the same name.
+    pub templates_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -243,4 +251,14 @@ impl Settings {
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
     }
+
+    /// Where logos live (`<data_dir>/static/`), served at `/static/brand/<file>`.
+    pub fn static_dir(&self) -> PathBuf {
+        static_dir(&self.data_dir)
+    }
+}
+
+/// The static directory under `data_dir`.
+pub(crate) fn static_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("static")
 }

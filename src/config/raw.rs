@@ -15,7 +15,6 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use url::Url;
 
 /// The settings as written by the operator, before validation.
 /// No `Debug`: it holds secrets as plain strings.
@@ -24,7 +23,7 @@ use url::Url;
 pub struct RawSettings {
     pub bind: String,
     /// The operations listener: `/metrics`, `/healthz`, `/readyz` (`0`: a free loopback port).
-    #[serde(deserialize_with = "string_or_number")]
+    #[serde(deserialize_with = "super::parse::string_or_number")]
     pub management_bind: String,
     pub public_base_url: Option<String>,
     pub data_dir: PathBuf,
@@ -59,6 +58,10 @@ pub struct RawSettings {
     pub directory: RawDirectorySettings,
     /// `[[webhooks]]`: where audit events are sent (docs/passwords-and-webhooks.md#webhooks).
     pub webhooks: Vec<crate::webhooks::RawWebhook>,
+    /// `[branding]`: service name, host organisation, logo, accent colour (docs/branding.md).
+    pub branding: super::RawBrandingSettings,
+    /// Templates here replace the built-in ones of the same name, at start.
+    pub templates_dir: Option<PathBuf>,
 }
 
 /// Keys for secrets kept at rest (TOTP seeds), as written. No `Debug`: it holds keys.
@@ -108,6 +111,8 @@ impl Default for RawSettings {
             secrets: RawSecretsSettings::default(),
             directory: RawDirectorySettings::default(),
             webhooks: Vec::new(),
+            branding: Default::default(),
+            templates_dir: None,
         }
     }
 }
@@ -124,7 +129,7 @@ impl RawSettings {
             )
         })?;
 
-        let management_bind = parse_management_bind(&self.management_bind)?;
+        let management_bind = super::parse::parse_management_bind(&self.management_bind)?;
 
         // Links in mail are built from public_base_url: defaulting it to a bind address that
         // others reach (0.0.0.0, a LAN address) would mail links nobody can open.
@@ -141,7 +146,7 @@ impl RawSettings {
             .public_base_url
             .clone()
             .unwrap_or_else(|| format!("http://{bind}"));
-        let public_base_url = parse_base_url(&base)?;
+        let public_base_url = super::parse::parse_base_url(&base)?;
 
         let db_text = secret(
             "database_url",
@@ -298,6 +303,8 @@ impl RawSettings {
         let webhooks = crate::webhooks::settings::validate(&self.webhooks)
             .map_err(|(setting, message)| config_error(&setting, message))?;
         self.retention.validate()?;
+        let branding = self.branding.validate(&super::static_dir(&self.data_dir))?;
+        super::branding::check_templates_dir(self.templates_dir.as_deref())?;
         self.hashing
             .validate()
             .map_err(|e| config_error("hashing", format!("{e:#}")))?;
@@ -348,54 +355,8 @@ impl RawSettings {
             directory,
             webhooks,
             ignored_variables: Vec::new(),
+            branding,
+            templates_dir: self.templates_dir,
         })
     }
-}
-
-/// A string setting that may be written as a bare number (`LATCHKEY_MANAGEMENT_BIND=0`).
-fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Text {
-        String(String),
-        Number(u64),
-    }
-    Ok(match Text::deserialize(d)? {
-        Text::String(s) => s,
-        Text::Number(n) => n.to_string(),
-    })
-}
-
-/// `management_bind`: an address:port, or `0` for a free port on loopback (tests).
-fn parse_management_bind(text: &str) -> Result<SocketAddr, ConfigError> {
-    if text.trim() == "0" {
-        return Ok(SocketAddr::from(([127, 0, 0, 1], 0)));
-    }
-    text.trim().parse().map_err(|_| {
-        config_error(
-            "management_bind",
-            format!(
-                "{text:?} is not an address:port such as 127.0.0.1:9000 (or 0 for a free port)"
-            ),
-        )
-    })
-}
-
-fn parse_base_url(text: &str) -> Result<Url, ConfigError> {
-    let fix = "write an absolute http(s) URL such as https://reset.example.com";
-    let url = Url::parse(text)
-        .map_err(|_| config_error("public_base_url", format!("{text:?} is not a URL; {fix}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(config_error(
-            "public_base_url",
-            format!("{text:?} is not an absolute http(s) URL; {fix}"),
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err(config_error(
-            "public_base_url",
-            "must not carry credentials, a query or a fragment",
-        ));
-    }
-    Ok(url)
 }

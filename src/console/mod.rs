@@ -9,7 +9,7 @@
 //!   (issued by [`crate::reset::issue`]);
 //! - [`audit`]: the audit trail's queries and the console's own events;
 //! - [`insights`]: resets per day, top denial reasons, limits hit, bounces;
-//! - [`tenants`]: tenant settings.
+//! - [`tenants`]: tenant settings; [`tenant_branding`]: a tenant's branding overrides.
 //!
 //! Who may see what (a tenant admin sees their own tenant only) is decided by the web layer's
 //! admin context before any of these is called.
@@ -19,6 +19,7 @@ pub mod audit;
 pub mod auth;
 pub mod guests;
 pub mod insights;
+pub mod tenant_branding;
 pub mod tenants;
 
 /// An administrator as stored (never printed with its hash or TOTP seed).

@@ -265,6 +265,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A tenant's branding overrides (`db::tenant_branding`).
+    tenant_branding (tenant_id) {
+        tenant_id -> Text,
+        service_name -> Nullable<Text>,
+        organisation -> Nullable<Text>,
+        logo -> Nullable<Text>,
+        accent_colour -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// "This wasn't me" tokens (`db::not_me_tokens`).
+    not_me_tokens (id) {
+        id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        tenant_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     /// The VERP return path of each sent mail, while a late bounce may still name it
     /// (`db::mail_envelopes`).
     mail_envelopes (id_hash) {
@@ -297,6 +322,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenant_banned_words,
     webhook_deliveries,
     webhook_cursor,
+    tenant_branding,
+    not_me_tokens,
     mail_envelopes,
     user_languages,
 );
@@ -310,6 +337,8 @@ pub const TABLES: &[&str] = &[
     "api_keys",
     "reset_tokens",
     "reset_decoys",
+    "tenant_branding",
+    "not_me_tokens",
     "email_verifications",
     "invitations",
     "jobs",

@@ -92,6 +92,12 @@ events! {
     ResetDeniedAtRedemption = "reset_denied_at_redemption", Some(Denied), "reset refused at redemption";
     /// A new password was set.
     ResetCompleted = "reset_completed", Some(Success), "password reset completed";
+    /// A guest followed a "this wasn't me" link and confirmed: every session ended, every reset
+    /// link and code revoked, the tenant's admins told (detail: `admins_notified` or
+    /// `audit_only`).
+    NotMeReported = "not_me_reported", Some(Alert), "guest reported a reset or password change that was not theirs";
+    /// A "this wasn't me" link that is unknown, used or expired.
+    NotMeInvalid = "not_me_invalid", Some(Failure), "invalid \"this wasn't me\" link";
     /// A client was rate limited.
     RateLimited = "rate_limited", Some(Denied), "rate limited";
     /// Two or more directory entries share the address asked for: the account is unknown.

@@ -1,10 +1,12 @@
 //! Validated domain types. No I/O here: only std, serde and pure text crates.
 
 pub mod audit;
+pub mod branding;
 pub mod email;
 pub mod ids;
 pub mod password;
 pub mod tenant;
+pub mod user_agent;
 
 pub use email::{EmailAddress, EmailError};
 pub use ids::{AdminId, ApiKeyId, InvitationId, JobId, TenantId, TokenId, UserId};

@@ -25,6 +25,10 @@ pub const SIGNUP_PATH: &str = "/signup/complete/";
 pub struct SecretText(String);
 
 impl SecretText {
+    pub(crate) fn new(value: String) -> Self {
+        Self(value)
+    }
+
     /// The value, for tests that read a rendered mail's context. Never log it.
     pub fn expose(&self) -> &str {
         &self.0
@@ -141,7 +145,7 @@ impl AccountLockedMail {
             },
             retry_at: Words::Time { at: retry_at, now },
             reset_page: settings.link("/reset"),
-            helpdesk: helpdesk.map(str::to_string),
+            helpdesk: helpdesk.map(super::helpdesk_words),
         }
     }
 }
@@ -193,7 +197,7 @@ impl MethodsNotRegisteredMail {
     pub fn new(settings: &Settings, tenant_name: &str, helpdesk: Option<&str>) -> Self {
         Self {
             tenant_name: tenant_name.to_string(),
-            helpdesk: helpdesk.map(str::to_string),
+            helpdesk: helpdesk.map(super::helpdesk_words),
             signin_link: settings.link("/signin"),
             security_link: settings.link("/account/security"),
         }
@@ -226,7 +230,7 @@ impl PasswordChangedMail {
             changed_at: Words::DateTime { at: changed_at },
             ip: ip.to_string(),
             reset_page: settings.link("/reset"),
-            helpdesk: helpdesk.map(str::to_string),
+            helpdesk: helpdesk.map(super::helpdesk_words),
         }
     }
 }
@@ -335,6 +339,41 @@ impl SignupMail {
     }
 }
 
+/// To a tenant's admins: a guest said a reset or password change was not theirs; what was
+/// done, and where the audit shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotMeAlertMail {
+    /// The guest's address.
+    pub guest: String,
+    pub tenant_name: String,
+    /// "14:35 UTC on Tuesday 3 November 2026".
+    pub reported_at: Words,
+    /// The console's audit of that guest.
+    pub audit_link: String,
+}
+
+impl NotMeAlertMail {
+    pub fn new(
+        settings: &Settings,
+        guest: &str,
+        tenant_name: &str,
+        tenant_id: &str,
+        reported_at: DateTime<Utc>,
+    ) -> Self {
+        let mut audit = url::Url::parse(&settings.link("/admin/audit")).expect("a valid base URL");
+        audit
+            .query_pairs_mut()
+            .append_pair("tenant", tenant_id)
+            .append_pair("email", guest);
+        Self {
+            guest: guest.to_string(),
+            tenant_name: tenant_name.to_string(),
+            reported_at: Words::DateTime { at: reported_at },
+            audit_link: audit.to_string(),
+        }
+    }
+}
+
 /// The kind (and so the templates) of each context.
 macro_rules! kinds {
     ($($context:ty => $kind:ident),* $(,)?) => {
@@ -353,6 +392,7 @@ kinds! {
     VerifyEmailMail => VerifyEmail,
     InvitationMail => Invitation,
     SignupMail => Signup,
+    NotMeAlertMail => NotMeAlert,
 }
 
 #[cfg(test)]
@@ -360,7 +400,7 @@ mod tests {
     use super::*;
     use crate::config::RawSettings;
     use crate::domain::EmailAddress;
-    use crate::mail::{render, MailKind};
+    use crate::mail::MailKind;
     use crate::services::templates::Templates;
     use chrono::TimeZone;
 
@@ -386,7 +426,22 @@ mod tests {
 
     /// `ctx` rendered by the real templates for one guest.
     fn rendered<C: MailTemplate>(ctx: &C) -> crate::mail::OutgoingMail {
-        render(&Templates::load().unwrap(), &to(), ctx).unwrap()
+        let envelope = crate::mail::Envelope::new(
+            &settings(),
+            &crate::domain::branding::Branding::default(),
+            to().as_str(),
+            &crate::mail::Cause::default(),
+            now().naive_utc(),
+            None,
+        );
+        crate::mail::render_with(
+            &Templates::load().unwrap(),
+            &to(),
+            ctx,
+            &envelope,
+            crate::i18n::Lang::En,
+        )
+        .unwrap()
     }
 
     #[test]

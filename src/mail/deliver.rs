@@ -14,15 +14,18 @@
 //! set, each mail's envelope sender is its own VERP return path ([`super::bounce`]).
 
 use super::bounce;
-use super::{helpdesk_reply_to, render_in, MailTemplate, Mailer, SendError};
+use super::{helpdesk_reply_to, render_with, Cause, Envelope, MailTemplate, Mailer, SendError};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::mail_envelopes::MailEnvelope;
-use crate::db::{languages, tenants, Db};
+use crate::db::{languages, tenant_branding, tenants, Db};
 use crate::domain::audit::{Event, Outcome};
+use crate::domain::branding::Branding;
+use crate::domain::user_agent::BrowserWords;
 use crate::domain::{EmailAddress, TenantId, UserId};
 use crate::i18n::Lang;
 use crate::jobs::JobError;
 use crate::ratelimit::persistent::PersistentLimits;
+use crate::security::TokenSecret;
 use crate::services::clock::SharedClock;
 use crate::services::templates::Templates;
 use serde_json::{Map, Value};
@@ -37,6 +40,8 @@ pub struct Postman<'a> {
     pub mailer: &'a Mailer,
     pub limits: &'a PersistentLimits,
     pub clock: &'a SharedClock,
+    /// Branding and `public_base_url` (logo and "this wasn't me" links).
+    pub settings: &'a crate::config::Settings,
 }
 
 /// Who a mail goes to, and what its audit rows say about it.
@@ -56,6 +61,14 @@ pub struct Recipient {
     /// The language of the request that caused the mail: used when neither the account nor
     /// its tenant has one ([`mail_language`]).
     pub lang: Option<Lang>,
+    /// The browser of the request that caused the mail, when known (the mail names it).
+    pub browser: Option<BrowserWords>,
+    /// When that request was made (the mail says so; the send time when `None`).
+    pub requested_at: Option<chrono::NaiveDateTime>,
+    /// The account the mail is about when it is not the recipient's (an alert to admins).
+    pub about_account: Option<String>,
+    /// A "this wasn't me" token to link from the mail (reset mail, password-changed notice).
+    pub not_me: Option<TokenSecret>,
 }
 
 impl Recipient {
@@ -67,6 +80,10 @@ impl Recipient {
             ip: None,
             detail: Map::new(),
             lang: None,
+            browser: None,
+            requested_at: None,
+            about_account: None,
+            not_me: None,
         }
     }
 }
@@ -130,23 +147,31 @@ fn audit_row(
     e
 }
 
-/// `Reply-To:` for a mail about an account of a tenant whose helpdesk is a `mailto:` link: replies
-/// reach the people who can help, not the unattended sender address.
-async fn tenant_reply_to(
+/// The branding in force for the recipient's tenant (its overrides over `[branding]`) and
+/// `Reply-To:` when the tenant's helpdesk is a `mailto:` link: replies reach the people who
+/// can help, not the unattended sender address.
+async fn tenant_facts(
     postman: &Postman<'_>,
     recipient: &Recipient,
-) -> Result<Option<EmailAddress>, JobError> {
+) -> Result<(Branding, Option<EmailAddress>), JobError> {
+    let base = &postman.settings.branding;
     let Some(tenant_id) = recipient.tenant_id.clone() else {
-        return Ok(None);
+        return Ok((base.clone(), None));
     };
-    let tenant = postman
+    let (tenant, overrides) = postman
         .db
-        .run(move |c| tenants::find_by_id(c, &tenant_id))
+        .run(move |c| {
+            Ok::<_, crate::db::DbError>((
+                tenants::find_by_id(c, &tenant_id)?,
+                tenant_branding::find(c, &tenant_id)?,
+            ))
+        })
         .await?;
-    Ok(tenant
+    let reply_to = tenant
         .and_then(|t| t.helpdesk_url)
         .as_deref()
-        .and_then(helpdesk_reply_to))
+        .and_then(helpdesk_reply_to);
+    Ok((base.with(&overrides), reply_to))
 }
 
 /// The language of a mail (docs/languages.md): the account's own choice, else its tenant's
@@ -182,11 +207,25 @@ pub async fn deliver_reserved<C: MailTemplate>(
 ) -> Result<Delivery, JobError> {
     let to = &recipient.to;
     let lang = mail_language(postman, recipient).await?;
-    let mut msg = render_in(postman.templates, to, ctx, lang)
-        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
-    msg.reply_to = tenant_reply_to(postman, recipient).await?;
-    let kind = C::KIND.as_str();
     let now = postman.clock.now_naive();
+    let (brand, reply_to) = tenant_facts(postman, recipient).await?;
+    let cause = Cause {
+        ip: recipient.ip,
+        browser: recipient.browser.clone(),
+        at: recipient.requested_at,
+    };
+    let envelope = Envelope::new(
+        postman.settings,
+        &brand,
+        recipient.about_account.as_deref().unwrap_or(to.as_str()),
+        &cause,
+        now,
+        recipient.not_me.as_ref(),
+    );
+    let mut msg = render_with(postman.templates, to, ctx, &envelope, lang)
+        .map_err(|e| JobError::Permanent(format!("render: {e}")))?;
+    msg.reply_to = reply_to;
+    let kind = C::KIND.as_str();
     if let Some(domain) = postman.mailer.bounce_domain() {
         // Stored before the send: a bounce may come back before this job is done.
         let id = bounce::new_return_path_id();

@@ -1,6 +1,7 @@
 //! Rendering a message: `templates/email/<kind>.subject.txt`, `.txt` and `.html` from one
 //! `#[derive(Serialize)]` context, into an [`OutgoingMail`] for exactly one recipient.
 
+use super::envelope::Envelope;
 use crate::domain::EmailAddress;
 use crate::i18n::Lang;
 use crate::services::templates::Templates;
@@ -28,11 +29,13 @@ pub enum MailKind {
     Invitation,
     /// Self-service signup: a link to choose a password, or a note that an account exists.
     Signup,
+    /// To a tenant's admins: a guest said a reset or password change was not theirs.
+    NotMeAlert,
 }
 
 impl MailKind {
     /// Every kind, for tests that check each one has its three templates.
-    pub const ALL: [MailKind; 8] = [
+    pub const ALL: [MailKind; 9] = [
         MailKind::ResetLink,
         MailKind::AccountLocked,
         MailKind::EmailUnverified,
@@ -41,6 +44,7 @@ impl MailKind {
         MailKind::VerifyEmail,
         MailKind::Invitation,
         MailKind::Signup,
+        MailKind::NotMeAlert,
     ];
 
     /// The snake_case name, also the template stem under `templates/email/`.
@@ -54,6 +58,7 @@ impl MailKind {
             MailKind::VerifyEmail => "verify_email",
             MailKind::Invitation => "invitation",
             MailKind::Signup => "signup",
+            MailKind::NotMeAlert => "not_me_alert",
         }
     }
 
@@ -128,28 +133,31 @@ pub struct RenderError {
     pub source: anyhow::Error,
 }
 
-/// Renders `ctx` in English into a message to `to`, with a fresh id.
-pub fn render<C: MailTemplate>(
+/// Renders `ctx` in `lang` into a message to `to`, with a fresh id. The [`Envelope`]'s facts
+/// (`brand`, `about`) sit beside the context's own keys: `email/base.html` shows them in the
+/// HTML part, and `email/about.txt` is appended to the text part.
+pub fn render_with<C: MailTemplate>(
     templates: &Templates,
     to: &EmailAddress,
     ctx: &C,
-) -> Result<OutgoingMail, RenderError> {
-    render_in(templates, to, ctx, Lang::En)
-}
-
-/// Renders `ctx` in `lang` into a message to `to`, with a fresh id.
-pub fn render_in<C: MailTemplate>(
-    templates: &Templates,
-    to: &EmailAddress,
-    ctx: &C,
+    envelope: &Envelope,
     lang: Lang,
 ) -> Result<OutgoingMail, RenderError> {
     let kind = C::KIND;
     let [subject, text, html] = kind.template_names();
     let err = |source| RenderError { kind, source };
-    let subject = one_line(&templates.render_in(&subject, ctx, lang).map_err(err)?);
-    let text = normalise_text(&templates.render_in(&text, ctx, lang).map_err(err)?);
-    let html = templates.render_in(&html, ctx, lang).map_err(err)?;
+    let mut value = serde_json::to_value(ctx).map_err(|e| err(e.into()))?;
+    if let (Some(map), Ok(serde_json::Value::Object(extra))) =
+        (value.as_object_mut(), serde_json::to_value(envelope))
+    {
+        map.extend(extra);
+    }
+    let subject = one_line(&templates.render_in(&subject, &value, lang).map_err(err)?);
+    let mut body = templates.render_in(&text, &value, lang).map_err(err)?;
+    body.push_str("\n\n");
+    body.push_str(&templates.render_in(ABOUT_TEXT, &value, lang).map_err(err)?);
+    let text = normalise_text(&body);
+    let html = templates.render_in(&html, &value, lang).map_err(err)?;
     Ok(OutgoingMail {
         id: Uuid::new_v4(),
         kind,
@@ -160,6 +168,35 @@ pub fn render_in<C: MailTemplate>(
         reply_to: None,
         return_path: None,
     })
+}
+
+/// [`render_with`] in English under the default branding, about `to`, caused by nothing known
+/// (tests and previews).
+pub fn render<C: MailTemplate>(
+    templates: &Templates,
+    to: &EmailAddress,
+    ctx: &C,
+) -> Result<OutgoingMail, RenderError> {
+    render_in(templates, to, ctx, Lang::En)
+}
+
+/// [`render_with`] in `lang` under the default branding, about `to`, caused by nothing known.
+pub fn render_in<C: MailTemplate>(
+    templates: &Templates,
+    to: &EmailAddress,
+    ctx: &C,
+    lang: Lang,
+) -> Result<OutgoingMail, RenderError> {
+    render_with(templates, to, ctx, &Envelope::plain(to.as_str()), lang)
+}
+
+/// The text block every mail's text part ends with (the envelope's facts).
+pub const ABOUT_TEXT: &str = "email/about.txt";
+
+/// How a helpdesk link reads in a sentence: the address of a `mailto:` link
+/// (`mailto:help@example.com?subject=x` reads `help@example.com`), any other link as written.
+pub fn helpdesk_words(helpdesk_url: &str) -> String {
+    helpdesk_reply_to(helpdesk_url).map_or_else(|| helpdesk_url.to_string(), |a| a.to_string())
 }
 
 /// The address of a `mailto:` helpdesk link (`mailto:help@example.com?subject=…` gives
@@ -252,6 +289,18 @@ mod tests {
         assert_eq!(parsed("https://help.example.org/"), None);
         assert_eq!(parsed("mailto:"), None);
         assert_eq!(parsed("mailto:a@x.org,b@y.org"), None);
+    }
+
+    #[test]
+    fn mailto_helpdesks_read_as_addresses() {
+        assert_eq!(
+            helpdesk_words("mailto:help@example.org?subject=x"),
+            "help@example.org"
+        );
+        assert_eq!(
+            helpdesk_words("https://help.example.org/"),
+            "https://help.example.org/"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod deliver;
 pub mod dkim;
 mod dkim_canonical;
 pub mod dsn;
+mod envelope;
 mod message;
 mod reply;
 mod smtp;
@@ -25,13 +26,15 @@ pub mod words;
 
 pub use content::{
     AccountLockedMail, EmailUnverifiedMail, InvitationMail, MethodsNotRegisteredMail,
-    PasswordChangedMail, ResetLinkMail, SecretText, SignupMail, VerifyEmailMail, INVITE_PATH,
-    RESET_LINK_PATH, SIGNUP_PATH, VERIFY_EMAIL_PATH,
+    NotMeAlertMail, PasswordChangedMail, ResetLinkMail, SecretText, SignupMail, VerifyEmailMail,
+    INVITE_PATH, RESET_LINK_PATH, SIGNUP_PATH, VERIFY_EMAIL_PATH,
 };
 pub use deliver::{deliver, deliver_reserved, reserve, Delivery, Postman, Recipient};
 pub use dkim::DkimSigner;
+pub use envelope::{Cause, Envelope, LOGO_PATH, NOT_ME_PATH};
 pub use message::{
-    helpdesk_reply_to, render, render_in, MailKind, MailTemplate, OutgoingMail, RenderError,
+    helpdesk_reply_to, helpdesk_words, render, render_in, render_with, MailKind, MailTemplate,
+    OutgoingMail, RenderError, ABOUT_TEXT,
 };
 pub use smtp::TrustRoots;
 pub use transport::{Mailer, MailerConfigError, SendError};

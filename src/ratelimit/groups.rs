@@ -108,8 +108,9 @@ pub fn classify(method: &str, path: &str) -> Classification {
 
 /// The pages that take a mailed token or continue a flow started by one: each guess at a
 /// token costs the caller from one per-address budget, whatever the route.
-const TOKEN_PAGES: [&str; 6] = [
+const TOKEN_PAGES: [&str; 7] = [
     "/reset/link",
+    "/reset/not-me",
     "/reset/verify",
     "/reset/new",
     "/invite",

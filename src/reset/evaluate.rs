@@ -11,7 +11,6 @@ use crate::db::models::User;
 use crate::db::{reset_decoys, reset_tokens};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
-use crate::i18n::Lang;
 use crate::jobs::{self, Job, JobError, JobRun};
 use crate::mail::{self, MailTemplate, Recipient};
 use crate::policy::{Decision, DenyReason};
@@ -51,7 +50,7 @@ pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Re
         }
         (Decision::Deny(reason), Some(user)) if reason.mailable() => {
             plant_decoy(svc, job).await?;
-            send_explanation(svc, &gathered, &user, reason, job.ip, job.lang).await
+            send_explanation(svc, &gathered, &user, reason, job).await
         }
         _ => plant_decoy(svc, job).await,
     }
@@ -149,7 +148,7 @@ async fn send_reset_link(
 ) -> Result<(), JobError> {
     // Past the per-address cap nothing changes: in particular no token is issued, so the link
     // the guest already has is not superseded (docs/security.md#28).
-    let recipient = recipient(g, user, job.ip, job.lang)?;
+    let mut recipient = caused_by(recipient(g, user, job.ip)?, job);
     if !mail::reserve::<mail::ResetLinkMail>(&svc.postman(), &recipient).await? {
         return plant_decoy(svc, job).await;
     }
@@ -174,6 +173,7 @@ async fn send_reset_link(
             c.write_transaction::<_, crate::db::DbError, _>(|c| super::issue::issue(c, &new, now))
         })
         .await?;
+    recipient.not_me = Some(super::not_me::issue(svc, &user.user_id(), &user.tenant_id()).await?);
     let ctx = mail::ResetLinkMail::new(&svc.settings, &token, &code, utc(now), utc(expires_at));
     mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
     Ok(())
@@ -184,10 +184,10 @@ async fn send_explanation(
     g: &Gathered,
     user: &User,
     reason: &DenyReason,
-    ip: Option<IpAddr>,
-    lang: Option<Lang>,
+    job: &ResetRequestJob,
 ) -> Result<(), JobError> {
     let now = svc.now();
+    let ip = job.ip;
     let helpdesk = g.tenant.as_ref().and_then(|t| t.helpdesk_url.clone());
     let tenant_name = g
         .tenant
@@ -202,11 +202,11 @@ async fn send_explanation(
                 utc(*until),
                 helpdesk.as_deref(),
             );
-            deliver(svc, g, user, &ctx, ip, lang).await
+            deliver(svc, g, user, &ctx, job).await
         }
         DenyReason::EmailUnverified => {
             // Past the cap no verification link is created either.
-            let recipient = recipient(g, user, ip, lang)?;
+            let recipient = caused_by(recipient(g, user, ip)?, job);
             if !mail::reserve::<mail::EmailUnverifiedMail>(&svc.postman(), &recipient).await? {
                 return Ok(());
             }
@@ -229,7 +229,7 @@ async fn send_explanation(
                 &tenant_name,
                 helpdesk.as_deref(),
             );
-            deliver(svc, g, user, &ctx, ip, lang).await
+            deliver(svc, g, user, &ctx, job).await
         }
         _ => Ok(()),
     }
@@ -242,11 +242,21 @@ pub(super) async fn deliver<C: MailTemplate>(
     g: &Gathered,
     user: &User,
     ctx: &C,
-    ip: Option<IpAddr>,
-    lang: Option<Lang>,
+    job: &ResetRequestJob,
 ) -> Result<(), JobError> {
-    mail::deliver(&svc.postman(), &recipient(g, user, ip, lang)?, ctx).await?;
+    let recipient = caused_by(recipient(g, user, job.ip)?, job);
+    mail::deliver(&svc.postman(), &recipient, ctx).await?;
     Ok(())
+}
+
+/// The recipient with what the request said about itself (browser, time) for the mail.
+fn caused_by(recipient: Recipient, job: &ResetRequestJob) -> Recipient {
+    Recipient {
+        browser: job.browser.clone(),
+        requested_at: job.requested_at,
+        lang: job.lang,
+        ..recipient
+    }
 }
 
 /// The one recipient of a mail about `user`: the stored address (docs/security.md#15).
@@ -254,7 +264,6 @@ pub(super) fn recipient(
     g: &Gathered,
     user: &User,
     ip: Option<IpAddr>,
-    lang: Option<Lang>,
 ) -> Result<Recipient, JobError> {
     let to = EmailAddress::parse(&user.email)
         .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
@@ -262,7 +271,6 @@ pub(super) fn recipient(
         user_id: Some(user.user_id()),
         tenant_id: g.tenant.as_ref().map(|t| t.tenant_id()),
         ip,
-        lang,
         ..Recipient::new(to)
     })
 }

@@ -6,6 +6,8 @@
 
 pub mod evaluate;
 pub mod issue;
+pub mod not_me;
+mod not_me_alert;
 pub mod notice;
 pub mod redeem;
 pub mod request;
@@ -19,7 +21,8 @@ use std::net::IpAddr;
 pub fn register_jobs(registry: &mut crate::jobs::Registry<Services>) {
     registry
         .register::<request::ResetRequestJob>()
-        .register::<notice::PasswordChangedJob>();
+        .register::<notice::PasswordChangedJob>()
+        .register::<not_me_alert::NotMeAlertJob>();
 }
 
 /// An audit event about the reset flow, with the fields every step carries.

@@ -19,6 +19,9 @@ pub struct PasswordChangedJob {
     /// The language of the request that changed it (docs/languages.md).
     #[serde(default)]
     pub lang: Option<crate::i18n::Lang>,
+    /// The browser that changed it, in words. Absent in jobs queued before.
+    #[serde(default)]
+    pub browser: Option<crate::domain::user_agent::BrowserWords>,
 }
 
 impl Job for PasswordChangedJob {
@@ -50,7 +53,14 @@ impl Job for PasswordChangedJob {
             PasswordChangedMail::new(&svc.settings, utc(self.changed_at), ip, helpdesk.as_deref());
         // Not counted against the per-address cap: whoever floods an address with reset
         // requests must not be able to suppress the notice of a real change.
-        let recipient = super::evaluate::recipient(&gathered, &user, self.ip, self.lang)?;
+        let not_me = super::not_me::issue(svc, &user.user_id(), &user.tenant_id()).await?;
+        let recipient = crate::mail::Recipient {
+            browser: self.browser.clone(),
+            requested_at: Some(self.changed_at),
+            not_me: Some(not_me),
+            lang: self.lang,
+            ..super::evaluate::recipient(&gathered, &user, self.ip)?
+        };
         crate::mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
         Ok(())
     }

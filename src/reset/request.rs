@@ -28,6 +28,12 @@ pub struct ResetRequestJob {
     /// account nor its tenant has one (docs/languages.md).
     #[serde(default)]
     pub lang: Option<Lang>,
+    /// The requesting browser, in words (the mail names it). Absent in jobs queued before.
+    #[serde(default)]
+    pub browser: Option<crate::domain::user_agent::BrowserWords>,
+    /// When the request was made (the mail says so).
+    #[serde(default)]
+    pub requested_at: Option<chrono::NaiveDateTime>,
 }
 
 /// What the browser is told.
@@ -49,6 +55,7 @@ pub async fn request(
     flow_id_hash: String,
     ip: Option<IpAddr>,
     lang: Option<Lang>,
+    browser: crate::domain::user_agent::BrowserWords,
 ) -> Result<RequestOutcome, DbError> {
     let now = svc.now();
     let consumer = svc.settings.is_consumer_domain(email.domain());
@@ -58,6 +65,8 @@ pub async fn request(
         ip,
         audited: false,
         lang,
+        browser: Some(browser),
+        requested_at: Some(now),
     };
     let lookup = email.clone();
     let max_attempts = svc.settings.jobs.max_attempts;

@@ -60,6 +60,7 @@ impl Services {
             mailer: &self.mailer,
             limits: &self.rate_limits.persistent,
             clock: &self.clock,
+            settings: &self.settings,
         }
     }
 

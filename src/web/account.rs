@@ -22,8 +22,6 @@ use serde::{Deserialize, Serialize};
 const TOTP_PENDING: &str = "lk_totp_setup";
 /// How long a guest has to scan the code and confirm it.
 const TOTP_PENDING_MINUTES: i64 = 15;
-/// The issuer label authenticator apps show.
-const TOTP_ISSUER: &str = "Latchkey";
 
 /// Registers `/account`, `/account/security` and the TOTP enrolment and removal POSTs.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -90,6 +88,8 @@ struct SecurityPage {
     /// Setup: the secret in groups of four for typing, and the QR code (SVG, base64).
     secret_grouped: Option<String>,
     qr_svg_base64: Option<String>,
+    /// The same as an `otpauth://` link (opens the app on the phone showing the page).
+    otpauth_url: Option<String>,
     minutes: i64,
     /// Removing would leave the guest unable to reset (the tenant requires two methods).
     required_by_tenant: bool,
@@ -146,7 +146,9 @@ async fn security_page(
     let mut pending = None;
     if !ctx.totp {
         let secret = pending_secret(req, state, user).unwrap_or_else(TotpSecret::generate);
-        ctx.qr_svg_base64 = Some(secret.qr_svg_base64(TOTP_ISSUER, &user.email)?);
+        let issuer = &state.settings.branding.service_name;
+        ctx.qr_svg_base64 = Some(secret.qr_svg_base64(issuer, &user.email)?);
+        ctx.otpauth_url = Some(secret.otpauth_url(issuer, &user.email)?);
         ctx.secret_grouped = Some(group(secret.expose_base32()));
         pending = Some(pending_cookie(state, user, &secret));
     }

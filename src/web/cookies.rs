@@ -15,6 +15,8 @@ pub const RESET_FLOW: &str = "reset_flow";
 pub const RESET_TOKEN: &str = "lk_reset";
 /// Marks the browser that just completed a reset, so `/reset/done` confirms it (sealed).
 pub const RESET_DONE: &str = "lk_reset_done";
+/// A "this wasn't me" token moved out of the URL (sealed, short-lived).
+pub const NOT_ME: &str = "lk_not_me";
 /// A signed-in guest (sealed).
 pub const GUEST_SESSION: &str = "lk_session";
 /// A signed-in admin (sealed, SameSite=Strict).

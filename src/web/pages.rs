@@ -1,6 +1,7 @@
 //! The landing page, the stylesheet and the two small scripts (show-password, copy button).
 
 use super::{AppError, AppState};
+use crate::domain::branding::LogoFile;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
@@ -14,7 +15,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").get(index))
         .service(web::resource("/static/style.css").get(stylesheet))
         .service(web::resource("/static/show-password.js").get(show_password))
-        .service(web::resource("/static/copy.js").get(copy));
+        .service(web::resource("/static/copy.js").get(copy))
+        .service(web::resource("/static/brand.css").get(brand_css))
+        .service(web::resource("/static/brand/{file}").get(brand_file));
+}
+
+/// The accent colour (`branding.accent_colour`) as CSS variables, linked by every page when set.
+async fn brand_css(state: web::Data<AppState>) -> HttpResponse {
+    let css = match &state.settings.branding.accent_colour {
+        Some(a) => format!(
+            ":root {{ --accent: {}; --accent-fg: {}; }}\n",
+            a.as_str(),
+            a.foreground()
+        ),
+        None => String::new(),
+    };
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=300"))
+        .body(css)
+}
+
+/// A logo from the static directory (`<data_dir>/static/`): plain image file names only.
+async fn brand_file(
+    state: web::Data<AppState>,
+    file: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let logo = LogoFile::parse(&file).map_err(|_| AppError::NotFound)?;
+    let path = state.settings.static_dir().join(logo.as_str());
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type(logo.media_type())
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(bytes))
 }
 
 async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {

@@ -166,6 +166,11 @@ fn mail_of(kind: MailKind, s: &Settings) -> OutgoingMail {
             &InvitationMail::new(s, &token, "Fabrikam", Some("Ada Lovelace"), now, later),
         ),
         MailKind::Signup => render(&t, &to, &SignupMail::new(s, &token, now, later)),
+        MailKind::NotMeAlert => render(
+            &t,
+            &to,
+            &latchkey::mail::NotMeAlertMail::new(s, "ann@fabrikam.test", "Fabrikam", "t1", now),
+        ),
     }
     .unwrap();
     // Half of them as for a tenant with a `mailto:` helpdesk: `Reply-To` is signed when present.

@@ -41,6 +41,7 @@ pub async fn complete(
     confirm: &str,
     ip: Option<IpAddr>,
     lang: Option<crate::i18n::Lang>,
+    browser: crate::domain::user_agent::BrowserWords,
 ) -> Result<CompleteOutcome, DbError> {
     let Some((token, user, tenant)) = load_live(svc, token_id).await? else {
         let id = token_id.to_string();
@@ -122,6 +123,7 @@ pub async fn complete(
         changed_at: now,
         ip,
         lang,
+        browser: Some(browser),
     };
     let max_attempts = svc.settings.jobs.max_attempts;
     let mut done_event = crate::reset::event(now, Event::ResetCompleted, Outcome::Success, ip);

@@ -20,6 +20,7 @@ mod guests;
 mod insights;
 mod invitations;
 pub mod session;
+mod tenant_branding;
 mod tenants;
 pub(crate) mod time_zone;
 mod webhooks;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(admins::configure)
             .configure(audit::configure)
             .configure(tenants::configure)
+            .configure(tenant_branding::configure)
             .configure(banned_words::configure)
             .configure(guests::configure)
             .configure(insights::configure)

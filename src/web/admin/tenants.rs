@@ -70,6 +70,8 @@ struct ShowPage<'a> {
     /// What the save changed, a sentence each (empty: nothing changed).
     changes: Vec<String>,
     revoked: Option<String>,
+    /// The branding fieldset (platform admins only).
+    branding: Option<crate::console::tenant_branding::BrandingForm>,
 }
 
 /// The form as shown (the stored values, or what was typed when it is shown again).
@@ -113,7 +115,7 @@ pub(crate) struct ShowQuery {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn render(
+async fn render(
     req: &HttpRequest,
     state: &AppState,
     admin: &AdminCtx,
@@ -123,7 +125,9 @@ fn render(
     error: Option<String>,
     q: Option<&ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let branding = super::tenant_branding::form_for(state, admin, &tenant.id).await?;
     let ctx = ShowPage {
+        branding,
         admin_email: &admin.admin.email,
         platform: admin.is_platform(),
         managed: tenant.kind() == TenantKind::Managed,
@@ -168,6 +172,7 @@ async fn show(
         None,
         Some(&q),
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -238,7 +243,8 @@ async fn update(
             Some(typed),
             Some(e.into()),
             None,
-        );
+        )
+        .await;
     }
     let after = TenantSettings {
         plan,

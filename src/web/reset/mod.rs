@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 mod flow;
+mod not_me;
 mod steps;
 pub(crate) use steps::NewPasswordForm;
 
@@ -35,6 +36,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .post(steps::new_password),
         )
         .service(web::resource("/reset/done").get(steps::done));
+    not_me::configure(cfg);
+}
+
+/// The request's browser in words, for the mail it causes.
+pub(crate) fn browser(req: &HttpRequest) -> crate::domain::user_agent::BrowserWords {
+    crate::domain::user_agent::BrowserWords::from_user_agent(
+        req.headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 /// The client address for the audit: the trusted-proxy aware one every limiter uses.
@@ -86,6 +97,7 @@ async fn submit(
         flow_hash,
         client_ip(&req),
         Some(lang::of_request(&req, &state)),
+        browser(&req),
     )
     .await?
     {

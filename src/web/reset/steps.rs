@@ -122,6 +122,7 @@ pub(super) async fn new_password(
         &form.password_confirm,
         client_ip(&req),
         Some(lang::of_request(&req, &state)),
+        super::browser(&req),
     )
     .await?;
     let lang = lang::of_request(&req, &state);

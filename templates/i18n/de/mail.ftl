@@ -2,7 +2,6 @@
 # HTML-Teil; die anderen sind reiner Text für beide Teile.
 
 mail-hello = Guten Tag,
-mail-footer = Diese Nachricht wurde von Latchkey, dem Dienst zum Zurücksetzen von Passwörtern, gesendet. Bitte antworten Sie nicht darauf: Antworten werden nicht gelesen.
 mail-someone-asked-reset = Jemand (wahrscheinlich Sie) hat angefordert, das Passwort für diese E-Mail-Adresse zurückzusetzen.
 mail-not-you-unchanged = Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren: Ihr Passwort wurde nicht geändert.
 mail-not-you-nothing = Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren: Es wurde nichts geändert.
@@ -36,8 +35,8 @@ mail-changed-if-you = Wenn Sie das waren, ist nichts weiter zu tun. Sie wurden �
 mail-changed-if-not-you-html = <strong>Wenn Sie das nicht waren</strong>, hat möglicherweise jemand anderes Zugriff auf Ihre E-Mails. Handeln Sie jetzt:
 mail-changed-if-not-you-text = Wenn Sie das NICHT waren, hat möglicherweise jemand anderes Zugriff auf Ihre E-Mails. Handeln Sie jetzt:
 mail-changed-step-mailbox = Ändern Sie das Passwort Ihres E-Mail-Kontos.
-mail-changed-step-reset = Setzen Sie Ihr Latchkey-Passwort erneut zurück
-mail-changed-step-reset-text = Setzen Sie Ihr Latchkey-Passwort erneut zurück unter { $url }
+mail-changed-step-reset = Setzen Sie Ihr Passwort erneut zurück
+mail-changed-step-reset-text = Setzen Sie Ihr Passwort erneut zurück unter { $url }
 mail-changed-step-tell = Teilen Sie { $helpdesk } mit, was passiert ist.
 mail-changed-step-tell-it = Teilen Sie dem IT-Helpdesk Ihrer Organisation mit, was passiert ist.
 
@@ -91,3 +90,16 @@ mail-signup-expiry-html = Dieser Link läuft in <strong>{ $expires_in }</strong>
 mail-signup-expiry-text = Dieser Link läuft in { $expires_in } ab, um { $expires_at }, und gilt nur einmal.
 mail-signup-not-you = Wenn Sie kein Konto angefordert haben, können Sie diese E-Mail ignorieren: Es wird nur etwas erstellt, wenn der Link verwendet wird.
 mail-signup-existing-text = Jemand, hoffentlich Sie, hat angefordert, ein Gastkonto für diese E-Mail-Adresse zu erstellen, aber Sie haben bereits eines.
+
+## Der Block am Ende jeder Nachricht: das Konto, der Gastgeber, die Anfrage, „Das war ich nicht“
+mail-about-account-html = Diese Nachricht betrifft das Konto <strong>{ $account }</strong>.
+mail-about-guest-of-html = Sie sind Gast von <strong>{ $organisation }</strong>.
+mail-about-account-text = Diese Nachricht betrifft das Konto { $account }.
+mail-about-guest-of-text = Sie sind Gast von { $organisation }.
+mail-about-asked = Angefordert am { $at }.
+mail-about-asked-from = Angefordert am { $at } von der Internetadresse { $ip }.
+mail-about-asked-from-with = Angefordert am { $at } von der Internetadresse { $ip } ({ $browser }).
+mail-about-not-me-question = Das waren nicht Sie?
+mail-about-not-me-link = Teilen Sie es uns mit
+mail-about-not-me-effect = Wir melden Sie überall ab, machen alle Links und Codes zum Zurücksetzen ungültig und informieren die Administratoren Ihrer Organisation.
+mail-no-reply = Bitte antworten Sie nicht auf diese Nachricht: Antworten werden nicht gelesen.

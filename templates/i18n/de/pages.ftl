@@ -6,7 +6,6 @@ base-skip-link = Zum Inhalt springen
 base-nav-label = Hauptmenü
 base-nav-forgot = Passwort vergessen?
 base-nav-signin = Anmelden
-base-footer = Latchkey – Passwort selbst zurücksetzen
 base-languages-label = Sprache
 
 ## Wörter auf vielen Seiten
@@ -25,8 +24,7 @@ totp-code-label = 6-stelliger Code
 
 ## Die Startseite
 index-title = Willkommen
-index-heading = Willkommen bei Latchkey
-index-lead = Mit Latchkey können Gastbenutzer von Partnerorganisationen ihr Passwort selbst zurücksetzen.
+index-lead = Mit diesem Dienst können Gastbenutzer von Partnerorganisationen ihr Passwort selbst zurücksetzen.
 index-signin = Sie kennen Ihr Passwort? <a href="/signin">Melden Sie sich an</a>, um Ihr Konto zu sehen und eine Authenticator-App einzurichten.
 index-admins-heading = Administratoren
 index-admins = Helpdesk- und Sicherheitsteams sehen das Protokoll der Zurücksetzungen ein und verwalten Mandanten in der <a href="/admin/login">Verwaltungskonsole</a>.
@@ -68,7 +66,7 @@ check-email-code-label = Code aus der E-Mail
 check-email-code-hint = 8 Buchstaben und Ziffern, zum Beispiel ABCD-EFGH
 check-email-no-mail = Nach einigen Minuten keine E-Mail? Sehen Sie im Spam-Ordner nach oder <a href="/reset">fordern Sie erneut an</a>. Wenn Ihre Organisation Ihr Konto verwaltet, kann auch deren Helpdesk helfen.
 reset-verify-title = Code der Authenticator-App eingeben
-reset-verify-text = Ihr Konto verwendet eine Authenticator-App. Öffnen Sie sie und geben Sie den 6-stelligen Code ein, den sie für Latchkey anzeigt.
+reset-verify-text = Ihr Konto verwendet eine Authenticator-App. Öffnen Sie sie und geben Sie den 6-stelligen Code ein, den sie für { $service } anzeigt.
 reset-verify-lost-phone = Telefon verloren? Bitten Sie Ihren Helpdesk, Ihren Authenticator zurückzusetzen.
 reset-new-title = Neues Passwort wählen
 reset-new-for = Sie wählen ein neues Passwort für <strong class="address">{ $email }</strong>.

@@ -3,7 +3,6 @@
 # out in the mail's language (words.ftl).
 
 mail-hello = Hello,
-mail-footer = This message was sent by Latchkey, the password reset service. Please do not reply to it: replies are not read.
 mail-someone-asked-reset = Someone (probably you) asked to reset the password for this email address.
 mail-not-you-unchanged = If you did not ask for this, you can ignore this email: your password has not been changed.
 mail-not-you-nothing = If you did not ask for this, you can ignore this email: nothing has been changed.
@@ -37,8 +36,8 @@ mail-changed-if-you = If this was you, there is nothing more to do. You have bee
 mail-changed-if-not-you-html = <strong>If this was not you</strong>, someone else may have access to your email. Act now:
 mail-changed-if-not-you-text = If this was NOT you, someone else may have access to your email. Act now:
 mail-changed-step-mailbox = Change the password of your email account.
-mail-changed-step-reset = Reset your Latchkey password again
-mail-changed-step-reset-text = Reset your Latchkey password again at { $url }
+mail-changed-step-reset = Reset your password again
+mail-changed-step-reset-text = Reset your password again at { $url }
 mail-changed-step-tell = Tell { $helpdesk } what happened.
 mail-changed-step-tell-it = Tell your organisation's IT helpdesk what happened.
 
@@ -92,3 +91,16 @@ mail-signup-expiry-html = This link expires in <strong>{ $expires_in }</strong>,
 mail-signup-expiry-text = This link expires in { $expires_in }, at { $expires_at }, and works only once.
 mail-signup-not-you = If you did not ask for an account, you can ignore this email: nothing is created unless the link is used.
 mail-signup-existing-text = Someone, hopefully you, asked to create a guest account for this email address, but you already have one.
+
+## The block at the end of every mail: the account, the host, the request, "this wasn't me"
+mail-about-account-html = This email is about the account <strong>{ $account }</strong>.
+mail-about-guest-of-html = You are a guest of <strong>{ $organisation }</strong>.
+mail-about-account-text = This email is about the account { $account }.
+mail-about-guest-of-text = You are a guest of { $organisation }.
+mail-about-asked = Asked at { $at }.
+mail-about-asked-from = Asked at { $at } from the internet address { $ip }.
+mail-about-asked-from-with = Asked at { $at } from the internet address { $ip } ({ $browser }).
+mail-about-not-me-question = This wasn't you?
+mail-about-not-me-link = Tell us
+mail-about-not-me-effect = we will sign you out everywhere, cancel every reset link and code, and tell your organisation's administrators.
+mail-no-reply = Please do not reply: replies are not read.

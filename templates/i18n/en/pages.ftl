@@ -6,7 +6,6 @@ base-skip-link = Skip to content
 base-nav-label = Main
 base-nav-forgot = Forgot your password?
 base-nav-signin = Sign in
-base-footer = Latchkey self-service password reset
 base-languages-label = Language
 
 ## Words used on many pages
@@ -25,8 +24,7 @@ totp-code-label = 6-digit code
 
 ## The start page
 index-title = Welcome
-index-heading = Welcome to Latchkey
-index-lead = Latchkey lets guest users of partner organisations reset their own password.
+index-lead = This service lets guest users of partner organisations reset their own password.
 index-signin = Already know your password? <a href="/signin">Sign in</a> to see your account and set up an authenticator app.
 index-admins-heading = Administrators
 index-admins = Helpdesk and security staff read the reset audit and manage tenants in the <a href="/admin/login">admin console</a>.
@@ -68,7 +66,7 @@ check-email-code-label = Code from the email
 check-email-code-hint = 8 letters and digits, for example ABCD-EFGH
 check-email-no-mail = No email after a few minutes? Check your spam folder, or <a href="/reset">ask again</a>. If your organisation manages your account, its helpdesk can help too.
 reset-verify-title = Enter your authenticator code
-reset-verify-text = Your account uses an authenticator app. Open it and enter the 6-digit code it shows for Latchkey.
+reset-verify-text = Your account uses an authenticator app. Open it and enter the 6-digit code it shows for { $service }.
 reset-verify-lost-phone = Lost your phone? Ask your helpdesk to reset your authenticator.
 reset-new-title = Choose a new password
 reset-new-for = You are choosing a new password for <strong class="address">{ $email }</strong>.

@@ -2,7 +2,6 @@
 # dans la partie HTML ; les autres sont du texte brut partagé par les deux parties.
 
 mail-hello = Bonjour,
-mail-footer = Ce message a été envoyé par Latchkey, le service de réinitialisation de mot de passe. Merci de ne pas y répondre : les réponses ne sont pas lues.
 mail-someone-asked-reset = Quelqu’un (probablement vous) a demandé à réinitialiser le mot de passe de cette adresse e-mail.
 mail-not-you-unchanged = Si vous n’êtes pas à l’origine de cette demande, vous pouvez ignorer cet e-mail : votre mot de passe n’a pas été modifié.
 mail-not-you-nothing = Si vous n’êtes pas à l’origine de cette demande, vous pouvez ignorer cet e-mail : rien n’a été modifié.
@@ -36,8 +35,8 @@ mail-changed-if-you = Si c’était vous, vous n’avez rien d’autre à faire.
 mail-changed-if-not-you-html = <strong>Si ce n’était pas vous</strong>, quelqu’un d’autre a peut-être accès à vos e-mails. Agissez maintenant :
 mail-changed-if-not-you-text = Si ce n’était PAS vous, quelqu’un d’autre a peut-être accès à vos e-mails. Agissez maintenant :
 mail-changed-step-mailbox = Changez le mot de passe de votre compte de messagerie.
-mail-changed-step-reset = Réinitialisez à nouveau votre mot de passe Latchkey
-mail-changed-step-reset-text = Réinitialisez à nouveau votre mot de passe Latchkey sur { $url }
+mail-changed-step-reset = Réinitialisez à nouveau votre mot de passe
+mail-changed-step-reset-text = Réinitialisez à nouveau votre mot de passe sur { $url }
 mail-changed-step-tell = Informez { $helpdesk } de ce qui s’est passé.
 mail-changed-step-tell-it = Informez l’assistance informatique de votre organisation de ce qui s’est passé.
 
@@ -91,3 +90,16 @@ mail-signup-expiry-html = Ce lien expire dans <strong>{ $expires_in }</strong>, 
 mail-signup-expiry-text = Ce lien expire dans { $expires_in }, à { $expires_at }, et ne sert qu’une fois.
 mail-signup-not-you = Si vous n’avez pas demandé de compte, vous pouvez ignorer cet e-mail : rien n’est créé tant que le lien n’est pas utilisé.
 mail-signup-existing-text = Quelqu’un, vous sans doute, a demandé à créer un compte invité pour cette adresse e-mail, mais vous en avez déjà un.
+
+## Le bloc à la fin de chaque message : le compte, l’hôte, la demande, « Ce n’était pas moi »
+mail-about-account-html = Ce message concerne le compte <strong>{ $account }</strong>.
+mail-about-guest-of-html = Vous êtes invité·e de <strong>{ $organisation }</strong>.
+mail-about-account-text = Ce message concerne le compte { $account }.
+mail-about-guest-of-text = Vous êtes invité·e de { $organisation }.
+mail-about-asked = Demandé le { $at }.
+mail-about-asked-from = Demandé le { $at } depuis l’adresse internet { $ip }.
+mail-about-asked-from-with = Demandé le { $at } depuis l’adresse internet { $ip } ({ $browser }).
+mail-about-not-me-question = Ce n’était pas vous ?
+mail-about-not-me-link = Dites-le-nous
+mail-about-not-me-effect = nous vous déconnecterons partout, annulerons tous les liens et codes de réinitialisation et préviendrons les administrateurs de votre organisation.
+mail-no-reply = Merci de ne pas répondre : les réponses ne sont pas lues.

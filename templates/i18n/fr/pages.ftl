@@ -6,7 +6,6 @@ base-skip-link = Aller au contenu
 base-nav-label = Menu principal
 base-nav-forgot = Mot de passe oublié ?
 base-nav-signin = Se connecter
-base-footer = Latchkey – réinitialisation de mot de passe en libre-service
 base-languages-label = Langue
 
 ## Mots employés sur plusieurs pages
@@ -25,8 +24,7 @@ totp-code-label = Code à 6 chiffres
 
 ## L’accueil
 index-title = Bienvenue
-index-heading = Bienvenue sur Latchkey
-index-lead = Latchkey permet aux utilisateurs invités des organisations partenaires de réinitialiser eux-mêmes leur mot de passe.
+index-lead = Ce service permet aux utilisateurs invités des organisations partenaires de réinitialiser eux-mêmes leur mot de passe.
 index-signin = Vous connaissez votre mot de passe ? <a href="/signin">Connectez-vous</a> pour consulter votre compte et configurer une application d’authentification.
 index-admins-heading = Administrateurs
 index-admins = Les équipes d’assistance et de sécurité consultent le journal des réinitialisations et gèrent les locataires dans la <a href="/admin/login">console d’administration</a>.
@@ -68,7 +66,7 @@ check-email-code-label = Code reçu par e-mail
 check-email-code-hint = 8 lettres et chiffres, par exemple ABCD-EFGH
 check-email-no-mail = Pas d’e-mail après quelques minutes ? Vérifiez votre dossier de courrier indésirable, ou <a href="/reset">faites une nouvelle demande</a>. Si votre organisation gère votre compte, son assistance peut aussi vous aider.
 reset-verify-title = Saisissez le code de votre application d’authentification
-reset-verify-text = Votre compte utilise une application d’authentification. Ouvrez-la et saisissez le code à 6 chiffres qu’elle affiche pour Latchkey.
+reset-verify-text = Votre compte utilise une application d’authentification. Ouvrez-la et saisissez le code à 6 chiffres qu’elle affiche pour { $service }.
 reset-verify-lost-phone = Vous avez perdu votre téléphone ? Demandez à votre assistance de réinitialiser votre authentification.
 reset-new-title = Choisissez un nouveau mot de passe
 reset-new-for = Vous choisissez un nouveau mot de passe pour <strong class="address">{ $email }</strong>.

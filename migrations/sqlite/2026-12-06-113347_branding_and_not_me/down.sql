@@ -1,0 +1,2 @@
+DROP TABLE not_me_tokens;
+DROP TABLE tenant_branding;

@@ -1,0 +1,113 @@
+//! "This wasn't me" tokens: mailed with a reset link or a password-changed notice, single use,
+//! stored as the SHA-256 of the token only (docs/security.md#2), consumed by one guarded
+//! update so that of any number of concurrent uses exactly one wins (docs/security.md#5).
+
+use super::schema::not_me_tokens;
+use super::{AnyConnection, DbError};
+use crate::dispatch;
+use crate::domain::{TenantId, TokenId, UserId};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = not_me_tokens)]
+pub struct NotMeToken {
+    pub id: String,
+    pub token_hash: String,
+    pub user_id: String,
+    pub tenant_id: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+impl NotMeToken {
+    pub fn user_id(&self) -> UserId {
+        UserId::from_string(self.user_id.clone())
+    }
+
+    pub fn tenant_id(&self) -> TenantId {
+        TenantId::from_string(self.tenant_id.clone())
+    }
+
+    /// Whether it can still be used at `now`.
+    pub fn is_live(&self, now: NaiveDateTime) -> bool {
+        self.used_at.is_none() && self.expires_at > now
+    }
+}
+
+/// Stores a new token (its hash) for `user`.
+pub fn create(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user: &UserId,
+    tenant: &TenantId,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> Result<(), DbError> {
+    let row = NotMeToken {
+        id: TokenId::generate().into_string(),
+        token_hash: token_hash.to_string(),
+        user_id: user.as_str().to_string(),
+        tenant_id: tenant.as_str().to_string(),
+        created_at: now,
+        expires_at,
+        used_at: None,
+    };
+    dispatch!(conn, c => diesel::insert_into(not_me_tokens::table).values(&row).execute(c))?;
+    Ok(())
+}
+
+pub fn find_by_hash(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<NotMeToken>, DbError> {
+    Ok(dispatch!(conn, c => not_me_tokens::table
+        .filter(not_me_tokens::token_hash.eq(token_hash))
+        .select(NotMeToken::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Marks the token used if it is live: `true` for the one caller that won.
+pub fn consume(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Result<bool, DbError> {
+    let rows = dispatch!(conn, c => diesel::update(
+            not_me_tokens::table
+                .find(id)
+                .filter(not_me_tokens::used_at.is_null())
+                .filter(not_me_tokens::expires_at.gt(now)),
+        )
+        .set(not_me_tokens::used_at.eq(Some(now)))
+        .execute(c))?;
+    Ok(rows == 1)
+}
+
+/// Uses up every other live token of the user (one report ends the matter; later links in
+/// older mails say "already used").
+pub fn consume_all_for_user(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    now: NaiveDateTime,
+) -> Result<usize, DbError> {
+    Ok(dispatch!(conn, c => diesel::update(
+            not_me_tokens::table
+                .filter(not_me_tokens::user_id.eq(user.as_str()))
+                .filter(not_me_tokens::used_at.is_null()),
+        )
+        .set(not_me_tokens::used_at.eq(Some(now)))
+        .execute(c))?)
+}
+
+/// The addresses of the tenant's enabled admins (tenant admins of that tenant only).
+pub fn tenant_admin_addresses(
+    conn: &mut AnyConnection,
+    tenant: &TenantId,
+) -> Result<Vec<String>, DbError> {
+    use super::schema::admins;
+    Ok(dispatch!(conn, c => admins::table
+        .filter(admins::tenant_id.eq(tenant.as_str()))
+        .filter(admins::disabled.eq(false))
+        .select(admins::email)
+        .order(admins::email.asc())
+        .load::<String>(c))?)
+}

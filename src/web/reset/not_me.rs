@@ -1,0 +1,91 @@
+//! "This wasn't me" (`crate::reset::not_me`): `GET /reset/not-me/{token}` moves the token into
+//! a sealed cookie and redirects (the token leaves the URL, docs/security.md#10);
+//! `GET /reset/not-me` shows what confirming will do, with a POST form, and changes nothing;
+//! `POST /reset/not-me` (CSRF, rate limited with the token pages) does it, once.
+
+use super::{browser, client_ip};
+use crate::reset::not_me::{self, ReportOutcome};
+use crate::web::cookies::{self, NOT_ME};
+use crate::web::csrf::CsrfForm;
+use crate::web::{page, AppError, AppState};
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::cookie::SameSite;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+const PAGE: &str = "/reset/not-me";
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource(PAGE).get(confirm_form).post(confirm))
+        .service(web::resource("/reset/not-me/{token}").get(open));
+}
+
+/// `GET /reset/not-me/{token}`: no lookup, no action; the token goes into the cookie.
+async fn open(state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+    let token: String = path.into_inner().chars().take(128).collect();
+    HttpResponse::SeeOther()
+        .cookie(cookies::sealed(
+            &state,
+            NOT_ME,
+            token,
+            SameSite::Lax,
+            Some(CookieDuration::minutes(30)),
+        ))
+        .insert_header(("location", PAGE))
+        .finish()
+}
+
+#[derive(Serialize)]
+struct NotMePage {
+    /// `confirm`, `done` or `invalid`.
+    step: &'static str,
+}
+
+fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    step: &'static str,
+) -> Result<HttpResponse, AppError> {
+    let mut res = HttpResponse::Ok();
+    if step != "confirm" {
+        res.cookie(cookies::removal(state, NOT_ME));
+    }
+    let html = page::body(
+        req,
+        state,
+        &mut res,
+        "reset/not_me.html",
+        &NotMePage { step },
+    )?;
+    Ok(res.content_type("text/html; charset=utf-8").body(html))
+}
+
+/// `GET /reset/not-me`: the confirmation page (reads only), or the invalid-link page.
+async fn confirm_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let live = match cookies::open(&req, &state, NOT_ME) {
+        Some(token) => not_me::is_live(&state, &token).await?,
+        None => false,
+    };
+    render(&req, &state, if live { "confirm" } else { "invalid" })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Empty {}
+
+/// `POST /reset/not-me`: ends sessions, revokes links and codes, tells the admins; once.
+async fn confirm(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let token = cookies::open(&req, &state, NOT_ME).unwrap_or_default();
+    let outcome = not_me::report(&state, &token, client_ip(&req), browser(&req)).await?;
+    let step = match outcome {
+        ReportOutcome::Done => "done",
+        ReportOutcome::Invalid => "invalid",
+    };
+    render(&req, &state, step)
+}

@@ -181,9 +181,9 @@ fn every_mail(s: &Settings) -> Vec<(&'static str, RenderMail)> {
 /// A word only the language's text has, and a word of its date and duration phrases.
 fn marks(lang: Lang) -> (&'static str, &'static str) {
     match lang {
-        Lang::En => ("Hello,", "This message was sent by"),
-        Lang::De => ("Guten Tag,", "Diese Nachricht wurde"),
-        Lang::Fr => ("Bonjour,", "Ce message a été envoyé"),
+        Lang::En => ("Hello,", "Please do not reply"),
+        Lang::De => ("Guten Tag,", "Bitte antworten Sie nicht"),
+        Lang::Fr => ("Bonjour,", "Merci de ne pas répondre"),
     }
 }
 

@@ -103,3 +103,12 @@ mail-about-not-me-question = Das waren nicht Sie?
 mail-about-not-me-link = Teilen Sie es uns mit
 mail-about-not-me-effect = Wir melden Sie überall ab, machen alle Links und Codes zum Zurücksetzen ungültig und informieren die Administratoren Ihrer Organisation.
 mail-no-reply = Bitte antworten Sie nicht auf diese Nachricht: Antworten werden nicht gelesen.
+
+## An die Administratoren eines Mandanten: ein Gast meldet ein fremdes Zurücksetzen
+mail-notme-alert-subject = Ein Gast von { $tenant } hat ein Zurücksetzen des Passworts gemeldet, das nicht von ihm stammt
+mail-notme-alert-heading = Ein Gast hat ein fremdes Zurücksetzen gemeldet
+mail-notme-alert-said-html = Der Gast <strong>{ $guest }</strong> von <strong>{ $tenant }</strong> hat am { $at } angegeben, dass ein Zurücksetzen oder Ändern des Passworts seines Kontos nicht von ihm stammt.
+mail-notme-alert-said-text = Der Gast { $guest } von { $tenant } hat am { $at } angegeben, dass ein Zurücksetzen oder Ändern des Passworts seines Kontos nicht von ihm stammt.
+mail-notme-alert-done = Sofort erledigt: Alle Sitzungen des Kontos wurden beendet, und alle noch nicht verwendeten Links und Codes zum Zurücksetzen wurden ungültig gemacht. Das Passwort selbst wurde nicht geändert.
+mail-notme-alert-button = Protokoll öffnen
+mail-notme-alert-check = Bitte klären Sie es mit dem Gast und sehen Sie sich das Protokoll des Kontos an:

@@ -86,3 +86,18 @@ reset-unavailable-contact = Helpdesk von { $tenant } kontaktieren
 reset-unavailable-ask = Bitten Sie den Helpdesk von { $tenant }, es für Sie zurückzusetzen.
 reset-failed-title = Wir konnten Ihr Passwort gerade nicht ändern
 reset-failed-text = Es wurde nichts geändert. Bitte versuchen Sie es in einigen Minuten erneut: Ihr Link gilt weiterhin.
+
+## „Das war ich nicht“ (der Link in der Nachricht zum Zurücksetzen und in der Mitteilung über die Änderung)
+notme-confirm-title = Das waren nicht Sie?
+notme-confirm-intro = Wenn Sie kein Zurücksetzen des Passworts angefordert oder Ihr Passwort nicht geändert haben, bestätigen Sie es unten. Wir werden:
+notme-confirm-sign-out = Ihr Konto überall abmelden,
+notme-confirm-cancel = alle noch nicht verwendeten Links und Codes zum Zurücksetzen ungültig machen,
+notme-confirm-tell = die Administratoren Ihrer Organisation informieren.
+notme-confirm-nothing-yet = Ihr Passwort bleibt unverändert. Nichts geschieht, bevor Sie bestätigen.
+notme-confirm-button = Ja, das war ich nicht
+notme-done-title = Ihr Konto ist geschützt
+notme-done-what = Sie wurden überall abgemeldet, alle Links und Codes zum Zurücksetzen wurden ungültig gemacht, und die Administratoren Ihrer Organisation wurden informiert.
+notme-done-next = Falls jemand Ihr Passwort geändert hat, wählen Sie jetzt ein neues. Ändern Sie auch das Passwort Ihres E-Mail-Kontos: Wer dies getan hat, kann möglicherweise Ihre E-Mails lesen.
+notme-reset-button = Passwort zurücksetzen
+notme-invalid-title = Dieser Link ist ungültig oder wurde bereits verwendet
+notme-invalid-text = Ein „Das war ich nicht“-Link funktioniert einmal und einige Tage lang. Wenn Sie ihn schon verwendet haben, wurde Ihr Konto damals geschützt.

@@ -104,3 +104,12 @@ mail-about-not-me-question = This wasn't you?
 mail-about-not-me-link = Tell us
 mail-about-not-me-effect = we will sign you out everywhere, cancel every reset link and code, and tell your organisation's administrators.
 mail-no-reply = Please do not reply: replies are not read.
+
+## To a tenant's admins: a guest said a reset was not theirs
+mail-notme-alert-subject = A guest of { $tenant } reported a password reset that was not theirs
+mail-notme-alert-heading = A guest reported a reset that was not theirs
+mail-notme-alert-said-html = The guest <strong>{ $guest }</strong> of <strong>{ $tenant }</strong> said, at { $at }, that a password reset or change of their account was not made by them.
+mail-notme-alert-said-text = The guest { $guest } of { $tenant } said, at { $at }, that a password reset or change of their account was not made by them.
+mail-notme-alert-done = What was done at once: every session of the account was ended, and every reset link and code not yet used was cancelled. The password itself was not changed.
+mail-notme-alert-button = Open the audit trail
+mail-notme-alert-check = Please check with the guest, and look at the account's audit trail:

@@ -86,3 +86,18 @@ reset-unavailable-contact = Contact { $tenant }'s helpdesk
 reset-unavailable-ask = Please ask { $tenant }'s helpdesk to reset it for you.
 reset-failed-title = We could not change your password right now
 reset-failed-text = Nothing was changed. Please try again in a few minutes: your link still works.
+
+## "This wasn't me" (the link in the reset mail and the password-changed notice)
+notme-confirm-title = This wasn't you?
+notme-confirm-intro = If you did not ask for a password reset, or did not change your password, confirm below. We will:
+notme-confirm-sign-out = sign your account out everywhere,
+notme-confirm-cancel = cancel every reset link and code not yet used,
+notme-confirm-tell = tell your organisation's administrators.
+notme-confirm-nothing-yet = Your password stays as it is. Nothing happens until you confirm.
+notme-confirm-button = Yes, this wasn't me
+notme-done-title = Your account is protected
+notme-done-what = You were signed out everywhere, every reset link and code was cancelled, and your organisation's administrators have been told.
+notme-done-next = If someone changed your password, choose a new one now. Also change the password of your email account: whoever did this may be able to read your mail.
+notme-reset-button = Reset your password
+notme-invalid-title = This link is invalid or has already been used
+notme-invalid-text = A "this wasn't me" link works once, for a few days. If you already used it, your account was protected then.

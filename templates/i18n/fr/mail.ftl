@@ -103,3 +103,12 @@ mail-about-not-me-question = Ce n’était pas vous ?
 mail-about-not-me-link = Dites-le-nous
 mail-about-not-me-effect = nous vous déconnecterons partout, annulerons tous les liens et codes de réinitialisation et préviendrons les administrateurs de votre organisation.
 mail-no-reply = Merci de ne pas répondre : les réponses ne sont pas lues.
+
+## Aux administrateurs d’un locataire : un invité signale une réinitialisation qui n’était pas la sienne
+mail-notme-alert-subject = Un invité de { $tenant } a signalé une réinitialisation de mot de passe qui n’était pas la sienne
+mail-notme-alert-heading = Un invité a signalé une réinitialisation qui n’était pas la sienne
+mail-notme-alert-said-html = L’invité <strong>{ $guest }</strong> de <strong>{ $tenant }</strong> a indiqué, le { $at }, qu’une réinitialisation ou un changement du mot de passe de son compte n’a pas été fait par lui.
+mail-notme-alert-said-text = L’invité { $guest } de { $tenant } a indiqué, le { $at }, qu’une réinitialisation ou un changement du mot de passe de son compte n’a pas été fait par lui.
+mail-notme-alert-done = Ce qui a été fait aussitôt : toutes les sessions du compte ont été fermées et tous les liens et codes de réinitialisation non encore utilisés ont été annulés. Le mot de passe lui-même n’a pas été modifié.
+mail-notme-alert-button = Ouvrir le journal d’audit
+mail-notme-alert-check = Vérifiez auprès de l’invité et consultez le journal d’audit du compte :

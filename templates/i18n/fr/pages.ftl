@@ -86,3 +86,18 @@ reset-unavailable-contact = Contacter l’assistance de { $tenant }
 reset-unavailable-ask = Veuillez demander à l’assistance de { $tenant } de le réinitialiser pour vous.
 reset-failed-title = Nous n’avons pas pu modifier votre mot de passe pour le moment
 reset-failed-text = Rien n’a été modifié. Veuillez réessayer dans quelques minutes : votre lien reste valable.
+
+## « Ce n’était pas moi » (le lien du message de réinitialisation et de l’avis de changement)
+notme-confirm-title = Ce n’était pas vous ?
+notme-confirm-intro = Si vous n’avez pas demandé de réinitialisation ni changé votre mot de passe, confirmez ci-dessous. Nous allons :
+notme-confirm-sign-out = déconnecter votre compte partout,
+notme-confirm-cancel = annuler tous les liens et codes de réinitialisation non encore utilisés,
+notme-confirm-tell = prévenir les administrateurs de votre organisation.
+notme-confirm-nothing-yet = Votre mot de passe reste inchangé. Rien ne se passe tant que vous n’avez pas confirmé.
+notme-confirm-button = Oui, ce n’était pas moi
+notme-done-title = Votre compte est protégé
+notme-done-what = Vous avez été déconnecté·e partout, tous les liens et codes de réinitialisation ont été annulés et les administrateurs de votre organisation ont été prévenus.
+notme-done-next = Si quelqu’un a changé votre mot de passe, choisissez-en un nouveau maintenant. Changez aussi le mot de passe de votre compte de messagerie : l’auteur peut peut-être lire vos e-mails.
+notme-reset-button = Réinitialiser votre mot de passe
+notme-invalid-title = Ce lien n’est pas valide ou a déjà été utilisé
+notme-invalid-text = Un lien « Ce n’était pas moi » ne fonctionne qu’une fois, pendant quelques jours. Si vous l’avez déjà utilisé, votre compte a été protégé à ce moment-là.

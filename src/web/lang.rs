@@ -71,6 +71,25 @@ struct Choice {
     current: bool,
 }
 
+/// Pages whose path carries a secret (a link's token): the switch never repeats the token in
+/// the page, and goes back to the start of that area instead.
+const TOKEN_PATHS: &[(&str, &str)] = &[
+    ("/reset/link/", "/reset"),
+    ("/reset/not-me/", "/reset"),
+    ("/signup/complete/", "/signup"),
+    ("/invite/", "/"),
+    ("/verify/", "/"),
+    ("/admin/setup/", "/admin/login"),
+];
+
+/// Where the language switch goes back to from `path`.
+fn back_to(path: &str) -> &str {
+    TOKEN_PATHS
+        .iter()
+        .find(|(prefix, _)| path.starts_with(prefix))
+        .map_or(path, |(_, start)| start)
+}
+
 /// Adds `lang` and `languages` (the switch) to a page's context.
 pub fn add_to_context(
     req: &HttpRequest,
@@ -78,7 +97,8 @@ pub fn add_to_context(
     map: &mut serde_json::Map<String, serde_json::Value>,
 ) {
     let lang = of_request(req, state);
-    let back = url::form_urlencoded::byte_serialize(req.path().as_bytes()).collect::<String>();
+    let back =
+        url::form_urlencoded::byte_serialize(back_to(req.path()).as_bytes()).collect::<String>();
     let choices: Vec<Choice> = Lang::ALL
         .into_iter()
         .map(|l| Choice {
@@ -137,7 +157,16 @@ fn is_local_path(p: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_local_path;
+    use super::{back_to, is_local_path};
+
+    #[test]
+    fn the_switch_never_repeats_a_token_of_the_path() {
+        assert_eq!(back_to("/reset/link/SECRET"), "/reset");
+        assert_eq!(back_to("/reset/not-me/SECRET"), "/reset");
+        assert_eq!(back_to("/invite/SECRET"), "/");
+        assert_eq!(back_to("/signup/complete/SECRET"), "/signup");
+        assert_eq!(back_to("/reset/code"), "/reset/code");
+    }
 
     #[test]
     fn back_must_be_a_local_path() {

@@ -67,6 +67,19 @@ pub async fn pages(
     // A used link, and a managed tenant whose plan does not include self-service reset.
     c.goto(&link).await.unwrap();
     audit.check("reset-link-invalid").await;
+
+    // "This wasn't me", from the same mail: the confirmation, the protected account, and the
+    // link once more.
+    let not_me = link_with(&mail.text(), "/reset/not-me/").expect("a this-wasn't-me link");
+    c.goto(&not_me).await.unwrap();
+    wait_for_path(c, "/reset/not-me").await;
+    audit.check("not-me-confirm").await;
+    submit(c, None).await.unwrap();
+    wait_for_heading_not(c, "This wasn't you?").await;
+    audit.check("not-me-done").await;
+    c.goto(&not_me).await.unwrap();
+    wait_for_path(c, "/reset/not-me").await;
+    audit.check("not-me-invalid").await;
     c.goto(&go("/reset")).await.unwrap();
     fill(c, "email", "carol@contoso.test").await.unwrap();
     submit(c, Some("email")).await.unwrap();

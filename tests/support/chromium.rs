@@ -28,6 +28,11 @@ fn find(names: &[&str]) -> Option<PathBuf> {
 /// Starts chromedriver and a headless Chromium session (1000×900, its profile in `profile`);
 /// `None` when they are not installed and the run is not CI.
 pub async fn browser(profile: &Path) -> Option<(Driver, Client)> {
+    browser_speaking(profile, "en-US,en").await
+}
+
+/// [`browser`] whose user prefers `accept_languages` (its `Accept-Language`, e.g. `"de-DE,de"`).
+pub async fn browser_speaking(profile: &Path, accept_languages: &str) -> Option<(Driver, Client)> {
     let (Some(chromium), Some(chromedriver)) = (
         find(&[
             "/usr/bin/chromium",
@@ -61,7 +66,9 @@ pub async fn browser(profile: &Path) -> Option<(Driver, Client)> {
                 "--disable-component-update", "--disable-sync", "--window-size=1000,900",
                 "--hide-scrollbars",
                 format!("--user-data-dir={}", profile.display()),
-            ]
+                format!("--lang={}", accept_languages.split(',').next().unwrap_or("en")),
+            ],
+            "prefs": { "intl.accept_languages": accept_languages }
         }
     }))
     .unwrap();

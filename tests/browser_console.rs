@@ -161,6 +161,11 @@ async fn the_console_fits_a_phone_and_its_nav_collapses_without_javascript() {
             .await?
             .click()
             .await?;
+        // The form posts and a new page comes: wait for it rather than read the old one.
+        c.wait()
+            .at_most(std::time::Duration::from_secs(30))
+            .for_element(Locator::Id("link"))
+            .await?;
         let field = js(
             &c,
             "const f = document.getElementById('link'); \

@@ -2,7 +2,7 @@
 //! injected into the page) at a desktop and a phone width, a screenshot at each, and a
 //! keyboard-only walk that Tabs through a page's controls checking each shows its focus.
 //!
-//! axe-core is found at `LATCHKEY_AXE_JS`, else at `target/a11y/node_modules/axe-core/axe.min.js`,
+//! axe-core is found at `AXE_CORE_JS`, else at `target/a11y/node_modules/axe-core/axe.min.js`,
 //! where `.ci/run` installs the version pinned (with its integrity hash) in
 //! `tests/a11y/package-lock.json`. Without it a test prints that it skipped; under `CI=true` a
 //! missing axe-core is a failure.
@@ -24,7 +24,7 @@ const FAILING: [&str; 2] = ["serious", "critical"];
 /// axe-core's source, or `None` (after saying why) when it is not installed and the run is
 /// not CI.
 pub fn axe_source() -> Option<String> {
-    let path = std::env::var_os("LATCHKEY_AXE_JS")
+    let path = std::env::var_os("AXE_CORE_JS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -42,7 +42,7 @@ pub fn axe_source() -> Option<String> {
                 );
             }
             eprintln!(
-                "skipped: axe-core not found at {} ({e}); {how}, or set LATCHKEY_AXE_JS",
+                "skipped: axe-core not found at {} ({e}); {how}, or set AXE_CORE_JS",
                 path.display()
             );
             None

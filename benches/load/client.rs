@@ -27,6 +27,8 @@ pub struct Conn {
 pub struct Reply {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// `Retry-After`, in seconds.
+    pub retry_after: Option<u64>,
     pub body: Bytes,
 }
 
@@ -126,10 +128,16 @@ impl Conn {
             .get("location")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let retry_after = res
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
         let body = res.into_body().collect().await?.to_bytes();
         Ok(Reply {
             status,
             location,
+            retry_after,
             body,
         })
     }

@@ -89,7 +89,6 @@ pub fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<R
         .build()
         .expect("client runtime");
     let addr = server.addr;
-    let stop = Arc::new(AtomicBool::new(false));
     let tally = Arc::new(Tally::default());
     let timeline = Mutex::new(Vec::new());
     let sampling = AtomicBool::new(true);
@@ -116,7 +115,7 @@ pub fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<R
             rate,
             secs,
             users,
-            (stop.clone(), tally.clone()),
+            tally.clone(),
         ));
         // The queue after the flood, until it is empty (or 60 s).
         let drained = server.wait_drained(Duration::from_secs(60));
@@ -148,7 +147,7 @@ pub fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<R
         &flood,
         "req/s",
         format!(
-            "offered {rate:.1}/s = reset_global {per_minute}/min × {factor} (burst {burst}), {} conns over {ADDRESSES} X-Forwarded-For addresses, half existing guests, half unknown; answers: {} accepted (2xx), {} limited (429), {} other; over {:.0} s",
+            "offered {rate:.1}/s = reset_global {per_minute}/min × {factor} (burst {burst}), {} conns over {ADDRESSES} X-Forwarded-For addresses, half existing guests, half unknown; answers: {} accepted (303 to the check-email page), {} limited (429), {} other; over {:.0} s",
             k.conns.min(64),
             count(&tally.accepted),
             count(&tally.limited),
@@ -207,7 +206,8 @@ pub fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<R
         Row::note(
             "J queue depth over time",
             format!(
-                "{line}; max {max_depth}; {} {drain_s:.1} s after the flood; worker {:.0} jobs/s, sink {:.0} mails/s over the run; failed jobs {}",
+                "{}; max {max_depth}; {} {drain_s:.1} s after the flood; worker {:.0} jobs/s, sink {:.0} mails/s over the run; failed jobs {}",
+                line.trim_end(),
                 if drained { "empty" } else { "NOT empty" },
                 (done1 - done0) as f64 / elapsed,
                 (mails1 - mails0) as f64 / elapsed,
@@ -237,9 +237,10 @@ async fn flood_and_guests(
     rate: f64,
     secs: Duration,
     users: u32,
-    (stop, tally): (Arc<AtomicBool>, Arc<Tally>),
+    tally: Arc<Tally>,
 ) -> (Samples, Vec<Option<(Instant, u32)>>, Duration) {
     let start = Instant::now();
+    let deadline = tokio::time::Instant::now() + secs;
     let flooders: Vec<_> = (0..conns)
         .map(|c| {
             let period = Duration::from_secs_f64(conns as f64 / rate);
@@ -250,7 +251,7 @@ async fn flood_and_guests(
                 (c, conns),
                 pace,
                 users,
-                stop.clone(),
+                deadline,
                 tally.clone(),
             ))
         })
@@ -261,15 +262,14 @@ async fn flood_and_guests(
             tokio::spawn(guest(addr, g, at, secs + Duration::from_secs(30)))
         })
         .collect();
-    tokio::time::sleep(secs).await;
-    stop.store(true, Ordering::Relaxed);
-    let flood_end = start.elapsed();
     let mut flood = Samples::default();
     for f in flooders {
         if let Ok(s) = f.await {
             flood.merge(s);
         }
     }
+    // The last request of the flood has been answered.
+    let flood_end = start.elapsed();
     flood.elapsed = flood_end;
     let mut posted = Vec::new();
     for g in guests {
@@ -304,15 +304,15 @@ async fn guest(
             .post_form("/reset", &[("csrf_token", &csrf), ("email", &email)])
             .await
             .ok()?;
-        match reply.status.as_u16() {
-            429 => {
-                retries += 1;
-                let wait = reply.retry_after.unwrap_or(1).max(1);
-                tokio::time::sleep(Duration::from_secs(wait)).await;
-            }
-            s if (200..300).contains(&s) => return Some((t0, retries)),
-            _ => return None,
+        if reply.reset_taken() {
+            return Some((t0, retries));
         }
+        if reply.status.as_u16() != 429 {
+            return None;
+        }
+        retries += 1;
+        let wait = reply.retry_after.unwrap_or(1).max(1);
+        tokio::time::sleep(Duration::from_secs(wait)).await;
     }
     None
 }
@@ -325,7 +325,7 @@ async fn flooder(
     (n, of): (usize, usize),
     (offset, period): (Duration, Duration),
     users: u32,
-    stop: Arc<AtomicBool>,
+    deadline: tokio::time::Instant,
     tally: Arc<Tally>,
 ) -> Samples {
     let mut s = Samples::default();
@@ -337,9 +337,9 @@ async fn flooder(
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, period);
     let mut i = n as u32;
     loop {
-        tick.tick().await;
-        if stop.load(Ordering::Relaxed) {
-            break;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = tokio::time::sleep_until(deadline) => break,
         }
         let a = i % ADDRESSES;
         conn.forwarded_for = Some(format!("10.77.{}.{}", a / 250, a % 250 + 1));
@@ -353,14 +353,13 @@ async fn flooder(
         let reply = conn
             .post_form("/reset", &[("csrf_token", &csrf), ("email", &email)])
             .await;
-        let status = reply.as_ref().map(|r| r.status.as_u16());
-        let counter = match status {
-            Ok(200..=299) => &tally.accepted,
-            Ok(429) => &tally.limited,
-            _ => &tally.other,
+        let (counter, ok) = match &reply {
+            Ok(r) if r.reset_taken() => (&tally.accepted, true),
+            Ok(r) if r.status.as_u16() == 429 => (&tally.limited, true),
+            _ => (&tally.other, false),
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        s.record(t, matches!(status, Ok(200..=299) | Ok(429)));
+        s.record(t, ok);
         i = i.wrapping_add(of as u32);
     }
     s

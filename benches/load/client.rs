@@ -32,6 +32,14 @@ pub struct Reply {
     pub body: Bytes,
 }
 
+impl Reply {
+    /// Whether a `POST /reset` was taken: the redirect to the check-email page (post-redirect-
+    /// get), or a page of its own (a domain that offers no reset).
+    pub fn reset_taken(&self) -> bool {
+        self.status.is_success() || (self.status.as_u16() == 303 && self.location.is_some())
+    }
+}
+
 impl Conn {
     pub fn new(addr: SocketAddr) -> Self {
         Self {

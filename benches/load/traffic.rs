@@ -48,7 +48,7 @@ pub async fn closed_loop(addr: SocketAddr, conns: usize, dur: Duration, load: Lo
                             };
                             conn.post_form("/reset", &[("csrf_token", &csrf), ("email", &email)])
                                 .await
-                                .is_ok_and(|r| r.status.is_success())
+                                .is_ok_and(|r| r.reset_taken())
                         }
                     };
                     s.record(t, ok);
@@ -92,7 +92,7 @@ pub async fn enumeration(addr: SocketAddr, users: u32, n: usize) -> (Vec<u32>, V
         let ok = conn
             .post_form("/reset", &[("csrf_token", &csrf), ("email", &email)])
             .await
-            .is_ok_and(|r| r.status.is_success());
+            .is_ok_and(|r| r.reset_taken());
         let us = t.elapsed().as_micros() as u32;
         match (ok, existing) {
             (false, _) => errors += 1,

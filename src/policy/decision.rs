@@ -2,6 +2,7 @@
 //! stable code, a sentence for the guest and one for the admin).
 
 use super::facts::UndeliverableReason;
+use crate::i18n::{Args, Lang};
 use chrono::NaiveDateTime;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
@@ -173,38 +174,22 @@ impl DenyReason {
         )
     }
 
-    /// The explanation for the guest (the page for rules 1–2, the email for rules 5, 7, 8).
-    pub fn guest_sentence(&self) -> String {
+    /// The explanation for the guest (the page for rules 1–2, the email for rules 5, 7, 8), in
+    /// `lang` (`policy.ftl`). For rules 1–2 the pages around it name the organisation and its
+    /// helpdesk, so the sentence says only why (no plan or licence words: those are the admin's).
+    pub fn guest_sentence(&self, lang: Lang) -> String {
         match self {
-            // Rules 1-2: the pages around it name the organisation and its helpdesk, so the
-            // sentence says only why (no plan or licence words: those are the admin's).
-            Self::TenantNotLicensed => "Your organisation manages your account and has not \
-                turned on self-service password reset."
-                .into(),
-            Self::SsprDisabled => "Your organisation manages your account and has switched \
-                self-service password reset off."
-                .into(),
-            Self::UnknownAccount => "There is no guest account with this email address.".into(),
-            Self::AccountDisabled => "This guest account has been disabled. Please contact \
-                the person who invited you."
-                .into(),
-            Self::AccountLocked { until } => format!(
-                "Your account is temporarily locked after too many unsuccessful reset \
-                 attempts. You can try again after {} UTC.",
-                until.format("%Y-%m-%d %H:%M")
+            Self::TenantNotLicensed => lang.t("deny-tenant-not-licensed"),
+            Self::SsprDisabled => lang.t("deny-sspr-disabled"),
+            Self::UnknownAccount => lang.t("deny-unknown-account"),
+            Self::AccountDisabled => lang.t("deny-account-disabled"),
+            Self::AccountLocked { until } => lang.t_args(
+                "deny-account-locked",
+                &Args::new().str("until", until.format("%Y-%m-%d %H:%M").to_string()),
             ),
-            Self::EmailUndeliverable(_) => "We cannot deliver email to this address, so we \
-                cannot send a reset link to it."
-                .into(),
-            Self::EmailUnverified => "Your email address has not been confirmed yet, so we \
-                cannot send a reset link to it. Confirm your address with the link in this \
-                message, then ask for a reset again."
-                .into(),
-            Self::MethodsNotRegistered => "Your organisation requires a second verification \
-                method (an authenticator app) to reset your password, and none is set up for \
-                your account. Please ask your organisation's helpdesk to help you register \
-                one."
-                .into(),
+            Self::EmailUndeliverable(_) => lang.t("deny-email-undeliverable"),
+            Self::EmailUnverified => lang.t("deny-email-unverified"),
+            Self::MethodsNotRegistered => lang.t("deny-methods-not-registered"),
         }
     }
 
@@ -248,7 +233,8 @@ impl Serialize for DenyReason {
         st.serialize_field("reference", &self.reference())?;
         st.serialize_field("browser_visible", &self.browser_visible())?;
         st.serialize_field("mailable", &self.mailable())?;
-        st.serialize_field("guest_sentence", &self.guest_sentence())?;
+        // The API and the console read English.
+        st.serialize_field("guest_sentence", &self.guest_sentence(Lang::En))?;
         st.serialize_field("admin_sentence", &self.admin_sentence())?;
         st.end()
     }

@@ -3,6 +3,7 @@
 use super::rules::{Seen, RULES};
 use super::*;
 use crate::domain::tenant::{Plan, TenantKind};
+use crate::i18n::Lang;
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use proptest::prelude::*;
 
@@ -380,7 +381,7 @@ fn references_are_upper_kebab_with_the_sub_reason() {
 #[test]
 fn every_reason_has_both_sentences() {
     for r in every_reason() {
-        for s in [r.guest_sentence(), r.admin_sentence()] {
+        for s in [r.guest_sentence(Lang::En), r.admin_sentence()] {
             assert!(s.len() > 20 && s.ends_with('.'), "{}: {s}", r.code());
             assert!(!s.contains("  "), "{}: {s:?}", r.code());
         }
@@ -388,7 +389,17 @@ fn every_reason_has_both_sentences() {
     let locked = DenyReason::AccountLocked {
         until: now() + TimeDelta::minutes(30),
     };
-    assert!(locked.guest_sentence().contains("2026-11-03 12:30 UTC"));
+    assert!(locked
+        .guest_sentence(Lang::En)
+        .contains("2026-11-03 12:30 UTC"));
+    for lang in [Lang::De, Lang::Fr] {
+        assert!(locked.guest_sentence(lang).contains("2026-11-03 12:30"));
+        assert_ne!(
+            locked.guest_sentence(lang),
+            locked.guest_sentence(Lang::En),
+            "{lang}"
+        );
+    }
 }
 
 #[test]

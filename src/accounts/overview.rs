@@ -59,7 +59,7 @@ pub async fn overview(svc: &Services, user: &User, lang: Lang) -> Result<Overvie
     // worded for the mailbox, so the signed-in guest gets a sentence written for this page.
     let reset_note = match reason {
         _ if reset_allowed => None,
-        Some(r) if r.browser_visible() => Some(r.guest_sentence(lang)),
+        Some(r) if r.browser_visible() => Some(crate::i18n::messages::deny_sentence(lang, &r)),
         Some(DenyReason::EmailUnverified) => Some(lang.t("account-note-unverified")),
         Some(DenyReason::MethodsNotRegistered) => Some(lang.t("account-note-needs-totp")),
         _ => Some(lang.t("account-note-unavailable")),

@@ -65,9 +65,12 @@ pub fn directory_rejection(lang: Lang, r: RejectReason) -> String {
     })
 }
 
-/// Why a reset is not possible, as the guest reads it ([`DenyReason::guest_sentence`]).
+/// Why a reset is not possible, as the guest reads it ([`DenyReason::guest_message`]).
 pub fn deny_sentence(lang: Lang, r: &DenyReason) -> String {
-    r.guest_sentence(lang)
+    match r.guest_message() {
+        (id, Some(until)) => lang.t_args(id, &Args::new().str("until", until)),
+        (id, None) => lang.t(id),
+    }
 }
 
 /// "That code is not right. … You have 2 tries left."
@@ -125,5 +128,44 @@ pub fn takeover_outcome(lang: Lang, o: &VerifyOutcome, service: &str) -> String 
             "takeover-admin-exists",
             &Args::new().str("service", service),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::UndeliverableReason;
+
+    #[test]
+    fn every_refusal_reads_in_every_language() {
+        let until = chrono::NaiveDate::from_ymd_opt(2026, 11, 3)
+            .unwrap()
+            .and_hms_opt(12, 30, 0)
+            .unwrap();
+        let reasons = [
+            DenyReason::TenantNotLicensed,
+            DenyReason::SsprDisabled,
+            DenyReason::UnknownAccount,
+            DenyReason::AccountDisabled,
+            DenyReason::AccountLocked { until },
+            DenyReason::EmailUndeliverable(UndeliverableReason::NullMx),
+            DenyReason::EmailUnverified,
+            DenyReason::MethodsNotRegistered,
+        ];
+        for r in reasons {
+            let en = deny_sentence(Lang::En, &r);
+            for lang in Lang::ALL {
+                let s = deny_sentence(lang, &r);
+                assert!(s.len() > 20 && s.ends_with('.'), "{lang} {}: {s}", r.code());
+                assert!(!s.starts_with("deny-"), "{lang}: the key leaked");
+                if lang != Lang::En {
+                    assert_ne!(s, en, "{lang} {}", r.code());
+                }
+            }
+        }
+        let locked = DenyReason::AccountLocked { until };
+        for lang in Lang::ALL {
+            assert!(deny_sentence(lang, &locked).contains("2026-11-03 12:30 UTC"));
+        }
     }
 }

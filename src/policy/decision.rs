@@ -2,7 +2,6 @@
 //! stable code, a sentence for the guest and one for the admin).
 
 use super::facts::UndeliverableReason;
-use crate::i18n::{Args, Lang};
 use chrono::NaiveDateTime;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
@@ -174,22 +173,25 @@ impl DenyReason {
         )
     }
 
-    /// The explanation for the guest (the page for rules 1–2, the email for rules 5, 7, 8), in
-    /// `lang` (`policy.ftl`). For rules 1–2 the pages around it name the organisation and its
-    /// helpdesk, so the sentence says only why (no plan or licence words: those are the admin's).
-    pub fn guest_sentence(&self, lang: Lang) -> String {
+    /// The explanation for the guest (the page for rules 1–2, the email for rules 5, 7, 8), as a
+    /// message of the catalog (`templates/i18n/<lang>/policy.ftl`): its id, and for a lock the
+    /// time it ends (the `until` argument, UTC). `crate::i18n::messages::deny_sentence` words it
+    /// in the guest's language (the policy stays pure). For rules 1–2 the pages around it name
+    /// the organisation and its helpdesk, so the sentence says only why (no plan or licence
+    /// words: those are the admin's).
+    pub fn guest_message(&self) -> (&'static str, Option<String>) {
         match self {
-            Self::TenantNotLicensed => lang.t("deny-tenant-not-licensed"),
-            Self::SsprDisabled => lang.t("deny-sspr-disabled"),
-            Self::UnknownAccount => lang.t("deny-unknown-account"),
-            Self::AccountDisabled => lang.t("deny-account-disabled"),
-            Self::AccountLocked { until } => lang.t_args(
+            Self::TenantNotLicensed => ("deny-tenant-not-licensed", None),
+            Self::SsprDisabled => ("deny-sspr-disabled", None),
+            Self::UnknownAccount => ("deny-unknown-account", None),
+            Self::AccountDisabled => ("deny-account-disabled", None),
+            Self::AccountLocked { until } => (
                 "deny-account-locked",
-                &Args::new().str("until", until.format("%Y-%m-%d %H:%M").to_string()),
+                Some(until.format("%Y-%m-%d %H:%M").to_string()),
             ),
-            Self::EmailUndeliverable(_) => lang.t("deny-email-undeliverable"),
-            Self::EmailUnverified => lang.t("deny-email-unverified"),
-            Self::MethodsNotRegistered => lang.t("deny-methods-not-registered"),
+            Self::EmailUndeliverable(_) => ("deny-email-undeliverable", None),
+            Self::EmailUnverified => ("deny-email-unverified", None),
+            Self::MethodsNotRegistered => ("deny-methods-not-registered", None),
         }
     }
 
@@ -233,8 +235,8 @@ impl Serialize for DenyReason {
         st.serialize_field("reference", &self.reference())?;
         st.serialize_field("browser_visible", &self.browser_visible())?;
         st.serialize_field("mailable", &self.mailable())?;
-        // The API and the console read English.
-        st.serialize_field("guest_sentence", &self.guest_sentence(Lang::En))?;
+        // The id of the guest's sentence in the catalog (it is worded per language).
+        st.serialize_field("guest_message", self.guest_message().0)?;
         st.serialize_field("admin_sentence", &self.admin_sentence())?;
         st.end()
     }

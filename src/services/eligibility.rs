@@ -79,7 +79,7 @@ impl Gathered {
             reference: decision.deny_reason().map(|r| r.reference()),
             guest_sentence: decision
                 .deny_reason()
-                .map(|r| r.guest_sentence(crate::i18n::Lang::En)),
+                .map(|r| crate::i18n::messages::deny_sentence(crate::i18n::Lang::En, r)),
             admin_sentence: decision.deny_reason().map(|r| r.admin_sentence()),
             facts: self.facts.clone(),
             sources: self.sources,

@@ -56,9 +56,9 @@ account-remove-code-label = Oder ein 6-stelliger Code aus der App
 account-totp-explain = Eine Authenticator-App (etwa Microsoft Authenticator, Google Authenticator oder jede andere TOTP-App) zeigt alle 30 Sekunden einen neuen 6-stelligen Code an. Ist eine eingerichtet, fragt das Zurücksetzen des Passworts auch diesen Code ab, sodass eine E-Mail allein nicht genügt, um Ihr Konto zu übernehmen.
 account-totp-scan = Fügen Sie in der App ein Konto hinzu und scannen Sie diesen QR-Code:
 account-totp-qr-alt = QR-Code, um { $service } zu Ihrer Authenticator-App hinzuzufügen
-account-totp-on-phone = Sie sind auf diesem Telefon?
+account-totp-on-phone = Sie lesen dies auf Ihrem Telefon?
 account-totp-open-app = In Ihrer Authenticator-App öffnen
-account-totp-cant-scan = Scannen klappt nicht? Geben Sie stattdessen diesen Schlüssel in der App ein:
+account-totp-cant-scan = Scannen nicht möglich? Geben Sie stattdessen diesen Schlüssel in der App ein:
 account-totp-enter-code = { $minutes ->
     [one] Geben Sie innerhalb von { $minutes } Minute den 6-stelligen Code ein, den die App jetzt anzeigt.
    *[other] Geben Sie innerhalb von { $minutes } Minuten den 6-stelligen Code ein, den die App jetzt anzeigt.

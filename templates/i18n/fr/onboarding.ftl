@@ -51,7 +51,7 @@ takeover-ready = { $hours ->
     [one] Votre compte administrateur est prêt. Ouvrez ce lien à usage unique pour définir son mot de passe et son application d’authentification. Il fonctionne une seule fois, pendant { $hours } heure, et n’est affiché que maintenant :
    *[other] Votre compte administrateur est prêt. Ouvrez ce lien à usage unique pour définir son mot de passe et son application d’authentification. Il fonctionne une seule fois, pendant { $hours } heures, et n’est affiché que maintenant :
 }
-takeover-now-managed = { $organisation } est désormais gérée, avec l’offre gratuite : la réinitialisation des mots de passe en libre-service est désactivée pour ses invités jusqu’au passage à l’offre premium. Les liens de réinitialisation en cours de ses invités ne fonctionnent plus.
+takeover-now-managed = L’organisation { $organisation } est désormais gérée, avec l’offre gratuite : la réinitialisation des mots de passe en libre-service est désactivée pour ses invités jusqu’au passage à l’offre premium. Les liens de réinitialisation en cours de ses invités ne fonctionnent plus.
 takeover-intro = Personne n’administre encore { $organisation } ici. Si vous contrôlez le DNS de <strong>{ $domain }</strong>, vous pouvez en devenir l’administrateur : vous déciderez alors si ses invités peuvent réinitialiser eux-mêmes leur mot de passe.
 takeover-warning = La prise en charge désactive la réinitialisation en libre-service pour tous les invités de { $domain } jusqu’à ce que l’organisation passe à l’offre premium.
 takeover-publish-heading = 1. Publiez cet enregistrement TXT

@@ -196,7 +196,7 @@ pub fn run(label: &str, db_url: &str, dir: &std::path::Path, k: &Knobs) -> Vec<R
 
     let timeline = timeline.into_inner().expect("timeline");
     let max_depth = timeline.iter().map(|s| s.1).max().unwrap_or(0);
-    let bound = (rate * QUEUE_BOUND_S).ceil() as i64;
+    let bound = (f64::from(per_minute) / 60.0 * QUEUE_BOUND_S).ceil() as i64;
     let mut line = String::new();
     for (t, depth) in &timeline {
         let _ = write!(line, "{t:.0}s:{depth} ");

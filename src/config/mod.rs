@@ -101,6 +101,8 @@ pub struct Settings {
     pub database_timeout_seconds: u64,
     pub smtp_url: Option<SecretString>,
     pub smtp_timeout_seconds: u64,
+    /// SMTP connections kept open to the relay.
+    pub smtp_pool_size: u32,
     /// Extra CA certificates (PEM) trusted for the relay, beside the bundled Mozilla roots and
     /// the system's trust store.
     pub smtp_ca_file: Option<PathBuf>,

@@ -34,6 +34,8 @@ pub struct RawSettings {
     pub smtp_url: Option<String>,
     pub smtp_url_file: Option<PathBuf>,
     pub smtp_timeout_seconds: u64,
+    /// SMTP connections kept open to the relay (unset: `jobs.concurrency`).
+    pub smtp_pool_size: Option<u32>,
     /// Extra CA certificates (PEM) for the relay's TLS, beside the bundled and system roots.
     pub smtp_ca_file: Option<PathBuf>,
     pub mail_from: String,
@@ -90,6 +92,7 @@ impl Default for RawSettings {
             smtp_url: None,
             smtp_url_file: None,
             smtp_timeout_seconds: 10,
+            smtp_pool_size: None,
             smtp_ca_file: None,
             mail_from: "Latchkey <no-reply@latchkey.localhost>".into(),
             mail: Default::default(),
@@ -272,6 +275,8 @@ impl RawSettings {
             ("reset.max_code_attempts", self.reset.max_code_attempts),
             ("jobs.max_attempts", self.jobs.max_attempts),
             ("jobs.batch_size", self.jobs.batch_size),
+            ("jobs.concurrency", self.jobs.concurrency),
+            ("smtp_pool_size", self.smtp_pool_size.unwrap_or(1)),
         ] {
             if v == 0 {
                 return Err(config_error(name, "must be greater than zero"));
@@ -290,6 +295,18 @@ impl RawSettings {
             ));
         }
         self.password.validate()?;
+        if self.jobs.concurrency > 1024 {
+            return Err(config_error(
+                "jobs.concurrency",
+                "at most 1024; the default is 64",
+            ));
+        }
+        if self.smtp_pool_size.is_some_and(|n| n > 256) {
+            return Err(config_error(
+                "smtp_pool_size",
+                "at most 256 connections; unset, it follows jobs.concurrency",
+            ));
+        }
         if self.jobs.poll_interval_ms < 10 {
             return Err(config_error("jobs.poll_interval_ms", "must be at least 10"));
         }
@@ -332,6 +349,9 @@ impl RawSettings {
             database_timeout_seconds: self.database_timeout_seconds,
             smtp_url: smtp_url.map(SecretString::from),
             smtp_timeout_seconds: self.smtp_timeout_seconds,
+            smtp_pool_size: self
+                .smtp_pool_size
+                .unwrap_or(self.jobs.concurrency.min(256)),
             smtp_ca_file: self.smtp_ca_file.clone(),
             mail_from,
             dkim,

@@ -130,6 +130,8 @@ pub struct JobSettings {
     pub lease_seconds: u64,
     /// Jobs claimed at once.
     pub batch_size: u32,
+    /// Claimed jobs run at once (they mostly wait on the database, DNS and the relay).
+    pub concurrency: u32,
 }
 
 impl Default for JobSettings {
@@ -140,6 +142,7 @@ impl Default for JobSettings {
             max_backoff_seconds: 15 * 60,
             lease_seconds: 60,
             batch_size: 32,
+            concurrency: 64,
         }
     }
 }

@@ -107,24 +107,6 @@ pub fn complete(
     Ok(())
 }
 
-/// Hands back a claimed job that was never started (shutdown): unclaimed, its attempt not
-/// counted, runnable at once by any worker.
-pub fn release(conn: &mut AnyConnection, id: &str, worker: &str) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(
-            jobs::table
-                .find(id)
-                .filter(jobs::claimed_by.eq(worker))
-                .filter(jobs::done_at.is_null()),
-        )
-        .set((
-            jobs::claimed_until.eq(None::<NaiveDateTime>),
-            jobs::claimed_by.eq(None::<String>),
-            jobs::attempts.eq(jobs::attempts - 1),
-        ))
-        .execute(c))?;
-    Ok(())
-}
-
 /// Records in a job's own row that a once-only step of it is done (its payload rewritten in
 /// the same transaction as that step's effects), so a retry after a crash skips the step.
 pub fn set_payload(conn: &mut AnyConnection, id: &str, payload: &str) -> Result<(), DbError> {

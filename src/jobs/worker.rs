@@ -15,9 +15,6 @@ use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How many claimed jobs run at once (they mostly wait on DNS, SMTP and the database).
-const CONCURRENCY: usize = 16;
-
 /// Tells the worker to stop: `true` once the process is shutting down.
 pub type StopSignal = tokio::sync::watch::Receiver<bool>;
 
@@ -34,12 +31,19 @@ pub struct Worker<C> {
 }
 
 impl<C: Send + Sync + 'static> Worker<C> {
-    /// Runs until `stop` turns `true` (SIGTERM): then claims nothing more, finishes the jobs it
-    /// is running (the caller bounds that by the grace period) and hands back the claimed jobs
-    /// it has not started, so another instance (or the next start) takes them at once.
+    /// Runs until `stop` turns `true` (SIGTERM): then claims nothing more and finishes the jobs
+    /// it is running (the caller bounds that by the grace period). Every claimed job starts at
+    /// once, so nothing claimed waits behind a slow one.
+    ///
+    /// A pipeline, not rounds: up to `jobs.concurrency` jobs run at once, and as they finish the
+    /// free places are claimed again (a batch of at most `jobs.batch_size`, once at least half
+    /// a batch is free), so one slow mail never holds up a whole batch.
     pub async fn run(self, mut stop: StopSignal) {
         let worker_id = format!("worker-{}", uuid::Uuid::new_v4().simple());
         let poll = Duration::from_millis(self.settings.poll_interval_ms);
+        let limit = self.settings.concurrency.max(1) as usize;
+        let batch = (self.settings.batch_size.max(1) as usize).min(limit);
+        let mut running = futures_util::stream::FuturesUnordered::new();
         // Claims failing in a row (the database away): the worker waits longer each time, up
         // to CLAIM_BACKOFF_MAX, and logs the outage once at its start and then once a minute,
         // so an outage costs neither CPU nor a flood of log lines. The first claim that works
@@ -50,82 +54,84 @@ impl<C: Send + Sync + 'static> Worker<C> {
             if *stop.borrow() {
                 break;
             }
-            let wait = match self.run_batch(&worker_id, Some(&stop)).await {
-                // A full batch: there may be more waiting.
-                Ok(n) if n >= self.settings.batch_size as usize => {
-                    resumed(&mut failures);
-                    continue;
-                }
-                Ok(_) => {
-                    resumed(&mut failures);
-                    poll
-                }
-                Err(e) => {
-                    failures = failures.saturating_add(1);
-                    if last_logged.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
-                        last_logged = Some(std::time::Instant::now());
-                        tracing::warn!(
-                            error = %format!("{e:#}"),
-                            failures,
-                            "job worker could not claim work; backing off until the database answers"
-                        );
+            let free = limit - running.len();
+            let mut wait = poll;
+            if free >= batch.div_ceil(2) || running.is_empty() {
+                let wanted = free.min(batch);
+                match self.claim(&worker_id, wanted).await {
+                    Ok(jobs) => {
+                        resumed(&mut failures);
+                        let n = jobs.len();
+                        running.extend(jobs.into_iter().map(|job| self.run_job(&worker_id, job)));
+                        if n == wanted && running.len() < limit {
+                            // A full claim and still room: there may be more waiting.
+                            continue;
+                        }
                     }
-                    claim_backoff(poll, failures)
+                    Err(e) => {
+                        failures = failures.saturating_add(1);
+                        if last_logged.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                            last_logged = Some(std::time::Instant::now());
+                            tracing::warn!(
+                                error = %format!("{e:#}"),
+                                failures,
+                                "job worker could not claim work; backing off until the database answers"
+                            );
+                        }
+                        wait = claim_backoff(poll, failures);
+                    }
                 }
-            };
+            }
+            let room = running.len() < limit;
             tokio::select! {
-                _ = self.wakeup.notified(), if failures == 0 => {}
+                Some(()) = running.next(), if !running.is_empty() => {}
+                _ = self.wakeup.notified(), if failures == 0 && room => {}
                 _ = tokio::time::sleep(wait) => {}
                 _ = stopped(&mut stop) => {}
             }
         }
+        while running.next().await.is_some() {}
         tracing::info!(worker = %worker_id, "job worker stopped");
     }
 
-    /// Claims one batch and runs it; returns how many jobs were claimed.
+    /// Claims one batch and runs it to the end; returns how many jobs were claimed (for tools
+    /// and benches that work the queue off in their own rhythm).
     pub async fn run_once(&self, worker_id: &str) -> Result<usize, DbError> {
-        self.run_batch(worker_id, None).await
-    }
-
-    /// One batch; with a `stop` signal, jobs not yet started when it turns `true` are released
-    /// (unclaimed, the attempt given back) instead of run.
-    async fn run_batch(
-        &self,
-        worker_id: &str,
-        stop: Option<&StopSignal>,
-    ) -> Result<usize, DbError> {
-        let now = self.clock.now_naive();
-        let lease = now + chrono::Duration::seconds(self.settings.lease_seconds as i64);
-        let batch = i64::from(self.settings.batch_size);
-        let id = worker_id.to_string();
         let jobs = self
-            .db
-            .run(move |c| queue::claim(c, &id, now, lease, batch))
+            .claim(worker_id, self.settings.batch_size.max(1) as usize)
             .await?;
         let n = jobs.len();
+        let limit = self.settings.concurrency.max(1) as usize;
         futures_util::stream::iter(jobs)
-            .for_each_concurrent(CONCURRENCY, |job| async move {
-                if stop.is_some_and(|s| *s.borrow()) {
-                    let (id, w) = (job.id.clone(), worker_id.to_string());
-                    if let Err(e) = self.db.run(move |c| queue::release(c, &id, &w)).await {
-                        tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "could not release a job at shutdown; its lease will expire");
-                    }
-                    return;
-                }
-                let run = JobRun {
-                    id: JobId::from_string(job.id.clone()),
-                    attempt: job.attempts,
-                };
-                let result = self
-                    .registry
-                    .run(&self.context, &run, &job.kind, &job.payload)
-                    .await;
-                if let Err(e) = self.settle(worker_id, &job, result).await {
-                    tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "could not record a job's outcome");
-                }
-            })
+            .for_each_concurrent(limit, |job| self.run_job(worker_id, job))
             .await;
         Ok(n)
+    }
+
+    /// Claims up to `n` runnable jobs for this worker, leased for `jobs.lease_seconds`.
+    async fn claim(&self, worker_id: &str, n: usize) -> Result<Vec<queue::StoredJob>, DbError> {
+        let now = self.clock.now_naive();
+        let lease = now + chrono::Duration::seconds(self.settings.lease_seconds as i64);
+        let id = worker_id.to_string();
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        self.db
+            .run_grouped(move |c| queue::claim(c, &id, now, lease, n))
+            .await
+    }
+
+    /// Runs one claimed job and records how it ended.
+    async fn run_job(&self, worker_id: &str, job: queue::StoredJob) {
+        let run = JobRun {
+            id: JobId::from_string(job.id.clone()),
+            attempt: job.attempts,
+        };
+        let result = self
+            .registry
+            .run(&self.context, &run, &job.kind, &job.payload)
+            .await;
+        if let Err(e) = self.settle(worker_id, &job, result).await {
+            tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "could not record a job's outcome");
+        }
     }
 
     async fn settle(
@@ -140,7 +146,9 @@ impl<C: Send + Sync + 'static> Worker<C> {
             Ok(()) => {
                 self.metrics.incr("latchkey_jobs_total", "outcome=done");
                 let w = worker_id.to_string();
-                self.db.run(move |c| queue::complete(c, &id, &w, now)).await
+                self.db
+                    .run_grouped(move |c| queue::complete(c, &id, &w, now))
+                    .await
             }
             Err(JobError::Transient(why)) if job.attempts < job.max_attempts => {
                 self.metrics.incr("latchkey_jobs_total", "outcome=retried");

@@ -129,7 +129,10 @@ pub async fn reserve<C: MailTemplate>(
     let mut e = audit_row(now, recipient, Event::MailSuppressed, Outcome::Denied);
     e.reason = Some("address_mail_cap".into());
     e.detail = Some(Value::Object(detail).to_string());
-    postman.db.run(move |c| audit::insert(c, &e)).await?;
+    postman
+        .db
+        .run_grouped(move |c| audit::insert(c, &e))
+        .await?;
     Ok(false)
 }
 
@@ -147,56 +150,61 @@ fn audit_row(
     e
 }
 
-/// The branding in force for the recipient's tenant (its overrides over `[branding]`) and
-/// `Reply-To:` when the tenant's helpdesk is a `mailto:` link: replies reach the people who
-/// can help, not the unattended sender address.
-async fn tenant_facts(
-    postman: &Postman<'_>,
-    recipient: &Recipient,
-) -> Result<(Branding, Option<EmailAddress>), JobError> {
-    let base = &postman.settings.branding;
-    let Some(tenant_id) = recipient.tenant_id.clone() else {
-        return Ok((base.clone(), None));
-    };
-    let (tenant, overrides) = postman
+/// What the database says about a mail's recipient, read in one round trip: the account's own
+/// language, its tenant's default, the tenant's helpdesk and branding overrides.
+#[derive(Default)]
+struct Stored {
+    own_language: Option<String>,
+    tenant_language: Option<String>,
+    helpdesk_url: Option<String>,
+    branding: crate::domain::branding::BrandingOverrides,
+}
+
+async fn stored_facts(postman: &Postman<'_>, recipient: &Recipient) -> Result<Stored, JobError> {
+    let (user, tenant) = (recipient.user_id.clone(), recipient.tenant_id.clone());
+    if user.is_none() && tenant.is_none() {
+        return Ok(Stored::default());
+    }
+    Ok(postman
         .db
         .run(move |c| {
-            Ok::<_, crate::db::DbError>((
-                tenants::find_by_id(c, &tenant_id)?,
-                tenant_branding::find(c, &tenant_id)?,
-            ))
+            let (own_language, mut tenant_language) = match &user {
+                Some(user) => languages::of_user(c, user)?,
+                None => (None, None),
+            };
+            let mut stored = Stored {
+                own_language,
+                ..Stored::default()
+            };
+            if let Some(tenant_id) = &tenant {
+                if user.is_none() {
+                    tenant_language = languages::tenant_default(c, tenant_id)?;
+                }
+                stored.helpdesk_url =
+                    tenants::find_by_id(c, tenant_id)?.and_then(|t| t.helpdesk_url);
+                stored.branding = tenant_branding::find(c, tenant_id)?;
+            }
+            stored.tenant_language = tenant_language;
+            Ok::<_, crate::db::DbError>(stored)
         })
-        .await?;
-    let reply_to = tenant
-        .and_then(|t| t.helpdesk_url)
-        .as_deref()
-        .and_then(helpdesk_reply_to);
-    Ok((base.with(&overrides), reply_to))
+        .await?)
 }
 
 /// The language of a mail (docs/languages.md): the account's own choice, else its tenant's
 /// default, else the language of the request that caused it, else English.
-pub async fn mail_language(postman: &Postman<'_>, recipient: &Recipient) -> Result<Lang, JobError> {
-    let (user, tenant) = match (recipient.user_id.clone(), recipient.tenant_id.clone()) {
-        (Some(user), _) => {
-            postman
-                .db
-                .run(move |c| languages::of_user(c, &user))
-                .await?
-        }
-        (None, Some(tenant)) => (
-            None,
-            postman
-                .db
-                .run(move |c| languages::tenant_default(c, &tenant))
-                .await?,
-        ),
-        (None, None) => (None, None),
-    };
-    Ok(Lang::parse_opt(user.as_deref())
-        .or_else(|| Lang::parse_opt(tenant.as_deref()))
+fn mail_language(stored: &Stored, recipient: &Recipient) -> Lang {
+    Lang::parse_opt(stored.own_language.as_deref())
+        .or_else(|| Lang::parse_opt(stored.tenant_language.as_deref()))
         .or(recipient.lang)
-        .unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// The branding in force for the recipient's tenant (its overrides over `[branding]`) and
+/// `Reply-To:` when the tenant's helpdesk is a `mailto:` link: replies reach the people who
+/// can help, not the unattended sender address.
+fn tenant_facts(postman: &Postman<'_>, stored: &Stored) -> (Branding, Option<EmailAddress>) {
+    let reply_to = stored.helpdesk_url.as_deref().and_then(helpdesk_reply_to);
+    (postman.settings.branding.with(&stored.branding), reply_to)
 }
 
 /// Sends a mail already counted by [`reserve`]: renders, sends, marks a bounce, audits.
@@ -206,9 +214,10 @@ pub async fn deliver_reserved<C: MailTemplate>(
     ctx: &C,
 ) -> Result<Delivery, JobError> {
     let to = &recipient.to;
-    let lang = mail_language(postman, recipient).await?;
+    let stored = stored_facts(postman, recipient).await?;
+    let lang = mail_language(&stored, recipient);
     let now = postman.clock.now_naive();
-    let (brand, reply_to) = tenant_facts(postman, recipient).await?;
+    let (brand, reply_to) = tenant_facts(postman, &stored);
     let cause = Cause {
         ip: recipient.ip,
         browser: recipient.browser.clone(),
@@ -239,7 +248,10 @@ pub async fn deliver_reserved<C: MailTemplate>(
             created_at: now,
             bounced_at: None,
         };
-        postman.db.run(move |c| bounce::remember(c, &row)).await?;
+        postman
+            .db
+            .run_grouped(move |c| bounce::remember(c, &row))
+            .await?;
         msg.return_path = Some(bounce::return_path(&id, domain));
     }
     let mut detail = recipient.detail.clone();
@@ -252,7 +264,10 @@ pub async fn deliver_reserved<C: MailTemplate>(
     let user = recipient.user_id.as_ref().map(|u| u.to_string());
     match result {
         Ok(()) => {
-            postman.db.run(move |c| audit::insert(c, &e)).await?;
+            postman
+                .db
+                .run_grouped(move |c| audit::insert(c, &e))
+                .await?;
             Ok(Delivery::Sent)
         }
         Err(SendError::Permanent(why)) => {
@@ -272,14 +287,20 @@ pub async fn deliver_reserved<C: MailTemplate>(
             tracing::error!(kind, message_id = %msg.id, user_id = ?user, error = %why, "the SMTP relay refused the mail (not the recipient); will retry");
             e.set_event(Event::MailRefused, Outcome::Alert);
             e.reason = Some(why.clone());
-            postman.db.run(move |c| audit::insert(c, &e)).await?;
+            postman
+                .db
+                .run_grouped(move |c| audit::insert(c, &e))
+                .await?;
             Err(JobError::Transient(why))
         }
         Err(SendError::Transient(why)) => {
             tracing::error!(kind, message_id = %msg.id, user_id = ?user, error = %why, "mail send failed; will retry");
             e.set_event(Event::MailFailed, Outcome::Failure);
             e.reason = Some(why.clone());
-            postman.db.run(move |c| audit::insert(c, &e)).await?;
+            postman
+                .db
+                .run_grouped(move |c| audit::insert(c, &e))
+                .await?;
             Err(JobError::Transient(why))
         }
     }

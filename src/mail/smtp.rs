@@ -5,6 +5,7 @@
 use super::transport::{config_error, MailerConfigError};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::CertificateDer;
@@ -76,6 +77,7 @@ pub(super) fn smtp_transport(
     text: &str,
     timeout: Duration,
     roots: &TrustRoots,
+    pool_size: u32,
 ) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailerConfigError> {
     let url = Url::parse(text)
         .map_err(|_| config_error("not a URL; write e.g. smtp://user:pass@mail.example.com:587"))?;
@@ -117,7 +119,10 @@ pub(super) fn smtp_transport(
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
         .port(url.port().unwrap_or(default_port))
         .tls(tls)
-        .timeout(Some(timeout));
+        .timeout(Some(timeout))
+        // Connections kept open to the relay: as many as the worker sends at once, so a busy
+        // worker never waits for a connection or opens one per mail (`smtp_pool_size`).
+        .pool_config(PoolConfig::new().max_size(pool_size.max(1)));
     if !url.username().is_empty() {
         let decode = |s: &str| {
             percent_decode(s).ok_or_else(|| config_error("user or password is not valid UTF-8"))
@@ -154,7 +159,7 @@ mod tests {
         text: &str,
         timeout: Duration,
     ) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailerConfigError> {
-        super::smtp_transport(text, timeout, &TrustRoots::default())
+        super::smtp_transport(text, timeout, &TrustRoots::default(), 4)
     }
 
     #[tokio::test]

@@ -58,6 +58,10 @@ impl MailerConfigError {
     }
 }
 
+/// SMTP connections [`Mailer::smtp`] keeps open (the service sizes its pool by
+/// `smtp_pool_size`).
+const DEFAULT_POOL_SIZE: u32 = 16;
+
 /// Sends rendered mail. Built once at start and shared (it holds the SMTP connection pool).
 #[derive(Clone)]
 pub struct Mailer {
@@ -99,7 +103,13 @@ impl Mailer {
         let mailer = match settings.smtp_url_exposed() {
             Some(url) => {
                 let roots = TrustRoots::load(settings.smtp_ca_file.as_deref())?;
-                Self::smtp_with_roots(url, settings.mail_from.clone(), timeout, &roots)?
+                Self::smtp_with_roots(
+                    url,
+                    settings.mail_from.clone(),
+                    timeout,
+                    &roots,
+                    settings.smtp_pool_size,
+                )?
             }
             None => Self::outbox(settings.outbox_dir(), settings.mail_from.clone()),
         };
@@ -143,7 +153,13 @@ impl Mailer {
     /// [`Mailer::from_settings`]). Call it inside a Tokio runtime: lettre's connection pool
     /// spawns its idle-connection reaper at once (outside one this is an error, not a panic).
     pub fn smtp(url: &str, from: Mailbox, timeout: Duration) -> Result<Self, MailerConfigError> {
-        Self::smtp_with_roots(url, from, timeout, &TrustRoots::load(None)?)
+        Self::smtp_with_roots(
+            url,
+            from,
+            timeout,
+            &TrustRoots::load(None)?,
+            DEFAULT_POOL_SIZE,
+        )
     }
 
     /// [`Mailer::smtp`] trusting `roots` beside the bundled Mozilla roots.
@@ -152,13 +168,14 @@ impl Mailer {
         from: Mailbox,
         timeout: Duration,
         roots: &TrustRoots,
+        pool_size: u32,
     ) -> Result<Self, MailerConfigError> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(config_error(
                 "the SMTP mailer must be built inside the Tokio runtime",
             ));
         }
-        let transport = smtp_transport(url, timeout, roots)?;
+        let transport = smtp_transport(url, timeout, roots, pool_size)?;
         Ok(Self {
             transport: Transport::Smtp(transport),
             from,

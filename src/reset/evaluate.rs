@@ -70,7 +70,9 @@ async fn plant_decoy(svc: &Services, job: &ResetRequestJob) -> Result<(), JobErr
         expires_at: now
             + chrono::Duration::minutes(i64::from(svc.settings.reset.token_ttl_minutes)),
     };
-    svc.db.run(move |c| reset_decoys::plant(c, &new)).await?;
+    svc.db
+        .run_grouped(move |c| reset_decoys::plant(c, &new))
+        .await?;
     Ok(())
 }
 
@@ -85,7 +87,7 @@ async fn count_attempt(svc: &Services, g: &Gathered, ip: Option<IpAddr>) -> Resu
             let mut e = super::event(svc.now(), Event::TenantResetBurst, Outcome::Alert, ip);
             e.actor = "system".into();
             e.tenant_id = Some(t.id.clone());
-            svc.db.run(move |c| audit::insert(c, &e)).await?;
+            svc.db.run_grouped(move |c| audit::insert(c, &e)).await?;
         }
     }
     Ok(())
@@ -124,7 +126,7 @@ async fn audit_request(
     };
     let run = run.clone();
     svc.db
-        .run(move |c| {
+        .run_grouped(move |c| {
             use crate::db::WriteTransaction as _;
             c.write_transaction::<_, crate::db::DbError, _>(|c| {
                 audit::insert(c, &e)?;
@@ -168,7 +170,7 @@ async fn send_reset_link(
         expires_at,
     };
     svc.db
-        .run(move |c| {
+        .run_grouped(move |c| {
             use crate::db::WriteTransaction as _;
             c.write_transaction::<_, crate::db::DbError, _>(|c| super::issue::issue(c, &new, now))
         })

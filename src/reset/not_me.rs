@@ -28,7 +28,7 @@ pub async fn issue(
     let now = svc.now();
     let (user, tenant) = (user.clone(), tenant.clone());
     svc.db
-        .run(move |c| {
+        .run_grouped(move |c| {
             not_me_tokens::create(
                 c,
                 &hash,
@@ -155,5 +155,5 @@ async fn invalid(
         e.tenant_id = Some(t.tenant_id);
         e.user_id = Some(t.user_id);
     }
-    svc.db.run(move |c| audit::insert(c, &e)).await
+    svc.db.run_grouped(move |c| audit::insert(c, &e)).await
 }

@@ -231,16 +231,19 @@ impl PersistentLimits {
         self.db.run(move |conn| f(&this, conn)).await
     }
 
-    /// [`Self::run`] when the limits are enabled; `off` without touching the database when
+    /// A grouped write ([`Db::run_grouped`]) when the limits are enabled; `off` without touching the database when
     /// `rate_limits.enabled = false`.
-    async fn run_enabled<T, F>(&self, off: T, f: F) -> Result<T, DbError>
+    async fn run_enabled<T, F>(&self, off: T, mut f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
-        F: FnOnce(&Self, &mut AnyConnection) -> Result<T, DbError> + Send + 'static,
+        F: FnMut(&Self, &mut AnyConnection) -> Result<T, DbError> + Send + 'static,
     {
         if !self.enabled() {
             return Ok(off);
         }
-        self.run(f).await
+        // Counter hits are small writes on hot paths (every reset request, every mail): on
+        // SQLite they join the group commit instead of contending for the writer lock.
+        let this = self.clone();
+        self.db.run_grouped(move |conn| f(&this, conn)).await
     }
 }

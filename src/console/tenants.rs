@@ -129,14 +129,18 @@ pub fn english_name(lang: Lang) -> &'static str {
     }
 }
 
+/// A default language the console's list does not offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownLanguage;
+
 /// A default language as the console's form sends it: `""` clears it, a code of a language we
-/// have sets it; anything else is `Err` (the form offers only these).
-pub fn parse_default_language(typed: &str) -> Result<Option<Lang>, ()> {
+/// have sets it; anything else is [`UnknownLanguage`] (the form offers only these).
+pub fn parse_default_language(typed: &str) -> Result<Option<Lang>, UnknownLanguage> {
     let typed = typed.trim();
     if typed.is_empty() {
         return Ok(None);
     }
-    Lang::from_code(typed).map(Some).ok_or(())
+    Lang::from_code(typed).map(Some).ok_or(UnknownLanguage)
 }
 
 /// One tenant, its domains and its number of guests.

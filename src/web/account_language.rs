@@ -1,8 +1,7 @@
 //! The language part of `/account` (docs/languages.md): a form that stores the guest's
 //! language (`POST /account/language`, CSRF like every form, no JavaScript needed;
-//! docs/security.md#47). Saving also
-//! makes it this browser's explicit choice, so the page changes at once even where the
-//! language switch chose another before.
+//! docs/security.md#47). Saving also makes it this browser's explicit choice, so the page
+//! changes at once even where the language switch chose another before.
 
 use super::csrf::CsrfForm;
 use super::reset::client_ip;

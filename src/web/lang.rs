@@ -1,6 +1,7 @@
 //! The language of a page (src/i18n/negotiate.rs for the order): the `lang` cookie set by the
-//! language switch (`GET /language?set=de&back=/reset`), what the handler knows about the
-//! guest ([`hint`]: their stored preference, their tenant's default), `Accept-Language`,
+//! language switch (`GET /language?set=de&back=/reset`), what the request knows about the
+//! guest ([`hint`]: their stored preference and their tenant's default, recorded by
+//! [`super::session::current`] for every page of a signed-in guest), `Accept-Language`,
 //! English. Every rendered page gets `lang` (for `<html lang>` and the `t` function) and the
 //! switch's links.
 

@@ -1,6 +1,15 @@
 //! Micro-benchmarks of the pure hot paths (`cargo bench --bench micro`): the policy decision,
-//! address parsing, token generation + hashing, rendering the reset page, and the offline
-//! breached-password lookup (SHA-1 + binary search over a memory-mapped file of 1 M entries).
+//! address parsing, token generation + hashing, rendering the reset page, the offline
+//! breached-password lookup (SHA-1 + binary search over a memory-mapped file of 1 M entries),
+//! zxcvbn (micro/passwords.rs), the completion path without argon2 (micro/completion.rs) and a
+//! worker claim round on SQLite (micro/worker.rs).
+
+#[path = "micro/completion.rs"]
+mod completion;
+#[path = "micro/passwords.rs"]
+mod passwords;
+#[path = "micro/worker.rs"]
+mod worker;
 
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -166,5 +175,15 @@ fn breached_file(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, decide, parse, tokens, render, breached_file);
+criterion_group!(
+    benches,
+    decide,
+    parse,
+    tokens,
+    render,
+    breached_file,
+    passwords::zxcvbn,
+    completion::completion,
+    worker::claim_round
+);
 criterion_main!(benches);

@@ -85,8 +85,76 @@ fn every_key_a_template_or_the_code_names_exists() {
     assert!(missing.is_empty(), "keys used but not defined: {missing:?}");
 }
 
-/// The guest templates already written through the catalog.
-const CONVERTED: &[&str] = &["base.html", "index.html", "errors/", "reset/", "email/"];
+/// The guest templates, all written through the catalog (the console's `admin/` stays English).
+const CONVERTED: &[&str] = &[
+    "base.html",
+    "index.html",
+    "errors/",
+    "reset/",
+    "email/",
+    "signin/",
+    "signup/",
+    "account/",
+    "invite/",
+    "takeover/",
+    "verify/",
+];
+
+#[test]
+fn every_guest_template_is_guarded() {
+    // A new guest area must join CONVERTED, or the test below would not look at it.
+    for (name, _) in TEMPLATES {
+        if name.starts_with("admin/") || name.starts_with("i18n/") {
+            continue;
+        }
+        assert!(
+            CONVERTED.iter().any(|p| name.starts_with(p)),
+            "{name} is a guest template the no-English check does not cover"
+        );
+    }
+}
+
+#[test]
+fn every_area_file_exists_in_every_language_and_is_loaded() {
+    use latchkey::services::templates::FLUENT;
+    let files = |lang: Lang| -> BTreeSet<String> {
+        catalog()
+            .keys(lang)
+            .values()
+            .filter_map(|f| f.split_once('/').map(|x| x.1.to_string()))
+            .collect()
+    };
+    let english = files(Lang::En);
+    for area in [
+        "pages.ftl",
+        "mail.ftl",
+        "policy.ftl",
+        "words.ftl",
+        "account.ftl",
+        "onboarding.ftl",
+    ] {
+        assert!(
+            english.contains(area),
+            "en/{area} is not loaded: {english:?}"
+        );
+    }
+    for lang in Lang::ALL {
+        assert_eq!(
+            files(lang),
+            english,
+            "{lang}: the same area files as English"
+        );
+        let embedded = FLUENT
+            .iter()
+            .filter(|(p, _)| p.starts_with(&format!("{}/", lang.code())))
+            .count();
+        assert_eq!(
+            embedded,
+            english.len(),
+            "{lang}: every embedded file holds messages"
+        );
+    }
+}
 
 #[test]
 fn guest_templates_carry_no_english_outside_messages() {

@@ -181,6 +181,7 @@ pub fn main(k: &Knobs) {
                 b.len(),
                 a.len()
             ),
+            target: "< 1 ms added per completion".into(),
         },
     ];
     let machine = format!(

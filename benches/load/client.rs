@@ -27,7 +27,17 @@ pub struct Conn {
 pub struct Reply {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// `Retry-After`, in seconds.
+    pub retry_after: Option<u64>,
     pub body: Bytes,
+}
+
+impl Reply {
+    /// Whether a `POST /reset` was taken: the redirect to the check-email page (post-redirect-
+    /// get), or a page of its own (a domain that offers no reset).
+    pub fn reset_taken(&self) -> bool {
+        self.status.is_success() || (self.status.as_u16() == 303 && self.location.is_some())
+    }
 }
 
 impl Conn {
@@ -126,10 +136,16 @@ impl Conn {
             .get("location")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let retry_after = res
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
         let body = res.into_body().collect().await?.to_bytes();
         Ok(Reply {
             status,
             location,
+            retry_after,
             body,
         })
     }

@@ -25,6 +25,12 @@ impl Knobs {
     pub fn wants(&self, scenario: char) -> bool {
         self.only.is_empty() || self.only.contains(scenario)
     }
+
+    /// Whether any scenario of the main run (A–H, L) is asked for: I and J run on servers of
+    /// their own.
+    pub fn wants_main_run(&self) -> bool {
+        self.only.is_empty() || self.only.chars().any(|c| !"IJ".contains(c))
+    }
 }
 
 pub fn knob<T: std::str::FromStr>(name: &str, default: T) -> T {

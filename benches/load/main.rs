@@ -21,7 +21,10 @@
 //! `LATCHKEY_BENCH_SQLITE=false` (only the PostgreSQL run).
 //!
 //! Scenario I (flood.rs) runs on a server of its own with the limits on: a sign-in flood from
-//! 1 000 proxied addresses while reset completions and `GET /reset` are timed.
+//! 1 000 proxied addresses while reset completions and `GET /reset` are timed. Scenario J
+//! (ceiling.rs) too, on both backends: a `POST /reset` flood at the global ceiling from 1 000
+//! proxied addresses while 20 real guests are timed from request to mail; knobs
+//! `LATCHKEY_BENCH_J_SECS` (60) and `LATCHKEY_BENCH_J_FACTOR` (1.0: the ceiling's rate).
 //!
 //! `cargo bench --bench load -- soak [--minutes 10] [--interval 10]` runs the soak instead
 //! (see soak.rs); `cargo bench --bench load -- breached` compares completions with the
@@ -30,6 +33,7 @@
 mod admin;
 mod audit;
 mod breached;
+mod ceiling;
 mod client;
 mod completions;
 mod flood;
@@ -43,6 +47,7 @@ mod smtp;
 mod soak;
 mod stats;
 mod traffic;
+mod worker;
 
 use knobs::{knob, Knobs};
 use report::print_table;
@@ -74,9 +79,7 @@ fn main() {
     if knob("LATCHKEY_BENCH_SQLITE", true) {
         let dir = tempfile::tempdir().expect("temp dir");
         let sqlite_url = format!("sqlite://{}", dir.path().join("latchkey.db").display());
-        if !k.only.is_empty() && !k.only.chars().any(|c| c != 'I') {
-            // Only scenario I asked for.
-        } else {
+        if k.wants_main_run() {
             let rows = run::run("SQLite", &sqlite_url, dir.path(), &k, true);
             print_table(&format!("SQLite ({machine})"), &rows);
         }
@@ -87,13 +90,28 @@ fn main() {
             let rows = flood::run("SQLite", &url, dir.path(), &k);
             print_table(&format!("I, SQLite ({machine})"), &rows);
         }
+        if k.wants('J') {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("latchkey.db").display());
+            let rows = ceiling::run("SQLite", &url, dir.path(), &k);
+            print_table(&format!("J, SQLite ({machine})"), &rows);
+        }
     }
 
     if let Ok(base) = std::env::var("LATCHKEY_BENCH_PG") {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (url, name) = server::create_pg_database(&base);
-        let rows = run::run("PostgreSQL", &url, dir.path(), &k, false);
-        server::drop_pg_database(&base, &name);
-        print_table(&format!("PostgreSQL ({machine})"), &rows);
+        if k.wants_main_run() {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let (url, name) = server::create_pg_database(&base);
+            let rows = run::run("PostgreSQL", &url, dir.path(), &k, false);
+            server::drop_pg_database(&base, &name);
+            print_table(&format!("PostgreSQL ({machine})"), &rows);
+        }
+        if k.wants('J') {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let (url, name) = server::create_pg_database(&base);
+            let rows = ceiling::run("PostgreSQL", &url, dir.path(), &k);
+            server::drop_pg_database(&base, &name);
+            print_table(&format!("J, PostgreSQL ({machine})"), &rows);
+        }
     }
 }

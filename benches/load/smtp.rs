@@ -1,13 +1,15 @@
 //! A minimal SMTP receiver on loopback, so C measures the production transport (lettre over
 //! TCP) rather than the development outbox. It accepts every message, counts it, and keeps only
-//! the newest reset link per recipient (for D); bodies are not stored.
+//! the newest reset link per recipient (for D), and when the first message to each watched
+//! recipient was accepted (for J); bodies are not stored.
 //!
 //! It runs on its own thread and current-thread runtime, beside the client's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 #[derive(Default)]
@@ -15,6 +17,29 @@ pub struct Received {
     pub messages: AtomicU64,
     /// Recipient → the token of the newest reset link mailed to it.
     pub tokens: Mutex<BTreeMap<String, String>>,
+    /// Watched recipient → when the sink accepted (`250` after `DATA`) the first message to it
+    /// since it was watched.
+    pub accepted_at: Mutex<HashMap<String, Option<Instant>>>,
+}
+
+impl Received {
+    /// Starts timing the first message to `rcpt` accepted from now on.
+    pub fn watch(&self, rcpt: &str) {
+        self.accepted_at
+            .lock()
+            .expect("sink watch list")
+            .insert(rcpt.to_ascii_lowercase(), None);
+    }
+
+    /// When the first message to a watched `rcpt` was accepted, if it was.
+    pub fn accepted(&self, rcpt: &str) -> Option<Instant> {
+        self.accepted_at
+            .lock()
+            .expect("sink watch list")
+            .get(&rcpt.to_ascii_lowercase())
+            .copied()
+            .flatten()
+    }
 }
 
 pub struct Sink {
@@ -93,7 +118,16 @@ async fn session(stream: tokio::net::TcpStream, received: Arc<Received>) {
                 }
                 body.push_str(&line);
             }
+            let accepted = Instant::now();
             received.messages.fetch_add(1, Ordering::Relaxed);
+            if let Some(slot @ None) = received
+                .accepted_at
+                .lock()
+                .expect("sink watch list")
+                .get_mut(&rcpt.to_ascii_lowercase())
+            {
+                *slot = Some(accepted);
+            }
             if let Some(token) = crate::mail::link_token(&crate::mail::unquote(&body)) {
                 received
                     .tokens

@@ -165,7 +165,7 @@ pub fn main(k: &Knobs) {
                     let ok = conn
                         .post_form("/reset", &[("csrf_token", &csrf), ("email", &email)])
                         .await
-                        .is_ok_and(|r| r.status.is_success());
+                        .is_ok_and(|r| r.reset_taken());
                     record(&b, 1, t, ok);
                     if !ok {
                         csrf = conn.csrf_token().await.unwrap_or_default();

@@ -1,11 +1,8 @@
-//! The request scenarios: A (pages), B (reset requests), C (the worker's drain), E (a guest
+//! The request scenarios: A (pages), B (reset requests), E (a guest
 //! probing during D) and F (enumeration timing).
 
 use crate::client::{Conn, Samples};
-use crate::report::Row;
-use crate::server::Server;
 use crate::DOMAIN;
-use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -51,7 +48,7 @@ pub async fn closed_loop(addr: SocketAddr, conns: usize, dur: Duration, load: Lo
                             };
                             conn.post_form("/reset", &[("csrf_token", &csrf), ("email", &email)])
                                 .await
-                                .is_ok_and(|r| r.status.is_success())
+                                .is_ok_and(|r| r.reset_taken())
                         }
                     };
                     s.record(t, ok);
@@ -69,51 +66,6 @@ pub async fn closed_loop(addr: SocketAddr, conns: usize, dur: Duration, load: Lo
     }
     all.elapsed = start.elapsed();
     all
-}
-
-/// C: the worker alone on the backlog B left, sampled every second.
-pub fn drain(server: &Server, limit: Duration) -> (Row, String) {
-    let (open0, done0) = server.queue();
-    let start = Instant::now();
-    let mut timeline = vec![(0.0, open0)];
-    let mut last = (open0, done0, 0.0);
-    while start.elapsed() < limit {
-        std::thread::sleep(Duration::from_secs(1));
-        let (open, done) = server.queue();
-        let t = start.elapsed().as_secs_f64();
-        timeline.push((t, open));
-        last = (open, done, t);
-        if open == 0 {
-            break;
-        }
-    }
-    let (open, done, t) = last;
-    let evaluated = done - done0;
-    let rate = evaluated as f64 / t.max(1e-9);
-    let mut line = String::new();
-    for (t, depth) in timeline.iter().step_by(5) {
-        let _ = write!(line, "{t:.0}s:{depth} ");
-    }
-    let _ = write!(line, "end {t:.0}s:{open}");
-    let note = format!(
-        "{evaluated} evaluated in {t:.1} s from a backlog of {open0}; {}; failed jobs {}",
-        if open == 0 {
-            "drained".to_string()
-        } else {
-            format!("{open} still queued")
-        },
-        server.failed_jobs()
-    );
-    let row = Row {
-        name: "C worker: evaluations (facts→decision→token→mail)".into(),
-        throughput: format!("{rate:.0} /s"),
-        p50: "-".into(),
-        p99: "-".into(),
-        max: "-".into(),
-        errors: server.failed_jobs().to_string(),
-        note,
-    };
-    (row, line)
 }
 
 /// F: existing and unknown addresses in a shuffled order, one connection, sequential.
@@ -140,7 +92,7 @@ pub async fn enumeration(addr: SocketAddr, users: u32, n: usize) -> (Vec<u32>, V
         let ok = conn
             .post_form("/reset", &[("csrf_token", &csrf), ("email", &email)])
             .await
-            .is_ok_and(|r| r.status.is_success());
+            .is_ok_and(|r| r.reset_taken());
         let us = t.elapsed().as_micros() as u32;
         match (ok, existing) {
             (false, _) => errors += 1,

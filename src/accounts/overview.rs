@@ -5,6 +5,7 @@ use super::User;
 use crate::db::models::Tenant;
 use crate::db::{tenants, DbError};
 use crate::domain::{EmailAddress, TenantKind};
+use crate::i18n::Lang;
 use crate::policy::DenyReason;
 use crate::services::eligibility;
 use crate::services::Services;
@@ -16,7 +17,8 @@ pub struct Overview {
     pub email: String,
     pub display_name: Option<String>,
     pub tenant_name: String,
-    pub tenant_kind: &'static str,
+    /// Who administers the organisation, in words.
+    pub tenant_kind: String,
     pub verified: bool,
     pub totp: bool,
     pub reset_allowed: bool,
@@ -34,19 +36,17 @@ pub struct Overview {
     pub manageable: bool,
 }
 
-fn describe_tenant(t: Option<&Tenant>) -> &'static str {
+fn describe_tenant(lang: Lang, t: Option<&Tenant>) -> String {
     match t {
-        Some(t) if t.is_consumer => "Personal email address, not part of an organisation",
-        Some(t) if t.kind() == TenantKind::Managed => {
-            "Managed by your organisation's administrators"
-        }
-        Some(_) => "Not managed by an administrator",
-        None => "Unknown",
+        Some(t) if t.is_consumer => lang.t("account-kind-consumer"),
+        Some(t) if t.kind() == TenantKind::Managed => lang.t("account-kind-managed"),
+        Some(_) => lang.t("account-kind-unmanaged"),
+        None => lang.t("account-kind-unknown"),
     }
 }
 
-/// The overview of `user`, with the reset policy as it stands now.
-pub async fn overview(svc: &Services, user: &User) -> Result<Overview, DbError> {
+/// The overview of `user`, with the reset policy as it stands now, its sentences in `lang`.
+pub async fn overview(svc: &Services, user: &User, lang: Lang) -> Result<Overview, DbError> {
     let tid = user.tenant_id();
     let tenant = svc.db.run(move |c| tenants::find_by_id(c, &tid)).await?;
     let decision = match EmailAddress::parse(&user.email) {
@@ -59,28 +59,16 @@ pub async fn overview(svc: &Services, user: &User) -> Result<Overview, DbError> 
     // worded for the mailbox, so the signed-in guest gets a sentence written for this page.
     let reset_note = match reason {
         _ if reset_allowed => None,
-        Some(r) if r.browser_visible() => Some(r.guest_sentence()),
-        Some(DenyReason::EmailUnverified) => Some(
-            "Your email address is not confirmed yet. Ask for a password reset and we will \
-             first email you a link to confirm it."
-                .into(),
-        ),
-        Some(DenyReason::MethodsNotRegistered) => Some(
-            "Your organisation requires an authenticator app for self-service reset, and you \
-             have not set one up yet."
-                .into(),
-        ),
-        _ => Some(
-            "Self-service reset is not available for your account right now. Please contact \
-             your organisation's helpdesk."
-                .into(),
-        ),
+        Some(r) if r.browser_visible() => Some(crate::i18n::messages::deny_sentence(lang, &r)),
+        Some(DenyReason::EmailUnverified) => Some(lang.t("account-note-unverified")),
+        Some(DenyReason::MethodsNotRegistered) => Some(lang.t("account-note-needs-totp")),
+        _ => Some(lang.t("account-note-unavailable")),
     };
     Ok(Overview {
         email: user.email.clone(),
         display_name: user.display_name.clone(),
         tenant_name: tenant.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
-        tenant_kind: describe_tenant(tenant.as_ref()),
+        tenant_kind: describe_tenant(lang, tenant.as_ref()),
         verified: user.verified_at.is_some(),
         totp: user.totp_secret.is_some(),
         reset_allowed,

@@ -24,7 +24,7 @@ pub(super) async fn verify_and_choose(
     typed: TypedPassword<'_>,
     ip: Option<IpAddr>,
 ) -> Result<Verified, DbError> {
-    let page = |error: Option<String>| {
+    let page = |error: Option<crate::domain::password::PasswordRejection>| {
         Verified::ChoosePassword(LinkPage {
             email: row.email.clone(),
             choose_password: true,
@@ -45,7 +45,7 @@ pub(super) async fn verify_and_choose(
         .await?
     {
         Ok(p) => p,
-        Err(reason) => return Ok(page(Some(reason.to_string()))),
+        Err(reason) => return Ok(page(Some(reason))),
     };
     let hash = svc.hasher.hash(checked.into_secret()).await?;
     let (uid, now) = (user.user_id(), svc.now());

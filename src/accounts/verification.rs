@@ -74,8 +74,9 @@ pub struct LinkPage {
     /// The account was created from a `CcEmail` copy: the owner chooses a password here.
     pub choose_password: bool,
     pub min_chars: u32,
-    /// Why the password typed was refused.
-    pub error: Option<String>,
+    /// Why the password typed was refused (the page words it in the guest's language).
+    #[serde(skip)]
+    pub error: Option<crate::domain::password::PasswordRejection>,
 }
 
 /// The password typed on the page (both fields; empty when the page had none).

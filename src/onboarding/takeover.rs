@@ -38,17 +38,18 @@ pub const SETUP_LINK_HOURS: i64 = 24;
 /// Where the admin console finishes an admin's set-up (built by the console).
 pub const ADMIN_SETUP_PATH: &str = "/admin/setup/";
 
-/// Why a guest cannot take over their organisation. `Display` is the sentence shown to them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, thiserror::Error)]
+/// Why a guest cannot take over their organisation (the page words it in the guest's
+/// language: [`crate::i18n::messages::takeover_ineligible`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Ineligible {
-    #[error("Confirm your email address first: only a confirmed address can take over its organisation.")]
+    /// The guest's address is not confirmed.
     Unverified,
-    #[error("Addresses at personal email providers are not part of an organisation, so there is nothing to take over.")]
+    /// A personal-mail address: no organisation to take over.
     Consumer,
-    #[error("Your organisation already has administrators. Ask them for help.")]
+    /// The organisation has administrators already.
     AlreadyManaged,
-    #[error("Your organisation's directory does not include your email domain, so it cannot be taken over from this account.")]
+    /// The organisation's directory does not list the guest's domain.
     NoDomain,
 }
 
@@ -73,7 +74,8 @@ pub struct TakeoverState {
     pub challenge: Option<Challenge>,
 }
 
-/// What a verification came to. `message()` is the sentence for the guest.
+/// What a verification came to ([`crate::i18n::messages::takeover_outcome`] words it for the
+/// guest).
 #[derive(Debug)]
 pub enum VerifyOutcome {
     /// The tenant is managed now and the guest is its admin.
@@ -116,24 +118,6 @@ impl VerifyOutcome {
             Self::DnsUnavailable => "dns_unavailable",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::AdminExists => "admin_exists",
-        }
-    }
-
-    /// The sentence for the guest.
-    pub fn message(&self) -> String {
-        match self {
-            Self::Verified { organisation, .. } => format!("Done: you now manage {organisation}."),
-            Self::Ineligible(i) => i.to_string(),
-            Self::NoChallenge => "Start by asking for a TXT record below.".into(),
-            Self::Expired => "That TXT record value has expired. Ask for a new one below and publish it instead.".into(),
-            Self::RecordMissing => "The TXT record was not found at your domain. Check that its value is exactly as shown, wait for DNS to update (this can take up to an hour), and try again.".into(),
-            Self::DomainNotFound => "Your domain does not exist in DNS, so the TXT record cannot be found.".into(),
-            Self::DnsUnavailable => "DNS did not answer just now. Nothing was changed; try again in a few minutes.".into(),
-            Self::TooManyAttempts { retry_after_minutes } => format!(
-                "Too many verification attempts. Try again in {retry_after_minutes} minute{}.",
-                if *retry_after_minutes == 1 { "" } else { "s" }
-            ),
-            Self::AdminExists => "An administrator account with your email address exists already. Ask Latchkey's operators for help.".into(),
         }
     }
 }

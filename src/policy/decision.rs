@@ -173,38 +173,25 @@ impl DenyReason {
         )
     }
 
-    /// The explanation for the guest (the page for rules 1–2, the email for rules 5, 7, 8).
-    pub fn guest_sentence(&self) -> String {
+    /// The explanation for the guest (the page for rules 1–2, the email for rules 5, 7, 8), as a
+    /// message of the catalog (`templates/i18n/<lang>/policy.ftl`): its id, and for a lock the
+    /// time it ends (the `until` argument, UTC). `crate::i18n::messages::deny_sentence` words it
+    /// in the guest's language (the policy stays pure). For rules 1–2 the pages around it name
+    /// the organisation and its helpdesk, so the sentence says only why (no plan or licence
+    /// words: those are the admin's).
+    pub fn guest_message(&self) -> (&'static str, Option<String>) {
         match self {
-            // Rules 1-2: the pages around it name the organisation and its helpdesk, so the
-            // sentence says only why (no plan or licence words: those are the admin's).
-            Self::TenantNotLicensed => "Your organisation manages your account and has not \
-                turned on self-service password reset."
-                .into(),
-            Self::SsprDisabled => "Your organisation manages your account and has switched \
-                self-service password reset off."
-                .into(),
-            Self::UnknownAccount => "There is no guest account with this email address.".into(),
-            Self::AccountDisabled => "This guest account has been disabled. Please contact \
-                the person who invited you."
-                .into(),
-            Self::AccountLocked { until } => format!(
-                "Your account is temporarily locked after too many unsuccessful reset \
-                 attempts. You can try again after {} UTC.",
-                until.format("%Y-%m-%d %H:%M")
+            Self::TenantNotLicensed => ("deny-tenant-not-licensed", None),
+            Self::SsprDisabled => ("deny-sspr-disabled", None),
+            Self::UnknownAccount => ("deny-unknown-account", None),
+            Self::AccountDisabled => ("deny-account-disabled", None),
+            Self::AccountLocked { until } => (
+                "deny-account-locked",
+                Some(until.format("%Y-%m-%d %H:%M").to_string()),
             ),
-            Self::EmailUndeliverable(_) => "We cannot deliver email to this address, so we \
-                cannot send a reset link to it."
-                .into(),
-            Self::EmailUnverified => "Your email address has not been confirmed yet, so we \
-                cannot send a reset link to it. Confirm your address with the link in this \
-                message, then ask for a reset again."
-                .into(),
-            Self::MethodsNotRegistered => "Your organisation requires a second verification \
-                method (an authenticator app) to reset your password, and none is set up for \
-                your account. Please ask your organisation's helpdesk to help you register \
-                one."
-                .into(),
+            Self::EmailUndeliverable(_) => ("deny-email-undeliverable", None),
+            Self::EmailUnverified => ("deny-email-unverified", None),
+            Self::MethodsNotRegistered => ("deny-methods-not-registered", None),
         }
     }
 
@@ -248,7 +235,8 @@ impl Serialize for DenyReason {
         st.serialize_field("reference", &self.reference())?;
         st.serialize_field("browser_visible", &self.browser_visible())?;
         st.serialize_field("mailable", &self.mailable())?;
-        st.serialize_field("guest_sentence", &self.guest_sentence())?;
+        // The id of the guest's sentence in the catalog (it is worded per language).
+        st.serialize_field("guest_message", self.guest_message().0)?;
         st.serialize_field("admin_sentence", &self.admin_sentence())?;
         st.end()
     }

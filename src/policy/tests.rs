@@ -378,17 +378,22 @@ fn references_are_upper_kebab_with_the_sub_reason() {
 }
 
 #[test]
-fn every_reason_has_both_sentences() {
+fn every_reason_has_a_guest_message_and_an_admin_sentence() {
     for r in every_reason() {
-        for s in [r.guest_sentence(), r.admin_sentence()] {
-            assert!(s.len() > 20 && s.ends_with('.'), "{}: {s}", r.code());
-            assert!(!s.contains("  "), "{}: {s:?}", r.code());
-        }
+        let (id, until) = r.guest_message();
+        assert!(id.starts_with("deny-"), "{}: {id}", r.code());
+        assert_eq!(until.is_some(), r.code() == "account_locked");
+        let s = r.admin_sentence();
+        assert!(s.len() > 20 && s.ends_with('.'), "{}: {s}", r.code());
+        assert!(!s.contains("  "), "{}: {s:?}", r.code());
     }
     let locked = DenyReason::AccountLocked {
         until: now() + TimeDelta::minutes(30),
     };
-    assert!(locked.guest_sentence().contains("2026-11-03 12:30 UTC"));
+    assert_eq!(
+        locked.guest_message(),
+        ("deny-account-locked", Some("2026-11-03 12:30".to_string()))
+    );
 }
 
 #[test]

@@ -77,7 +77,9 @@ impl Gathered {
             decision: if decision.is_allow() { "allow" } else { "deny" },
             code: decision.code().to_string(),
             reference: decision.deny_reason().map(|r| r.reference()),
-            guest_sentence: decision.deny_reason().map(|r| r.guest_sentence()),
+            guest_sentence: decision
+                .deny_reason()
+                .map(|r| crate::i18n::messages::deny_sentence(crate::i18n::Lang::En, r)),
             admin_sentence: decision.deny_reason().map(|r| r.admin_sentence()),
             facts: self.facts.clone(),
             sources: self.sources,

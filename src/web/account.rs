@@ -9,9 +9,10 @@
 use super::csrf::CsrfForm;
 use super::reset::client_ip;
 use super::session::GuestSession;
-use super::{cookies, page, AppError, AppState};
+use super::{cookies, lang, page, AppError, AppState};
 use crate::accounts::authenticator::{self, EnrolOutcome, RemoveOutcome};
 use crate::accounts::{overview, User};
+use crate::i18n::Args;
 use crate::security::TotpSecret;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
@@ -48,7 +49,7 @@ async fn overview(
     s: GuestSession,
     q: web::Query<OverviewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = overview::overview(&state, &s.user).await?;
+    let ctx = overview::overview(&state, &s.user, lang::of_request(&req, &state)).await?;
     let ctx = super::account_language::with_form(&req, &state, ctx, q.language.is_some(), None);
     let res = page::ok(&req, &state, "account/overview.html", &ctx)?;
     Ok(s.respond(&state, res))
@@ -102,10 +103,10 @@ struct SecurityPage {
     minutes: i64,
     /// Removing would leave the guest unable to reset (the tenant requires two methods).
     required_by_tenant: bool,
-    enrol_error: Option<&'static str>,
-    remove_error: Option<&'static str>,
+    enrol_error: Option<String>,
+    remove_error: Option<String>,
     /// A confirmation after a redirect (`enrolled`, `removed`).
-    notice: Option<&'static str>,
+    notice: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -121,10 +122,11 @@ async fn security(
     s: GuestSession,
     q: web::Query<SecurityQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let lang = lang::of_request(&req, &state);
     let notice = if q.enrolled.is_some() && s.user.totp_secret.is_some() {
-        Some("Your authenticator app is set up. A password reset will now also ask for a code from it.")
+        Some(lang.t("account-totp-enrolled"))
     } else if q.removed.is_some() && s.user.totp_secret.is_none() {
-        Some("Your authenticator app was removed from your account.")
+        Some(lang.t("account-totp-removed"))
     } else {
         None
     };
@@ -137,9 +139,9 @@ async fn security_page(
     req: &HttpRequest,
     state: &AppState,
     s: &GuestSession,
-    enrol_error: Option<&'static str>,
-    remove_error: Option<&'static str>,
-    notice: Option<&'static str>,
+    enrol_error: Option<String>,
+    remove_error: Option<String>,
+    notice: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let user = &s.user;
     let mut ctx = SecurityPage {
@@ -194,26 +196,25 @@ async fn enrol(
     if s.user.totp_secret.is_some() {
         return Ok(s.respond(&state, see_other("/account/security")));
     }
+    let lang = lang::of_request(&req, &state);
     let Some(secret) = pending_secret(&req, &state, &s.user) else {
         // The setup expired: show a new code to scan.
-        return security_page(&req, &state, &s, Some(EXPIRED_SETUP), None, None).await;
+        let expired = lang.t("account-setup-expired");
+        return security_page(&req, &state, &s, Some(expired), None, None).await;
     };
     let outcome =
         authenticator::enrol(&state, &s.user, &secret, &form.0.code, client_ip(&req)).await?;
     if outcome == EnrolOutcome::WrongCode {
-        return security_page(&req, &state, &s, Some(WRONG_SETUP_CODE), None, None).await;
+        let wrong = lang.t_args(
+            "account-setup-wrong-code",
+            &Args::new().str("service", state.settings.branding.service_name.clone()),
+        );
+        return security_page(&req, &state, &s, Some(wrong), None, None).await;
     }
     let mut res = see_other("/account/security?enrolled=1");
     let _ = res.add_cookie(&cookies::removal(&state, TOTP_PENDING));
     Ok(s.respond(&state, res))
 }
-
-const EXPIRED_SETUP: &str =
-    "That setup took too long and has expired. Scan the new code below, then enter the code your app shows.";
-const WRONG_SETUP_CODE: &str =
-    "That code is not right. Enter the 6-digit code your app shows now for Latchkey.";
-const WRONG_REMOVE_PROOF: &str =
-    "That password or code is not right. Enter your current password, or a code from your authenticator app.";
 
 #[derive(Deserialize)]
 pub(crate) struct RemoveForm {
@@ -236,7 +237,8 @@ async fn remove(
     match outcome {
         None => Ok(s.respond(&state, see_other("/account/security"))),
         Some(RemoveOutcome::WrongProof) => {
-            security_page(&req, &state, &s, None, Some(WRONG_REMOVE_PROOF), None).await
+            let wrong = lang::of_request(&req, &state).t("account-remove-wrong");
+            security_page(&req, &state, &s, None, Some(wrong), None).await
         }
         Some(RemoveOutcome::Removed) => {
             Ok(s.respond(&state, see_other("/account/security?removed=1")))

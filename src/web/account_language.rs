@@ -83,8 +83,9 @@ pub(crate) async fn choose(
     form: CsrfForm<ChooseForm>,
 ) -> Result<HttpResponse, AppError> {
     let Some(chosen) = Lang::from_code(form.0.language.trim()) else {
-        let error = lang::of_request(&req, &state).t("prefs-language-invalid");
-        let ctx = overview::overview(&state, &s.user).await?;
+        let page_lang = lang::of_request(&req, &state);
+        let error = page_lang.t("prefs-language-invalid");
+        let ctx = overview::overview(&state, &s.user, page_lang).await?;
         let ctx = with_form(&req, &state, ctx, false, Some(error));
         let res = page::render(
             &req,

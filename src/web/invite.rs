@@ -5,7 +5,8 @@
 
 use super::csrf::CsrfForm;
 use super::reset::client_ip;
-use super::{page, AppError, AppState};
+use super::{lang, page, AppError, AppState};
+use crate::i18n::messages;
 use crate::onboarding::accounts::{self, AccountOutcome, PendingAccount};
 use crate::onboarding::signup;
 use actix_web::http::StatusCode;
@@ -96,13 +97,14 @@ fn directory_down(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, A
     #[derive(Serialize)]
     struct Down {
         status: u16,
-        title: &'static str,
-        message: &'static str,
+        title: String,
+        message: String,
     }
+    let lang = lang::of_request(req, state);
     let ctx = Down {
         status: 503,
-        title: "We could not create your account right now",
-        message: "Nothing was created. Please try again in a few minutes: your link still works.",
+        title: lang.t("invite-unavailable-title"),
+        message: lang.t("invite-unavailable-text"),
     };
     page::render(
         req,
@@ -139,15 +141,14 @@ fn outcome_page(
             },
         ),
         AccountOutcome::Rejected { reason, pending } => {
-            password_form(req, state, pending, action, Some(reason.to_string()))
+            let error = messages::password_rejection(lang::of_request(req, state), &reason);
+            password_form(req, state, pending, action, Some(error))
         }
-        AccountOutcome::DirectoryRejected { rejection, pending } => password_form(
-            req,
-            state,
-            pending,
-            action,
-            Some(rejection.reason.message().to_string()),
-        ),
+        AccountOutcome::DirectoryRejected { rejection, pending } => {
+            let error =
+                messages::directory_rejection(lang::of_request(req, state), rejection.reason);
+            password_form(req, state, pending, action, Some(error))
+        }
         AccountOutcome::DirectoryUnavailable => directory_down(req, state),
         AccountOutcome::DirectoryReadOnly => read_only(req, state, signup),
         AccountOutcome::AlreadyUser => page::ok(

@@ -7,17 +7,13 @@
 
 use super::csrf::{CsrfForm, NoFields};
 use super::device;
-use super::lang;
 use super::reset::client_ip;
 use super::session;
-use super::{page, AppError, AppState};
+use super::{lang, page, AppError, AppState};
 use crate::accounts::lockout::Account;
 use crate::accounts::{language, signin};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-
-/// The one sentence every failed sign-in gets.
-pub const SIGNIN_FAILED: &str = "That email and password don't match. Check them and try again.";
 
 /// Registers `GET/POST /signin` and `POST /signout`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Serialize, Default)]
 struct SignInPage {
     email: String,
-    error: Option<&'static str>,
+    /// The one sentence every failed sign-in gets (`signin-failed`).
+    error: Option<String>,
     signed_out: bool,
 }
 
@@ -101,7 +98,7 @@ async fn submit(
         None => {
             let ctx = SignInPage {
                 email: page::echo(&form.email),
-                error: Some(SIGNIN_FAILED),
+                error: Some(lang::of_request(&req, &state).t("signin-failed")),
                 signed_out: false,
             };
             page::ok(&req, &state, "signin/signin.html", &ctx)

@@ -5,7 +5,8 @@
 use super::csrf::{CsrfForm, NoFields};
 use super::reset::client_ip;
 use super::session::GuestSession;
-use super::{page, AppError, AppState};
+use super::{lang, page, AppError, AppState};
+use crate::i18n::{messages, words};
 use crate::onboarding::takeover::{self, TakeoverState, VerifyOutcome, SETUP_LINK_HOURS};
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret as _;
@@ -36,11 +37,14 @@ fn render(
     takeover: TakeoverState,
     mut ctx: Page,
 ) -> Result<HttpResponse, AppError> {
-    ctx.ineligible_text = takeover.ineligible.map(|i| i.to_string());
+    let lang = lang::of_request(req, state);
+    ctx.ineligible_text = takeover
+        .ineligible
+        .map(|i| messages::takeover_ineligible(lang, i));
     ctx.expires_at = takeover
         .challenge
         .as_ref()
-        .map(|c| crate::mail::words::utc_date_time(c.expires_at));
+        .map(|c| words::date_time(lang, c.expires_at));
     ctx.setup_hours = SETUP_LINK_HOURS;
     ctx.state = Some(takeover);
     let res = page::ok(req, state, "takeover/index.html", &ctx)?;
@@ -66,8 +70,11 @@ async fn start(
 ) -> Result<HttpResponse, AppError> {
     let started = takeover::start(&state, &s.user, client_ip(&req)).await?;
     let t = takeover::status(&state, &s.user).await?;
+    let lang = lang::of_request(&req, &state);
     let ctx = Page {
-        error: started.err().map(|i| i.to_string()),
+        error: started
+            .err()
+            .map(|i| messages::takeover_ineligible(lang, i)),
         ..Page::default()
     };
     render(&req, &state, &s, t, ctx)
@@ -82,14 +89,19 @@ async fn verify(
 ) -> Result<HttpResponse, AppError> {
     let outcome = takeover::verify(&state, &s.user, client_ip(&req)).await?;
     let t = takeover::status(&state, &s.user).await?;
+    let message = messages::takeover_outcome(
+        lang::of_request(&req, &state),
+        &outcome,
+        &state.settings.branding.service_name,
+    );
     let ctx = match &outcome {
         VerifyOutcome::Verified { setup_link, .. } => Page {
-            notice: Some(outcome.message()),
+            notice: Some(message),
             setup_link: Some(setup_link.expose_secret().to_string()),
             ..Page::default()
         },
-        other => Page {
-            error: Some(other.message()),
+        _ => Page {
+            error: Some(message),
             ..Page::default()
         },
     };

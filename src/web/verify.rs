@@ -10,8 +10,9 @@
 use super::csrf::CsrfForm;
 use super::invite::PasswordForm;
 use super::reset::client_ip;
-use super::{page, AppError, AppState};
+use super::{lang, page, AppError, AppState};
 use crate::accounts::verification::{self, LinkPage, TypedPassword, Verified};
+use crate::i18n::messages;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -25,7 +26,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct ConfirmPage {
     /// The form posts back to the same path; the token is already in the URL.
     action: String,
+    /// Why the password typed was refused, in the page's language.
+    error: Option<String>,
     link: LinkPage,
+}
+
+impl ConfirmPage {
+    fn new(req: &HttpRequest, state: &AppState, token: &str, link: LinkPage) -> Self {
+        let error = link
+            .error
+            .as_ref()
+            .map(|r| messages::password_rejection(lang::of_request(req, state), r));
+        ConfirmPage {
+            action: action(token),
+            error,
+            link,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -50,10 +67,7 @@ async fn confirm(
     let Some(link) = verification::open(&state, &token).await? else {
         return invalid(&req, &state);
     };
-    let ctx = ConfirmPage {
-        action: action(&token),
-        link,
-    };
+    let ctx = ConfirmPage::new(&req, &state, &token, link);
     page::ok(&req, &state, "verify/confirm.html", &ctx)
 }
 
@@ -79,10 +93,7 @@ async fn redeem(
             &req,
             &state,
             "verify/confirm.html",
-            &ConfirmPage {
-                action: action(&token),
-                link,
-            },
+            &ConfirmPage::new(&req, &state, &token, link),
         ),
         Verified::Invalid => invalid(&req, &state),
     }

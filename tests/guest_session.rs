@@ -290,6 +290,7 @@ async fn every_guest_post_needs_a_csrf_token() {
         "/signout",
         "/account/security/totp",
         "/account/security/totp/remove",
+        "/account/language",
     ] {
         let p = b.post_raw(path, "code=123456&password=x".into(), &[]).await;
         assert_eq!(p.status, 403, "{path}");

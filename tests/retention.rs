@@ -123,6 +123,29 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A "this wasn't me" link of `u1` expiring at `expires`, used when `used`.
+    fn not_me_token(&self, id: &str, expires: NaiveDateTime, used: bool) {
+        let (c, e) = (ts(expires - Duration::days(7)), ts(expires));
+        let used_at = if used {
+            format!("'{c}'")
+        } else {
+            "NULL".into()
+        };
+        exec(
+            &self.db,
+            &format!(
+                "INSERT INTO not_me_tokens (id, token_hash, user_id, tenant_id, created_at, expires_at, used_at) \
+                 VALUES ('{id}', 'h{id}', 'u1', 't1', '{c}', '{e}', {used_at})"
+            ),
+        );
+    }
+
+    fn not_me(&self, id: &str, expires: NaiveDateTime) {
+        self.not_me_token(id, expires, false);
+    }
+}
+
 fn sweep(s: &Store, settings: &RetentionSettings, clock: &OffsetClock) -> retention::Report {
     retention::sweep(&s.db, settings, clock.now_naive(), "system", &|| false).unwrap()
 }
@@ -260,6 +283,8 @@ fn a_plan_counts_what_would_go_and_deletes_nothing() {
             ts(base)
         ),
     );
+    // And a "this wasn't me" link with the other expired rows.
+    s.not_me("old", base);
     clock.set_offset(Duration::days(401));
     let settings = RetentionSettings::default();
     let plan = retention::plan(&s.db, &settings, clock.now_naive()).unwrap();
@@ -333,4 +358,46 @@ fn purge_dry_run_shows_counts_per_kind_and_purge_deletes_them() {
         ),
         1
     );
+}
+
+#[test]
+fn expired_not_me_links_go_and_live_ones_stay() {
+    let s = store();
+    let clock = OffsetClock::new();
+    let base = clock.now_naive();
+    s.not_me_token("old-unused", base, false);
+    s.not_me_token("old-used", base, true);
+    s.not_me("young", base + Duration::days(10));
+    let settings = RetentionSettings::default();
+
+    // Day 20: none expired 30 days ago yet.
+    clock.set_offset(Duration::days(20));
+    let r = sweep(&s, &settings, &clock);
+    assert_eq!(r.get(Kind::NotMeTokens), 0, "{r:?}");
+    assert_eq!(s.n("not_me_tokens"), 3);
+
+    // Day 31: both links that expired on day 0 go, used or not; the one of day 10 stays.
+    clock.set_offset(Duration::days(31));
+    let r = sweep(&s, &settings, &clock);
+    assert_eq!(r.get(Kind::NotMeTokens), 2, "{r:?}");
+    assert_eq!(s.n("not_me_tokens"), 1);
+    assert_eq!(
+        count(
+            &s.db,
+            "SELECT COUNT(*) AS n FROM not_me_tokens WHERE id = 'young'"
+        ),
+        1
+    );
+    let details = support::process::pairs(
+        &s.db,
+        "SELECT detail AS a, actor AS b FROM audit_events WHERE event = 'retention_swept' ORDER BY id",
+    );
+    let last: serde_json::Value = serde_json::from_str(&details[1].0).unwrap();
+    assert_eq!(last["not_me_tokens"], 2, "{last}");
+
+    // Day 41: the last one goes too.
+    clock.set_offset(Duration::days(41));
+    let r = sweep(&s, &settings, &clock);
+    assert_eq!(r.get(Kind::NotMeTokens), 1, "{r:?}");
+    assert_eq!(s.n("not_me_tokens"), 0);
 }

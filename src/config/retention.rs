@@ -14,8 +14,8 @@ pub struct RetentionSettings {
     pub audit_days: u32,
     /// Finished jobs (sent or failed for good) are deleted this many days after they finished.
     pub jobs_days: u32,
-    /// Reset tokens, address verifications and invitations are deleted this many days after
-    /// they expired.
+    /// Reset tokens, address verifications, invitations and "this wasn't me" links are deleted
+    /// this many days after they expired.
     pub expired_days: u32,
     /// How often the background sweep runs, in minutes; 0 turns it off (run `latchkey purge`
     /// from a timer instead).

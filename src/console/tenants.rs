@@ -1,10 +1,11 @@
 //! Tenant settings as admins see and change them: kind, plan, domains, the SSPR switch,
-//! methods required and the helpdesk link. A change that takes SSPR away revokes the
+//! methods required, the helpdesk link and the guests' default language. A change that takes SSPR away revokes the
 //! tenant's outstanding reset links (docs/security.md#6), in the transaction that audits it.
 
 use crate::console::audit::NewAuditEvent;
 use crate::db::{admin_queries, tenants, DbError};
 use crate::domain::{Plan, TenantId};
+use crate::i18n::Lang;
 use crate::policy::{tenant_self_service, SelfService};
 use crate::services::{eligibility, Services};
 use serde::Serialize;
@@ -46,10 +47,17 @@ pub enum Changed {
     Switch,
     Methods,
     Helpdesk,
+    Language,
 }
 
 impl Changed {
-    const ALL: [Changed; 4] = [Self::Plan, Self::Switch, Self::Methods, Self::Helpdesk];
+    const ALL: [Changed; 5] = [
+        Self::Plan,
+        Self::Switch,
+        Self::Methods,
+        Self::Helpdesk,
+        Self::Language,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -57,6 +65,7 @@ impl Changed {
             Self::Switch => "sspr",
             Self::Methods => "methods",
             Self::Helpdesk => "helpdesk",
+            Self::Language => "language",
         }
     }
 
@@ -70,6 +79,7 @@ impl Changed {
                 Self::Switch => b.sspr_enabled != a.sspr_enabled,
                 Self::Methods => b.methods_required != a.methods_required,
                 Self::Helpdesk => b.helpdesk_url != a.helpdesk_url,
+                Self::Language => b.default_language != a.default_language,
             })
             .collect()
     }
@@ -102,8 +112,35 @@ impl Changed {
             ),
             Self::Helpdesk if now.helpdesk_url.is_some() => "Helpdesk link changed.".into(),
             Self::Helpdesk => "Helpdesk link removed.".into(),
+            Self::Language => match Lang::parse_opt(now.default_language.as_deref()) {
+                Some(l) => format!("Default language set to {} ({}).", english_name(l), l),
+                None => "Default language removed: guests get their browser's language.".into(),
+            },
         }
     }
+}
+
+/// A language's English name, for the (English) console.
+pub fn english_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "English",
+        Lang::De => "German",
+        Lang::Fr => "French",
+    }
+}
+
+/// A default language the console's list does not offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownLanguage;
+
+/// A default language as the console's form sends it: `""` clears it, a code of a language we
+/// have sets it; anything else is [`UnknownLanguage`] (the form offers only these).
+pub fn parse_default_language(typed: &str) -> Result<Option<Lang>, UnknownLanguage> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    Lang::from_code(typed).map(Some).ok_or(UnknownLanguage)
 }
 
 /// One tenant, its domains and its number of guests.

@@ -24,6 +24,9 @@ pub struct TenantSettings {
     pub sspr_enabled: bool,
     pub methods_required: i32,
     pub helpdesk_url: Option<String>,
+    /// The language the tenant's guests get when they have not chosen (a code the service
+    /// checked; `None`: not set).
+    pub default_language: Option<String>,
 }
 
 impl TenantSettings {
@@ -34,6 +37,7 @@ impl TenantSettings {
             sspr_enabled: t.sspr_enabled,
             methods_required: t.methods_required,
             helpdesk_url: t.helpdesk_url.clone(),
+            default_language: t.default_language.clone(),
         }
     }
 
@@ -79,6 +83,7 @@ pub fn update_tenant(
                 tenants::sspr_enabled.eq(after.sspr_enabled),
                 tenants::methods_required.eq(after.methods_required),
                 tenants::helpdesk_url.eq(after.helpdesk_url.as_deref()),
+                tenants::default_language.eq(after.default_language.as_deref()),
                 tenants::updated_at.eq(now),
             ))
             .execute(c))?;

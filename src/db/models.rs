@@ -20,6 +20,9 @@ pub struct Tenant {
     pub is_consumer: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The language its guests get when they have not chosen one (a code of
+    /// [`crate::i18n::Lang`]; `None`: not set, docs/languages.md).
+    pub default_language: Option<String>,
 }
 
 impl Tenant {

@@ -2,8 +2,8 @@
 //! most `limit` rows in one short statement, so a sweep never holds a long transaction.
 
 use super::schema::{
-    audit_events, email_verifications, invitations, jobs, mail_envelopes, reset_decoys,
-    reset_tokens, webhook_deliveries,
+    audit_events, email_verifications, invitations, jobs, mail_envelopes, not_me_tokens,
+    reset_decoys, reset_tokens, webhook_deliveries,
 };
 use super::{AnyConnection, DbError};
 use crate::dispatch;
@@ -32,6 +32,9 @@ pub enum Kind {
     /// Return paths of sent mail (`super::mail_envelopes`) written before the cut-off: a late
     /// bounce can no longer name them; kept as long as jobs.
     MailEnvelopes,
+    /// "This wasn't me" links (`super::not_me_tokens`) that expired before the cut-off, used
+    /// or not (the audit trail keeps what a used one did); kept like reset tokens.
+    NotMeTokens,
 }
 
 impl Kind {
@@ -44,6 +47,7 @@ impl Kind {
         Kind::Invitations,
         Kind::WebhookDeliveries,
         Kind::MailEnvelopes,
+        Kind::NotMeTokens,
     ];
 
     /// The stable name used in metrics labels, the audit detail and the CLI output.
@@ -57,6 +61,7 @@ impl Kind {
             Kind::Invitations => "invitations",
             Kind::WebhookDeliveries => "webhook_deliveries",
             Kind::MailEnvelopes => "mail_envelopes",
+            Kind::NotMeTokens => "not_me_tokens",
         }
     }
 }
@@ -95,6 +100,10 @@ pub fn count(conn: &mut AnyConnection, kind: Kind, cutoff: NaiveDateTime) -> Res
             .get_result(c))?,
         Kind::MailEnvelopes => dispatch!(conn, c => mail_envelopes::table
             .filter(mail_envelopes::created_at.lt(cutoff))
+            .count()
+            .get_result(c))?,
+        Kind::NotMeTokens => dispatch!(conn, c => not_me_tokens::table
+            .filter(not_me_tokens::expires_at.lt(cutoff))
             .count()
             .get_result(c))?,
     })
@@ -224,6 +233,20 @@ pub fn delete_batch(
             dispatch!(conn, c => diesel::delete(mail_envelopes::table
                 .filter(mail_envelopes::id_hash.eq_any(&ids))
                 .filter(mail_envelopes::created_at.lt(cutoff)))
+                .execute(c))?
+        }
+        Kind::NotMeTokens => {
+            let ids: Vec<String> = dispatch!(conn, c => not_me_tokens::table
+                .filter(not_me_tokens::expires_at.lt(cutoff))
+                .select(not_me_tokens::id)
+                .limit(limit)
+                .load(c))?;
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            dispatch!(conn, c => diesel::delete(not_me_tokens::table
+                .filter(not_me_tokens::id.eq_any(&ids))
+                .filter(not_me_tokens::expires_at.lt(cutoff)))
                 .execute(c))?
         }
     })

@@ -50,6 +50,7 @@ pub fn create(
         is_consumer: new.is_consumer,
         created_at: now,
         updated_at: now,
+        default_language: None,
     };
     // A managed tenant's domains were proven by DNS (or by the operator who created it).
     let verified_at = (new.kind == TenantKind::Managed).then_some(now);

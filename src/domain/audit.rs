@@ -119,6 +119,9 @@ events! {
     TotpEnrolled = "totp_enrolled", None, "authenticator enrolled";
     /// A guest removed their authenticator (or failed to).
     TotpRemoved = "totp_removed", None, "authenticator removed";
+    /// A guest stored their language: on the account page, or at sign-in from the language
+    /// switch's choice when they had none (docs/languages.md).
+    LanguageChosen = "language_chosen", Some(Success), "guest's language stored";
     /// A guest asked to sign up.
     SignupRequested = "signup_requested", Some(Success), "sign-up requested";
     /// A guest completed sign-up.

@@ -63,6 +63,12 @@ impl Lang {
         }
     }
 
+    /// Exactly one of our codes (`en`, `de`, `fr`), as a form's `<select>` sends it; `None` for
+    /// anything else.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == code)
+    }
+
     /// [`Lang::parse`] of an optional stored value.
     pub fn parse_opt(tag: Option<&str>) -> Option<Lang> {
         tag.and_then(Lang::parse)

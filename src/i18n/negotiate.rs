@@ -10,7 +10,7 @@ use super::Lang;
 pub struct Sources<'a> {
     /// The `lang` cookie set by the language switch.
     pub choice: Option<&'a str>,
-    /// `users.language` of the guest the page or mail is about.
+    /// The stored language (`user_languages`) of the guest the page or mail is about.
     pub user: Option<&'a str>,
     /// `tenants.default_language` of that guest's tenant.
     pub tenant: Option<&'a str>,

@@ -50,9 +50,11 @@ pub fn cutoff(settings: &RetentionSettings, kind: Kind, now: NaiveDateTime) -> N
     let days = match kind {
         Kind::Audit => settings.audit_days,
         Kind::Jobs | Kind::WebhookDeliveries | Kind::MailEnvelopes => settings.jobs_days,
-        Kind::ResetTokens | Kind::ResetDecoys | Kind::EmailVerifications | Kind::Invitations => {
-            settings.expired_days
-        }
+        Kind::ResetTokens
+        | Kind::ResetDecoys
+        | Kind::EmailVerifications
+        | Kind::Invitations
+        | Kind::NotMeTokens => settings.expired_days,
     };
     now - chrono::Duration::days(i64::from(days))
 }

@@ -27,6 +27,7 @@ const TOTP_PENDING_MINUTES: i64 = 15;
 /// Registers `/account`, `/account/security` and the TOTP enrolment and removal POSTs.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/account").get(overview))
+        .service(web::resource("/account/language").post(super::account_language::choose))
         .service(web::resource("/account/security").get(security))
         .service(web::resource("/account/security/totp").post(enrol))
         .service(web::resource("/account/security/totp/remove").post(remove));
@@ -35,13 +36,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 // ---------------------------------------------------------------------------------------------
 // /account
 
+#[derive(Deserialize)]
+pub(crate) struct OverviewQuery {
+    /// `saved` after the language form.
+    language: Option<String>,
+}
+
 /// `GET /account`.
 async fn overview(
     req: HttpRequest,
     state: web::Data<AppState>,
     s: GuestSession,
+    q: web::Query<OverviewQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = overview::overview(&state, &s.user, lang::of_request(&req, &state)).await?;
+    let ctx = super::account_language::with_form(&req, &state, ctx, q.language.is_some(), None);
     let res = page::ok(&req, &state, "account/overview.html", &ctx)?;
     Ok(s.respond(&state, res))
 }

@@ -1,6 +1,7 @@
 //! The language of a page (src/i18n/negotiate.rs for the order): the `lang` cookie set by the
-//! language switch (`GET /language?set=de&back=/reset`), what the handler knows about the
-//! guest ([`hint`]: their stored preference, their tenant's default), `Accept-Language`,
+//! language switch (`GET /language?set=de&back=/reset`), what the request knows about the
+//! guest ([`hint`]: their stored preference and their tenant's default, recorded by
+//! [`super::session::current`] for every page of a signed-in guest), `Accept-Language`,
 //! English. Every rendered page gets `lang` (for `<html lang>` and the `t` function) and the
 //! switch's links.
 
@@ -8,7 +9,7 @@ use super::{cookies, AppState};
 use crate::i18n::negotiate::{self, Sources};
 use crate::i18n::Lang;
 use actix_web::cookie::time::Duration as CookieDuration;
-use actix_web::cookie::SameSite;
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -26,7 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// rendering.
 #[derive(Debug, Clone, Default)]
 pub struct Hint {
-    /// The account's stored preference (`users.language`).
+    /// The account's stored language (`user_languages`).
     pub user: Option<String>,
     /// The tenant's default language (`tenants.default_language`).
     pub tenant: Option<String>,
@@ -40,6 +41,24 @@ pub fn hint(req: &HttpRequest, user: Option<&str>, tenant: Option<&str>) {
         user: user.map(str::to_string).or(known.user),
         tenant: tenant.map(str::to_string).or(known.tenant),
     });
+}
+
+/// The stored language of the account this request's page is about, as the session recorded
+/// it with [`hint`] (`None` when not signed in or none stored).
+pub fn stored(req: &HttpRequest) -> Option<Lang> {
+    let ext = req.extensions();
+    Lang::parse_opt(ext.get::<Hint>().and_then(|h| h.user.as_deref()))
+}
+
+/// The cookie that remembers `lang` as this browser's explicit choice.
+pub fn choice_cookie(state: &AppState, lang: Lang) -> Cookie<'static> {
+    cookies::build(
+        state,
+        COOKIE,
+        lang.code().to_string(),
+        SameSite::Lax,
+        Some(CookieDuration::days(COOKIE_DAYS)),
+    )
 }
 
 /// The explicit choice of this browser, if any (and a language we have).
@@ -135,13 +154,7 @@ async fn switch(state: web::Data<AppState>, query: web::Query<SwitchQuery>) -> H
     res.insert_header((header::LOCATION, back.to_string()))
         .insert_header((header::CACHE_CONTROL, "no-store"));
     if let Some(lang) = Lang::parse_opt(query.set.as_deref()) {
-        res.cookie(cookies::build(
-            &state,
-            COOKIE,
-            lang.code().to_string(),
-            SameSite::Lax,
-            Some(CookieDuration::days(COOKIE_DAYS)),
-        ));
+        res.cookie(choice_cookie(&state, lang));
     }
     res.finish()
 }

@@ -2,6 +2,7 @@
 //! Only this module (and `startup`) imports actix-web.
 
 mod account;
+mod account_language;
 mod admin;
 pub mod api;
 pub mod client_ip;

@@ -141,8 +141,18 @@ pub async fn current(
         return Ok(None);
     }
     let id = UserId::from_string(claims.user_id.clone());
-    let user = accounts::session::live_user(state, id, claims.generation).await?;
-    Ok(user.map(|user| GuestSession { user, claims }))
+    let Some(user) = accounts::session::live_user(state, id, claims.generation).await? else {
+        return Ok(None);
+    };
+    // A page about this account speaks its stored language, else its tenant's default, below
+    // an explicit choice on the page (docs/languages.md).
+    let stored = accounts::language::stored(state, &user).await?;
+    super::lang::hint(
+        req,
+        stored.user.map(crate::i18n::Lang::code),
+        stored.tenant.map(crate::i18n::Lang::code),
+    );
+    Ok(Some(GuestSession { user, claims }))
 }
 
 /// The 303 to the sign-in page, removing a dead session cookie if one was sent.

@@ -11,7 +11,7 @@ use super::reset::client_ip;
 use super::session;
 use super::{lang, page, AppError, AppState};
 use crate::accounts::lockout::Account;
-use crate::accounts::signin;
+use crate::accounts::{language, signin};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -75,15 +75,26 @@ async fn submit(
     )
     .await?
     {
-        Some(user) => Ok(HttpResponse::SeeOther()
-            .cookie(session::start(&state, &user))
-            .cookie(device::after_sign_in(
-                &req,
+        Some(user) => {
+            // The language this browser chose on the way becomes the guest's stored one when
+            // they have none (docs/languages.md).
+            language::remember_at_sign_in(
                 &state,
-                Account::Guest(&user.user_id()),
-            ))
-            .insert_header(("location", "/account"))
-            .finish()),
+                &user,
+                lang::chosen(&req, &state),
+                client_ip(&req),
+            )
+            .await?;
+            Ok(HttpResponse::SeeOther()
+                .cookie(session::start(&state, &user))
+                .cookie(device::after_sign_in(
+                    &req,
+                    &state,
+                    Account::Guest(&user.user_id()),
+                ))
+                .insert_header(("location", "/account"))
+                .finish())
+        }
         None => {
             let ctx = SignInPage {
                 email: page::echo(&form.email),

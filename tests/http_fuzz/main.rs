@@ -314,6 +314,7 @@ async fn guest_account_routes_never_5xx() {
         "/account/security",
         "/account/security/totp",
         "/account/security/totp/remove",
+        "/account/language",
         "/account/organisation",
         "/account/organisation/start",
         "/account/organisation/verify",

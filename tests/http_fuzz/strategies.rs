@@ -64,7 +64,7 @@ pub(super) fn field_name() -> BoxedStrategy<String> {
             "methods_required", "helpdesk_url", "name", "tenant_domain", "tenant", "q", "event",
             "outcome", "ip", "from", "to", "page", "cursor", "before", "setup", "signed_out", "done",
             "saved", "revoked", "enrolled", "removed", "status", "token", "next", "display_name",
-            "cc_email", "format",
+            "cc_email", "format", "language", "default_language",
         ]).prop_map(str::to_string),
         1 => any::<String>(),
         1 => Just(String::new()),

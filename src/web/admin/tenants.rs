@@ -1,5 +1,6 @@
 //! `/admin/tenants`: kind, plan, domains and their verification, SSPR switch, methods
-//! required, helpdesk link, number of guests. Platform admins see and change every tenant and
+//! required, helpdesk link, the guests' default language (docs/languages.md), number of
+//! guests. Platform admins see and change every tenant and
 //! alone change the plan; a tenant admin sees and changes only their own. Each change is
 //! audited with the values before and after; a change that takes SSPR away revokes the
 //! tenant's outstanding reset links (docs/security.md#6).
@@ -9,6 +10,7 @@ use crate::console::audit;
 use crate::console::tenants::{self, Changed, Tenant, TenantDomain, TenantSettings};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, Plan, TenantId, TenantKind};
+use crate::i18n::Lang;
 use crate::policy::SelfService;
 use crate::web::csrf::CsrfForm;
 use crate::web::{page, AppError, AppState};
@@ -72,6 +74,24 @@ struct ShowPage<'a> {
     revoked: Option<String>,
     /// The branding fieldset (platform admins only).
     branding: Option<crate::console::tenant_branding::BrandingForm>,
+    /// The choices of the default language (besides "none").
+    language_options: Vec<LanguageOption>,
+}
+
+#[derive(Serialize)]
+struct LanguageOption {
+    code: &'static str,
+    name: String,
+}
+
+fn language_options() -> Vec<LanguageOption> {
+    Lang::ALL
+        .into_iter()
+        .map(|l| LanguageOption {
+            code: l.code(),
+            name: format!("{} ({})", tenants::english_name(l), l.native_name()),
+        })
+        .collect()
 }
 
 /// The form as shown (the stored values, or what was typed when it is shown again).
@@ -81,6 +101,8 @@ struct FormValues {
     sspr_enabled: bool,
     methods_required: i32,
     helpdesk_url: String,
+    /// A language code, or empty for none.
+    default_language: String,
 }
 
 impl FormValues {
@@ -90,6 +112,9 @@ impl FormValues {
             sspr_enabled: t.sspr_enabled,
             methods_required: t.methods_required,
             helpdesk_url: t.helpdesk_url.clone().unwrap_or_default(),
+            default_language: Lang::parse_opt(t.default_language.as_deref())
+                .map(|l| l.code().to_string())
+                .unwrap_or_default(),
         }
     }
 }
@@ -149,6 +174,7 @@ async fn render(
         guests,
         error,
         revoked: q.and_then(|q| q.revoked.clone()),
+        language_options: language_options(),
     };
     page::render(req, state, status, "admin/tenant.html", &ctx)
 }
@@ -184,6 +210,8 @@ pub(crate) struct UpdateForm {
     methods_required: String,
     #[serde(default)]
     helpdesk_url: String,
+    /// Absent: unchanged (a form without the field); empty: none.
+    default_language: Option<String>,
 }
 
 /// A helpdesk link guests can follow: an absolute http(s) URL or a mailto: address.
@@ -225,11 +253,19 @@ async fn update(
         sspr_enabled: form.sspr_enabled.is_some(),
         methods_required: form.methods_required.trim().parse().unwrap_or(0),
         helpdesk_url: form.helpdesk_url.trim().chars().take(2048).collect(),
+        default_language: form
+            .default_language
+            .as_deref()
+            .map(|l| l.trim().chars().take(16).collect())
+            .unwrap_or_else(|| FormValues::of(tenant).default_language),
     };
+    let default_language = tenants::parse_default_language(&typed.default_language);
     let error = if !matches!(typed.methods_required, 1 | 2) {
         Some("Methods required must be 1 (email link) or 2 (email link and authenticator).")
     } else if !typed.helpdesk_url.is_empty() && !valid_helpdesk_url(&typed.helpdesk_url) {
         Some("The helpdesk link must be an https:// (or http://) address, or mailto:helpdesk@example.com.")
+    } else if default_language.is_err() {
+        Some("The default language must be one of the list: none, English, German or French.")
     } else {
         None
     };
@@ -251,6 +287,10 @@ async fn update(
         sspr_enabled: typed.sspr_enabled,
         methods_required: typed.methods_required,
         helpdesk_url: (!typed.helpdesk_url.is_empty()).then(|| typed.helpdesk_url.clone()),
+        default_language: default_language
+            .ok()
+            .flatten()
+            .map(|l| l.code().to_string()),
     };
     let event = admin.event(state.now(), Event::TenantUpdated, Outcome::Success);
     let result = tenants::update(&state, tenant.tenant_id(), after, event).await?;

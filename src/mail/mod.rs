@@ -19,6 +19,7 @@ mod dkim_canonical;
 pub mod dsn;
 mod envelope;
 mod message;
+mod outbox;
 mod reply;
 mod smtp;
 mod transport;

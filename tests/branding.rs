@@ -1,5 +1,6 @@
 //! In the host's name (docs/branding.md): `[branding]` on guest pages and in mails, a tenant's
-//! overrides set on the console winning in that tenant's mails, the TOTP issuer, and
+//! overrides set on the console winning in that tenant's mails and in the pages that know the
+//! account, the TOTP issuer, and
 //! `templates_dir` (an override used at run time; a broken one refuses the start, naming the
 //! file and line, through the real binary).
 
@@ -90,7 +91,7 @@ async fn mails_are_sent_in_the_hosts_name_with_the_logo_by_absolute_url() {
 }
 
 #[tokio::test]
-async fn a_tenants_branding_set_on_the_console_wins_in_its_guests_mails() {
+async fn a_tenants_branding_set_on_the_console_wins_in_its_guests_mails_and_pages() {
     let app = branded("").await;
     app.user("ann@fabrikam.test", OLD, true, false);
     app.user("bob@northwind.test", OLD, true, false);
@@ -137,7 +138,8 @@ async fn a_tenants_branding_set_on_the_console_wins_in_its_guests_mails() {
                 .unwrap_or_default()
                 .contains("Fabrikam Holdings")));
 
-    let ann = ask_and_mail(&app, "ann@fabrikam.test", 1).await.mail;
+    let ann_reset = ask_and_mail(&app, "ann@fabrikam.test", 1).await;
+    let ann = &ann_reset.mail;
     assert!(
         ann.text().contains("You are a guest of Fabrikam Holdings."),
         "{}",
@@ -152,6 +154,51 @@ async fn a_tenants_branding_set_on_the_console_wins_in_its_guests_mails() {
         "{}",
         bob.text()
     );
+
+    // Pages that know the account show its tenant's branding too: the reset flow once the
+    // link has named the account, and the signed-in pages; the accent by value.
+    let tenant_brand = |p: &support::browser::Page, what: &str| {
+        assert!(
+            p.body.contains("Fabrikam partner desk"),
+            "{what}: {}",
+            p.body
+        );
+        assert!(!p.body.contains("Woodgrove access"), "{what}: {}", p.body);
+        assert!(
+            p.body.contains("href=\"/static/brand.css?accent=112233\""),
+            "{what}: {}",
+            p.body
+        );
+    };
+    let mut reset = open_link(&app, &ann_reset.link, "/reset/new").await;
+    let page = reset.get("/reset/new").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    tenant_brand(&page, "/reset/new");
+    let mut ann_b = app.signed_in_guest("ann@fabrikam.test", OLD).await;
+    let page = ann_b.get("/account").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    tenant_brand(&page, "/account");
+    // The authenticator app names the tenant's service too.
+    let security = ann_b.get("/account/security").await;
+    assert!(
+        security.body.contains("issuer=Fabrikam%20partner%20desk"),
+        "{}",
+        security.body
+    );
+    let css = ann_b.get("/static/brand.css?accent=112233").await;
+    assert!(css.body.contains("--accent: #112233"), "{}", css.body);
+    assert_eq!(
+        ann_b.get("/static/brand.css?accent=red;x").await.status,
+        400
+    );
+    // A page before the account is known, and another tenant's guest: the service's own.
+    let start = app.browser().get("/reset").await;
+    assert!(start.body.contains("Woodgrove access"), "{}", start.body);
+    assert!(start.body.contains("href=\"/static/brand.css\""));
+    let mut bob_b = app.signed_in_guest("bob@northwind.test", OLD).await;
+    let page = bob_b.get("/account").await;
+    assert!(page.body.contains("Woodgrove access"), "{}", page.body);
+    assert!(!page.body.contains("Fabrikam partner desk"));
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 //! - [`session`]: whether a session's user still exists and its generation still holds;
 //! - [`overview`]: what `/account` shows, the reset policy included;
 //! - [`language`]: the guest's stored language (account page, sign-in);
+//! - [`branding`]: the tenant's branding on a signed-in guest's pages;
 //! - [`authenticator`]: TOTP enrolment (confirmed by a code) and removal (password or code);
 //! - [`verification`]: email verification links (with `owner_verification`: the owner of an
 //!   address whose account a `CcEmail` copy created chooses the password when confirming it);
@@ -17,6 +18,7 @@
 
 pub mod audit;
 pub mod authenticator;
+pub mod branding;
 pub mod device;
 pub mod language;
 pub mod lifecycle;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
 /// The branding pages show (`brand` in every page's context): names, the logo's path on this
-/// origin, and whether `/static/brand.css` (the accent) is linked.
+/// origin, and the accent's stylesheet when there is an accent.
 #[derive(Debug, Clone, Serialize)]
 pub struct PageBrand {
     pub service_name: String,
@@ -21,9 +21,12 @@ pub struct PageBrand {
     /// `/static/brand/<file>`.
     pub logo_url: Option<String>,
     pub accent_colour: Option<String>,
+    /// `/static/brand.css`, or with `?accent=` for a tenant's own colour.
+    pub css_url: Option<String>,
 }
 
 impl PageBrand {
+    /// The service-wide branding (`[branding]`).
     pub fn of(brand: &Branding) -> Self {
         Self {
             service_name: brand.service_name.clone(),
@@ -33,7 +36,26 @@ impl PageBrand {
                 .as_ref()
                 .map(|l| format!("{}{}", crate::mail::LOGO_PATH, l.as_str())),
             accent_colour: brand.accent_colour.as_ref().map(|a| a.to_string()),
+            css_url: brand
+                .accent_colour
+                .as_ref()
+                .map(|_| "/static/brand.css".to_string()),
         }
+    }
+
+    /// A tenant's branding (its overrides over `service_wide`): its own accent colour is
+    /// linked by value, since `/static/brand.css` alone serves the service-wide one.
+    pub fn of_tenant(brand: &Branding, service_wide: &Branding) -> Self {
+        let mut page = Self::of(brand);
+        if brand.accent_colour != service_wide.accent_colour {
+            page.css_url = brand.accent_colour.as_ref().map(|a| {
+                format!(
+                    "/static/brand.css?accent={}",
+                    a.as_str().trim_start_matches('#')
+                )
+            });
+        }
+        page
     }
 }
 

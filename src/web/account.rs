@@ -157,7 +157,7 @@ async fn security_page(
     let mut pending = None;
     if !ctx.totp {
         let secret = pending_secret(req, state, user).unwrap_or_else(TotpSecret::generate);
-        let issuer = &state.settings.branding.service_name;
+        let issuer = &super::brand::service_name(req, state);
         ctx.qr_svg_base64 = Some(secret.qr_svg_base64(issuer, &user.email)?);
         ctx.otpauth_url = Some(secret.otpauth_url(issuer, &user.email)?);
         ctx.secret_grouped = Some(group(secret.expose_base32()));
@@ -207,7 +207,7 @@ async fn enrol(
     if outcome == EnrolOutcome::WrongCode {
         let wrong = lang.t_args(
             "account-setup-wrong-code",
-            &Args::new().str("service", state.settings.branding.service_name.clone()),
+            &Args::new().str("service", super::brand::service_name(&req, &state)),
         );
         return security_page(&req, &state, &s, Some(wrong), None, None).await;
     }

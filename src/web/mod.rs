@@ -5,6 +5,7 @@ mod account;
 mod account_language;
 mod admin;
 pub mod api;
+mod brand;
 pub mod client_ip;
 pub mod cookies;
 pub mod csrf;

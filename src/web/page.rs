@@ -33,6 +33,7 @@ pub fn body<C: Serialize>(
     if let Some(map) = value.as_object_mut() {
         map.insert("csrf_token".into(), issue.token.into());
         super::lang::add_to_context(req, state, map);
+        super::brand::add_to_context(req, map);
         // The console's bar names the zone its times are shown in (an admin's preference).
         if let Some(tz) = super::admin::time_zone::from_request(req, state) {
             map.insert("time_zone".into(), tz.name().into());

@@ -20,9 +20,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/static/brand/{file}").get(brand_file));
 }
 
-/// The accent colour (`branding.accent_colour`) as CSS variables, linked by every page when set.
-async fn brand_css(state: web::Data<AppState>) -> HttpResponse {
-    let css = match &state.settings.branding.accent_colour {
+/// `?accent=RRGGBB`: a tenant's own accent colour (pages of a signed-in guest of that tenant).
+#[derive(serde::Deserialize)]
+struct BrandCss {
+    accent: Option<String>,
+}
+
+/// The accent colour (`branding.accent_colour`, or a tenant's from `?accent=`) as CSS
+/// variables, linked by every page when set. Anything but six hex digits is 400.
+async fn brand_css(state: web::Data<AppState>, query: web::Query<BrandCss>) -> HttpResponse {
+    let accent = match &query.accent {
+        Some(hex) => match crate::domain::branding::AccentColour::parse(&format!("#{hex}")) {
+            Ok(a) => Some(a),
+            Err(_) => return HttpResponse::BadRequest().finish(),
+        },
+        None => state.settings.branding.accent_colour.clone(),
+    };
+    let css = match &accent {
         Some(a) => format!(
             ":root {{ --accent: {}; --accent-fg: {}; }}\n",
             a.as_str(),

@@ -152,6 +152,8 @@ pub async fn current(
         stored.user.map(crate::i18n::Lang::code),
         stored.tenant.map(crate::i18n::Lang::code),
     );
+    // ... and shows its tenant's branding, as the mails about it do (docs/branding.md).
+    super::brand::for_user(req, state, &user).await?;
     Ok(Some(GuestSession { user, claims }))
 }
 

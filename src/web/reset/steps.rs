@@ -90,12 +90,15 @@ pub(super) async fn new_form(
     };
     match redeem::load_live(&state, &id).await? {
         Some((t, u, _)) if redeem::needs_totp(&t, &u) => Ok(see_other(Next::Totp.path())),
-        Some((_, user, _)) => page::ok(
-            &req,
-            &state,
-            "reset/new.html",
-            &NewPage::new(&state, user.email),
-        ),
+        Some((_, user, _)) => {
+            crate::web::brand::for_user(&req, &state, &user).await?;
+            page::ok(
+                &req,
+                &state,
+                "reset/new.html",
+                &NewPage::new(&state, user.email),
+            )
+        }
         None => invalid(&req, &state, false),
     }
 }
@@ -171,10 +174,13 @@ pub(super) async fn new_password(
         CompleteOutcome::TotpPending => return Ok(see_other(Next::Totp.path())),
         CompleteOutcome::Invalid => return invalid(&req, &state, false),
     };
-    let email = redeem::load_live(&state, &id)
-        .await?
-        .map(|(_, u, _)| u.email)
-        .unwrap_or_default();
+    let email = match redeem::load_live(&state, &id).await? {
+        Some((_, user, _)) => {
+            crate::web::brand::for_user(&req, &state, &user).await?;
+            user.email
+        }
+        None => String::new(),
+    };
     let ctx = NewPage {
         error: Some(error),
         error_field,

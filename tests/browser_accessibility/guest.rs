@@ -91,7 +91,7 @@ pub async fn pages(
     audit.check("signup").await;
     fill(c, "email", "new.person@fabrikam.test").await.unwrap();
     submit(c, Some("email")).await.unwrap();
-    wait_for_heading_not(c, "").await;
+    wait_for_heading_not(c, "Create an account").await;
     audit.check("signup-check-email").await;
     let mail = app.wait_mail_to("new.person@fabrikam.test", 1).await;
     let complete = link_with(&mail.text(), "/signup/complete/").expect("a sign-up link");

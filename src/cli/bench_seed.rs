@@ -256,6 +256,8 @@ fn seed_audit(
             .map(|u| by_email.get(&format!("user{u}@{domain}")).cloned())
             .collect()
     };
+    // Without the `postgres` feature SQLite is the only backend, and the pattern always matches.
+    #[allow(irrefutable_let_patterns)]
     if let AnyConnection::Sqlite(c) = conn {
         // Four indexes over millions of rows: a page cache that holds them (256 MiB, this
         // connection only) keeps the inserts from reading the index pages back from disk.

@@ -18,10 +18,11 @@ impl Db {
     /// runs in its own transaction, as [`Db::run`] does: the server already groups concurrent
     /// commits into one WAL flush.
     ///
-    /// `f` may run twice: if any operation of a group fails, the group is rolled back and each
-    /// operation is run again alone, so one caller's error never becomes another's (a
-    /// transaction `f` opens itself is a savepoint of the group's). No waiting is added: a group is whatever queued up while
-    /// the last one committed (at most 256).
+    /// `f` always runs inside a transaction (a group of one too), and may run twice: if any
+    /// operation of a group fails, the group is rolled back and each operation is run again
+    /// alone, in its own transaction, so one caller's error never becomes another's (a
+    /// transaction `f` opens itself is a savepoint). No waiting is added: a group is whatever
+    /// queued up while the last one committed (at most 256).
     pub async fn run_grouped<T, F>(&self, mut f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
@@ -100,9 +101,12 @@ fn commit_group(pool: &Pool, mut group: Vec<Grouped>) {
         return;
     }
     // Alone (a group of one, or a group that failed and was rolled back): each operation in
-    // its own autocommit, exactly as `Db::run` would.
+    // its own transaction. Always a transaction, so an operation runs the same statements
+    // whether or not something else queued beside it (what a request does must not depend on
+    // the worker's timing: tests/security_round2_timing compares it statement by statement),
+    // its writes are one commit, and a failing operation leaves nothing half-written.
     for mut g in group {
-        let result = (g.op)(conn);
+        let result = conn.write_transaction(|c| (g.op)(c));
         let _ = g.done.send(result);
     }
 }

@@ -28,6 +28,16 @@ fn wrong_totp(app: &TestApp, secret: &latchkey::security::TotpSecret) -> String 
         .unwrap()
 }
 
+/// The id of the guest `EMAIL`.
+fn guest_id(app: &TestApp) -> String {
+    let mut conn = app.state.db.get().unwrap();
+    let email = latchkey::domain::EmailAddress::parse(EMAIL).unwrap();
+    latchkey::db::users::find_by_email(&mut conn, &email)
+        .unwrap()
+        .expect("guest")
+        .id
+}
+
 /// The event names in the rows of an audit table (`<td>name</td><td>outcome</td>`).
 fn events_in_rows(page: &Page) -> Vec<String> {
     let body: String = page
@@ -80,14 +90,7 @@ async fn wrong_codes_and_totp_codes_show_under_the_guests_address_and_on_their_p
     assert!(p.body.contains("not right"), "{}", p.body);
 
     // Both events carry the guest's id and address.
-    let user_id = {
-        let mut conn = app.state.db.get().unwrap();
-        let email = latchkey::domain::EmailAddress::parse(EMAIL).unwrap();
-        latchkey::db::users::find_by_email(&mut conn, &email)
-            .unwrap()
-            .expect("guest")
-            .id
-    };
+    let user_id = guest_id(&app);
     for name in ["code_failed", "totp_failed"] {
         let e = app
             .audit_events()
@@ -140,4 +143,63 @@ async fn the_event_filter_is_a_select_of_every_event_and_refuses_other_names() {
     assert_eq!(page.status, 400, "{}", page.body);
     let page = console.get("/admin/audit.csv?event=no_such_event").await;
     assert_eq!(page.status, 400);
+}
+
+/// The reasons shown in an audit page's rows that are markers of `timeline_rows`, in page
+/// order.
+fn markers(page: &Page) -> Vec<String> {
+    page.body
+        .split("<td>")
+        .filter_map(|cell| cell.split("</td>").next())
+        .filter(|text| text.starts_with("mark-"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_guests_timeline_merges_events_by_id_and_by_address_newest_first_page_by_page() {
+    let app = TestApp::spawn().await;
+    let northwind = app.tenant("Northwind", "northwind.test", "managed", "premium");
+    app.user(EMAIL, PASSWORD, true, false);
+    let user_id = guest_id(&app);
+    let t = northwind.id.as_str();
+    // 70 events of the guest, oldest first: by id only, by address only, or both; between
+    // them events of other guests (by address, by id), which the timeline leaves out.
+    let mut expected = Vec::new();
+    for i in 0..70 {
+        let mark = format!("mark-{i:02}");
+        let (user, email) = match i % 3 {
+            0 => (format!("'{user_id}'"), "NULL".to_string()),
+            1 => ("NULL".to_string(), format!("'{EMAIL}'")),
+            _ => (format!("'{user_id}'"), format!("'{EMAIL}'")),
+        };
+        app.sql(&format!(
+            "INSERT INTO audit_events (occurred_at, tenant_id, user_id, actor, event, outcome, reason, email) \
+             VALUES ('2026-12-01 10:00:00', '{t}', {user}, 'guest', 'code_failed', 'failure', '{mark}', {email})"
+        ));
+        expected.push(mark);
+        app.sql(&format!(
+            "INSERT INTO audit_events (occurred_at, tenant_id, user_id, actor, event, outcome, reason, email) VALUES \
+             ('2026-12-01 10:00:00', '{t}', NULL, 'guest', 'code_failed', 'failure', 'mark-x{i}', 'someone@northwind.test'), \
+             ('2026-12-01 10:00:00', '{t}', 'someone-else', 'guest', 'code_failed', 'failure', 'mark-y{i}', NULL)"
+        ));
+    }
+    expected.reverse();
+
+    let admin = set_up(&app, "root@platform.test", None).await;
+    let mut console = signed_in(&app, &admin).await;
+    let first = console.get(&format!("/admin/audit?guest={user_id}")).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(markers(&first), expected[..50]);
+    let older = first
+        .body
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|href| href.contains("before="))
+        .expect("a link to older events")
+        .replace("&amp;", "&");
+    assert!(older.contains(&format!("guest={user_id}")), "{older}");
+    let second = console.get(&older).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(markers(&second), expected[50..]);
 }

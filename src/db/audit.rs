@@ -165,7 +165,7 @@ pub fn page(
         before,
         limit,
     )?);
-    rows.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+    rows.sort_unstable_by_key(|e| std::cmp::Reverse(e.id));
     rows.dedup_by_key(|e| e.id);
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(rows)

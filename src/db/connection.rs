@@ -115,6 +115,7 @@ impl FromStr for DatabaseUrl {
 }
 
 pub use super::error::DbError;
+use super::pooled::PooledConn;
 
 /// r2d2 manager: opens the backend named by the URL and prepares SQLite connections.
 #[derive(Debug, Clone)]
@@ -163,18 +164,26 @@ pub fn establish(url: &DatabaseUrl) -> anyhow::Result<AnyConnection> {
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = AnyConnection;
+    type Connection = PooledConn;
     type Error = ManagerError;
 
-    fn connect(&self) -> Result<AnyConnection, ManagerError> {
-        establish(&self.url).map_err(ManagerError)
+    fn connect(&self) -> Result<PooledConn, ManagerError> {
+        establish(&self.url)
+            .map(PooledConn::new)
+            .map_err(ManagerError)
     }
 
     /// Run on every checkout, so a connection the database went away under is replaced, not
-    /// handed out again (recovery without a restart). On SQLite `SELECT 1` never reads the file:
-    /// reading the schema does, and fails on a file that vanished or was replaced under an open
-    /// connection.
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ManagerError> {
+    /// handed out again (recovery without a restart); a PostgreSQL connection whose last caller
+    /// finished with it cleanly within the last second is not probed (a round trip per
+    /// checkout, several per request: see `PooledConn`). On SQLite `SELECT 1` never reads the
+    /// file: reading the schema does, and fails on a file that vanished or was replaced under
+    /// an open connection.
+    fn is_valid(&self, conn: &mut PooledConn) -> Result<(), ManagerError> {
+        if conn.skips_probe() {
+            return Ok(());
+        }
+        let conn: &mut AnyConnection = conn;
         let probe = match conn {
             #[cfg(feature = "postgres")]
             AnyConnection::Postgresql(_) => "SELECT 1",
@@ -184,7 +193,7 @@ impl r2d2::ManageConnection for ConnectionManager {
             .map_err(|e| ManagerError(anyhow::Error::new(e)))
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+    fn has_broken(&self, _conn: &mut PooledConn) -> bool {
         false
     }
 }
@@ -278,7 +287,9 @@ impl Db {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            conn.finished(&result);
+            result
         })
         .await
         .map_err(|e| DbError::Unexpected(anyhow::anyhow!("database task failed: {e}")))?

@@ -2,6 +2,7 @@
 //! what queued up as one transaction.
 
 use super::connection::{AnyConnection, Backend, Db, DbError, GroupOp, Grouped, Pool};
+use super::pooled::PooledConn;
 use super::WriteTransaction as _;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
@@ -93,8 +94,9 @@ fn commit_group(pool: &Pool, mut group: Vec<Grouped>) {
             return;
         }
     };
-    let conn: &mut AnyConnection = &mut conn;
+    let conn: &mut PooledConn = &mut conn;
     if group.len() > 1 && in_one_transaction(conn, &mut group).is_ok() {
+        conn.finished(&Ok(()));
         for g in group {
             let _ = g.done.send(Ok(()));
         }
@@ -107,6 +109,7 @@ fn commit_group(pool: &Pool, mut group: Vec<Grouped>) {
     // its writes are one commit, and a failing operation leaves nothing half-written.
     for mut g in group {
         let result = conn.write_transaction(|c| (g.op)(c));
+        conn.finished(&result);
         let _ = g.done.send(result);
     }
 }

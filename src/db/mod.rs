@@ -21,6 +21,7 @@ pub mod languages;
 pub mod mail_envelopes;
 pub mod models;
 pub mod not_me_tokens;
+mod pooled;
 pub mod rate_counters;
 pub mod reset_decoys;
 pub mod reset_tokens;
@@ -38,13 +39,16 @@ pub mod webhooks;
 pub use connection::{
     AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool, POSTGRES_SUPPORTED,
 };
+#[doc(hidden)]
+pub use pooled::AsAnyConnection;
+pub use pooled::PooledConn;
 pub use transaction::WriteTransaction;
 
 /// Runs `$body` with `$c` bound to the concrete connection inside an [`AnyConnection`].
 #[macro_export]
 macro_rules! dispatch {
     ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
+        match $crate::db::AsAnyConnection::as_any_connection(&mut *$conn) {
             $crate::db::AnyConnection::Sqlite($c) => $body,
             #[cfg(feature = "postgres")]
             $crate::db::AnyConnection::Postgresql($c) => $body,

@@ -21,10 +21,17 @@ pub struct Stored {
 pub async fn stored(svc: &Services, user: &User) -> Result<Stored, DbError> {
     let id = user.user_id();
     let (own, tenant) = svc.db.run(move |c| languages::of_user(c, &id)).await?;
-    Ok(Stored {
-        user: Lang::parse_opt(own.as_deref()),
-        tenant: Lang::parse_opt(tenant.as_deref()),
-    })
+    Ok(Stored::from_codes(own.as_deref(), tenant.as_deref()))
+}
+
+impl Stored {
+    /// From the stored codes of the guest and of their tenant.
+    pub fn from_codes(user: Option<&str>, tenant: Option<&str>) -> Self {
+        Self {
+            user: Lang::parse_opt(user),
+            tenant: Lang::parse_opt(tenant),
+        }
+    }
 }
 
 /// Stores `lang` as the guest's language and audits it (detail: the code before and after).

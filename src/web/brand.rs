@@ -16,8 +16,13 @@ struct Hint(serde_json::Value, String);
 /// the reset flow once its link has named the account).
 pub async fn for_user(req: &HttpRequest, state: &AppState, user: &User) -> Result<(), AppError> {
     let brand = accounts::branding::of_user(state, user).await?;
-    hint(req, &brand, &state.settings.branding);
+    with(req, state, &brand);
     Ok(())
+}
+
+/// [`for_user`] with the branding already read.
+pub fn with(req: &HttpRequest, state: &AppState, brand: &Branding) {
+    hint(req, brand, &state.settings.branding);
 }
 
 /// Records `brand` (a tenant's, over `service_wide`) for this request's pages.

@@ -5,7 +5,7 @@
 //! used, and a random nonce. A session is accepted only while
 //!
 //! - the user exists, is not disabled, and its `session_generation` still equals the cookie's
-//!   ([`crate::accounts::session::live_user`]);
+//!   ([`crate::accounts::session::live`]);
 //! - it was used less than [`IDLE_TIMEOUT_SECONDS`] ago and issued less than
 //!   [`ABSOLUTE_TIMEOUT_SECONDS`] ago, by the injected clock.
 //!
@@ -141,20 +141,22 @@ pub async fn current(
         return Ok(None);
     }
     let id = UserId::from_string(claims.user_id.clone());
-    let Some(user) = accounts::session::live_user(state, id, claims.generation).await? else {
+    let Some(live) = accounts::session::live(state, id, claims.generation).await? else {
         return Ok(None);
     };
     // A page about this account speaks its stored language, else its tenant's default, below
     // an explicit choice on the page (docs/languages.md).
-    let stored = accounts::language::stored(state, &user).await?;
     super::lang::hint(
         req,
-        stored.user.map(crate::i18n::Lang::code),
-        stored.tenant.map(crate::i18n::Lang::code),
+        live.languages.user.map(crate::i18n::Lang::code),
+        live.languages.tenant.map(crate::i18n::Lang::code),
     );
     // ... and shows its tenant's branding, as the mails about it do (docs/branding.md).
-    super::brand::for_user(req, state, &user).await?;
-    Ok(Some(GuestSession { user, claims }))
+    super::brand::with(req, state, &live.branding);
+    Ok(Some(GuestSession {
+        user: live.user,
+        claims,
+    }))
 }
 
 /// The 303 to the sign-in page, removing a dead session cookie if one was sent.

@@ -2,7 +2,7 @@
 
 use crate::audit::audit_pages;
 use crate::client::Samples;
-use crate::completions::{argon2_limit, completions, request_resets};
+use crate::completions::{argon2_limit, argon2_side_by_side, completions, request_resets};
 use crate::knobs::Knobs;
 use crate::mail::{harvest_tokens, mail_mark};
 use crate::report::{at_least, below_ms, p99_ms, rate, verdict, Row};
@@ -126,6 +126,7 @@ pub fn run(
     if k.wants('D') || k.wants('E') {
         eprintln!("== argon2 limit, D prep");
         let (limit, one_ms, cores) = argon2_limit();
+        let side_by_side = argon2_side_by_side(cores, 3.0);
         let before = mail_mark(&server);
         let first = k.users / 2;
         let wanted = k.d_tokens.min(k.users - first);
@@ -154,8 +155,10 @@ pub fn run(
                 &d,
                 "/s",
                 format!(
-                    "argon2 limit {limit:.1} hashes/s ({cores} cores ÷ {one_ms:.1} ms); {:.1} hashes/s = 2 per completion (same-as-current verify + hash); 8 conns",
-                    2.0 * rate
+                    "argon2 limit {limit:.1} hashes/s ({cores} cores ÷ {one_ms:.1} ms; {side_by_side:.1} hashed side by side = {:.0} %); {:.1} hashes/s = 2 per completion (same-as-current verify + hash) = {:.0} % of side by side; 8 conns",
+                    100.0 * side_by_side / limit,
+                    2.0 * rate,
+                    200.0 * rate / side_by_side
                 ),
             )
             .target(format!(

@@ -12,6 +12,7 @@ use crate::domain::JobId;
 use crate::services::clock::SharedClock;
 use crate::telemetry::metrics::Metrics;
 use futures_util::StreamExt;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,6 +45,10 @@ impl<C: Send + Sync + 'static> Worker<C> {
         let limit = self.settings.concurrency.max(1) as usize;
         let batch = (self.settings.batch_size.max(1) as usize).min(limit);
         let mut running = futures_util::stream::FuturesUnordered::new();
+        // The ids of the jobs running here. A job whose lease ran out while it runs (a send
+        // slower than `jobs.lease_seconds`, or a clock that jumped) is claimable again, by this
+        // worker too: it is already running, and must not run (and mail) twice.
+        let mut in_flight: HashSet<String> = HashSet::new();
         // Claims failing in a row (the database away): the worker waits longer each time, up
         // to CLAIM_BACKOFF_MAX, and logs the outage once at its start and then once a minute,
         // so an outage costs neither CPU nor a flood of log lines. The first claim that works
@@ -62,7 +67,11 @@ impl<C: Send + Sync + 'static> Worker<C> {
                     Ok(jobs) => {
                         resumed(&mut failures);
                         let n = jobs.len();
-                        running.extend(jobs.into_iter().map(|job| self.run_job(&worker_id, job)));
+                        for job in jobs {
+                            if in_flight.insert(job.id.clone()) {
+                                running.push(self.run_job(&worker_id, job));
+                            }
+                        }
                         if n == wanted && running.len() < limit {
                             // A full claim and still room: there may be more waiting.
                             continue;
@@ -84,7 +93,9 @@ impl<C: Send + Sync + 'static> Worker<C> {
             }
             let room = running.len() < limit;
             tokio::select! {
-                Some(()) = running.next(), if !running.is_empty() => {}
+                Some(done) = running.next(), if !running.is_empty() => {
+                    in_flight.remove(&done);
+                }
                 _ = self.wakeup.notified(), if failures == 0 && room => {}
                 _ = tokio::time::sleep(wait) => {}
                 _ = stopped(&mut stop) => {}
@@ -103,7 +114,9 @@ impl<C: Send + Sync + 'static> Worker<C> {
         let n = jobs.len();
         let limit = self.settings.concurrency.max(1) as usize;
         futures_util::stream::iter(jobs)
-            .for_each_concurrent(limit, |job| self.run_job(worker_id, job))
+            .for_each_concurrent(limit, |job| async move {
+                self.run_job(worker_id, job).await;
+            })
             .await;
         Ok(n)
     }
@@ -119,8 +132,8 @@ impl<C: Send + Sync + 'static> Worker<C> {
             .await
     }
 
-    /// Runs one claimed job and records how it ended.
-    async fn run_job(&self, worker_id: &str, job: queue::StoredJob) {
+    /// Runs one claimed job and records how it ended; returns its id.
+    async fn run_job(&self, worker_id: &str, job: queue::StoredJob) -> String {
         let run = JobRun {
             id: JobId::from_string(job.id.clone()),
             attempt: job.attempts,
@@ -132,6 +145,7 @@ impl<C: Send + Sync + 'static> Worker<C> {
         if let Err(e) = self.settle(worker_id, &job, result).await {
             tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "could not record a job's outcome");
         }
+        job.id
     }
 
     async fn settle(
@@ -215,6 +229,89 @@ pub fn backoff_seconds(attempts: i32, max_backoff_seconds: u64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jobs::{Job, JobRun};
+    use crate::services::clock::{Clock as _, OffsetClock};
+    use serde::{Deserialize, Serialize};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts its runs, then waits until the test lets it finish.
+    #[derive(Serialize, Deserialize)]
+    struct Slow;
+
+    struct Gate {
+        runs: AtomicUsize,
+        open: tokio::sync::Notify,
+    }
+
+    impl Job for Slow {
+        type Context = Arc<Gate>;
+        const KIND: &'static str = "test_slow";
+
+        async fn run(self, gate: &Arc<Gate>, _: &JobRun) -> Result<(), JobError> {
+            gate.runs.fetch_add(1, Ordering::SeqCst);
+            gate.open.notified().await;
+            Ok(())
+        }
+    }
+
+    async fn until(what: &str, mut done: impl FnMut() -> bool) {
+        for _ in 0..500 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("{what}: not within 5 s");
+    }
+
+    #[tokio::test]
+    async fn a_job_whose_lease_runs_out_while_it_runs_is_not_run_again_beside_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::db::DatabaseUrl::Sqlite(dir.path().join("jobs.db"));
+        let db = Db::connect_lazy(&url, 4).unwrap();
+        db.migrate().unwrap();
+        let clock = OffsetClock::new();
+        let gate = Arc::new(Gate {
+            runs: AtomicUsize::new(0),
+            open: tokio::sync::Notify::new(),
+        });
+        let mut registry = Registry::new();
+        registry.register::<Slow>();
+        let settings = JobSettings {
+            poll_interval_ms: 10,
+            ..JobSettings::default()
+        };
+        let now = clock.now_naive();
+        db.run(move |c| crate::jobs::enqueue(c, &Slow, now, 5))
+            .await
+            .unwrap();
+        let worker = Worker {
+            db: db.clone(),
+            clock: Arc::new(clock.clone()),
+            metrics: Metrics::install(),
+            wakeup: Arc::new(tokio::sync::Notify::new()),
+            settings,
+            registry,
+            context: gate.clone(),
+        };
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(worker.run(stop));
+        until("the job starts", || gate.runs.load(Ordering::SeqCst) == 1).await;
+        // Past its lease while it runs: claimable again. The worker polls every 10 ms and
+        // claims it; before the fix it started a second run within one poll.
+        clock.advance(chrono::Duration::minutes(5));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(gate.runs.load(Ordering::SeqCst), 1, "ran twice at once");
+        gate.open.notify_waiters();
+        until("the job is done", || {
+            let mut conn = db.get().unwrap();
+            queue::open_count(&mut conn).unwrap() == 0
+        })
+        .await;
+        assert_eq!(gate.runs.load(Ordering::SeqCst), 1);
+        stop_tx.send(true).unwrap();
+        worker.await.unwrap();
+    }
 
     #[test]
     fn retries_back_off_exponentially_up_to_the_cap() {

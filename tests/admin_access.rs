@@ -24,13 +24,13 @@ struct World {
 
 fn user_id(app: &TestApp, email: &str) -> String {
     let mut conn = app.state.db.get().unwrap();
-    latchkey::db::users::find_by_email(
+    String::from(latchkey::db::users::find_by_email(
         &mut conn,
         &latchkey::domain::EmailAddress::parse(email).unwrap(),
     )
     .unwrap()
     .unwrap()
-    .id
+    .id)
 }
 
 async fn world() -> World {
@@ -43,12 +43,12 @@ async fn world() -> World {
     app.user("carl@contoso.test", "old-lantern-orchard-27", true, false);
     let own_guest = user_id(&app, "nina@northwind.test");
     let other_guest = user_id(&app, "carl@contoso.test");
-    let mut e = new_event(&app, Some(&own.id), Event::ResetRequested, Outcome::Allowed);
+    let mut e = new_event(&app, Some(own.id.as_str()), Event::ResetRequested, Outcome::Allowed);
     e.email = Some("nina@northwind.test".into());
     let own_event = event(&app, e);
     let mut e = new_event(
         &app,
-        Some(&other.id),
+        Some(other.id.as_str()),
         Event::ResetRequested,
         Outcome::Allowed,
     );
@@ -59,8 +59,8 @@ async fn world() -> World {
     World {
         platform,
         tenant_admin,
-        own_tenant: own.id,
-        other_tenant: other.id,
+        own_tenant: own.id.into_string(),
+        other_tenant: other.id.into_string(),
         own_guest,
         other_guest,
         own_event,

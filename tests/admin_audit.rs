@@ -14,7 +14,7 @@ async fn app() -> (TestApp, String, String) {
         TestApp::spawn_with("[rate_limits.admin_login]\nper_minute = 6000\nburst = 6000").await;
     let a = app.tenant("Northwind", "northwind.test", "managed", "premium");
     let b = app.tenant("Contoso", "contoso.test", "managed", "premium");
-    (app, a.id, b.id)
+    (app, a.id.into_string(), b.id.into_string())
 }
 
 /// Inserts `n` reset events for `tenant`, with addresses `guest<i>@<domain>`.

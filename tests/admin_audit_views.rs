@@ -15,7 +15,7 @@ async fn app() -> (TestApp, String) {
     let app =
         TestApp::spawn_with("[rate_limits.admin_login]\nper_minute = 6000\nburst = 6000").await;
     let nw = app.tenant("Northwind", "northwind.test", "managed", "premium");
-    (app, nw.id)
+    (app, nw.id.into_string())
 }
 
 /// The audit list's table rows (`<tr>` … `</tr>` of its body).
@@ -159,7 +159,7 @@ async fn a_guests_timeline_has_every_event_by_id_or_address() {
     by_address.email = Some(GUEST.into());
     let a = event(&app, by_address);
     let mut by_id = new_event(&app, Some(&nw), Event::TotpFailed, Outcome::Failure);
-    by_id.user_id = Some(user_id.clone());
+    by_id.user_id = Some(user_id.to_string());
     let t = event(&app, by_id);
     let mut other = new_event(&app, Some(&nw), Event::CodeFailed, Outcome::Failure);
     other.email = Some("frank@northwind.test".into());

@@ -30,7 +30,7 @@ async fn world() -> World {
     let b = signed_in(&app, &admin).await;
     World {
         app,
-        contoso: contoso.id,
+        contoso: contoso.id.into_string(),
         b,
     }
 }

@@ -27,7 +27,7 @@ async fn world() -> World {
     let tenant_admin = set_up(&app, "it@northwind.test", Some("northwind.test")).await;
     World {
         app,
-        northwind: nw.id,
+        northwind: nw.id.into_string(),
         platform,
         tenant_admin,
     }
@@ -112,7 +112,7 @@ async fn a_tenant_admin_cannot_change_the_plan() {
     )
     .await;
     assert_eq!(p.status, 403);
-    assert_eq!(tenant(&w.app, &w.northwind).plan, "premium");
+    assert_eq!(tenant(&w.app, &w.northwind).plan.as_str(), "premium");
     let refused = last_event(&w.app, "tenant_update_refused");
     assert_eq!(refused.actor, format!("admin:{}", w.tenant_admin.id));
 }
@@ -138,7 +138,7 @@ async fn a_tenant_admin_changes_their_settings_and_the_change_is_audited_before_
         t.helpdesk_url.as_deref(),
         Some("mailto:helpdesk@northwind.test")
     );
-    assert_eq!(t.plan, "premium");
+    assert_eq!(t.plan.as_str(), "premium");
     let e = last_event(&w.app, "tenant_updated");
     assert_eq!(e.actor, format!("admin:{}", w.tenant_admin.id));
     let detail: serde_json::Value = serde_json::from_str(e.detail.as_deref().unwrap()).unwrap();
@@ -183,7 +183,7 @@ async fn plan_to_free_revokes_outstanding_reset_tokens() {
     .await;
     assert_eq!(p.status, 303, "{}", p.body);
     assert!(p.location().unwrap().contains("revoked=1"));
-    assert_eq!(tenant(&w.app, &w.northwind).plan, "free");
+    assert_eq!(tenant(&w.app, &w.northwind).plan.as_str(), "free");
     assert!(!link_works(&w.app, &token).await);
     let e = last_event(&w.app, "tenant_updated");
     let detail: serde_json::Value = serde_json::from_str(e.detail.as_deref().unwrap()).unwrap();

@@ -79,7 +79,7 @@ async fn insights_numbers_match_the_events_and_the_svg_is_well_formed() {
     for _ in 0..3 {
         event(
             &app,
-            at(&app, 0, &nw, Event::ResetRequested, Outcome::Allowed),
+            at(&app, 0, nw.as_str(), Event::ResetRequested, Outcome::Allowed),
         );
     }
     for reason in [
@@ -87,29 +87,29 @@ async fn insights_numbers_match_the_events_and_the_svg_is_well_formed() {
         "email_unverified",
         "email_unverified",
     ] {
-        let mut e = at(&app, 0, &nw, Event::ResetRequested, Outcome::Denied);
+        let mut e = at(&app, 0, nw.as_str(), Event::ResetRequested, Outcome::Denied);
         e.reason = Some(reason.into());
         event(&app, e);
     }
     for _ in 0..2 {
         event(
             &app,
-            at(&app, 0, &nw, Event::ResetCompleted, Outcome::Success),
+            at(&app, 0, nw.as_str(), Event::ResetCompleted, Outcome::Success),
         );
     }
     event(
         &app,
-        at(&app, 5, &nw, Event::ResetRequested, Outcome::Allowed),
+        at(&app, 5, nw.as_str(), Event::ResetRequested, Outcome::Allowed),
     );
     // Outside the 30 days, and another tenant: not counted for Northwind.
     for _ in 0..5 {
         event(
             &app,
-            at(&app, 40, &nw, Event::ResetRequested, Outcome::Allowed),
+            at(&app, 40, nw.as_str(), Event::ResetRequested, Outcome::Allowed),
         );
         event(
             &app,
-            at(&app, 0, &cs, Event::ResetRequested, Outcome::Allowed),
+            at(&app, 0, cs.as_str(), Event::ResetRequested, Outcome::Allowed),
         );
     }
     for (limiter, ip, n) in [
@@ -117,14 +117,14 @@ async fn insights_numbers_match_the_events_and_the_svg_is_well_formed() {
         ("sign_in", "198.51.100.4", 1),
     ] {
         for _ in 0..n {
-            let mut e = at(&app, 1, &nw, Event::RateLimited, Outcome::Denied);
+            let mut e = at(&app, 1, nw.as_str(), Event::RateLimited, Outcome::Denied);
             e.reason = Some(limiter.into());
             e.ip = Some(ip.into());
             event(&app, e);
         }
     }
     for who in ["gone@northwind.test", "<b>x</b>@northwind.test"] {
-        let mut e = at(&app, 2, &nw, Event::MailBounced, Outcome::Failure);
+        let mut e = at(&app, 2, nw.as_str(), Event::MailBounced, Outcome::Failure);
         e.email = Some(who.into());
         e.reason = Some("550 no such user".into());
         event(&app, e);

@@ -69,13 +69,13 @@ fn seed(app: &TestApp) -> (String, String) {
         ),
     ];
     for (tenant, name, outcome, email, reason) in events {
-        let mut e = new_event(app, tenant.map(String::as_str), name, outcome);
+        let mut e = new_event(app, tenant.map(|t| t.as_str()), name, outcome);
         e.email = Some(email.into());
         e.ip = Some("203.0.113.24".into());
         e.reason = reason.map(str::to_string);
         event(app, e);
     }
-    (contoso.id, ann.id)
+    (contoso.id.into_string(), ann.id.into_string())
 }
 
 /// Signs the browser in as `admin` through the real sign-in pages.

@@ -136,7 +136,7 @@ async fn a_guest_takes_over_the_domain_by_dns_and_sspr_then_needs_premium() {
         "{}",
         failed.body
     );
-    assert_eq!(tenant(&app).kind, "unmanaged");
+    assert_eq!(tenant(&app).kind.as_str(), "unmanaged");
     drop(wrong);
 
     // The right record.

@@ -69,7 +69,7 @@ async fn smtp_down_gives_the_same_page_and_the_mail_comes_once_smtp_is_back() {
     let logs = logs();
     let failures: Vec<&str> = logs
         .lines()
-        .filter(|l| l.contains("ERROR") && l.contains(&uid))
+        .filter(|l| l.contains("ERROR") && l.contains(uid.as_str()))
         .collect();
     assert!(!failures.is_empty(), "no error line with the user id");
     for l in failures {

@@ -45,8 +45,8 @@ pub async fn audit_pages(server: &Server, rows: &mut Vec<Row>) {
         }
     };
     let deep = min + (max - min) / 10; // 90 % of the way back
-    let t = tenant.unwrap_or_default();
-    let g = guest.unwrap_or_default();
+    let t = tenant.map(String::from).unwrap_or_default();
+    let g = guest.map(String::from).unwrap_or_default();
     let cases = [
         ("G /admin/audit first page (50)", "/admin/audit".to_string()),
         (

@@ -89,7 +89,7 @@ fn services(rt: &tokio::runtime::Runtime, dir: &std::path::Path) -> (Services, S
         now,
     )
     .expect("the bench guest");
-    (svc, user.id)
+    (svc, user.id.into_string())
 }
 
 /// A live token for the guest, as the worker issues it; returns the secret the link carries.

@@ -60,7 +60,7 @@ pub async fn enrol(
         return Ok(EnrolOutcome::WrongCode);
     };
     // Stored encrypted, bound to this user's row.
-    let sealed = svc.seal_totp(SeedOwner::User(&user.id), secret);
+    let sealed = svc.seal_totp(SeedOwner::User(user.id.as_str()), secret);
     let (id, now) = (user.user_id(), svc.now());
     let enrolled = svc
         .db
@@ -93,7 +93,7 @@ pub async fn remove(
         return Ok(None);
     };
     // A seed that cannot be opened (logged) still leaves the password as proof.
-    let secret = svc.open_totp(SeedOwner::User(&user.id), stored);
+    let secret = svc.open_totp(SeedOwner::User(user.id.as_str()), stored);
     if !proves_owner(svc, user, secret.as_ref(), password, code).await? {
         audit::record(
             svc,

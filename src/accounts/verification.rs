@@ -117,7 +117,7 @@ async fn needs_owner_password(
             if user.verified_at.is_some() || user.email != email {
                 return Ok(None);
             }
-            Ok(invitations::created_via_cc(c, &user.id)?.then_some(user))
+            Ok(invitations::created_via_cc(c, user.id.as_str())?.then_some(user))
         })
         .await
 }

@@ -92,7 +92,7 @@ pub fn run(settings: &Settings, args: BenchSeed) -> Result<(), CliError> {
                     let email = EmailAddress::parse(&format!("user{i}@{domain}"))
                         .map_err(|e| anyhow::anyhow!("bench address: {e}"))?;
                     batch.push(User {
-                        id: UserId::generate().into_string(),
+                        id: UserId::generate(),
                         tenant_id: tenant.id.clone(),
                         email: email.as_str().to_string(),
                         display_name: Some(format!("Bench user {i}")),
@@ -133,7 +133,7 @@ pub fn run(settings: &Settings, args: BenchSeed) -> Result<(), CliError> {
     if args.audit_rows > 0 {
         seed_audit(
             &mut conn,
-            &tenant.id,
+            tenant.id.as_str(),
             &domain,
             args.users.max(1),
             args.audit_rows,
@@ -148,11 +148,11 @@ fn insert_users(conn: &mut AnyConnection, rows: &[User]) -> Result<usize, DbErro
     // Diesel's SQLite batch insert has no ON CONFLICT form; INSERT OR IGNORE says the same.
     Ok(match conn {
         AnyConnection::Sqlite(c) => diesel::insert_or_ignore_into(users::table)
-            .values(rows)
+            .values(rows.to_vec())
             .execute(c)?,
         #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(c) => diesel::insert_into(users::table)
-            .values(rows)
+            .values(rows.to_vec())
             .on_conflict(users::email)
             .do_nothing()
             .execute(c)?,
@@ -227,7 +227,7 @@ fn seed_audit(
     // Spread over the tenants already there plus a few synthetic ones, the bench tenant most.
     let mut tenant_ids: Vec<String> = tenants::list(conn)?
         .into_iter()
-        .map(|t| t.tenant.id)
+        .map(|t| t.tenant.id.into_string())
         .collect();
     for i in 0..8 {
         tenant_ids.push(format!("bench-tenant-{i}"));
@@ -250,7 +250,7 @@ fn seed_audit(
             &crate::domain::TenantId::from_string(bench_tenant.to_string()),
         )?
         .into_iter()
-        .map(|u| (u.email, u.id))
+        .map(|u| (u.email, u.id.into_string()))
         .collect();
         (0..users)
             .map(|u| by_email.get(&format!("user{u}@{domain}")).cloned())

@@ -72,7 +72,7 @@ pub fn tenant_create(settings: &Settings, args: TenantCreate) -> Result<(), CliE
         now,
     )?;
     let mut event = NewAuditEvent::new(now, "operator", Event::TenantCreated, Outcome::Success);
-    event.tenant_id = Some(tenant.id.clone());
+    event.tenant_id = Some(tenant.id.to_string());
     event.detail =
         Some(serde_json::json!({"kind": kind, "plan": plan, "domains": domains}).to_string());
     audit::insert(&mut conn, &event)?;
@@ -121,7 +121,7 @@ pub fn tenant_set_plan(settings: &Settings, domain: &str, plan: &str) -> Result<
     let now = Utc::now().naive_utc();
     tenants::set_plan(&mut conn, &tenant.tenant_id(), plan, now)?;
     let mut event = NewAuditEvent::new(now, "operator", Event::TenantPlanChanged, Outcome::Success);
-    event.tenant_id = Some(tenant.id.clone());
+    event.tenant_id = Some(tenant.id.to_string());
     event.detail = Some(serde_json::json!({"before": before, "after": plan}).to_string());
     audit::insert(&mut conn, &event)?;
     println!("Tenant {:?}: plan {} → {}.", tenant.name, before, plan);
@@ -241,12 +241,12 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
         // Sealed for this user's row (encrypted at rest).
         let sealed = settings
             .totp_keys
-            .seal(crate::security::SeedOwner::User(&user.id), t);
+            .seal(crate::security::SeedOwner::User(user.id.as_str()), t);
         users::set_totp_secret(&mut conn, &user.user_id(), Some(&sealed), now)?;
     }
     let mut event = NewAuditEvent::new(now, "operator", Event::UserCreated, Outcome::Success);
-    event.tenant_id = Some(tenant.id.clone());
-    event.user_id = Some(user.id.clone());
+    event.tenant_id = Some(tenant.id.to_string());
+    event.user_id = Some(user.id.to_string());
     event.email = Some(email.to_string());
     audit::insert(&mut conn, &event)?;
     println!(

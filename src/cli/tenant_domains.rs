@@ -31,7 +31,7 @@ pub fn add(settings: &Settings, tenant_domain: &str, domain: &str) -> Result<(),
     let managed = tenant.kind() == TenantKind::Managed;
     tenant_domains::add(&mut conn, &tenant.tenant_id(), &domain, managed, now)?;
     let mut event = NewAuditEvent::new(now, "operator", Event::TenantDomainAdded, Outcome::Success);
-    event.tenant_id = Some(tenant.id.clone());
+    event.tenant_id = Some(tenant.id.to_string());
     event.detail = Some(serde_json::json!({ "domain": domain }).to_string());
     audit::insert(&mut conn, &event)?;
     println!("Tenant {:?} now owns {domain}.", tenant.name);

@@ -120,10 +120,10 @@ pub fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
     let mut conn = db.get()?;
     let names: HashMap<String, String> = tenants::list(&mut conn)?
         .into_iter()
-        .map(|t| (t.tenant.id.clone(), t.tenant.name.clone()))
+        .map(|t| (t.tenant.id.to_string(), t.tenant.name.clone()))
         .collect();
     let guests = user_lifecycle::list(&mut conn, LIST_LIMIT)?;
-    let tenant = |u: &User| names.get(&u.tenant_id).cloned().unwrap_or_default();
+    let tenant = |u: &User| names.get(u.tenant_id.as_str()).cloned().unwrap_or_default();
     if json {
         let rows: Vec<_> = guests.iter().map(|u| json_of(u, &tenant(u))).collect();
         println!("{}", serde_json::Value::Array(rows));

@@ -139,7 +139,7 @@ pub enum Changed {
 pub fn list_in(conn: &mut AnyConnection) -> Result<Vec<AdminEntry>, DbError> {
     let names: HashMap<String, String> = tenants::list(conn)?
         .into_iter()
-        .map(|t| (t.tenant.id.clone(), t.tenant.name.clone()))
+        .map(|t| (t.tenant.id.to_string(), t.tenant.name.clone()))
         .collect();
     Ok(admins::list(conn)?
         .into_iter()
@@ -199,7 +199,7 @@ pub fn change_in(
     now: NaiveDateTime,
 ) -> Result<Result<Changed, Refused>, DbError> {
     use crate::db::WriteTransaction as _;
-    let id = AdminId::from_string(target.id.clone());
+    let id = target.id.clone();
     event.email = Some(target.email.clone());
     event.tenant_id = target.tenant_id.clone();
     event.detail = Some(
@@ -243,9 +243,9 @@ fn refusal(
     acting: Option<&AdminId>,
 ) -> Result<Option<Refused>, DbError> {
     let enabled_platform = admins::lock_enabled_platform_count(c)?;
-    let current = admins::find_by_id(c, &AdminId::from_string(target.id.clone()))?;
+    let current = admins::find_by_id(c, &target.id)?;
     let disabled = current.as_ref().map_or(target.disabled, |a| a.disabled);
-    let themselves = acting.is_some_and(|a| a.as_str() == target.id);
+    let themselves = acting.is_some_and(|a| a.as_str() == target.id.as_str());
     Ok(match change {
         Change::Enable => None,
         _ if themselves => Some(Refused::Themselves),

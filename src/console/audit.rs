@@ -43,7 +43,7 @@ pub async fn tenant_names(svc: &Services) -> Result<HashMap<String, String>, DbE
     let all = svc.db.run(crate::db::tenants::list).await?;
     Ok(all
         .into_iter()
-        .map(|t| (t.tenant.id.clone(), t.tenant.name.clone()))
+        .map(|t| (t.tenant.id.to_string(), t.tenant.name.clone()))
         .collect())
 }
 

@@ -25,9 +25,9 @@ pub fn create(
     now: NaiveDateTime,
 ) -> Result<Admin, DbError> {
     let admin = Admin {
-        id: AdminId::generate().into_string(),
+        id: AdminId::generate(),
         email: new.email.as_str().to_string(),
-        role: new.role.as_str().to_string(),
+        role: new.role,
         tenant_id: new.tenant_id.as_ref().map(|t| t.as_str().to_string()),
         password_hash: None,
         totp_secret: None,
@@ -41,7 +41,7 @@ pub fn create(
         last_login_at: None,
         created_at: now,
     };
-    match dispatch!(conn, c => diesel::insert_into(admins::table).values(&admin).execute(c)) {
+    match dispatch!(conn, c => diesel::insert_into(admins::table).values(admin.clone()).execute(c)) {
         Ok(_) => Ok(admin),
         Err(e) => match DbError::from(e) {
             DbError::Conflict(_) => Err(DbError::Conflict(format!(

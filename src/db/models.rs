@@ -1,8 +1,9 @@
-//! Rows as read from storage. Text enums stay `String` here and are parsed into domain types
-//! by the repositories' callers through the accessor methods below.
+//! Rows as read from storage, typed at this boundary: ids are [`TenantId`], [`UserId`] and
+//! [`AdminId`], kinds, plans and roles their enums (stored as text; the schema's CHECK
+//! constraints allow only their spellings, so a row that reads is a valid one).
 
 use super::schema::*;
-use crate::domain::{AdminRole, Plan, TenantId, TenantKind, UserId};
+use crate::domain::{AdminId, AdminRole, Plan, TenantId, TenantKind, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -10,10 +11,13 @@ use serde::Serialize;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = tenants)]
 pub struct Tenant {
-    pub id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: TenantId,
     pub name: String,
-    pub kind: String,
-    pub plan: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kind: TenantKind,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub plan: Plan,
     pub sspr_enabled: bool,
     pub methods_required: i32,
     pub helpdesk_url: Option<String>,
@@ -27,17 +31,15 @@ pub struct Tenant {
 
 impl Tenant {
     pub fn tenant_id(&self) -> TenantId {
-        TenantId::from_string(self.id.clone())
+        self.id.clone()
     }
 
-    /// The stored kind; the CHECK constraint keeps it one of the known spellings.
     pub fn kind(&self) -> TenantKind {
-        self.kind.parse().unwrap_or(TenantKind::Unmanaged)
+        self.kind
     }
 
-    /// The stored plan; anything unreadable counts as `free`, the restrictive choice.
     pub fn plan(&self) -> Plan {
-        self.plan.parse().unwrap_or(Plan::Free)
+        self.plan
     }
 }
 
@@ -45,7 +47,8 @@ impl Tenant {
 #[diesel(table_name = tenant_domains)]
 pub struct TenantDomain {
     pub domain: String,
-    pub tenant_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub tenant_id: TenantId,
     pub verified_at: Option<NaiveDateTime>,
     pub challenge: Option<String>,
     pub challenge_user_id: Option<String>,
@@ -56,8 +59,10 @@ pub struct TenantDomain {
 #[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: String,
-    pub tenant_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: UserId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub tenant_id: TenantId,
     pub email: String,
     pub display_name: Option<String>,
     pub password_hash: Option<String>,
@@ -76,11 +81,11 @@ pub struct User {
 
 impl User {
     pub fn user_id(&self) -> UserId {
-        UserId::from_string(self.id.clone())
+        self.id.clone()
     }
 
     pub fn tenant_id(&self) -> TenantId {
-        TenantId::from_string(self.tenant_id.clone())
+        self.tenant_id.clone()
     }
 }
 
@@ -100,9 +105,11 @@ impl std::fmt::Debug for User {
 #[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = admins)]
 pub struct Admin {
-    pub id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: AdminId,
     pub email: String,
-    pub role: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub role: AdminRole,
     pub tenant_id: Option<String>,
     pub password_hash: Option<String>,
     pub totp_secret: Option<String>,
@@ -119,7 +126,7 @@ pub struct Admin {
 
 impl Admin {
     pub fn role(&self) -> AdminRole {
-        self.role.parse().unwrap_or(AdminRole::Tenant)
+        self.role
     }
 }
 

@@ -83,7 +83,7 @@ pub fn add(
 ) -> Result<(), DbError> {
     let row = TenantDomain {
         domain: domain.to_string(),
-        tenant_id: tenant.as_str().to_string(),
+        tenant_id: tenant.clone(),
         verified_at: verified.then_some(now),
         challenge: None,
         challenge_user_id: None,
@@ -102,7 +102,7 @@ pub fn add(
                 "the domain {domain} already belongs to the tenant {owner:?}"
             )));
         }
-        dispatch!(conn, c => diesel::insert_into(tenant_domains::table).values(&row).execute(c))?;
+        dispatch!(conn, c => diesel::insert_into(tenant_domains::table).values(row.clone()).execute(c))?;
         Ok(())
     })
 }
@@ -135,7 +135,7 @@ pub fn remove(conn: &mut AnyConnection, domain: &str) -> Result<TenantId, Remove
     conn.write_transaction::<_, RemoveDomainError, _>(|conn| {
         let row = find(conn, domain)?.ok_or_else(|| RemoveDomainError::Unknown(domain.into()))?;
         let domains: i64 = dispatch!(conn, c => tenant_domains::table
-            .filter(tenant_domains::tenant_id.eq(&row.tenant_id))
+            .filter(tenant_domains::tenant_id.eq(row.tenant_id.as_str()))
             .count()
             .get_result(c))?;
         if domains <= 1 {
@@ -143,7 +143,7 @@ pub fn remove(conn: &mut AnyConnection, domain: &str) -> Result<TenantId, Remove
         }
         let at = format!("%@{domain}");
         let guests: i64 = dispatch!(conn, c => users::table
-            .filter(users::tenant_id.eq(&row.tenant_id))
+            .filter(users::tenant_id.eq(row.tenant_id.as_str()))
             .filter(users::email.like(&at))
             .count()
             .get_result(c))?;

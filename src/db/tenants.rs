@@ -40,10 +40,10 @@ pub fn create(
     now: NaiveDateTime,
 ) -> Result<Tenant, DbError> {
     let tenant = Tenant {
-        id: TenantId::generate().into_string(),
+        id: TenantId::generate(),
         name: new.name.clone(),
-        kind: new.kind.as_str().to_string(),
-        plan: new.plan.as_str().to_string(),
+        kind: new.kind,
+        plan: new.plan,
         sspr_enabled: true,
         methods_required: 1,
         helpdesk_url: new.helpdesk_url.clone(),
@@ -84,8 +84,8 @@ pub fn create(
         if name_taken > 0 {
             return Err(DbError::Conflict(format!("a tenant named {:?} already exists", tenant.name)));
         }
-        diesel::insert_into(tenants::table).values(&tenant).execute(c)?;
-        diesel::insert_into(tenant_domains::table).values(&domains).execute(c)?;
+        diesel::insert_into(tenants::table).values(tenant.clone()).execute(c)?;
+        diesel::insert_into(tenant_domains::table).values(domains.clone()).execute(c)?;
         Ok(())
     }))?;
     Ok(tenant)
@@ -166,12 +166,12 @@ pub fn list(conn: &mut AnyConnection) -> Result<Vec<TenantSummary>, DbError> {
         .map(|t| TenantSummary {
             domains: domains
                 .iter()
-                .filter(|(tid, _)| *tid == t.id)
+                .filter(|(tid, _)| tid.as_str() == t.id.as_str())
                 .map(|(_, d)| d.clone())
                 .collect(),
             guests: counts
                 .iter()
-                .find(|(tid, _)| *tid == t.id)
+                .find(|(tid, _)| tid.as_str() == t.id.as_str())
                 .map_or(0, |(_, n)| *n),
             tenant: t,
         })

@@ -27,8 +27,8 @@ pub fn create(
     now: NaiveDateTime,
 ) -> Result<User, DbError> {
     let user = User {
-        id: UserId::generate().into_string(),
-        tenant_id: new.tenant_id.as_str().to_string(),
+        id: UserId::generate(),
+        tenant_id: new.tenant_id.clone(),
         email: new.email.as_str().to_string(),
         display_name: new.display_name.clone(),
         password_hash: new.password_hash.clone(),
@@ -44,7 +44,7 @@ pub fn create(
         created_at: now,
         updated_at: now,
     };
-    match dispatch!(conn, c => diesel::insert_into(users::table).values(&user).execute(c)) {
+    match dispatch!(conn, c => diesel::insert_into(users::table).values(user.clone()).execute(c)) {
         Ok(_) => Ok(user),
         Err(e) => match DbError::from(e) {
             DbError::Conflict(_) => Err(DbError::Conflict(format!(

@@ -210,13 +210,13 @@ pub(super) fn create_account(
         if let Credential::Directory { stable_id, dn } = credential {
             crate::db::directory_links::link(c, stable_id, &user.user_id(), dn, now)?;
         }
-        if !consume(c, &user.id)? {
+        if !consume(c, user.id.as_str())? {
             return Err(Abort::Invalid);
         }
         let ip = new.ip.map(|i| i.to_string());
         if created {
             let mut e = NewAuditEvent::new(now, "system", Event::TenantCreated, Outcome::Success);
-            e.tenant_id = Some(tenant.id.clone());
+            e.tenant_id = Some(tenant.id.to_string());
             e.ip = ip.clone();
             e.detail = Some(
                 serde_json::json!({ "kind": "unmanaged", "domains": [new.email.domain()], "source": new.event })
@@ -225,8 +225,8 @@ pub(super) fn create_account(
             audit::insert(c, &e)?;
         }
         let mut e = NewAuditEvent::new(now, "guest", new.event, Outcome::Success);
-        e.tenant_id = Some(tenant.id.clone());
-        e.user_id = Some(user.id.clone());
+        e.tenant_id = Some(tenant.id.to_string());
+        e.user_id = Some(user.id.to_string());
         e.email = Some(user.email.clone());
         e.ip = ip;
         e.detail = Some(new.detail.to_string());

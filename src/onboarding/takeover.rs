@@ -178,8 +178,8 @@ fn event(
     ip: Option<IpAddr>,
 ) -> NewAuditEvent {
     let mut e = NewAuditEvent::new(svc.now(), "guest", name, outcome);
-    e.tenant_id = Some(user.tenant_id.clone());
-    e.user_id = Some(user.id.clone());
+    e.tenant_id = Some(user.tenant_id.to_string());
+    e.user_id = Some(user.id.to_string());
     e.email = Some(user.email.clone());
     e.ip = ip.map(|i| i.to_string());
     e
@@ -260,7 +260,7 @@ pub async fn verify(
     let (tenant, domain, row, ineligible) = load(svc, user).await?;
     let outcome = match ineligible {
         Some(why) => VerifyOutcome::Ineligible(why),
-        None => match over_limit(svc, &tenant.id).await? {
+        None => match over_limit(svc, tenant.id.as_str()).await? {
             Some(minutes) => VerifyOutcome::TooManyAttempts {
                 retry_after_minutes: minutes,
             },
@@ -328,8 +328,8 @@ async fn complete(
         Event::TenantTakeoverVerified,
         Outcome::Success,
     );
-    e.tenant_id = Some(tenant.id.clone());
-    e.user_id = Some(user.id.clone());
+    e.tenant_id = Some(tenant.id.to_string());
+    e.user_id = Some(user.id.to_string());
     e.email = Some(user.email.clone());
     let (tid, d) = (tenant.tenant_id(), domain.to_string());
     enum Done {

@@ -40,7 +40,7 @@ pub async fn load(db: &Db, tenant: &TenantId) -> Result<Option<TenantWords>, DbE
         };
         Ok(Some(TenantWords {
             words: banned_words::of_tenant(c, &tenant)?,
-            tenant_id: t.id,
+            tenant_id: t.id.into_string(),
             tenant_name: t.name,
         }))
     })

@@ -86,7 +86,7 @@ async fn count_attempt(svc: &Services, g: &Gathered, ip: Option<IpAddr>) -> Resu
         if limits.record_tenant_request(&t.tenant_id()).await? {
             let mut e = super::event(svc.now(), Event::TenantResetBurst, Outcome::Alert, ip);
             e.actor = "system".into();
-            e.tenant_id = Some(t.id.clone());
+            e.tenant_id = Some(t.id.to_string());
             svc.db.run_grouped(move |c| audit::insert(c, &e)).await?;
         }
     }
@@ -111,8 +111,8 @@ async fn audit_request(
         },
         ip,
     );
-    e.tenant_id = g.tenant.as_ref().map(|t| t.id.clone());
-    e.user_id = g.user.as_ref().map(|u| u.id.clone());
+    e.tenant_id = (g.tenant.as_ref().map(|t| t.id.clone())).map(String::from);
+    e.user_id = (g.user.as_ref().map(|u| u.id.clone())).map(String::from);
     e.email = Some(g.email.to_string());
     if let Some(r) = decision.deny_reason() {
         e.reason = Some(r.code().to_string());
@@ -215,7 +215,7 @@ async fn send_explanation(
             let (token, expires_at) = crate::accounts::verification::issue_link(
                 svc,
                 &user.email,
-                Some(user.id.clone()),
+                Some(user.id.to_string()),
                 crate::accounts::verification::PURPOSE,
                 now,
             )

@@ -45,7 +45,7 @@ impl Job for NotMeAlertJob {
             &svc.settings,
             &user.email,
             &tenant.name,
-            &tenant.id,
+            tenant.id.as_str(),
             utc(self.reported_at),
         );
         for admin in admins {

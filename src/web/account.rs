@@ -71,14 +71,14 @@ struct Pending {
 
 fn pending_secret(req: &HttpRequest, state: &AppState, user: &User) -> Option<TotpSecret> {
     let p: Pending = serde_json::from_str(&cookies::open(req, state, TOTP_PENDING)?).ok()?;
-    (p.user_id == user.id && p.expires_at > state.clock.now().timestamp())
+    (p.user_id == user.id.as_str() && p.expires_at > state.clock.now().timestamp())
         .then(|| TotpSecret::from_base32(&p.secret))
         .flatten()
 }
 
 fn pending_cookie(state: &AppState, user: &User, secret: &TotpSecret) -> Cookie<'static> {
     let p = Pending {
-        user_id: user.id.clone(),
+        user_id: user.id.to_string(),
         secret: secret.expose_base32().to_string(),
         expires_at: state.clock.now().timestamp() + TOTP_PENDING_MINUTES * 60,
     };

@@ -108,7 +108,7 @@ impl GuestSession {
 pub fn start(state: &AppState, user: &User) -> Cookie<'static> {
     let now = unix_now(state);
     let claims = Claims {
-        user_id: user.id.clone(),
+        user_id: user.id.to_string(),
         generation: user.session_generation,
         issued_at: now,
         last_seen: now,

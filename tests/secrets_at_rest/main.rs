@@ -214,10 +214,10 @@ fn seed_of(app: &TestApp, table: &str, col: &str, key: &str) -> String {
     } else {
         let email = latchkey::domain::EmailAddress::parse(key).unwrap();
         let mut conn = app.state.db.get().unwrap();
-        latchkey::db::users::find_by_email(&mut conn, &email)
+        String::from(latchkey::db::users::find_by_email(&mut conn, &email)
             .unwrap()
             .unwrap()
-            .id
+            .id)
     };
     rows.into_iter()
         .find(|(t, i, _)| t == table && *i == id)

@@ -256,7 +256,7 @@ impl TestApp {
             // Stored as the service stores it: encrypted for this row.
             let sealed = self
                 .state
-                .seal_totp(latchkey::security::SeedOwner::User(&user.id), s);
+                .seal_totp(latchkey::security::SeedOwner::User(user.id.as_str()), s);
             latchkey::db::users::set_totp_secret(&mut conn, &user.user_id(), Some(&sealed), now)
                 .unwrap();
         }

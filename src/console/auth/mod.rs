@@ -44,5 +44,5 @@ pub fn sign_in_event(
 }
 
 fn admin_id(a: &Admin) -> crate::domain::AdminId {
-    crate::domain::AdminId::from_string(a.id.clone())
+    a.id.clone()
 }

@@ -51,7 +51,7 @@ pub async fn complete_setup(
         .map(TokenHash::into_string)
         .unwrap_or_default();
     let id = admin_id(admin);
-    let secret_text = svc.seal_totp(SeedOwner::Admin(&admin.id), secret);
+    let secret_text = svc.seal_totp(SeedOwner::Admin(admin.id.as_str()), secret);
     let now = svc.now();
     let mut event = sign_in_event(
         now,

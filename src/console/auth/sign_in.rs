@@ -136,7 +136,7 @@ pub async fn totp_step(
     let secret = admin
         .totp_secret
         .as_deref()
-        .and_then(|stored| svc.open_totp(SeedOwner::Admin(&admin.id), stored));
+        .and_then(|stored| svc.open_totp(SeedOwner::Admin(admin.id.as_str()), stored));
     let now = u64::try_from(svc.clock.now().timestamp()).unwrap_or(0);
     let verified = secret
         .as_ref()

@@ -99,7 +99,7 @@ pub async fn verify_totp(
     let secret = user
         .totp_secret
         .as_deref()
-        .and_then(|stored| svc.open_totp(SeedOwner::User(&user.id), stored));
+        .and_then(|stored| svc.open_totp(SeedOwner::User(user.id.as_str()), stored));
     let unix = svc.clock.now().timestamp().max(0) as u64;
     let step = secret
         .as_ref()

@@ -47,7 +47,7 @@ impl AdminView {
         let a = &e.admin;
         let status = Status::of(a, now);
         Self {
-            id: a.id.clone(),
+            id: a.id.to_string(),
             email: a.email.clone(),
             role: e.role_label(),
             status,
@@ -59,7 +59,7 @@ impl AdminView {
                 .filter(|_| !a.disabled && a.password_hash.is_none())
                 .map(|t| me.time(t)),
             created_at: me.time(a.created_at),
-            is_self: a.id == me.id.as_str(),
+            is_self: a.id.as_str() == me.id.as_str(),
         }
     }
 }
@@ -89,7 +89,7 @@ async fn list(
     let now = state.now();
     let all = admins::list(&state).await?;
     let notice = q.id.as_deref().and_then(|id| {
-        let who = all.iter().find(|e| e.admin.id == id)?.admin.email.clone();
+        let who = all.iter().find(|e| e.admin.id.as_str() == id)?.admin.email.clone();
         Some(match q.done.as_deref()? {
             "disabled" => format!(
                 "Disabled {who}: they cannot sign in, and their sessions ended at their next request."

@@ -139,10 +139,10 @@ impl AuditQuery {
         };
         let user = guests::find(state, &id)
             .await?
-            .filter(|u| admin.may_see(Some(&u.tenant_id)))
+            .filter(|u| admin.may_see(Some(u.tenant_id.as_str())))
             .ok_or(AppError::NotFound)?;
         filter.guest = Some(GuestKey {
-            user_id: user.id.clone(),
+            user_id: user.id.to_string(),
             email: Some(user.email.clone()),
         });
         Ok((filter, Some(user.email)))

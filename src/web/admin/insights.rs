@@ -150,9 +150,9 @@ async fn show(
         tenant: scope.map(|t| t.into_string()).unwrap_or_default(),
         tenants: all_tenants
             .into_iter()
-            .filter(|t| admin.may_see(Some(&t.tenant.id)))
+            .filter(|t| admin.may_see(Some(t.tenant.id.as_str())))
             .map(|t| TenantOption {
-                id: t.tenant.id,
+                id: t.tenant.id.into_string(),
                 name: t.tenant.name,
             })
             .collect(),

@@ -39,7 +39,7 @@ async fn list(
     let all = tenants::list(&state).await?;
     let visible = all
         .into_iter()
-        .filter(|t| admin.may_see(Some(&t.summary.tenant.id)))
+        .filter(|t| admin.may_see(Some(t.summary.tenant.id.as_str())))
         .collect();
     let ctx = ListPage {
         admin_email: &admin.admin.email,
@@ -108,7 +108,7 @@ struct FormValues {
 impl FormValues {
     fn of(t: &Tenant) -> Self {
         Self {
-            plan: t.plan.clone(),
+            plan: t.plan.to_string(),
             sspr_enabled: t.sspr_enabled,
             methods_required: t.methods_required,
             helpdesk_url: t.helpdesk_url.clone().unwrap_or_default(),
@@ -150,7 +150,7 @@ async fn render(
     error: Option<String>,
     q: Option<&ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let branding = super::tenant_branding::form_for(state, admin, &tenant.id).await?;
+    let branding = super::tenant_branding::form_for(state, admin, tenant.id.as_str()).await?;
     let ctx = ShowPage {
         branding,
         admin_email: &admin.admin.email,
@@ -243,7 +243,7 @@ async fn update(
     if plan != current.plan && !admin.is_platform() {
         // Only the platform changes what a tenant pays for.
         let mut refused = admin.event(state.now(), Event::TenantUpdateRefused, Outcome::Denied);
-        refused.tenant_id = Some(tenant.id.clone());
+        refused.tenant_id = Some(tenant.id.to_string());
         refused.reason = Some("plan_change_needs_platform_admin".into());
         audit::record(&state, refused).await?;
         return Err(AppError::Forbidden);

@@ -65,7 +65,7 @@ pub(super) async fn list(
             .iter()
             .map(|u| ListRow {
                 guest: GuestView::of(&admin, u, now),
-                tenant_name: names.get(&u.tenant_id).cloned(),
+                tenant_name: names.get(u.tenant_id.as_str()).cloned(),
             })
             .collect(),
         limit: LIST_LIMIT,

@@ -31,8 +31,8 @@ impl GuestView {
     pub(super) fn of(admin: &AdminCtx, u: &User, now: NaiveDateTime) -> Self {
         let time = |t: NaiveDateTime| admin.time(t);
         Self {
-            id: u.id.clone(),
-            tenant_id: u.tenant_id.clone(),
+            id: u.id.to_string(),
+            tenant_id: u.tenant_id.to_string(),
             email: u.email.clone(),
             display_name: u.display_name.clone(),
             verified_at: u.verified_at.map(time),
@@ -51,7 +51,7 @@ impl GuestView {
 pub(super) async fn load(state: &AppState, admin: &AdminCtx, id: &str) -> Result<User, AppError> {
     guests::find(state, id)
         .await?
-        .filter(|u| admin.may_see(Some(&u.tenant_id)))
+        .filter(|u| admin.may_see(Some(u.tenant_id.as_str())))
         .ok_or(AppError::NotFound)
 }
 
@@ -63,8 +63,8 @@ pub(super) fn guest_event(
     name: Event,
 ) -> NewAuditEvent {
     let mut e = admin.event(state.now(), name, Outcome::Success);
-    e.tenant_id = Some(user.tenant_id.clone());
-    e.user_id = Some(user.id.clone());
+    e.tenant_id = Some(user.tenant_id.to_string());
+    e.user_id = Some(user.id.to_string());
     e.email = Some(user.email.clone());
     e
 }

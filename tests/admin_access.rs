@@ -24,13 +24,15 @@ struct World {
 
 fn user_id(app: &TestApp, email: &str) -> String {
     let mut conn = app.state.db.get().unwrap();
-    String::from(latchkey::db::users::find_by_email(
-        &mut conn,
-        &latchkey::domain::EmailAddress::parse(email).unwrap(),
+    String::from(
+        latchkey::db::users::find_by_email(
+            &mut conn,
+            &latchkey::domain::EmailAddress::parse(email).unwrap(),
+        )
+        .unwrap()
+        .unwrap()
+        .id,
     )
-    .unwrap()
-    .unwrap()
-    .id)
 }
 
 async fn world() -> World {
@@ -43,7 +45,12 @@ async fn world() -> World {
     app.user("carl@contoso.test", "old-lantern-orchard-27", true, false);
     let own_guest = user_id(&app, "nina@northwind.test");
     let other_guest = user_id(&app, "carl@contoso.test");
-    let mut e = new_event(&app, Some(own.id.as_str()), Event::ResetRequested, Outcome::Allowed);
+    let mut e = new_event(
+        &app,
+        Some(own.id.as_str()),
+        Event::ResetRequested,
+        Outcome::Allowed,
+    );
     e.email = Some("nina@northwind.test".into());
     let own_event = event(&app, e);
     let mut e = new_event(

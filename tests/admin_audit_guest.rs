@@ -32,10 +32,12 @@ fn wrong_totp(app: &TestApp, secret: &latchkey::security::TotpSecret) -> String 
 fn guest_id(app: &TestApp) -> String {
     let mut conn = app.state.db.get().unwrap();
     let email = latchkey::domain::EmailAddress::parse(EMAIL).unwrap();
-    String::from(latchkey::db::users::find_by_email(&mut conn, &email)
-        .unwrap()
-        .expect("guest")
-        .id)
+    String::from(
+        latchkey::db::users::find_by_email(&mut conn, &email)
+            .unwrap()
+            .expect("guest")
+            .id,
+    )
 }
 
 /// The event names in the rows of an audit table (`<td>name</td><td>outcome</td>`).

@@ -79,7 +79,13 @@ async fn insights_numbers_match_the_events_and_the_svg_is_well_formed() {
     for _ in 0..3 {
         event(
             &app,
-            at(&app, 0, nw.as_str(), Event::ResetRequested, Outcome::Allowed),
+            at(
+                &app,
+                0,
+                nw.as_str(),
+                Event::ResetRequested,
+                Outcome::Allowed,
+            ),
         );
     }
     for reason in [
@@ -94,22 +100,46 @@ async fn insights_numbers_match_the_events_and_the_svg_is_well_formed() {
     for _ in 0..2 {
         event(
             &app,
-            at(&app, 0, nw.as_str(), Event::ResetCompleted, Outcome::Success),
+            at(
+                &app,
+                0,
+                nw.as_str(),
+                Event::ResetCompleted,
+                Outcome::Success,
+            ),
         );
     }
     event(
         &app,
-        at(&app, 5, nw.as_str(), Event::ResetRequested, Outcome::Allowed),
+        at(
+            &app,
+            5,
+            nw.as_str(),
+            Event::ResetRequested,
+            Outcome::Allowed,
+        ),
     );
     // Outside the 30 days, and another tenant: not counted for Northwind.
     for _ in 0..5 {
         event(
             &app,
-            at(&app, 40, nw.as_str(), Event::ResetRequested, Outcome::Allowed),
+            at(
+                &app,
+                40,
+                nw.as_str(),
+                Event::ResetRequested,
+                Outcome::Allowed,
+            ),
         );
         event(
             &app,
-            at(&app, 0, cs.as_str(), Event::ResetRequested, Outcome::Allowed),
+            at(
+                &app,
+                0,
+                cs.as_str(),
+                Event::ResetRequested,
+                Outcome::Allowed,
+            ),
         );
     }
     for (limiter, ip, n) in [

@@ -23,10 +23,12 @@ async fn app() -> (TestApp, AdminLogin) {
 
 fn tenant_id(app: &TestApp, domain: &str) -> String {
     let mut conn = app.state.db.get().unwrap();
-    String::from(latchkey::db::tenants::find_by_domain(&mut conn, domain)
-        .unwrap()
-        .unwrap()
-        .id)
+    String::from(
+        latchkey::db::tenants::find_by_domain(&mut conn, domain)
+            .unwrap()
+            .unwrap()
+            .id,
+    )
 }
 
 fn user_id(app: &TestApp, email: &str) -> UserId {

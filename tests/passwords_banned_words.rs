@@ -19,10 +19,12 @@ const WITH_WIDGET: &str = "W1dg3t-velvet-orbit-42";
 
 fn tenant_id(app: &TestApp, domain: &str) -> String {
     let mut conn = app.state.db.get().unwrap();
-    String::from(latchkey::db::tenants::find_by_domain(&mut conn, domain)
-        .unwrap()
-        .expect("tenant")
-        .id)
+    String::from(
+        latchkey::db::tenants::find_by_domain(&mut conn, domain)
+            .unwrap()
+            .expect("tenant")
+            .id,
+    )
 }
 
 fn words_path(id: &str) -> String {

@@ -41,7 +41,8 @@ pub fn create(
         last_login_at: None,
         created_at: now,
     };
-    match dispatch!(conn, c => diesel::insert_into(admins::table).values(admin.clone()).execute(c)) {
+    match dispatch!(conn, c => diesel::insert_into(admins::table).values(admin.clone()).execute(c))
+    {
         Ok(_) => Ok(admin),
         Err(e) => match DbError::from(e) {
             DbError::Conflict(_) => Err(DbError::Conflict(format!(

@@ -119,7 +119,11 @@ pub async fn pass(svc: &Services, hole: Hole) -> Result<Pass, DbError> {
                 // passed over: a receiver could not have had it in time anyway.
                 for event in events[..read].iter().filter(|e| e.occurred_at >= oldest) {
                     for (hook, filter) in hooks.iter().zip(&filters) {
-                        if hook.wants(&event.event, event.tenant_id.as_deref(), filter.as_ref().map(|t| t.as_str())) {
+                        if hook.wants(
+                            &event.event,
+                            event.tenant_id.as_deref(),
+                            filter.as_ref().map(|t| t.as_str()),
+                        ) {
                             let body = body_of(event);
                             deliver::enqueue(
                                 c,

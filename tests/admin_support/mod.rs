@@ -45,7 +45,10 @@ pub fn create_admin(app: &TestApp, email: &str, tenant_domain: Option<&str>) -> 
         now,
     )
     .unwrap();
-    (admin.id.into_string(), format!("/admin/setup/{}", token.expose()))
+    (
+        admin.id.into_string(),
+        format!("/admin/setup/{}", token.expose()),
+    )
 }
 
 /// The code the server accepts next: time moves on one TOTP step first, so every call gets a

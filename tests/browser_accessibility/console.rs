@@ -143,8 +143,10 @@ pub async fn pages(c: &Client, app: &TestApp, audit: &mut Audit<'_>) -> Vec<Stri
 
 fn tenant_id(app: &TestApp, domain: &str) -> String {
     let mut conn = app.state.db.get().unwrap();
-    String::from(latchkey::db::tenants::find_by_domain(&mut conn, domain)
-        .unwrap()
-        .expect("tenant")
-        .id)
+    String::from(
+        latchkey::db::tenants::find_by_domain(&mut conn, domain)
+            .unwrap()
+            .expect("tenant")
+            .id,
+    )
 }

@@ -131,10 +131,12 @@ pub async fn wait_for_error(c: &Client) {
 
 pub fn user_id(app: &TestApp, email: &str) -> String {
     let mut conn = app.state.db.get().unwrap();
-    String::from(latchkey::db::users::find_by_email(&mut conn, &EmailAddress::parse(email).unwrap())
-        .unwrap()
-        .expect("user")
-        .id)
+    String::from(
+        latchkey::db::users::find_by_email(&mut conn, &EmailAddress::parse(email).unwrap())
+            .unwrap()
+            .expect("user")
+            .id,
+    )
 }
 
 /// Invites `email` as the operator would; returns the invitation link from the mail.

@@ -214,10 +214,12 @@ fn seed_of(app: &TestApp, table: &str, col: &str, key: &str) -> String {
     } else {
         let email = latchkey::domain::EmailAddress::parse(key).unwrap();
         let mut conn = app.state.db.get().unwrap();
-        String::from(latchkey::db::users::find_by_email(&mut conn, &email)
-            .unwrap()
-            .unwrap()
-            .id)
+        String::from(
+            latchkey::db::users::find_by_email(&mut conn, &email)
+                .unwrap()
+                .unwrap()
+                .id,
+        )
     };
     rows.into_iter()
         .find(|(t, i, _)| t == table && *i == id)

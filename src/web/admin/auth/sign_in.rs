@@ -79,7 +79,11 @@ pub(super) async fn login_submit(
     )
     .await?
     {
-        let pending = Session::pending(admin.id.as_str(), admin.session_generation, now_unix(&state));
+        let pending = Session::pending(
+            admin.id.as_str(),
+            admin.session_generation,
+            now_unix(&state),
+        );
         return Ok(HttpResponse::SeeOther()
             .cookie(session_cookie(&state, &pending))
             .insert_header(("location", "/admin/login/totp"))
@@ -170,7 +174,12 @@ pub(super) async fn totp_submit(
         return page::ok(&req, &state, "admin/login_totp.html", &ctx);
     }
     // A new session id at sign-in (ASVS 7.2.4); the sign-in event's id binds it to the audit.
-    let mut session = Session::full(admin.id.as_str(), admin.session_generation, 0, now_unix(&state));
+    let mut session = Session::full(
+        admin.id.as_str(),
+        admin.session_generation,
+        0,
+        now_unix(&state),
+    );
     let event_id = auth::complete_sign_in(&state, &admin, session.reference(), ip, &client).await?;
     session.sign_in_event = event_id;
     let aid = admin.id.clone();

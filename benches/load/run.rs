@@ -195,7 +195,10 @@ pub fn run(
         Row::note(
             "H resident memory (server process)",
             format!(
-                "idle {idle_rss:.1} MiB; end of B {b_rss:.1} MiB; end of D {d_rss:.1} MiB (peak {d_hwm:.1} MiB)"
+                "idle {idle_rss:.1} MiB; end of B {}; end of D {} (peak {})",
+                mib(b_rss),
+                mib(d_rss),
+                mib(d_hwm)
             ),
         )
         .target(format!(
@@ -223,4 +226,13 @@ fn b_row(name: &str, s: &Samples, k: &Knobs, pg: bool) -> Row {
         at_least(rate(s), 3000.0, "req/s"),
         below_ms("p99", p99_ms(s), 25.0)
     ))
+}
+
+/// A size in MiB, or "not run" for the scenarios that were not (NaN).
+fn mib(v: f64) -> String {
+    if v.is_nan() {
+        "not run".into()
+    } else {
+        format!("{v:.1} MiB")
+    }
 }

@@ -101,7 +101,7 @@ pub fn create(
         key_hash: hash_key(&secret),
         prefix: secret[..SHOWN_CHARS].to_string(),
         name: name.to_string(),
-        tenant_id: (tenant.as_ref().map(|t| t.id.clone())).map(String::from),
+        tenant_id: tenant.as_ref().map(|t| t.id.to_string()),
         created_by: Some(actor.to_string()),
         created_at: now,
         last_used_at: None,

@@ -230,7 +230,7 @@ pub fn invite_one(
         email: email.as_str().to_string(),
         display_name: clean_display_name(request.display_name.as_deref()),
         cc_email: cc.as_ref().map(|c| c.as_str().to_string()),
-        tenant_id: (tenant.as_ref().map(|t| t.id.clone())).map(String::from),
+        tenant_id: tenant.as_ref().map(|t| t.id.to_string()),
         // Hashes of tokens nobody holds: the sending job issues the real ones.
         token_hash: TokenSecret::generate().hash().into_string(),
         cc_token_hash: cc

@@ -111,8 +111,8 @@ async fn audit_request(
         },
         ip,
     );
-    e.tenant_id = (g.tenant.as_ref().map(|t| t.id.clone())).map(String::from);
-    e.user_id = (g.user.as_ref().map(|u| u.id.clone())).map(String::from);
+    e.tenant_id = g.tenant.as_ref().map(|t| t.id.to_string());
+    e.user_id = g.user.as_ref().map(|u| u.id.to_string());
     e.email = Some(g.email.to_string());
     if let Some(r) = decision.deny_reason() {
         e.reason = Some(r.code().to_string());

@@ -94,18 +94,28 @@ pub fn claim(
         .load::<StoredJob>(c))?)
 }
 
-/// Marks a job done (only by the worker that holds it).
-pub fn complete(
+/// Marks the jobs `ids` done (only those `worker` holds): the completions of one claim round,
+/// written together with its next claim.
+pub fn complete_many(
     conn: &mut AnyConnection,
-    id: &str,
+    ids: &[String],
     worker: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(jobs::table.find(id).filter(jobs::claimed_by.eq(worker)))
-        .set((jobs::done_at.eq(Some(now)), jobs::claimed_until.eq(None::<NaiveDateTime>)))
-        .execute(c))?;
+    for chunk in ids.chunks(COMPLETE_CHUNK) {
+        dispatch!(conn, c => diesel::update(
+                jobs::table
+                    .filter(jobs::id.eq_any(chunk))
+                    .filter(jobs::claimed_by.eq(worker)),
+            )
+            .set((jobs::done_at.eq(Some(now)), jobs::claimed_until.eq(None::<NaiveDateTime>)))
+            .execute(c))?;
+    }
     Ok(())
 }
+
+/// Most ids one `UPDATE … WHERE id IN (…)` names (well below SQLite's bound-parameter limit).
+const COMPLETE_CHUNK: usize = 500;
 
 /// Records in a job's own row that a once-only step of it is done (its payload rewritten in
 /// the same transaction as that step's effects), so a retry after a crash skips the step.

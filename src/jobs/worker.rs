@@ -12,7 +12,7 @@ use crate::domain::JobId;
 use crate::services::clock::SharedClock;
 use crate::telemetry::metrics::Metrics;
 use futures_util::StreamExt;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,19 +36,19 @@ impl<C: Send + Sync + 'static> Worker<C> {
     /// it is running (the caller bounds that by the grace period). Every claimed job starts at
     /// once, so nothing claimed waits behind a slow one.
     ///
-    /// A pipeline, not rounds: up to `jobs.concurrency` jobs run at once, and as they finish the
-    /// free places are claimed again (a batch of at most `jobs.batch_size`, once at least half
-    /// a batch is free), so one slow mail never holds up a whole batch.
+    /// A pipeline, not rounds: up to `jobs.concurrency` jobs run at once, each on its own task
+    /// (so they spread over the runtime's threads), and as they finish the free places are
+    /// claimed again (a batch of at most `jobs.batch_size`, once at least half a batch is
+    /// free), so one slow mail never holds up a whole batch. The jobs that finished since the
+    /// last claim are marked done in the same write as the next claim: one commit per round,
+    /// not one per job.
     pub async fn run(self, mut stop: StopSignal) {
+        let this = Arc::new(self);
         let worker_id = format!("worker-{}", uuid::Uuid::new_v4().simple());
-        let poll = Duration::from_millis(self.settings.poll_interval_ms);
-        let limit = self.settings.concurrency.max(1) as usize;
-        let batch = (self.settings.batch_size.max(1) as usize).min(limit);
-        let mut running = futures_util::stream::FuturesUnordered::new();
-        // The ids of the jobs running here. A job whose lease ran out while it runs (a send
-        // slower than `jobs.lease_seconds`, or a clock that jumped) is claimable again, by this
-        // worker too: it is already running, and must not run (and mail) twice.
-        let mut in_flight: HashSet<String> = HashSet::new();
+        let poll = Duration::from_millis(this.settings.poll_interval_ms);
+        let limit = this.settings.concurrency.max(1) as usize;
+        let batch = (this.settings.batch_size.max(1) as usize).min(limit);
+        let mut running = Running::default();
         // Claims failing in a row (the database away): the worker waits longer each time, up
         // to CLAIM_BACKOFF_MAX, and logs the outage once at its start and then once a minute,
         // so an outage costs neither CPU nor a flood of log lines. The first claim that works
@@ -59,20 +59,21 @@ impl<C: Send + Sync + 'static> Worker<C> {
             if *stop.borrow() {
                 break;
             }
-            let free = limit - running.len();
+            let free = limit - running.tasks.len();
             let mut wait = poll;
-            if free >= batch.div_ceil(2) || running.is_empty() {
-                let wanted = free.min(batch);
-                match self.claim(&worker_id, wanted).await {
+            let claim_due = free >= batch.div_ceil(2) || running.tasks.is_empty();
+            if claim_due || !running.finished.is_empty() {
+                let wanted = if claim_due { free.min(batch) } else { 0 };
+                let finished = running.finished.clone();
+                match this.round(&worker_id, finished, wanted).await {
                     Ok(jobs) => {
                         resumed(&mut failures);
+                        running.completed(&this.metrics);
                         let n = jobs.len();
                         for job in jobs {
-                            if in_flight.insert(job.id.clone()) {
-                                running.push(self.run_job(&worker_id, job));
-                            }
+                            running.start(&this, job);
                         }
-                        if n == wanted && running.len() < limit {
+                        if wanted > 0 && n == wanted && running.tasks.len() < limit {
                             // A full claim and still room: there may be more waiting.
                             continue;
                         }
@@ -91,17 +92,34 @@ impl<C: Send + Sync + 'static> Worker<C> {
                     }
                 }
             }
-            let room = running.len() < limit;
+            let room = running.tasks.len() < limit;
+            // While completions wait for the database, only a stop or the backoff wakes us.
+            let idle = failures == 0 && running.finished.is_empty();
             tokio::select! {
-                Some(done) = running.next(), if !running.is_empty() => {
-                    in_flight.remove(&done);
+                Some(ended) = running.tasks.join_next_with_id(), if !running.tasks.is_empty() => {
+                    running.ended(ended);
+                    // Every other job that ended meanwhile goes into the same round.
+                    while let Some(ended) = running.tasks.try_join_next_with_id() {
+                        running.ended(ended);
+                    }
                 }
-                _ = self.wakeup.notified(), if failures == 0 && room => {}
+                _ = this.wakeup.notified(), if idle && room => {}
                 _ = tokio::time::sleep(wait) => {}
                 _ = stopped(&mut stop) => {}
             }
         }
-        while running.next().await.is_some() {}
+        while let Some(ended) = running.tasks.join_next_with_id().await {
+            running.ended(ended);
+        }
+        if !running.finished.is_empty() {
+            match this.round(&worker_id, running.finished.clone(), 0).await {
+                Ok(_) => running.completed(&this.metrics),
+                // Still leased: claimed and run again once the lease runs out (at least once).
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), jobs = running.finished.len(), "could not mark the last jobs done before stopping")
+                }
+            }
+        }
         tracing::info!(worker = %worker_id, "job worker stopped");
     }
 
@@ -109,31 +127,61 @@ impl<C: Send + Sync + 'static> Worker<C> {
     /// and benches that work the queue off in their own rhythm).
     pub async fn run_once(&self, worker_id: &str) -> Result<usize, DbError> {
         let jobs = self
-            .claim(worker_id, self.settings.batch_size.max(1) as usize)
+            .round(
+                worker_id,
+                Vec::new(),
+                self.settings.batch_size.max(1) as usize,
+            )
             .await?;
         let n = jobs.len();
         let limit = self.settings.concurrency.max(1) as usize;
-        futures_util::stream::iter(jobs)
-            .for_each_concurrent(limit, |job| async move {
-                self.run_job(worker_id, job).await;
+        let done = futures_util::stream::iter(jobs)
+            .map(|job| self.run_job(job))
+            .buffer_unordered(limit)
+            .filter_map(|ended| async move {
+                match ended {
+                    Ended::Done(id) => Some(id),
+                    Ended::Settled(_) => None,
+                }
             })
+            .collect::<Vec<_>>()
             .await;
+        let count = done.len();
+        self.round(worker_id, done, 0).await?;
+        for _ in 0..count {
+            self.metrics.incr("latchkey_jobs_total", "outcome=done");
+        }
         Ok(n)
     }
 
-    /// Claims up to `n` runnable jobs for this worker, leased for `jobs.lease_seconds`.
-    async fn claim(&self, worker_id: &str, n: usize) -> Result<Vec<queue::StoredJob>, DbError> {
+    /// One write: marks the jobs `finished` done and claims up to `n` runnable jobs for this
+    /// worker, leased for `jobs.lease_seconds`.
+    async fn round(
+        &self,
+        worker_id: &str,
+        finished: Vec<String>,
+        n: usize,
+    ) -> Result<Vec<queue::StoredJob>, DbError> {
         let now = self.clock.now_naive();
         let lease = now + chrono::Duration::seconds(self.settings.lease_seconds as i64);
         let id = worker_id.to_string();
         let n = i64::try_from(n).unwrap_or(i64::MAX);
         self.db
-            .run_grouped(move |c| queue::claim(c, &id, now, lease, n))
+            .run_grouped(move |c| {
+                if !finished.is_empty() {
+                    queue::complete_many(c, &finished, &id, now)?;
+                }
+                if n == 0 {
+                    return Ok(Vec::new());
+                }
+                queue::claim(c, &id, now, lease, n)
+            })
             .await
     }
 
-    /// Runs one claimed job and records how it ended; returns its id.
-    async fn run_job(&self, worker_id: &str, job: queue::StoredJob) -> String {
+    /// Runs one claimed job. A job that worked is [`Ended::Done`]: the next round marks it
+    /// done. A retry or a failure is recorded here.
+    async fn run_job(&self, job: queue::StoredJob) -> Ended {
         let run = JobRun {
             id: JobId::from_string(job.id.clone()),
             attempt: job.attempts,
@@ -142,29 +190,21 @@ impl<C: Send + Sync + 'static> Worker<C> {
             .registry
             .run(&self.context, &run, &job.kind, &job.payload)
             .await;
-        if let Err(e) = self.settle(worker_id, &job, result).await {
+        let Err(error) = result else {
+            return Ended::Done(job.id);
+        };
+        if let Err(e) = self.settle(&job, error).await {
             tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "could not record a job's outcome");
         }
-        job.id
+        Ended::Settled(job.id)
     }
 
-    async fn settle(
-        &self,
-        worker_id: &str,
-        job: &queue::StoredJob,
-        result: Result<(), JobError>,
-    ) -> Result<(), DbError> {
+    /// Records a job that did not work: released for a retry later, or failed for good.
+    async fn settle(&self, job: &queue::StoredJob, error: JobError) -> Result<(), DbError> {
         let now = self.clock.now_naive();
         let id = job.id.clone();
-        match result {
-            Ok(()) => {
-                self.metrics.incr("latchkey_jobs_total", "outcome=done");
-                let w = worker_id.to_string();
-                self.db
-                    .run_grouped(move |c| queue::complete(c, &id, &w, now))
-                    .await
-            }
-            Err(JobError::Transient(why)) if job.attempts < job.max_attempts => {
+        match error {
+            JobError::Transient(why) if job.attempts < job.max_attempts => {
                 self.metrics.incr("latchkey_jobs_total", "outcome=retried");
                 let backoff = backoff_seconds(job.attempts, self.settings.max_backoff_seconds);
                 let run_at = now + chrono::Duration::seconds(backoff);
@@ -172,7 +212,7 @@ impl<C: Send + Sync + 'static> Worker<C> {
                     .run(move |c| queue::retry_later(c, &id, &why, run_at))
                     .await
             }
-            Err(e) => {
+            e => {
                 self.metrics.incr("latchkey_jobs_total", "outcome=failed");
                 tracing::error!(job_id = %job.id, kind = %job.kind, attempts = job.attempts, "job failed for good");
                 let why = e.to_string();
@@ -192,6 +232,69 @@ impl<C: Send + Sync + 'static> Worker<C> {
                     })
                     .await
             }
+        }
+    }
+}
+
+/// How a job's run ended.
+enum Ended {
+    /// It worked; the next round marks it done.
+    Done(String),
+    /// A retry or a failure, already recorded.
+    Settled(String),
+}
+
+/// The jobs a worker is running, and those that ended but are not yet marked done.
+#[derive(Default)]
+struct Running {
+    tasks: tokio::task::JoinSet<Ended>,
+    /// The job each task runs.
+    job_of: HashMap<tokio::task::Id, String>,
+    /// The ids of the jobs running here, or done and not yet marked so. A job whose lease ran
+    /// out meanwhile (a send slower than `jobs.lease_seconds`, or a clock that jumped) is
+    /// claimable again, by this worker too: it must not run (and mail) twice.
+    in_flight: HashSet<String>,
+    /// Ended well; marked done with the next round.
+    finished: Vec<String>,
+}
+
+impl Running {
+    fn start<C: Send + Sync + 'static>(&mut self, worker: &Arc<Worker<C>>, job: queue::StoredJob) {
+        if !self.in_flight.insert(job.id.clone()) {
+            return;
+        }
+        let id = job.id.clone();
+        let w = worker.clone();
+        let task = self.tasks.spawn(async move { w.run_job(job).await });
+        self.job_of.insert(task.id(), id);
+    }
+
+    fn ended(&mut self, ended: Result<(tokio::task::Id, Ended), tokio::task::JoinError>) {
+        match ended {
+            Ok((task, Ended::Done(id))) => {
+                self.job_of.remove(&task);
+                self.finished.push(id);
+            }
+            Ok((task, Ended::Settled(id))) => {
+                self.job_of.remove(&task);
+                self.in_flight.remove(&id);
+            }
+            Err(e) => {
+                // A job that panicked stays leased, and is claimed again once its lease runs
+                // out, as after a crash.
+                if let Some(id) = self.job_of.remove(&e.id()) {
+                    tracing::error!(job_id = %id, error = %e, "a job panicked");
+                    self.in_flight.remove(&id);
+                }
+            }
+        }
+    }
+
+    /// The finished jobs were marked done.
+    fn completed(&mut self, metrics: &Metrics) {
+        for id in self.finished.drain(..) {
+            self.in_flight.remove(&id);
+            metrics.incr("latchkey_jobs_total", "outcome=done");
         }
     }
 }
@@ -311,6 +414,121 @@ mod tests {
         assert_eq!(gate.runs.load(Ordering::SeqCst), 1);
         stop_tx.send(true).unwrap();
         worker.await.unwrap();
+    }
+
+    /// Panics when run.
+    #[derive(Serialize, Deserialize)]
+    struct Panics;
+
+    impl Job for Panics {
+        type Context = Arc<Gate>;
+        const KIND: &'static str = "test_panics";
+
+        async fn run(self, _: &Arc<Gate>, _: &JobRun) -> Result<(), JobError> {
+            panic!("a bug in a job");
+        }
+    }
+
+    /// Counts its runs and ends at once.
+    #[derive(Serialize, Deserialize)]
+    struct Quick;
+
+    impl Job for Quick {
+        type Context = Arc<Gate>;
+        const KIND: &'static str = "test_quick";
+
+        async fn run(self, gate: &Arc<Gate>, _: &JobRun) -> Result<(), JobError> {
+            gate.runs.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    async fn worker_with(db: &Db, gate: &Arc<Gate>) -> Worker<Arc<Gate>> {
+        let mut registry = Registry::new();
+        registry.register::<Panics>();
+        registry.register::<Quick>();
+        Worker {
+            db: db.clone(),
+            clock: Arc::new(OffsetClock::new()),
+            metrics: Metrics::install(),
+            wakeup: Arc::new(tokio::sync::Notify::new()),
+            settings: JobSettings {
+                poll_interval_ms: 10,
+                ..JobSettings::default()
+            },
+            registry,
+            context: gate.clone(),
+        }
+    }
+
+    fn sqlite(dir: &tempfile::TempDir) -> Db {
+        let url = crate::db::DatabaseUrl::Sqlite(dir.path().join("jobs.db"));
+        let db = Db::connect_lazy(&url, 4).unwrap();
+        db.migrate().unwrap();
+        db
+    }
+
+    fn gate() -> Arc<Gate> {
+        Arc::new(Gate {
+            runs: AtomicUsize::new(0),
+            open: tokio::sync::Notify::new(),
+        })
+    }
+
+    async fn enqueue<J: Job>(db: &Db, job: J) {
+        let now = OffsetClock::new().now_naive();
+        db.run(move |c| crate::jobs::enqueue(c, &job, now, 5))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_that_panics_leaves_the_worker_running_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite(&dir);
+        let gate = gate();
+        enqueue(&db, Panics).await;
+        let worker = worker_with(&db, &gate).await;
+        let wakeup = worker.wakeup.clone();
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(worker.run(stop));
+        // Jobs queued after the panic still run.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for _ in 0..3 {
+            enqueue(&db, Quick).await;
+        }
+        wakeup.notify_one();
+        until("the quick jobs ran", || {
+            gate.runs.load(Ordering::SeqCst) == 3
+        })
+        .await;
+        until("the quick jobs are marked done", || {
+            let mut conn = db.get().unwrap();
+            // The panicked one stays leased (claimed again once its lease runs out).
+            queue::open_count(&mut conn).unwrap() == 1
+        })
+        .await;
+        stop_tx.send(true).unwrap();
+        worker.await.expect("the worker itself did not panic");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_that_ended_are_marked_done_before_the_worker_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite(&dir);
+        let gate = gate();
+        for _ in 0..20 {
+            enqueue(&db, Quick).await;
+        }
+        let worker = worker_with(&db, &gate).await;
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(worker.run(stop));
+        until("the jobs ran", || gate.runs.load(Ordering::SeqCst) == 20).await;
+        stop_tx.send(true).unwrap();
+        worker.await.unwrap();
+        let mut conn = db.get().unwrap();
+        assert_eq!(queue::open_count(&mut conn).unwrap(), 0);
+        assert_eq!(gate.runs.load(Ordering::SeqCst), 20, "each ran once");
     }
 
     #[test]

@@ -31,7 +31,8 @@ impl Job for ResetRequestJob {
 
 /// Evaluates one queued request. The request is counted and audited once: the audit row and
 /// the job's `audited` mark commit together, so neither a retry nor a crash and restart audits
-/// it twice or loses it.
+/// it twice or loses it. A request that sends nothing (most of a flood: unknown addresses)
+/// plants its decoy in that same transaction: one commit.
 pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Result<(), JobError> {
     let first_attempt = !job.audited;
     let gathered = eligibility::gather_for(svc, &job.email).await?;
@@ -39,11 +40,17 @@ pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Re
         count_attempt(svc, &gathered, job.ip).await?;
     }
     let decision = gathered.decide();
+    let user = gathered.user.clone();
+    let mails = match (&decision, &user) {
+        (Decision::Allow { .. }, Some(_)) => true,
+        (Decision::Deny(reason), Some(_)) => reason.mailable(),
+        _ => false,
+    };
     if first_attempt {
-        audit_request(svc, run, job, &gathered, &decision).await?;
+        let decoy = (!mails).then(|| new_decoy(svc, job));
+        audit_request(svc, run, job, &gathered, &decision, decoy).await?;
         crate::telemetry::metrics::reset_request(decision.code());
     }
-    let user = gathered.user.clone();
     match (&decision, user) {
         (Decision::Allow { methods }, Some(user)) => {
             send_reset_link(svc, &gathered, &user, job, methods.totp).await
@@ -52,6 +59,8 @@ pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Re
             plant_decoy(svc, job).await?;
             send_explanation(svc, &gathered, &user, reason, job).await
         }
+        // Planted with the audit row above, or now on a retry.
+        _ if first_attempt => Ok(()),
         _ => plant_decoy(svc, job).await,
     }
 }
@@ -60,8 +69,16 @@ pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Re
 /// that the code step finds and updates one row in every flow, whether or not the address has
 /// an account (docs/security.md#12). Nothing is sent; the decoy can never be redeemed.
 async fn plant_decoy(svc: &Services, job: &ResetRequestJob) -> Result<(), JobError> {
+    let new = new_decoy(svc, job);
+    svc.db
+        .run_grouped(move |c| reset_decoys::plant(c, &new))
+        .await?;
+    Ok(())
+}
+
+fn new_decoy(svc: &Services, job: &ResetRequestJob) -> reset_decoys::NewDecoy {
     let now = svc.now();
-    let new = reset_decoys::NewDecoy {
+    reset_decoys::NewDecoy {
         flow_id_hash: job.flow_id_hash.clone(),
         id: crate::domain::TokenId::generate().into_string(),
         token_hash: TokenSecret::generate().hash().into_string(),
@@ -69,11 +86,7 @@ async fn plant_decoy(svc: &Services, job: &ResetRequestJob) -> Result<(), JobErr
         created_at: now,
         expires_at: now
             + chrono::Duration::minutes(i64::from(svc.settings.reset.token_ttl_minutes)),
-    };
-    svc.db
-        .run_grouped(move |c| reset_decoys::plant(c, &new))
-        .await?;
-    Ok(())
+    }
 }
 
 /// Counts the request against the tenant (a burst raises an audit alert without blocking
@@ -99,6 +112,7 @@ async fn audit_request(
     job: &ResetRequestJob,
     g: &Gathered,
     decision: &Decision,
+    decoy: Option<reset_decoys::NewDecoy>,
 ) -> Result<(), JobError> {
     let ip = job.ip;
     let mut e = super::event(
@@ -130,6 +144,9 @@ async fn audit_request(
             use crate::db::WriteTransaction as _;
             c.write_transaction::<_, crate::db::DbError, _>(|c| {
                 audit::insert(c, &e)?;
+                if let Some(decoy) = &decoy {
+                    reset_decoys::plant(c, decoy)?;
+                }
                 jobs::save_progress(c, &run, &marked)
             })
         })

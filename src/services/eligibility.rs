@@ -154,6 +154,18 @@ pub async fn gather(
             Ok((tenant, user))
         })
         .await?;
+    Ok(from_rows(deliverability, clock, email, tenant, user).await)
+}
+
+/// The facts for `email` from its tenant and user rows, already read: deliverability (cached)
+/// and the clock are asked now.
+pub async fn from_rows(
+    deliverability: &Deliverability,
+    clock: &dyn Clock,
+    email: &EmailAddress,
+    tenant: Option<Tenant>,
+    user: Option<User>,
+) -> Gathered {
     let bounced = user.as_ref().is_some_and(|u| u.bounced_at.is_some());
     let verdict = deliverability.check(email, bounced).await;
     let facts = Facts {
@@ -162,14 +174,14 @@ pub async fn gather(
         email: verdict,
         now: clock.now_naive(),
     };
-    Ok(Gathered {
+    Gathered {
         email: email.clone(),
         tenant,
         user,
         facts,
         directory_account: None,
         sources: FactSources::LATCHKEY,
-    })
+    }
 }
 
 /// Gathers the facts for `email` from the configured directory: Latchkey's tables (builtin),

@@ -1,8 +1,8 @@
 //! The last step: `POST /reset/new` checks the new password, re-checks the policy, and consumes
 //! the token in one transaction with everything that goes with a changed password.
 
-use super::token::{audit_token, denied_now};
-use super::{load_live, Next};
+use super::token::{audit_token, denied_by, denied_now, load_live_for_check, LiveForCheck};
+use super::Next;
 use crate::db::audit::{self};
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
@@ -12,7 +12,7 @@ use crate::domain::EmailAddress;
 use crate::jobs;
 use crate::passwords::TenantOf;
 use crate::reset::notice::PasswordChangedJob;
-use crate::services::Services;
+use crate::services::{eligibility, Services};
 use std::net::IpAddr;
 
 /// What setting the new password did.
@@ -43,7 +43,7 @@ pub async fn complete(
     lang: Option<crate::i18n::Lang>,
     browser: crate::domain::user_agent::BrowserWords,
 ) -> Result<CompleteOutcome, DbError> {
-    let Some((token, user, tenant)) = load_live(svc, token_id).await? else {
+    let Some(live) = load_live_for_check(svc, token_id).await? else {
         let id = token_id.to_string();
         let used = svc
             .db
@@ -56,6 +56,12 @@ pub async fn complete(
             CompleteOutcome::Invalid
         });
     };
+    let LiveForCheck {
+        token,
+        user,
+        tenant,
+        address_tenant,
+    } = live;
     if Next::of(&token, &user) == Next::Totp {
         audit_token(
             svc,
@@ -83,7 +89,23 @@ pub async fn complete(
     let secret = new_password.into_secret();
     // The tenant may have been taken over, or its plan dropped, since the link was opened.
     // With a directory, the facts are read from it now: if it cannot answer, nothing changes.
-    match denied_now(svc, &token, &user, ip).await {
+    let denied = match svc.directory.ldap() {
+        // With a directory, the facts are read from it now.
+        Some(_) => denied_now(svc, &token, &user, ip).await,
+        // Without, the rows read with the token are the facts (one trip, not two).
+        None => {
+            let gathered = eligibility::from_rows(
+                &svc.deliverability,
+                svc.clock.as_ref(),
+                &email,
+                address_tenant,
+                Some(user.clone()),
+            )
+            .await;
+            denied_by(svc, &token, &gathered, ip).await
+        }
+    };
+    match denied {
         Ok(true) => return Ok(CompleteOutcome::Invalid),
         Ok(false) => {}
         Err(DbError::Unavailable(e)) if svc.directory.ldap().is_some() => {

@@ -89,6 +89,27 @@ pub(super) async fn denied_now(
         }
         Err(_) => Some("email_undeliverable"),
     };
+    revoke_if_denied(svc, token, reason, ip).await
+}
+
+/// [`denied_now`] with the facts this request has already gathered (the last step reads them
+/// with the token: one trip to the database, not two).
+pub(super) async fn denied_by(
+    svc: &Services,
+    token: &ResetToken,
+    gathered: &eligibility::Gathered,
+    ip: Option<IpAddr>,
+) -> Result<bool, DbError> {
+    let reason = gathered.decide().deny_reason().map(|r| r.code());
+    revoke_if_denied(svc, token, reason, ip).await
+}
+
+async fn revoke_if_denied(
+    svc: &Services,
+    token: &ResetToken,
+    reason: Option<&'static str>,
+    ip: Option<IpAddr>,
+) -> Result<bool, DbError> {
     let Some(code) = reason else {
         return Ok(false);
     };
@@ -116,19 +137,62 @@ pub async fn load_live(
 ) -> Result<Option<(ResetToken, User, Option<Tenant>)>, DbError> {
     let id = token_id.to_string();
     let now = svc.now();
+    svc.db.run(move |c| read_live(c, &id, now)).await
+}
+
+/// A live token with its user, the user's tenant, and the tenant the user's address belongs to
+/// now (what the policy's re-check reads), in one trip to the database.
+pub(super) struct LiveForCheck {
+    pub token: ResetToken,
+    pub user: User,
+    pub tenant: Option<Tenant>,
+    pub address_tenant: Option<Tenant>,
+}
+
+/// [`load_live`] for the last step, with what [`denied_by`] needs.
+pub(super) async fn load_live_for_check(
+    svc: &Services,
+    token_id: &str,
+) -> Result<Option<LiveForCheck>, DbError> {
+    let id = token_id.to_string();
+    let now = svc.now();
+    let settings = svc.settings.clone();
     svc.db
         .run(move |c| {
-            let Some(t) = reset_tokens::find_by_id(c, &id)? else {
+            let Some((token, user, tenant)) = read_live(c, &id, now)? else {
                 return Ok(None);
             };
-            if t.state(now) != TokenState::Live {
-                return Ok(None);
-            }
-            let Some(u) = users::find_by_id(c, &t.user_id())? else {
-                return Ok(None);
+            let address_tenant = match EmailAddress::parse(&user.email) {
+                Ok(email) => {
+                    let consumer = settings.is_consumer_domain(email.domain());
+                    eligibility::tenant_of(c, consumer, &email)?
+                }
+                Err(_) => None,
             };
-            let tenant = crate::db::tenants::find_by_id(c, &u.tenant_id())?;
-            Ok(Some((t, u, tenant)))
+            Ok(Some(LiveForCheck {
+                token,
+                user,
+                tenant,
+                address_tenant,
+            }))
         })
         .await
+}
+
+fn read_live(
+    c: &mut crate::db::AnyConnection,
+    id: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<(ResetToken, User, Option<Tenant>)>, DbError> {
+    let Some(t) = reset_tokens::find_by_id(c, id)? else {
+        return Ok(None);
+    };
+    if t.state(now) != TokenState::Live {
+        return Ok(None);
+    }
+    let Some(u) = users::find_by_id(c, &t.user_id())? else {
+        return Ok(None);
+    };
+    let tenant = crate::db::tenants::find_by_id(c, &u.tenant_id())?;
+    Ok(Some((t, u, tenant)))
 }

@@ -11,7 +11,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Cargo builds the package's binaries, in the bench profile (release), before a bench.
-const BINARY: &str = env!("CARGO_BIN_EXE_latchkey");
+const BUILT: &str = env!("CARGO_BIN_EXE_latchkey");
+
+/// The server binary the bench runs: this build's, or `LATCHKEY_BENCH_BINARY` (another build of
+/// `latchkey`, to compare two builds with the same client on the same machine).
+fn binary() -> std::ffi::OsString {
+    std::env::var_os("LATCHKEY_BENCH_BINARY").unwrap_or_else(|| BUILT.into())
+}
 
 pub struct Server {
     child: Child,
@@ -86,7 +92,7 @@ impl Server {
         let bind = format!("127.0.0.1:{port}");
         let base = format!("http://{bind}");
 
-        let mut seed = Command::new(BINARY);
+        let mut seed = Command::new(binary());
         env(&mut seed, dir, db_url, &bind, &base);
         if let Some(file) = config {
             seed.env("LATCHKEY_CONFIG", file);
@@ -105,7 +111,7 @@ impl Server {
         eprintln!("seeded in {:.1} s", started.elapsed().as_secs_f64());
 
         let log = std::fs::File::create(dir.join("server.log")).expect("server log");
-        let mut cmd = Command::new(BINARY);
+        let mut cmd = Command::new(binary());
         env(&mut cmd, dir, db_url, &bind, &base);
         if let Some(file) = config {
             cmd.env("LATCHKEY_CONFIG", file);

@@ -40,8 +40,8 @@ impl<C: Send + Sync + 'static> Worker<C> {
     /// (so they spread over the runtime's threads), and as they finish the free places are
     /// claimed again (a batch of at most `jobs.batch_size`, once at least half a batch is
     /// free), so one slow mail never holds up a whole batch. The jobs that finished since the
-    /// last claim are marked done in the same write as the next claim: one commit per round,
-    /// not one per job.
+    /// last claim are marked done in the same write as the next claim (or after at most
+    /// COMPLETE_WITHIN, if no claim is due): one commit per round, not one per job.
     pub async fn run(self, mut stop: StopSignal) {
         let this = Arc::new(self);
         let worker_id = format!("worker-{}", uuid::Uuid::new_v4().simple());
@@ -62,7 +62,10 @@ impl<C: Send + Sync + 'static> Worker<C> {
             let free = limit - running.tasks.len();
             let mut wait = poll;
             let claim_due = free >= batch.div_ceil(2) || running.tasks.is_empty();
-            if claim_due || !running.finished.is_empty() {
+            // Jobs that ended wait for the next claim to be marked done, but never longer than
+            // COMPLETE_WITHIN (far below the lease, so no other instance takes them again).
+            let overdue = running.finished_for().is_some_and(|t| t >= COMPLETE_WITHIN);
+            if claim_due || overdue {
                 let wanted = if claim_due { free.min(batch) } else { 0 };
                 let finished = running.finished.clone();
                 match this.round(&worker_id, finished, wanted).await {
@@ -93,8 +96,9 @@ impl<C: Send + Sync + 'static> Worker<C> {
                 }
             }
             let room = running.tasks.len() < limit;
-            // While completions wait for the database, only a stop or the backoff wakes us.
-            let idle = failures == 0 && running.finished.is_empty();
+            if let Some(t) = running.finished_for().filter(|_| failures == 0) {
+                wait = wait.min(COMPLETE_WITHIN.saturating_sub(t));
+            }
             tokio::select! {
                 Some(ended) = running.tasks.join_next_with_id(), if !running.tasks.is_empty() => {
                     running.ended(ended);
@@ -103,7 +107,7 @@ impl<C: Send + Sync + 'static> Worker<C> {
                         running.ended(ended);
                     }
                 }
-                _ = this.wakeup.notified(), if idle && room => {}
+                _ = this.wakeup.notified(), if failures == 0 && room => {}
                 _ = tokio::time::sleep(wait) => {}
                 _ = stopped(&mut stop) => {}
             }
@@ -256,6 +260,8 @@ struct Running {
     in_flight: HashSet<String>,
     /// Ended well; marked done with the next round.
     finished: Vec<String>,
+    /// When the first of `finished` ended.
+    finished_since: Option<std::time::Instant>,
 }
 
 impl Running {
@@ -274,6 +280,8 @@ impl Running {
             Ok((task, Ended::Done(id))) => {
                 self.job_of.remove(&task);
                 self.finished.push(id);
+                self.finished_since
+                    .get_or_insert_with(std::time::Instant::now);
             }
             Ok((task, Ended::Settled(id))) => {
                 self.job_of.remove(&task);
@@ -290,14 +298,23 @@ impl Running {
         }
     }
 
+    /// How long the oldest job that ended has waited to be marked done.
+    fn finished_for(&self) -> Option<Duration> {
+        self.finished_since.map(|t| t.elapsed())
+    }
+
     /// The finished jobs were marked done.
     fn completed(&mut self, metrics: &Metrics) {
+        self.finished_since = None;
         for id in self.finished.drain(..) {
             self.in_flight.remove(&id);
             metrics.incr("latchkey_jobs_total", "outcome=done");
         }
     }
 }
+
+/// Longest a job that ended waits to be marked done when no claim is due sooner.
+const COMPLETE_WITHIN: Duration = Duration::from_millis(50);
 
 /// Resolves when the stop flag changes; never when its sender is gone (nobody can stop us).
 async fn stopped(stop: &mut StopSignal) {

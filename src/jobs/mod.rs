@@ -103,7 +103,7 @@ pub fn save_progress<J: Job>(
     job: &J,
 ) -> Result<(), DbError> {
     let payload = serde_json::to_string(job).map_err(anyhow::Error::from)?;
-    queue::set_payload(conn, run.id.as_str(), &payload)
+    queue::set_payload(conn, &run.id, &payload)
 }
 
 /// The queue's depth and the age of its oldest open job at `now`, for `/metrics`.

@@ -14,7 +14,8 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = jobs)]
 pub struct StoredJob {
-    pub id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: JobId,
     pub kind: String,
     pub payload: String,
     pub run_at: NaiveDateTime,
@@ -98,14 +99,15 @@ pub fn claim(
 /// written together with its next claim.
 pub fn complete_many(
     conn: &mut AnyConnection,
-    ids: &[String],
+    ids: &[JobId],
     worker: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     for chunk in ids.chunks(COMPLETE_CHUNK) {
+        let chunk: Vec<&str> = chunk.iter().map(JobId::as_str).collect();
         dispatch!(conn, c => diesel::update(
                 jobs::table
-                    .filter(jobs::id.eq_any(chunk))
+                    .filter(jobs::id.eq_any(&chunk))
                     .filter(jobs::claimed_by.eq(worker)),
             )
             .set((jobs::done_at.eq(Some(now)), jobs::claimed_until.eq(None::<NaiveDateTime>)))
@@ -119,8 +121,8 @@ const COMPLETE_CHUNK: usize = 500;
 
 /// Records in a job's own row that a once-only step of it is done (its payload rewritten in
 /// the same transaction as that step's effects), so a retry after a crash skips the step.
-pub fn set_payload(conn: &mut AnyConnection, id: &str, payload: &str) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(jobs::table.find(id))
+pub fn set_payload(conn: &mut AnyConnection, id: &JobId, payload: &str) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(jobs::table.find(id.as_str()))
         .set(jobs::payload.eq(payload))
         .execute(c))?;
     Ok(())
@@ -129,11 +131,11 @@ pub fn set_payload(conn: &mut AnyConnection, id: &str, payload: &str) -> Result<
 /// Releases a job for another try at `run_at`, keeping the error for operators.
 pub fn retry_later(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &JobId,
     error: &str,
     run_at: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(jobs::table.find(id))
+    dispatch!(conn, c => diesel::update(jobs::table.find(id.as_str()))
         .set((
             jobs::run_at.eq(run_at),
             jobs::claimed_until.eq(None::<NaiveDateTime>),
@@ -146,11 +148,11 @@ pub fn retry_later(
 /// Ends a job as failed: it is not retried again.
 pub fn fail(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &JobId,
     error: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(jobs::table.find(id))
+    dispatch!(conn, c => diesel::update(jobs::table.find(id.as_str()))
         .set((
             jobs::failed_at.eq(Some(now)),
             jobs::claimed_until.eq(None::<NaiveDateTime>),

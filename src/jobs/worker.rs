@@ -163,7 +163,7 @@ impl<C: Send + Sync + 'static> Worker<C> {
     async fn round(
         &self,
         worker_id: &str,
-        finished: Vec<String>,
+        finished: Vec<JobId>,
         n: usize,
     ) -> Result<Vec<queue::StoredJob>, DbError> {
         let now = self.clock.now_naive();
@@ -187,7 +187,7 @@ impl<C: Send + Sync + 'static> Worker<C> {
     /// done. A retry or a failure is recorded here.
     async fn run_job(&self, job: queue::StoredJob) -> Ended {
         let run = JobRun {
-            id: JobId::from_string(job.id.clone()),
+            id: job.id.clone(),
             attempt: job.attempts,
         };
         let result = self
@@ -243,9 +243,9 @@ impl<C: Send + Sync + 'static> Worker<C> {
 /// How a job's run ended.
 enum Ended {
     /// It worked; the next round marks it done.
-    Done(String),
+    Done(JobId),
     /// A retry or a failure, already recorded.
-    Settled(String),
+    Settled(JobId),
 }
 
 /// The jobs a worker is running, and those that ended but are not yet marked done.
@@ -253,13 +253,13 @@ enum Ended {
 struct Running {
     tasks: tokio::task::JoinSet<Ended>,
     /// The job each task runs.
-    job_of: HashMap<tokio::task::Id, String>,
+    job_of: HashMap<tokio::task::Id, JobId>,
     /// The ids of the jobs running here, or done and not yet marked so. A job whose lease ran
     /// out meanwhile (a send slower than `jobs.lease_seconds`, or a clock that jumped) is
     /// claimable again, by this worker too: it must not run (and mail) twice.
-    in_flight: HashSet<String>,
+    in_flight: HashSet<JobId>,
     /// Ended well; marked done with the next round.
-    finished: Vec<String>,
+    finished: Vec<JobId>,
     /// When the first of `finished` ended.
     finished_since: Option<std::time::Instant>,
 }
@@ -387,14 +387,9 @@ mod tests {
     #[tokio::test]
     async fn a_job_whose_lease_runs_out_while_it_runs_is_not_run_again_beside_itself() {
         let dir = tempfile::tempdir().unwrap();
-        let url = crate::db::DatabaseUrl::Sqlite(dir.path().join("jobs.db"));
-        let db = Db::connect_lazy(&url, 4).unwrap();
-        db.migrate().unwrap();
+        let db = sqlite(&dir);
         let clock = OffsetClock::new();
-        let gate = Arc::new(Gate {
-            runs: AtomicUsize::new(0),
-            open: tokio::sync::Notify::new(),
-        });
+        let gate = gate();
         let mut registry = Registry::new();
         registry.register::<Slow>();
         let settings = JobSettings {

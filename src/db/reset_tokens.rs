@@ -13,9 +13,12 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = reset_tokens)]
 pub struct ResetToken {
-    pub id: String,
-    pub user_id: String,
-    pub tenant_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: TokenId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub user_id: UserId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub tenant_id: TenantId,
     pub token_hash: String,
     pub code_hash: Option<String>,
     pub flow_id_hash: Option<String>,
@@ -53,11 +56,11 @@ impl ResetToken {
     }
 
     pub fn user_id(&self) -> UserId {
-        UserId::from_string(self.user_id.clone())
+        self.user_id.clone()
     }
 
     pub fn token_id(&self) -> TokenId {
-        TokenId::from_string(self.id.clone())
+        self.id.clone()
     }
 }
 
@@ -89,9 +92,9 @@ pub fn issue(
     now: NaiveDateTime,
 ) -> Result<ResetToken, DbError> {
     let row = ResetToken {
-        id: TokenId::generate().into_string(),
-        user_id: new.user_id.as_str().to_string(),
-        tenant_id: new.tenant_id.as_str().to_string(),
+        id: TokenId::generate(),
+        user_id: new.user_id.clone(),
+        tenant_id: new.tenant_id.clone(),
         token_hash: new.token_hash.clone(),
         code_hash: new.code_hash.clone(),
         flow_id_hash: new.flow_id_hash.clone(),
@@ -128,7 +131,7 @@ pub fn issue(
                 reset_tokens::revoked_reason.eq(Some("superseded")),
             ))
             .execute(c)?;
-            diesel::insert_into(reset_tokens::table).values(&row).execute(c)
+            diesel::insert_into(reset_tokens::table).values(row.clone()).execute(c)
         })?;
         Ok(())
     })?;
@@ -227,16 +230,16 @@ pub fn spend_flow_attempts(
 }
 
 /// Counts a failed TOTP on the token; returns the new count.
-pub fn record_failed_attempt(conn: &mut AnyConnection, id: &str) -> Result<i32, DbError> {
+pub fn record_failed_attempt(conn: &mut AnyConnection, id: &TokenId) -> Result<i32, DbError> {
     spend_attempt(conn, id)
 }
 
 /// Spends one try of the token's budget (TOTP tries) and returns the new count, in one
 /// statement (`UPDATE … RETURNING`), so concurrent tries each see a distinct count and at most
 /// the budget is ever compared (docs/security.md#25). A missing token counts as spent.
-pub fn spend_attempt(conn: &mut AnyConnection, id: &str) -> Result<i32, DbError> {
+pub fn spend_attempt(conn: &mut AnyConnection, id: &TokenId) -> Result<i32, DbError> {
     Ok(
-        dispatch!(conn, c => diesel::update(reset_tokens::table.find(id))
+        dispatch!(conn, c => diesel::update(reset_tokens::table.find(id.as_str()))
         .set(reset_tokens::attempts.eq(reset_tokens::attempts + 1))
         .returning(reset_tokens::attempts)
         .get_result::<i32>(c)
@@ -247,10 +250,10 @@ pub fn spend_attempt(conn: &mut AnyConnection, id: &str) -> Result<i32, DbError>
 
 pub fn mark_totp_verified(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &TokenId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(reset_tokens::table.find(id))
+    dispatch!(conn, c => diesel::update(reset_tokens::table.find(id.as_str()))
         .set(reset_tokens::totp_verified_at.eq(Some(now)))
         .execute(c))?;
     Ok(())
@@ -258,12 +261,12 @@ pub fn mark_totp_verified(
 
 pub fn revoke(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &TokenId,
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     dispatch!(conn, c => diesel::update(
-            reset_tokens::table.find(id).filter(reset_tokens::revoked_at.is_null()),
+            reset_tokens::table.find(id.as_str()).filter(reset_tokens::revoked_at.is_null()),
         )
         .set((reset_tokens::revoked_at.eq(Some(now)), reset_tokens::revoked_reason.eq(Some(reason))))
         .execute(c))?;
@@ -305,10 +308,14 @@ pub fn revoke_all_for_tenant(
 }
 
 /// Consumes a live token: true for exactly one caller (docs/security.md#5).
-pub fn consume(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Result<bool, DbError> {
+pub fn consume(
+    conn: &mut AnyConnection,
+    id: &TokenId,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
     let rows = dispatch!(conn, c => diesel::update(
             reset_tokens::table
-                .find(id)
+                .find(id.as_str())
                 .filter(reset_tokens::used_at.is_null())
                 .filter(reset_tokens::revoked_at.is_null())
                 .filter(reset_tokens::expires_at.gt(now)),

@@ -118,7 +118,7 @@ pub async fn submit_code(
                     )
                     .await?;
                     return Ok(CodeOutcome::Valid(Redeemed {
-                        token_id: t.id.clone(),
+                        token_id: t.id.to_string(),
                         next: Next::of(&t, &user),
                     }));
                 }

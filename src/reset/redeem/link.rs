@@ -46,7 +46,7 @@ pub async fn open_link(
             }
             audit_token(svc, Event::LinkOpened, Outcome::Success, Some(&t), None, ip).await?;
             Ok(Some(Redeemed {
-                token_id: t.id.clone(),
+                token_id: t.id.to_string(),
                 next: Next::of(&t, &user),
             }))
         }

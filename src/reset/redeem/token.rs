@@ -28,7 +28,7 @@ pub(super) trait Owned {
 
 impl Owned for ResetToken {
     fn owner(&self) -> (&str, &str) {
-        (&self.tenant_id, &self.user_id)
+        (self.tenant_id.as_str(), self.user_id.as_str())
     }
 }
 

@@ -84,9 +84,11 @@ impl Application {
         let directory = crate::directory::Directory::from_settings(&settings.directory)
             .context("configuration error in `directory`")?;
         let settings = Arc::new(settings);
+        let hasher = crate::security::PasswordHasher::new(&settings.hashing)?;
         let passwords = Arc::new(crate::passwords::Passwords::new(
             settings.clone(),
             db.clone(),
+            hasher.clone(),
         )?);
         let services = Services {
             directory,
@@ -96,7 +98,7 @@ impl Application {
             templates,
             deliverability,
             mailer,
-            hasher: crate::security::PasswordHasher::new(&settings.hashing)?,
+            hasher,
             passwords,
             metrics: Metrics::install(),
             jobs_wakeup: Arc::new(tokio::sync::Notify::new()),

@@ -185,9 +185,13 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
     };
     // The same check as every other place a password is set: policy, context and banned
     // words, and the breach corpus (`password.breached`).
-    let passwords =
-        crate::passwords::Passwords::new(std::sync::Arc::new(settings.clone()), db.clone())
-            .map_err(|e| usage(format!("{e:#}")))?;
+    let hasher = crate::security::hashing::PasswordHasher::new(&settings.hashing)?;
+    let passwords = crate::passwords::Passwords::new(
+        std::sync::Arc::new(settings.clone()),
+        db.clone(),
+        hasher.clone(),
+    )
+    .map_err(|e| usage(format!("{e:#}")))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -210,10 +214,7 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
     let entry = runtime.block_on(directory_entry(settings, &args, &email, &secret))?;
     let hash = match entry {
         Some(_) => None,
-        None => Some(
-            crate::security::hashing::PasswordHasher::new(&settings.hashing)?
-                .hash_blocking(&secret)?,
-        ),
+        None => Some(hasher.hash_blocking(&secret)?),
     };
     let totp = args.totp.then(crate::security::totp::TotpSecret::generate);
     let user = users::create(

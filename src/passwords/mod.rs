@@ -17,9 +17,11 @@ use crate::domain::password::{
 };
 use crate::domain::tenant::CONSUMERS_TENANT_NAME;
 use crate::domain::EmailAddress;
+use crate::security::PasswordHasher;
 use breached::BreachedSource;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
 
 use crate::telemetry::metrics::{self, PASSWORD_BREACH_CHECKS};
 
@@ -45,6 +47,8 @@ pub struct Passwords {
     fail: BreachedFail,
     source: BreachedSource,
     db: Db,
+    /// Runs the policy check (zxcvbn) on the blocking pool under one of its permits.
+    hasher: PasswordHasher,
     outage: Mutex<OutageLog>,
 }
 
@@ -65,7 +69,7 @@ impl std::fmt::Debug for Passwords {
 
 impl Passwords {
     /// Builds the service; in `file` mode opens the corpus now, so a bad path fails at start.
-    pub fn new(settings: Arc<Settings>, db: Db) -> anyhow::Result<Self> {
+    pub fn new(settings: Arc<Settings>, db: Db, hasher: PasswordHasher) -> anyhow::Result<Self> {
         let source = BreachedSource::from_settings(&settings.password)?;
         Ok(Self {
             policy: settings.password_policy(),
@@ -73,6 +77,7 @@ impl Passwords {
             source,
             settings,
             db,
+            hasher,
             outage: Mutex::new(OutageLog::default()),
         })
     }
@@ -94,7 +99,16 @@ impl Passwords {
     ) -> Result<Result<NewPassword, PasswordRejection>, DbError> {
         let (tenant_name, banned) = self.tenant_words(email, tenant).await?;
         let ctx = PasswordContext::for_account(email, &tenant_name).with_banned_words(banned);
-        let new = match self.policy.check(candidate, confirm, &ctx) {
+        // zxcvbn costs up to a few milliseconds: on the blocking pool, under a hasher permit.
+        let policy = self.policy.clone();
+        let candidate = Zeroizing::new(candidate.to_owned());
+        let confirm = Zeroizing::new(confirm.to_owned());
+        let checked = self
+            .hasher
+            .run_cpu(move || policy.check(&candidate, &confirm, &ctx))
+            .await
+            .map_err(DbError::Unexpected)?;
+        let new = match checked {
             Ok(p) => p,
             Err(reason) => return Ok(Err(reason)),
         };

@@ -275,6 +275,28 @@ impl PasswordHasher {
             .await
     }
 
+    /// Runs CPU-bound password work that is not a hash (the strength estimate of a new
+    /// password) on the blocking pool under one of the hasher's permits: bounded with the
+    /// hashes, and never on an async worker thread, where it would hold up other requests.
+    pub async fn run_cpu<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .context("password hasher semaphore closed")?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .context("a password check panicked")
+    }
+
     /// Runs `work` on the blocking pool once a permit is free, lending it a block buffer from
     /// the pool. The permit moves into the task, so it is held until the hash finishes even if
     /// the awaiting request is dropped; the buffer goes back before the permit is released, so
@@ -498,6 +520,46 @@ mod tests {
             mem.len(),
             19_456,
             "the buffer is reused, not shrunk or regrown"
+        );
+    }
+
+    // The strength estimate of a new password runs under a hasher permit: with every permit
+    // taken it waits, and it runs once one is free.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cpu_work_waits_for_a_hasher_permit() {
+        let h = PasswordHasher::new_unchecked(&HashingSettings {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+            max_concurrent: 1,
+            ..HashingSettings::default()
+        })
+        .unwrap();
+        let held = h.permits.clone().acquire_owned().await.unwrap();
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = ran.clone();
+        let task = tokio::spawn({
+            let h = h.clone();
+            async move {
+                h.run_cpu(move || flag.store(true, std::sync::atomic::Ordering::SeqCst))
+                    .await
+            }
+        });
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(
+            !ran.load(std::sync::atomic::Ordering::SeqCst),
+            "ran without a permit"
+        );
+        drop(held);
+        task.await.unwrap().unwrap();
+        assert!(ran.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(
+            h.permits.available_permits(),
+            1,
+            "the permit was given back"
         );
     }
 

@@ -275,9 +275,11 @@ impl PasswordHasher {
             .await
     }
 
-    /// Runs CPU-bound password work that is not a hash (the strength estimate of a new
-    /// password) on the blocking pool under one of the hasher's permits: bounded with the
-    /// hashes, and never on an async worker thread, where it would hold up other requests.
+    /// Runs CPU-bound password work on the blocking pool once one of the hasher's permits is
+    /// free: the hashes, and the strength estimate of a new password, which is so bounded with
+    /// them and never runs on an async worker thread, where it would hold up other requests.
+    /// The permit moves into the task, so it is held until the work finishes even if the
+    /// awaiting request is dropped.
     pub async fn run_cpu<T, F>(&self, work: F) -> anyhow::Result<T>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -294,27 +296,19 @@ impl PasswordHasher {
             work()
         })
         .await
-        .context("a password check panicked")
+        .context("password work on the blocking pool failed")
     }
 
-    /// Runs `work` on the blocking pool once a permit is free, lending it a block buffer from
-    /// the pool. The permit moves into the task, so it is held until the hash finishes even if
-    /// the awaiting request is dropped; the buffer goes back before the permit is released, so
-    /// the pool never holds more buffers than there are permits.
+    /// [`Self::run_cpu`], lending `work` a block buffer from the pool; the buffer goes back
+    /// before the permit is released, so the pool never holds more buffers than there are
+    /// permits.
     async fn run_blocking<T, F>(&self, work: F) -> anyhow::Result<T>
     where
         F: FnOnce(&mut Vec<Block>) -> anyhow::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .context("password hasher semaphore closed")?;
         let buffers = self.buffers.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+        self.run_cpu(move || {
             let mut mem = buffers
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -324,8 +318,7 @@ impl PasswordHasher {
             buffers.lock().unwrap_or_else(|p| p.into_inner()).push(mem);
             result
         })
-        .await
-        .context("password hashing task failed")?
+        .await?
     }
 }
 

@@ -455,7 +455,7 @@ mod tests {
         }
     }
 
-    async fn worker_with(db: &Db, gate: &Arc<Gate>) -> Worker<Arc<Gate>> {
+    fn worker_with(db: &Db, gate: &Arc<Gate>) -> Worker<Arc<Gate>> {
         let mut registry = Registry::new();
         registry.register::<Panics>();
         registry.register::<Quick>();
@@ -500,7 +500,7 @@ mod tests {
         let db = sqlite(&dir);
         let gate = gate();
         enqueue(&db, Panics).await;
-        let worker = worker_with(&db, &gate).await;
+        let worker = worker_with(&db, &gate);
         let wakeup = worker.wakeup.clone();
         let (stop_tx, stop) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(worker.run(stop));
@@ -532,7 +532,7 @@ mod tests {
         for _ in 0..20 {
             enqueue(&db, Quick).await;
         }
-        let worker = worker_with(&db, &gate).await;
+        let worker = worker_with(&db, &gate);
         let (stop_tx, stop) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(worker.run(stop));
         until("the jobs ran", || gate.runs.load(Ordering::SeqCst) == 20).await;

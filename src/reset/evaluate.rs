@@ -40,28 +40,33 @@ pub async fn evaluate(svc: &Services, run: &JobRun, job: &ResetRequestJob) -> Re
         count_attempt(svc, &gathered, job.ip).await?;
     }
     let decision = gathered.decide();
-    let user = gathered.user.clone();
-    let mails = match (&decision, &user) {
-        (Decision::Allow { .. }, Some(_)) => true,
-        (Decision::Deny(reason), Some(_)) => reason.mailable(),
-        _ => false,
+    // What this request does, decided once: a mail to the account, or only a decoy.
+    let mailed = match (&decision, gathered.user.clone()) {
+        (Decision::Allow { .. }, Some(user)) => Some(user),
+        (Decision::Deny(reason), Some(user)) if reason.mailable() => Some(user),
+        _ => None,
     };
     if first_attempt {
-        let decoy = (!mails).then(|| new_decoy(svc, job));
+        let decoy = mailed.is_none().then(|| new_decoy(svc, job));
         audit_request(svc, run, job, &gathered, &decision, decoy).await?;
         crate::telemetry::metrics::reset_request(decision.code());
     }
-    match (&decision, user) {
-        (Decision::Allow { methods }, Some(user)) => {
+    let Some(user) = mailed else {
+        // Planted with the audit row above, or now on a retry.
+        return if first_attempt {
+            Ok(())
+        } else {
+            plant_decoy(svc, job).await
+        };
+    };
+    match &decision {
+        Decision::Allow { methods } => {
             send_reset_link(svc, &gathered, &user, job, methods.totp).await
         }
-        (Decision::Deny(reason), Some(user)) if reason.mailable() => {
+        Decision::Deny(reason) => {
             plant_decoy(svc, job).await?;
             send_explanation(svc, &gathered, &user, reason, job).await
         }
-        // Planted with the audit row above, or now on a retry.
-        _ if first_attempt => Ok(()),
-        _ => plant_decoy(svc, job).await,
     }
 }
 

@@ -399,6 +399,18 @@ mod tests {
         PasswordHasher::new(&HashingSettings::default()).unwrap()
     }
 
+    /// The cheapest hasher there is (64 KiB, one pass), with one permit.
+    fn cheap_hasher() -> PasswordHasher {
+        PasswordHasher::new_unchecked(&HashingSettings {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+            max_concurrent: 1,
+            ..HashingSettings::default()
+        })
+        .unwrap()
+    }
+
     fn pw(s: &str) -> SecretString {
         SecretString::from(s)
     }
@@ -498,16 +510,7 @@ mod tests {
         assert!(verify_with(&pw("interchangeable"), &theirs, &mut mem).unwrap());
         assert!(!verify_with(&pw("Interchangeable"), &theirs, &mut mem).unwrap());
         // A cheaper stored hash verifies in the (larger) reused buffer too.
-        let cheap = PasswordHasher::new_unchecked(&HashingSettings {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-            max_concurrent: 1,
-            ..HashingSettings::default()
-        })
-        .unwrap()
-        .hash_blocking(&pw("cheap"))
-        .unwrap();
+        let cheap = cheap_hasher().hash_blocking(&pw("cheap")).unwrap();
         assert!(verify_with(&pw("cheap"), &cheap, &mut mem).unwrap());
         assert_eq!(
             mem.len(),
@@ -520,14 +523,7 @@ mod tests {
     // taken it waits, and it runs once one is free.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn cpu_work_waits_for_a_hasher_permit() {
-        let h = PasswordHasher::new_unchecked(&HashingSettings {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-            max_concurrent: 1,
-            ..HashingSettings::default()
-        })
-        .unwrap();
+        let h = cheap_hasher();
         let held = h.permits.clone().acquire_owned().await.unwrap();
         let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = ran.clone();
@@ -588,14 +584,7 @@ mod tests {
 
     #[test]
     fn weak_hashes_need_rehash() {
-        let cheap = PasswordHasher::new_unchecked(&HashingSettings {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-            max_concurrent: 1,
-            ..HashingSettings::default()
-        })
-        .unwrap();
+        let cheap = cheap_hasher();
         let phc = cheap.hash_blocking(&pw("cheap")).unwrap();
         assert!(hasher().needs_rehash(&phc));
     }

@@ -90,7 +90,6 @@ pub async fn complete(
     // The tenant may have been taken over, or its plan dropped, since the link was opened.
     // With a directory, the facts are read from it now: if it cannot answer, nothing changes.
     let denied = match svc.directory.ldap() {
-        // With a directory, the facts are read from it now.
         Some(_) => denied_now(svc, &token, &user, ip).await,
         // Without, the rows read with the token are the facts (one trip, not two).
         None => {

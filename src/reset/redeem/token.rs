@@ -141,7 +141,7 @@ pub async fn load_live(
 }
 
 /// A live token with its user, the user's tenant, and the tenant the user's address belongs to
-/// now (what the policy's re-check reads), in one trip to the database.
+/// now (what the policy's re-check reads without a directory), in one trip to the database.
 pub(super) struct LiveForCheck {
     pub token: ResetToken,
     pub user: User,
@@ -157,17 +157,19 @@ pub(super) async fn load_live_for_check(
     let id = token_id.to_string();
     let now = svc.now();
     let settings = svc.settings.clone();
+    // With a directory the re-check reads the directory instead ([`denied_now`]).
+    let builtin = svc.directory.ldap().is_none();
     svc.db
         .run(move |c| {
             let Some((token, user, tenant)) = read_live(c, &id, now)? else {
                 return Ok(None);
             };
             let address_tenant = match EmailAddress::parse(&user.email) {
-                Ok(email) => {
+                Ok(email) if builtin => {
                     let consumer = settings.is_consumer_domain(email.domain());
                     eligibility::tenant_of(c, consumer, &email)?
                 }
-                Err(_) => None,
+                _ => None,
             };
             Ok(Some(LiveForCheck {
                 token,

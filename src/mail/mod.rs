@@ -22,6 +22,7 @@ mod message;
 mod outbox;
 mod reply;
 mod smtp;
+mod smtp_pool;
 mod transport;
 pub mod words;
 

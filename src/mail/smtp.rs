@@ -1,16 +1,14 @@
-//! The SMTP transport: `smtp_url` parsed into lettre's transport, and the roots a relay's
-//! certificate may chain to (the bundled Mozilla roots, the system's trust store, and
+//! The SMTP relay: `smtp_url` parsed into where and how to connect ([`Relay`]), and the roots a
+//! relay's certificate may chain to (the bundled Mozilla roots, the system's trust store, and
 //! `smtp_ca_file`).
 
+use super::smtp_pool::Relay;
 use super::transport::{config_error, MailerConfigError};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::CertificateDer;
 use std::path::Path;
-use std::time::Duration;
 use url::Url;
 
 /// The certificates, beyond the bundled Mozilla roots, that a relay's chain may end in.
@@ -70,15 +68,9 @@ impl TrustRoots {
     }
 }
 
-/// Builds the transport from `smtp_url`. Unlike lettre's own `from_url` (where a bare
-/// `smtp://` means no TLS at all), a bare `smtp://` here requires STARTTLS: plain text must be
-/// asked for by name.
-pub(super) fn smtp_transport(
-    text: &str,
-    timeout: Duration,
-    roots: &TrustRoots,
-    pool_size: u32,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailerConfigError> {
+/// Reads `smtp_url`. Unlike lettre's own `from_url` (where a bare `smtp://` means no TLS at
+/// all), a bare `smtp://` here requires STARTTLS: plain text must be asked for by name.
+pub(super) fn relay(text: &str, roots: &TrustRoots) -> Result<Relay, MailerConfigError> {
     let url = Url::parse(text)
         .map_err(|_| config_error("not a URL; write e.g. smtp://user:pass@mail.example.com:587"))?;
     let host = url
@@ -116,22 +108,22 @@ pub(super) fn smtp_transport(
             )))
         }
     };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-        .port(url.port().unwrap_or(default_port))
-        .tls(tls)
-        .timeout(Some(timeout))
-        // Connections kept open to the relay: as many as the worker sends at once, so a busy
-        // worker never waits for a connection or opens one per mail (`smtp_pool_size`).
-        .pool_config(PoolConfig::new().max_size(pool_size.max(1)));
-    if !url.username().is_empty() {
+    let credentials = if url.username().is_empty() {
+        None
+    } else {
         let decode = |s: &str| {
             percent_decode(s).ok_or_else(|| config_error("user or password is not valid UTF-8"))
         };
         let user = decode(url.username())?;
         let password = decode(url.password().unwrap_or(""))?;
-        builder = builder.credentials(Credentials::new(user, password));
-    }
-    Ok(builder.build())
+        Some(Credentials::new(user, password))
+    };
+    Ok(Relay {
+        host,
+        port: url.port().unwrap_or(default_port),
+        tls,
+        credentials,
+    })
 }
 
 fn percent_decode(s: &str) -> Option<String> {
@@ -155,20 +147,16 @@ fn percent_decode(s: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn smtp_transport(
-        text: &str,
-        timeout: Duration,
-    ) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailerConfigError> {
-        super::smtp_transport(text, timeout, &TrustRoots::default(), 4)
+    fn parse(text: &str) -> Result<Relay, MailerConfigError> {
+        relay(text, &TrustRoots::default())
     }
 
-    #[tokio::test]
-    async fn smtp_urls_default_to_starttls_and_reject_downgrades() {
-        let t = Duration::from_secs(1);
-        assert!(smtp_transport("smtp://user:p%40ss@mail.example.com", t).is_ok());
-        assert!(smtp_transport("smtp://mail.example.com:587?tls=required", t).is_ok());
-        assert!(smtp_transport("smtps://mail.example.com", t).is_ok());
-        assert!(smtp_transport("smtp://127.0.0.1:2525?tls=none", t).is_ok());
+    #[test]
+    fn smtp_urls_default_to_starttls_and_reject_downgrades() {
+        assert!(parse("smtp://user:p%40ss@mail.example.com").is_ok());
+        assert!(parse("smtp://mail.example.com:587?tls=required").is_ok());
+        assert!(parse("smtps://mail.example.com").is_ok());
+        assert!(parse("smtp://127.0.0.1:2525?tls=none").is_ok());
         for bad in [
             "smtp://mail.example.com?tls=opportunistic",
             "smtps://mail.example.com?tls=none",
@@ -177,14 +165,16 @@ mod tests {
             "http://mail.example.com",
             "not a url",
         ] {
-            assert!(smtp_transport(bad, t).is_err(), "{bad}");
+            assert!(parse(bad).is_err(), "{bad}");
         }
     }
 
-    #[tokio::test]
-    async fn config_errors_never_repeat_the_password() {
-        let e = smtp_transport("smtp://u:hunter2@h?tls=bogus", Duration::from_secs(1))
-            .unwrap_err()
+    #[test]
+    fn config_errors_never_repeat_the_password() {
+        // `Relay` has no Debug on purpose (it holds the credentials): `.err()`, not `.unwrap_err()`.
+        let e = parse("smtp://u:hunter2@h?tls=bogus")
+            .err()
+            .unwrap()
             .to_string();
         assert!(!e.contains("hunter2"), "{e}");
     }

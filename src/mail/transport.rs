@@ -1,14 +1,16 @@
-//! Delivery: lettre's async SMTP transport, or `.eml` files in the outbox directory.
+//! Delivery: SMTP to the relay (the connections in [`super::smtp_pool`]), or `.eml` files in the
+//! outbox directory.
 
 use super::dkim::DkimSigner;
 use super::message::{one_line, OutgoingMail};
 use super::outbox::{outbox_path, write_atomically};
-use super::smtp::{smtp_transport, TrustRoots};
+use super::smtp::{relay, TrustRoots};
+use super::smtp_pool::{SmtpFailure, SmtpPool};
 use crate::config::Settings;
 use lettre::address::Envelope;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{Address, Message};
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -77,7 +79,7 @@ pub struct Mailer {
 
 #[derive(Clone)]
 enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpPool),
     Outbox(PathBuf),
 }
 
@@ -151,8 +153,7 @@ impl Mailer {
     }
 
     /// A mailer that sends through the SMTP server named by `url` (forms as
-    /// [`Mailer::from_settings`]). Call it inside a Tokio runtime: lettre's connection pool
-    /// spawns its idle-connection reaper at once (outside one this is an error, not a panic).
+    /// [`Mailer::from_settings`]).
     pub fn smtp(url: &str, from: Mailbox, timeout: Duration) -> Result<Self, MailerConfigError> {
         Self::smtp_with_roots(
             url,
@@ -171,14 +172,9 @@ impl Mailer {
         roots: &TrustRoots,
         pool_size: u32,
     ) -> Result<Self, MailerConfigError> {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Err(config_error(
-                "the SMTP mailer must be built inside the Tokio runtime",
-            ));
-        }
-        let transport = smtp_transport(url, timeout, roots, pool_size)?;
+        let pool = SmtpPool::new(relay(url, roots)?, timeout, pool_size);
         Ok(Self {
-            transport: Transport::Smtp(transport),
+            transport: Transport::Smtp(pool),
             from,
             timeout,
             dkim: None,
@@ -198,14 +194,13 @@ impl Mailer {
     /// configured TLS and credentials and says NOOP; the outbox creates its directory.
     pub async fn check(&self) -> Result<(), String> {
         match &self.transport {
-            Transport::Smtp(t) => {
-                match tokio::time::timeout(self.timeout, t.test_connection()).await {
-                    Ok(Ok(true)) => Ok(()),
-                    Ok(Ok(false)) => Err("the relay did not answer NOOP".into()),
-                    Ok(Err(e)) => Err(format!("{e}")),
-                    Err(_) => Err(format!("no answer within {}s", self.timeout.as_secs())),
-                }
-            }
+            Transport::Smtp(pool) => match tokio::time::timeout(self.timeout, pool.check()).await {
+                Ok(Ok(true)) => Ok(()),
+                Ok(Ok(false)) => Err("the relay did not answer NOOP".into()),
+                Ok(Err(SmtpFailure::Smtp(e))) => Err(format!("{e}")),
+                Ok(Err(SmtpFailure::Unsupported(what))) => Err(format!("no {what}")),
+                Err(_) => Err(format!("no answer within {}s", self.timeout.as_secs())),
+            },
             Transport::Outbox(dir) => std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display())),
         }
@@ -247,19 +242,23 @@ impl Mailer {
                 .ok_or_else(|| SendError::Transient("the DKIM key failed to sign".into()))?;
         }
         match &self.transport {
-            Transport::Smtp(smtp) => {
+            Transport::Smtp(pool) => {
                 // lettre bounds only the TCP connect; a server that accepts and then never
                 // answers would hold the job forever (docs/security.md#41), so the whole exchange
                 // gets the same deadline.
                 let envelope = self.envelope(msg, &message)?;
-                let sent = smtp.send_raw(&envelope, &bytes);
+                let sent = pool.send(&envelope, &bytes);
                 match tokio::time::timeout(self.timeout, sent).await {
                     Err(_) => Err(SendError::Transient(format!(
                         "the SMTP server did not answer within {} s",
                         self.timeout.as_secs()
                     ))),
-                    Ok(Err(e)) => Err(classify(&e)),
-                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(SmtpFailure::Smtp(e))) => Err(classify(&e)),
+                    // The relay's limit, not the recipient's: retried and alerted, never marks.
+                    Ok(Err(SmtpFailure::Unsupported(what))) => Err(SendError::Refused(format!(
+                        "the relay does not offer {what}, which this mail needs"
+                    ))),
+                    Ok(Ok(())) => Ok(()),
                 }
             }
             Transport::Outbox(root) => {
@@ -378,10 +377,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn building_outside_a_runtime_is_an_error_not_a_panic() {
+    fn building_outside_a_runtime_works_nothing_is_spawned() {
         let from: Mailbox = "Latchkey <no-reply@example.com>".parse().unwrap();
-        assert!(
-            Mailer::smtp("smtp://127.0.0.1:25?tls=none", from, Duration::from_secs(1)).is_err()
-        );
+        let mailer = Mailer::smtp("smtp://127.0.0.1:25?tls=none", from, Duration::from_secs(1));
+        assert_eq!(mailer.unwrap().transport_name(), "smtp");
     }
 }

@@ -97,10 +97,24 @@ pub enum SinkTls {
     Wrapper,
 }
 
+/// What the server has seen of its clients' conversations (for tests of the connection pool).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SinkStats {
+    /// TCP connections accepted.
+    pub connections: usize,
+    /// `NOOP` commands.
+    pub noops: usize,
+    /// `MAIL FROM` commands whose `DATA` had already arrived with them (RFC 2920 pipelining).
+    pub pipelined: usize,
+}
+
 struct Shared {
     port: u16,
     tls: Option<(SinkTls, tokio_rustls::TlsAcceptor)>,
     mode: Mutex<Mode>,
+    /// Whether `EHLO` offers `PIPELINING` (as Postfix and Exim do by default).
+    pipelining: Mutex<bool>,
+    stats: Mutex<SinkStats>,
     messages: Mutex<Vec<ReceivedMail>>,
     failed_handshakes: Mutex<usize>,
     arrived: Notify,
@@ -149,6 +163,8 @@ impl SmtpSink {
             port,
             tls,
             mode: Mutex::new(Mode::Accept),
+            pipelining: Mutex::new(true),
+            stats: Mutex::new(SinkStats::default()),
             messages: Mutex::new(Vec::new()),
             failed_handshakes: Mutex::new(0),
             arrived: Notify::new(),
@@ -201,6 +217,16 @@ impl SmtpSink {
             let listener = bind(self.shared.port).expect("listen again on the same port");
             spawn_listener(&self.shared, listener);
         }
+    }
+
+    /// Whether `EHLO` offers `PIPELINING` from now on (it does from the start).
+    pub fn set_pipelining(&self, offered: bool) {
+        *self.shared.pipelining.lock().unwrap() = offered;
+    }
+
+    /// Connections, `NOOP`s and pipelined transactions seen so far.
+    pub fn stats(&self) -> SinkStats {
+        *self.shared.stats.lock().unwrap()
     }
 
     /// Every message received so far.

@@ -40,6 +40,7 @@ const MAX_LINE: usize = 4096;
 
 /// One connection: plain, TLS from the first byte, or plain until `STARTTLS`.
 async fn session(shared: Arc<Shared>, mut stream: TcpStream) {
+    shared.stats.lock().unwrap().connections += 1;
     if *shared.mode.lock().unwrap() == Mode::Hang {
         let _keep = stream;
         stall().await;
@@ -120,18 +121,26 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
         let upper = line.to_ascii_uppercase();
         let verb = upper.split_whitespace().next().unwrap_or("").to_string();
         match verb.as_str() {
-            "EHLO" if starttls => reply!(
-                "250-latchkey-test-sink\r\n250-STARTTLS\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10485760\r\n"
-            ),
-            "EHLO" => reply!(
-                "250-latchkey-test-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10485760\r\n"
-            ),
+            "EHLO" => {
+                let mut ehlo = String::from("250-latchkey-test-sink\r\n");
+                if starttls {
+                    ehlo.push_str("250-STARTTLS\r\n");
+                }
+                if *shared.pipelining.lock().unwrap() {
+                    ehlo.push_str("250-PIPELINING\r\n");
+                }
+                ehlo.push_str("250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10485760\r\n");
+                reply!(ehlo)
+            }
             "STARTTLS" if starttls => {
                 reply!("220 2.0.0 Ready to start TLS\r\n");
                 return End::StartTls;
             }
             "HELO" => reply!("250 latchkey-test-sink\r\n"),
-            "NOOP" => reply!("250 2.0.0 OK\r\n"),
+            "NOOP" => {
+                shared.stats.lock().unwrap().noops += 1;
+                reply!("250 2.0.0 OK\r\n")
+            }
             "RSET" => {
                 from = None;
                 to.clear();
@@ -142,19 +151,26 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
                 let _ = write.shutdown().await;
                 return End::Closed;
             }
-            "MAIL" if upper.starts_with("MAIL FROM:") => match angle_addr(&line[10..]) {
-                Some(_) if matches!(mode(&shared), Mode::Answer(Stage::MailFrom, _)) => {
-                    if let Mode::Answer(_, answer) = mode(&shared) {
-                        reply!(format!("{answer}\r\n"));
+            "MAIL" if upper.starts_with("MAIL FROM:") => {
+                // What the client wrote with this command is already read into the buffer.
+                let buffered = String::from_utf8_lossy(reader.buffer()).to_ascii_uppercase();
+                if buffered.contains("\r\nDATA\r\n") {
+                    shared.stats.lock().unwrap().pipelined += 1;
+                }
+                match angle_addr(&line[10..]) {
+                    Some(_) if matches!(mode(&shared), Mode::Answer(Stage::MailFrom, _)) => {
+                        if let Mode::Answer(_, answer) = mode(&shared) {
+                            reply!(format!("{answer}\r\n"));
+                        }
                     }
+                    Some(addr) => {
+                        from = Some(addr);
+                        to.clear();
+                        reply!("250 2.1.0 OK\r\n");
+                    }
+                    None => reply!("501 5.1.7 Bad sender address syntax\r\n"),
                 }
-                Some(addr) => {
-                    from = Some(addr);
-                    to.clear();
-                    reply!("250 2.1.0 OK\r\n");
-                }
-                None => reply!("501 5.1.7 Bad sender address syntax\r\n"),
-            },
+            }
             "RCPT" if upper.starts_with("RCPT TO:") => {
                 if from.is_none() {
                     reply!("503 5.5.1 Need MAIL first\r\n");

@@ -19,14 +19,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn platform_only(admin: &AdminCtx) -> Result<(), AppError> {
-    if admin.is_platform() {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 /// An admin as the pages show it (never the password hash, TOTP seed or set-up hash).
 #[derive(Serialize)]
 struct AdminView {
@@ -85,7 +77,7 @@ async fn list(
     admin: AdminCtx,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let now = state.now();
     let all = admins::list(&state).await?;
     let notice = q.id.as_deref().and_then(|id| {
@@ -179,7 +171,7 @@ async fn confirm_form(
     admin: AdminCtx,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let (id, change) = path.into_inner();
     let change = parse_change(&change)?;
     let target = load(&state, &id).await?;
@@ -211,7 +203,7 @@ async fn apply(
     path: web::Path<(String, String)>,
     form: CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let (id, change) = path.into_inner();
     let change = parse_change(&change)?;
     let target = load(&state, &id).await?;

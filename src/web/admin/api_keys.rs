@@ -2,7 +2,6 @@
 //! with the tenant each is scoped to, and revoke after a confirmation page. Thin pages over
 //! `crate::onboarding::api_keys`.
 
-use super::invitations::platform_only;
 use super::{see_other, AdminCtx};
 use crate::console::audit;
 use crate::onboarding::api_keys;
@@ -84,7 +83,7 @@ async fn keys(
     state: web::Data<AppState>,
     admin: AdminCtx,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     keys_page(&req, &state, &admin, None, None).await
 }
 
@@ -101,7 +100,7 @@ async fn create_key(
     admin: AdminCtx,
     form: CsrfForm<NewKey>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let NewKey {
         name,
         tenant_domain,
@@ -149,7 +148,7 @@ async fn revoke_form(
     admin: AdminCtx,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let key = key_rows(&state, &admin)
         .await?
         .into_iter()
@@ -170,7 +169,7 @@ async fn revoke_key(
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     if !api_keys::revoke_key(&state, path.into_inner(), admin.actor()).await? {
         return Err(AppError::NotFound);
     }

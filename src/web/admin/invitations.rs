@@ -18,15 +18,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/invitations").get(form).post(upload));
 }
 
-pub(super) fn platform_only(admin: &AdminCtx) -> Result<(), AppError> {
-    // Tenant admins do not invite across the platform: the page does not exist for them.
-    if admin.is_platform() {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 #[derive(Serialize, Default)]
 struct UploadPage {
     admin_email: String,
@@ -86,7 +77,8 @@ async fn form(
     state: web::Data<AppState>,
     admin: AdminCtx,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    // Tenant admins do not invite across the platform: the page does not exist for them.
+    admin.require_platform()?;
     let ctx = upload_page(&state, &admin).await?;
     page::ok(&req, &state, "admin/invitations.html", &ctx)
 }
@@ -98,7 +90,7 @@ async fn upload(
     admin: AdminCtx,
     mut body: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let mut token = String::new();
     let mut bytes = Vec::new();
     while let Some(field) = body.next().await {

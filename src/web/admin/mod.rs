@@ -128,6 +128,16 @@ impl AdminCtx {
         self.role == AdminRole::Platform
     }
 
+    /// For the platform-only pages (admins, API keys, invitations, webhooks): they do not
+    /// exist for a tenant admin (404).
+    pub fn require_platform(&self) -> Result<(), AppError> {
+        if self.is_platform() {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
     /// The tenant a query is limited to. A platform admin sees `requested` (or everything when
     /// it is absent); a tenant admin always sees their own tenant, and asking for any other
     /// gives 404 (docs/security.md#35).

@@ -68,14 +68,6 @@ pub(crate) struct ShowQuery {
     sent: Option<String>,
 }
 
-fn platform_only(admin: &AdminCtx) -> Result<(), AppError> {
-    if admin.is_platform() {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 /// `GET /admin/webhooks`.
 async fn show(
     req: HttpRequest,
@@ -83,7 +75,7 @@ async fn show(
     admin: AdminCtx,
     q: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let webhooks = console::overview(&state)
         .await?
         .into_iter()
@@ -109,7 +101,7 @@ async fn send_test(
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let index: usize = path.parse().map_err(|_| AppError::NotFound)?;
     let event = admin.event(state.now(), Event::WebhookTestSent, Outcome::Success);
     match console::send_test(&state, index, event).await? {

@@ -229,10 +229,7 @@ impl FromRequest for AdminCtx {
 }
 
 async fn authenticate(req: &HttpRequest) -> Result<AdminCtx, Gate> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no app state")))?
-        .clone();
+    let state = super::state_of(req)?.clone();
     let had_cookie = req
         .cookie(&cookies::wire_name(&state, ADMIN_SESSION))
         .is_some();

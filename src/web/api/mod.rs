@@ -21,8 +21,11 @@ use super::{ratelimit, AppError, AppState};
 use crate::onboarding::api::{self as onboarding_api, ApiKey, InvitationStatus};
 use crate::onboarding::api_keys::{self, Replay, MAX_IDEMPOTENCY_KEY_CHARS};
 use crate::onboarding::invitations::{InviteOutcome, InviteRequest};
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -82,15 +85,35 @@ impl Refusal {
     }
 }
 
+/// The live key of a request, as a handler's last argument: a request without one gets the
+/// refusal [`authenticate`] gives and the handler does not run. Last, so that what the other
+/// arguments refuse is refused first, as before any key is looked up or counted.
+pub(super) struct Authenticated(pub ApiKey);
+
+impl FromRequest for Authenticated {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = super::state_of(&req)?;
+            match authenticate(&req, state).await {
+                Ok(key) => Ok(Authenticated(key)),
+                Err(refusal) => {
+                    Err(InternalError::from_response("API key refused", refusal).into())
+                }
+            }
+        })
+    }
+}
+
 /// The live key of the request, or the refusal to send: 401 for a missing or unknown key,
 /// 429 once the caller's address has sent too many of those (`rate_limits.api_unauthenticated`,
 /// docs/security.md#29), 429 once the key's own bucket is empty (`rate_limits.api`). The key
 /// is looked up before any bucket is chosen, so a made-up bearer value never gets one of its
 /// own; an address still paused for unknown keys is refused before the lookup.
-pub(super) async fn authenticate(
-    req: &HttpRequest,
-    state: &AppState,
-) -> Result<ApiKey, HttpResponse> {
+async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<ApiKey, HttpResponse> {
     let ip = ClientIp::of(req).0;
     let refused = |e: AppError| actix_web::ResponseError::error_response(&e);
     ratelimit::api_address_refused(state, ip).map_err(refused)?;
@@ -188,11 +211,8 @@ async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
+    Authenticated(key): Authenticated,
 ) -> Result<HttpResponse, AppError> {
-    let key = match authenticate(&req, &state).await {
-        Ok(k) => k,
-        Err(res) => return Ok(res),
-    };
     let Some(body) = read_body(payload).await? else {
         return Ok(error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -339,14 +359,10 @@ pub(crate) struct ListQuery {
 
 /// `GET /api/v1/invitations[?status=pending|redeemed|expired]`.
 async fn list(
-    req: HttpRequest,
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
+    Authenticated(key): Authenticated,
 ) -> Result<HttpResponse, AppError> {
-    let key = match authenticate(&req, &state).await {
-        Ok(k) => k,
-        Err(res) => return Ok(res),
-    };
     let status = match q.status.as_deref() {
         None => None,
         Some(s) => match InvitationStatus::parse(s) {
@@ -366,14 +382,10 @@ async fn list(
 
 /// `GET /api/v1/invitations/{id}`.
 async fn show(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    Authenticated(key): Authenticated,
 ) -> Result<HttpResponse, AppError> {
-    let key = match authenticate(&req, &state).await {
-        Ok(k) => k,
-        Err(res) => return Ok(res),
-    };
     match onboarding_api::invitation(&state, &key, path.into_inner()).await? {
         Some(v) => Ok(json_reply(
             StatusCode::OK,

@@ -2,7 +2,7 @@
 //! admin disable, enable and a new set-up link, each behind a confirmation page. Tenant admins
 //! get 404 here, as on every platform-only page. The logic is [`crate::console::admins`]'.
 
-use super::{see_other, AdminCtx};
+use super::{see_other, AdminCtx, Frame};
 use crate::console::admins::{self, AdminEntry, Change, Changed, Refused, Status};
 use crate::domain::audit::Outcome;
 use crate::web::csrf::CsrfForm;
@@ -64,8 +64,8 @@ pub(crate) struct ListQuery {
 
 #[derive(Serialize)]
 struct ListPage {
-    admin_email: String,
-    platform: bool,
+    #[serde(flatten)]
+    frame: Frame,
     admins: Vec<AdminView>,
     notice: Option<String>,
 }
@@ -92,8 +92,7 @@ async fn list(
         })
     });
     let ctx = ListPage {
-        admin_email: admin.admin.email.clone(),
-        platform: true,
+        frame: admin.frame(),
         admins: all.iter().map(|e| AdminView::of(&admin, e, now)).collect(),
         notice,
     };
@@ -119,8 +118,8 @@ fn change_slug(c: Change) -> &'static str {
 
 #[derive(Serialize)]
 struct ConfirmPage {
-    admin_email: String,
-    platform: bool,
+    #[serde(flatten)]
+    frame: Frame,
     target: AdminView,
     change: &'static str,
     setup_hours: i64,
@@ -152,8 +151,7 @@ fn confirm_page(
     let confirm_error = problem.as_ref().is_some_and(|p| p.on_checkbox);
     let error = problem.map(|p| p.message);
     let ctx = ConfirmPage {
-        admin_email: admin.admin.email.clone(),
-        platform: true,
+        frame: admin.frame(),
         target: AdminView::of(admin, target, state.now()),
         change: change_slug(change),
         setup_hours: admins::SETUP_LINK_HOURS,
@@ -186,8 +184,8 @@ pub(crate) struct ConfirmForm {
 
 #[derive(Serialize)]
 struct LinkPage {
-    admin_email: String,
-    platform: bool,
+    #[serde(flatten)]
+    frame: Frame,
     target: AdminView,
     link: String,
     expires_at: String,
@@ -244,8 +242,7 @@ async fn apply(
             // Read again: the page shows the admin as they now are (set-up pending).
             let target = load(&state, &id).await?;
             let ctx = LinkPage {
-                admin_email: admin.admin.email.clone(),
-                platform: true,
+                frame: admin.frame(),
                 target: AdminView::of(&admin, &target, state.now()),
                 link: state
                     .settings

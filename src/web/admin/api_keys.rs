@@ -2,7 +2,7 @@
 //! with the tenant each is scoped to, and revoke after a confirmation page. Thin pages over
 //! `crate::onboarding::api_keys`.
 
-use super::{see_other, AdminCtx};
+use super::{see_other, AdminCtx, Frame};
 use crate::console::audit;
 use crate::onboarding::api_keys;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -35,8 +35,8 @@ struct KeyRow {
 
 #[derive(Serialize, Default)]
 struct KeysPage {
-    admin_email: String,
-    platform: bool,
+    #[serde(flatten)]
+    frame: Frame,
     keys: Vec<KeyRow>,
     created: Option<String>,
     error: Option<String>,
@@ -69,8 +69,7 @@ async fn keys_page(
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = KeysPage {
-        admin_email: admin.admin.email.clone(),
-        platform: true,
+        frame: admin.frame(),
         keys: key_rows(state, admin).await?,
         created,
         error,
@@ -135,9 +134,9 @@ async fn create_key(
 }
 
 #[derive(Serialize)]
-struct RevokePage<'a> {
-    admin_email: &'a str,
-    platform: bool,
+struct RevokePage {
+    #[serde(flatten)]
+    frame: Frame,
     key: KeyRow,
 }
 
@@ -155,8 +154,7 @@ async fn revoke_form(
         .find(|k| k.id == *path)
         .ok_or(AppError::NotFound)?;
     let ctx = RevokePage {
-        admin_email: &admin.admin.email,
-        platform: true,
+        frame: admin.frame(),
         key,
     };
     page::ok(&req, &state, "admin/api_key_revoke.html", &ctx)

@@ -1,7 +1,7 @@
 //! Platform admins invite guests by CSV upload and see the invitations still pending
 //! (docs/onboarding.md). Thin pages over `crate::onboarding`.
 
-use super::AdminCtx;
+use super::{AdminCtx, Frame};
 use crate::console::audit;
 use crate::domain::audit::{Event, Outcome};
 use crate::onboarding::{invitation_list, invitations, Inviter};
@@ -20,8 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Serialize, Default)]
 struct UploadPage {
-    admin_email: String,
-    platform: bool,
+    #[serde(flatten)]
+    frame: Frame,
     error: Option<String>,
     summary: Option<String>,
     rows: Vec<ReportRow>,
@@ -47,8 +47,7 @@ async fn upload_page(state: &AppState, admin: &AdminCtx) -> Result<UploadPage, A
     let pending = invitation_list::pending(state, PENDING_LIMIT).await?;
     let names = audit::tenant_names(state).await?;
     Ok(UploadPage {
-        admin_email: admin.admin.email.clone(),
-        platform: true,
+        frame: admin.frame(),
         pending: pending
             .into_iter()
             .map(|i| PendingRow {

@@ -98,6 +98,14 @@ fn session_removal(state: &AppState) -> Cookie<'static> {
     c
 }
 
+/// What the console's layout shows on every page: the signed-in admin's address, and whether
+/// the platform-only menu shows. Each page's context flattens it in ([`AdminCtx::frame`]).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub(crate) struct Frame {
+    admin_email: String,
+    platform: bool,
+}
+
 /// The signed-in admin of a request, checked against the clock and the database.
 #[derive(Debug, Clone)]
 pub struct AdminCtx {
@@ -122,6 +130,14 @@ impl AdminCtx {
     /// when they chose a zone.
     pub fn time(&self, t: chrono::NaiveDateTime) -> String {
         time_zone::format(t, self.tz)
+    }
+
+    /// The layout's part of this admin's pages.
+    pub(crate) fn frame(&self) -> Frame {
+        Frame {
+            admin_email: self.admin.email.clone(),
+            platform: self.is_platform(),
+        }
     }
 
     pub fn is_platform(&self) -> bool {

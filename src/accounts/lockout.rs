@@ -140,18 +140,19 @@ pub async fn spend(
             backoff(limits, account),
         )
         .await?;
-    if verdict != Allowance::Allowed {
-        metric(account);
-    }
-    Ok(verdict)
+    Ok(counted(account, verdict))
 }
 
-fn metric(account: Account<'_>) {
-    let who = match account {
-        Account::Guest(_) | Account::UnknownGuest(_) => "guest",
-        Account::Admin(_) => "admin",
-    };
-    crate::telemetry::metrics::lockout(who);
+/// `verdict`, counted in the lockout metric when it refuses an attempt.
+fn counted(account: Account<'_>, verdict: Allowance) -> Allowance {
+    if verdict != Allowance::Allowed {
+        let who = match account {
+            Account::Guest(_) | Account::UnknownGuest(_) => "guest",
+            Account::Admin(_) => "admin",
+        };
+        crate::telemetry::metrics::lockout(who);
+    }
+    verdict
 }
 
 /// Counts one failure whose attempt was budgeted elsewhere (a reset token's own TOTP budget)
@@ -169,10 +170,7 @@ pub async fn record_failure(
             backoff(limits, account),
         )
         .await?;
-    if next != Allowance::Allowed {
-        metric(account);
-    }
-    Ok(next)
+    Ok(counted(account, next))
 }
 
 /// An attempt [`spend`]t on a right secret that does not end the sign-in (an admin's

@@ -3,7 +3,7 @@
 //! [`crate::console::admins`], as in the console, audited with the actor `operator`.
 
 use super::directory::{normalise_domain, parse_email};
-use super::{open_db, usage, CliError};
+use super::{open_db, usage, ByEmail, CliError};
 use crate::config::Settings;
 use crate::console::admins::{self, AdminEntry, Change, Changed, Refused, Status};
 use crate::db::audit::{self, NewAuditEvent};
@@ -25,22 +25,13 @@ pub enum AdminCommand {
     },
     /// Disable an administrator: sign-in is refused and their sessions end at their next
     /// request. Never the last enabled platform admin.
-    Disable {
-        #[arg(long)]
-        email: String,
-    },
+    Disable(ByEmail),
     /// Enable a disabled administrator again (same password and authenticator).
-    Enable {
-        #[arg(long)]
-        email: String,
-    },
+    Enable(ByEmail),
     /// Print a new one-time set-up link (valid 24 hours) for an administrator who lost their
     /// authenticator: their password and authenticator are removed, their sessions and any
     /// earlier set-up link end.
-    Reissue {
-        #[arg(long)]
-        email: String,
-    },
+    Reissue(ByEmail),
 }
 
 #[derive(Debug, Args)]
@@ -64,9 +55,9 @@ pub fn run(settings: &Settings, command: AdminCommand) -> Result<(), CliError> {
     match command {
         AdminCommand::Create(args) => create(settings, args),
         AdminCommand::List { json } => list(settings, json),
-        AdminCommand::Disable { email } => change(settings, &email, Change::Disable),
-        AdminCommand::Enable { email } => change(settings, &email, Change::Enable),
-        AdminCommand::Reissue { email } => change(settings, &email, Change::Reissue),
+        AdminCommand::Disable(ByEmail { email }) => change(settings, &email, Change::Disable),
+        AdminCommand::Enable(ByEmail { email }) => change(settings, &email, Change::Enable),
+        AdminCommand::Reissue(ByEmail { email }) => change(settings, &email, Change::Reissue),
     }
 }
 

@@ -182,16 +182,14 @@ pub fn seed_demo(db: &Db, settings: &Settings) -> Result<Option<DemoAccounts>, C
             },
             now,
         )?;
-        if let Some(t) = &totp {
-            // Sealed for this user's row (encrypted at rest).
-            let sealed = settings
-                .totp_keys
-                .seal(crate::security::SeedOwner::User(user.id.as_str()), t);
-            users::set_totp_secret(&mut conn, &user.user_id(), Some(&sealed), now)?;
-        }
-        let mut event = NewAuditEvent::new(now, "operator", Event::UserCreated, Outcome::Success);
-        event.tenant_id = Some(tenant.id.to_string());
-        event.user_id = Some(user.id.into_string());
+        let mut event = super::directory::guest_created(
+            &mut conn,
+            settings,
+            &tenant,
+            &user,
+            totp.as_ref(),
+            now,
+        )?;
         event.detail = Some("{\"source\":\"demo\"}".into());
         audit::insert(&mut conn, &event)?;
         created.push(DemoGuest {

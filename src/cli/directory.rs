@@ -3,10 +3,12 @@
 use super::{open_db, usage, CliError, TenantCreate, UserCreate};
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditEvent};
-use crate::db::{tenants, users};
+use crate::db::models::{Tenant, User};
+use crate::db::{tenants, users, AnyConnection};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, Plan, TenantKind};
-use chrono::Utc;
+use crate::security::totp::TotpSecret;
+use chrono::{NaiveDateTime, Utc};
 
 /// Normalises a domain the way addresses are normalised (IDNA, lowercase).
 pub(crate) fn normalise_domain(domain: &str) -> Result<String, CliError> {
@@ -238,16 +240,7 @@ pub fn user_create(settings: &Settings, args: UserCreate, password: &str) -> Res
             now,
         )?;
     }
-    if let Some(t) = &totp {
-        // Sealed for this user's row (encrypted at rest).
-        let sealed = settings
-            .totp_keys
-            .seal(crate::security::SeedOwner::User(user.id.as_str()), t);
-        users::set_totp_secret(&mut conn, &user.user_id(), Some(&sealed), now)?;
-    }
-    let mut event = NewAuditEvent::new(now, "operator", Event::UserCreated, Outcome::Success);
-    event.tenant_id = Some(tenant.id.to_string());
-    event.user_id = Some(user.id.to_string());
+    let mut event = guest_created(&mut conn, settings, &tenant, &user, totp.as_ref(), now)?;
     event.email = Some(email.to_string());
     audit::insert(&mut conn, &event)?;
     println!(
@@ -310,4 +303,27 @@ async fn directory_entry(
         Err(DirectoryError::ReadOnly) => Err(usage(DIRECTORY_READ_ONLY)),
         Err(e) => Err(failure(e)),
     }
+}
+
+/// What follows the creation of a guest by the operator (`latchkey user create`, the demo
+/// seed): stores `totp` as the guest's authenticator, sealed for this user's row (encrypted at
+/// rest), and returns the `user_created` event for the caller to complete and insert.
+pub(crate) fn guest_created(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    tenant: &Tenant,
+    user: &User,
+    totp: Option<&TotpSecret>,
+    now: NaiveDateTime,
+) -> Result<NewAuditEvent, CliError> {
+    if let Some(t) = totp {
+        let sealed = settings
+            .totp_keys
+            .seal(crate::security::SeedOwner::User(user.id.as_str()), t);
+        users::set_totp_secret(conn, &user.user_id(), Some(&sealed), now)?;
+    }
+    let mut event = NewAuditEvent::new(now, "operator", Event::UserCreated, Outcome::Success);
+    event.tenant_id = Some(tenant.id.to_string());
+    event.user_id = Some(user.id.to_string());
+    Ok(event)
 }

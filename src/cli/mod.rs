@@ -191,6 +191,14 @@ pub enum TenantCommand {
     },
 }
 
+/// The one account a command acts on (`latchkey user disable|enable|delete`, `latchkey admin
+/// disable|enable|reissue`).
+#[derive(Debug, Args)]
+pub struct ByEmail {
+    #[arg(long)]
+    pub email: String,
+}
+
 #[derive(Debug, Args)]
 pub struct TenantCreate {
     /// Display name of the organisation.
@@ -287,13 +295,13 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
         }
         Command::User(UserCommand::List { json }) => users::list(settings, json),
         Command::User(UserCommand::Show { email, json }) => users::show(settings, &email, json),
-        Command::User(UserCommand::Disable { email }) => {
+        Command::User(UserCommand::Disable(ByEmail { email })) => {
             users::set_disabled(settings, &email, true)
         }
-        Command::User(UserCommand::Enable { email }) => {
+        Command::User(UserCommand::Enable(ByEmail { email })) => {
             users::set_disabled(settings, &email, false)
         }
-        Command::User(UserCommand::Delete { email }) => users::delete(settings, &email),
+        Command::User(UserCommand::Delete(ByEmail { email })) => users::delete(settings, &email),
         Command::Admin(command) => admins::run(settings, command),
         Command::Policy(PolicyCommand::Explain { email, json }) => {
             explain::policy_explain(settings, &email, json)

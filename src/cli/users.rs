@@ -2,7 +2,7 @@
 //! (docs/operations.md#guest-lifecycle), through [`crate::accounts::lifecycle`].
 
 use super::directory::parse_email;
-use super::{open_db, usage, CliError};
+use super::{open_db, usage, ByEmail, CliError};
 use crate::accounts::lifecycle::{self, LifecycleError};
 use crate::accounts::User;
 use crate::config::Settings;
@@ -34,22 +34,13 @@ pub enum UserCommand {
     },
     /// Disable a guest: resets are refused (policy rule 4, account_disabled), sessions and
     /// outstanding reset links end. Builtin directory only.
-    Disable {
-        #[arg(long)]
-        email: String,
-    },
+    Disable(ByEmail),
     /// Enable a disabled guest again. Builtin directory only.
-    Enable {
-        #[arg(long)]
-        email: String,
-    },
+    Enable(ByEmail),
     /// Delete a guest and their personal data (account, authenticator, sessions, tokens,
     /// verifications, invitations, directory link). The audit keeps its events, with the
     /// address replaced by a stable pseudonym. Cannot be undone.
-    Delete {
-        #[arg(long)]
-        email: String,
-    },
+    Delete(ByEmail),
 }
 
 #[derive(Debug, Args)]

@@ -280,14 +280,7 @@ pub fn revoke_all_for_user(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<usize, DbError> {
-    Ok(dispatch!(conn, c => diesel::update(
-            reset_tokens::table
-                .filter(reset_tokens::user_id.eq(user.as_str()))
-                .filter(reset_tokens::used_at.is_null())
-                .filter(reset_tokens::revoked_at.is_null()),
-        )
-        .set((reset_tokens::revoked_at.eq(Some(now)), reset_tokens::revoked_reason.eq(Some(reason))))
-        .execute(c))?)
+    revoke_all(conn, Owner::User(user), reason, now)
 }
 
 /// Revokes every live token of a tenant (taken over, plan dropped, SSPR switched off).
@@ -297,14 +290,34 @@ pub fn revoke_all_for_tenant(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<usize, DbError> {
-    Ok(dispatch!(conn, c => diesel::update(
-            reset_tokens::table
-                .filter(reset_tokens::tenant_id.eq(tenant.as_str()))
-                .filter(reset_tokens::used_at.is_null())
-                .filter(reset_tokens::revoked_at.is_null()),
-        )
-        .set((reset_tokens::revoked_at.eq(Some(now)), reset_tokens::revoked_reason.eq(Some(reason))))
-        .execute(c))?)
+    revoke_all(conn, Owner::Tenant(tenant), reason, now)
+}
+
+/// Whose tokens [`revoke_all`] revokes.
+enum Owner<'a> {
+    User(&'a UserId),
+    Tenant(&'a TenantId),
+}
+
+/// Revokes every unused, unrevoked token of `owner` with `reason`; how many.
+fn revoke_all(
+    conn: &mut AnyConnection,
+    owner: Owner<'_>,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<usize, DbError> {
+    Ok(dispatch!(conn, c => {
+        let q = diesel::update(reset_tokens::table)
+            .set((reset_tokens::revoked_at.eq(Some(now)), reset_tokens::revoked_reason.eq(Some(reason))))
+            .into_boxed();
+        let q = match owner {
+            Owner::User(user) => q.filter(reset_tokens::user_id.eq(user.as_str())),
+            Owner::Tenant(tenant) => q.filter(reset_tokens::tenant_id.eq(tenant.as_str())),
+        };
+        q.filter(reset_tokens::used_at.is_null())
+            .filter(reset_tokens::revoked_at.is_null())
+            .execute(c)
+    })?)
 }
 
 /// Consumes a live token: true for exactly one caller (docs/security.md#5).

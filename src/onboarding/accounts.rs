@@ -284,30 +284,54 @@ pub(super) async fn set_password_and_create(
 // ---------------------------------------------------------------------------------------------
 // Invitations
 
-/// The live invitation a presented token belongs to.
-async fn live_invitation(
+/// The row a presented link token belongs to (an invitation's, a signup's), when `find` finds
+/// it by the token's hash and live at `now` and its address (`address`) parses: with that
+/// address and the organisation it would join.
+pub(super) async fn live_link<R, F>(
     svc: &Services,
     presented: &str,
-) -> Result<Option<(Invitation, Copy, Option<String>)>, DbError> {
+    find: F,
+    address: fn(&R) -> &str,
+) -> Result<Option<(R, EmailAddress, Option<String>)>, DbError>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut AnyConnection, &str, NaiveDateTime) -> Result<Option<R>, DbError>
+        + Send
+        + 'static,
+{
     let Some(hash) = TokenHash::of_presented(presented) else {
         return Ok(None);
     };
     let (settings, now) = (svc.settings.clone(), svc.now());
     svc.db
         .run(move |c| {
-            let Some((inv, copy)) = invitations::find_by_token_hash(c, hash.as_str())? else {
+            let Some(row) = find(c, hash.as_str(), now)? else {
                 return Ok(None);
             };
-            if inv.redeemed_at.is_some() || inv.expires_at <= now {
-                return Ok(None);
-            }
-            let Ok(email) = EmailAddress::parse(&inv.email) else {
+            let Ok(email) = EmailAddress::parse(address(&row)) else {
                 return Ok(None);
             };
             let organisation = organisation_of(c, &settings, &email)?;
-            Ok(Some((inv, copy, organisation)))
+            Ok(Some((row, email, organisation)))
         })
         .await
+}
+
+/// The live invitation a presented token belongs to.
+async fn live_invitation(
+    svc: &Services,
+    presented: &str,
+) -> Result<Option<((Invitation, Copy), EmailAddress, Option<String>)>, DbError> {
+    live_link(
+        svc,
+        presented,
+        |c, hash, now| {
+            Ok(invitations::find_by_token_hash(c, hash)?
+                .filter(|(inv, _)| inv.redeemed_at.is_none() && inv.expires_at > now))
+        },
+        |(inv, _)| &inv.email,
+    )
+    .await
 }
 
 fn pending_of(
@@ -332,7 +356,7 @@ pub async fn open_invitation(
 ) -> Result<Option<PendingAccount>, DbError> {
     Ok(live_invitation(svc, presented)
         .await?
-        .map(|(inv, copy, org)| pending_of(svc, &inv, copy, org)))
+        .map(|((inv, copy), _, org)| pending_of(svc, &inv, copy, org)))
 }
 
 /// `POST /invite/{token}`: sets the password and creates the account. Through the primary link
@@ -345,10 +369,7 @@ pub async fn redeem_invitation(
     confirm: &str,
     ip: Option<IpAddr>,
 ) -> Result<AccountOutcome, DbError> {
-    let Some((inv, copy, organisation)) = live_invitation(svc, presented).await? else {
-        return Ok(AccountOutcome::Invalid);
-    };
-    let Ok(email) = EmailAddress::parse(&inv.email) else {
+    let Some(((inv, copy), email, organisation)) = live_invitation(svc, presented).await? else {
         return Ok(AccountOutcome::Invalid);
     };
     let pending = pending_of(svc, &inv, copy, organisation);

@@ -3,7 +3,7 @@
 //! by [`super::accounts`], the same way an invitation creates one.
 
 use super::accounts::{
-    organisation_of, set_password_and_create, utc, AccountOutcome, NewAccount, PendingAccount,
+    live_link, set_password_and_create, utc, AccountOutcome, NewAccount, PendingAccount,
     SIGNUP_PURPOSE, VERIFY_PURPOSE,
 };
 use crate::db::audit::{self, NewAuditEvent};
@@ -13,7 +13,6 @@ use crate::domain::audit::{Event, Outcome};
 use crate::domain::{EmailAddress, UserId};
 use crate::jobs::{self, Job, JobError, JobRun};
 use crate::mail::{self, MailTemplate, Recipient, SignupMail, VerifyEmailMail};
-use crate::security::TokenHash;
 use crate::services::Services;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -138,24 +137,16 @@ async fn live_signup(
     svc: &Services,
     presented: &str,
 ) -> Result<Option<(EmailVerification, EmailAddress, Option<String>)>, DbError> {
-    let Some(hash) = TokenHash::of_presented(presented) else {
-        return Ok(None);
-    };
-    let (settings, now) = (svc.settings.clone(), svc.now());
-    svc.db
-        .run(move |c| {
-            let Some(row) = email_verifications::find_live(c, hash.as_str(), now)?
-                .filter(|r| r.purpose == SIGNUP_PURPOSE)
-            else {
-                return Ok(None);
-            };
-            let Ok(email) = EmailAddress::parse(&row.email) else {
-                return Ok(None);
-            };
-            let organisation = organisation_of(c, &settings, &email)?;
-            Ok(Some((row, email, organisation)))
-        })
-        .await
+    live_link(
+        svc,
+        presented,
+        |c, hash, now| {
+            Ok(email_verifications::find_live(c, hash, now)?
+                .filter(|r| r.purpose == SIGNUP_PURPOSE))
+        },
+        |row| &row.email,
+    )
+    .await
 }
 
 /// `GET /signup/complete/{token}`: what the set-password page shows, if the link is live.

@@ -95,9 +95,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let req = req.clone();
         let form = web::Form::<Envelope<T>>::from_request(&req, payload);
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no app state")))?;
+            let state = super::state_of(&req)?;
             if !origin_ok(&req, state) {
                 return Err(AppError::Forbidden.into());
             }

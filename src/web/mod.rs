@@ -49,6 +49,12 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// The state of the app serving `req`, for an extractor (every app registers one).
+pub(crate) fn state_of(req: &actix_web::HttpRequest) -> Result<&web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no app state")))
+}
+
 /// The management listener's routes (`management_bind`): `/healthz`, `/readyz`, `/metrics`.
 pub fn configure_management(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure_management);

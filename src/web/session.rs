@@ -21,7 +21,7 @@ use crate::domain::UserId;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use futures_util::future::LocalBoxFuture;
@@ -176,9 +176,7 @@ impl FromRequest for GuestSession {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no app state")))?;
+            let state = super::state_of(&req)?;
             match current(&req, state).await? {
                 Some(session) => Ok(session),
                 None => Err(

@@ -120,15 +120,7 @@ pub async fn totp_step(
     if lockout::spend(limits, Account::Admin(&id), Method::Totp, client).await?
         != Allowance::Allowed
     {
-        let mut event = sign_in_event(
-            svc.now(),
-            Some(admin),
-            Event::AdminTotpFailed,
-            Outcome::Failure,
-            ip,
-        );
-        event.reason = Some("locked".into());
-        svc.db.run(move |c| audit::insert(c, &event)).await?;
+        audit_totp_failed(svc, admin, ip, "locked").await?;
         return Ok(TotpStep::Wrong);
     }
     // A seed that cannot be opened (unknown key id, tampered: logged in `open_totp`) fails
@@ -158,22 +150,12 @@ pub async fn totp_step(
     let replayed = secret
         .as_ref()
         .is_some_and(|s| totp::verify(s, code, now, None).is_some());
-    let mut event = sign_in_event(
-        svc.now(),
-        Some(admin),
-        Event::AdminTotpFailed,
-        Outcome::Failure,
-        ip,
-    );
-    event.reason = Some(
-        if replayed {
-            "code_reused"
-        } else {
-            "wrong_code"
-        }
-        .into(),
-    );
-    svc.db.run(move |c| audit::insert(c, &event)).await?;
+    let reason = if replayed {
+        "code_reused"
+    } else {
+        "wrong_code"
+    };
+    audit_totp_failed(svc, admin, ip, reason).await?;
     if !replayed {
         return Ok(TotpStep::Wrong);
     }
@@ -183,6 +165,25 @@ pub async fn totp_step(
     Ok(TotpStep::Reused {
         next_code_in: next_starts.saturating_sub(now),
     })
+}
+
+/// Audits a refused TOTP step (`admin_totp_failed`, with why).
+async fn audit_totp_failed(
+    svc: &Services,
+    admin: &Admin,
+    ip: Option<IpAddr>,
+    reason: &str,
+) -> Result<(), DbError> {
+    let mut event = sign_in_event(
+        svc.now(),
+        Some(admin),
+        Event::AdminTotpFailed,
+        Outcome::Failure,
+        ip,
+    );
+    event.reason = Some(reason.into());
+    svc.db.run(move |c| audit::insert(c, &event)).await?;
+    Ok(())
 }
 
 /// A completed sign-in: clears the failure count of `client` (the browser's, when it held a

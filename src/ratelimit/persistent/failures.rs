@@ -65,6 +65,18 @@ fn decide(
     }
 }
 
+/// Writes `count`, kept until `expires`, if the row still holds what `r` read: false when a
+/// concurrent attempt wrote first (then read again).
+fn write_if_unchanged(
+    conn: &mut AnyConnection,
+    key: &str,
+    r: &Read,
+    count: i64,
+    expires: NaiveDateTime,
+) -> Result<bool, DbError> {
+    rate_counters::compare_and_set(conn, key, epoch(), r.stored, count, expires)
+}
+
 /// The row's expiry after the `failures`-th failure at `now`: not before `now` plus its
 /// backoff, kept for [`FAILURE_RETENTION`] after that.
 fn expiry_after(backoff: Backoff, failures: u32, now: NaiveDateTime) -> NaiveDateTime {
@@ -72,6 +84,24 @@ fn expiry_after(backoff: Backoff, failures: u32, now: NaiveDateTime) -> NaiveDat
 }
 
 impl PersistentLimits {
+    /// Runs `f` on the counter of `account`'s `kind` failures (its key) as a grouped write;
+    /// `off` when the limits are disabled.
+    async fn on_failures<T, F>(
+        &self,
+        account: &impl std::fmt::Display,
+        kind: FailureKind,
+        off: T,
+        mut f: F,
+    ) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnMut(&Self, &mut AnyConnection, &str) -> Result<T, DbError> + Send + 'static,
+    {
+        let key = failure_key(account, kind);
+        self.run_enabled(off, move |this, conn| f(this, conn, &key))
+            .await
+    }
+
     /// Whether `account` may attempt `kind` now (read only), under the configured backoff.
     pub async fn failure_allowance(
         &self,
@@ -89,10 +119,9 @@ impl PersistentLimits {
         kind: FailureKind,
         backoff: Backoff,
     ) -> Result<Allowance, DbError> {
-        let key = failure_key(account, kind);
-        self.run_enabled(Allowance::Allowed, move |this, conn| {
+        self.on_failures(account, kind, Allowance::Allowed, move |this, conn, key| {
             let now = this.now();
-            let r = read(conn, &key, now)?;
+            let r = read(conn, key, now)?;
             Ok(decide(backoff, r.failures, r.not_before, now))
         })
         .await
@@ -108,26 +137,18 @@ impl PersistentLimits {
         kind: FailureKind,
         backoff: Backoff,
     ) -> Result<Allowance, DbError> {
-        let key = failure_key(account, kind);
-        self.run_enabled(Allowance::Allowed, move |this, conn| {
+        self.on_failures(account, kind, Allowance::Allowed, move |this, conn, key| {
             let mut now = this.now();
             for _ in 0..RACE_RETRIES {
                 now = this.now();
-                let r = read(conn, &key, now)?;
+                let r = read(conn, key, now)?;
                 let verdict = decide(backoff, r.failures, r.not_before, now);
                 if verdict != Allowance::Allowed {
                     return Ok(verdict);
                 }
                 let next = r.failures.saturating_add(1);
                 let expires = expiry_after(backoff, next, now);
-                if rate_counters::compare_and_set(
-                    conn,
-                    &key,
-                    epoch(),
-                    r.stored,
-                    i64::from(next),
-                    expires,
-                )? {
+                if write_if_unchanged(conn, key, &r, i64::from(next), expires)? {
                     return Ok(Allowance::Allowed);
                 }
             }
@@ -161,21 +182,13 @@ impl PersistentLimits {
         kind: FailureKind,
         backoff: Backoff,
     ) -> Result<Allowance, DbError> {
-        let key = failure_key(account, kind);
-        self.run_enabled(Allowance::Allowed, move |this, conn| {
+        self.on_failures(account, kind, Allowance::Allowed, move |this, conn, key| {
             for _ in 0..RACE_RETRIES {
                 let now = this.now();
-                let r = read(conn, &key, now)?;
+                let r = read(conn, key, now)?;
                 let next = r.failures.saturating_add(1);
                 let expires = expiry_after(backoff, next, now);
-                if rate_counters::compare_and_set(
-                    conn,
-                    &key,
-                    epoch(),
-                    r.stored,
-                    i64::from(next),
-                    expires,
-                )? {
+                if write_if_unchanged(conn, key, &r, i64::from(next), expires)? {
                     return Ok(decide(
                         backoff,
                         next,
@@ -186,7 +199,7 @@ impl PersistentLimits {
             }
             // Still racing: count it anyway (the delay of the current count stays).
             let now = this.now();
-            let n = rate_counters::hit(conn, &key, epoch(), now + FAILURE_RETENTION)?;
+            let n = rate_counters::hit(conn, key, epoch(), now + FAILURE_RETENTION)?;
             Ok(decide(
                 backoff,
                 u32::try_from(n).unwrap_or(u32::MAX),
@@ -205,23 +218,15 @@ impl PersistentLimits {
         account: &impl std::fmt::Display,
         kind: FailureKind,
     ) -> Result<(), DbError> {
-        let key = failure_key(account, kind);
-        self.run_enabled((), move |this, conn| {
+        self.on_failures(account, kind, (), move |this, conn, key| {
             for _ in 0..RACE_RETRIES {
                 let now = this.now();
-                let r = read(conn, &key, now)?;
+                let r = read(conn, key, now)?;
                 if r.failures == 0 {
                     return Ok(());
                 }
                 let back = i64::from(r.failures - 1);
-                if rate_counters::compare_and_set(
-                    conn,
-                    &key,
-                    epoch(),
-                    r.stored,
-                    back,
-                    now + FAILURE_RETENTION,
-                )? {
+                if write_if_unchanged(conn, key, &r, back, now + FAILURE_RETENTION)? {
                     return Ok(());
                 }
             }

@@ -34,7 +34,8 @@ impl Next {
         }
     }
 
-    fn of(token: &ResetToken, user: &User) -> Next {
+    /// The step a live `token` of `user` is at.
+    pub fn of(token: &ResetToken, user: &User) -> Next {
         if needs_totp(token, user) {
             Next::Totp
         } else {

@@ -6,9 +6,11 @@ use crate::accounts::lockout::{self, Account, Client, Method};
 use crate::db::reset_tokens;
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
+use crate::domain::TokenId;
 use crate::ratelimit::persistent::Allowance;
 use crate::security::{totp, SeedOwner};
 use crate::services::Services;
+use chrono::NaiveDateTime;
 use std::net::IpAddr;
 
 /// What a TOTP submission did.
@@ -79,10 +81,7 @@ pub async fn verify_totp(
         .run(move |c| reset_tokens::spend_attempt(c, &tid))
         .await?;
     if spent > max {
-        let tid = token.id.clone();
-        svc.db
-            .run(move |c| reset_tokens::revoke(c, &tid, "too_many_totp", now))
-            .await?;
+        burn(svc, &token.id, now).await?;
         audit_token(
             svc,
             Event::TotpRefused,
@@ -139,10 +138,7 @@ pub async fn verify_totp(
     .await?;
     let burned = spent >= max;
     if burned {
-        let tid = token.id.clone();
-        svc.db
-            .run(move |c| reset_tokens::revoke(c, &tid, "too_many_totp", now))
-            .await?;
+        burn(svc, &token.id, now).await?;
     }
     audit_token(
         svc,
@@ -160,4 +156,12 @@ pub async fn verify_totp(
             tries_left: u32::try_from(max - spent).ok(),
         }
     })
+}
+
+/// Revokes a token whose TOTP budget is spent.
+async fn burn(svc: &Services, token: &TokenId, now: NaiveDateTime) -> Result<(), DbError> {
+    let tid = token.clone();
+    svc.db
+        .run(move |c| reset_tokens::revoke(c, &tid, "too_many_totp", now))
+        .await
 }

@@ -2,7 +2,7 @@
 //! admin disable, enable and a new set-up link, each behind a confirmation page. Tenant admins
 //! get 404 here, as on every platform-only page. The logic is [`crate::console::admins`]'.
 
-use super::{see_other, AdminCtx};
+use super::{see_other, AdminCtx, Frame};
 use crate::console::admins::{self, AdminEntry, Change, Changed, Refused, Status};
 use crate::domain::audit::Outcome;
 use crate::web::csrf::CsrfForm;
@@ -17,14 +17,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .get(confirm_form)
             .post(apply),
     );
-}
-
-fn platform_only(admin: &AdminCtx) -> Result<(), AppError> {
-    if admin.is_platform() {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
 }
 
 /// An admin as the pages show it (never the password hash, TOTP seed or set-up hash).
@@ -72,8 +64,8 @@ pub(crate) struct ListQuery {
 
 #[derive(Serialize)]
 struct ListPage {
-    admin_email: String,
-    platform: bool,
+    #[serde(flatten)]
+    frame: Frame,
     admins: Vec<AdminView>,
     notice: Option<String>,
 }
@@ -85,7 +77,7 @@ async fn list(
     admin: AdminCtx,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let now = state.now();
     let all = admins::list(&state).await?;
     let notice = q.id.as_deref().and_then(|id| {
@@ -100,8 +92,7 @@ async fn list(
         })
     });
     let ctx = ListPage {
-        admin_email: admin.admin.email.clone(),
-        platform: true,
+        frame: admin.frame(),
         admins: all.iter().map(|e| AdminView::of(&admin, e, now)).collect(),
         notice,
     };
@@ -127,8 +118,8 @@ fn change_slug(c: Change) -> &'static str {
 
 #[derive(Serialize)]
 struct ConfirmPage {
-    admin_email: String,
-    platform: bool,
+    #[serde(flatten)]
+    frame: Frame,
     target: AdminView,
     change: &'static str,
     setup_hours: i64,
@@ -160,8 +151,7 @@ fn confirm_page(
     let confirm_error = problem.as_ref().is_some_and(|p| p.on_checkbox);
     let error = problem.map(|p| p.message);
     let ctx = ConfirmPage {
-        admin_email: admin.admin.email.clone(),
-        platform: true,
+        frame: admin.frame(),
         target: AdminView::of(admin, target, state.now()),
         change: change_slug(change),
         setup_hours: admins::SETUP_LINK_HOURS,
@@ -179,7 +169,7 @@ async fn confirm_form(
     admin: AdminCtx,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let (id, change) = path.into_inner();
     let change = parse_change(&change)?;
     let target = load(&state, &id).await?;
@@ -194,8 +184,8 @@ pub(crate) struct ConfirmForm {
 
 #[derive(Serialize)]
 struct LinkPage {
-    admin_email: String,
-    platform: bool,
+    #[serde(flatten)]
+    frame: Frame,
     target: AdminView,
     link: String,
     expires_at: String,
@@ -211,7 +201,7 @@ async fn apply(
     path: web::Path<(String, String)>,
     form: CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let (id, change) = path.into_inner();
     let change = parse_change(&change)?;
     let target = load(&state, &id).await?;
@@ -252,8 +242,7 @@ async fn apply(
             // Read again: the page shows the admin as they now are (set-up pending).
             let target = load(&state, &id).await?;
             let ctx = LinkPage {
-                admin_email: admin.admin.email.clone(),
-                platform: true,
+                frame: admin.frame(),
                 target: AdminView::of(&admin, &target, state.now()),
                 link: state
                     .settings

@@ -2,8 +2,7 @@
 //! with the tenant each is scoped to, and revoke after a confirmation page. Thin pages over
 //! `crate::onboarding::api_keys`.
 
-use super::invitations::platform_only;
-use super::{see_other, AdminCtx};
+use super::{see_other, AdminCtx, Frame};
 use crate::console::audit;
 use crate::onboarding::api_keys;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -36,8 +35,8 @@ struct KeyRow {
 
 #[derive(Serialize, Default)]
 struct KeysPage {
-    admin_email: String,
-    platform: bool,
+    #[serde(flatten)]
+    frame: Frame,
     keys: Vec<KeyRow>,
     created: Option<String>,
     error: Option<String>,
@@ -70,8 +69,7 @@ async fn keys_page(
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = KeysPage {
-        admin_email: admin.admin.email.clone(),
-        platform: true,
+        frame: admin.frame(),
         keys: key_rows(state, admin).await?,
         created,
         error,
@@ -84,7 +82,7 @@ async fn keys(
     state: web::Data<AppState>,
     admin: AdminCtx,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     keys_page(&req, &state, &admin, None, None).await
 }
 
@@ -101,7 +99,7 @@ async fn create_key(
     admin: AdminCtx,
     form: CsrfForm<NewKey>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let NewKey {
         name,
         tenant_domain,
@@ -136,9 +134,9 @@ async fn create_key(
 }
 
 #[derive(Serialize)]
-struct RevokePage<'a> {
-    admin_email: &'a str,
-    platform: bool,
+struct RevokePage {
+    #[serde(flatten)]
+    frame: Frame,
     key: KeyRow,
 }
 
@@ -149,15 +147,14 @@ async fn revoke_form(
     admin: AdminCtx,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let key = key_rows(&state, &admin)
         .await?
         .into_iter()
         .find(|k| k.id == *path)
         .ok_or(AppError::NotFound)?;
     let ctx = RevokePage {
-        admin_email: &admin.admin.email,
-        platform: true,
+        frame: admin.frame(),
         key,
     };
     page::ok(&req, &state, "admin/api_key_revoke.html", &ctx)
@@ -170,7 +167,7 @@ async fn revoke_key(
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     if !api_keys::revoke_key(&state, path.into_inner(), admin.actor()).await? {
         return Err(AppError::NotFound);
     }

@@ -3,7 +3,7 @@
 //! edits or deletes an event (docs/security.md#37).
 
 use super::audit_rows::{self, rows, Names, Row};
-use super::{csv, AdminCtx};
+use super::{csv, AdminCtx, Frame};
 use crate::console::audit::{self, AuditFilter, GuestKey};
 use crate::console::guests;
 use crate::domain::audit::{Event, Outcome};
@@ -189,8 +189,8 @@ struct TenantOption {
 
 #[derive(Serialize)]
 struct ListPage<'a> {
-    admin_email: &'a str,
-    platform: bool,
+    #[serde(flatten)]
+    frame: Frame,
     q: &'a AuditQuery,
     tenants: Vec<TenantOption>,
     events: Vec<EventOption>,
@@ -248,8 +248,7 @@ async fn list(
         .collect();
     tenants.sort_by(|a, b| a.name.cmp(&b.name));
     let ctx = ListPage {
-        admin_email: &admin.admin.email,
-        platform: admin.is_platform(),
+        frame: admin.frame(),
         q: &q,
         tenants,
         events: event_options(),
@@ -265,9 +264,9 @@ async fn list(
 }
 
 #[derive(Serialize)]
-struct DetailPage<'a> {
-    admin_email: &'a str,
-    platform: bool,
+struct DetailPage {
+    #[serde(flatten)]
+    frame: Frame,
     row: Row,
     detail_pretty: Option<String>,
     detail: Option<audit_rows::Detail>,
@@ -297,8 +296,7 @@ async fn detail(
     let detail = event.detail.as_deref().and_then(audit_rows::detail);
     let names = names(&state, std::slice::from_ref(&event)).await?;
     let ctx = DetailPage {
-        admin_email: &admin.admin.email,
-        platform: admin.is_platform(),
+        frame: admin.frame(),
         row: rows(&admin, vec![event], &names)
             .pop()
             .ok_or(AppError::NotFound)?,

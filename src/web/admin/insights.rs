@@ -3,7 +3,7 @@
 //! bounced mails. A tenant admin sees their tenant's; a platform admin everything or one tenant.
 
 use super::chart::{self, Day};
-use super::AdminCtx;
+use super::{AdminCtx, Frame};
 use crate::console::audit;
 use crate::console::insights::{self, DayCount, Ranked};
 use crate::domain::audit::{Event, Outcome};
@@ -67,9 +67,9 @@ struct TenantOption {
 }
 
 #[derive(Serialize)]
-struct InsightsPage<'a> {
-    admin_email: &'a str,
-    platform: bool,
+struct InsightsPage {
+    #[serde(flatten)]
+    frame: Frame,
     tenant: String,
     tenants: Vec<TenantOption>,
     range: i64,
@@ -145,8 +145,7 @@ async fn show(
     seen.tenant_id = scope.as_ref().map(|t| t.as_str().to_string());
     audit::record(&state, seen).await?;
     let ctx = InsightsPage {
-        admin_email: &admin.admin.email,
-        platform: admin.is_platform(),
+        frame: admin.frame(),
         tenant: scope.map(|t| t.into_string()).unwrap_or_default(),
         tenants: all_tenants
             .into_iter()

@@ -1,7 +1,7 @@
 //! Platform admins invite guests by CSV upload and see the invitations still pending
 //! (docs/onboarding.md). Thin pages over `crate::onboarding`.
 
-use super::AdminCtx;
+use super::{AdminCtx, Frame};
 use crate::console::audit;
 use crate::domain::audit::{Event, Outcome};
 use crate::onboarding::{invitation_list, invitations, Inviter};
@@ -18,19 +18,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/invitations").get(form).post(upload));
 }
 
-pub(super) fn platform_only(admin: &AdminCtx) -> Result<(), AppError> {
-    // Tenant admins do not invite across the platform: the page does not exist for them.
-    if admin.is_platform() {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 #[derive(Serialize, Default)]
 struct UploadPage {
-    admin_email: String,
-    platform: bool,
+    #[serde(flatten)]
+    frame: Frame,
     error: Option<String>,
     summary: Option<String>,
     rows: Vec<ReportRow>,
@@ -56,8 +47,7 @@ async fn upload_page(state: &AppState, admin: &AdminCtx) -> Result<UploadPage, A
     let pending = invitation_list::pending(state, PENDING_LIMIT).await?;
     let names = audit::tenant_names(state).await?;
     Ok(UploadPage {
-        admin_email: admin.admin.email.clone(),
-        platform: true,
+        frame: admin.frame(),
         pending: pending
             .into_iter()
             .map(|i| PendingRow {
@@ -86,7 +76,8 @@ async fn form(
     state: web::Data<AppState>,
     admin: AdminCtx,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    // Tenant admins do not invite across the platform: the page does not exist for them.
+    admin.require_platform()?;
     let ctx = upload_page(&state, &admin).await?;
     page::ok(&req, &state, "admin/invitations.html", &ctx)
 }
@@ -98,7 +89,7 @@ async fn upload(
     admin: AdminCtx,
     mut body: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let mut token = String::new();
     let mut bytes = Vec::new();
     while let Some(field) = body.next().await {

@@ -98,6 +98,14 @@ fn session_removal(state: &AppState) -> Cookie<'static> {
     c
 }
 
+/// What the console's layout shows on every page: the signed-in admin's address, and whether
+/// the platform-only menu shows. Each page's context flattens it in ([`AdminCtx::frame`]).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub(crate) struct Frame {
+    admin_email: String,
+    platform: bool,
+}
+
 /// The signed-in admin of a request, checked against the clock and the database.
 #[derive(Debug, Clone)]
 pub struct AdminCtx {
@@ -124,8 +132,26 @@ impl AdminCtx {
         time_zone::format(t, self.tz)
     }
 
+    /// The layout's part of this admin's pages.
+    pub(crate) fn frame(&self) -> Frame {
+        Frame {
+            admin_email: self.admin.email.clone(),
+            platform: self.is_platform(),
+        }
+    }
+
     pub fn is_platform(&self) -> bool {
         self.role == AdminRole::Platform
+    }
+
+    /// For the platform-only pages (admins, API keys, invitations, webhooks): they do not
+    /// exist for a tenant admin (404).
+    pub fn require_platform(&self) -> Result<(), AppError> {
+        if self.is_platform() {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
     }
 
     /// The tenant a query is limited to. A platform admin sees `requested` (or everything when
@@ -219,10 +245,7 @@ impl FromRequest for AdminCtx {
 }
 
 async fn authenticate(req: &HttpRequest) -> Result<AdminCtx, Gate> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no app state")))?
-        .clone();
+    let state = super::state_of(req)?.clone();
     let had_cookie = req
         .cookie(&cookies::wire_name(&state, ADMIN_SESSION))
         .is_some();

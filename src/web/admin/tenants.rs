@@ -5,7 +5,7 @@
 //! audited with the values before and after; a change that takes SSPR away revokes the
 //! tenant's outstanding reset links (docs/security.md#6).
 
-use super::{see_other, AdminCtx};
+use super::{see_other, AdminCtx, Frame};
 use crate::console::audit;
 use crate::console::tenants::{self, Changed, Tenant, TenantDomain, TenantSettings};
 use crate::domain::audit::{Event, Outcome};
@@ -24,9 +24,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Serialize)]
-struct ListPage<'a> {
-    admin_email: &'a str,
-    platform: bool,
+struct ListPage {
+    #[serde(flatten)]
+    frame: Frame,
     tenants: Vec<tenants::TenantRow>,
 }
 
@@ -42,8 +42,7 @@ async fn list(
         .filter(|t| admin.may_see(Some(t.summary.tenant.id.as_str())))
         .collect();
     let ctx = ListPage {
-        admin_email: &admin.admin.email,
-        platform: admin.is_platform(),
+        frame: admin.frame(),
         tenants: visible,
     };
     page::ok(&req, &state, "admin/tenants.html", &ctx)
@@ -56,9 +55,9 @@ struct DomainRow {
 }
 
 #[derive(Serialize)]
-struct ShowPage<'a> {
-    admin_email: &'a str,
-    platform: bool,
+struct ShowPage {
+    #[serde(flatten)]
+    frame: Frame,
     tenant: Tenant,
     managed: bool,
     /// What the policy makes of the stored settings (not of the form being edited).
@@ -153,8 +152,7 @@ async fn render(
     let branding = super::tenant_branding::form_for(state, admin, tenant.id.as_str()).await?;
     let ctx = ShowPage {
         branding,
-        admin_email: &admin.admin.email,
-        platform: admin.is_platform(),
+        frame: admin.frame(),
         managed: tenant.kind() == TenantKind::Managed,
         self_service: tenants::self_service(&tenant),
         saved: q.is_some_and(|q| q.saved.is_some()),

@@ -3,7 +3,7 @@
 //! shown in UTC followed by the local time. A display preference only: nothing is converted on
 //! input (filters stay UTC dates) and nothing is audited.
 
-use super::{see_other, AdminCtx};
+use super::{see_other, AdminCtx, Frame};
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
 use crate::web::{page, AppError, AppState};
@@ -49,9 +49,9 @@ pub fn format(t: chrono::NaiveDateTime, tz: Option<Tz>) -> String {
 }
 
 #[derive(Serialize)]
-struct ZonePage<'a> {
-    admin_email: &'a str,
-    platform: bool,
+struct ZonePage {
+    #[serde(flatten)]
+    frame: Frame,
     zones: Vec<&'static str>,
     current: Option<&'static str>,
     saved: bool,
@@ -72,8 +72,7 @@ fn render(
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = ZonePage {
-        admin_email: &admin.admin.email,
-        platform: admin.is_platform(),
+        frame: admin.frame(),
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
         current: admin.tz.map(|z| z.name()),
         saved,

@@ -1,7 +1,7 @@
 //! `/admin/webhooks` (platform admins only; anyone else gets 404): each configured webhook with
 //! its recent deliveries, and a button that sends it a test event (audited).
 
-use super::{see_other, AdminCtx};
+use super::{see_other, AdminCtx, Frame};
 use crate::domain::audit::{Event, Outcome};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::{page, AppError, AppState};
@@ -15,9 +15,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Serialize)]
-struct Page<'a> {
-    admin_email: &'a str,
-    platform: bool,
+struct Page {
+    #[serde(flatten)]
+    frame: Frame,
     webhooks: Vec<Hook>,
     /// The delivery id of a test event just queued.
     sent: Option<String>,
@@ -68,14 +68,6 @@ pub(crate) struct ShowQuery {
     sent: Option<String>,
 }
 
-fn platform_only(admin: &AdminCtx) -> Result<(), AppError> {
-    if admin.is_platform() {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 /// `GET /admin/webhooks`.
 async fn show(
     req: HttpRequest,
@@ -83,7 +75,7 @@ async fn show(
     admin: AdminCtx,
     q: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let webhooks = console::overview(&state)
         .await?
         .into_iter()
@@ -94,8 +86,7 @@ async fn show(
         .sent
         .filter(|s| s.starts_with("msg_") && s.len() <= 40 && s.is_ascii());
     let ctx = Page {
-        admin_email: &admin.admin.email,
-        platform: true,
+        frame: admin.frame(),
         webhooks,
         sent,
     };
@@ -109,7 +100,7 @@ async fn send_test(
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    platform_only(&admin)?;
+    admin.require_platform()?;
     let index: usize = path.parse().map_err(|_| AppError::NotFound)?;
     let event = admin.event(state.now(), Event::WebhookTestSent, Outcome::Success);
     match console::send_test(&state, index, event).await? {

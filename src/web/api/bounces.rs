@@ -4,7 +4,8 @@
 
 use super::super::client_ip::ClientIp;
 use super::super::{AppError, AppState};
-use super::{authenticate, error, json_reply, read_body_up_to};
+use super::Authenticated;
+use super::{error, json_reply, read_body_up_to};
 use crate::mail::bounces::{self, Reporter, MAX_REPORT_BYTES};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -17,11 +18,8 @@ pub(super) async fn report(
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
+    Authenticated(key): Authenticated,
 ) -> Result<HttpResponse, AppError> {
-    let key = match authenticate(&req, &state).await {
-        Ok(k) => k,
-        Err(res) => return Ok(res),
-    };
     if key.tenant_id.is_some() {
         return Ok(error(
             StatusCode::FORBIDDEN,

@@ -13,17 +13,17 @@
 //! The OpenAPI 3 description is served at `/api/openapi.json`; [`ROUTES`] lists what
 //! [`configure`] registers, and `tests/api_invitations.rs` checks the two agree.
 
+mod auth;
 mod bounces;
 mod openapi;
 
-use super::client_ip::ClientIp;
-use super::{ratelimit, AppError, AppState};
+use super::{AppError, AppState};
 use crate::onboarding::api::{self as onboarding_api, ApiKey, InvitationStatus};
 use crate::onboarding::api_keys::{self, Replay, MAX_IDEMPOTENCY_KEY_CHARS};
 use crate::onboarding::invitations::{InviteOutcome, InviteRequest};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use secrecy::SecretString;
+use auth::Authenticated;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -82,74 +82,6 @@ impl Refusal {
     }
 }
 
-/// The live key of the request, or the refusal to send: 401 for a missing or unknown key,
-/// 429 once the caller's address has sent too many of those (`rate_limits.api_unauthenticated`,
-/// docs/security.md#29), 429 once the key's own bucket is empty (`rate_limits.api`). The key
-/// is looked up before any bucket is chosen, so a made-up bearer value never gets one of its
-/// own; an address still paused for unknown keys is refused before the lookup.
-pub(super) async fn authenticate(
-    req: &HttpRequest,
-    state: &AppState,
-) -> Result<ApiKey, HttpResponse> {
-    let ip = ClientIp::of(req).0;
-    let refused = |e: AppError| actix_web::ResponseError::error_response(&e);
-    ratelimit::api_address_refused(state, ip).map_err(refused)?;
-    let key = match lookup(req, state).await {
-        Ok(key) => key,
-        // A request without a key was counted by the middleware already; an unknown key
-        // is counted here, against the same per-address budget.
-        Err(res) if res.status() == StatusCode::UNAUTHORIZED && presents_key(req) => {
-            ratelimit::check_api_address(state, ip).map_err(refused)?;
-            return Err(res);
-        }
-        Err(res) => return Err(res),
-    };
-    ratelimit::check_api_key(state, &key.id, ip).map_err(refused)?;
-    Ok(key)
-}
-
-/// Whether the request presents a bearer value at all (as the rate-limit middleware sees it).
-fn presents_key(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .is_some_and(|(scheme, key)| {
-            scheme.eq_ignore_ascii_case("bearer") && !key.trim().is_empty()
-        })
-}
-
-/// The live key the request presents, or the 401 (or 503) to send.
-async fn lookup(req: &HttpRequest, state: &AppState) -> Result<ApiKey, HttpResponse> {
-    let unauthorized = |m: &str| {
-        Refusal {
-            status: StatusCode::UNAUTHORIZED,
-            code: "unauthorized",
-            message: m.to_string(),
-        }
-        .into_response()
-    };
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, key)| SecretString::from(key.trim().to_string()));
-    let Some(presented) = presented else {
-        return Err(unauthorized(
-            "Send an API key as `Authorization: Bearer <key>`.",
-        ));
-    };
-    match onboarding_api::authenticate(state, presented).await {
-        Ok(Some(key)) => Ok(key),
-        Ok(None) => Err(unauthorized(
-            "The API key is not valid or has been revoked.",
-        )),
-        Err(e) => Err(actix_web::ResponseError::error_response(&AppError::from(e))),
-    }
-}
-
 /// The body of `POST /api/v1/invitations`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -188,11 +120,8 @@ async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
+    Authenticated(key): Authenticated,
 ) -> Result<HttpResponse, AppError> {
-    let key = match authenticate(&req, &state).await {
-        Ok(k) => k,
-        Err(res) => return Ok(res),
-    };
     let Some(body) = read_body(payload).await? else {
         return Ok(error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -339,14 +268,10 @@ pub(crate) struct ListQuery {
 
 /// `GET /api/v1/invitations[?status=pending|redeemed|expired]`.
 async fn list(
-    req: HttpRequest,
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
+    Authenticated(key): Authenticated,
 ) -> Result<HttpResponse, AppError> {
-    let key = match authenticate(&req, &state).await {
-        Ok(k) => k,
-        Err(res) => return Ok(res),
-    };
     let status = match q.status.as_deref() {
         None => None,
         Some(s) => match InvitationStatus::parse(s) {
@@ -366,14 +291,10 @@ async fn list(
 
 /// `GET /api/v1/invitations/{id}`.
 async fn show(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    Authenticated(key): Authenticated,
 ) -> Result<HttpResponse, AppError> {
-    let key = match authenticate(&req, &state).await {
-        Ok(k) => k,
-        Err(res) => return Ok(res),
-    };
     match onboarding_api::invitation(&state, &key, path.into_inner()).await? {
         Some(v) => Ok(json_reply(
             StatusCode::OK,

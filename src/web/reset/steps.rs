@@ -4,6 +4,7 @@ use super::super::cookies::{self, RESET_DONE, RESET_FLOW, RESET_TOKEN};
 use super::super::csrf::CsrfForm;
 use super::super::{page, AppError, AppState};
 use super::{client_ip, invalid, see_other, token_cookie, CodeForm};
+use crate::accounts::User;
 use crate::domain::password::PasswordRejection;
 use crate::i18n::messages::{self, tries_left_sentence};
 use crate::reset::redeem::{self, CompleteOutcome, Next, TotpOutcome};
@@ -19,17 +20,23 @@ struct StepPage {
     error: Option<String>,
 }
 
+/// The step the reset token in the cookie is at, and its user; `None` when there is no token
+/// or it is no longer live.
+async fn live_step(req: &HttpRequest, state: &AppState) -> Result<Option<(Next, User)>, AppError> {
+    let Some(id) = token_cookie(req, state) else {
+        return Ok(None);
+    };
+    Ok(redeem::load_live(state, &id)
+        .await?
+        .map(|(token, user, _)| (Next::of(&token, &user), user)))
+}
+
 pub(super) async fn verify_form(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(id) = token_cookie(&req, &state) else {
-        return invalid(&req, &state, false);
-    };
-    match redeem::load_live(&state, &id).await? {
-        Some((t, u, _)) if redeem::needs_totp(&t, &u) => {
-            page::ok(&req, &state, "reset/verify.html", &StepPage::default())
-        }
+    match live_step(&req, &state).await? {
+        Some((Next::Totp, _)) => page::ok(&req, &state, "reset/verify.html", &StepPage::default()),
         Some(_) => Ok(see_other(Next::NewPassword.path())),
         None => invalid(&req, &state, false),
     }
@@ -85,12 +92,9 @@ pub(super) async fn new_form(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(id) = token_cookie(&req, &state) else {
-        return invalid(&req, &state, false);
-    };
-    match redeem::load_live(&state, &id).await? {
-        Some((t, u, _)) if redeem::needs_totp(&t, &u) => Ok(see_other(Next::Totp.path())),
-        Some((_, user, _)) => {
+    match live_step(&req, &state).await? {
+        Some((Next::Totp, _)) => Ok(see_other(Next::Totp.path())),
+        Some((_, user)) => {
             crate::web::brand::for_user(&req, &state, &user).await?;
             page::ok(
                 &req,

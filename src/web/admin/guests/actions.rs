@@ -1,13 +1,12 @@
 //! The helpdesk changes to a guest (authenticator, lockout, bounce), each one transaction with
 //! its audit event ([`crate::console::guests::act`]).
 
-use super::view::{guest_event, load, GuestView};
+use super::view::{guest_event, load, GuestFrame};
 use crate::console::guests::{self, Action};
 use crate::web::admin::{see_other, AdminCtx};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::{page, AppError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
 
 /// Runs one helpdesk change and its audit event, then shows the guest again.
 async fn act(
@@ -23,13 +22,6 @@ async fn act(
     Ok(see_other(&format!("/admin/guests/{}?done={done}", user.id)))
 }
 
-#[derive(Serialize)]
-struct ConfirmPage<'a> {
-    admin_email: &'a str,
-    platform: bool,
-    guest: GuestView,
-}
-
 /// `GET /admin/guests/{id}/reset-totp`: what removing the authenticator does, a reminder to
 /// check who is asking, and the button that does it. Changes nothing.
 pub(super) async fn reset_totp_form(
@@ -39,11 +31,7 @@ pub(super) async fn reset_totp_form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let user = load(&state, &admin, &path).await?;
-    let ctx = ConfirmPage {
-        admin_email: &admin.admin.email,
-        platform: admin.is_platform(),
-        guest: GuestView::of(&admin, &user, state.now()),
-    };
+    let ctx = GuestFrame::of(&admin, &user, state.now());
     page::ok(&req, &state, "admin/guest_reset_totp.html", &ctx)
 }
 

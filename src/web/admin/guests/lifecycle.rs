@@ -3,7 +3,7 @@
 //! with the admin as actor; the logic is [`crate::console::guests`]'.
 
 use super::show::show_page;
-use super::view::{guest_event, load, GuestView};
+use super::view::{guest_event, load, GuestFrame};
 use crate::accounts::lifecycle::LifecycleError;
 use crate::console::guests;
 use crate::domain::audit::Event;
@@ -13,59 +13,40 @@ use crate::web::{page, AppError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-async fn set_disabled(
-    req: &HttpRequest,
-    state: &AppState,
-    admin: &AdminCtx,
-    id: &str,
-    disabled: bool,
+/// `POST /admin/guests/{id}/disable` (`DISABLED`): resets are refused (policy rule 4,
+/// `account_disabled`); sessions and outstanding reset links end.
+/// `POST /admin/guests/{id}/enable` (not `DISABLED`).
+pub(super) async fn set_disabled<const DISABLED: bool>(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminCtx,
+    path: web::Path<String>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let user = load(state, admin, id).await?;
-    let name = if disabled {
+    let user = load(&state, &admin, &path).await?;
+    let name = if DISABLED {
         Event::UserDisabled
     } else {
         Event::UserEnabled
     };
-    let event = guest_event(state, admin, &user, name);
-    match guests::set_disabled(state, &user, disabled, event).await {
+    let event = guest_event(&state, &admin, &user, name);
+    match guests::set_disabled(&state, &user, DISABLED, event).await {
         Ok(_) => Ok(see_other(&format!(
             "/admin/guests/{}?done={}",
             user.id,
-            if disabled { "disable" } else { "enable" }
+            if DISABLED { "disable" } else { "enable" }
         ))),
         Err(LifecycleError::Db(e)) => Err(e.into()),
-        Err(refused) => show_page(req, state, admin, user, None, Some(refused.to_string())).await,
+        Err(refused) => {
+            show_page(&req, &state, &admin, user, None, Some(refused.to_string())).await
+        }
     }
 }
 
-/// `POST /admin/guests/{id}/disable`: resets are refused (policy rule 4, `account_disabled`);
-/// sessions and outstanding reset links end.
-pub(super) async fn disable(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-    path: web::Path<String>,
-    _form: CsrfForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    set_disabled(&req, &state, &admin, &path, true).await
-}
-
-/// `POST /admin/guests/{id}/enable`.
-pub(super) async fn enable(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-    path: web::Path<String>,
-    _form: CsrfForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    set_disabled(&req, &state, &admin, &path, false).await
-}
-
 #[derive(Serialize)]
-struct ConfirmPage<'a> {
-    admin_email: &'a str,
-    platform: bool,
-    guest: GuestView,
+struct ConfirmPage {
+    #[serde(flatten)]
+    guest: GuestFrame,
     error: Option<&'static str>,
 }
 
@@ -77,9 +58,7 @@ fn confirm_page(
     error: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = ConfirmPage {
-        admin_email: &admin.admin.email,
-        platform: admin.is_platform(),
-        guest: GuestView::of(admin, user, state.now()),
+        guest: GuestFrame::of(admin, user, state.now()),
         error,
     };
     page::ok(req, state, "admin/guest_delete.html", &ctx)

@@ -3,7 +3,7 @@
 use super::view::GuestView;
 use crate::console::{audit, guests};
 use crate::domain::audit::{Event, Outcome};
-use crate::web::admin::AdminCtx;
+use crate::web::admin::{AdminCtx, Frame};
 use crate::web::{page, AppError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -22,9 +22,9 @@ pub(crate) struct ListQuery {
 }
 
 #[derive(Serialize)]
-struct ListPage<'a> {
-    admin_email: &'a str,
-    platform: bool,
+struct ListPage {
+    #[serde(flatten)]
+    frame: Frame,
     q: String,
     tenant: String,
     guests: Vec<ListRow>,
@@ -57,8 +57,7 @@ pub(super) async fn list(
     let names = audit::tenant_names(&state).await?;
     let now = state.now();
     let ctx = ListPage {
-        admin_email: &admin.admin.email,
-        platform: admin.is_platform(),
+        frame: admin.frame(),
         q: text,
         tenant: q.tenant.clone(),
         guests: found

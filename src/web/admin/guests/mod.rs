@@ -33,8 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/guests/{id}/unlock").post(unlock))
         .service(web::resource("/guests/{id}/mark-bounced").post(mark_bounced))
         .service(web::resource("/guests/{id}/mark-deliverable").post(mark_deliverable))
-        .service(web::resource("/guests/{id}/disable").post(lifecycle::disable))
-        .service(web::resource("/guests/{id}/enable").post(lifecycle::enable))
+        .service(web::resource("/guests/{id}/disable").post(lifecycle::set_disabled::<true>))
+        .service(web::resource("/guests/{id}/enable").post(lifecycle::set_disabled::<false>))
         .service(
             web::resource("/guests/{id}/delete")
                 .get(lifecycle::delete_form)

@@ -1,7 +1,7 @@
 //! The helpdesk reset link: `POST /admin/guests/{id}/reset-link`.
 
 use super::show::show_page;
-use super::view::{guest_event, load, GuestView};
+use super::view::{guest_event, load, GuestFrame};
 use crate::console::guests::{self, ResetLink};
 use crate::domain::audit::Event;
 use crate::web::admin::AdminCtx;
@@ -11,10 +11,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 #[derive(Serialize)]
-struct LinkPage<'a> {
-    admin_email: &'a str,
-    platform: bool,
-    guest: GuestView,
+struct LinkPage {
+    #[serde(flatten)]
+    guest: GuestFrame,
     link: String,
     expires_at: String,
     totp_required: bool,
@@ -54,9 +53,7 @@ pub(super) async fn reset_link(
     };
     let now = state.now();
     let ctx = LinkPage {
-        admin_email: &admin.admin.email,
-        platform: admin.is_platform(),
-        guest: GuestView::of(&admin, &user, now),
+        guest: GuestFrame::of(&admin, &user, now),
         link: state
             .settings
             .link(&format!("/reset/link/{}", secret.expose())),

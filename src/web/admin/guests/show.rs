@@ -1,6 +1,6 @@
 //! One guest's page: `GET /admin/guests/{id}`, and the page the actions return to.
 
-use super::view::{guest_event, load, GuestView};
+use super::view::{guest_event, load, GuestFrame};
 use crate::accounts::User;
 use crate::console::guests;
 use crate::domain::audit::Event;
@@ -16,10 +16,9 @@ pub(crate) struct ShowQuery {
 }
 
 #[derive(Serialize)]
-struct ShowPage<'a> {
-    admin_email: &'a str,
-    platform: bool,
-    guest: GuestView,
+struct ShowPage {
+    #[serde(flatten)]
+    guest: GuestFrame,
     tenant_name: Option<String>,
     explanation: Option<eligibility::Explanation>,
     notice: Option<&'static str>,
@@ -63,9 +62,7 @@ pub(super) async fn show_page(
     let seen = guest_event(state, admin, &user, Event::AdminViewedGuest);
     let detail = guests::detail(state, &user, 20, seen).await?;
     let ctx = ShowPage {
-        admin_email: &admin.admin.email,
-        platform: admin.is_platform(),
-        guest: GuestView::of(admin, &user, state.now()),
+        guest: GuestFrame::of(admin, &user, state.now()),
         tenant_name: detail.tenant.map(|t| t.name),
         explanation: detail.explanation,
         notice,

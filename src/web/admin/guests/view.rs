@@ -5,7 +5,7 @@ use crate::accounts::User;
 use crate::console::audit::NewAuditEvent;
 use crate::console::guests;
 use crate::domain::audit::{Event, Outcome};
-use crate::web::admin::AdminCtx;
+use crate::web::admin::{AdminCtx, Frame};
 use crate::web::{AppError, AppState};
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -43,6 +43,24 @@ impl GuestView {
             locked_until: u.locked_until.map(time),
             locked: u.locked_until.is_some_and(|t| t > now),
             password_changed_at: u.password_changed_at.map(time),
+        }
+    }
+}
+
+/// What every page about one guest shows: the console's frame and the guest. Pages flatten it
+/// into their context.
+#[derive(Serialize)]
+pub(super) struct GuestFrame {
+    #[serde(flatten)]
+    frame: Frame,
+    guest: GuestView,
+}
+
+impl GuestFrame {
+    pub(super) fn of(admin: &AdminCtx, user: &User, now: NaiveDateTime) -> Self {
+        Self {
+            frame: admin.frame(),
+            guest: GuestView::of(admin, user, now),
         }
     }
 }

@@ -285,23 +285,28 @@ pub async fn deliver_reserved<C: MailTemplate>(
             // The relay's policy, quota or size limit: nothing about this guest's mailbox, so
             // nobody is marked; an operator has to look (alert), and the job retries.
             tracing::error!(kind, message_id = %msg.id, user_id = ?user, error = %why, "the SMTP relay refused the mail (not the recipient); will retry");
-            e.set_event(Event::MailRefused, Outcome::Alert);
-            e.reason = Some(why.clone());
-            postman
-                .db
-                .run_grouped(move |c| audit::insert(c, &e))
-                .await?;
-            Err(JobError::Transient(why))
+            retry_later(postman, e, Event::MailRefused, Outcome::Alert, why).await
         }
         Err(SendError::Transient(why)) => {
             tracing::error!(kind, message_id = %msg.id, user_id = ?user, error = %why, "mail send failed; will retry");
-            e.set_event(Event::MailFailed, Outcome::Failure);
-            e.reason = Some(why.clone());
-            postman
-                .db
-                .run_grouped(move |c| audit::insert(c, &e))
-                .await?;
-            Err(JobError::Transient(why))
+            retry_later(postman, e, Event::MailFailed, Outcome::Failure, why).await
         }
     }
+}
+
+/// A send to try again: its audit row (`event`, with the reason), then the job's transient error.
+async fn retry_later(
+    postman: &Postman<'_>,
+    mut e: NewAuditEvent,
+    event: Event,
+    outcome: Outcome,
+    why: String,
+) -> Result<Delivery, JobError> {
+    e.set_event(event, outcome);
+    e.reason = Some(why.clone());
+    postman
+        .db
+        .run_grouped(move |c| audit::insert(c, &e))
+        .await?;
+    Err(JobError::Transient(why))
 }

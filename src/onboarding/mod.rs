@@ -6,9 +6,10 @@
 //! - [`invitations`]: inviting one guest or a file of them, and listing them;
 //! - [`invitation_mail`]: the job that mails one copy of an invitation;
 //! - [`invitation_list`]: invitations as admins and the API see them;
-//! - [`accounts`]: creating an account by redeeming an invitation, in the tenant of its domain
-//!   (an unmanaged tenant is created for a new domain); with a directory, `directory_accounts`
-//!   creates the entry there (under `directory.create_under`) instead of a password hash;
+//! - [`accounts`]: creating an account, in the tenant of its domain (an unmanaged tenant is
+//!   created for a new domain); with a directory, `directory_accounts` creates the entry there
+//!   (under `directory.create_under`) instead of a password hash;
+//! - [`redeem`]: opening and redeeming an invitation link (which creates the account so);
 //! - [`signup`]: self-service signup (which creates the account the same way) and the mail that
 //!   verifies an invited address;
 //! - [`takeover`]: "manage this organisation" by a DNS TXT record;
@@ -22,6 +23,7 @@ mod directory_accounts;
 pub mod invitation_list;
 pub mod invitation_mail;
 pub mod invitations;
+pub mod redeem;
 pub mod signup;
 pub mod takeover;
 

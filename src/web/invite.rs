@@ -1,14 +1,14 @@
 //! Invitation links (`/invite/{token}`, mailed by [`crate::onboarding::invitations`]): the GET
 //! shows the set-password form and changes nothing (mail scanners open links); the CSRF-checked
-//! POST creates the account ([`crate::onboarding::accounts::redeem_invitation`]). Every bad,
+//! POST creates the account ([`crate::onboarding::redeem::redeem_invitation`]). Every bad,
 //! used or expired link gets the same page.
 
 use super::csrf::CsrfForm;
 use super::reset::client_ip;
 use super::{lang, page, AppError, AppState};
 use crate::i18n::messages;
-use crate::onboarding::accounts::{self, AccountOutcome, PendingAccount};
-use crate::onboarding::signup;
+use crate::onboarding::accounts::{AccountOutcome, PendingAccount};
+use crate::onboarding::{redeem, signup};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -186,7 +186,7 @@ pub(super) async fn form<const SIGNUP: bool>(
     let pending = if SIGNUP {
         signup::open_signup(&state, &token).await?
     } else {
-        accounts::open_invitation(&state, &token).await?
+        redeem::open_invitation(&state, &token).await?
     };
     match pending {
         Some(_) if !state.settings.directory.creates_accounts() => read_only(&req, &state, SIGNUP),
@@ -208,7 +208,7 @@ pub(super) async fn submit<const SIGNUP: bool>(
     let outcome = if SIGNUP {
         signup::complete_signup(&state, &token, password, confirm, ip).await?
     } else {
-        accounts::redeem_invitation(&state, &token, password, confirm, ip).await?
+        redeem::redeem_invitation(&state, &token, password, confirm, ip).await?
     };
     outcome_page(&req, &state, outcome, action(SIGNUP, &token), SIGNUP)
 }

@@ -237,7 +237,7 @@ async fn send_explanation(
             let (token, expires_at) = crate::accounts::verification::issue_link(
                 svc,
                 &user.email,
-                Some(user.id.to_string()),
+                Some(user.user_id()),
                 crate::accounts::verification::PURPOSE,
                 now,
             )

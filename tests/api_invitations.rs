@@ -2,6 +2,7 @@
 //! and the OpenAPI description against the real routes. No CSRF and no cookies on the API.
 
 mod support;
+use latchkey::domain::ApiKeyId;
 use latchkey::onboarding::api_keys;
 use secrecy::ExposeSecret as _;
 use serde_json::{json, Value};
@@ -15,7 +16,7 @@ async fn app(extra: &str) -> TestApp {
 }
 
 /// Creates a key (scoped to the tenant of `domain` if given) and returns (id, secret).
-fn key(app: &TestApp, domain: Option<&str>) -> (String, String) {
+fn key(app: &TestApp, domain: Option<&str>) -> (ApiKeyId, String) {
     let mut conn = app.state.db.get().unwrap();
     let k = api_keys::create(
         &mut conn,

@@ -198,7 +198,7 @@ async fn without_create_under_the_pages_the_api_and_the_cli_refuse() {
     let token = latchkey::security::TokenSecret::generate();
     let now = app.state.now();
     let row = latchkey::db::invitations::Invitation {
-        id: latchkey::domain::InvitationId::generate().into_string(),
+        id: latchkey::domain::InvitationId::generate(),
         email: "older@example.com".into(),
         display_name: None,
         cc_email: None,

@@ -6,6 +6,7 @@ mod sec_support;
 mod support;
 
 use latchkey::db::invitations::{self, Invitation};
+use latchkey::domain::InvitationId;
 use sec_support::*;
 use support::smtp::link_with;
 use support::TestApp;
@@ -39,7 +40,7 @@ async fn job_rows_queued_by_the_previous_release_still_run() {
     let vic = user_row(&app, VIC);
     let now = app.state.now();
     let invitation = Invitation {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: InvitationId::generate(),
         email: IVY.into(),
         display_name: None,
         cc_email: Some(CEO.into()),

@@ -166,7 +166,10 @@ async fn a_guest_takes_over_the_domain_by_dns_and_sspr_then_needs_premium() {
             .unwrap()
             .expect("tenant admin");
         assert_eq!(
-            (admin.role.as_str(), admin.tenant_id.as_deref()),
+            (
+                admin.role.as_str(),
+                admin.tenant_id.as_ref().map(|t| t.as_str())
+            ),
             ("tenant", Some(t.id.as_str()))
         );
         assert!(admin.setup_token_hash.is_some() && admin.password_hash.is_none());

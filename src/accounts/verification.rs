@@ -14,7 +14,7 @@ use super::{audit, User};
 use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::{invitations, users, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::UserId;
+use crate::domain::{UserId, VerificationId};
 use crate::security::TokenHash;
 use crate::services::Services;
 use std::net::IpAddr;
@@ -30,14 +30,14 @@ const LINK_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 pub async fn issue_link(
     svc: &Services,
     email: &str,
-    user_id: Option<String>,
+    user_id: Option<UserId>,
     purpose: &str,
     now: chrono::NaiveDateTime,
 ) -> Result<(crate::security::TokenSecret, chrono::NaiveDateTime), DbError> {
     let token = crate::security::TokenSecret::generate();
     let expires_at = now + LINK_LIFETIME;
     let row = EmailVerification {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: VerificationId::generate(),
         email: email.to_string(),
         user_id,
         token_hash: token.hash().into_string(),
@@ -111,13 +111,13 @@ async fn needs_owner_password(
     let email = row.email.clone();
     svc.db
         .run(move |c| {
-            let Some(user) = users::find_by_id(c, &UserId::from_string(id))? else {
+            let Some(user) = users::find_by_id(c, &id)? else {
                 return Ok(None);
             };
             if user.verified_at.is_some() || user.email != email {
                 return Ok(None);
             }
-            Ok(invitations::created_via_cc(c, user.id.as_str())?.then_some(user))
+            Ok(invitations::created_via_cc(c, &user.id)?.then_some(user))
         })
         .await
 }
@@ -166,7 +166,7 @@ pub async fn redeem(
         .run(move |c| {
             let redeemed = email_verifications::redeem(c, &row, now)?;
             let user = match &row.user_id {
-                Some(id) => users::find_by_id(c, &UserId::from_string(id.clone()))?,
+                Some(id) => users::find_by_id(c, id)?,
                 None => None,
             };
             Ok((redeemed, user))

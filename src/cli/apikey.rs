@@ -3,6 +3,7 @@
 
 use super::{open_db, usage, CliError};
 use crate::config::Settings;
+use crate::domain::{ApiKeyId, TenantId};
 use crate::onboarding::api_keys::{self, ApiKeyError};
 use chrono::Utc;
 use secrecy::ExposeSecret as _;
@@ -42,7 +43,8 @@ pub fn create(
 pub fn revoke(settings: &Settings, id: &str) -> Result<(), CliError> {
     let db = open_db(settings)?;
     let mut conn = db.get()?;
-    if api_keys::revoke(&mut conn, id.trim(), "operator", Utc::now().naive_utc())? {
+    let key = ApiKeyId::from_string(id.trim());
+    if api_keys::revoke(&mut conn, &key, "operator", Utc::now().naive_utc())? {
         println!("Revoked API key {id}: it stops working at once.");
         Ok(())
     } else {
@@ -81,7 +83,7 @@ pub fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
             k.id,
             k.prefix,
             k.name,
-            k.tenant_id.as_deref().unwrap_or("platform"),
+            k.tenant_id.as_ref().map_or("platform", TenantId::as_str),
             if k.revoked_at.is_some() {
                 "revoked"
             } else {

@@ -9,7 +9,6 @@ use crate::config::Settings;
 use crate::db::audit::NewAuditEvent;
 use crate::db::{directory_links, tenants, user_lifecycle, users, AnyConnection};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::TenantId;
 use chrono::{NaiveDateTime, Utc};
 use clap::{Args, Subcommand};
 use std::collections::HashMap;
@@ -146,7 +145,7 @@ pub fn show(settings: &Settings, email: &str, json: bool) -> Result<(), CliError
     let db = open_db(settings)?;
     let mut conn = db.get()?;
     let u = find(&mut conn, email)?;
-    let tenant = tenants::find_by_id(&mut conn, &TenantId::from_string(u.tenant_id.clone()))?
+    let tenant = tenants::find_by_id(&mut conn, &u.tenant_id)?
         .map(|t| t.name)
         .unwrap_or_default();
     let link = directory_links::of_user(&mut conn, &u.user_id())?;

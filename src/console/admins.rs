@@ -11,7 +11,7 @@ use crate::console::audit::NewAuditEvent;
 use crate::console::Admin;
 use crate::db::{admins, audit, tenants, AnyConnection, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{AdminId, AdminRole, EmailAddress, TenantId};
+use crate::domain::{AdminId, AdminRole, EmailAddress};
 use crate::security::TokenSecret;
 use crate::services::Services;
 use chrono::NaiveDateTime;
@@ -144,7 +144,10 @@ pub fn list_in(conn: &mut AnyConnection) -> Result<Vec<AdminEntry>, DbError> {
     Ok(admins::list(conn)?
         .into_iter()
         .map(|admin| AdminEntry {
-            tenant_name: admin.tenant_id.as_ref().and_then(|t| names.get(t).cloned()),
+            tenant_name: admin
+                .tenant_id
+                .as_ref()
+                .and_then(|t| names.get(t.as_str()).cloned()),
             admin,
         })
         .collect())
@@ -181,7 +184,7 @@ pub fn find_by_email_in(
 
 fn entry(conn: &mut AnyConnection, admin: Admin) -> Result<AdminEntry, DbError> {
     let tenant_name = match &admin.tenant_id {
-        Some(t) => tenants::find_by_id(conn, &TenantId::from_string(t.clone()))?.map(|t| t.name),
+        Some(t) => tenants::find_by_id(conn, t)?.map(|t| t.name),
         None => None,
     };
     Ok(AdminEntry { admin, tenant_name })
@@ -201,7 +204,7 @@ pub fn change_in(
     use crate::db::WriteTransaction as _;
     let id = target.id.clone();
     event.email = Some(target.email.clone());
-    event.tenant_id = target.tenant_id.clone();
+    event.tenant_id = target.tenant_id.clone().map(Into::into);
     event.detail = Some(
         serde_json::json!({ "admin_id": target.id, "role": target.role, "change": change.event_name().name() })
             .to_string(),

@@ -73,7 +73,7 @@ pub async fn admin_labels(
                 if let Some(a) = admins::find_by_id(c, &AdminId::from_string(&id))? {
                     let label = AdminLabel {
                         email: a.email,
-                        tenant_id: a.tenant_id,
+                        tenant_id: a.tenant_id.map(Into::into),
                     };
                     out.insert(format!("admin:{id}"), label);
                 }

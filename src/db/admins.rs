@@ -28,7 +28,7 @@ pub fn create(
         id: AdminId::generate(),
         email: new.email.as_str().to_string(),
         role: new.role,
-        tenant_id: new.tenant_id.as_ref().map(|t| t.as_str().to_string()),
+        tenant_id: new.tenant_id.clone(),
         password_hash: None,
         totp_secret: None,
         totp_last_step: None,

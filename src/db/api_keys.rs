@@ -2,8 +2,9 @@
 //! `Idempotency-Key` replay store of the JSON API.
 
 use super::schema::{api_keys, idempotency_keys};
-use super::{AnyConnection, DbError};
+use super::{AnyConnection, DbError, NullableId};
 use crate::dispatch;
+use crate::domain::{ApiKeyId, TenantId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -12,14 +13,16 @@ use serde::Serialize;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = api_keys)]
 pub struct ApiKey {
-    pub id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: ApiKeyId,
     #[serde(skip)]
     pub key_hash: String,
     /// The first characters of the key, to recognise it in lists ("lk_AbCd…").
     pub prefix: String,
     pub name: String,
     /// `None`: a platform key (may invite anywhere).
-    pub tenant_id: Option<String>,
+    #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
+    pub tenant_id: Option<TenantId>,
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
@@ -27,7 +30,7 @@ pub struct ApiKey {
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &ApiKey) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::insert_into(api_keys::table).values(row).execute(c))?;
+    dispatch!(conn, c => diesel::insert_into(api_keys::table).values(row.clone()).execute(c))?;
     Ok(())
 }
 
@@ -41,9 +44,9 @@ pub fn find_live_by_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<
         .optional())?)
 }
 
-pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<ApiKey>, DbError> {
+pub fn find_by_id(conn: &mut AnyConnection, id: &ApiKeyId) -> Result<Option<ApiKey>, DbError> {
     Ok(dispatch!(conn, c => api_keys::table
-        .find(id)
+        .find(id.as_str())
         .select(ApiKey::as_select())
         .first(c)
         .optional())?)
@@ -58,9 +61,13 @@ pub fn list(conn: &mut AnyConnection) -> Result<Vec<ApiKey>, DbError> {
 }
 
 /// Revokes a key; false when it does not exist or was already revoked.
-pub fn revoke(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Result<bool, DbError> {
+pub fn revoke(
+    conn: &mut AnyConnection,
+    id: &ApiKeyId,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
     let rows = dispatch!(conn, c => diesel::update(
-            api_keys::table.find(id).filter(api_keys::revoked_at.is_null()),
+            api_keys::table.find(id.as_str()).filter(api_keys::revoked_at.is_null()),
         )
         .set(api_keys::revoked_at.eq(Some(now)))
         .execute(c))?;
@@ -68,8 +75,8 @@ pub fn revoke(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Result<
 }
 
 /// Records that a key was used (for "last used" in the console).
-pub fn touch(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(api_keys::table.find(id))
+pub fn touch(conn: &mut AnyConnection, id: &ApiKeyId, now: NaiveDateTime) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(api_keys::table.find(id.as_str()))
         .set(api_keys::last_used_at.eq(Some(now)))
         .execute(c))?;
     Ok(())
@@ -79,7 +86,8 @@ pub fn touch(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Result<(
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = idempotency_keys)]
 pub struct IdempotentResponse {
-    pub api_key_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub api_key_id: ApiKeyId,
     pub idempotency_key: String,
     /// SHA-256 of the request (method, path and body), to refuse a key reused for another request.
     pub request_hash: String,
@@ -90,11 +98,11 @@ pub struct IdempotentResponse {
 
 pub fn find_idempotent(
     conn: &mut AnyConnection,
-    api_key_id: &str,
+    api_key_id: &ApiKeyId,
     key: &str,
 ) -> Result<Option<IdempotentResponse>, DbError> {
     Ok(dispatch!(conn, c => idempotency_keys::table
-        .find((api_key_id, key))
+        .find((api_key_id.as_str(), key))
         .select(IdempotentResponse::as_select())
         .first(c)
         .optional())?)
@@ -105,6 +113,6 @@ pub fn insert_idempotent(
     conn: &mut AnyConnection,
     row: &IdempotentResponse,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::insert_into(idempotency_keys::table).values(row).execute(c))?;
+    dispatch!(conn, c => diesel::insert_into(idempotency_keys::table).values(row.clone()).execute(c))?;
     Ok(())
 }

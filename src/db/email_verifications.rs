@@ -1,18 +1,22 @@
 //! Email verification links (hash stored only).
 
 use super::schema::{email_verifications, users};
-use super::{AnyConnection, DbError};
+use super::{AnyConnection, DbError, NullableId};
 use crate::db::WriteTransaction as _;
 use crate::dispatch;
+use crate::domain::{UserId, VerificationId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = email_verifications)]
 pub struct EmailVerification {
-    pub id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: VerificationId,
     pub email: String,
-    pub user_id: Option<String>,
+    /// `None`: a sign-up's link (no account yet).
+    #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
+    pub user_id: Option<UserId>,
     pub token_hash: String,
     pub purpose: String,
     pub created_at: NaiveDateTime,
@@ -21,7 +25,7 @@ pub struct EmailVerification {
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &EmailVerification) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::insert_into(email_verifications::table).values(row).execute(c))?;
+    dispatch!(conn, c => diesel::insert_into(email_verifications::table).values(row.clone()).execute(c))?;
     Ok(())
 }
 
@@ -48,14 +52,14 @@ pub fn redeem(
     dispatch!(conn, c => c.write_transaction::<_, diesel::result::Error, _>(|c| {
         let rows = diesel::update(
             email_verifications::table
-                .find(&row.id)
+                .find(row.id.as_str())
                 .filter(email_verifications::used_at.is_null()),
         )
         .set(email_verifications::used_at.eq(Some(now)))
         .execute(c)?;
         if rows == 1 {
             if let Some(uid) = &row.user_id {
-                diesel::update(users::table.find(uid).filter(users::email.eq(&row.email)))
+                diesel::update(users::table.find(uid.as_str()).filter(users::email.eq(&row.email)))
                     .set((users::verified_at.eq(Some(now)), users::updated_at.eq(now)))
                     .execute(c)?;
             }

@@ -4,8 +4,9 @@
 //! any number of concurrent redemptions exactly one wins.
 
 use super::schema::invitations;
-use super::{AnyConnection, DbError};
+use super::{AnyConnection, DbError, NullableId};
 use crate::dispatch;
+use crate::domain::{ApiKeyId, InvitationId, TenantId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -14,24 +15,28 @@ use serde::Serialize;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = invitations)]
 pub struct Invitation {
-    pub id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: InvitationId,
     pub email: String,
     pub display_name: Option<String>,
     pub cc_email: Option<String>,
-    pub tenant_id: Option<String>,
+    #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
+    pub tenant_id: Option<TenantId>,
     #[serde(skip)]
     pub token_hash: String,
     #[serde(skip)]
     pub cc_token_hash: Option<String>,
     pub invited_by: Option<String>,
-    pub api_key_id: Option<String>,
+    #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
+    pub api_key_id: Option<ApiKeyId>,
     #[serde(skip)]
     pub idempotency_key: Option<String>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub redeemed_at: Option<NaiveDateTime>,
     pub redeemed_via: Option<String>,
-    pub user_id: Option<String>,
+    #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
+    pub user_id: Option<UserId>,
 }
 
 /// Where an invitation stands at a given time.
@@ -101,13 +106,16 @@ impl Copy {
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &Invitation) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::insert_into(invitations::table).values(row).execute(c))?;
+    dispatch!(conn, c => diesel::insert_into(invitations::table).values(row.clone()).execute(c))?;
     Ok(())
 }
 
-pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Invitation>, DbError> {
+pub fn find_by_id(
+    conn: &mut AnyConnection,
+    id: &InvitationId,
+) -> Result<Option<Invitation>, DbError> {
     Ok(dispatch!(conn, c => invitations::table
-        .find(id)
+        .find(id.as_str())
         .select(Invitation::as_select())
         .first(c)
         .optional())?)
@@ -152,11 +160,11 @@ pub fn find_by_token_hash(
 /// The invitation an API key created under an `Idempotency-Key`, if any.
 pub fn find_by_idempotency_key(
     conn: &mut AnyConnection,
-    api_key_id: &str,
+    api_key_id: &ApiKeyId,
     key: &str,
 ) -> Result<Option<Invitation>, DbError> {
     Ok(dispatch!(conn, c => invitations::table
-        .filter(invitations::api_key_id.eq(api_key_id))
+        .filter(invitations::api_key_id.eq(api_key_id.as_str()))
         .filter(invitations::idempotency_key.eq(key))
         .select(Invitation::as_select())
         .first(c)
@@ -169,12 +177,12 @@ pub fn find_by_idempotency_key(
 /// Returns false if the invitation was redeemed.
 pub fn set_token_hash(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &InvitationId,
     cc_copy: bool,
     hash: &str,
 ) -> Result<bool, DbError> {
     let target = invitations::table
-        .find(id)
+        .find(id.as_str())
         .filter(invitations::redeemed_at.is_null());
     let rows = if cc_copy {
         dispatch!(conn, c => diesel::update(target)
@@ -191,21 +199,21 @@ pub fn set_token_hash(
 /// Marks a live invitation redeemed by `user_id` through `copy`: true for exactly one caller.
 pub fn redeem(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &InvitationId,
     copy: Copy,
-    user_id: &str,
+    user_id: &UserId,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
     let rows = dispatch!(conn, c => diesel::update(
             invitations::table
-                .find(id)
+                .find(id.as_str())
                 .filter(invitations::redeemed_at.is_null())
                 .filter(invitations::expires_at.gt(now)),
         )
         .set((
             invitations::redeemed_at.eq(Some(now)),
             invitations::redeemed_via.eq(Some(copy.as_str())),
-            invitations::user_id.eq(Some(user_id)),
+            invitations::user_id.eq(Some(user_id.as_str())),
         ))
         .execute(c))?;
     Ok(rows == 1)
@@ -213,9 +221,9 @@ pub fn redeem(
 
 /// Whether the account `user_id` was created by redeeming the copy of an invitation mailed to
 /// its `CcEmail` (the password was chosen by the copy's holder, not the address's owner).
-pub fn created_via_cc(conn: &mut AnyConnection, user_id: &str) -> Result<bool, DbError> {
+pub fn created_via_cc(conn: &mut AnyConnection, user_id: &UserId) -> Result<bool, DbError> {
     let n: i64 = dispatch!(conn, c => invitations::table
-        .filter(invitations::user_id.eq(user_id))
+        .filter(invitations::user_id.eq(user_id.as_str()))
         .filter(invitations::redeemed_via.eq(Copy::Cc.as_str()))
         .count()
         .get_result(c))?;
@@ -225,7 +233,7 @@ pub fn created_via_cc(conn: &mut AnyConnection, user_id: &str) -> Result<bool, D
 /// Invitations, newest first, optionally of one tenant and in one status, at most `limit`.
 pub fn list(
     conn: &mut AnyConnection,
-    tenant_id: Option<&str>,
+    tenant_id: Option<&TenantId>,
     status: Option<InvitationStatus>,
     now: NaiveDateTime,
     limit: i64,
@@ -237,7 +245,7 @@ pub fn list(
             .select(Invitation::as_select())
             .into_boxed();
         if let Some(t) = tenant_id {
-            q = q.filter(invitations::tenant_id.eq(t));
+            q = q.filter(invitations::tenant_id.eq(t.as_str()));
         }
         q = match status {
             Some(InvitationStatus::Pending) => q

@@ -6,8 +6,9 @@
 //! deletes rows `retention.jobs_days` after they were written.
 
 use super::schema::mail_envelopes;
-use super::{AnyConnection, DbError};
+use super::{AnyConnection, DbError, NullableId};
 use crate::dispatch;
+use crate::domain::{TenantId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -23,8 +24,10 @@ pub struct MailEnvelope {
     pub kind: String,
     /// The one recipient, as stored.
     pub email: String,
-    pub user_id: Option<String>,
-    pub tenant_id: Option<String>,
+    #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
+    pub user_id: Option<UserId>,
+    #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
+    pub tenant_id: Option<TenantId>,
     pub created_at: NaiveDateTime,
     /// When a report marked the recipient bounced (once per mail).
     pub bounced_at: Option<NaiveDateTime>,
@@ -33,7 +36,7 @@ pub struct MailEnvelope {
 /// Stores a return path before its mail is sent.
 pub fn insert(conn: &mut AnyConnection, row: &MailEnvelope) -> Result<(), DbError> {
     dispatch!(conn, c => diesel::insert_into(mail_envelopes::table)
-        .values(row)
+        .values(row.clone())
         .execute(c))?;
     Ok(())
 }

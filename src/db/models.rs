@@ -1,8 +1,10 @@
 //! Rows as read from storage, typed at this boundary: ids are [`TenantId`], [`UserId`] and
-//! [`AdminId`], kinds, plans and roles their enums (stored as text; the schema's CHECK
-//! constraints allow only their spellings, so a row that reads is a valid one).
+//! [`AdminId`] (a nullable one read and written through [`NullableId`]), kinds, plans and roles
+//! their enums (stored as text; the schema's CHECK constraints allow only their spellings, so a
+//! row that reads is a valid one).
 
 use super::schema::*;
+use super::NullableId;
 use crate::domain::{AdminId, AdminRole, Plan, TenantId, TenantKind, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -51,7 +53,8 @@ pub struct TenantDomain {
     pub tenant_id: TenantId,
     pub verified_at: Option<NaiveDateTime>,
     pub challenge: Option<String>,
-    pub challenge_user_id: Option<String>,
+    #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
+    pub challenge_user_id: Option<UserId>,
     pub challenge_expires_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
@@ -110,7 +113,9 @@ pub struct Admin {
     pub email: String,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub role: AdminRole,
-    pub tenant_id: Option<String>,
+    /// `None`: a platform admin.
+    #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
+    pub tenant_id: Option<TenantId>,
     pub password_hash: Option<String>,
     pub totp_secret: Option<String>,
     pub totp_last_step: Option<i64>,

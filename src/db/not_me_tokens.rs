@@ -5,31 +5,26 @@
 use super::schema::not_me_tokens;
 use super::{AnyConnection, DbError};
 use crate::dispatch;
-use crate::domain::{TenantId, TokenId, UserId};
+use crate::domain::{NotMeTokenId, TenantId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = not_me_tokens)]
 pub struct NotMeToken {
-    pub id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: NotMeTokenId,
     pub token_hash: String,
-    pub user_id: String,
-    pub tenant_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub user_id: UserId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub tenant_id: TenantId,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
 }
 
 impl NotMeToken {
-    pub fn user_id(&self) -> UserId {
-        UserId::from_string(self.user_id.clone())
-    }
-
-    pub fn tenant_id(&self) -> TenantId {
-        TenantId::from_string(self.tenant_id.clone())
-    }
-
     /// Whether it can still be used at `now`.
     pub fn is_live(&self, now: NaiveDateTime) -> bool {
         self.used_at.is_none() && self.expires_at > now
@@ -46,15 +41,15 @@ pub fn create(
     expires_at: NaiveDateTime,
 ) -> Result<(), DbError> {
     let row = NotMeToken {
-        id: TokenId::generate().into_string(),
+        id: NotMeTokenId::generate(),
         token_hash: token_hash.to_string(),
-        user_id: user.as_str().to_string(),
-        tenant_id: tenant.as_str().to_string(),
+        user_id: user.clone(),
+        tenant_id: tenant.clone(),
         created_at: now,
         expires_at,
         used_at: None,
     };
-    dispatch!(conn, c => diesel::insert_into(not_me_tokens::table).values(&row).execute(c))?;
+    dispatch!(conn, c => diesel::insert_into(not_me_tokens::table).values(row).execute(c))?;
     Ok(())
 }
 
@@ -70,10 +65,14 @@ pub fn find_by_hash(
 }
 
 /// Marks the token used if it is live: `true` for the one caller that won.
-pub fn consume(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Result<bool, DbError> {
+pub fn consume(
+    conn: &mut AnyConnection,
+    id: &NotMeTokenId,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
     let rows = dispatch!(conn, c => diesel::update(
             not_me_tokens::table
-                .find(id)
+                .find(id.as_str())
                 .filter(not_me_tokens::used_at.is_null())
                 .filter(not_me_tokens::expires_at.gt(now)),
         )

@@ -14,6 +14,7 @@
 use super::schema::reset_decoys;
 use super::{AnyConnection, DbError};
 use crate::dispatch;
+use crate::domain::DecoyId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -22,7 +23,8 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reset_decoys)]
 pub struct FlowDecoy {
-    pub id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: DecoyId,
     pub flow_id_hash: String,
     pub token_hash: String,
     pub code_hash: String,
@@ -34,7 +36,8 @@ pub struct FlowDecoy {
 pub struct NewDecoy {
     pub flow_id_hash: String,
     /// A random id, as a token has one.
-    pub id: String,
+    #[diesel(serialize_as = String)]
+    pub id: DecoyId,
     pub token_hash: String,
     pub code_hash: String,
     pub created_at: NaiveDateTime,
@@ -45,7 +48,7 @@ pub struct NewDecoy {
 /// plants it again), so a flow never holds more than one.
 pub fn plant(conn: &mut AnyConnection, new: &NewDecoy) -> Result<(), DbError> {
     dispatch!(conn, c => diesel::insert_into(reset_decoys::table)
-        .values(new)
+        .values(new.clone())
         .on_conflict(reset_decoys::flow_id_hash)
         .do_nothing()
         .execute(c))?;

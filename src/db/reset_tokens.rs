@@ -175,9 +175,12 @@ pub fn live_for_user(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reset_tokens)]
 pub struct FlowToken {
-    pub id: String,
-    pub user_id: String,
-    pub tenant_id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: TokenId,
+    #[diesel(deserialize_as = String)]
+    pub user_id: UserId,
+    #[diesel(deserialize_as = String)]
+    pub tenant_id: TenantId,
     pub code_hash: Option<String>,
 }
 

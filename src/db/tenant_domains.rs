@@ -154,6 +154,6 @@ pub fn remove(conn: &mut AnyConnection, domain: &str) -> Result<TenantId, Remove
             });
         }
         dispatch!(conn, c => diesel::delete(tenant_domains::table.find(domain)).execute(c))?;
-        Ok(TenantId::from_string(row.tenant_id))
+        Ok(row.tenant_id)
     })
 }

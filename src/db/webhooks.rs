@@ -1,8 +1,9 @@
 //! Webhook deliveries and the cursor that tracks how far the audit trail has been read.
 
 use super::schema::{audit_events, webhook_cursor, webhook_deliveries as d};
-use super::{AnyConnection, DbError};
+use super::{AnyConnection, DbError, NullableId};
 use crate::dispatch;
+use crate::domain::{DeliveryId, TenantId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -13,11 +14,14 @@ const CURSOR: &str = "audit";
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = d)]
 pub struct Delivery {
-    pub id: String,
+    /// Also the `webhook-id` the receiver sees (`msg_…`).
+    #[diesel(deserialize_as = String)]
+    pub id: DeliveryId,
     pub webhook_url: String,
     pub audit_event_id: Option<i64>,
     pub event: String,
-    pub tenant_id: Option<String>,
+    #[diesel(deserialize_as = NullableId)]
+    pub tenant_id: Option<TenantId>,
     pub body: String,
     pub status: String,
     pub attempts: i32,
@@ -48,9 +52,9 @@ pub fn insert(conn: &mut AnyConnection, delivery: &NewDelivery<'_>) -> Result<()
     Ok(())
 }
 
-pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<Delivery>, DbError> {
+pub fn find(conn: &mut AnyConnection, id: &DeliveryId) -> Result<Option<Delivery>, DbError> {
     Ok(dispatch!(conn, c => d::table
-        .find(id)
+        .find(id.as_str())
         .select(Delivery::as_select())
         .first(c)
         .optional())?)
@@ -70,14 +74,14 @@ pub fn recent(conn: &mut AnyConnection, url: &str, limit: i64) -> Result<Vec<Del
 #[allow(clippy::too_many_arguments)]
 pub fn record_attempt(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &DeliveryId,
     status: &str,
     http_status: Option<i32>,
     error: Option<&str>,
     now: NaiveDateTime,
     delivered: bool,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(d::table.find(id))
+    dispatch!(conn, c => diesel::update(d::table.find(id.as_str()))
         .set((
             d::status.eq(status),
             d::attempts.eq(d::attempts + 1),
@@ -91,8 +95,8 @@ pub fn record_attempt(
 }
 
 /// Marks a delivery failed without an attempt (its webhook is no longer configured).
-pub fn give_up(conn: &mut AnyConnection, id: &str, error: &str) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(d::table.find(id))
+pub fn give_up(conn: &mut AnyConnection, id: &DeliveryId, error: &str) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::update(d::table.find(id.as_str()))
         .set((d::status.eq("failed"), d::last_error.eq(Some(error))))
         .execute(c))?;
     Ok(())

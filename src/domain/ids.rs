@@ -86,3 +86,20 @@ typed_id!(
     /// An invitation.
     InvitationId
 );
+typed_id!(
+    /// A "this wasn't me" token row (`db::not_me_tokens`).
+    NotMeTokenId
+);
+typed_id!(
+    /// An email verification link's row (`db::email_verifications`).
+    VerificationId
+);
+typed_id!(
+    /// A webhook delivery (`db::webhooks`), also the `webhook-id` its receiver sees: `msg_` and
+    /// 32 hex digits (`webhooks::deliver::new_message_id`), not a uuid from `generate`.
+    DeliveryId
+);
+typed_id!(
+    /// A reset flow's decoy row (`db::reset_decoys`), random as a token's id is.
+    DecoyId
+);

@@ -9,5 +9,8 @@ pub mod tenant;
 pub mod user_agent;
 
 pub use email::{EmailAddress, EmailError};
-pub use ids::{AdminId, ApiKeyId, InvitationId, JobId, TenantId, TokenId, UserId};
+pub use ids::{
+    AdminId, ApiKeyId, DecoyId, DeliveryId, InvitationId, JobId, NotMeTokenId, TenantId, TokenId,
+    UserId, VerificationId,
+};
 pub use tenant::{AdminRole, Plan, TenantKind};

@@ -243,8 +243,8 @@ pub async fn deliver_reserved<C: MailTemplate>(
             message_id: msg.id.to_string(),
             kind: kind.to_string(),
             email: to.to_string(),
-            user_id: recipient.user_id.as_ref().map(|u| u.to_string()),
-            tenant_id: recipient.tenant_id.as_ref().map(|t| t.to_string()),
+            user_id: recipient.user_id.clone(),
+            tenant_id: recipient.tenant_id.clone(),
             created_at: now,
             bounced_at: None,
         };

@@ -183,7 +183,7 @@ pub(super) fn create_account(
     new: &NewAccount,
     credential: &Credential,
     now: NaiveDateTime,
-    consume: impl FnOnce(&mut AnyConnection, &str) -> Result<bool, DbError>,
+    consume: impl FnOnce(&mut AnyConnection, &UserId) -> Result<bool, DbError>,
 ) -> Result<AccountOutcome, DbError> {
     let result = conn.write_transaction::<_, Abort, _>(|c| {
         if users::find_by_email(c, &new.email)?.is_some() {
@@ -208,7 +208,7 @@ pub(super) fn create_account(
         if let Credential::Directory { stable_id, dn } = credential {
             crate::db::directory_links::link(c, stable_id, &user.user_id(), dn, now)?;
         }
-        if !consume(c, user.id.as_str())? {
+        if !consume(c, &user.id)? {
             return Err(Abort::Invalid);
         }
         let ip = new.ip.map(|i| i.to_string());
@@ -255,7 +255,7 @@ pub(super) async fn set_password_and_create(
     new: NewAccount,
     password: &str,
     confirm: &str,
-    consume: impl FnOnce(&mut AnyConnection, &str) -> Result<bool, DbError> + Send + 'static,
+    consume: impl FnOnce(&mut AnyConnection, &UserId) -> Result<bool, DbError> + Send + 'static,
 ) -> Result<AccountOutcome, DbError> {
     if !svc.settings.directory.creates_accounts() {
         return Ok(AccountOutcome::DirectoryReadOnly);

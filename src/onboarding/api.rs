@@ -5,6 +5,7 @@ use super::api_keys::{self, Replay};
 use super::invitations::{self as invite, InvitationView, InviteOutcome, InviteRequest};
 use super::Inviter;
 use crate::db::{invitations, DbError};
+use crate::domain::{ApiKeyId, InvitationId};
 use crate::services::Services;
 use secrecy::SecretString;
 
@@ -17,7 +18,7 @@ pub use crate::db::invitations::InvitationStatus;
 pub async fn invite_idempotent(
     svc: &Services,
     who: Inviter,
-    key_id: String,
+    key_id: ApiKeyId,
     request: InviteRequest,
     idempotency_key: Option<String>,
 ) -> Result<InviteOutcome, DbError> {
@@ -102,7 +103,7 @@ pub async fn remember(
 pub async fn invitation(
     svc: &Services,
     key: &ApiKey,
-    id: String,
+    id: InvitationId,
 ) -> Result<Option<InvitationView>, DbError> {
     let (who, now) = (inviter(key), svc.now());
     svc.db.run(move |c| invite::get(c, &who, &id, now)).await

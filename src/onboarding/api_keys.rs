@@ -26,7 +26,7 @@ pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 
 /// A key just created: the only time the secret exists outside the caller's hands.
 pub struct CreatedKey {
-    pub id: String,
+    pub id: ApiKeyId,
     /// The whole key: show it once, never store or log it.
     pub secret: SecretString,
     pub prefix: String,
@@ -97,11 +97,11 @@ pub fn create(
     // 32 bytes from the OS CSPRNG, base64url (the shape of a reset token).
     let secret = format!("{KEY_PREFIX}{}", TokenSecret::generate().expose());
     let row = ApiKey {
-        id: ApiKeyId::generate().into_string(),
+        id: ApiKeyId::generate(),
         key_hash: hash_key(&secret),
         prefix: secret[..SHOWN_CHARS].to_string(),
         name: name.to_string(),
-        tenant_id: tenant.as_ref().map(|t| t.id.to_string()),
+        tenant_id: tenant.as_ref().map(Tenant::tenant_id),
         created_by: Some(actor.to_string()),
         created_at: now,
         last_used_at: None,
@@ -109,7 +109,7 @@ pub fn create(
     };
     api_keys::insert(conn, &row)?;
     let mut e = NewAuditEvent::new(now, actor, Event::ApiKeyCreated, Outcome::Success);
-    e.tenant_id = row.tenant_id.clone();
+    e.tenant_id = row.tenant_id.clone().map(Into::into);
     e.detail = Some(
         serde_json::json!({ "api_key_id": row.id, "name": row.name, "prefix": row.prefix })
             .to_string(),
@@ -127,7 +127,7 @@ pub fn create(
 /// Revokes a key (it stops working at once); false when there is no such live key.
 pub fn revoke(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &ApiKeyId,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
@@ -136,7 +136,7 @@ pub fn revoke(
         return Ok(false);
     }
     let mut e = NewAuditEvent::new(now, actor, Event::ApiKeyRevoked, Outcome::Success);
-    e.tenant_id = key.and_then(|k| k.tenant_id);
+    e.tenant_id = key.and_then(|k| k.tenant_id).map(Into::into);
     e.detail = Some(serde_json::json!({ "api_key_id": id }).to_string());
     audit::insert(conn, &e)?;
     Ok(true)
@@ -170,7 +170,7 @@ pub async fn create_key(
 }
 
 /// [`revoke`] for the console, audited as `actor`.
-pub async fn revoke_key(svc: &Services, id: String, actor: String) -> Result<bool, DbError> {
+pub async fn revoke_key(svc: &Services, id: ApiKeyId, actor: String) -> Result<bool, DbError> {
     let now = svc.now();
     svc.db.run(move |c| revoke(c, &id, &actor, now)).await
 }
@@ -222,7 +222,7 @@ pub fn request_fingerprint(method: &str, path: &str, body: &[u8]) -> String {
 /// Looks an `Idempotency-Key` up for `api_key_id`.
 pub fn replay(
     conn: &mut AnyConnection,
-    api_key_id: &str,
+    api_key_id: &ApiKeyId,
     key: &str,
     fingerprint: &str,
 ) -> Result<Replay, DbError> {
@@ -240,7 +240,7 @@ pub fn replay(
 /// wins; its reply is returned so both callers send the same.
 pub fn remember(
     conn: &mut AnyConnection,
-    api_key_id: &str,
+    api_key_id: &ApiKeyId,
     key: &str,
     fingerprint: &str,
     status: u16,
@@ -248,7 +248,7 @@ pub fn remember(
     now: NaiveDateTime,
 ) -> Result<Replay, DbError> {
     let row = IdempotentResponse {
-        api_key_id: api_key_id.to_string(),
+        api_key_id: api_key_id.clone(),
         idempotency_key: key.to_string(),
         request_hash: fingerprint.to_string(),
         status: i32::from(status),

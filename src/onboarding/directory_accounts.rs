@@ -17,6 +17,7 @@ use crate::db::{users, AnyConnection, DbError};
 use crate::directory::ldap::LdapDirectory;
 use crate::directory::{DirectoryError, Lookup, NewEntry};
 use crate::domain::audit::{Event, Outcome};
+use crate::domain::UserId;
 use crate::services::Services;
 use secrecy::SecretString;
 
@@ -27,7 +28,7 @@ pub(super) async fn create(
     pending: PendingAccount,
     new: NewAccount,
     password: &SecretString,
-    consume: impl FnOnce(&mut AnyConnection, &str) -> Result<bool, DbError> + Send + 'static,
+    consume: impl FnOnce(&mut AnyConnection, &UserId) -> Result<bool, DbError> + Send + 'static,
 ) -> Result<AccountOutcome, DbError> {
     let Some(planned_dn) = ldap.new_entry_dn(new.email.as_str()) else {
         return Ok(AccountOutcome::DirectoryReadOnly);

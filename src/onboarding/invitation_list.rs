@@ -3,18 +3,19 @@
 use super::Inviter;
 use crate::db::invitations::{self, Invitation, InvitationStatus};
 use crate::db::{AnyConnection, DbError};
+use crate::domain::{InvitationId, TenantId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
 /// An invitation as shown to admins and the API (no token hashes).
 #[derive(Debug, Clone, Serialize)]
 pub struct InvitationView {
-    pub id: String,
+    pub id: InvitationId,
     pub email: String,
     pub display_name: Option<String>,
     pub cc_email: Option<String>,
     pub status: InvitationStatus,
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<TenantId>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub redeemed_at: Option<DateTime<Utc>>,
@@ -63,7 +64,7 @@ pub fn list(
 pub fn get(
     conn: &mut AnyConnection,
     inviter: &Inviter,
-    id: &str,
+    id: &InvitationId,
     now: NaiveDateTime,
 ) -> Result<Option<InvitationView>, DbError> {
     let row = invitations::find_by_id(conn, id)?;
@@ -71,7 +72,7 @@ pub fn get(
         .filter(|i| {
             inviter
                 .tenant_scope()
-                .is_none_or(|t| i.tenant_id.as_deref() == Some(t))
+                .is_none_or(|t| i.tenant_id.as_ref() == Some(t))
         })
         .map(|i| InvitationView::of(&i, now)))
 }

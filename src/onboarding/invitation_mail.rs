@@ -5,7 +5,7 @@
 use super::invitation_list::utc;
 use crate::db::admins;
 use crate::db::invitations::{self, Copy, Invitation, InvitationStatus};
-use crate::domain::{AdminId, EmailAddress, InvitationId, TenantId};
+use crate::domain::{AdminId, EmailAddress, InvitationId};
 use crate::jobs::{Job, JobError, JobRun};
 use crate::mail::{self, InvitationMail, Recipient};
 use crate::security::TokenSecret;
@@ -33,7 +33,7 @@ impl Job for InvitationSendJob {
 /// An invitation redeemed or expired meanwhile is not sent.
 pub async fn send(svc: &Services, job: &InvitationSendJob) -> Result<(), JobError> {
     let copy = job.copy;
-    let id = job.invitation_id.to_string();
+    let id = job.invitation_id.clone();
     let now = svc.now();
     let Some(inv) = svc.db.run(move |c| invitations::find_by_id(c, &id)).await? else {
         return Ok(());
@@ -70,12 +70,12 @@ pub async fn send(svc: &Services, job: &InvitationSendJob) -> Result<(), JobErro
         utc(inv.expires_at),
     );
     let mut recipient = Recipient {
-        tenant_id: inv.tenant_id.clone().map(TenantId::from_string),
+        tenant_id: inv.tenant_id.clone(),
         ..Recipient::new(to)
     };
     recipient
         .detail
-        .insert("invitation_id".into(), inv.id.clone().into());
+        .insert("invitation_id".into(), inv.id.as_str().into());
     recipient.detail.insert("copy".into(), copy.as_str().into());
     mail::deliver(&svc.postman(), &recipient, &ctx).await?;
     Ok(())

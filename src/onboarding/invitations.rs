@@ -63,12 +63,12 @@ impl From<CsvRow> for InviteRequest {
 pub enum InviteOutcome {
     /// A new invitation; its mail(s) are queued.
     Invited {
-        id: String,
+        id: InvitationId,
         /// The address is at a consumer mail provider (accepted; the guest joins `consumers`).
         consumer_domain: bool,
     },
     /// A pending invitation for this address exists: nothing was sent again.
-    AlreadyInvited { id: String },
+    AlreadyInvited { id: InvitationId },
     /// The address already has an account: nothing was sent.
     AlreadyUser,
     /// The address (or the CcEmail) cannot be used; `reason` says why.
@@ -215,7 +215,7 @@ pub fn invite_one(
     let consumer = settings.is_consumer_domain(email.domain());
     let tenant = eligibility::tenant_of(conn, consumer, &email)?;
     if let Some(scope) = inviter.tenant_scope() {
-        if consumer || tenant.as_ref().is_none_or(|t| t.id.as_str() != scope) {
+        if consumer || tenant.as_ref().is_none_or(|t| t.id != *scope) {
             return Ok(InviteOutcome::ForbiddenDomain);
         }
     }
@@ -226,18 +226,18 @@ pub fn invite_one(
         return Ok(InviteOutcome::AlreadyInvited { id: existing.id });
     }
     let row = Invitation {
-        id: InvitationId::generate().into_string(),
+        id: InvitationId::generate(),
         email: email.as_str().to_string(),
         display_name: clean_display_name(request.display_name.as_deref()),
         cc_email: cc.as_ref().map(|c| c.as_str().to_string()),
-        tenant_id: tenant.as_ref().map(|t| t.id.to_string()),
+        tenant_id: tenant.as_ref().map(|t| t.id.clone()),
         // Hashes of tokens nobody holds: the sending job issues the real ones.
         token_hash: TokenSecret::generate().hash().into_string(),
         cc_token_hash: cc
             .as_ref()
             .map(|_| TokenSecret::generate().hash().into_string()),
         invited_by: inviter.invited_by(),
-        api_key_id: inviter.api_key_id().map(str::to_string),
+        api_key_id: inviter.api_key_id().cloned(),
         idempotency_key: idempotency_key.map(str::to_string),
         created_at: now,
         expires_at: now + InvitationMail::default_lifetime(),
@@ -255,7 +255,7 @@ pub fn invite_one(
         };
         for copy in copies {
             let job = InvitationSendJob {
-                invitation_id: InvitationId::from_string(row.id.clone()),
+                invitation_id: row.id.clone(),
                 copy: *copy,
             };
             jobs::enqueue(c, &job, now, max_attempts)?;
@@ -266,7 +266,7 @@ pub fn invite_one(
             Event::InvitationCreated,
             Outcome::Success,
         );
-        e.tenant_id = row.tenant_id.clone();
+        e.tenant_id = row.tenant_id.clone().map(Into::into);
         e.email = Some(row.email.clone());
         e.detail = Some(
             serde_json::json!({

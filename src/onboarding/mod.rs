@@ -28,7 +28,7 @@ pub mod signup;
 pub mod takeover;
 
 use crate::config::Settings;
-use crate::domain::AdminId;
+use crate::domain::{AdminId, ApiKeyId, TenantId};
 use crate::services::Services;
 
 /// Onboarding's jobs (invitation, signup and verification mails), for the worker's registry.
@@ -49,8 +49,8 @@ pub enum Inviter {
     Admin(AdminId),
     /// An API key; `tenant_id` is `Some` for a key scoped to one tenant.
     ApiKey {
-        id: String,
-        tenant_id: Option<String>,
+        id: ApiKeyId,
+        tenant_id: Option<TenantId>,
     },
 }
 
@@ -73,7 +73,7 @@ impl Inviter {
         }
     }
 
-    fn api_key_id(&self) -> Option<&str> {
+    fn api_key_id(&self) -> Option<&ApiKeyId> {
         match self {
             Inviter::ApiKey { id, .. } => Some(id),
             _ => None,
@@ -81,7 +81,7 @@ impl Inviter {
     }
 
     /// The one tenant this inviter is limited to, if any.
-    pub fn tenant_scope(&self) -> Option<&str> {
+    pub fn tenant_scope(&self) -> Option<&TenantId> {
         match self {
             Inviter::ApiKey {
                 tenant_id: Some(t), ..

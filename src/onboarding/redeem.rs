@@ -85,7 +85,7 @@ pub async fn redeem_invitation(
         }
         if copy == Copy::Cc {
             let job = super::signup::VerifyEmailJob {
-                user_id: crate::domain::UserId::from_string(uid),
+                user_id: uid.clone(),
             };
             jobs::enqueue(c, &job, now, max_attempts)?;
         }

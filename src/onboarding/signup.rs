@@ -231,7 +231,7 @@ pub async fn send_verification(svc: &Services, job: &VerifyEmailJob) -> Result<(
     let (token, expires_at) = crate::accounts::verification::issue_link(
         svc,
         &user.email,
-        Some(user.id.to_string()),
+        Some(user.user_id()),
         VERIFY_PURPOSE,
         now,
     )

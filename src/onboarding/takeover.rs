@@ -161,12 +161,10 @@ async fn load(
 fn own_challenge(row: Option<&TenantDomain>, user: &User, now: NaiveDateTime) -> Option<Challenge> {
     let row = row?;
     let (value, expires) = (row.challenge.as_ref()?, row.challenge_expires_at?);
-    (row.challenge_user_id.as_deref() == Some(user.id.as_str()) && expires > now).then(|| {
-        Challenge {
-            record_name: row.domain.clone(),
-            record_value: value.clone(),
-            expires_at: utc(expires),
-        }
+    (row.challenge_user_id.as_ref() == Some(&user.id) && expires > now).then(|| Challenge {
+        record_name: row.domain.clone(),
+        record_value: value.clone(),
+        expires_at: utc(expires),
     })
 }
 
@@ -285,7 +283,7 @@ async fn check(
     row: Option<&TenantDomain>,
 ) -> Result<VerifyOutcome, DbError> {
     let now = svc.now();
-    let Some(row) = row.filter(|r| r.challenge_user_id.as_deref() == Some(user.id.as_str())) else {
+    let Some(row) = row.filter(|r| r.challenge_user_id.as_ref() == Some(&user.id)) else {
         return Ok(VerifyOutcome::NoChallenge);
     };
     let (Some(expected), Some(expires)) = (row.challenge.clone(), row.challenge_expires_at) else {

@@ -85,7 +85,7 @@ fn new_decoy(svc: &Services, job: &ResetRequestJob) -> reset_decoys::NewDecoy {
     let now = svc.now();
     reset_decoys::NewDecoy {
         flow_id_hash: job.flow_id_hash.clone(),
-        id: crate::domain::TokenId::generate().into_string(),
+        id: crate::domain::DecoyId::generate(),
         token_hash: TokenSecret::generate().hash().into_string(),
         code_hash: hash_code(&svc.code_key, &OneTimeCode::generate()),
         created_at: now,
@@ -237,7 +237,7 @@ async fn send_explanation(
             let (token, expires_at) = crate::accounts::verification::issue_link(
                 svc,
                 &user.email,
-                Some(user.id.to_string()),
+                Some(user.user_id()),
                 crate::accounts::verification::PURPOSE,
                 now,
             )

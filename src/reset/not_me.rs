@@ -95,7 +95,7 @@ pub async fn report(
                     };
                     return Ok(Err((Some(t), why)));
                 }
-                let (uid, tid) = (t.user_id(), t.tenant_id());
+                let (uid, tid) = (t.user_id.clone(), t.tenant_id.clone());
                 let email = users::find_by_id(c, &uid)?.map(|u| u.email);
                 users::bump_session_generation(c, &uid, now)?;
                 let revoked = reset_tokens::revoke_all_for_user(c, &uid, "not_me", now)?;
@@ -152,8 +152,8 @@ async fn invalid(
     let mut e = super::event(svc.now(), Event::NotMeInvalid, Outcome::Failure, ip);
     e.reason = Some(why.into());
     if let Some(t) = token {
-        e.tenant_id = Some(t.tenant_id);
-        e.user_id = Some(t.user_id);
+        e.tenant_id = Some(t.tenant_id.into());
+        e.user_id = Some(t.user_id.into());
     }
     svc.db.run_grouped(move |c| audit::insert(c, &e)).await
 }

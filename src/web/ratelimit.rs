@@ -9,6 +9,7 @@
 
 use super::client_ip::ClientIp;
 use super::{AppError, AppState};
+use crate::domain::ApiKeyId;
 use crate::ratelimit::{classify, LimitKey, Limited, Limiter};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -122,8 +123,8 @@ pub fn check_api_address(state: &AppState, ip: IpAddr) -> Result<(), AppError> {
 
 /// For the API, once a key is authenticated: one request against that key's bucket
 /// (`rate_limits.api`), keyed by the key's id.
-pub fn check_api_key(state: &AppState, key_id: &str, ip: IpAddr) -> Result<(), AppError> {
-    let key = LimitKey::api_key(key_id);
+pub fn check_api_key(state: &AppState, key_id: &ApiKeyId, ip: IpAddr) -> Result<(), AppError> {
+    let key = LimitKey::api_key(key_id.as_str());
     match state.rate_limits.local.check(Limiter::Api, &key) {
         Ok(()) => Ok(()),
         Err(limited) => Err(refusal(state, limited, key, ip)),

@@ -4,6 +4,7 @@
 use super::deliver;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{webhooks as store, DbError, WriteTransaction};
+use crate::domain::DeliveryId;
 use crate::services::Services;
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -30,7 +31,7 @@ pub struct WebhookView {
 /// One delivery, newest first.
 #[derive(Debug, Serialize)]
 pub struct DeliveryView {
-    pub id: String,
+    pub id: DeliveryId,
     pub event: String,
     pub status: String,
     pub attempts: i32,
@@ -85,7 +86,7 @@ pub async fn send_test(
     svc: &Services,
     index: usize,
     mut event: NewAuditEvent,
-) -> Result<Option<String>, DbError> {
+) -> Result<Option<DeliveryId>, DbError> {
     let Some(hook) = svc.settings.webhooks.get(index).cloned() else {
         return Ok(None);
     };

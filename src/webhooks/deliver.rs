@@ -9,6 +9,7 @@ use crate::db::audit::{self, NewAuditEvent};
 use crate::db::webhooks::{self as store, NewDelivery};
 use crate::db::{AnyConnection, DbError, WriteTransaction};
 use crate::domain::audit::{Event, Outcome};
+use crate::domain::DeliveryId;
 use crate::jobs::{Job, JobError, JobRun};
 use crate::services::Services;
 use crate::telemetry::metrics::WEBHOOK_DELIVERIES;
@@ -30,7 +31,7 @@ pub const FAILED: &str = "failed";
 /// The queued work: which delivery row to send (the body is in the row, never in the queue).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct WebhookDelivery {
-    pub delivery_id: String,
+    pub delivery_id: DeliveryId,
 }
 
 impl Job for WebhookDelivery {
@@ -42,9 +43,9 @@ impl Job for WebhookDelivery {
     }
 }
 
-/// A new `webhook-id`: `msg_` and 32 random hex digits.
-pub fn new_message_id() -> String {
-    format!("msg_{}", uuid::Uuid::new_v4().simple())
+/// A new `webhook-id` (a delivery's id): `msg_` and 32 random hex digits.
+pub fn new_message_id() -> DeliveryId {
+    DeliveryId::from_string(format!("msg_{}", uuid::Uuid::new_v4().simple()))
 }
 
 /// Stores a delivery of `body` to `hook` and queues its job, on the caller's connection (in
@@ -57,12 +58,12 @@ pub fn enqueue(
     audit_event_id: Option<i64>,
     body: &str,
     now: NaiveDateTime,
-) -> Result<String, DbError> {
+) -> Result<DeliveryId, DbError> {
     let id = new_message_id();
     store::insert(
         conn,
         &NewDelivery {
-            id: &id,
+            id: id.as_str(),
             webhook_url: hook.url.as_str(),
             audit_event_id,
             event,
@@ -142,8 +143,8 @@ async fn post(
 }
 
 /// One attempt of a delivery.
-async fn attempt(svc: &Services, delivery_id: &str, attempt: i32) -> Result<(), JobError> {
-    let id = delivery_id.to_string();
+async fn attempt(svc: &Services, delivery_id: &DeliveryId, attempt: i32) -> Result<(), JobError> {
+    let id = delivery_id.clone();
     let Some(delivery) = svc.db.run(move |c| store::find(c, &id)).await? else {
         return Err(JobError::Permanent(format!(
             "webhook delivery {delivery_id} not found"
@@ -163,7 +164,7 @@ async fn attempt(svc: &Services, delivery_id: &str, attempt: i32) -> Result<(), 
         return Ok(());
     };
     let timestamp = svc.clock.now().timestamp();
-    let result = post(hook, &delivery.id, timestamp, &delivery.body).await;
+    let result = post(hook, delivery.id.as_str(), timestamp, &delivery.body).await;
     let now = svc.now();
     match result {
         Ok(code) => {
@@ -223,7 +224,7 @@ async fn give_up(
         Event::WebhookDeliveryFailed,
         Outcome::Failure,
     );
-    event.tenant_id = delivery.tenant_id.clone();
+    event.tenant_id = delivery.tenant_id.clone().map(Into::into);
     event.reason = Some(why.clone());
     event.detail = Some(
         serde_json::json!({

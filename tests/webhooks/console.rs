@@ -28,9 +28,9 @@ async fn the_console_lists_deliveries_and_sends_a_test_event() {
         "{}",
         page.body
     );
-    assert!(page.body.contains(&failed.id), "{}", page.body);
+    assert!(page.body.contains(failed.id.as_str()), "{}", page.body);
     assert!(page.body.contains("HTTP 500"), "{}", page.body);
-    assert!(page.body.contains(&delivered.id), "{}", page.body);
+    assert!(page.body.contains(delivered.id.as_str()), "{}", page.body);
     assert!(
         page.body.contains("data-status=\"delivered\""),
         "{}",
@@ -60,7 +60,10 @@ async fn the_console_lists_deliveries_and_sends_a_test_event() {
         "{}",
         req.path
     );
-    wait_delivery(&app, &url, |d| d.id == test_id && d.status == "delivered").await;
+    wait_delivery(&app, &url, |d| {
+        d.id.as_str() == test_id && d.status == "delivered"
+    })
+    .await;
     let page = b.get(&location).await;
     assert!(page.body.contains("Test event queued"), "{}", page.body);
     assert!(page.body.contains(&test_id), "{}", page.body);
@@ -109,7 +112,7 @@ async fn a_delivery_that_keeps_failing_is_given_up_after_a_day_and_audited() {
         .expect("the failure is audited");
     assert_eq!(failure.outcome, "failure");
     assert_eq!(failure.reason.as_deref(), Some("HTTP 500"));
-    assert!(failure.detail.unwrap().contains(&d.id));
+    assert!(failure.detail.unwrap().contains(d.id.as_str()));
     // Given up: nothing more is sent.
     let sent = receiver.requests().len();
     assert_eq!(sent as i32, d.attempts);

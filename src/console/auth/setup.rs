@@ -6,7 +6,6 @@ use crate::console::Admin;
 use crate::db::models::Tenant;
 use crate::db::{admins, audit, tenants, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::TenantId;
 use crate::security::{SeedOwner, TokenHash, TotpSecret};
 use crate::services::Services;
 use std::net::IpAddr;
@@ -30,9 +29,7 @@ pub async fn tenant(svc: &Services, admin: &Admin) -> Result<Option<Tenant>, DbE
     let Some(t) = admin.tenant_id.clone() else {
         return Ok(None);
     };
-    svc.db
-        .run(move |c| tenants::find_by_id(c, &TenantId::from_string(t)))
-        .await
+    svc.db.run(move |c| tenants::find_by_id(c, &t)).await
 }
 
 /// Finishes set-up with the link `token`: stores the password hash and the confirmed TOTP

@@ -93,12 +93,12 @@ pub async fn submit_code(
                 .is_some_and(|h| code_matches(&svc.code_key, code, h))
         }) {
             // The right code: now the whole token, still live, and its user.
-            let (id, uid) = (t.id.clone(), UserId::from_string(t.user_id.clone()));
+            let (id, uid) = (t.id.clone(), t.user_id.clone());
             let found = svc
                 .db
                 .run(move |c| {
                     Ok((
-                        reset_tokens::find_by_id(c, &id)?,
+                        reset_tokens::find_by_id(c, id.as_str())?,
                         users::find_by_id(c, &uid)?,
                     ))
                 })
@@ -156,9 +156,9 @@ async fn wrong_code(
     // user has, so the lookup is the same query either way.
     let owner = match token {
         Some(t) => {
-            e.tenant_id = Some(t.tenant_id.clone());
-            e.user_id = Some(t.user_id.clone());
-            UserId::from_string(t.user_id.clone())
+            e.tenant_id = Some(t.tenant_id.clone().into());
+            e.user_id = Some(t.user_id.clone().into());
+            t.user_id.clone()
         }
         None => UserId::from_string(NO_USER.to_string()),
     };

@@ -34,7 +34,7 @@ impl Owned for ResetToken {
 
 impl Owned for FlowToken {
     fn owner(&self) -> (&str, &str) {
-        (&self.tenant_id, &self.user_id)
+        (self.tenant_id.as_str(), self.user_id.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::{see_other, AdminCtx, Frame};
 use crate::console::audit;
+use crate::domain::{ApiKeyId, TenantId};
 use crate::onboarding::api_keys;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::{page, AppError, AppState};
@@ -22,10 +23,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Serialize)]
 struct KeyRow {
-    id: String,
+    id: ApiKeyId,
     prefix: String,
     name: String,
-    tenant_id: Option<String>,
+    tenant_id: Option<TenantId>,
     /// The name of the tenant the key is scoped to.
     tenant_name: Option<String>,
     created_at: String,
@@ -52,7 +53,10 @@ async fn key_rows(state: &AppState, admin: &AdminCtx) -> Result<Vec<KeyRow>, App
             id: k.id,
             prefix: k.prefix,
             name: k.name,
-            tenant_name: k.tenant_id.as_ref().and_then(|t| names.get(t).cloned()),
+            tenant_name: k
+                .tenant_id
+                .as_ref()
+                .and_then(|t| names.get(t.as_str()).cloned()),
             tenant_id: k.tenant_id,
             created_at: admin.time(k.created_at),
             last_used_at: k.last_used_at.map(|t| admin.time(t)),
@@ -148,10 +152,11 @@ async fn revoke_form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     admin.require_platform()?;
+    let id = ApiKeyId::from_string(path.into_inner());
     let key = key_rows(&state, &admin)
         .await?
         .into_iter()
-        .find(|k| k.id == *path)
+        .find(|k| k.id == id)
         .ok_or(AppError::NotFound)?;
     let ctx = RevokePage {
         frame: admin.frame(),
@@ -168,7 +173,13 @@ async fn revoke_key(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     admin.require_platform()?;
-    if !api_keys::revoke_key(&state, path.into_inner(), admin.actor()).await? {
+    if !api_keys::revoke_key(
+        &state,
+        ApiKeyId::from_string(path.into_inner()),
+        admin.actor(),
+    )
+    .await?
+    {
         return Err(AppError::NotFound);
     }
     Ok(see_other("/admin/api-keys"))

@@ -4,6 +4,7 @@
 use super::{AdminCtx, Frame};
 use crate::console::audit;
 use crate::domain::audit::{Event, Outcome};
+use crate::domain::TenantId;
 use crate::onboarding::{invitation_list, invitations, Inviter};
 use crate::web::csrf;
 use crate::web::middleware::UPLOAD_LIMIT;
@@ -36,7 +37,7 @@ const PENDING_LIMIT: i64 = 200;
 struct PendingRow {
     email: String,
     display_name: Option<String>,
-    tenant_id: Option<String>,
+    tenant_id: Option<TenantId>,
     tenant_name: Option<String>,
     sent: String,
     expires: String,
@@ -51,7 +52,10 @@ async fn upload_page(state: &AppState, admin: &AdminCtx) -> Result<UploadPage, A
         pending: pending
             .into_iter()
             .map(|i| PendingRow {
-                tenant_name: i.tenant_id.as_ref().and_then(|t| names.get(t).cloned()),
+                tenant_name: i
+                    .tenant_id
+                    .as_ref()
+                    .and_then(|t| names.get(t.as_str()).cloned()),
                 tenant_id: i.tenant_id,
                 email: i.email,
                 display_name: i.display_name,

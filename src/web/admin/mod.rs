@@ -291,7 +291,7 @@ async fn authenticate(req: &HttpRequest) -> Result<AdminCtx, Gate> {
     }
     Ok(AdminCtx {
         role: admin.role(),
-        tenant: admin.tenant_id.clone().map(TenantId::from_string),
+        tenant: admin.tenant_id.clone(),
         id,
         admin,
         session,

@@ -18,6 +18,7 @@ mod bounces;
 mod openapi;
 
 use super::{AppError, AppState};
+use crate::domain::InvitationId;
 use crate::onboarding::api::{self as onboarding_api, ApiKey, InvitationStatus};
 use crate::onboarding::api_keys::{self, Replay, MAX_IDEMPOTENCY_KEY_CHARS};
 use crate::onboarding::invitations::{InviteOutcome, InviteRequest};
@@ -235,7 +236,7 @@ async fn invite_reply(
         }
         InviteOutcome::AlreadyInvited { id } => {
             let mut v = json!({ "error": "already_invited", "message": "A pending invitation for this address exists; nothing was sent again." });
-            v["invitation_id"] = id.into();
+            v["invitation_id"] = id.into_string().into();
             (StatusCode::CONFLICT, v)
         }
         InviteOutcome::AlreadyUser => err(
@@ -295,7 +296,8 @@ async fn show(
     path: web::Path<String>,
     Authenticated(key): Authenticated,
 ) -> Result<HttpResponse, AppError> {
-    match onboarding_api::invitation(&state, &key, path.into_inner()).await? {
+    let id = InvitationId::from_string(path.into_inner());
+    match onboarding_api::invitation(&state, &key, id).await? {
         Some(v) => Ok(json_reply(
             StatusCode::OK,
             &serde_json::to_value(v).map_err(anyhow::Error::from)?,

@@ -21,6 +21,7 @@ pub mod languages;
 pub mod mail_envelopes;
 pub mod models;
 pub mod not_me_tokens;
+mod nullable_id;
 mod pooled;
 pub mod rate_counters;
 pub mod reset_decoys;
@@ -39,6 +40,7 @@ pub mod webhooks;
 pub use connection::{
     AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool, POSTGRES_SUPPORTED,
 };
+pub(crate) use nullable_id::NullableId;
 #[doc(hidden)]
 pub use pooled::AsAnyConnection;
 pub use pooled::PooledConn;

@@ -3,6 +3,7 @@
 //! constraints allow only their spellings, so a row that reads is a valid one).
 
 use super::schema::*;
+use super::NullableId;
 use crate::domain::{AdminId, AdminRole, Plan, TenantId, TenantKind, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -145,8 +146,10 @@ impl std::fmt::Debug for Admin {
 pub struct AuditEvent {
     pub id: i64,
     pub occurred_at: NaiveDateTime,
-    pub tenant_id: Option<String>,
-    pub user_id: Option<String>,
+    #[diesel(deserialize_as = NullableId<TenantId>)]
+    pub tenant_id: Option<TenantId>,
+    #[diesel(deserialize_as = NullableId<UserId>)]
+    pub user_id: Option<UserId>,
     pub actor: String,
     pub ip: Option<String>,
     pub event: String,

@@ -23,7 +23,7 @@ use crate::db::audit::{self, NewAuditEvent};
 use crate::db::mail_envelopes::{self, MailEnvelope};
 use crate::db::{AnyConnection, Db, DbError, WriteTransaction as _};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{EmailAddress, UserId};
+use crate::domain::{EmailAddress, TenantId, UserId};
 use crate::services::clock::SharedClock;
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -205,8 +205,10 @@ impl Mark<'_> {
         e.ip = self.reporter.ip.map(|i| i.to_string());
         e.email = Some(to.to_string());
         e.reason = Some(self.why.to_string());
-        e.user_id = envelope.and_then(|v| v.user_id.clone());
-        e.tenant_id = envelope.and_then(|v| v.tenant_id.clone());
+        e.user_id = envelope.and_then(|v| v.user_id.clone()).map(UserId::from);
+        e.tenant_id = envelope
+            .and_then(|v| v.tenant_id.clone())
+            .map(TenantId::from);
         let mut detail = json!({
             "source": "delivery_status_notification",
             "status": self.status.status.map(|s| s.to_string()),

@@ -9,6 +9,7 @@ use crate::db::audit::{self, NewAuditEvent};
 use crate::db::webhooks::{self as store, NewDelivery};
 use crate::db::{AnyConnection, DbError, WriteTransaction};
 use crate::domain::audit::{Event, Outcome};
+use crate::domain::TenantId;
 use crate::jobs::{Job, JobError, JobRun};
 use crate::services::Services;
 use crate::telemetry::metrics::WEBHOOK_DELIVERIES;
@@ -223,7 +224,7 @@ async fn give_up(
         Event::WebhookDeliveryFailed,
         Outcome::Failure,
     );
-    event.tenant_id = delivery.tenant_id.clone();
+    event.tenant_id = delivery.tenant_id.clone().map(TenantId::from);
     event.reason = Some(why.clone());
     event.detail = Some(
         serde_json::json!({

@@ -17,6 +17,7 @@ pub use sign_in::{complete_sign_in, password_step, totp_step, TotpStep};
 use super::audit::NewAuditEvent;
 use super::Admin;
 use crate::domain::audit::{Event, Outcome};
+use crate::domain::TenantId;
 use std::net::IpAddr;
 
 /// Whether an admin can sign in at all (set up, not disabled).
@@ -37,7 +38,7 @@ pub fn sign_in_event(
     let mut e = NewAuditEvent::new(now, &actor, name, outcome);
     e.ip = ip.map(|i| i.to_string());
     if let Some(a) = admin {
-        e.tenant_id = a.tenant_id.clone();
+        e.tenant_id = a.tenant_id.clone().map(TenantId::from);
         e.email = Some(a.email.clone());
     }
     e

@@ -7,7 +7,7 @@ use crate::db::reset_decoys;
 use crate::db::reset_tokens::{self, FlowToken, TokenState};
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::UserId;
+use crate::domain::{TenantId, UserId};
 use crate::security::{code_matches, OneTimeCode};
 use crate::services::Services;
 use std::net::IpAddr;
@@ -156,9 +156,10 @@ async fn wrong_code(
     // user has, so the lookup is the same query either way.
     let owner = match token {
         Some(t) => {
-            e.tenant_id = Some(t.tenant_id.clone());
-            e.user_id = Some(t.user_id.clone());
-            UserId::from_string(t.user_id.clone())
+            let owner = UserId::from_string(t.user_id.clone());
+            e.tenant_id = Some(TenantId::from_string(t.tenant_id.clone()));
+            e.user_id = Some(owner.clone());
+            owner
         }
         None => UserId::from_string(NO_USER.to_string()),
     };

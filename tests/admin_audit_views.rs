@@ -7,6 +7,7 @@ mod support;
 
 use admin_support::*;
 use latchkey::db::audit::NewAuditEvent;
+use latchkey::domain::TenantId;
 use support::TestApp;
 
 const GUEST: &str = "erin@northwind.test";
@@ -35,7 +36,7 @@ async fn actors_and_tenants_have_names_and_page_views_are_hidden_until_asked() {
         Event::TenantPlanChanged,
         Outcome::Success,
     );
-    e.tenant_id = Some(nw.clone());
+    e.tenant_id = Some(TenantId::from_string(nw.clone()));
     event(&app, e);
     let mut g = new_event(&app, Some(&nw), Event::CodeFailed, Outcome::Failure);
     g.email = Some(GUEST.into());
@@ -159,7 +160,7 @@ async fn a_guests_timeline_has_every_event_by_id_or_address() {
     by_address.email = Some(GUEST.into());
     let a = event(&app, by_address);
     let mut by_id = new_event(&app, Some(&nw), Event::TotpFailed, Outcome::Failure);
-    by_id.user_id = Some(user_id.to_string());
+    by_id.user_id = Some(user_id.clone());
     let t = event(&app, by_id);
     let mut other = new_event(&app, Some(&nw), Event::CodeFailed, Outcome::Failure);
     other.email = Some("frank@northwind.test".into());

@@ -199,7 +199,7 @@ async fn a_renamed_entry_keeps_latchkeys_row() {
     server.rename("carl", "carl.moved");
     b.ask_reset("carl@example.com").await;
     app.wait_mail_to("carl@example.com", 2).await;
-    let users: Vec<String> = app
+    let users: Vec<latchkey::domain::UserId> = app
         .audit_events()
         .into_iter()
         .filter(|e| e.event == "reset_requested" && e.email.as_deref() == Some("carl@example.com"))

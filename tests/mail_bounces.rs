@@ -165,7 +165,10 @@ async fn a_permanent_failure_reported_later_marks_the_guest_in_every_mta_shape()
         assert_eq!(bounced.len(), 1, "{fixture}");
         assert_eq!(bounced[0].outcome, "failure");
         assert!(bounced[0].actor.starts_with("api_key:"), "{:?}", bounced[0]);
-        assert_eq!(bounced[0].user_id.as_deref(), Some(row.id.as_str()));
+        assert_eq!(
+            bounced[0].user_id.as_ref().map(|u| u.as_str()),
+            Some(row.id.as_str())
+        );
         let detail = bounced[0].detail.clone().unwrap_or_default();
         assert!(
             detail.contains("delivery_status_notification") && detail.contains("reset_link"),
@@ -422,7 +425,7 @@ async fn without_a_bounce_domain_mail_from_is_unchanged_and_the_final_recipient_
     let bounced = events_for(&app, "mail_bounced", email);
     assert_eq!(bounced.len(), 1);
     assert_eq!(
-        bounced[0].user_id.as_deref(),
+        bounced[0].user_id.as_ref().map(|u| u.as_str()),
         Some(user_row(&app, email).id.as_str())
     );
     assert_next_reset_is_refused(&app, email, 1).await;

@@ -326,13 +326,15 @@ async fn permanent_rejections_bounce_each_address_once_without_retries() {
         assert!(row.bounce_reason.is_some());
         let bounced: Vec<_> = events
             .iter()
-            .filter(|e| e.event == "mail_bounced" && e.user_id.as_deref() == Some(row.id.as_str()))
+            .filter(|e| {
+                e.event == "mail_bounced"
+                    && e.user_id.as_ref().map(|u| u.as_str()) == Some(row.id.as_str())
+            })
             .collect();
         assert_eq!(bounced.len(), 1, "{a}");
         assert_eq!(bounced[0].outcome, "failure");
-        assert!(events
-            .iter()
-            .all(|e| !(e.event == "mail_failed" && e.user_id.as_deref() == Some(row.id.as_str()))));
+        assert!(events.iter().all(|e| !(e.event == "mail_failed"
+            && e.user_id.as_ref().map(|u| u.as_str()) == Some(row.id.as_str()))));
     }
     assert_eq!(
         count(
@@ -353,7 +355,10 @@ async fn permanent_rejections_bounce_each_address_once_without_retries() {
         .audit_events()
         .into_iter()
         .rev()
-        .find(|e| e.event == "reset_requested" && e.user_id.as_deref() == Some(uid.as_str()))
+        .find(|e| {
+            e.event == "reset_requested"
+                && e.user_id.as_ref().map(|u| u.as_str()) == Some(uid.as_str())
+        })
         .expect("the second request is audited");
     assert_eq!(last.outcome, "denied");
     assert!(

@@ -154,7 +154,7 @@ async fn a_permanent_rejection_marks_the_address_bounced() {
         .expect("mail_bounced audited");
     assert_eq!(bounced.outcome, "failure");
     assert_eq!(
-        bounced.user_id.as_deref(),
+        bounced.user_id.as_ref().map(|u| u.as_str()),
         Some(user_row(&app, ALICE).id.as_str())
     );
     assert!(user_row(&app, ALICE).bounce_reason.is_some());

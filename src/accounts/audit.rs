@@ -22,8 +22,8 @@ pub fn guest_event(
     e.ip = ip.map(|i| i.to_string());
     e.reason = reason.map(str::to_string);
     if let Some(u) = user {
-        e.user_id = Some(u.id.to_string());
-        e.tenant_id = Some(u.tenant_id.to_string());
+        e.user_id = Some(u.user_id());
+        e.tenant_id = Some(u.tenant_id());
         e.email = Some(u.email.clone());
     }
     e

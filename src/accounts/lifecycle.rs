@@ -106,6 +106,6 @@ pub fn delete(
 
 fn fill(event: &mut NewAuditEvent, user: &User) {
     event.email = Some(user.email.clone());
-    event.tenant_id = Some(user.tenant_id.to_string());
-    event.user_id = Some(user.id.to_string());
+    event.tenant_id = Some(user.tenant_id());
+    event.user_id = Some(user.user_id());
 }

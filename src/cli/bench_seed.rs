@@ -9,14 +9,13 @@
 
 use super::{open_db, usage, CliError};
 use crate::config::Settings;
-use crate::db::audit::NewAuditEvent;
+use crate::db::audit::{self, NewAuditEvent};
 use crate::db::models::User;
-use crate::db::schema::{audit_events, users};
+use crate::db::schema::users;
 use crate::db::WriteTransaction as _;
 use crate::db::{tenants, AnyConnection, DbError};
-use crate::dispatch;
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{EmailAddress, Plan, TenantKind, UserId};
+use crate::domain::{EmailAddress, Plan, TenantId, TenantKind, UserId};
 use chrono::{Duration, NaiveDateTime, Utc};
 use clap::Args;
 use diesel::prelude::*;
@@ -133,7 +132,7 @@ pub fn run(settings: &Settings, args: BenchSeed) -> Result<(), CliError> {
     if args.audit_rows > 0 {
         seed_audit(
             &mut conn,
-            tenant.id.as_str(),
+            &tenant.id,
             &domain,
             args.users.max(1),
             args.audit_rows,
@@ -219,18 +218,18 @@ const EVENTS: &[(Event, Outcome, Option<&str>, u32)] = &[
 
 fn seed_audit(
     conn: &mut AnyConnection,
-    bench_tenant: &str,
+    bench_tenant: &TenantId,
     domain: &str,
     users: u32,
     rows: u64,
 ) -> Result<(), CliError> {
     // Spread over the tenants already there plus a few synthetic ones, the bench tenant most.
-    let mut tenant_ids: Vec<String> = tenants::list(conn)?
+    let mut tenant_ids: Vec<TenantId> = tenants::list(conn)?
         .into_iter()
-        .map(|t| t.tenant.id.into_string())
+        .map(|t| t.tenant.id)
         .collect();
     for i in 0..8 {
-        tenant_ids.push(format!("bench-tenant-{i}"));
+        tenant_ids.push(TenantId::from_string(format!("bench-tenant-{i}")));
     }
     let total_weight: u32 = EVENTS.iter().map(|e| e.3).sum();
     let end = Utc::now().naive_utc();
@@ -244,14 +243,12 @@ fn seed_audit(
         .map_err(anyhow::Error::from)?,
     );
     // Guest events carry the guest's id as real ones do (the guest timeline matches on it).
-    let ids: Vec<Option<String>> = {
-        let by_email: std::collections::HashMap<String, String> = crate::db::users::list_by_tenant(
-            conn,
-            &crate::domain::TenantId::from_string(bench_tenant.to_string()),
-        )?
-        .into_iter()
-        .map(|u| (u.email, u.id.into_string()))
-        .collect();
+    let ids: Vec<Option<UserId>> = {
+        let by_email: std::collections::HashMap<String, UserId> =
+            crate::db::users::list_by_tenant(conn, bench_tenant)?
+                .into_iter()
+                .map(|u| (u.email, u.id))
+                .collect();
         (0..users)
             .map(|u| by_email.get(&format!("user{u}@{domain}")).cloned())
             .collect()
@@ -290,7 +287,7 @@ fn seed_audit(
                     .unwrap_or(&EVENTS[0]);
                 let ours = rng.random_bool(0.5);
                 let tenant = if ours {
-                    bench_tenant.to_string()
+                    bench_tenant.clone()
                 } else {
                     tenant_ids[rng.random_range(0..tenant_ids.len())].clone()
                 };
@@ -321,12 +318,12 @@ fn seed_audit(
                 }
                 batch.push(e);
                 if batch.len() == ROWS_PER_INSERT {
-                    insert_audit(conn, &batch)?;
+                    audit::insert_many(conn, &batch)?;
                     batch.clear();
                 }
             }
             if !batch.is_empty() {
-                insert_audit(conn, &batch)?;
+                audit::insert_many(conn, &batch)?;
                 batch.clear();
             }
             Ok(())
@@ -339,10 +336,5 @@ fn seed_audit(
         "Appended {rows} audit rows over 30 days in {:.1} s.",
         started.elapsed().as_secs_f64()
     );
-    Ok(())
-}
-
-fn insert_audit(conn: &mut AnyConnection, rows: &[NewAuditEvent]) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::insert_into(audit_events::table).values(rows).execute(c))?;
     Ok(())
 }

@@ -74,7 +74,7 @@ pub fn tenant_create(settings: &Settings, args: TenantCreate) -> Result<(), CliE
         now,
     )?;
     let mut event = NewAuditEvent::new(now, "operator", Event::TenantCreated, Outcome::Success);
-    event.tenant_id = Some(tenant.id.to_string());
+    event.tenant_id = Some(tenant.tenant_id());
     event.detail =
         Some(serde_json::json!({"kind": kind, "plan": plan, "domains": domains}).to_string());
     audit::insert(&mut conn, &event)?;
@@ -123,7 +123,7 @@ pub fn tenant_set_plan(settings: &Settings, domain: &str, plan: &str) -> Result<
     let now = Utc::now().naive_utc();
     tenants::set_plan(&mut conn, &tenant.tenant_id(), plan, now)?;
     let mut event = NewAuditEvent::new(now, "operator", Event::TenantPlanChanged, Outcome::Success);
-    event.tenant_id = Some(tenant.id.to_string());
+    event.tenant_id = Some(tenant.tenant_id());
     event.detail = Some(serde_json::json!({"before": before, "after": plan}).to_string());
     audit::insert(&mut conn, &event)?;
     println!("Tenant {:?}: plan {} → {}.", tenant.name, before, plan);
@@ -323,7 +323,7 @@ pub(crate) fn guest_created(
         users::set_totp_secret(conn, &user.user_id(), Some(&sealed), now)?;
     }
     let mut event = NewAuditEvent::new(now, "operator", Event::UserCreated, Outcome::Success);
-    event.tenant_id = Some(tenant.id.to_string());
-    event.user_id = Some(user.id.to_string());
+    event.tenant_id = Some(tenant.tenant_id());
+    event.user_id = Some(user.user_id());
     Ok(event)
 }

@@ -31,7 +31,7 @@ pub fn add(settings: &Settings, tenant_domain: &str, domain: &str) -> Result<(),
     let managed = tenant.kind() == TenantKind::Managed;
     tenant_domains::add(&mut conn, &tenant.tenant_id(), &domain, managed, now)?;
     let mut event = NewAuditEvent::new(now, "operator", Event::TenantDomainAdded, Outcome::Success);
-    event.tenant_id = Some(tenant.id.to_string());
+    event.tenant_id = Some(tenant.tenant_id());
     event.detail = Some(serde_json::json!({ "domain": domain }).to_string());
     audit::insert(&mut conn, &event)?;
     println!("Tenant {:?} now owns {domain}.", tenant.name);
@@ -54,7 +54,7 @@ pub fn remove(settings: &Settings, domain: &str) -> Result<(), CliError> {
         Event::TenantDomainRemoved,
         Outcome::Success,
     );
-    event.tenant_id = Some(tenant_id.as_str().to_string());
+    event.tenant_id = Some(tenant_id.clone());
     event.detail = Some(serde_json::json!({ "domain": domain }).to_string());
     audit::insert(&mut conn, &event)?;
     let name = tenants::find_by_id(&mut conn, &tenant_id)?

@@ -204,7 +204,7 @@ pub fn change_in(
     use crate::db::WriteTransaction as _;
     let id = target.id.clone();
     event.email = Some(target.email.clone());
-    event.tenant_id = target.tenant_id.clone().map(Into::into);
+    event.tenant_id = target.tenant_id.clone();
     event.detail = Some(
         serde_json::json!({ "admin_id": target.id, "role": target.role, "change": change.event_name().name() })
             .to_string(),

@@ -55,9 +55,9 @@ pub async fn detail(
     let tid = user.tenant_id();
     // Every event of this guest, by id or address, but not the console's page views.
     let filter = AuditFilter {
-        tenant_id: Some(user.tenant_id.to_string()),
+        tenant_id: Some(user.tenant_id()),
         guest: Some(crate::db::audit::GuestKey {
-            user_id: user.id.to_string(),
+            user_id: user.user_id(),
             email: Some(user.email.clone()),
         }),
         hide: crate::domain::audit::Event::PAGE_VIEWS.to_vec(),

@@ -88,7 +88,7 @@ pub async fn save(
             use crate::db::WriteTransaction as _;
             c.write_transaction::<_, DbError, _>(|c| {
                 let before = tenant_branding::find(c, &id)?;
-                event.tenant_id = Some(id.to_string());
+                event.tenant_id = Some(id.clone());
                 event.detail = Some(
                     serde_json::json!({
                         "branding": {

@@ -97,7 +97,7 @@ pub fn update_tenant(
         } else {
             0
         };
-        event.tenant_id = Some(id.as_str().to_string());
+        event.tenant_id = Some(id.clone());
         event.detail = Some(
             serde_json::json!({
                 "before": before,
@@ -315,7 +315,7 @@ pub fn bounces(
     limit: i64,
 ) -> Result<(i64, Vec<super::models::AuditEvent>), DbError> {
     let filter = audit::AuditFilter {
-        tenant_id: tenant.map(|t| t.as_str().to_string()),
+        tenant_id: tenant.cloned(),
         event: Some(Event::MailBounced),
         from: Some(since),
         ..Default::default()

@@ -5,6 +5,7 @@ use super::schema::audit_events;
 use super::{AnyConnection, DbError};
 use crate::dispatch;
 use crate::domain::audit::{Event, Outcome};
+use crate::domain::{TenantId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -12,12 +13,11 @@ use diesel::prelude::*;
 ///
 /// The event name and outcome are private: they are set from an [`Event`] and an [`Outcome`]
 /// only, so no event the enum does not name can be written.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = audit_events)]
+#[derive(Debug, Clone)]
 pub struct NewAuditEvent {
     pub occurred_at: NaiveDateTime,
-    pub tenant_id: Option<String>,
-    pub user_id: Option<String>,
+    pub tenant_id: Option<TenantId>,
+    pub user_id: Option<UserId>,
     pub actor: String,
     pub ip: Option<String>,
     event: &'static str,
@@ -68,8 +68,51 @@ impl NewAuditEvent {
     }
 }
 
+/// A [`NewAuditEvent`] as the columns store it: its ids as text, borrowed.
+#[derive(Insertable)]
+#[diesel(table_name = audit_events)]
+struct Row<'a> {
+    occurred_at: NaiveDateTime,
+    tenant_id: Option<&'a str>,
+    user_id: Option<&'a str>,
+    actor: &'a str,
+    ip: Option<&'a str>,
+    event: &'static str,
+    outcome: &'static str,
+    reason: Option<&'a str>,
+    email: Option<&'a str>,
+    detail: Option<&'a str>,
+    request_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a NewAuditEvent> for Row<'a> {
+    fn from(e: &'a NewAuditEvent) -> Self {
+        Self {
+            occurred_at: e.occurred_at,
+            tenant_id: e.tenant_id.as_ref().map(TenantId::as_str),
+            user_id: e.user_id.as_ref().map(UserId::as_str),
+            actor: &e.actor,
+            ip: e.ip.as_deref(),
+            event: e.event,
+            outcome: e.outcome,
+            reason: e.reason.as_deref(),
+            email: e.email.as_deref(),
+            detail: e.detail.as_deref(),
+            request_id: e.request_id.as_deref(),
+        }
+    }
+}
+
 pub fn insert(conn: &mut AnyConnection, event: &NewAuditEvent) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::insert_into(audit_events::table).values(event).execute(c))?;
+    let row = Row::from(event);
+    dispatch!(conn, c => diesel::insert_into(audit_events::table).values(&row).execute(c))?;
+    Ok(())
+}
+
+/// Appends `events` in one statement (the benchmark's seeding).
+pub fn insert_many(conn: &mut AnyConnection, events: &[NewAuditEvent]) -> Result<(), DbError> {
+    let rows: Vec<Row<'_>> = events.iter().map(Row::from).collect();
+    dispatch!(conn, c => diesel::insert_into(audit_events::table).values(&rows).execute(c))?;
     Ok(())
 }
 
@@ -88,9 +131,10 @@ pub fn insert_returning_id(
     conn: &mut AnyConnection,
     event: &NewAuditEvent,
 ) -> Result<i64, DbError> {
+    let row = Row::from(event);
     Ok(
         dispatch!(conn, c => diesel::insert_into(audit_events::table)
-        .values(event)
+        .values(&row)
         .returning(audit_events::id)
         .get_result(c))?,
     )
@@ -110,7 +154,7 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<AuditEvent>, DbE
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
     /// Only this tenant's events.
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<TenantId>,
     pub event: Option<Event>,
     pub outcome: Option<String>,
     /// The normalised address, matched exactly (served by the `(email, id)` index).
@@ -130,7 +174,7 @@ pub struct AuditFilter {
 /// One guest, as the audit names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuestKey {
-    pub user_id: String,
+    pub user_id: UserId,
     /// The normalised address, when the guest still has one.
     pub email: Option<String>,
 }
@@ -173,7 +217,7 @@ pub fn page(
 
 /// One guest term of a [`GuestKey`].
 enum Guest<'a> {
-    Id(&'a str),
+    Id(&'a UserId),
     Email(&'a str),
 }
 
@@ -188,7 +232,7 @@ fn page_where(
     Ok(dispatch!(conn, c => {
         let mut q = audit_events::table.into_boxed();
         if let Some(t) = &filter.tenant_id {
-            q = q.filter(audit_events::tenant_id.eq(t));
+            q = q.filter(audit_events::tenant_id.eq(t.as_str()));
         }
         if let Some(e) = filter.event {
             q = q.filter(audit_events::event.eq(e.name()));
@@ -207,7 +251,7 @@ fn page_where(
             q = q.filter(audit_events::event.ne_all(names));
         }
         match guest {
-            Some(Guest::Id(id)) => q = q.filter(audit_events::user_id.eq(id)),
+            Some(Guest::Id(id)) => q = q.filter(audit_events::user_id.eq(id.as_str())),
             Some(Guest::Email(e)) => q = q.filter(audit_events::email.eq(e)),
             None => {}
         }

@@ -150,8 +150,10 @@ impl std::fmt::Debug for Admin {
 pub struct AuditEvent {
     pub id: i64,
     pub occurred_at: NaiveDateTime,
-    pub tenant_id: Option<String>,
-    pub user_id: Option<String>,
+    #[diesel(deserialize_as = NullableId)]
+    pub tenant_id: Option<TenantId>,
+    #[diesel(deserialize_as = NullableId)]
+    pub user_id: Option<UserId>,
     pub actor: String,
     pub ip: Option<String>,
     pub event: String,

@@ -34,8 +34,8 @@ pub(crate) fn record_bounce(
         Some(id) => Some(id),
         None => users::find_by_email(c, to)?.map(|u| {
             if audit.user_id.is_none() {
-                audit.user_id = Some(u.id.to_string());
-                audit.tenant_id = audit.tenant_id.take().or(Some(u.tenant_id.to_string()));
+                audit.user_id = Some(u.id.clone());
+                audit.tenant_id = audit.tenant_id.take().or(Some(u.tenant_id.clone()));
             }
             u.user_id()
         }),

@@ -205,8 +205,8 @@ impl Mark<'_> {
         e.ip = self.reporter.ip.map(|i| i.to_string());
         e.email = Some(to.to_string());
         e.reason = Some(self.why.to_string());
-        e.user_id = envelope.and_then(|v| v.user_id.clone().map(Into::into));
-        e.tenant_id = envelope.and_then(|v| v.tenant_id.clone().map(Into::into));
+        e.user_id = envelope.and_then(|v| v.user_id.clone());
+        e.tenant_id = envelope.and_then(|v| v.tenant_id.clone());
         let mut detail = json!({
             "source": "delivery_status_notification",
             "status": self.status.status.map(|s| s.to_string()),

@@ -144,8 +144,8 @@ fn audit_row(
 ) -> NewAuditEvent {
     let mut e = NewAuditEvent::new(now, "system", event, outcome);
     e.ip = recipient.ip.map(|i| i.to_string());
-    e.tenant_id = recipient.tenant_id.as_ref().map(|t| t.to_string());
-    e.user_id = recipient.user_id.as_ref().map(|u| u.to_string());
+    e.tenant_id = recipient.tenant_id.clone();
+    e.user_id = recipient.user_id.clone();
     e.email = Some(recipient.to.to_string());
     e
 }

@@ -214,7 +214,7 @@ pub(super) fn create_account(
         let ip = new.ip.map(|i| i.to_string());
         if created {
             let mut e = NewAuditEvent::new(now, "system", Event::TenantCreated, Outcome::Success);
-            e.tenant_id = Some(tenant.id.to_string());
+            e.tenant_id = Some(tenant.tenant_id());
             e.ip = ip.clone();
             e.detail = Some(
                 serde_json::json!({ "kind": "unmanaged", "domains": [new.email.domain()], "source": new.event })
@@ -223,8 +223,8 @@ pub(super) fn create_account(
             audit::insert(c, &e)?;
         }
         let mut e = NewAuditEvent::new(now, "guest", new.event, Outcome::Success);
-        e.tenant_id = Some(tenant.id.to_string());
-        e.user_id = Some(user.id.to_string());
+        e.tenant_id = Some(tenant.tenant_id());
+        e.user_id = Some(user.user_id());
         e.email = Some(user.email.clone());
         e.ip = ip;
         e.detail = Some(new.detail.to_string());

@@ -109,7 +109,7 @@ pub fn create(
     };
     api_keys::insert(conn, &row)?;
     let mut e = NewAuditEvent::new(now, actor, Event::ApiKeyCreated, Outcome::Success);
-    e.tenant_id = row.tenant_id.clone().map(Into::into);
+    e.tenant_id = row.tenant_id.clone();
     e.detail = Some(
         serde_json::json!({ "api_key_id": row.id, "name": row.name, "prefix": row.prefix })
             .to_string(),
@@ -136,7 +136,7 @@ pub fn revoke(
         return Ok(false);
     }
     let mut e = NewAuditEvent::new(now, actor, Event::ApiKeyRevoked, Outcome::Success);
-    e.tenant_id = key.and_then(|k| k.tenant_id).map(Into::into);
+    e.tenant_id = key.and_then(|k| k.tenant_id);
     e.detail = Some(serde_json::json!({ "api_key_id": id }).to_string());
     audit::insert(conn, &e)?;
     Ok(true)

@@ -266,7 +266,7 @@ pub fn invite_one(
             Event::InvitationCreated,
             Outcome::Success,
         );
-        e.tenant_id = row.tenant_id.clone().map(Into::into);
+        e.tenant_id = row.tenant_id.clone();
         e.email = Some(row.email.clone());
         e.detail = Some(
             serde_json::json!({

@@ -88,8 +88,8 @@ pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError
     let mut e = NewAuditEvent::new(now, "guest", Event::SignupRequested, Outcome::Success);
     e.email = Some(email.to_string());
     e.ip = job.ip.map(|i| i.to_string());
-    e.user_id = user.as_ref().map(|u| u.id.to_string());
-    e.tenant_id = user.as_ref().map(|u| u.tenant_id.to_string());
+    e.user_id = user.as_ref().map(|u| u.user_id());
+    e.tenant_id = user.as_ref().map(|u| u.tenant_id());
     if matches!(verdict, crate::policy::EmailVerdict::Undeliverable(_)) {
         e.set_outcome(Outcome::Denied);
         e.reason = Some("email_undeliverable".into());

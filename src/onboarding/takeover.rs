@@ -176,8 +176,8 @@ fn event(
     ip: Option<IpAddr>,
 ) -> NewAuditEvent {
     let mut e = NewAuditEvent::new(svc.now(), "guest", name, outcome);
-    e.tenant_id = Some(user.tenant_id.to_string());
-    e.user_id = Some(user.id.to_string());
+    e.tenant_id = Some(user.tenant_id.clone());
+    e.user_id = Some(user.id.clone());
     e.email = Some(user.email.clone());
     e.ip = ip.map(|i| i.to_string());
     e
@@ -326,8 +326,8 @@ async fn complete(
         Event::TenantTakeoverVerified,
         Outcome::Success,
     );
-    e.tenant_id = Some(tenant.id.to_string());
-    e.user_id = Some(user.id.to_string());
+    e.tenant_id = Some(tenant.tenant_id());
+    e.user_id = Some(user.user_id());
     e.email = Some(user.email.clone());
     let (tid, d) = (tenant.tenant_id(), domain.to_string());
     enum Done {

@@ -70,7 +70,7 @@ pub async fn save(
             let before = banned_words::of_tenant(c, &tenant)?;
             banned_words::replace(c, &tenant, &after, now)?;
             event.set_event(UPDATED_EVENT, crate::domain::audit::Outcome::Success);
-            event.tenant_id = Some(tenant.as_str().to_string());
+            event.tenant_id = Some(tenant.clone());
             event.detail =
                 Some(serde_json::json!({ "before": before, "after": after }).to_string());
             audit::insert(c, &event)?;

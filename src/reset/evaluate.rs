@@ -104,7 +104,7 @@ async fn count_attempt(svc: &Services, g: &Gathered, ip: Option<IpAddr>) -> Resu
         if limits.record_tenant_request(&t.tenant_id()).await? {
             let mut e = super::event(svc.now(), Event::TenantResetBurst, Outcome::Alert, ip);
             e.actor = "system".into();
-            e.tenant_id = Some(t.id.to_string());
+            e.tenant_id = Some(t.tenant_id());
             svc.db.run_grouped(move |c| audit::insert(c, &e)).await?;
         }
     }
@@ -130,8 +130,8 @@ async fn audit_request(
         },
         ip,
     );
-    e.tenant_id = g.tenant.as_ref().map(|t| t.id.to_string());
-    e.user_id = g.user.as_ref().map(|u| u.id.to_string());
+    e.tenant_id = g.tenant.as_ref().map(|t| t.tenant_id());
+    e.user_id = g.user.as_ref().map(|u| u.user_id());
     e.email = Some(g.email.to_string());
     if let Some(r) = decision.deny_reason() {
         e.reason = Some(r.code().to_string());

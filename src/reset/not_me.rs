@@ -115,8 +115,8 @@ pub async fn report(
                     serde_json::json!(admins.len())
                 };
                 let mut e = super::event(now, Event::NotMeReported, Outcome::Alert, ip);
-                e.tenant_id = Some(tid.to_string());
-                e.user_id = Some(uid.to_string());
+                e.tenant_id = Some(tid.clone());
+                e.user_id = Some(uid.clone());
                 e.email = email;
                 e.detail = Some(
                     serde_json::json!({
@@ -152,8 +152,8 @@ async fn invalid(
     let mut e = super::event(svc.now(), Event::NotMeInvalid, Outcome::Failure, ip);
     e.reason = Some(why.into());
     if let Some(t) = token {
-        e.tenant_id = Some(t.tenant_id.into());
-        e.user_id = Some(t.user_id.into());
+        e.tenant_id = Some(t.tenant_id);
+        e.user_id = Some(t.user_id);
     }
     svc.db.run_grouped(move |c| audit::insert(c, &e)).await
 }

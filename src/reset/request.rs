@@ -87,7 +87,7 @@ pub async fn request(
                 if reason.browser_visible() {
                     let tenant = tenant.clone().expect("domain-level denial needs a tenant");
                     let mut e = super::event(now, Event::ResetRequested, Outcome::Denied, ip);
-                    e.tenant_id = Some(tenant.id.to_string());
+                    e.tenant_id = Some(tenant.tenant_id());
                     e.reason = Some(reason.code().to_string());
                     e.email = Some(lookup.to_string());
                     audit::insert(conn, &e)?;

@@ -224,7 +224,7 @@ async fn give_up(
         Event::WebhookDeliveryFailed,
         Outcome::Failure,
     );
-    event.tenant_id = delivery.tenant_id.clone().map(Into::into);
+    event.tenant_id = delivery.tenant_id.clone();
     event.reason = Some(why.clone());
     event.detail = Some(
         serde_json::json!({

@@ -12,6 +12,7 @@
 use super::deliver;
 use crate::db::models::AuditEvent;
 use crate::db::{tenants, webhooks as store, DbError, WriteTransaction};
+use crate::domain::TenantId;
 use crate::jobs::StopSignal;
 use crate::services::Services;
 use std::time::{Duration, Instant};
@@ -121,7 +122,7 @@ pub async fn pass(svc: &Services, hole: Hole) -> Result<Pass, DbError> {
                     for (hook, filter) in hooks.iter().zip(&filters) {
                         if hook.wants(
                             &event.event,
-                            event.tenant_id.as_deref(),
+                            event.tenant_id.as_ref().map(TenantId::as_str),
                             filter.as_ref().map(|t| t.as_str()),
                         ) {
                             let body = body_of(event);
@@ -129,7 +130,7 @@ pub async fn pass(svc: &Services, hole: Hole) -> Result<Pass, DbError> {
                                 c,
                                 hook,
                                 &event.event,
-                                event.tenant_id.as_deref(),
+                                event.tenant_id.as_ref().map(TenantId::as_str),
                                 Some(event.id),
                                 &body,
                                 now,

@@ -166,7 +166,7 @@ pub fn new_event(
     outcome: Outcome,
 ) -> latchkey::db::audit::NewAuditEvent {
     let mut e = latchkey::db::audit::NewAuditEvent::new(app.state.now(), "guest", name, outcome);
-    e.tenant_id = tenant_id.map(str::to_string);
+    e.tenant_id = tenant_id.map(latchkey::domain::TenantId::from_string);
     e
 }
 

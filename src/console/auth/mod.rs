@@ -37,7 +37,7 @@ pub fn sign_in_event(
     let mut e = NewAuditEvent::new(now, &actor, name, outcome);
     e.ip = ip.map(|i| i.to_string());
     if let Some(a) = admin {
-        e.tenant_id = a.tenant_id.clone().map(Into::into);
+        e.tenant_id = a.tenant_id.clone();
         e.email = Some(a.email.clone());
     }
     e

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn email(s: &str) -> EmailAddress {

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::jobs::{Job, JobRun};
 use crate::services::clock::{Clock as _, OffsetClock};

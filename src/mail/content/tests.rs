@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::config::RawSettings;
 use crate::domain::EmailAddress;

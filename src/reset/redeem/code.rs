@@ -156,8 +156,8 @@ async fn wrong_code(
     // user has, so the lookup is the same query either way.
     let owner = match token {
         Some(t) => {
-            e.tenant_id = Some(t.tenant_id.clone().into());
-            e.user_id = Some(t.user_id.clone().into());
+            e.tenant_id = Some(t.tenant_id.clone());
+            e.user_id = Some(t.user_id.clone());
             t.user_id.clone()
         }
         None => UserId::from_string(NO_USER.to_string()),

@@ -148,8 +148,8 @@ pub async fn complete(
     };
     let max_attempts = svc.settings.jobs.max_attempts;
     let mut done_event = crate::reset::event(now, Event::ResetCompleted, Outcome::Success, ip);
-    done_event.tenant_id = Some(token.tenant_id.to_string());
-    done_event.user_id = Some(user.id.to_string());
+    done_event.tenant_id = Some(token.tenant_id.clone());
+    done_event.user_id = Some(user.user_id());
     done_event.email = Some(user.email.clone());
     let tid = token.id.clone();
     let uid = user.user_id();

@@ -6,7 +6,7 @@ use crate::db::models::{Tenant, User};
 use crate::db::reset_tokens::{self, FlowToken, ResetToken, TokenState};
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{EmailAddress, UserId};
+use crate::domain::{EmailAddress, TenantId, UserId};
 use crate::services::eligibility;
 use crate::services::Services;
 use std::net::IpAddr;
@@ -49,9 +49,10 @@ pub(super) async fn audit_token(
     let mut e = crate::reset::event(svc.now(), name, outcome, ip);
     let user = match token.map(Owned::owner) {
         Some((tenant_id, user_id)) => {
-            e.tenant_id = Some(tenant_id.to_string());
-            e.user_id = Some(user_id.to_string());
-            UserId::from_string(user_id.to_string())
+            let user = UserId::from_string(user_id);
+            e.tenant_id = Some(TenantId::from_string(tenant_id));
+            e.user_id = Some(user.clone());
+            user
         }
         // Looked up all the same: an event without a token costs the same database work as
         // one with (docs/security.md#12).

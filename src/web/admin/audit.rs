@@ -7,7 +7,7 @@ use super::{csv, AdminCtx, Frame};
 use crate::console::audit::{self, AuditFilter, GuestKey};
 use crate::console::guests;
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, TenantId};
 use crate::web::{page, AppError, AppState};
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -108,7 +108,7 @@ impl AuditQuery {
         let event = event(&self.event)?;
         let views = self.views == "1" || event.is_some_and(Event::is_page_view);
         Ok(AuditFilter {
-            tenant_id: tenant.map(|t| t.into_string()),
+            tenant_id: tenant,
             event,
             outcome: field(&self.outcome),
             email,
@@ -142,7 +142,7 @@ impl AuditQuery {
             .filter(|u| admin.may_see(Some(u.tenant_id.as_str())))
             .ok_or(AppError::NotFound)?;
         filter.guest = Some(GuestKey {
-            user_id: user.id.to_string(),
+            user_id: user.id.clone(),
             email: Some(user.email.clone()),
         });
         Ok((filter, Some(user.email)))
@@ -282,7 +282,7 @@ async fn detail(
     let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
     let event = audit::find(&state, id)
         .await?
-        .filter(|e| admin.may_see(e.tenant_id.as_deref()))
+        .filter(|e| admin.may_see(e.tenant_id.as_ref().map(TenantId::as_str)))
         .ok_or(AppError::NotFound)?;
     let mut seen = admin.event(state.now(), Event::AdminViewedEvent, Outcome::Success);
     seen.tenant_id = event.tenant_id.clone();

@@ -3,6 +3,7 @@
 
 use super::AdminCtx;
 use crate::console::audit::{AdminLabel, AuditEvent};
+use crate::domain::TenantId;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -31,13 +32,17 @@ impl Names {
     /// The tenant's name; an event of no tenant by an admin, the command line or the system
     /// is the platform's (a tenant admin's is their tenant's).
     pub fn tenant(&self, e: &AuditEvent) -> String {
-        let tenant = e.tenant_id.clone().or_else(|| {
+        let tenant = e.tenant_id.as_ref().map(TenantId::as_str).or_else(|| {
             self.admins
                 .get(&e.actor)
-                .and_then(|label| label.tenant_id.clone())
+                .and_then(|label| label.tenant_id.as_deref())
         });
         match tenant {
-            Some(id) => self.tenants.get(&id).cloned().unwrap_or(id),
+            Some(id) => self
+                .tenants
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| id.to_string()),
             None if e.actor == "guest" => "no tenant".into(),
             None => "platform".into(),
         }

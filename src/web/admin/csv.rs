@@ -25,7 +25,9 @@ pub fn cell(value: &str) -> String {
 /// One event as a CSV line (CRLF-terminated), with its tenant's and actor's names. Times are
 /// UTC, RFC 3339.
 pub fn row(e: &AuditEvent, tenant_name: &str, actor_name: &str) -> String {
-    let opt = |v: &Option<String>| cell(v.as_deref().unwrap_or(""));
+    fn opt(v: &Option<impl AsRef<str>>) -> String {
+        cell(v.as_ref().map_or("", AsRef::as_ref))
+    }
     let fields = [
         e.id.to_string(),
         e.occurred_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),

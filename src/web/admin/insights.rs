@@ -142,7 +142,7 @@ async fn show(
     let (days, totals) = series(&counts, today, range);
     // The bounce list names guests' addresses: reading it is audited.
     let mut seen = admin.event(state.now(), Event::AdminViewedInsights, Outcome::Success);
-    seen.tenant_id = scope.as_ref().map(|t| t.as_str().to_string());
+    seen.tenant_id = scope.clone();
     audit::record(&state, seen).await?;
     let ctx = InsightsPage {
         frame: admin.frame(),

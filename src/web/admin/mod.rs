@@ -184,7 +184,7 @@ impl AdminCtx {
     ) -> NewAuditEvent {
         let mut e = NewAuditEvent::new(now, &self.actor(), name, outcome);
         e.ip = self.ip.map(|i| i.to_string());
-        e.tenant_id = self.tenant.as_ref().map(|t| t.as_str().to_string());
+        e.tenant_id = self.tenant.clone();
         e.request_id = Some(self.session.reference());
         e
     }

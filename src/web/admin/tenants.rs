@@ -241,7 +241,7 @@ async fn update(
     if plan != current.plan && !admin.is_platform() {
         // Only the platform changes what a tenant pays for.
         let mut refused = admin.event(state.now(), Event::TenantUpdateRefused, Outcome::Denied);
-        refused.tenant_id = Some(tenant.id.to_string());
+        refused.tenant_id = Some(tenant.id.clone());
         refused.reason = Some("plan_change_needs_platform_admin".into());
         audit::record(&state, refused).await?;
         return Err(AppError::Forbidden);

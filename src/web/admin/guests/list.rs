@@ -51,7 +51,7 @@ pub(super) async fn list(
     let text: String = q.q.trim().to_lowercase().chars().take(254).collect();
     let found = guests::search(&state, scope.clone(), text.clone(), LIST_LIMIT).await?;
     let mut seen = admin.event(state.now(), Event::AdminViewedGuests, Outcome::Success);
-    seen.tenant_id = scope.as_ref().map(|t| t.as_str().to_string());
+    seen.tenant_id = scope.clone();
     seen.detail = Some(serde_json::json!({ "query": text, "shown": found.len() }).to_string());
     audit::record(&state, seen).await?;
     let names = audit::tenant_names(&state).await?;

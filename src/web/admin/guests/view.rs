@@ -81,8 +81,8 @@ pub(super) fn guest_event(
     name: Event,
 ) -> NewAuditEvent {
     let mut e = admin.event(state.now(), name, Outcome::Success);
-    e.tenant_id = Some(user.tenant_id.to_string());
-    e.user_id = Some(user.id.to_string());
+    e.tenant_id = Some(user.tenant_id.clone());
+    e.user_id = Some(user.id.clone());
     e.email = Some(user.email.clone());
     e
 }

@@ -191,13 +191,18 @@ async fn send_reset_link(
         totp_required: totp,
         expires_at,
     };
+    // The mail's "this wasn't me" link is stored with the token: one write, not two.
+    let (not_me, pending) = super::not_me::fresh(&user.user_id(), &user.tenant_id(), now);
     svc.db
         .run_grouped(move |c| {
             use crate::db::WriteTransaction as _;
-            c.write_transaction::<_, crate::db::DbError, _>(|c| super::issue::issue(c, &new, now))
+            c.write_transaction::<_, crate::db::DbError, _>(|c| {
+                super::issue::issue(c, &new, now)?;
+                pending.store(c)
+            })
         })
         .await?;
-    recipient.not_me = Some(super::not_me::issue(svc, &user.user_id(), &user.tenant_id()).await?);
+    recipient.not_me = Some(not_me);
     let ctx = mail::ResetLinkMail::new(&svc.settings, &token, &code, utc(now), utc(expires_at));
     mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
     Ok(())

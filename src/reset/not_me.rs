@@ -5,13 +5,14 @@
 //! revoked, every other "this wasn't me" link is used up, and the tenant's admins are told by
 //! mail (or, when the tenant has no admin, the audit row alone records it: `audit_only`).
 
-use crate::db::{audit, not_me_tokens, reset_tokens, users, DbError};
+use crate::db::{audit, not_me_tokens, reset_tokens, users, AnyConnection, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::user_agent::BrowserWords;
 use crate::domain::{TenantId, UserId};
 use crate::jobs;
 use crate::security::{TokenHash, TokenSecret};
 use crate::services::Services;
+use chrono::NaiveDateTime;
 use std::net::IpAddr;
 
 /// How long a "this wasn't me" link works: mail is read late, and the link only protects.
@@ -23,23 +24,41 @@ pub async fn issue(
     user: &UserId,
     tenant: &TenantId,
 ) -> Result<TokenSecret, DbError> {
-    let token = TokenSecret::generate();
-    let hash = token.hash().into_string();
-    let now = svc.now();
-    let (user, tenant) = (user.clone(), tenant.clone());
-    svc.db
-        .run_grouped(move |c| {
-            not_me_tokens::create(
-                c,
-                &hash,
-                &user,
-                &tenant,
-                now,
-                now + chrono::Duration::days(LIFETIME_DAYS),
-            )
-        })
-        .await?;
+    let (token, pending) = fresh(user, tenant, svc.now());
+    svc.db.run_grouped(move |c| pending.store(c)).await?;
     Ok(token)
+}
+
+/// A fresh token for `user` and its row, not stored yet: the caller stores it in the write of
+/// what the mail is about (a reset link and its token go in one transaction).
+pub(super) fn fresh(
+    user: &UserId,
+    tenant: &TenantId,
+    now: NaiveDateTime,
+) -> (TokenSecret, Pending) {
+    let token = TokenSecret::generate();
+    let pending = Pending {
+        hash: token.hash().into_string(),
+        user: user.clone(),
+        tenant: tenant.clone(),
+        now,
+    };
+    (token, pending)
+}
+
+/// A token's row to store: its hash only, never the raw value.
+pub(super) struct Pending {
+    hash: String,
+    user: UserId,
+    tenant: TenantId,
+    now: NaiveDateTime,
+}
+
+impl Pending {
+    pub(super) fn store(&self, c: &mut AnyConnection) -> Result<(), DbError> {
+        let expires = self.now + chrono::Duration::days(LIFETIME_DAYS);
+        not_me_tokens::create(c, &self.hash, &self.user, &self.tenant, self.now, expires)
+    }
 }
 
 /// Whether `presented` is a live token (`GET`: reads only).

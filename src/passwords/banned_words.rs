@@ -15,7 +15,7 @@ pub const UPDATED_EVENT: crate::domain::audit::Event =
 /// A tenant's list, for its page.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TenantWords {
-    pub tenant_id: String,
+    pub tenant_id: crate::domain::TenantId,
     pub tenant_name: String,
     pub words: Vec<String>,
 }
@@ -40,7 +40,7 @@ pub async fn load(db: &Db, tenant: &TenantId) -> Result<Option<TenantWords>, DbE
         };
         Ok(Some(TenantWords {
             words: banned_words::of_tenant(c, &tenant)?,
-            tenant_id: t.id.into_string(),
+            tenant_id: t.id,
             tenant_name: t.name,
         }))
     })

@@ -23,18 +23,18 @@ pub(super) fn state_name(s: TokenState) -> &'static str {
 /// Whose a token is, as the audit records it: `(tenant id, user id)`. A whole token, or the part
 /// of one the code step reads.
 pub(super) trait Owned {
-    fn owner(&self) -> (&str, &str);
+    fn owner(&self) -> (&TenantId, &UserId);
 }
 
 impl Owned for ResetToken {
-    fn owner(&self) -> (&str, &str) {
-        (self.tenant_id.as_str(), self.user_id.as_str())
+    fn owner(&self) -> (&TenantId, &UserId) {
+        (&self.tenant_id, &self.user_id)
     }
 }
 
 impl Owned for FlowToken {
-    fn owner(&self) -> (&str, &str) {
-        (self.tenant_id.as_str(), self.user_id.as_str())
+    fn owner(&self) -> (&TenantId, &UserId) {
+        (&self.tenant_id, &self.user_id)
     }
 }
 
@@ -49,10 +49,9 @@ pub(super) async fn audit_token(
     let mut e = crate::reset::event(svc.now(), name, outcome, ip);
     let user = match token.map(Owned::owner) {
         Some((tenant_id, user_id)) => {
-            let user = UserId::from_string(user_id);
-            e.tenant_id = Some(TenantId::from_string(tenant_id));
-            e.user_id = Some(user.clone());
-            user
+            e.tenant_id = Some(tenant_id.clone());
+            e.user_id = Some(user_id.clone());
+            user_id.clone()
         }
         // Looked up all the same: an event without a token costs the same database work as
         // one with (docs/security.md#12).

@@ -109,7 +109,7 @@ async fn update(
     form: CsrfForm<WordsForm>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = load(&state, &admin, &path).await?;
-    let id = TenantId::from_string(tenant.tenant_id.clone());
+    let id = tenant.tenant_id.clone();
     let now = state.now();
     let event = admin.event(
         now,

@@ -91,6 +91,8 @@ impl Application {
             hasher.clone(),
         )?);
         let services = Services {
+            job_inserts: crate::jobs::Inserter::new(&db),
+            reset_audits: crate::reset::AuditWrites::new(&db),
             directory,
             settings: settings.clone(),
             db,

@@ -109,9 +109,12 @@ pub fn insert(conn: &mut AnyConnection, event: &NewAuditEvent) -> Result<(), DbE
     Ok(())
 }
 
-/// Appends `events` in one statement (the benchmark's seeding).
-pub fn insert_many(conn: &mut AnyConnection, events: &[NewAuditEvent]) -> Result<(), DbError> {
-    let rows: Vec<Row<'_>> = events.iter().map(Row::from).collect();
+/// Appends `events` in one statement (the worker's batched writes, the benchmark's seeding).
+pub fn insert_many<'a>(
+    conn: &mut AnyConnection,
+    events: impl IntoIterator<Item = &'a NewAuditEvent>,
+) -> Result<(), DbError> {
+    let rows: Vec<Row<'_>> = events.into_iter().map(Row::from).collect();
     dispatch!(conn, c => diesel::insert_into(audit_events::table).values(&rows).execute(c))?;
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod admins;
 pub mod api_keys;
 pub mod audit;
 pub mod banned_words;
+mod batch_insert;
 mod connection;
 pub mod directory_links;
 pub mod email_verifications;
@@ -37,6 +38,7 @@ pub mod user_lifecycle;
 pub mod users;
 pub mod webhooks;
 
+pub use batch_insert::{InsertBatcher, InsertMany};
 pub use connection::{
     AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool, POSTGRES_SUPPORTED,
 };

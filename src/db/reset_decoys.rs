@@ -55,6 +55,26 @@ pub fn plant(conn: &mut AnyConnection, new: &NewDecoy) -> Result<(), DbError> {
     Ok(())
 }
 
+/// [`plant`] for several flows: on PostgreSQL in one statement, in the order of their flow (so
+/// two batches that share flows take their keys in the same order); SQLite has no multi-row
+/// `INSERT … ON CONFLICT` in diesel, and its group commit shares the transaction anyway.
+pub fn plant_many(conn: &mut AnyConnection, new: &[&NewDecoy]) -> Result<(), DbError> {
+    match conn {
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(c) if !new.is_empty() => {
+            let mut rows: Vec<NewDecoy> = new.iter().map(|&d| d.clone()).collect();
+            rows.sort_by(|a, b| a.flow_id_hash.cmp(&b.flow_id_hash));
+            diesel::insert_into(reset_decoys::table)
+                .values(rows)
+                .on_conflict(reset_decoys::flow_id_hash)
+                .do_nothing()
+                .execute(c)?;
+            Ok(())
+        }
+        _ => new.iter().try_for_each(|d| plant(conn, d)),
+    }
+}
+
 /// The flow's decoy while it is unrevoked and unexpired (what a live token of the flow is).
 pub fn live_for_flow(
     conn: &mut AnyConnection,

@@ -30,7 +30,7 @@ pub mod worker;
 pub use registry::Registry;
 pub use worker::{StopSignal, Worker};
 
-use crate::db::{AnyConnection, Db, DbError};
+use crate::db::{AnyConnection, Db, DbError, InsertBatcher};
 use crate::domain::JobId;
 use chrono::NaiveDateTime;
 use serde::de::DeserializeOwned;
@@ -90,8 +90,50 @@ pub fn enqueue<J: Job>(
     now: NaiveDateTime,
     max_attempts: u32,
 ) -> Result<JobId, DbError> {
+    let id = JobId::generate();
+    queue::enqueue(conn, &queued(&id, job, now, max_attempts)?)?;
+    Ok(id)
+}
+
+fn queued<J: Job>(
+    id: &JobId,
+    job: &J,
+    now: NaiveDateTime,
+    max_attempts: u32,
+) -> Result<queue::QueuedJob, DbError> {
     let payload = serde_json::to_string(job).map_err(anyhow::Error::from)?;
-    queue::enqueue(conn, J::KIND, &payload, now, max_attempts)
+    Ok(queue::QueuedJob::new(
+        id,
+        J::KIND,
+        payload,
+        now,
+        max_attempts,
+    ))
+}
+
+/// Appends the jobs of concurrent callers in multi-row inserts, outside any transaction of
+/// theirs (`db::InsertBatcher`): PostgreSQL's request path, where a statement and a commit per
+/// request cost more than the request's other work.
+#[derive(Clone)]
+pub struct Inserter(InsertBatcher<queue::QueuedJob>);
+
+impl Inserter {
+    pub fn new(db: &Db) -> Self {
+        Self(InsertBatcher::new(db, queue::insert_many))
+    }
+
+    /// Appends `job`, runnable from `now`; returns once it is committed. Wake the worker after
+    /// (`Services::jobs_wakeup`).
+    pub async fn enqueue<J: Job>(
+        &self,
+        job: &J,
+        now: NaiveDateTime,
+        max_attempts: u32,
+    ) -> Result<JobId, DbError> {
+        let id = JobId::generate();
+        self.0.insert(queued(&id, job, now, max_attempts)?).await?;
+        Ok(id)
+    }
 }
 
 /// Rewrites the running job's stored payload to `job`: a job records in its own row that a
@@ -104,6 +146,33 @@ pub fn save_progress<J: Job>(
 ) -> Result<(), DbError> {
     let payload = serde_json::to_string(job).map_err(anyhow::Error::from)?;
     queue::set_payload(conn, &run.id, &payload)
+}
+
+/// A running job's payload to be saved by [`save_progress_many`], with the writes of other jobs.
+#[derive(Debug)]
+pub struct Progress {
+    id: JobId,
+    payload: String,
+}
+
+impl Progress {
+    /// What [`save_progress`] would write for `run`.
+    pub fn of<J: Job>(run: &JobRun, job: &J) -> Result<Self, DbError> {
+        Ok(Self {
+            id: run.id.clone(),
+            payload: serde_json::to_string(job).map_err(anyhow::Error::from)?,
+        })
+    }
+}
+
+/// [`save_progress`] for several running jobs (the worker's batched writes).
+pub fn save_progress_many<'a>(
+    conn: &mut AnyConnection,
+    progress: impl IntoIterator<Item = &'a Progress>,
+) -> Result<(), DbError> {
+    progress
+        .into_iter()
+        .try_for_each(|p| queue::set_payload(conn, &p.id, &p.payload))
 }
 
 /// The queue's depth and the age of its oldest open job at `now`, for `/metrics`.

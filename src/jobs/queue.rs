@@ -29,38 +29,50 @@ pub struct StoredJob {
     pub created_at: NaiveDateTime,
 }
 
+/// A job row as written: one by [`enqueue`], many by [`insert_many`].
 #[derive(Insertable)]
 #[diesel(table_name = jobs)]
-struct NewJob<'a> {
-    id: &'a str,
-    kind: &'a str,
-    payload: &'a str,
+pub struct QueuedJob {
+    id: String,
+    kind: &'static str,
+    payload: String,
     run_at: NaiveDateTime,
     attempts: i32,
     max_attempts: i32,
     created_at: NaiveDateTime,
 }
 
+impl QueuedJob {
+    /// The row of job `id` of `kind`, runnable from `now`.
+    pub fn new(
+        id: &JobId,
+        kind: &'static str,
+        payload: String,
+        now: NaiveDateTime,
+        max_attempts: u32,
+    ) -> Self {
+        Self {
+            id: id.as_str().to_owned(),
+            kind,
+            payload,
+            run_at: now,
+            attempts: 0,
+            max_attempts: i32::try_from(max_attempts).unwrap_or(i32::MAX),
+            created_at: now,
+        }
+    }
+}
+
 /// Appends a job that may run from `run_at`.
-pub fn enqueue(
-    conn: &mut AnyConnection,
-    kind: &str,
-    payload: &str,
-    now: NaiveDateTime,
-    max_attempts: u32,
-) -> Result<JobId, DbError> {
-    let id = JobId::generate();
-    let row = NewJob {
-        id: id.as_str(),
-        kind,
-        payload,
-        run_at: now,
-        attempts: 0,
-        max_attempts: i32::try_from(max_attempts).unwrap_or(i32::MAX),
-        created_at: now,
-    };
-    dispatch!(conn, c => diesel::insert_into(jobs::table).values(&row).execute(c))?;
-    Ok(id)
+pub fn enqueue(conn: &mut AnyConnection, row: &QueuedJob) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::insert_into(jobs::table).values(row).execute(c))?;
+    Ok(())
+}
+
+/// Appends `rows` in one statement (all or none).
+pub fn insert_many(conn: &mut AnyConnection, rows: &[QueuedJob]) -> Result<(), DbError> {
+    dispatch!(conn, c => diesel::insert_into(jobs::table).values(rows).execute(c))?;
+    Ok(())
 }
 
 /// Claims up to `batch` runnable jobs for `worker` until `lease_until`, counting an attempt.

@@ -143,19 +143,12 @@ async fn audit_request(
         audited: true,
         ..job.clone()
     };
-    let run = run.clone();
-    svc.db
-        .run_grouped(move |c| {
-            use crate::db::WriteTransaction as _;
-            c.write_transaction::<_, crate::db::DbError, _>(|c| {
-                audit::insert(c, &e)?;
-                if let Some(decoy) = &decoy {
-                    reset_decoys::plant(c, decoy)?;
-                }
-                jobs::save_progress(c, &run, &marked)
-            })
-        })
-        .await?;
+    let written = super::audited::AuditedRequest {
+        event: e,
+        decoy,
+        progress: jobs::Progress::of(run, &marked)?,
+    };
+    svc.reset_audits.write(written).await?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! [`notice`] mails the "password changed" notice. [`issue`] is the one issuer of reset tokens
 //! (the worker's and the helpdesk's).
 
+mod audited;
 pub mod evaluate;
 pub mod issue;
 pub mod not_me;
@@ -11,6 +12,8 @@ mod not_me_alert;
 pub mod notice;
 pub mod redeem;
 pub mod request;
+
+pub use audited::AuditWrites;
 
 use crate::db::audit::NewAuditEvent;
 use crate::domain::audit::{Event, Outcome};

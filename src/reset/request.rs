@@ -2,7 +2,7 @@
 //! one job row. The same database work happens whether or not the account exists, so neither
 //! the reply nor its timing says anything about accounts (docs/security.md#11, #12).
 
-use crate::db::{audit, DbError};
+use crate::db::{audit, AnyConnection, Backend, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
 use crate::i18n::Lang;
@@ -68,42 +68,71 @@ pub async fn request(
         browser: Some(browser),
         requested_at: Some(now),
     };
-    let lookup = email.clone();
     let max_attempts = svc.settings.jobs.max_attempts;
-    // Group commit: concurrent requests share one transaction (docs/performance.md, scenario B). Every
-    // request, whatever the address, takes this same path (docs/security.md#11, #12).
-    let outcome = svc
-        .db
-        .run_grouped(move |conn| {
-            let tenant = eligibility::tenant_of(conn, consumer, &lookup)?;
-            // The domain-level rules only: no account facts are looked at here.
-            let facts = Facts {
-                tenant: tenant.as_ref().map(eligibility::tenant_facts),
-                account: None,
-                email: EmailVerdict::Unknown(UnknownReason::DnsOff),
-                now,
-            };
-            if let policy::Decision::Deny(reason) = policy::decide(&facts) {
-                if reason.browser_visible() {
-                    let tenant = tenant.clone().expect("domain-level denial needs a tenant");
-                    let mut e = super::event(now, Event::ResetRequested, Outcome::Denied, ip);
-                    e.tenant_id = Some(tenant.tenant_id());
-                    e.reason = Some(reason.code().to_string());
-                    e.email = Some(lookup.to_string());
-                    audit::insert(conn, &e)?;
-                    return Ok(RequestOutcome::DomainDenied {
-                        reason,
-                        tenant_name: tenant.name,
-                        helpdesk_url: tenant.helpdesk_url,
-                    });
+    // Every request, whatever the address, takes the same path (docs/security.md#11, #12).
+    let outcome = if svc.db.backend() == Backend::Postgres {
+        // The domain-level check reads on its own; the job joins the multi-row insert of
+        // concurrent requests, one statement and one commit for many (docs/performance.md,
+        // scenario B).
+        let lookup = email.clone();
+        let outcome = svc
+            .db
+            .run(move |conn| check_domain(conn, consumer, &lookup, now, ip))
+            .await?;
+        if matches!(outcome, RequestOutcome::Accepted) {
+            svc.job_inserts.enqueue(&job, now, max_attempts).await?;
+        }
+        outcome
+    } else {
+        // SQLite: group commit, concurrent requests share one transaction for the check and
+        // the job (docs/performance.md, scenario B).
+        let lookup = email.clone();
+        svc.db
+            .run_grouped(move |conn| {
+                let outcome = check_domain(conn, consumer, &lookup, now, ip)?;
+                if matches!(outcome, RequestOutcome::Accepted) {
+                    jobs::enqueue(conn, &job, now, max_attempts)?;
                 }
-            }
-            jobs::enqueue(conn, &job, now, max_attempts)?;
-            Ok(RequestOutcome::Accepted)
-        })
-        .await?;
+                Ok(outcome)
+            })
+            .await?
+    };
     if matches!(outcome, RequestOutcome::Accepted) {
         svc.jobs_wakeup.notify_one();
     }
     Ok(outcome)
+}
+
+/// The domain-level rules only (no account facts are looked at here): a browser-visible denial
+/// is audited and shown; anything else is accepted, to be evaluated by the worker.
+fn check_domain(
+    conn: &mut AnyConnection,
+    consumer: bool,
+    email: &EmailAddress,
+    now: chrono::NaiveDateTime,
+    ip: Option<IpAddr>,
+) -> Result<RequestOutcome, DbError> {
+    let tenant = eligibility::tenant_of(conn, consumer, email)?;
+    let facts = Facts {
+        tenant: tenant.as_ref().map(eligibility::tenant_facts),
+        account: None,
+        email: EmailVerdict::Unknown(UnknownReason::DnsOff),
+        now,
+    };
+    if let policy::Decision::Deny(reason) = policy::decide(&facts) {
+        if reason.browser_visible() {
+            let tenant = tenant.expect("domain-level denial needs a tenant");
+            let mut e = super::event(now, Event::ResetRequested, Outcome::Denied, ip);
+            e.tenant_id = Some(tenant.tenant_id());
+            e.reason = Some(reason.code().to_string());
+            e.email = Some(email.to_string());
+            audit::insert(conn, &e)?;
+            return Ok(RequestOutcome::DomainDenied {
+                reason,
+                tenant_name: tenant.name,
+                helpdesk_url: tenant.helpdesk_url,
+            });
+        }
+    }
+    Ok(RequestOutcome::Accepted)
 }

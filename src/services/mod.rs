@@ -29,6 +29,10 @@ pub struct Services {
     pub metrics: Metrics,
     /// Wakes the job worker at once when a request enqueues work.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
+    /// Multi-row job inserts for PostgreSQL's request path.
+    pub job_inserts: crate::jobs::Inserter,
+    /// The reset worker's batched audit writes.
+    pub reset_audits: crate::reset::AuditWrites,
     /// In-process and persistent rate limits (docs/operations.md#rate-limits).
     pub rate_limits: crate::ratelimit::RateLimits,
     /// Keys the HMAC of emailed one-time codes (a plain hash of 40 bits is brute-forceable).

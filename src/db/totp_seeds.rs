@@ -140,10 +140,10 @@ pub fn replace(
     old: &str,
     new: &str,
 ) -> Result<bool, DbError> {
-    let rows = with_table!(table, t => dispatch!(conn, c => diesel::update(
-            t::table.filter(t::id.eq(id)).filter(t::totp_secret.eq(old)),
-        )
-        .set(t::totp_secret.eq(Some(new)))
-        .execute(c)))?;
+    let rows = with_table!(table, t => update_rows!(
+        conn,
+        t::table.filter(t::id.eq(id)).filter(t::totp_secret.eq(old)),
+        t::totp_secret.eq(Some(new)),
+    ))?;
     Ok(rows == 1)
 }

@@ -180,16 +180,7 @@ pub fn mark_deliverable(
     id: &UserId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    update_rows!(
-        conn,
-        users::table.find(id.as_str()),
-        (
-            users::bounced_at.eq(None::<NaiveDateTime>),
-            users::bounce_reason.eq(None::<String>),
-            users::updated_at.eq(now),
-        )
-    )?;
-    Ok(())
+    super::users::set_bounce(conn, id, None, now)
 }
 
 // ---- insights ----------------------------------------------------------------------------

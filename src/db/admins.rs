@@ -41,17 +41,13 @@ pub fn create(
         last_login_at: None,
         created_at: now,
     };
-    match dispatch!(conn, c => diesel::insert_into(admins::table).values(admin.clone()).execute(c))
-    {
-        Ok(_) => Ok(admin),
-        Err(e) => match DbError::from(e) {
-            DbError::Conflict(_) => Err(DbError::Conflict(format!(
-                "an admin with the address {} already exists",
-                new.email
-            ))),
-            other => Err(other),
-        },
-    }
+    dispatch!(conn, c => diesel::insert_into(admins::table).values(admin.clone()).execute(c))
+        .map_err(|e| {
+            DbError::from(e).conflict_means(|| {
+                format!("an admin with the address {} already exists", new.email)
+            })
+        })?;
+    Ok(admin)
 }
 
 pub fn find_by_email(

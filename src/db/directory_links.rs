@@ -84,16 +84,5 @@ pub fn password_changed(
     user: &UserId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    update_rows!(
-        conn,
-        users::table.find(user.as_str()),
-        (
-            users::password_hash.eq(None::<String>),
-            users::password_changed_at.eq(Some(now)),
-            users::session_generation.eq(users::session_generation + 1),
-            users::locked_until.eq(None::<NaiveDateTime>),
-            users::updated_at.eq(now),
-        )
-    )?;
-    Ok(())
+    super::users::replace_password(conn, user, None, now)
 }

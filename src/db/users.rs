@@ -44,16 +44,12 @@ pub fn create(
         created_at: now,
         updated_at: now,
     };
-    match dispatch!(conn, c => diesel::insert_into(users::table).values(user.clone()).execute(c)) {
-        Ok(_) => Ok(user),
-        Err(e) => match DbError::from(e) {
-            DbError::Conflict(_) => Err(DbError::Conflict(format!(
-                "a guest with the address {} already exists",
-                new.email
-            ))),
-            other => Err(other),
-        },
-    }
+    dispatch!(conn, c => diesel::insert_into(users::table).values(user.clone()).execute(c))
+        .map_err(|e| {
+            DbError::from(e)
+                .conflict_means(|| format!("a guest with the address {} already exists", new.email))
+        })?;
+    Ok(user)
 }
 
 pub fn find_by_email(
@@ -117,11 +113,22 @@ pub fn set_password(
     hash: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
+    replace_password(conn, id, Some(hash), now)
+}
+
+/// Stores `hash` as the password hash (`None`: a password kept elsewhere, such as the
+/// directory's), ends every session (generation + 1) and lifts a lock.
+pub(super) fn replace_password(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    hash: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
     update_rows!(
         conn,
         users::table.find(id.as_str()),
         (
-            users::password_hash.eq(Some(hash)),
+            users::password_hash.eq(hash),
             users::password_changed_at.eq(Some(now)),
             users::session_generation.eq(users::session_generation + 1),
             users::locked_until.eq(None::<NaiveDateTime>),
@@ -138,12 +145,22 @@ pub fn mark_bounced(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
+    set_bounce(conn, id, Some(reason), now)
+}
+
+/// Records a bounce at `now` for `reason`, or with `None` forgets the recorded one.
+pub(super) fn set_bounce(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
     update_rows!(
         conn,
         users::table.find(id.as_str()),
         (
-            users::bounced_at.eq(Some(now)),
-            users::bounce_reason.eq(Some(reason)),
+            users::bounced_at.eq(reason.map(|_| now)),
+            users::bounce_reason.eq(reason),
             users::updated_at.eq(now),
         )
     )?;

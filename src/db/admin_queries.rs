@@ -77,16 +77,18 @@ pub fn update_tenant(
         if before == *after {
             return Ok(None);
         }
-        dispatch!(conn, c => diesel::update(tenants::table.find(id.as_str()))
-            .set((
+        update_rows!(
+            conn,
+            tenants::table.find(id.as_str()),
+            (
                 tenants::plan.eq(after.plan.as_str()),
                 tenants::sspr_enabled.eq(after.sspr_enabled),
                 tenants::methods_required.eq(after.methods_required),
                 tenants::helpdesk_url.eq(after.helpdesk_url.as_deref()),
                 tenants::default_language.eq(after.default_language.as_deref()),
                 tenants::updated_at.eq(now),
-            ))
-            .execute(c))?;
+            )
+        )?;
         let revoked_tokens = if before.revokes_tokens(after) {
             let reason = if after.plan == Plan::Free && before.plan != Plan::Free {
                 "tenant_not_licensed"
@@ -161,9 +163,14 @@ pub fn clear_lockout(
     id: &UserId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(users::table.find(id.as_str()))
-        .set((users::locked_until.eq(None::<NaiveDateTime>), users::updated_at.eq(now)))
-        .execute(c))?;
+    update_rows!(
+        conn,
+        users::table.find(id.as_str()),
+        (
+            users::locked_until.eq(None::<NaiveDateTime>),
+            users::updated_at.eq(now)
+        )
+    )?;
     Ok(())
 }
 
@@ -173,14 +180,7 @@ pub fn mark_deliverable(
     id: &UserId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(users::table.find(id.as_str()))
-        .set((
-            users::bounced_at.eq(None::<NaiveDateTime>),
-            users::bounce_reason.eq(None::<String>),
-            users::updated_at.eq(now),
-        ))
-        .execute(c))?;
-    Ok(())
+    super::users::set_bounce(conn, id, None, now)
 }
 
 // ---- insights ----------------------------------------------------------------------------

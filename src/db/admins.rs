@@ -41,28 +41,24 @@ pub fn create(
         last_login_at: None,
         created_at: now,
     };
-    match dispatch!(conn, c => diesel::insert_into(admins::table).values(admin.clone()).execute(c))
-    {
-        Ok(_) => Ok(admin),
-        Err(e) => match DbError::from(e) {
-            DbError::Conflict(_) => Err(DbError::Conflict(format!(
-                "an admin with the address {} already exists",
-                new.email
-            ))),
-            other => Err(other),
-        },
-    }
+    dispatch!(conn, c => diesel::insert_into(admins::table).values(admin.clone()).execute(c))
+        .map_err(|e| {
+            DbError::from(e).conflict_means(|| {
+                format!("an admin with the address {} already exists", new.email)
+            })
+        })?;
+    Ok(admin)
 }
 
 pub fn find_by_email(
     conn: &mut AnyConnection,
     email: &EmailAddress,
 ) -> Result<Option<Admin>, DbError> {
-    Ok(dispatch!(conn, c => admins::table
-        .filter(admins::email.eq(email.as_str()))
-        .select(Admin::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        admins::table.filter(admins::email.eq(email.as_str())),
+        Admin
+    )
 }
 
 pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
@@ -71,21 +67,17 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
 
 /// The admin with this id, if any.
 pub fn find_by_id(conn: &mut AnyConnection, id: &AdminId) -> Result<Option<Admin>, DbError> {
-    Ok(dispatch!(conn, c => admins::table
-        .find(id.as_str())
-        .select(Admin::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(conn, admins::table.find(id.as_str()), Admin)
 }
 
 /// The admin whose one-time set-up link hashes to `hash` (SHA-256 hex), if any. The caller
 /// checks `setup_expires_at`.
 pub fn find_by_setup_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<Admin>, DbError> {
-    Ok(dispatch!(conn, c => admins::table
-        .filter(admins::setup_token_hash.eq(hash))
-        .select(Admin::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        admins::table.filter(admins::setup_token_hash.eq(hash)),
+        Admin
+    )
 }
 
 /// Finishes set-up: stores the password hash and the confirmed TOTP secret (with the step that
@@ -100,13 +92,13 @@ pub fn complete_setup(
     totp_step: i64,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    let rows = dispatch!(conn, c => diesel::update(
-            admins::table
-                .find(id.as_str())
-                .filter(admins::setup_token_hash.eq(setup_hash))
-                .filter(admins::setup_expires_at.gt(now)),
-        )
-        .set((
+    let rows = update_rows!(
+        conn,
+        admins::table
+            .find(id.as_str())
+            .filter(admins::setup_token_hash.eq(setup_hash))
+            .filter(admins::setup_expires_at.gt(now)),
+        (
             admins::password_hash.eq(Some(password_hash)),
             admins::totp_secret.eq(Some(totp_secret)),
             admins::totp_last_step.eq(Some(totp_step)),
@@ -115,8 +107,8 @@ pub fn complete_setup(
             admins::failed_attempts.eq(0),
             admins::locked_until.eq(None::<NaiveDateTime>),
             admins::session_generation.eq(admins::session_generation + 1),
-        ))
-        .execute(c))?;
+        )
+    )?;
     Ok(rows == 1)
 }
 
@@ -127,21 +119,25 @@ pub fn record_totp_step(
     id: &AdminId,
     step: i64,
 ) -> Result<bool, DbError> {
-    let rows = dispatch!(conn, c => diesel::update(
-            admins::table
-                .find(id.as_str())
-                .filter(admins::totp_last_step.is_null().or(admins::totp_last_step.lt(step))),
-        )
-        .set(admins::totp_last_step.eq(Some(step)))
-        .execute(c))?;
+    let rows = update_rows!(
+        conn,
+        admins::table.find(id.as_str()).filter(
+            admins::totp_last_step
+                .is_null()
+                .or(admins::totp_last_step.lt(step))
+        ),
+        admins::totp_last_step.eq(Some(step))
+    )?;
     Ok(rows == 1)
 }
 
 /// Counts one failed sign-in (password or TOTP) and returns the new count.
 pub fn record_failed_attempt(conn: &mut AnyConnection, id: &AdminId) -> Result<i32, DbError> {
-    dispatch!(conn, c => diesel::update(admins::table.find(id.as_str()))
-        .set(admins::failed_attempts.eq(admins::failed_attempts + 1))
-        .execute(c))?;
+    update_rows!(
+        conn,
+        admins::table.find(id.as_str()),
+        admins::failed_attempts.eq(admins::failed_attempts + 1)
+    )?;
     Ok(dispatch!(conn, c => admins::table
         .find(id.as_str())
         .select(admins::failed_attempts)
@@ -156,9 +152,11 @@ pub fn lock_until(
     id: &AdminId,
     until: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(admins::table.find(id.as_str()))
-        .set(admins::locked_until.eq(Some(until)))
-        .execute(c))?;
+    update_rows!(
+        conn,
+        admins::table.find(id.as_str()),
+        admins::locked_until.eq(Some(until))
+    )?;
     Ok(())
 }
 
@@ -168,22 +166,26 @@ pub fn record_login(
     id: &AdminId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(admins::table.find(id.as_str()))
-        .set((
+    update_rows!(
+        conn,
+        admins::table.find(id.as_str()),
+        (
             admins::failed_attempts.eq(0),
             admins::locked_until.eq(None::<NaiveDateTime>),
             admins::last_login_at.eq(Some(now)),
-        ))
-        .execute(c))?;
+        )
+    )?;
     Ok(())
 }
 
 /// Ends every session of this admin ("sign out everywhere"): sessions carry the generation
 /// they were issued under and stop working once it moves. Returns the new generation.
 pub fn bump_session_generation(conn: &mut AnyConnection, id: &AdminId) -> Result<i64, DbError> {
-    dispatch!(conn, c => diesel::update(admins::table.find(id.as_str()))
-        .set(admins::session_generation.eq(admins::session_generation + 1))
-        .execute(c))?;
+    update_rows!(
+        conn,
+        admins::table.find(id.as_str()),
+        admins::session_generation.eq(admins::session_generation + 1)
+    )?;
     Ok(dispatch!(conn, c => admins::table
         .find(id.as_str())
         .select(admins::session_generation)
@@ -192,10 +194,11 @@ pub fn bump_session_generation(conn: &mut AnyConnection, id: &AdminId) -> Result
 
 /// Every admin, platform admins first, then by address.
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<Admin>, DbError> {
-    Ok(dispatch!(conn, c => admins::table
-        .order((admins::role.asc(), admins::email.asc()))
-        .select(Admin::as_select())
-        .load(c))?)
+    all_rows!(
+        conn,
+        admins::table.order((admins::role.asc(), admins::email.asc())),
+        Admin
+    )
 }
 
 /// Locks the platform admins' rows for this transaction (PostgreSQL: `FOR UPDATE`, so two
@@ -230,16 +233,16 @@ pub fn set_disabled(
         .find(id.as_str())
         .filter(admins::disabled.eq(!disabled));
     let rows = if disabled {
-        dispatch!(conn, c => diesel::update(target)
-            .set((
+        update_rows!(
+            conn,
+            target,
+            (
                 admins::disabled.eq(true),
                 admins::session_generation.eq(admins::session_generation + 1),
-            ))
-            .execute(c))?
+            )
+        )?
     } else {
-        dispatch!(conn, c => diesel::update(target)
-            .set(admins::disabled.eq(false))
-            .execute(c))?
+        update_rows!(conn, target, admins::disabled.eq(false))?
     };
     Ok(rows == 1)
 }
@@ -253,8 +256,10 @@ pub fn reissue_setup(
     setup_hash: &str,
     expires_at: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    let rows = dispatch!(conn, c => diesel::update(admins::table.find(id.as_str()))
-        .set((
+    let rows = update_rows!(
+        conn,
+        admins::table.find(id.as_str()),
+        (
             admins::setup_token_hash.eq(Some(setup_hash)),
             admins::setup_expires_at.eq(Some(expires_at)),
             admins::password_hash.eq(None::<String>),
@@ -263,7 +268,7 @@ pub fn reissue_setup(
             admins::failed_attempts.eq(0),
             admins::locked_until.eq(None::<NaiveDateTime>),
             admins::session_generation.eq(admins::session_generation + 1),
-        ))
-        .execute(c))?;
+        )
+    )?;
     Ok(rows == 1)
 }

@@ -36,28 +36,26 @@ pub fn insert(conn: &mut AnyConnection, row: &ApiKey) -> Result<(), DbError> {
 
 /// The unrevoked key whose hash is `hash`.
 pub fn find_live_by_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<ApiKey>, DbError> {
-    Ok(dispatch!(conn, c => api_keys::table
-        .filter(api_keys::key_hash.eq(hash))
-        .filter(api_keys::revoked_at.is_null())
-        .select(ApiKey::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        api_keys::table
+            .filter(api_keys::key_hash.eq(hash))
+            .filter(api_keys::revoked_at.is_null()),
+        ApiKey
+    )
 }
 
 pub fn find_by_id(conn: &mut AnyConnection, id: &ApiKeyId) -> Result<Option<ApiKey>, DbError> {
-    Ok(dispatch!(conn, c => api_keys::table
-        .find(id.as_str())
-        .select(ApiKey::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(conn, api_keys::table.find(id.as_str()), ApiKey)
 }
 
 /// Every key, newest first (revoked ones included, for the console's list).
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<ApiKey>, DbError> {
-    Ok(dispatch!(conn, c => api_keys::table
-        .order(api_keys::created_at.desc())
-        .select(ApiKey::as_select())
-        .load(c))?)
+    all_rows!(
+        conn,
+        api_keys::table.order(api_keys::created_at.desc()),
+        ApiKey
+    )
 }
 
 /// Revokes a key; false when it does not exist or was already revoked.
@@ -66,19 +64,23 @@ pub fn revoke(
     id: &ApiKeyId,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    let rows = dispatch!(conn, c => diesel::update(
-            api_keys::table.find(id.as_str()).filter(api_keys::revoked_at.is_null()),
-        )
-        .set(api_keys::revoked_at.eq(Some(now)))
-        .execute(c))?;
+    let rows = update_rows!(
+        conn,
+        api_keys::table
+            .find(id.as_str())
+            .filter(api_keys::revoked_at.is_null()),
+        api_keys::revoked_at.eq(Some(now))
+    )?;
     Ok(rows == 1)
 }
 
 /// Records that a key was used (for "last used" in the console).
 pub fn touch(conn: &mut AnyConnection, id: &ApiKeyId, now: NaiveDateTime) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(api_keys::table.find(id.as_str()))
-        .set(api_keys::last_used_at.eq(Some(now)))
-        .execute(c))?;
+    update_rows!(
+        conn,
+        api_keys::table.find(id.as_str()),
+        api_keys::last_used_at.eq(Some(now))
+    )?;
     Ok(())
 }
 
@@ -101,11 +103,11 @@ pub fn find_idempotent(
     api_key_id: &ApiKeyId,
     key: &str,
 ) -> Result<Option<IdempotentResponse>, DbError> {
-    Ok(dispatch!(conn, c => idempotency_keys::table
-        .find((api_key_id.as_str(), key))
-        .select(IdempotentResponse::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        idempotency_keys::table.find((api_key_id.as_str(), key)),
+        IdempotentResponse
+    )
 }
 
 /// Stores a response; a concurrent request that stored first makes this a [`DbError::Conflict`].

@@ -121,11 +121,13 @@ pub fn insert_many<'a>(
 
 /// The newest events, newest first (the console's filters build on this).
 pub fn latest(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AuditEvent>, DbError> {
-    Ok(dispatch!(conn, c => audit_events::table
-        .order(audit_events::id.desc())
-        .limit(limit)
-        .select(AuditEvent::as_select())
-        .load(c))?)
+    all_rows!(
+        conn,
+        audit_events::table
+            .order(audit_events::id.desc())
+            .limit(limit),
+        AuditEvent
+    )
 }
 
 /// Appends `event` and returns its id (the admin session remembers the id of its sign-in
@@ -145,11 +147,7 @@ pub fn insert_returning_id(
 
 /// One event by id.
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<AuditEvent>, DbError> {
-    Ok(dispatch!(conn, c => audit_events::table
-        .find(id)
-        .select(AuditEvent::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(conn, audit_events::table.find(id), AuditEvent)
 }
 
 /// Which events to list. Every field narrows the result; `None` means "any". The caller has

@@ -10,12 +10,13 @@ use diesel::prelude::*;
 
 /// The Latchkey row of the directory account `directory_id`, if one was made.
 pub fn find_user(conn: &mut AnyConnection, directory_id: &str) -> Result<Option<User>, DbError> {
-    Ok(dispatch!(conn, c => directory_links::table
-        .inner_join(users::table)
-        .filter(directory_links::directory_id.eq(directory_id))
-        .select(User::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        directory_links::table
+            .inner_join(users::table)
+            .filter(directory_links::directory_id.eq(directory_id)),
+        User
+    )
 }
 
 /// Links `user` to the directory account `directory_id` (at `dn`).
@@ -48,12 +49,19 @@ pub fn follow(
     email: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(directory_links::table.find(directory_id))
-        .set((directory_links::dn.eq(dn), directory_links::updated_at.eq(now)))
-        .execute(c))?;
-    dispatch!(conn, c => diesel::update(users::table.find(user.as_str()))
-        .set((users::email.eq(email), users::updated_at.eq(now)))
-        .execute(c))?;
+    update_rows!(
+        conn,
+        directory_links::table.find(directory_id),
+        (
+            directory_links::dn.eq(dn),
+            directory_links::updated_at.eq(now)
+        )
+    )?;
+    update_rows!(
+        conn,
+        users::table.find(user.as_str()),
+        (users::email.eq(email), users::updated_at.eq(now))
+    )?;
     Ok(())
 }
 
@@ -76,14 +84,5 @@ pub fn password_changed(
     user: &UserId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(users::table.find(user.as_str()))
-        .set((
-            users::password_hash.eq(None::<String>),
-            users::password_changed_at.eq(Some(now)),
-            users::session_generation.eq(users::session_generation + 1),
-            users::locked_until.eq(None::<NaiveDateTime>),
-            users::updated_at.eq(now),
-        ))
-        .execute(c))?;
-    Ok(())
+    super::users::replace_password(conn, user, None, now)
 }

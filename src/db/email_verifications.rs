@@ -34,13 +34,14 @@ pub fn find_live(
     token_hash: &str,
     now: NaiveDateTime,
 ) -> Result<Option<EmailVerification>, DbError> {
-    Ok(dispatch!(conn, c => email_verifications::table
-        .filter(email_verifications::token_hash.eq(token_hash))
-        .filter(email_verifications::used_at.is_null())
-        .filter(email_verifications::expires_at.gt(now))
-        .select(EmailVerification::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        email_verifications::table
+            .filter(email_verifications::token_hash.eq(token_hash))
+            .filter(email_verifications::used_at.is_null())
+            .filter(email_verifications::expires_at.gt(now)),
+        EmailVerification
+    )
 }
 
 /// Uses a verification link: marks it used and the user's address verified, once.

@@ -25,6 +25,17 @@ pub enum DbError {
     Unexpected(#[from] anyhow::Error),
 }
 
+impl DbError {
+    /// A unique-constraint conflict told in the caller's words (what it knows is taken); any
+    /// other error as it is.
+    pub fn conflict_means(self, message: impl FnOnce() -> String) -> DbError {
+        match self {
+            DbError::Conflict(_) => DbError::Conflict(message()),
+            other => other,
+        }
+    }
+}
+
 impl From<diesel::result::Error> for DbError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};

@@ -114,11 +114,7 @@ pub fn find_by_id(
     conn: &mut AnyConnection,
     id: &InvitationId,
 ) -> Result<Option<Invitation>, DbError> {
-    Ok(dispatch!(conn, c => invitations::table
-        .find(id.as_str())
-        .select(Invitation::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(conn, invitations::table.find(id.as_str()), Invitation)
 }
 
 /// The newest invitation of `email` that is neither redeemed nor expired at `now`.
@@ -127,14 +123,15 @@ pub fn find_pending_by_email(
     email: &str,
     now: NaiveDateTime,
 ) -> Result<Option<Invitation>, DbError> {
-    Ok(dispatch!(conn, c => invitations::table
-        .filter(invitations::email.eq(email))
-        .filter(invitations::redeemed_at.is_null())
-        .filter(invitations::expires_at.gt(now))
-        .order(invitations::created_at.desc())
-        .select(Invitation::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        invitations::table
+            .filter(invitations::email.eq(email))
+            .filter(invitations::redeemed_at.is_null())
+            .filter(invitations::expires_at.gt(now))
+            .order(invitations::created_at.desc()),
+        Invitation
+    )
 }
 
 /// The invitation a presented token hash belongs to (either copy), with which copy it is.
@@ -142,11 +139,15 @@ pub fn find_by_token_hash(
     conn: &mut AnyConnection,
     hash: &str,
 ) -> Result<Option<(Invitation, Copy)>, DbError> {
-    let row: Option<Invitation> = dispatch!(conn, c => invitations::table
-        .filter(invitations::token_hash.eq(hash).or(invitations::cc_token_hash.eq(hash)))
-        .select(Invitation::as_select())
-        .first(c)
-        .optional())?;
+    let row: Option<Invitation> = first_row!(
+        conn,
+        invitations::table.filter(
+            invitations::token_hash
+                .eq(hash)
+                .or(invitations::cc_token_hash.eq(hash))
+        ),
+        Invitation
+    )?;
     Ok(row.map(|r| {
         let copy = if r.token_hash == hash {
             Copy::Primary
@@ -163,12 +164,13 @@ pub fn find_by_idempotency_key(
     api_key_id: &ApiKeyId,
     key: &str,
 ) -> Result<Option<Invitation>, DbError> {
-    Ok(dispatch!(conn, c => invitations::table
-        .filter(invitations::api_key_id.eq(api_key_id.as_str()))
-        .filter(invitations::idempotency_key.eq(key))
-        .select(Invitation::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        invitations::table
+            .filter(invitations::api_key_id.eq(api_key_id.as_str()))
+            .filter(invitations::idempotency_key.eq(key)),
+        Invitation
+    )
 }
 
 /// Replaces one token hash of an unredeemed invitation (the sending job issues a fresh token on
@@ -185,13 +187,9 @@ pub fn set_token_hash(
         .find(id.as_str())
         .filter(invitations::redeemed_at.is_null());
     let rows = if cc_copy {
-        dispatch!(conn, c => diesel::update(target)
-            .set(invitations::cc_token_hash.eq(Some(hash)))
-            .execute(c))?
+        update_rows!(conn, target, invitations::cc_token_hash.eq(Some(hash)))?
     } else {
-        dispatch!(conn, c => diesel::update(target)
-            .set(invitations::token_hash.eq(hash))
-            .execute(c))?
+        update_rows!(conn, target, invitations::token_hash.eq(hash))?
     };
     Ok(rows == 1)
 }
@@ -204,18 +202,18 @@ pub fn redeem(
     user_id: &UserId,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    let rows = dispatch!(conn, c => diesel::update(
-            invitations::table
-                .find(id.as_str())
-                .filter(invitations::redeemed_at.is_null())
-                .filter(invitations::expires_at.gt(now)),
-        )
-        .set((
+    let rows = update_rows!(
+        conn,
+        invitations::table
+            .find(id.as_str())
+            .filter(invitations::redeemed_at.is_null())
+            .filter(invitations::expires_at.gt(now)),
+        (
             invitations::redeemed_at.eq(Some(now)),
             invitations::redeemed_via.eq(Some(copy.as_str())),
             invitations::user_id.eq(Some(user_id.as_str())),
-        ))
-        .execute(c))?;
+        )
+    )?;
     Ok(rows == 1)
 }
 

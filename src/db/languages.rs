@@ -58,8 +58,10 @@ pub fn set_tenant_default(
     id: &TenantId,
     code: Option<&str>,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(tenants::table.find(id.as_str()))
-        .set(tenants::default_language.eq(code))
-        .execute(c))?;
+    update_rows!(
+        conn,
+        tenants::table.find(id.as_str()),
+        tenants::default_language.eq(code)
+    )?;
     Ok(())
 }

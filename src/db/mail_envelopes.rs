@@ -43,11 +43,11 @@ pub fn insert(conn: &mut AnyConnection, row: &MailEnvelope) -> Result<(), DbErro
 
 /// The return path whose id hashes to `id_hash`, if it is still kept.
 pub fn find(conn: &mut AnyConnection, id_hash: &str) -> Result<Option<MailEnvelope>, DbError> {
-    Ok(dispatch!(conn, c => mail_envelopes::table
-        .filter(mail_envelopes::id_hash.eq(id_hash))
-        .select(MailEnvelope::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        mail_envelopes::table.filter(mail_envelopes::id_hash.eq(id_hash)),
+        MailEnvelope
+    )
 }
 
 /// Claims the right to mark the recipient of `id_hash` bounced: true for the one report that
@@ -57,12 +57,12 @@ pub fn claim_bounce(
     id_hash: &str,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    let n = dispatch!(conn, c => diesel::update(
+    let n = update_rows!(
+        conn,
         mail_envelopes::table
             .filter(mail_envelopes::id_hash.eq(id_hash))
             .filter(mail_envelopes::bounced_at.is_null()),
-    )
-    .set(mail_envelopes::bounced_at.eq(now))
-    .execute(c))?;
+        mail_envelopes::bounced_at.eq(now)
+    )?;
     Ok(n == 1)
 }

@@ -6,6 +6,52 @@
 //! the full diesel DSL (`ON CONFLICT`, `RETURNING`, `Bool`) that the derived `MultiBackend`
 //! does not carry.
 
+/// The first row `$query` selects, as `$row` (its `Selectable` columns), or `None`: the
+/// repositories' "the row whose key is …" lookup, `SELECT … LIMIT 1` on either backend.
+/// Macros rather than generic fns: the query types differ per table and backend, and the
+/// bounds diesel needs to name them generically are longer than the queries. Defined before
+/// the modules below, so they are in scope there without an import.
+macro_rules! first_row {
+    ($conn:expr, $query:expr, $row:ty $(,)?) => {
+        $crate::dispatch!($conn, c => $query.select(<$row>::as_select()).first(c).optional())
+            .map_err($crate::db::DbError::from)
+    };
+}
+
+/// Every row `$query` selects, as `$row` (its `Selectable` columns).
+macro_rules! all_rows {
+    ($conn:expr, $query:expr, $row:ty $(,)?) => {
+        $crate::dispatch!($conn, c => $query.select(<$row>::as_select()).load(c))
+            .map_err($crate::db::DbError::from)
+    };
+}
+
+/// `UPDATE $target SET $changes` on either backend; how many rows it changed.
+macro_rules! update_rows {
+    ($conn:expr, $target:expr, $changes:expr $(,)?) => {
+        $crate::dispatch!($conn, c => ::diesel::update($target).set($changes).execute(c))
+            .map_err($crate::db::DbError::from)
+    };
+}
+
+/// Marks the single-use token `$id` of table `$table` used at `$now` if it is live (unused,
+/// unexpired, and whatever `$live` adds): one guarded `UPDATE`, so of any number of
+/// concurrent uses exactly one changes the row (docs/security.md#5). Whether this call did.
+macro_rules! consume_live {
+    ($conn:expr, $table:ident, $id:expr, $now:expr $(, $live:expr)* $(,)?) => {
+        update_rows!(
+            $conn,
+            $table::table
+                .find($id)
+                .filter($table::used_at.is_null())
+                $(.filter($live))*
+                .filter($table::expires_at.gt($now)),
+            $table::used_at.eq(Some($now)),
+        )
+        .map(|rows| rows == 1)
+    };
+}
+
 pub mod admin_queries;
 pub mod admins;
 pub mod api_keys;

@@ -57,11 +57,11 @@ pub fn find_by_hash(
     conn: &mut AnyConnection,
     token_hash: &str,
 ) -> Result<Option<NotMeToken>, DbError> {
-    Ok(dispatch!(conn, c => not_me_tokens::table
-        .filter(not_me_tokens::token_hash.eq(token_hash))
-        .select(NotMeToken::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        not_me_tokens::table.filter(not_me_tokens::token_hash.eq(token_hash)),
+        NotMeToken
+    )
 }
 
 /// Marks the token used if it is live: `true` for the one caller that won.
@@ -70,15 +70,7 @@ pub fn consume(
     id: &NotMeTokenId,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    let rows = dispatch!(conn, c => diesel::update(
-            not_me_tokens::table
-                .find(id.as_str())
-                .filter(not_me_tokens::used_at.is_null())
-                .filter(not_me_tokens::expires_at.gt(now)),
-        )
-        .set(not_me_tokens::used_at.eq(Some(now)))
-        .execute(c))?;
-    Ok(rows == 1)
+    consume_live!(conn, not_me_tokens, id.as_str(), now)
 }
 
 /// Uses up every other live token of the user (one report ends the matter; later links in
@@ -88,13 +80,13 @@ pub fn consume_all_for_user(
     user: &UserId,
     now: NaiveDateTime,
 ) -> Result<usize, DbError> {
-    Ok(dispatch!(conn, c => diesel::update(
-            not_me_tokens::table
-                .filter(not_me_tokens::user_id.eq(user.as_str()))
-                .filter(not_me_tokens::used_at.is_null()),
-        )
-        .set(not_me_tokens::used_at.eq(Some(now)))
-        .execute(c))?)
+    update_rows!(
+        conn,
+        not_me_tokens::table
+            .filter(not_me_tokens::user_id.eq(user.as_str()))
+            .filter(not_me_tokens::used_at.is_null()),
+        not_me_tokens::used_at.eq(Some(now))
+    )
 }
 
 /// The addresses of the tenant's enabled admins (tenant admins of that tenant only).

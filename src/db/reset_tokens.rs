@@ -139,19 +139,15 @@ pub fn issue(
 }
 
 pub fn find_by_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<ResetToken>, DbError> {
-    Ok(dispatch!(conn, c => reset_tokens::table
-        .filter(reset_tokens::token_hash.eq(hash))
-        .select(ResetToken::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        reset_tokens::table.filter(reset_tokens::token_hash.eq(hash)),
+        ResetToken
+    )
 }
 
 pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<ResetToken>, DbError> {
-    Ok(dispatch!(conn, c => reset_tokens::table
-        .find(id)
-        .select(ResetToken::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(conn, reset_tokens::table.find(id), ResetToken)
 }
 
 /// Live tokens of a user (at most one: see [`issue`]).
@@ -160,13 +156,15 @@ pub fn live_for_user(
     user: &UserId,
     now: NaiveDateTime,
 ) -> Result<Vec<ResetToken>, DbError> {
-    Ok(dispatch!(conn, c => reset_tokens::table
-        .filter(reset_tokens::user_id.eq(user.as_str()))
-        .filter(reset_tokens::used_at.is_null())
-        .filter(reset_tokens::revoked_at.is_null())
-        .filter(reset_tokens::expires_at.gt(now))
-        .select(ResetToken::as_select())
-        .load(c))?)
+    all_rows!(
+        conn,
+        reset_tokens::table
+            .filter(reset_tokens::user_id.eq(user.as_str()))
+            .filter(reset_tokens::used_at.is_null())
+            .filter(reset_tokens::revoked_at.is_null())
+            .filter(reset_tokens::expires_at.gt(now)),
+        ResetToken
+    )
 }
 
 /// What the code step reads of a flow's live token: whose it is and its code's hash. The whole
@@ -256,9 +254,11 @@ pub fn mark_totp_verified(
     id: &TokenId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(reset_tokens::table.find(id.as_str()))
-        .set(reset_tokens::totp_verified_at.eq(Some(now)))
-        .execute(c))?;
+    update_rows!(
+        conn,
+        reset_tokens::table.find(id.as_str()),
+        reset_tokens::totp_verified_at.eq(Some(now))
+    )?;
     Ok(())
 }
 
@@ -268,11 +268,16 @@ pub fn revoke(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(
-            reset_tokens::table.find(id.as_str()).filter(reset_tokens::revoked_at.is_null()),
+    update_rows!(
+        conn,
+        reset_tokens::table
+            .find(id.as_str())
+            .filter(reset_tokens::revoked_at.is_null()),
+        (
+            reset_tokens::revoked_at.eq(Some(now)),
+            reset_tokens::revoked_reason.eq(Some(reason))
         )
-        .set((reset_tokens::revoked_at.eq(Some(now)), reset_tokens::revoked_reason.eq(Some(reason))))
-        .execute(c))?;
+    )?;
     Ok(())
 }
 
@@ -329,14 +334,11 @@ pub fn consume(
     id: &TokenId,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    let rows = dispatch!(conn, c => diesel::update(
-            reset_tokens::table
-                .find(id.as_str())
-                .filter(reset_tokens::used_at.is_null())
-                .filter(reset_tokens::revoked_at.is_null())
-                .filter(reset_tokens::expires_at.gt(now)),
-        )
-        .set(reset_tokens::used_at.eq(Some(now)))
-        .execute(c))?;
-    Ok(rows == 1)
+    consume_live!(
+        conn,
+        reset_tokens,
+        id.as_str(),
+        now,
+        reset_tokens::revoked_at.is_null()
+    )
 }

@@ -66,47 +66,47 @@ impl Kind {
     }
 }
 
+/// Runs `$body` once for `$kind`, with `$t` naming its table's schema module, `$key` the
+/// column that identifies a row (its Rust type named `$Key`) and `$old` the condition a row
+/// older than `$cutoff` meets: one line per kind says what the sweep counts and removes.
+macro_rules! with_kind {
+    ($kind:expr, $cutoff:expr, |$t:ident, $key:ident: $Key:ident, $old:ident| $body:expr) => {
+        with_kind!(@each $kind, $t, $key, $Key, $old, $body;
+            Audit => audit_events, id: i64, audit_events::occurred_at.lt($cutoff);
+            Jobs => jobs, id: String, jobs::done_at.lt($cutoff).or(jobs::failed_at.lt($cutoff));
+            ResetTokens => reset_tokens, id: String, reset_tokens::expires_at.lt($cutoff);
+            ResetDecoys => reset_decoys, flow_id_hash: String,
+                reset_decoys::expires_at.lt($cutoff);
+            EmailVerifications => email_verifications, id: String,
+                email_verifications::expires_at.lt($cutoff);
+            Invitations => invitations, id: String, invitations::expires_at.lt($cutoff);
+            WebhookDeliveries => webhook_deliveries, id: String,
+                webhook_deliveries::created_at
+                    .lt($cutoff)
+                    .and(webhook_deliveries::status.ne("pending"));
+            MailEnvelopes => mail_envelopes, id_hash: String,
+                mail_envelopes::created_at.lt($cutoff);
+            NotMeTokens => not_me_tokens, id: String, not_me_tokens::expires_at.lt($cutoff);
+        )
+    };
+    (@each $kind:expr, $t:ident, $key:ident, $Key:ident, $old:ident, $body:expr;
+        $($variant:ident => $table:ident, $column:ident: $ty:ty, $condition:expr;)*) => {
+        match $kind {
+            $(Kind::$variant => {
+                use $table as $t;
+                type $Key = $ty;
+                let ($key, $old) = ($t::$column, $condition);
+                $body
+            })*
+        }
+    };
+}
+
 /// How many rows of `kind` are older than `cutoff`.
 pub fn count(conn: &mut AnyConnection, kind: Kind, cutoff: NaiveDateTime) -> Result<i64, DbError> {
-    Ok(match kind {
-        Kind::Audit => dispatch!(conn, c => audit_events::table
-            .filter(audit_events::occurred_at.lt(cutoff))
-            .count()
-            .get_result(c))?,
-        Kind::Jobs => dispatch!(conn, c => jobs::table
-            .filter(jobs::done_at.lt(cutoff).or(jobs::failed_at.lt(cutoff)))
-            .count()
-            .get_result(c))?,
-        Kind::ResetTokens => dispatch!(conn, c => reset_tokens::table
-            .filter(reset_tokens::expires_at.lt(cutoff))
-            .count()
-            .get_result(c))?,
-        Kind::ResetDecoys => dispatch!(conn, c => reset_decoys::table
-            .filter(reset_decoys::expires_at.lt(cutoff))
-            .count()
-            .get_result(c))?,
-        Kind::EmailVerifications => dispatch!(conn, c => email_verifications::table
-            .filter(email_verifications::expires_at.lt(cutoff))
-            .count()
-            .get_result(c))?,
-        Kind::Invitations => dispatch!(conn, c => invitations::table
-            .filter(invitations::expires_at.lt(cutoff))
-            .count()
-            .get_result(c))?,
-        Kind::WebhookDeliveries => dispatch!(conn, c => webhook_deliveries::table
-            .filter(webhook_deliveries::created_at.lt(cutoff))
-            .filter(webhook_deliveries::status.ne("pending"))
-            .count()
-            .get_result(c))?,
-        Kind::MailEnvelopes => dispatch!(conn, c => mail_envelopes::table
-            .filter(mail_envelopes::created_at.lt(cutoff))
-            .count()
-            .get_result(c))?,
-        Kind::NotMeTokens => dispatch!(conn, c => not_me_tokens::table
-            .filter(not_me_tokens::expires_at.lt(cutoff))
-            .count()
-            .get_result(c))?,
-    })
+    Ok(with_kind!(kind, cutoff, |t, _key: _Key, old| {
+        dispatch!(conn, c => t::table.filter(old).count().get_result(c))?
+    }))
 }
 
 /// Deletes at most `limit` rows of `kind` older than `cutoff`; returns how many went. The ids
@@ -118,136 +118,13 @@ pub fn delete_batch(
     cutoff: NaiveDateTime,
     limit: i64,
 ) -> Result<usize, DbError> {
-    Ok(match kind {
-        Kind::Audit => {
-            let ids: Vec<i64> = dispatch!(conn, c => audit_events::table
-                .filter(audit_events::occurred_at.lt(cutoff))
-                .select(audit_events::id)
-                .limit(limit)
-                .load(c))?;
-            if ids.is_empty() {
-                return Ok(0);
-            }
-            dispatch!(conn, c => diesel::delete(audit_events::table
-                .filter(audit_events::id.eq_any(&ids))
-                .filter(audit_events::occurred_at.lt(cutoff)))
-                .execute(c))?
+    Ok(with_kind!(kind, cutoff, |t, key: Key, old| {
+        let ids: Vec<Key> =
+            dispatch!(conn, c => t::table.filter(old).select(key).limit(limit).load(c))?;
+        if ids.is_empty() {
+            return Ok(0);
         }
-        Kind::Jobs => {
-            let finished = jobs::done_at.lt(cutoff).or(jobs::failed_at.lt(cutoff));
-            let ids: Vec<String> = dispatch!(conn, c => jobs::table
-                .filter(finished)
-                .select(jobs::id)
-                .limit(limit)
-                .load(c))?;
-            if ids.is_empty() {
-                return Ok(0);
-            }
-            dispatch!(conn, c => diesel::delete(jobs::table
-                .filter(jobs::id.eq_any(&ids))
-                .filter(finished))
-                .execute(c))?
-        }
-        Kind::ResetTokens => {
-            let ids: Vec<String> = dispatch!(conn, c => reset_tokens::table
-                .filter(reset_tokens::expires_at.lt(cutoff))
-                .select(reset_tokens::id)
-                .limit(limit)
-                .load(c))?;
-            if ids.is_empty() {
-                return Ok(0);
-            }
-            dispatch!(conn, c => diesel::delete(reset_tokens::table
-                .filter(reset_tokens::id.eq_any(&ids))
-                .filter(reset_tokens::expires_at.lt(cutoff)))
-                .execute(c))?
-        }
-        Kind::ResetDecoys => {
-            let ids: Vec<String> = dispatch!(conn, c => reset_decoys::table
-                .filter(reset_decoys::expires_at.lt(cutoff))
-                .select(reset_decoys::flow_id_hash)
-                .limit(limit)
-                .load(c))?;
-            if ids.is_empty() {
-                return Ok(0);
-            }
-            dispatch!(conn, c => diesel::delete(reset_decoys::table
-                .filter(reset_decoys::flow_id_hash.eq_any(&ids))
-                .filter(reset_decoys::expires_at.lt(cutoff)))
-                .execute(c))?
-        }
-        Kind::EmailVerifications => {
-            let ids: Vec<String> = dispatch!(conn, c => email_verifications::table
-                .filter(email_verifications::expires_at.lt(cutoff))
-                .select(email_verifications::id)
-                .limit(limit)
-                .load(c))?;
-            if ids.is_empty() {
-                return Ok(0);
-            }
-            dispatch!(conn, c => diesel::delete(email_verifications::table
-                .filter(email_verifications::id.eq_any(&ids))
-                .filter(email_verifications::expires_at.lt(cutoff)))
-                .execute(c))?
-        }
-        Kind::Invitations => {
-            let ids: Vec<String> = dispatch!(conn, c => invitations::table
-                .filter(invitations::expires_at.lt(cutoff))
-                .select(invitations::id)
-                .limit(limit)
-                .load(c))?;
-            if ids.is_empty() {
-                return Ok(0);
-            }
-            dispatch!(conn, c => diesel::delete(invitations::table
-                .filter(invitations::id.eq_any(&ids))
-                .filter(invitations::expires_at.lt(cutoff)))
-                .execute(c))?
-        }
-        Kind::WebhookDeliveries => {
-            let ended = webhook_deliveries::created_at
-                .lt(cutoff)
-                .and(webhook_deliveries::status.ne("pending"));
-            let ids: Vec<String> = dispatch!(conn, c => webhook_deliveries::table
-                .filter(ended)
-                .select(webhook_deliveries::id)
-                .limit(limit)
-                .load(c))?;
-            if ids.is_empty() {
-                return Ok(0);
-            }
-            dispatch!(conn, c => diesel::delete(webhook_deliveries::table
-                .filter(webhook_deliveries::id.eq_any(&ids))
-                .filter(ended))
-                .execute(c))?
-        }
-        Kind::MailEnvelopes => {
-            let ids: Vec<String> = dispatch!(conn, c => mail_envelopes::table
-                .filter(mail_envelopes::created_at.lt(cutoff))
-                .select(mail_envelopes::id_hash)
-                .limit(limit)
-                .load(c))?;
-            if ids.is_empty() {
-                return Ok(0);
-            }
-            dispatch!(conn, c => diesel::delete(mail_envelopes::table
-                .filter(mail_envelopes::id_hash.eq_any(&ids))
-                .filter(mail_envelopes::created_at.lt(cutoff)))
-                .execute(c))?
-        }
-        Kind::NotMeTokens => {
-            let ids: Vec<String> = dispatch!(conn, c => not_me_tokens::table
-                .filter(not_me_tokens::expires_at.lt(cutoff))
-                .select(not_me_tokens::id)
-                .limit(limit)
-                .load(c))?;
-            if ids.is_empty() {
-                return Ok(0);
-            }
-            dispatch!(conn, c => diesel::delete(not_me_tokens::table
-                .filter(not_me_tokens::id.eq_any(&ids))
-                .filter(not_me_tokens::expires_at.lt(cutoff)))
-                .execute(c))?
-        }
-    })
+        dispatch!(conn, c => diesel::delete(t::table.filter(key.eq_any(&ids)).filter(old))
+            .execute(c))?
+    }))
 }

@@ -23,11 +23,7 @@ struct Row {
 /// The tenant's overrides (empty when it has none). A stored value that no longer parses is
 /// ignored (the service-wide value shows), never an error for a guest.
 pub fn find(conn: &mut AnyConnection, tenant: &TenantId) -> Result<BrandingOverrides, DbError> {
-    let row: Option<Row> = dispatch!(conn, c => tenant_branding::table
-        .find(tenant.as_str())
-        .select(Row::as_select())
-        .first(c)
-        .optional())?;
+    let row: Option<Row> = first_row!(conn, tenant_branding::table.find(tenant.as_str()), Row)?;
     Ok(
         row.map_or_else(BrandingOverrides::default, |r| BrandingOverrides {
             service_name: r.service_name,

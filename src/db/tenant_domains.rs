@@ -10,11 +10,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 pub fn find(conn: &mut AnyConnection, domain: &str) -> Result<Option<TenantDomain>, DbError> {
-    Ok(dispatch!(conn, c => tenant_domains::table
-        .find(domain)
-        .select(TenantDomain::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(conn, tenant_domains::table.find(domain), TenantDomain)
 }
 
 /// Stores a takeover challenge (replacing any earlier one) for `user` until `expires_at`.
@@ -25,13 +21,15 @@ pub fn set_challenge(
     user: &UserId,
     expires_at: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(tenant_domains::table.find(domain))
-        .set((
+    update_rows!(
+        conn,
+        tenant_domains::table.find(domain),
+        (
             tenant_domains::challenge.eq(Some(challenge)),
             tenant_domains::challenge_user_id.eq(Some(user.as_str())),
             tenant_domains::challenge_expires_at.eq(Some(expires_at)),
-        ))
-        .execute(c))?;
+        )
+    )?;
     Ok(())
 }
 

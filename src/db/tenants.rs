@@ -92,29 +92,22 @@ pub fn create(
 }
 
 pub fn find_by_id(conn: &mut AnyConnection, id: &TenantId) -> Result<Option<Tenant>, DbError> {
-    Ok(dispatch!(conn, c => tenants::table
-        .find(id.as_str())
-        .select(Tenant::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(conn, tenants::table.find(id.as_str()), Tenant)
 }
 
 pub fn find_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<Tenant>, DbError> {
-    Ok(dispatch!(conn, c => tenants::table
-        .filter(tenants::name.eq(name))
-        .select(Tenant::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(conn, tenants::table.filter(tenants::name.eq(name)), Tenant)
 }
 
 /// The tenant that owns `domain` (ASCII lowercase), if any.
 pub fn find_by_domain(conn: &mut AnyConnection, domain: &str) -> Result<Option<Tenant>, DbError> {
-    Ok(dispatch!(conn, c => tenants::table
-        .inner_join(tenant_domains::table)
-        .filter(tenant_domains::domain.eq(domain))
-        .select(Tenant::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        tenants::table
+            .inner_join(tenant_domains::table)
+            .filter(tenant_domains::domain.eq(domain)),
+        Tenant
+    )
 }
 
 /// The built-in tenant of consumer-mail users, created on first use.
@@ -140,19 +133,18 @@ pub fn consumers(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Tenant,
 }
 
 pub fn domains_of(conn: &mut AnyConnection, id: &TenantId) -> Result<Vec<TenantDomain>, DbError> {
-    Ok(dispatch!(conn, c => tenant_domains::table
-        .filter(tenant_domains::tenant_id.eq(id.as_str()))
-        .order(tenant_domains::domain)
-        .select(TenantDomain::as_select())
-        .load(c))?)
+    all_rows!(
+        conn,
+        tenant_domains::table
+            .filter(tenant_domains::tenant_id.eq(id.as_str()))
+            .order(tenant_domains::domain),
+        TenantDomain
+    )
 }
 
 /// Every tenant with its domains and guest count, by name.
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<TenantSummary>, DbError> {
-    let all: Vec<Tenant> = dispatch!(conn, c => tenants::table
-        .order(tenants::name)
-        .select(Tenant::as_select())
-        .load(c))?;
+    let all: Vec<Tenant> = all_rows!(conn, tenants::table.order(tenants::name), Tenant)?;
     let domains: Vec<(String, String)> = dispatch!(conn, c => tenant_domains::table
         .order(tenant_domains::domain)
         .select((tenant_domains::tenant_id, tenant_domains::domain))
@@ -185,8 +177,10 @@ pub fn set_plan(
     plan: Plan,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(tenants::table.find(id.as_str()))
-        .set((tenants::plan.eq(plan.as_str()), tenants::updated_at.eq(now)))
-        .execute(c))?;
+    update_rows!(
+        conn,
+        tenants::table.find(id.as_str()),
+        (tenants::plan.eq(plan.as_str()), tenants::updated_at.eq(now))
+    )?;
     Ok(())
 }

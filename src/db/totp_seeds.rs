@@ -55,6 +55,27 @@ pub enum Selection<'a> {
     },
 }
 
+/// The boxed query `$q` over the table `$t` narrowed to the seeds of `$selection` (one
+/// `$sealed_pattern` marks an envelope): what [`page`] lists and [`count`] counts.
+macro_rules! of_selection {
+    ($q:expr, $t:ident, $selection:expr, $sealed_pattern:expr) => {
+        match $selection {
+            Selection::Plain => $q.filter($t::totp_secret.not_like($sealed_pattern)),
+            Selection::NotLike(p) => $q.filter($t::totp_secret.not_like(*p)),
+            Selection::SealedNotLikeAny {
+                sealed_pattern,
+                known,
+            } => {
+                let mut q = $q.filter($t::totp_secret.like(*sealed_pattern));
+                for k in known.iter() {
+                    q = q.filter($t::totp_secret.not_like(k.as_str()));
+                }
+                q
+            }
+        }
+    };
+}
+
 /// Up to `limit` `(id, stored)` rows with a seed, of `selection`, with id after `after_id`,
 /// in id order (a cursor, so a row that cannot be processed is passed over, not looped on).
 pub fn page(
@@ -66,22 +87,15 @@ pub fn page(
     limit: i64,
 ) -> Result<Vec<(String, String)>, DbError> {
     let rows: Vec<(String, Option<String>)> = with_table!(table, t => dispatch!(conn, c => {
-        let mut q = t::table
+        let q = t::table
             .select((t::id, t::totp_secret))
             .filter(t::totp_secret.is_not_null())
             .filter(t::id.gt(after_id))
             .into_boxed();
-        match selection {
-            Selection::Plain => q = q.filter(t::totp_secret.not_like(sealed_pattern)),
-            Selection::NotLike(p) => q = q.filter(t::totp_secret.not_like(*p)),
-            Selection::SealedNotLikeAny { sealed_pattern, known } => {
-                q = q.filter(t::totp_secret.like(*sealed_pattern));
-                for k in known.iter() {
-                    q = q.filter(t::totp_secret.not_like(k.as_str()));
-                }
-            }
-        }
-        q.order(t::id.asc()).limit(limit).load(c)
+        of_selection!(q, t, selection, sealed_pattern)
+            .order(t::id.asc())
+            .limit(limit)
+            .load(c)
     }))?;
     Ok(rows
         .into_iter()
@@ -97,21 +111,11 @@ pub fn count(
     sealed_pattern: &str,
 ) -> Result<i64, DbError> {
     Ok(with_table!(table, t => dispatch!(conn, c => {
-        let mut q = t::table
+        let q = t::table
             .filter(t::totp_secret.is_not_null())
             .count()
             .into_boxed();
-        match selection {
-            Selection::Plain => q = q.filter(t::totp_secret.not_like(sealed_pattern)),
-            Selection::NotLike(p) => q = q.filter(t::totp_secret.not_like(*p)),
-            Selection::SealedNotLikeAny { sealed_pattern, known } => {
-                q = q.filter(t::totp_secret.like(*sealed_pattern));
-                for k in known.iter() {
-                    q = q.filter(t::totp_secret.not_like(k.as_str()));
-                }
-            }
-        }
-        q.get_result(c)
+        of_selection!(q, t, selection, sealed_pattern).get_result(c)
     }))?)
 }
 
@@ -136,10 +140,10 @@ pub fn replace(
     old: &str,
     new: &str,
 ) -> Result<bool, DbError> {
-    let rows = with_table!(table, t => dispatch!(conn, c => diesel::update(
-            t::table.filter(t::id.eq(id)).filter(t::totp_secret.eq(old)),
-        )
-        .set(t::totp_secret.eq(Some(new)))
-        .execute(c)))?;
+    let rows = with_table!(table, t => update_rows!(
+        conn,
+        t::table.filter(t::id.eq(id)).filter(t::totp_secret.eq(old)),
+        t::totp_secret.eq(Some(new)),
+    ))?;
     Ok(rows == 1)
 }

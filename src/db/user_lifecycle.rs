@@ -29,28 +29,28 @@ pub fn set_disabled(
         .filter(users::id.eq(id.as_str()))
         .filter(users::disabled.eq(!disabled));
     let n = if disabled {
-        dispatch!(conn, c => diesel::update(target)
-            .set((
+        update_rows!(
+            conn,
+            target,
+            (
                 users::disabled.eq(true),
                 users::session_generation.eq(users::session_generation + 1),
                 users::updated_at.eq(now),
-            ))
-            .execute(c))?
+            )
+        )?
     } else {
-        dispatch!(conn, c => diesel::update(target)
-            .set((users::disabled.eq(false), users::updated_at.eq(now)))
-            .execute(c))?
+        update_rows!(
+            conn,
+            target,
+            (users::disabled.eq(false), users::updated_at.eq(now))
+        )?
     };
     Ok(n == 1)
 }
 
 /// Every guest, by address (at most `limit`).
 pub fn list(conn: &mut AnyConnection, limit: i64) -> Result<Vec<User>, DbError> {
-    Ok(dispatch!(conn, c => users::table
-        .order(users::email)
-        .limit(limit)
-        .select(User::as_select())
-        .load(c))?)
+    all_rows!(conn, users::table.order(users::email).limit(limit), User)
 }
 
 /// What an erasure removed, per table.
@@ -83,21 +83,28 @@ pub fn erase(conn: &mut AnyConnection, user: &User, pseudonym: &str) -> Result<E
         audit_events_pseudonymised: 0,
     };
     // Someone else's invitation that copied this address.
-    dispatch!(conn, c => diesel::update(invitations::table.filter(invitations::cc_email.eq(email)))
-        .set((invitations::cc_email.eq(None::<String>), invitations::cc_token_hash.eq(None::<String>)))
-        .execute(c))?;
-    dispatch!(conn, c => diesel::update(tenant_domains::table
-        .filter(tenant_domains::challenge_user_id.eq(id)))
-        .set((
+    update_rows!(
+        conn,
+        invitations::table.filter(invitations::cc_email.eq(email)),
+        (
+            invitations::cc_email.eq(None::<String>),
+            invitations::cc_token_hash.eq(None::<String>)
+        )
+    )?;
+    update_rows!(
+        conn,
+        tenant_domains::table.filter(tenant_domains::challenge_user_id.eq(id)),
+        (
             tenant_domains::challenge.eq(None::<String>),
             tenant_domains::challenge_user_id.eq(None::<String>),
             tenant_domains::challenge_expires_at.eq(None::<NaiveDateTime>),
-        ))
-        .execute(c))?;
-    out.audit_events_pseudonymised = dispatch!(conn, c => diesel::update(
-        audit_events::table.filter(audit_events::email.eq(email)))
-        .set(audit_events::email.eq(pseudonym))
-        .execute(c))?;
+        )
+    )?;
+    out.audit_events_pseudonymised = update_rows!(
+        conn,
+        audit_events::table.filter(audit_events::email.eq(email)),
+        audit_events::email.eq(pseudonym)
+    )?;
     let pattern = format!(
         "%{}%",
         email
@@ -105,10 +112,11 @@ pub fn erase(conn: &mut AnyConnection, user: &User, pseudonym: &str) -> Result<E
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    dispatch!(conn, c => diesel::update(audit_events::table
-        .filter(audit_events::detail.like(&pattern).escape('\\')))
-        .set(audit_events::detail.eq(replace(audit_events::detail, email, pseudonym)))
-        .execute(c))?;
+    update_rows!(
+        conn,
+        audit_events::table.filter(audit_events::detail.like(&pattern).escape('\\')),
+        audit_events::detail.eq(replace(audit_events::detail, email, pseudonym))
+    )?;
     dispatch!(conn, c => diesel::delete(users::table.find(id)).execute(c))?;
     Ok(out)
 }

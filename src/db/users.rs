@@ -44,35 +44,27 @@ pub fn create(
         created_at: now,
         updated_at: now,
     };
-    match dispatch!(conn, c => diesel::insert_into(users::table).values(user.clone()).execute(c)) {
-        Ok(_) => Ok(user),
-        Err(e) => match DbError::from(e) {
-            DbError::Conflict(_) => Err(DbError::Conflict(format!(
-                "a guest with the address {} already exists",
-                new.email
-            ))),
-            other => Err(other),
-        },
-    }
+    dispatch!(conn, c => diesel::insert_into(users::table).values(user.clone()).execute(c))
+        .map_err(|e| {
+            DbError::from(e)
+                .conflict_means(|| format!("a guest with the address {} already exists", new.email))
+        })?;
+    Ok(user)
 }
 
 pub fn find_by_email(
     conn: &mut AnyConnection,
     email: &EmailAddress,
 ) -> Result<Option<User>, DbError> {
-    Ok(dispatch!(conn, c => users::table
-        .filter(users::email.eq(email.as_str()))
-        .select(User::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(
+        conn,
+        users::table.filter(users::email.eq(email.as_str())),
+        User
+    )
 }
 
 pub fn find_by_id(conn: &mut AnyConnection, id: &UserId) -> Result<Option<User>, DbError> {
-    Ok(dispatch!(conn, c => users::table
-        .find(id.as_str())
-        .select(User::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(conn, users::table.find(id.as_str()), User)
 }
 
 /// The stored address of the user `id`, if there is one (one column, where the whole row is not
@@ -86,11 +78,13 @@ pub fn email_of(conn: &mut AnyConnection, id: &UserId) -> Result<Option<String>,
 }
 
 pub fn list_by_tenant(conn: &mut AnyConnection, tenant: &TenantId) -> Result<Vec<User>, DbError> {
-    Ok(dispatch!(conn, c => users::table
-        .filter(users::tenant_id.eq(tenant.as_str()))
-        .order(users::email)
-        .select(User::as_select())
-        .load(c))?)
+    all_rows!(
+        conn,
+        users::table
+            .filter(users::tenant_id.eq(tenant.as_str()))
+            .order(users::email),
+        User
+    )
 }
 
 pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
@@ -100,13 +94,15 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
 /// Stores the TOTP step just used, only if it is newer than the last one: a code is never
 /// accepted twice (docs/security.md#25). Returns whether this call recorded it.
 pub fn record_totp_step(conn: &mut AnyConnection, id: &UserId, step: i64) -> Result<bool, DbError> {
-    let rows = dispatch!(conn, c => diesel::update(
-            users::table
-                .find(id.as_str())
-                .filter(users::totp_last_step.is_null().or(users::totp_last_step.lt(step))),
-        )
-        .set(users::totp_last_step.eq(Some(step)))
-        .execute(c))?;
+    let rows = update_rows!(
+        conn,
+        users::table.find(id.as_str()).filter(
+            users::totp_last_step
+                .is_null()
+                .or(users::totp_last_step.lt(step))
+        ),
+        users::totp_last_step.eq(Some(step))
+    )?;
     Ok(rows == 1)
 }
 
@@ -117,15 +113,28 @@ pub fn set_password(
     hash: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(users::table.find(id.as_str()))
-        .set((
-            users::password_hash.eq(Some(hash)),
+    replace_password(conn, id, Some(hash), now)
+}
+
+/// Stores `hash` as the password hash (`None`: a password kept elsewhere, such as the
+/// directory's), ends every session (generation + 1) and lifts a lock.
+pub(super) fn replace_password(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    hash: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    update_rows!(
+        conn,
+        users::table.find(id.as_str()),
+        (
+            users::password_hash.eq(hash),
             users::password_changed_at.eq(Some(now)),
             users::session_generation.eq(users::session_generation + 1),
             users::locked_until.eq(None::<NaiveDateTime>),
             users::updated_at.eq(now),
-        ))
-        .execute(c))?;
+        )
+    )?;
     Ok(())
 }
 
@@ -136,13 +145,25 @@ pub fn mark_bounced(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(users::table.find(id.as_str()))
-        .set((
-            users::bounced_at.eq(Some(now)),
-            users::bounce_reason.eq(Some(reason)),
+    set_bounce(conn, id, Some(reason), now)
+}
+
+/// Records a bounce at `now` for `reason`, or with `None` forgets the recorded one.
+pub(super) fn set_bounce(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    update_rows!(
+        conn,
+        users::table.find(id.as_str()),
+        (
+            users::bounced_at.eq(reason.map(|_| now)),
+            users::bounce_reason.eq(reason),
             users::updated_at.eq(now),
-        ))
-        .execute(c))?;
+        )
+    )?;
     Ok(())
 }
 
@@ -153,13 +174,15 @@ pub fn set_totp_secret(
     secret: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(users::table.find(id.as_str()))
-        .set((
+    update_rows!(
+        conn,
+        users::table.find(id.as_str()),
+        (
             users::totp_secret.eq(secret),
             users::totp_last_step.eq(None::<i64>),
             users::updated_at.eq(now),
-        ))
-        .execute(c))?;
+        )
+    )?;
     Ok(())
 }
 
@@ -169,9 +192,11 @@ pub fn lock_until(
     id: &UserId,
     until: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(users::table.find(id.as_str()))
-        .set(users::locked_until.eq(Some(until)))
-        .execute(c))?;
+    update_rows!(
+        conn,
+        users::table.find(id.as_str()),
+        users::locked_until.eq(Some(until))
+    )?;
     Ok(())
 }
 
@@ -182,12 +207,14 @@ pub fn bump_session_generation(
     id: &UserId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(users::table.find(id.as_str()))
-        .set((
+    update_rows!(
+        conn,
+        users::table.find(id.as_str()),
+        (
             users::session_generation.eq(users::session_generation + 1),
             users::updated_at.eq(now),
-        ))
-        .execute(c))?;
+        )
+    )?;
     Ok(())
 }
 
@@ -201,16 +228,16 @@ pub fn enrol_totp(
     confirmed_step: i64,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    let rows = dispatch!(conn, c => diesel::update(
-            users::table
-                .find(id.as_str())
-                .filter(users::totp_secret.is_null()),
-        )
-        .set((
+    let rows = update_rows!(
+        conn,
+        users::table
+            .find(id.as_str())
+            .filter(users::totp_secret.is_null()),
+        (
             users::totp_secret.eq(Some(secret)),
             users::totp_last_step.eq(Some(confirmed_step)),
             users::updated_at.eq(now),
-        ))
-        .execute(c))?;
+        )
+    )?;
     Ok(rows == 1)
 }

@@ -53,21 +53,19 @@ pub fn insert(conn: &mut AnyConnection, delivery: &NewDelivery<'_>) -> Result<()
 }
 
 pub fn find(conn: &mut AnyConnection, id: &DeliveryId) -> Result<Option<Delivery>, DbError> {
-    Ok(dispatch!(conn, c => d::table
-        .find(id.as_str())
-        .select(Delivery::as_select())
-        .first(c)
-        .optional())?)
+    first_row!(conn, d::table.find(id.as_str()), Delivery)
 }
 
 /// The newest `limit` deliveries to `url`, newest first.
 pub fn recent(conn: &mut AnyConnection, url: &str, limit: i64) -> Result<Vec<Delivery>, DbError> {
-    Ok(dispatch!(conn, c => d::table
-        .filter(d::webhook_url.eq(url))
-        .order((d::created_at.desc(), d::id.desc()))
-        .limit(limit)
-        .select(Delivery::as_select())
-        .load(c))?)
+    all_rows!(
+        conn,
+        d::table
+            .filter(d::webhook_url.eq(url))
+            .order((d::created_at.desc(), d::id.desc()))
+            .limit(limit),
+        Delivery
+    )
 }
 
 /// Records one attempt: its HTTP status (if an answer came), its error, and the new status.
@@ -81,24 +79,28 @@ pub fn record_attempt(
     now: NaiveDateTime,
     delivered: bool,
 ) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(d::table.find(id.as_str()))
-        .set((
+    update_rows!(
+        conn,
+        d::table.find(id.as_str()),
+        (
             d::status.eq(status),
             d::attempts.eq(d::attempts + 1),
             d::last_status.eq(http_status),
             d::last_error.eq(error),
             d::last_attempt_at.eq(Some(now)),
             d::delivered_at.eq(delivered.then_some(now)),
-        ))
-        .execute(c))?;
+        )
+    )?;
     Ok(())
 }
 
 /// Marks a delivery failed without an attempt (its webhook is no longer configured).
 pub fn give_up(conn: &mut AnyConnection, id: &DeliveryId, error: &str) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(d::table.find(id.as_str()))
-        .set((d::status.eq("failed"), d::last_error.eq(Some(error))))
-        .execute(c))?;
+    update_rows!(
+        conn,
+        d::table.find(id.as_str()),
+        (d::status.eq("failed"), d::last_error.eq(Some(error)))
+    )?;
     Ok(())
 }
 
@@ -143,12 +145,14 @@ pub fn lock_cursor(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<i64, 
 }
 
 pub fn set_cursor(conn: &mut AnyConnection, last: i64, now: NaiveDateTime) -> Result<(), DbError> {
-    dispatch!(conn, c => diesel::update(webhook_cursor::table.find(CURSOR))
-        .set((
+    update_rows!(
+        conn,
+        webhook_cursor::table.find(CURSOR),
+        (
             webhook_cursor::last_audit_id.eq(last),
             webhook_cursor::updated_at.eq(now),
-        ))
-        .execute(c))?;
+        )
+    )?;
     Ok(())
 }
 

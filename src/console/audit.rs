@@ -2,7 +2,7 @@
 //! event (docs/security.md#36).
 
 use crate::db::{admins, audit, DbError};
-use crate::domain::AdminId;
+use crate::domain::{AdminId, EmailAddress};
 use crate::services::Services;
 use std::collections::HashMap;
 
@@ -50,7 +50,7 @@ pub async fn tenant_names(svc: &Services) -> Result<HashMap<String, String>, DbE
 /// An admin as the audit names them: their address and tenant (`None`: a platform admin).
 #[derive(Debug, Clone)]
 pub struct AdminLabel {
-    pub email: String,
+    pub email: EmailAddress,
     pub tenant_id: Option<String>,
 }
 

@@ -4,7 +4,7 @@ use super::models::User;
 use super::schema::{directory_links, users};
 use super::{AnyConnection, DbError};
 use crate::dispatch;
-use crate::domain::UserId;
+use crate::domain::{EmailAddress, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -45,14 +45,14 @@ pub fn follow(
     directory_id: &str,
     user: &UserId,
     dn: &str,
-    email: &str,
+    email: &EmailAddress,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     dispatch!(conn, c => diesel::update(directory_links::table.find(directory_id))
         .set((directory_links::dn.eq(dn), directory_links::updated_at.eq(now)))
         .execute(c))?;
     dispatch!(conn, c => diesel::update(users::table.find(user.as_str()))
-        .set((users::email.eq(email), users::updated_at.eq(now)))
+        .set((users::email.eq(email.as_str()), users::updated_at.eq(now)))
         .execute(c))?;
     Ok(())
 }

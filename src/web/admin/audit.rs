@@ -143,9 +143,9 @@ impl AuditQuery {
             .ok_or(AppError::NotFound)?;
         filter.guest = Some(GuestKey {
             user_id: user.id.clone(),
-            email: Some(user.email.clone()),
+            email: Some(user.email.to_string()),
         });
-        Ok((filter, Some(user.email)))
+        Ok((filter, Some(user.email.to_string())))
     }
 
     /// The filter as a query string (without `before`), for links.

@@ -23,7 +23,7 @@ impl Names {
             "operator" => "cli".into(),
             "guest" => e.email.clone().unwrap_or_else(|| "guest".into()),
             a => match self.admins.get(a) {
-                Some(label) => label.email.clone(),
+                Some(label) => label.email.to_string(),
                 None => a.to_string(),
             },
         }

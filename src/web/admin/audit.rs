@@ -240,9 +240,9 @@ async fn list(
     let mut tenants: Vec<TenantOption> = names
         .tenants
         .iter()
-        .filter(|(id, _)| admin.may_see(Some(id)))
+        .filter(|(id, _)| admin.may_see(Some(id.as_str())))
         .map(|(id, name)| TenantOption {
-            id: id.clone(),
+            id: id.to_string(),
             name: name.clone(),
         })
         .collect();

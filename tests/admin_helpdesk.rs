@@ -351,3 +351,37 @@ async fn guests_are_found_by_address() {
     assert!(p.body.contains("nora@northwind.test"));
     assert!(!p.body.contains("carl@contoso.test"));
 }
+
+/// Every address column is written through `EmailAddress`, so stored text that no longer parses
+/// is an integrity fault: reading that row fails as any data error does (docs/architecture.md,
+/// Storage), without a panic, and no other guest is affected.
+#[tokio::test]
+async fn a_stored_address_that_does_not_parse_fails_the_reads_of_its_row_only() {
+    let w = world().await;
+    w.app.user("ann@northwind.test", PW, true, false);
+    w.app.user("bob@northwind.test", PW, true, false);
+    let (ann, bob) = (
+        guest(&w.app, "ann@northwind.test"),
+        guest(&w.app, "bob@northwind.test"),
+    );
+    let bobs_link = issue_token(&w.app, "bob@northwind.test");
+    w.app.sql(&format!(
+        "UPDATE users SET email = 'bob@northwind.test,eve@evil.test' WHERE id = '{}'",
+        bob.id
+    ));
+    let mut b = signed_in(&w.app, &w.tenant_admin).await;
+    let p = b.get(&format!("/admin/guests/{}", bob.id)).await;
+    assert_eq!(p.status, 500, "{}", p.body);
+    assert!(!p.body.contains("eve@evil.test"), "{}", p.body);
+    let p = b.get(&format!("/admin/guests/{}", ann.id)).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("ann@northwind.test"));
+    let p = w
+        .app
+        .browser()
+        .get(&format!("/reset/link/{bobs_link}"))
+        .await;
+    assert_eq!(p.status, 500, "{}", p.body);
+    assert!(!p.body.contains("eve@evil.test"), "{}", p.body);
+    assert!(link_works(&w.app, &issue_token(&w.app, "ann@northwind.test")).await);
+}

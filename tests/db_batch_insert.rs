@@ -41,9 +41,16 @@ async fn a_batch_with_a_bad_row_writes_every_other_row_and_fails_only_that_calle
             Err(_) => refused += 1,
         }
     }
-    assert_eq!((written, refused), (99, 1), "only the second row with the same id fails");
+    assert_eq!(
+        (written, refused),
+        (99, 1),
+        "only the second row with the same id fails"
+    );
     let stored = db.run(queue::open_count).await.unwrap();
-    assert_eq!(stored, 99, "every acknowledged row is in the table, and no other");
+    assert_eq!(
+        stored, 99,
+        "every acknowledged row is in the table, and no other"
+    );
 }
 
 /// Callers that arrive one after another (a batch of one each) are written too.

@@ -199,7 +199,7 @@ async fn without_create_under_the_pages_the_api_and_the_cli_refuse() {
     let now = app.state.now();
     let row = latchkey::db::invitations::Invitation {
         id: latchkey::domain::InvitationId::generate(),
-        email: "older@example.com".into(),
+        email: latchkey::domain::EmailAddress::parse("older@example.com").unwrap(),
         display_name: None,
         cc_email: None,
         tenant_id: None,

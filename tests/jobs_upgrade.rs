@@ -6,7 +6,7 @@ mod sec_support;
 mod support;
 
 use latchkey::db::invitations::{self, Invitation};
-use latchkey::domain::InvitationId;
+use latchkey::domain::{EmailAddress, InvitationId};
 use sec_support::*;
 use support::smtp::link_with;
 use support::TestApp;
@@ -41,9 +41,9 @@ async fn job_rows_queued_by_the_previous_release_still_run() {
     let now = app.state.now();
     let invitation = Invitation {
         id: InvitationId::generate(),
-        email: IVY.into(),
+        email: EmailAddress::parse(IVY).unwrap(),
         display_name: None,
-        cc_email: Some(CEO.into()),
+        cc_email: Some(EmailAddress::parse(CEO).unwrap()),
         tenant_id: None,
         token_hash: "0".repeat(64),
         cc_token_hash: Some("1".repeat(64)),

@@ -24,7 +24,7 @@ pub fn guest_event(
     if let Some(u) = user {
         e.user_id = Some(u.user_id());
         e.tenant_id = Some(u.tenant_id());
-        e.email = Some(u.email.clone());
+        e.email = Some(u.email.to_string());
     }
     e
 }

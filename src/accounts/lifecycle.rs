@@ -10,6 +10,7 @@ use crate::db::user_lifecycle::{self, Erased};
 use crate::db::{reset_tokens, AnyConnection, DbError, WriteTransaction as _};
 use crate::directory::DirectoryKind;
 use crate::domain::audit::Event;
+use crate::domain::EmailAddress;
 use chrono::NaiveDateTime;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -33,10 +34,10 @@ pub enum LifecycleError {
 /// hash (HMAC-SHA-256 under a key derived from `secret_key`), so the same address always maps
 /// to the same pseudonym and the audit rows of one person still group together, but the
 /// address cannot be read back without the key.
-pub fn pseudonym(settings: &Settings, email: &str) -> String {
+pub fn pseudonym(settings: &Settings, email: &EmailAddress) -> String {
     let key = settings.master_key.derive("latchkey/audit-pseudonym");
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).expect("HMAC takes any key length");
-    mac.update(email.as_bytes());
+    mac.update(email.as_str().as_bytes());
     let digest = mac.finalize().into_bytes();
     format!("deleted-{}", &hex::encode(digest)[..24])
 }
@@ -105,7 +106,7 @@ pub fn delete(
 }
 
 fn fill(event: &mut NewAuditEvent, user: &User) {
-    event.email = Some(user.email.clone());
+    event.email = Some(user.email.to_string());
     event.tenant_id = Some(user.tenant_id());
     event.user_id = Some(user.user_id());
 }

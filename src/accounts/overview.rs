@@ -4,7 +4,7 @@
 use super::User;
 use crate::db::models::Tenant;
 use crate::db::{tenants, DbError};
-use crate::domain::{EmailAddress, TenantKind};
+use crate::domain::TenantKind;
 use crate::i18n::Lang;
 use crate::policy::DenyReason;
 use crate::services::eligibility;
@@ -49,12 +49,9 @@ fn describe_tenant(lang: Lang, t: Option<&Tenant>) -> String {
 pub async fn overview(svc: &Services, user: &User, lang: Lang) -> Result<Overview, DbError> {
     let tid = user.tenant_id();
     let tenant = svc.db.run(move |c| tenants::find_by_id(c, &tid)).await?;
-    let decision = match EmailAddress::parse(&user.email) {
-        Ok(email) => Some(eligibility::gather_for(svc, &email).await?.decide()),
-        Err(_) => None,
-    };
-    let reason = decision.as_ref().and_then(|d| d.deny_reason()).copied();
-    let reset_allowed = decision.as_ref().is_some_and(|d| d.is_allow());
+    let decision = eligibility::gather_for(svc, &user.email).await?.decide();
+    let reason = decision.deny_reason().copied();
+    let reset_allowed = decision.is_allow();
     // Domain-level reasons are public and have a guest sentence; the account-level ones are
     // worded for the mailbox, so the signed-in guest gets a sentence written for this page.
     let reset_note = match reason {
@@ -65,7 +62,7 @@ pub async fn overview(svc: &Services, user: &User, lang: Lang) -> Result<Overvie
         _ => Some(lang.t("account-note-unavailable")),
     };
     Ok(Overview {
-        email: user.email.clone(),
+        email: user.email.to_string(),
         display_name: user.display_name.clone(),
         tenant_name: tenant.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
         tenant_kind: describe_tenant(lang, tenant.as_ref()),
@@ -78,11 +75,7 @@ pub async fn overview(svc: &Services, user: &User, lang: Lang) -> Result<Overvie
             .map(|r| r.reference()),
         helpdesk_url: tenant.as_ref().and_then(|t| t.helpdesk_url.clone()),
         needs_totp: matches!(reason, Some(DenyReason::MethodsNotRegistered)),
-        domain: user
-            .email
-            .rsplit_once('@')
-            .map(|(_, d)| d.to_string())
-            .unwrap_or_default(),
+        domain: user.email.domain().to_string(),
         manageable: tenant
             .as_ref()
             .is_some_and(|t| !t.is_consumer && t.kind() == TenantKind::Unmanaged),

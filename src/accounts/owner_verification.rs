@@ -10,7 +10,6 @@ use super::{audit, lockout, User};
 use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::{reset_tokens, users, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::EmailAddress;
 use crate::passwords::TenantOf;
 use crate::services::Services;
 use std::net::IpAddr;
@@ -26,7 +25,7 @@ pub(super) async fn verify_and_choose(
 ) -> Result<Verified, DbError> {
     let page = |error: Option<crate::domain::password::PasswordRejection>| {
         Verified::ChoosePassword(LinkPage {
-            email: row.email.clone(),
+            email: row.email.to_string(),
             choose_password: true,
             min_chars: svc.settings.password.min_chars,
             error,
@@ -36,12 +35,14 @@ pub(super) async fn verify_and_choose(
         // The plain confirm button (a page rendered before the account existed): ask.
         return Ok(page(None));
     }
-    let Ok(email) = EmailAddress::parse(&user.email) else {
-        return audit_failure(svc, Some(&user), "address_unparsable", ip).await;
-    };
     let checked = match svc
         .passwords
-        .check_new(typed.password, typed.confirm, &email, TenantOf::NewAccount)
+        .check_new(
+            typed.password,
+            typed.confirm,
+            &user.email,
+            TenantOf::NewAccount,
+        )
         .await?
     {
         Ok(p) => p,

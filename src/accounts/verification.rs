@@ -14,7 +14,7 @@ use super::{audit, User};
 use crate::db::email_verifications::{self, EmailVerification};
 use crate::db::{invitations, users, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{UserId, VerificationId};
+use crate::domain::{EmailAddress, UserId, VerificationId};
 use crate::security::TokenHash;
 use crate::services::Services;
 use std::net::IpAddr;
@@ -29,7 +29,7 @@ const LINK_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 /// 24 hours from `now`. Returns the token (for the mail only) and its expiry.
 pub async fn issue_link(
     svc: &Services,
-    email: &str,
+    email: &EmailAddress,
     user_id: Option<UserId>,
     purpose: &str,
     now: chrono::NaiveDateTime,
@@ -38,7 +38,7 @@ pub async fn issue_link(
     let expires_at = now + LINK_LIFETIME;
     let row = EmailVerification {
         id: VerificationId::generate(),
-        email: email.to_string(),
+        email: email.clone(),
         user_id,
         token_hash: token.hash().into_string(),
         purpose: purpose.into(),
@@ -129,7 +129,7 @@ pub async fn open(svc: &Services, presented: &str) -> Result<Option<LinkPage>, D
     };
     let choose_password = needs_owner_password(svc, &row).await?.is_some();
     Ok(Some(LinkPage {
-        email: row.email,
+        email: row.email.to_string(),
         choose_password,
         min_chars: svc.settings.password.min_chars,
         error: None,

@@ -95,7 +95,7 @@ fn create(settings: &Settings, args: AdminCreate) -> Result<(), CliError> {
     )?;
     let mut event = NewAuditEvent::new(now, ACTOR, Event::AdminCreated, Outcome::Success);
     event.tenant_id = tenant.as_ref().map(|t| t.tenant_id());
-    event.email = Some(admin.email.clone());
+    event.email = Some(admin.email.to_string());
     event.detail = Some(serde_json::json!({"admin_id": admin.id, "role": role}).to_string());
     audit::insert(&mut conn, &event)?;
     println!(

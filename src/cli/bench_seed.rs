@@ -93,7 +93,7 @@ pub fn run(settings: &Settings, args: BenchSeed) -> Result<(), CliError> {
                     batch.push(User {
                         id: UserId::generate(),
                         tenant_id: tenant.id.clone(),
-                        email: email.as_str().to_string(),
+                        email,
                         display_name: Some(format!("Bench user {i}")),
                         password_hash: Some(hash.clone()),
                         verified_at: Some(now),
@@ -247,7 +247,7 @@ fn seed_audit(
         let by_email: std::collections::HashMap<String, UserId> =
             crate::db::users::list_by_tenant(conn, bench_tenant)?
                 .into_iter()
-                .map(|u| (u.email, u.id))
+                .map(|u| (String::from(u.email), u.id))
                 .collect();
         (0..users)
             .map(|u| by_email.get(&format!("user{u}@{domain}")).cloned())

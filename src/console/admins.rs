@@ -203,7 +203,7 @@ pub fn change_in(
 ) -> Result<Result<Changed, Refused>, DbError> {
     use crate::db::WriteTransaction as _;
     let id = target.id.clone();
-    event.email = Some(target.email.clone());
+    event.email = Some(target.email.to_string());
     event.tenant_id = target.tenant_id.clone();
     event.detail = Some(
         serde_json::json!({ "admin_id": target.id, "role": target.role, "change": change.event_name().name() })

@@ -2,7 +2,7 @@
 //! event (docs/security.md#36).
 
 use crate::db::{admins, audit, DbError};
-use crate::domain::AdminId;
+use crate::domain::{AdminId, EmailAddress, TenantId};
 use crate::services::Services;
 use std::collections::HashMap;
 
@@ -39,19 +39,19 @@ pub async fn find(svc: &Services, id: i64) -> Result<Option<AuditEvent>, DbError
 }
 
 /// Every tenant's name by id, for showing events.
-pub async fn tenant_names(svc: &Services) -> Result<HashMap<String, String>, DbError> {
+pub async fn tenant_names(svc: &Services) -> Result<HashMap<TenantId, String>, DbError> {
     let all = svc.db.run(crate::db::tenants::list).await?;
     Ok(all
         .into_iter()
-        .map(|t| (t.tenant.id.to_string(), t.tenant.name.clone()))
+        .map(|t| (t.tenant.id, t.tenant.name))
         .collect())
 }
 
 /// An admin as the audit names them: their address and tenant (`None`: a platform admin).
 #[derive(Debug, Clone)]
 pub struct AdminLabel {
-    pub email: String,
-    pub tenant_id: Option<String>,
+    pub email: EmailAddress,
+    pub tenant_id: Option<TenantId>,
 }
 
 /// The admins behind the `admin:<id>` actors of `events`, by actor (one lookup per distinct
@@ -73,7 +73,7 @@ pub async fn admin_labels(
                 if let Some(a) = admins::find_by_id(c, &AdminId::from_string(&id))? {
                     let label = AdminLabel {
                         email: a.email,
-                        tenant_id: a.tenant_id.map(Into::into),
+                        tenant_id: a.tenant_id,
                     };
                     out.insert(format!("admin:{id}"), label);
                 }

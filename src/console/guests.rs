@@ -8,7 +8,7 @@ use crate::db::models::Tenant;
 use crate::db::reset_tokens::NewToken;
 use crate::db::{admin_queries, audit, reset_tokens, tenants, users, AnyConnection, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{EmailAddress, TenantId, UserId};
+use crate::domain::{TenantId, UserId};
 use crate::policy::Decision;
 use crate::security::TokenSecret;
 use crate::services::eligibility;
@@ -36,7 +36,7 @@ pub async fn search(
 /// What the guest page shows besides the guest: the policy's explanation (why they can or
 /// cannot reset), their tenant, and their latest events.
 pub struct GuestDetail {
-    pub explanation: Option<eligibility::Explanation>,
+    pub explanation: eligibility::Explanation,
     pub tenant: Option<Tenant>,
     pub recent: Vec<AuditEvent>,
 }
@@ -48,17 +48,14 @@ pub async fn detail(
     recent: i64,
     seen: NewAuditEvent,
 ) -> Result<GuestDetail, DbError> {
-    let explanation = match EmailAddress::parse(&user.email) {
-        Ok(email) => Some(eligibility::gather_for(svc, &email).await?.explain()),
-        Err(_) => None,
-    };
+    let explanation = eligibility::gather_for(svc, &user.email).await?.explain();
     let tid = user.tenant_id();
     // Every event of this guest, by id or address, but not the console's page views.
     let filter = AuditFilter {
         tenant_id: Some(user.tenant_id()),
         guest: Some(crate::db::audit::GuestKey {
             user_id: user.user_id(),
-            email: Some(user.email.clone()),
+            email: Some(user.email.to_string()),
         }),
         hide: crate::domain::audit::Event::PAGE_VIEWS.to_vec(),
         ..Default::default()
@@ -164,8 +161,7 @@ pub async fn issue_reset_link(
     issued_by: String,
     mut event: NewAuditEvent,
 ) -> Result<ResetLink, DbError> {
-    let email = EmailAddress::parse(&user.email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let decision = eligibility::gather_for(svc, &email).await?.decide();
+    let decision = eligibility::gather_for(svc, &user.email).await?.decide();
     let totp_required = match decision {
         Decision::Allow { methods } => methods.totp,
         Decision::Deny(_) => {

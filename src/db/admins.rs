@@ -26,7 +26,7 @@ pub fn create(
 ) -> Result<Admin, DbError> {
     let admin = Admin {
         id: AdminId::generate(),
-        email: new.email.as_str().to_string(),
+        email: new.email.clone(),
         role: new.role,
         tenant_id: new.tenant_id.clone(),
         password_hash: None,

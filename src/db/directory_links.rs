@@ -4,7 +4,7 @@ use super::models::User;
 use super::schema::{directory_links, users};
 use super::{AnyConnection, DbError};
 use crate::dispatch;
-use crate::domain::UserId;
+use crate::domain::{EmailAddress, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -46,7 +46,7 @@ pub fn follow(
     directory_id: &str,
     user: &UserId,
     dn: &str,
-    email: &str,
+    email: &EmailAddress,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     update_rows!(
@@ -60,7 +60,7 @@ pub fn follow(
     update_rows!(
         conn,
         users::table.find(user.as_str()),
-        (users::email.eq(email), users::updated_at.eq(now))
+        (users::email.eq(email.as_str()), users::updated_at.eq(now))
     )?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use super::schema::{email_verifications, users};
 use super::{AnyConnection, DbError, NullableId};
 use crate::db::WriteTransaction as _;
 use crate::dispatch;
-use crate::domain::{UserId, VerificationId};
+use crate::domain::{EmailAddress, UserId, VerificationId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -13,7 +13,8 @@ use diesel::prelude::*;
 pub struct EmailVerification {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub id: VerificationId,
-    pub email: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub email: EmailAddress,
     /// `None`: a sign-up's link (no account yet).
     #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
     pub user_id: Option<UserId>,
@@ -60,7 +61,7 @@ pub fn redeem(
         .execute(c)?;
         if rows == 1 {
             if let Some(uid) = &row.user_id {
-                diesel::update(users::table.find(uid.as_str()).filter(users::email.eq(&row.email)))
+                diesel::update(users::table.find(uid.as_str()).filter(users::email.eq(row.email.as_str())))
                     .set((users::verified_at.eq(Some(now)), users::updated_at.eq(now)))
                     .execute(c)?;
             }

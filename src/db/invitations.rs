@@ -6,7 +6,7 @@
 use super::schema::invitations;
 use super::{AnyConnection, DbError, NullableId};
 use crate::dispatch;
-use crate::domain::{ApiKeyId, InvitationId, TenantId, UserId};
+use crate::domain::{ApiKeyId, EmailAddress, InvitationId, TenantId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -17,9 +17,11 @@ use serde::Serialize;
 pub struct Invitation {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub id: InvitationId,
-    pub email: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub email: EmailAddress,
     pub display_name: Option<String>,
-    pub cc_email: Option<String>,
+    #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
+    pub cc_email: Option<EmailAddress>,
     #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
     pub tenant_id: Option<TenantId>,
     #[serde(skip)]
@@ -120,13 +122,13 @@ pub fn find_by_id(
 /// The newest invitation of `email` that is neither redeemed nor expired at `now`.
 pub fn find_pending_by_email(
     conn: &mut AnyConnection,
-    email: &str,
+    email: &EmailAddress,
     now: NaiveDateTime,
 ) -> Result<Option<Invitation>, DbError> {
     first_row!(
         conn,
         invitations::table
-            .filter(invitations::email.eq(email))
+            .filter(invitations::email.eq(email.as_str()))
             .filter(invitations::redeemed_at.is_null())
             .filter(invitations::expires_at.gt(now))
             .order(invitations::created_at.desc()),

@@ -8,7 +8,7 @@
 use super::schema::mail_envelopes;
 use super::{AnyConnection, DbError, NullableId};
 use crate::dispatch;
-use crate::domain::{TenantId, UserId};
+use crate::domain::{EmailAddress, TenantId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -22,8 +22,9 @@ pub struct MailEnvelope {
     pub message_id: String,
     /// What the mail was (`reset_link`, `invitation`, …).
     pub kind: String,
-    /// The one recipient, as stored.
-    pub email: String,
+    /// The one recipient.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub email: EmailAddress,
     #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]
     pub user_id: Option<UserId>,
     #[diesel(deserialize_as = NullableId, serialize_as = NullableId)]

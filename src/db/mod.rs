@@ -94,6 +94,13 @@ pub use pooled::AsAnyConnection;
 pub use pooled::PooledConn;
 pub use transaction::WriteTransaction;
 
+/// An address read from one selected column (where no row type is read): as a row reads it
+/// (`models`), text that does not parse is a deserialization error.
+pub(crate) fn read_address(stored: String) -> Result<crate::domain::EmailAddress, DbError> {
+    crate::domain::EmailAddress::try_from(stored)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)).into())
+}
+
 /// Runs `$body` with `$c` bound to the concrete connection inside an [`AnyConnection`].
 #[macro_export]
 macro_rules! dispatch {

@@ -1,11 +1,13 @@
 //! Rows as read from storage, typed at this boundary: ids are [`TenantId`], [`UserId`] and
 //! [`AdminId`] (a nullable one read and written through [`NullableId`]), kinds, plans and roles
 //! their enums (stored as text; the schema's CHECK constraints allow only their spellings, so a
-//! row that reads is a valid one).
+//! row that reads is a valid one), addresses [`EmailAddress`] (read through
+//! [`EmailAddress::parse`]: a stored address that does not parse fails the read, an integrity
+//! fault, since every write stores an `EmailAddress`; docs/architecture.md#storage).
 
 use super::schema::*;
 use super::NullableId;
-use crate::domain::{AdminId, AdminRole, Plan, TenantId, TenantKind, UserId};
+use crate::domain::{AdminId, AdminRole, EmailAddress, Plan, TenantId, TenantKind, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -66,7 +68,8 @@ pub struct User {
     pub id: UserId,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub tenant_id: TenantId,
-    pub email: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub email: EmailAddress,
     pub display_name: Option<String>,
     pub password_hash: Option<String>,
     pub verified_at: Option<NaiveDateTime>,
@@ -110,7 +113,8 @@ impl std::fmt::Debug for User {
 pub struct Admin {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub id: AdminId,
-    pub email: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub email: EmailAddress,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub role: AdminRole,
     /// `None`: a platform admin.

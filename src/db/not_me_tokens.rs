@@ -5,7 +5,7 @@
 use super::schema::not_me_tokens;
 use super::{AnyConnection, DbError};
 use crate::dispatch;
-use crate::domain::{NotMeTokenId, TenantId, UserId};
+use crate::domain::{EmailAddress, NotMeTokenId, TenantId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -93,12 +93,13 @@ pub fn consume_all_for_user(
 pub fn tenant_admin_addresses(
     conn: &mut AnyConnection,
     tenant: &TenantId,
-) -> Result<Vec<String>, DbError> {
+) -> Result<Vec<EmailAddress>, DbError> {
     use super::schema::admins;
-    Ok(dispatch!(conn, c => admins::table
+    let stored = dispatch!(conn, c => admins::table
         .filter(admins::tenant_id.eq(tenant.as_str()))
         .filter(admins::disabled.eq(false))
         .select(admins::email)
         .order(admins::email.asc())
-        .load::<String>(c))?)
+        .load::<String>(c))?;
+    stored.into_iter().map(super::read_address).collect()
 }

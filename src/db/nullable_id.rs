@@ -7,6 +7,7 @@
 //! Use on a field: `#[diesel(deserialize_as = NullableId, serialize_as = NullableId)]`. It
 //! reads and writes exactly what `Option<String>` does (the same text, NULL for `None`).
 
+use crate::domain::{EmailAddress, StoredAddressError};
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
@@ -52,5 +53,15 @@ impl<T: Into<String>> From<Option<T>> for NullableId {
 impl<T: From<String>> From<NullableId> for Option<T> {
     fn from(stored: NullableId) -> Self {
         stored.0.map(T::from)
+    }
+}
+
+/// Read: NULL as `None`, text as the address it is; text that does not parse fails the read
+/// (docs/architecture.md#storage).
+impl TryFrom<NullableId> for Option<EmailAddress> {
+    type Error = StoredAddressError;
+
+    fn try_from(stored: NullableId) -> Result<Self, StoredAddressError> {
+        stored.0.map(EmailAddress::try_from).transpose()
     }
 }

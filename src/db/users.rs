@@ -29,7 +29,7 @@ pub fn create(
     let user = User {
         id: UserId::generate(),
         tenant_id: new.tenant_id.clone(),
-        email: new.email.as_str().to_string(),
+        email: new.email.clone(),
         display_name: new.display_name.clone(),
         password_hash: new.password_hash.clone(),
         verified_at: new.verified.then_some(now),
@@ -67,14 +67,15 @@ pub fn find_by_id(conn: &mut AnyConnection, id: &UserId) -> Result<Option<User>,
     first_row!(conn, users::table.find(id.as_str()), User)
 }
 
-/// The stored address of the user `id`, if there is one (one column, where the whole row is not
-/// needed).
-pub fn email_of(conn: &mut AnyConnection, id: &UserId) -> Result<Option<String>, DbError> {
-    Ok(dispatch!(conn, c => users::table
+/// The address of the user `id`, if there is one (one column, where the whole row is not
+/// needed). Read as a row's is: stored text that does not parse is an error.
+pub fn email_of(conn: &mut AnyConnection, id: &UserId) -> Result<Option<EmailAddress>, DbError> {
+    let stored: Option<String> = dispatch!(conn, c => users::table
         .find(id.as_str())
         .select(users::email)
         .first(c)
-        .optional())?)
+        .optional())?;
+    stored.map(super::read_address).transpose()
 }
 
 pub fn list_by_tenant(conn: &mut AnyConnection, tenant: &TenantId) -> Result<Vec<User>, DbError> {

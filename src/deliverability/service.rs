@@ -111,15 +111,6 @@ impl Deliverability {
         }
     }
 
-    /// Like [`check`](Self::check), for an address read back from storage: one that no longer
-    /// passes [`EmailAddress::parse`] is `undeliverable(bad_syntax)`.
-    pub async fn check_stored(&self, stored: &str, bounced: bool) -> EmailVerdict {
-        match EmailAddress::parse(stored) {
-            Ok(email) => self.check(&email, bounced).await,
-            Err(_) => EmailVerdict::Undeliverable(UndeliverableReason::BadSyntax),
-        }
-    }
-
     /// Whether `domain` belongs to a consumer mail provider (its users live in the `consumers`
     /// tenant; the domain can never be taken over). Exact match, case-insensitive.
     pub fn is_consumer(&self, domain: &str) -> bool {

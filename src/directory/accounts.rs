@@ -71,10 +71,10 @@ pub async fn resolve(
                         &found.stable_id,
                         &user.user_id(),
                         &found.dn,
-                        email_owned.as_str(),
+                        &email_owned,
                         now,
                     )?;
-                    user.email = email_owned.to_string();
+                    user.email = email_owned.clone();
                     return Ok(Some(user));
                 }
                 let Some(tenant) =

@@ -292,6 +292,31 @@ impl Serialize for EmailAddress {
     }
 }
 
+/// Validates as [`EmailAddress::parse`] does. This is how a row reads an address column
+/// (`deserialize_as = String`, docs/architecture.md): stored text that no longer parses fails the
+/// read. Parsing the normalised text again yields it unchanged, so a stored address reads back as
+/// the one written.
+impl TryFrom<String> for EmailAddress {
+    type Error = StoredAddressError;
+
+    fn try_from(text: String) -> Result<Self, StoredAddressError> {
+        EmailAddress::parse(&text).map_err(StoredAddressError)
+    }
+}
+
+/// Why a stored address failed to read back: the reason only, never the text (it is personal
+/// data, and the error goes to the log).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a stored email address no longer parses ({0:?})")]
+pub struct StoredAddressError(pub EmailError);
+
+/// The normalised text, as an address column stores it (`serialize_as = String`).
+impl From<EmailAddress> for String {
+    fn from(address: EmailAddress) -> String {
+        address.full
+    }
+}
+
 /// Validates as [`EmailAddress::parse`] does: stored text that no longer parses is refused.
 impl<'de> Deserialize<'de> for EmailAddress {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -8,7 +8,7 @@ pub mod password;
 pub mod tenant;
 pub mod user_agent;
 
-pub use email::{EmailAddress, EmailError};
+pub use email::{EmailAddress, EmailError, StoredAddressError};
 pub use ids::{
     AdminId, ApiKeyId, DecoyId, DeliveryId, InvitationId, JobId, NotMeTokenId, TenantId, TokenId,
     UserId, VerificationId,

@@ -235,15 +235,12 @@ fn mark_by_return_path(
         let Some(envelope) = mail_envelopes::find(c, &hash)? else {
             return Ok(Err("unknown_return_path"));
         };
-        let Ok(to) = EmailAddress::parse(&envelope.email) else {
-            return Ok(Err("no_recipient_address"));
-        };
         if !mail_envelopes::claim_bounce(c, &hash, m.now)? {
             return Ok(Err("already_recorded"));
         }
         let known = envelope.user_id.clone();
-        let e = m.audit_row(&to, Some(&envelope));
-        bounce::record_bounce(c, &to, known, m.why, m.now, e)?;
+        let e = m.audit_row(&envelope.email, Some(&envelope));
+        bounce::record_bounce(c, &envelope.email, known, m.why, m.now, e)?;
         Ok(Ok(()))
     })
 }

@@ -66,7 +66,7 @@ pub struct Recipient {
     /// When that request was made (the mail says so; the send time when `None`).
     pub requested_at: Option<chrono::NaiveDateTime>,
     /// The account the mail is about when it is not the recipient's (an alert to admins).
-    pub about_account: Option<String>,
+    pub about_account: Option<EmailAddress>,
     /// A "this wasn't me" token to link from the mail (reset mail, password-changed notice).
     pub not_me: Option<TokenSecret>,
 }
@@ -226,7 +226,7 @@ pub async fn deliver_reserved<C: MailTemplate>(
     let envelope = Envelope::new(
         postman.settings,
         &brand,
-        recipient.about_account.as_deref().unwrap_or(to.as_str()),
+        recipient.about_account.as_ref().unwrap_or(to).as_str(),
         &cause,
         now,
         recipient.not_me.as_ref(),
@@ -242,7 +242,7 @@ pub async fn deliver_reserved<C: MailTemplate>(
             id_hash: bounce::hash_return_path_id(&id),
             message_id: msg.id.to_string(),
             kind: kind.to_string(),
-            email: to.to_string(),
+            email: to.clone(),
             user_id: recipient.user_id.clone(),
             tenant_id: recipient.tenant_id.clone(),
             created_at: now,

@@ -50,7 +50,7 @@ pub enum AccountOutcome {
     /// The account exists now.
     Created {
         user_id: UserId,
-        email: String,
+        email: EmailAddress,
         /// As in [`PendingAccount::organisation`].
         organisation: Option<String>,
         /// The address counts as verified (the link went to it).
@@ -225,7 +225,7 @@ pub(super) fn create_account(
         let mut e = NewAuditEvent::new(now, "guest", new.event, Outcome::Success);
         e.tenant_id = Some(tenant.tenant_id());
         e.user_id = Some(user.user_id());
-        e.email = Some(user.email.clone());
+        e.email = Some(user.email.to_string());
         e.ip = ip;
         e.detail = Some(new.detail.to_string());
         audit::insert(c, &e)?;
@@ -280,13 +280,13 @@ pub(super) async fn set_password_and_create(
 }
 
 /// The row a presented link token belongs to (an invitation's, a signup's), when `find` finds
-/// it by the token's hash and live at `now` and its address (`address`) parses: with that
-/// address and the organisation it would join.
+/// it by the token's hash and live at `now`: with its address (`address`) and the organisation
+/// it would join.
 pub(super) async fn live_link<R, F>(
     svc: &Services,
     presented: &str,
     find: F,
-    address: fn(&R) -> &str,
+    address: fn(&R) -> &EmailAddress,
 ) -> Result<Option<(R, EmailAddress, Option<String>)>, DbError>
 where
     R: Send + 'static,
@@ -303,9 +303,7 @@ where
             let Some(row) = find(c, hash.as_str(), now)? else {
                 return Ok(None);
             };
-            let Ok(email) = EmailAddress::parse(address(&row)) else {
-                return Ok(None);
-            };
+            let email = address(&row).clone();
             let organisation = organisation_of(c, &settings, &email)?;
             Ok(Some((row, email, organisation)))
         })

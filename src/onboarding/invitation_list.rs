@@ -31,9 +31,9 @@ impl InvitationView {
     pub fn of(i: &Invitation, now: NaiveDateTime) -> Self {
         Self {
             id: i.id.clone(),
-            email: i.email.clone(),
+            email: i.email.to_string(),
             display_name: i.display_name.clone(),
-            cc_email: i.cc_email.clone(),
+            cc_email: i.cc_email.as_ref().map(ToString::to_string),
             status: i.status(now),
             tenant_id: i.tenant_id.clone(),
             created_at: utc(i.created_at),

@@ -5,7 +5,7 @@
 use super::invitation_list::utc;
 use crate::db::admins;
 use crate::db::invitations::{self, Copy, Invitation, InvitationStatus};
-use crate::domain::{AdminId, EmailAddress, InvitationId};
+use crate::domain::{AdminId, InvitationId};
 use crate::jobs::{Job, JobError, JobRun};
 use crate::mail::{self, InvitationMail, Recipient};
 use crate::security::TokenSecret;
@@ -41,12 +41,13 @@ pub async fn send(svc: &Services, job: &InvitationSendJob) -> Result<(), JobErro
     if inv.status(now) != InvitationStatus::Pending {
         return Ok(());
     }
-    let to_text = match copy {
-        Copy::Primary => Some(inv.email.as_str()),
-        Copy::Cc => inv.cc_email.as_deref(),
-    };
-    let Some(to) = to_text.and_then(|t| EmailAddress::parse(t).ok()) else {
-        return Err(JobError::Permanent("stored address unparsable".into()));
+    let to = match copy {
+        Copy::Primary => inv.email.clone(),
+        Copy::Cc => match &inv.cc_email {
+            Some(cc) => cc.clone(),
+            // The CcEmail was erased with its owner's account (`db::user_lifecycle`).
+            None => return Err(JobError::Permanent("the invitation has no CcEmail".into())),
+        },
     };
     let token = TokenSecret::generate();
     let hash = token.hash().into_string();
@@ -84,8 +85,7 @@ pub async fn send(svc: &Services, job: &InvitationSendJob) -> Result<(), JobErro
 /// The name the mail invites to: the tenant's, or the domain for a tenant not yet created, or
 /// the service's own name for consumer addresses.
 async fn invitation_tenant_name(svc: &Services, inv: &Invitation) -> Result<String, JobError> {
-    let email = EmailAddress::parse(&inv.email)
-        .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
+    let email = inv.email.clone();
     if svc.settings.is_consumer_domain(email.domain()) {
         return Ok(super::service_name(&svc.settings));
     }
@@ -105,5 +105,5 @@ async fn inviter_name(svc: &Services, inv: &Invitation) -> Result<Option<String>
     };
     let id = AdminId::from_string(by);
     let admin = svc.db.run(move |c| admins::find_by_id(c, &id)).await?;
-    Ok(admin.filter(|a| !a.disabled).map(|a| a.email))
+    Ok(admin.filter(|a| !a.disabled).map(|a| a.email.to_string()))
 }

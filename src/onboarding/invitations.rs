@@ -222,14 +222,14 @@ pub fn invite_one(
     if users::find_by_email(conn, &email)?.is_some() {
         return Ok(InviteOutcome::AlreadyUser);
     }
-    if let Some(existing) = invitations::find_pending_by_email(conn, email.as_str(), now)? {
+    if let Some(existing) = invitations::find_pending_by_email(conn, &email, now)? {
         return Ok(InviteOutcome::AlreadyInvited { id: existing.id });
     }
     let row = Invitation {
         id: InvitationId::generate(),
-        email: email.as_str().to_string(),
+        email: email.clone(),
         display_name: clean_display_name(request.display_name.as_deref()),
-        cc_email: cc.as_ref().map(|c| c.as_str().to_string()),
+        cc_email: cc.clone(),
         tenant_id: tenant.as_ref().map(|t| t.id.clone()),
         // Hashes of tokens nobody holds: the sending job issues the real ones.
         token_hash: TokenSecret::generate().hash().into_string(),
@@ -267,7 +267,7 @@ pub fn invite_one(
             Outcome::Success,
         );
         e.tenant_id = row.tenant_id.clone();
-        e.email = Some(row.email.clone());
+        e.email = Some(row.email.to_string());
         e.detail = Some(
             serde_json::json!({
                 "invitation_id": row.id,

@@ -38,7 +38,7 @@ fn pending_of(
     organisation: Option<String>,
 ) -> PendingAccount {
     PendingAccount {
-        email: inv.email.clone(),
+        email: inv.email.to_string(),
         display_name: inv.display_name.clone(),
         organisation,
         via_cc: copy == Copy::Cc,

@@ -100,14 +100,9 @@ pub async fn send_signup(svc: &Services, job: &SignupJob) -> Result<(), JobError
         e.reason = Some("existing_account".into());
         SignupMail::existing(&svc.settings)
     } else {
-        let (token, expires_at) = crate::accounts::verification::issue_link(
-            svc,
-            email.as_str(),
-            None,
-            SIGNUP_PURPOSE,
-            now,
-        )
-        .await?;
+        let (token, expires_at) =
+            crate::accounts::verification::issue_link(svc, &email, None, SIGNUP_PURPOSE, now)
+                .await?;
         SignupMail::new(&svc.settings, &token, utc(now), utc(expires_at))
     };
     svc.db.run(move |c| audit::insert(c, &e)).await?;
@@ -225,8 +220,6 @@ pub async fn send_verification(svc: &Services, job: &VerifyEmailJob) -> Result<(
     if user.verified_at.is_some() {
         return Ok(());
     }
-    let to = EmailAddress::parse(&user.email)
-        .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
     let now = svc.now();
     let (token, expires_at) = crate::accounts::verification::issue_link(
         svc,
@@ -237,5 +230,5 @@ pub async fn send_verification(svc: &Services, job: &VerifyEmailJob) -> Result<(
     )
     .await?;
     let ctx = VerifyEmailMail::new(&svc.settings, &token, utc(now), utc(expires_at));
-    send_mail(svc, &to, &ctx, Some(user.user_id()), None).await
+    send_mail(svc, &user.email, &ctx, Some(user.user_id()), None).await
 }

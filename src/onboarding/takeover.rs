@@ -20,7 +20,7 @@ use crate::db::WriteTransaction as _;
 use crate::db::{admins, rate_counters, reset_tokens, tenant_domains, tenants, DbError};
 use crate::deliverability::TxtError;
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{AdminRole, EmailAddress, TenantKind};
+use crate::domain::{AdminRole, TenantKind};
 use crate::security::TokenSecret;
 use crate::services::Services;
 use chrono::{DateTime, NaiveDateTime, Timelike as _, Utc};
@@ -131,9 +131,7 @@ async fn load(
     svc: &Services,
     user: &User,
 ) -> Result<(Tenant, String, Option<TenantDomain>, Option<Ineligible>), DbError> {
-    let domain = EmailAddress::parse(&user.email)
-        .map(|e| e.domain().to_string())
-        .unwrap_or_default();
+    let domain = user.email.domain().to_string();
     let (tid, d) = (user.tenant_id(), domain.clone());
     let (tenant, row) = svc
         .db
@@ -178,7 +176,7 @@ fn event(
     let mut e = NewAuditEvent::new(svc.now(), "guest", name, outcome);
     e.tenant_id = Some(user.tenant_id.clone());
     e.user_id = Some(user.id.clone());
-    e.email = Some(user.email.clone());
+    e.email = Some(user.email.to_string());
     e.ip = ip.map(|i| i.to_string());
     e
 }
@@ -309,12 +307,9 @@ async fn complete(
     domain: &str,
 ) -> Result<VerifyOutcome, DbError> {
     let now = svc.now();
-    let Ok(email) = EmailAddress::parse(&user.email) else {
-        return Ok(VerifyOutcome::Ineligible(Ineligible::NoDomain));
-    };
     let setup = TokenSecret::generate();
     let new_admin = admins::NewAdmin {
-        email,
+        email: user.email.clone(),
         role: AdminRole::Tenant,
         tenant_id: Some(tenant.tenant_id()),
         setup_token_hash: setup.hash().into_string(),
@@ -328,7 +323,7 @@ async fn complete(
     );
     e.tenant_id = Some(tenant.tenant_id());
     e.user_id = Some(user.user_id());
-    e.email = Some(user.email.clone());
+    e.email = Some(user.email.to_string());
     let (tid, d) = (tenant.tenant_id(), domain.to_string());
     enum Done {
         Revoked(usize),

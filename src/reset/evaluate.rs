@@ -10,7 +10,6 @@ use crate::db::audit;
 use crate::db::models::User;
 use crate::db::{reset_decoys, reset_tokens};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::EmailAddress;
 use crate::jobs::{self, Job, JobError, JobRun};
 use crate::mail::{self, MailTemplate, Recipient};
 use crate::policy::{Decision, DenyReason};
@@ -165,7 +164,7 @@ async fn send_reset_link(
 ) -> Result<(), JobError> {
     // Past the per-address cap nothing changes: in particular no token is issued, so the link
     // the guest already has is not superseded (docs/security.md#28).
-    let mut recipient = caused_by(recipient(g, user, job.ip)?, job);
+    let mut recipient = caused_by(recipient(g, user, job.ip), job);
     if !mail::reserve::<mail::ResetLinkMail>(&svc.postman(), &recipient).await? {
         return plant_decoy(svc, job).await;
     }
@@ -228,7 +227,7 @@ async fn send_explanation(
         }
         DenyReason::EmailUnverified => {
             // Past the cap no verification link is created either.
-            let recipient = caused_by(recipient(g, user, ip)?, job);
+            let recipient = caused_by(recipient(g, user, ip), job);
             if !mail::reserve::<mail::EmailUnverifiedMail>(&svc.postman(), &recipient).await? {
                 return Ok(());
             }
@@ -266,7 +265,7 @@ pub(super) async fn deliver<C: MailTemplate>(
     ctx: &C,
     job: &ResetRequestJob,
 ) -> Result<(), JobError> {
-    let recipient = caused_by(recipient(g, user, job.ip)?, job);
+    let recipient = caused_by(recipient(g, user, job.ip), job);
     mail::deliver(&svc.postman(), &recipient, ctx).await?;
     Ok(())
 }
@@ -282,19 +281,13 @@ fn caused_by(recipient: Recipient, job: &ResetRequestJob) -> Recipient {
 }
 
 /// The one recipient of a mail about `user`: the stored address (docs/security.md#15).
-pub(super) fn recipient(
-    g: &Gathered,
-    user: &User,
-    ip: Option<IpAddr>,
-) -> Result<Recipient, JobError> {
-    let to = EmailAddress::parse(&user.email)
-        .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
-    Ok(Recipient {
+pub(super) fn recipient(g: &Gathered, user: &User, ip: Option<IpAddr>) -> Recipient {
+    Recipient {
         user_id: Some(user.user_id()),
         tenant_id: g.tenant.as_ref().map(|t| t.tenant_id()),
         ip,
-        ..Recipient::new(to)
-    })
+        ..Recipient::new(user.email.clone())
+    }
 }
 
 /// A new flow id for the `reset_flow` cookie, and its stored hash.

@@ -115,7 +115,7 @@ pub async fn report(
                     return Ok(Err((Some(t), why)));
                 }
                 let (uid, tid) = (t.user_id.clone(), t.tenant_id.clone());
-                let email = users::find_by_id(c, &uid)?.map(|u| u.email);
+                let email = users::find_by_id(c, &uid)?.map(|u| u.email.to_string());
                 users::bump_session_generation(c, &uid, now)?;
                 let revoked = reset_tokens::revoke_all_for_user(c, &uid, "not_me", now)?;
                 not_me_tokens::consume_all_for_user(c, &uid, now)?;

@@ -4,7 +4,7 @@
 use super::evaluate::utc;
 use crate::db::{not_me_tokens, tenants, users};
 use crate::domain::user_agent::BrowserWords;
-use crate::domain::{EmailAddress, TenantId, UserId};
+use crate::domain::{TenantId, UserId};
 use crate::jobs::{Job, JobError, JobRun};
 use crate::mail::{NotMeAlertMail, Recipient};
 use crate::services::Services;
@@ -43,15 +43,12 @@ impl Job for NotMeAlertJob {
         };
         let ctx = NotMeAlertMail::new(
             &svc.settings,
-            &user.email,
+            user.email.as_str(),
             &tenant.name,
             tenant.id.as_str(),
             utc(self.reported_at),
         );
-        for admin in admins {
-            let Ok(to) = EmailAddress::parse(&admin) else {
-                continue;
-            };
+        for to in admins {
             let recipient = Recipient {
                 tenant_id: Some(self.tenant_id.clone()),
                 ip: self.ip,

@@ -34,14 +34,12 @@ impl Job for PasswordChangedJob {
         let Some(user) = svc.db.run(move |c| users::find_by_id(c, &uid)).await? else {
             return Ok(());
         };
-        let email = crate::domain::EmailAddress::parse(&user.email)
-            .map_err(|_| JobError::Permanent("stored address unparsable".into()))?;
         let gathered = eligibility::gather(
             &svc.db,
             &svc.deliverability,
             svc.clock.as_ref(),
             &svc.settings,
-            &email,
+            &user.email,
         )
         .await?;
         let helpdesk = gathered
@@ -59,7 +57,7 @@ impl Job for PasswordChangedJob {
             requested_at: Some(self.changed_at),
             not_me: Some(not_me),
             lang: self.lang,
-            ..super::evaluate::recipient(&gathered, &user, self.ip)?
+            ..super::evaluate::recipient(&gathered, &user, self.ip)
         };
         crate::mail::deliver_reserved(&svc.postman(), &recipient, &ctx).await?;
         Ok(())

@@ -145,7 +145,7 @@ async fn security_page(
 ) -> Result<HttpResponse, AppError> {
     let user = &s.user;
     let mut ctx = SecurityPage {
-        email: user.email.clone(),
+        email: user.email.to_string(),
         totp: user.totp_secret.is_some(),
         minutes: TOTP_PENDING_MINUTES,
         required_by_tenant: authenticator::required_by_tenant(state, user).await?,
@@ -158,8 +158,8 @@ async fn security_page(
     if !ctx.totp {
         let secret = pending_secret(req, state, user).unwrap_or_else(TotpSecret::generate);
         let issuer = &super::brand::service_name(req, state);
-        ctx.qr_svg_base64 = Some(secret.qr_svg_base64(issuer, &user.email)?);
-        ctx.otpauth_url = Some(secret.otpauth_url(issuer, &user.email)?);
+        ctx.qr_svg_base64 = Some(secret.qr_svg_base64(issuer, user.email.as_str())?);
+        ctx.otpauth_url = Some(secret.otpauth_url(issuer, user.email.as_str())?);
         ctx.secret_grouped = Some(group(secret.expose_base32()));
         pending = Some(pending_cookie(state, user, &secret));
     }

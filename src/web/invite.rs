@@ -134,7 +134,7 @@ fn outcome_page(
             state,
             "invite/done.html",
             &DonePage {
-                email,
+                email: email.to_string(),
                 organisation,
                 verified,
                 already_user: false,

@@ -9,7 +9,7 @@ use crate::db::audit::{self, NewAuditEvent};
 use crate::db::webhooks::{self as store, NewDelivery};
 use crate::db::{AnyConnection, DbError, WriteTransaction};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::DeliveryId;
+use crate::domain::{DeliveryId, TenantId};
 use crate::jobs::{Job, JobError, JobRun};
 use crate::services::Services;
 use crate::telemetry::metrics::WEBHOOK_DELIVERIES;
@@ -54,7 +54,7 @@ pub fn enqueue(
     conn: &mut AnyConnection,
     hook: &Webhook,
     event: &str,
-    tenant_id: Option<&str>,
+    tenant_id: Option<&TenantId>,
     audit_event_id: Option<i64>,
     body: &str,
     now: NaiveDateTime,
@@ -67,7 +67,7 @@ pub fn enqueue(
             webhook_url: hook.url.as_str(),
             audit_event_id,
             event,
-            tenant_id,
+            tenant_id: tenant_id.map(TenantId::as_str),
             body,
             status: PENDING,
             attempts: 0,

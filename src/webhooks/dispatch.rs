@@ -12,7 +12,6 @@
 use super::deliver;
 use crate::db::models::AuditEvent;
 use crate::db::{tenants, webhooks as store, DbError, WriteTransaction};
-use crate::domain::TenantId;
 use crate::jobs::StopSignal;
 use crate::services::Services;
 use std::time::{Duration, Instant};
@@ -120,17 +119,13 @@ pub async fn pass(svc: &Services, hole: Hole) -> Result<Pass, DbError> {
                 // passed over: a receiver could not have had it in time anyway.
                 for event in events[..read].iter().filter(|e| e.occurred_at >= oldest) {
                     for (hook, filter) in hooks.iter().zip(&filters) {
-                        if hook.wants(
-                            &event.event,
-                            event.tenant_id.as_ref().map(TenantId::as_str),
-                            filter.as_ref().map(|t| t.as_str()),
-                        ) {
+                        if hook.wants(&event.event, event.tenant_id.as_ref(), filter.as_ref()) {
                             let body = body_of(event);
                             deliver::enqueue(
                                 c,
                                 hook,
                                 &event.event,
-                                event.tenant_id.as_ref().map(TenantId::as_str),
+                                event.tenant_id.as_ref(),
                                 Some(event.id),
                                 &body,
                                 now,

@@ -1,6 +1,7 @@
 //! `[[webhooks]]`: where audit events are sent, signed with whose secret, and which ones.
 
 use crate::domain::audit::Event;
+use crate::domain::TenantId;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -97,8 +98,8 @@ impl Webhook {
     pub fn wants(
         &self,
         event: &str,
-        tenant_id: Option<&str>,
-        filter_tenant_id: Option<&str>,
+        tenant_id: Option<&TenantId>,
+        filter_tenant_id: Option<&TenantId>,
     ) -> bool {
         let subscribed = Event::from_name(event).is_some_and(|e| self.events.contains(&e));
         let tenant_ok = match &self.tenant {
@@ -294,10 +295,11 @@ mod tests {
     #[test]
     fn the_tenant_filter_matches_only_that_tenant() {
         let hook = &validate(&[raw(&["reset_completed"])]).unwrap()[0];
-        assert!(hook.wants("reset_completed", Some("t1"), Some("t1")));
-        assert!(!hook.wants("reset_completed", Some("t2"), Some("t1")));
-        assert!(!hook.wants("reset_completed", None, Some("t1")));
-        assert!(!hook.wants("reset_completed", Some("t1"), None));
-        assert!(!hook.wants("account_locked", Some("t1"), Some("t1")));
+        let (t1, t2) = (TenantId::from_string("t1"), TenantId::from_string("t2"));
+        assert!(hook.wants("reset_completed", Some(&t1), Some(&t1)));
+        assert!(!hook.wants("reset_completed", Some(&t2), Some(&t1)));
+        assert!(!hook.wants("reset_completed", None, Some(&t1)));
+        assert!(!hook.wants("reset_completed", Some(&t1), None));
+        assert!(!hook.wants("account_locked", Some(&t1), Some(&t1)));
     }
 }

@@ -38,7 +38,7 @@ pub fn sign_in_event(
     e.ip = ip.map(|i| i.to_string());
     if let Some(a) = admin {
         e.tenant_id = a.tenant_id.clone();
-        e.email = Some(a.email.clone());
+        e.email = Some(a.email.to_string());
     }
     e
 }

@@ -89,6 +89,47 @@ fn length_limits_are_in_octets() {
     );
 }
 
+/// The premise of reading stored addresses strictly (docs/architecture.md#storage): the text an
+/// `EmailAddress` stores parses again to the same address, for the tricky inputs too.
+#[test]
+fn stored_text_parses_again_to_itself() {
+    for input in [
+        "Jane.Doe+Tag@Example.ORG",
+        "  padded@example.org\t",
+        "a@Bücher.example",
+        "a@xn--bcher-kva.example",
+        "a@ＥＸＡＭＰＬＥ.org",
+        "jose\u{0301}@example.org",
+        "JOSÉ@example.org",
+        "mıke@example.org",
+        "İSTANBUL@example.org",
+        "STRASSE@straße.example",
+        "ΟΔΥΣΣΕΥΣ@example.org",
+        "\u{212A}elvin@example.org",
+        "用户@例子.广告",
+        "o'brien!#$%&*+/=?^_`{|}~-@sub.example.co.uk",
+        &format!("{}@example.org", "é".repeat(32)),
+    ] {
+        let stored = String::from(ok(input));
+        let read = EmailAddress::try_from(stored.clone())
+            .unwrap_or_else(|e| panic!("{input:?} stored as {stored:?} does not parse: {e}"));
+        assert_eq!(read.as_str(), stored, "{input:?}");
+    }
+}
+
+#[test]
+fn reading_refuses_text_that_does_not_parse() {
+    for bad in [
+        "a@b.c,evil@x.y",
+        "no-at-sign",
+        "",
+        "\"a b\"@x.y",
+        "a@localhost",
+    ] {
+        assert!(EmailAddress::try_from(bad.to_string()).is_err(), "{bad:?}");
+    }
+}
+
 proptest! {
     #[test]
     fn parse_never_panics(s in "\\PC{0,300}") {
@@ -99,6 +140,14 @@ proptest! {
     fn parse_is_idempotent(s in "[a-zA-Z0-9._%+-]{1,20}@[a-zA-Z0-9-]{1,20}\\.[a-zA-Z]{2,6}") {
         if let Ok(e) = EmailAddress::parse(&s) {
             prop_assert_eq!(EmailAddress::parse(e.as_str()), Ok(e.clone()));
+        }
+    }
+
+    #[test]
+    fn stored_text_is_a_fixed_point(local in "\\PC{1,24}", domain in "\\PC{1,16}", tld in "[a-zA-Zà-ÿ]{2,6}") {
+        if let Ok(e) = EmailAddress::parse(&format!("{local}@{domain}.{tld}")) {
+            let stored = String::from(e.clone());
+            prop_assert_eq!(EmailAddress::try_from(stored.clone()), Ok(e));
         }
     }
 

@@ -169,7 +169,7 @@ async fn wrong_code(
             c.write_transaction::<(), DbError, _>(|c| {
                 reset_tokens::spend_flow_attempts(c, &flow, max, ended, now)?;
                 reset_decoys::spend_flow_attempts(c, &flow, max, ended, now)?;
-                e.email = users::email_of(c, &owner)?;
+                e.email = users::email_of(c, &owner)?.map(String::from);
                 audit::insert(c, &e)
             })
         })

@@ -8,7 +8,6 @@ use crate::db::reset_tokens;
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::password::PasswordRejection;
-use crate::domain::EmailAddress;
 use crate::jobs;
 use crate::passwords::TenantOf;
 use crate::reset::notice::PasswordChangedJob;
@@ -74,13 +73,10 @@ pub async fn complete(
         .await?;
         return Ok(CompleteOutcome::TotpPending);
     }
-    let Ok(email) = EmailAddress::parse(&user.email) else {
-        return Ok(CompleteOutcome::Invalid);
-    };
     let owner = tenant.as_ref().map_or(TenantOf::None, TenantOf::Tenant);
     let new_password = match svc
         .passwords
-        .check_new(password, confirm, &email, owner)
+        .check_new(password, confirm, &user.email, owner)
         .await?
     {
         Ok(p) => p,
@@ -96,7 +92,7 @@ pub async fn complete(
             let gathered = eligibility::from_rows(
                 &svc.deliverability,
                 svc.clock.as_ref(),
-                &email,
+                &user.email,
                 address_tenant,
                 Some(user.clone()),
             )
@@ -150,7 +146,7 @@ pub async fn complete(
     let mut done_event = crate::reset::event(now, Event::ResetCompleted, Outcome::Success, ip);
     done_event.tenant_id = Some(token.tenant_id.clone());
     done_event.user_id = Some(user.user_id());
-    done_event.email = Some(user.email.clone());
+    done_event.email = Some(user.email.to_string());
     let tid = token.id.clone();
     let uid = user.user_id();
     // One transaction: all-old or all-new (docs/security.md#43).

@@ -44,7 +44,7 @@ pub(super) async fn write(
     };
     // The entry may have been renamed or moved since the link was sent: find it again by its
     // address and check it is still the same entry.
-    let dn = match ldap.lookup(&user.email).await {
+    let dn = match ldap.lookup(user.email.as_str()).await {
         Ok(Lookup::Found(a)) if a.stable_id == stable_id && !a.disabled => a.dn,
         Ok(_) => return Ok(Written::Gone),
         Err(e) => {

@@ -6,7 +6,7 @@ use crate::db::models::{Tenant, User};
 use crate::db::reset_tokens::{self, FlowToken, ResetToken, TokenState};
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{EmailAddress, TenantId, UserId};
+use crate::domain::{TenantId, UserId};
 use crate::services::eligibility;
 use crate::services::Services;
 use std::net::IpAddr;
@@ -62,7 +62,7 @@ pub(super) async fn audit_token(
         .run(move |c| {
             // An event about a guest carries the guest's address, so the console's email
             // filter and the guest's page show failed codes and TOTP attempts too.
-            e.email = users::email_of(c, &user)?;
+            e.email = users::email_of(c, &user)?.map(String::from);
             audit::insert(c, &e)
         })
         .await
@@ -82,13 +82,8 @@ pub(super) async fn denied_now(
     user: &User,
     ip: Option<IpAddr>,
 ) -> Result<bool, DbError> {
-    let reason = match EmailAddress::parse(&user.email) {
-        Ok(email) => {
-            let gathered = eligibility::gather_for(svc, &email).await?;
-            gathered.decide().deny_reason().map(|r| r.code())
-        }
-        Err(_) => Some("email_undeliverable"),
-    };
+    let gathered = eligibility::gather_for(svc, &user.email).await?;
+    let reason = gathered.decide().deny_reason().map(|r| r.code());
     revoke_if_denied(svc, token, reason, ip).await
 }
 
@@ -164,12 +159,11 @@ pub(super) async fn load_live_for_check(
             let Some((token, user, tenant)) = read_live(c, &id, now)? else {
                 return Ok(None);
             };
-            let address_tenant = match EmailAddress::parse(&user.email) {
-                Ok(email) if builtin => {
-                    let consumer = settings.is_consumer_domain(email.domain());
-                    eligibility::tenant_of(c, consumer, &email)?
-                }
-                _ => None,
+            let address_tenant = if builtin {
+                let consumer = settings.is_consumer_domain(user.email.domain());
+                eligibility::tenant_of(c, consumer, &user.email)?
+            } else {
+                None
             };
             Ok(Some(LiveForCheck {
                 token,

@@ -40,7 +40,7 @@ impl AdminView {
         let status = Status::of(a, now);
         Self {
             id: a.id.to_string(),
-            email: a.email.clone(),
+            email: a.email.to_string(),
             role: e.role_label(),
             status,
             status_label: status.label(),

@@ -53,10 +53,7 @@ async fn key_rows(state: &AppState, admin: &AdminCtx) -> Result<Vec<KeyRow>, App
             id: k.id,
             prefix: k.prefix,
             name: k.name,
-            tenant_name: k
-                .tenant_id
-                .as_ref()
-                .and_then(|t| names.get(t.as_str()).cloned()),
+            tenant_name: k.tenant_id.as_ref().and_then(|t| names.get(t).cloned()),
             tenant_id: k.tenant_id,
             created_at: admin.time(k.created_at),
             last_used_at: k.last_used_at.map(|t| admin.time(t)),

@@ -143,9 +143,9 @@ impl AuditQuery {
             .ok_or(AppError::NotFound)?;
         filter.guest = Some(GuestKey {
             user_id: user.id.clone(),
-            email: Some(user.email.clone()),
+            email: Some(user.email.to_string()),
         });
-        Ok((filter, Some(user.email)))
+        Ok((filter, Some(user.email.to_string())))
     }
 
     /// The filter as a query string (without `before`), for links.
@@ -240,9 +240,9 @@ async fn list(
     let mut tenants: Vec<TenantOption> = names
         .tenants
         .iter()
-        .filter(|(id, _)| admin.may_see(Some(id)))
+        .filter(|(id, _)| admin.may_see(Some(id.as_str())))
         .map(|(id, name)| TenantOption {
-            id: id.clone(),
+            id: id.to_string(),
             name: name.clone(),
         })
         .collect();

@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 /// What the pages know to name events: tenants by id, admins by actor.
 #[derive(Default)]
 pub struct Names {
-    pub tenants: HashMap<String, String>,
+    pub tenants: HashMap<TenantId, String>,
     pub admins: HashMap<String, AdminLabel>,
 }
 
@@ -23,7 +23,7 @@ impl Names {
             "operator" => "cli".into(),
             "guest" => e.email.clone().unwrap_or_else(|| "guest".into()),
             a => match self.admins.get(a) {
-                Some(label) => label.email.clone(),
+                Some(label) => label.email.to_string(),
                 None => a.to_string(),
             },
         }
@@ -32,10 +32,10 @@ impl Names {
     /// The tenant's name; an event of no tenant by an admin, the command line or the system
     /// is the platform's (a tenant admin's is their tenant's).
     pub fn tenant(&self, e: &AuditEvent) -> String {
-        let tenant = e.tenant_id.as_ref().map(TenantId::as_str).or_else(|| {
+        let tenant = e.tenant_id.as_ref().or_else(|| {
             self.admins
                 .get(&e.actor)
-                .and_then(|label| label.tenant_id.as_deref())
+                .and_then(|label| label.tenant_id.as_ref())
         });
         match tenant {
             Some(id) => self

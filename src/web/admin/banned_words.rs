@@ -72,7 +72,7 @@ fn render(
     shown: Shown,
 ) -> Result<HttpResponse, AppError> {
     let ctx = Page {
-        admin_email: &admin.admin.email,
+        admin_email: admin.admin.email.as_str(),
         text: shown.typed.unwrap_or_else(|| tenant.words.join("\n")),
         tenant,
         error: shown.error,

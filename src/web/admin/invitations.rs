@@ -52,10 +52,7 @@ async fn upload_page(state: &AppState, admin: &AdminCtx) -> Result<UploadPage, A
         pending: pending
             .into_iter()
             .map(|i| PendingRow {
-                tenant_name: i
-                    .tenant_id
-                    .as_ref()
-                    .and_then(|t| names.get(t.as_str()).cloned()),
+                tenant_name: i.tenant_id.as_ref().and_then(|t| names.get(t).cloned()),
                 tenant_id: i.tenant_id,
                 email: i.email,
                 display_name: i.display_name,

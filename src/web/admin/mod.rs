@@ -135,7 +135,7 @@ impl AdminCtx {
     /// The layout's part of this admin's pages.
     pub(crate) fn frame(&self) -> Frame {
         Frame {
-            admin_email: self.admin.email.clone(),
+            admin_email: self.admin.email.to_string(),
             platform: self.is_platform(),
         }
     }

@@ -100,7 +100,7 @@ pub(super) async fn new_form(
                 &req,
                 &state,
                 "reset/new.html",
-                &NewPage::new(&state, user.email),
+                &NewPage::new(&state, user.email.to_string()),
             )
         }
         None => invalid(&req, &state, false),
@@ -181,7 +181,7 @@ pub(super) async fn new_password(
     let email = match redeem::load_live(&state, &id).await? {
         Some((_, user, _)) => {
             crate::web::brand::for_user(&req, &state, &user).await?;
-            user.email
+            user.email.to_string()
         }
         None => String::new(),
     };

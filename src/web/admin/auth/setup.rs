@@ -4,7 +4,6 @@
 use super::common::{now_unix, unix_u64};
 use crate::console::auth;
 use crate::console::Admin;
-use crate::domain::EmailAddress;
 use crate::passwords::TenantOf;
 use crate::security::{totp, TotpSecret};
 use crate::web::admin::client_ip;
@@ -145,8 +144,8 @@ fn setup_page(
         });
     }
     let ctx = SetupPage {
-        email: admin.email.clone(),
-        qr_svg_base64: secret.qr_svg_base64(TOTP_ISSUER, &admin.email)?,
+        email: admin.email.to_string(),
+        qr_svg_base64: secret.qr_svg_base64(TOTP_ISSUER, admin.email.as_str())?,
         secret: secret.expose_base32().to_string(),
         min_chars: state.settings.password.min_chars,
         errors,
@@ -208,12 +207,11 @@ pub(super) async fn setup_submit(
     let hash = match cookie.password_hash.clone().filter(|_| keep) {
         Some(kept) => kept,
         None => {
-            let email = EmailAddress::parse(&admin.email).map_err(|e| anyhow::anyhow!("{e}"))?;
             let tenant = auth::tenant(&state, &admin).await?;
             let owner = tenant.as_ref().map_or(TenantOf::None, TenantOf::Tenant);
             let checked = state
                 .passwords
-                .check_new(&form.password, &form.password_confirm, &email, owner)
+                .check_new(&form.password, &form.password_confirm, &admin.email, owner)
                 .await?;
             let password = match checked {
                 Ok(p) => p,

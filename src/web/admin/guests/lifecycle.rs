@@ -95,7 +95,7 @@ pub(super) async fn delete(
         .0
         .confirm_email
         .trim()
-        .eq_ignore_ascii_case(&user.email)
+        .eq_ignore_ascii_case(user.email.as_str())
     {
         return confirm_page(
             &req,

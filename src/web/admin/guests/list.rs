@@ -64,7 +64,7 @@ pub(super) async fn list(
             .iter()
             .map(|u| ListRow {
                 guest: GuestView::of(&admin, u, now),
-                tenant_name: names.get(u.tenant_id.as_str()).cloned(),
+                tenant_name: names.get(&u.tenant_id).cloned(),
             })
             .collect(),
         limit: LIST_LIMIT,

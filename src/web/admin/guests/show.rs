@@ -64,7 +64,7 @@ pub(super) async fn show_page(
     let ctx = ShowPage {
         guest: GuestFrame::of(admin, &user, state.now()),
         tenant_name: detail.tenant.map(|t| t.name),
-        explanation: detail.explanation,
+        explanation: Some(detail.explanation),
         notice,
         error,
         events: detail

@@ -33,7 +33,7 @@ impl GuestView {
         Self {
             id: u.id.to_string(),
             tenant_id: u.tenant_id.to_string(),
-            email: u.email.clone(),
+            email: u.email.to_string(),
             display_name: u.display_name.clone(),
             verified_at: u.verified_at.map(time),
             bounced_at: u.bounced_at.map(time),
@@ -83,6 +83,6 @@ pub(super) fn guest_event(
     let mut e = admin.event(state.now(), name, Outcome::Success);
     e.tenant_id = Some(user.tenant_id.clone());
     e.user_id = Some(user.id.clone());
-    e.email = Some(user.email.clone());
+    e.email = Some(user.email.to_string());
     e
 }

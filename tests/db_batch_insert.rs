@@ -69,3 +69,52 @@ async fn rows_of_callers_one_after_another_are_each_written() {
         assert_eq!(db.run(queue::open_count).await.unwrap(), i + 1);
     }
 }
+
+static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn database_away(
+    _: &mut latchkey::db::AnyConnection,
+    _: &[QueuedJob],
+) -> Result<(), latchkey::db::DbError> {
+    CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    Err(latchkey::db::DbError::Unavailable(anyhow::anyhow!(
+        "the test's database is away"
+    )))
+}
+
+/// With the database away every caller of the batch is told so (a 503 at the edge), and the
+/// batch is not written again row by row: each row would wait for a connection in turn.
+#[tokio::test(flavor = "current_thread")]
+async fn a_batch_that_finds_the_database_away_fails_every_caller_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let test_db = support::TestDb::create(dir.path());
+    let url: DatabaseUrl = test_db.url.parse().unwrap();
+    let db = Db::connect_lazy(&url, 4).unwrap();
+    db.migrate().unwrap();
+    let batcher = InsertBatcher::new(&db, database_away);
+    let now = chrono::Utc::now().naive_utc();
+    let callers: Vec<_> = (0..20)
+        .map(|i| {
+            let batcher = batcher.clone();
+            tokio::spawn(async move {
+                let row = QueuedJob::new(&JobId::generate(), "batch_test", format!("{i}"), now, 3);
+                batcher.insert(row).await
+            })
+        })
+        .collect();
+    for caller in callers {
+        let result = caller.await.unwrap();
+        assert!(
+            matches!(result, Err(latchkey::db::DbError::Unavailable(_))),
+            "{result:?}"
+        );
+    }
+    if test_db.is_postgres() {
+        // SQLite's rows go through the group commit, which has its own fallback.
+        assert_eq!(
+            CALLS.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "one batch, one try"
+        );
+    }
+}

@@ -126,20 +126,30 @@ async fn write_batches<R: Send + 'static>(
     }
 }
 
-/// Writes `rows` as one statement; if that fails, each row alone, so one caller's bad row
-/// never becomes another's error. One result per row, in order.
+/// Writes `rows` as one batch; if that fails, each row alone, so one caller's bad row never
+/// becomes another's error — unless the database is away: then every caller hears so at once
+/// (each row alone would wait for a connection again). One result per row, in order.
 fn write_each_on_failure<R>(
     pool: &Pool,
     insert_many: InsertMany<R>,
     rows: Vec<R>,
 ) -> Result<Vec<Result<(), DbError>>, DbError> {
-    if rows.len() == 1 || write(pool, insert_many, &rows).is_err() {
-        return Ok(rows
+    if rows.len() == 1 {
+        return Ok(vec![write(pool, insert_many, &rows)]);
+    }
+    Ok(match write(pool, insert_many, &rows) {
+        Ok(()) => rows.iter().map(|_| Ok(())).collect(),
+        Err(DbError::Unavailable(e)) => {
+            let why = format!("{e:#}");
+            rows.iter()
+                .map(|_| Err(DbError::Unavailable(anyhow::anyhow!("{why}"))))
+                .collect()
+        }
+        Err(_) => rows
             .chunks(1)
             .map(|row| write(pool, insert_many, row))
-            .collect());
-    }
-    Ok(rows.iter().map(|_| Ok(())).collect())
+            .collect(),
+    })
 }
 
 fn write<R>(pool: &Pool, insert_many: InsertMany<R>, rows: &[R]) -> Result<(), DbError> {

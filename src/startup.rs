@@ -91,7 +91,7 @@ impl Application {
             hasher.clone(),
         )?);
         let services = Services {
-            job_inserts: crate::jobs::Inserter::new(&db),
+            reset_requests: crate::reset::request_checks(&db),
             reset_audits: crate::reset::AuditWrites::new(&db),
             directory,
             settings: settings.clone(),

@@ -194,3 +194,66 @@ async fn a_malformed_address_rerenders_the_form_with_a_field_error() {
     assert!(p.body.contains("field-error"), "{}", p.body);
     assert!(p.body.contains("aria-invalid=\"true\""));
 }
+
+/// Concurrent requests share their trip to the database (a batch on PostgreSQL, the group
+/// commit on SQLite): each is still answered by its own domain, a denial is audited for its own
+/// address, and only the accepted ones are evaluated and mailed.
+#[tokio::test]
+async fn concurrent_requests_for_different_domains_each_get_their_own_answer() {
+    let app = TestApp::spawn_with_mail(
+        "[rate_limits]\nenabled = false\nmails_per_address_hour = 100\nmails_per_address_day = 100\n",
+    )
+    .await;
+    app.tenant("Fabrikam", "fabrikam.test", "unmanaged", "free");
+    app.tenant("Contoso", "contoso.test", "managed", "free");
+    app.user("alice@fabrikam.test", OLD, true, false);
+    let asks = (0..24).map(|i| {
+        let mut b = app.browser();
+        let email = match i % 3 {
+            0 => format!("guest{i}@contoso.test"),
+            1 => format!("guest{i}@fabrikam.test"),
+            _ => "alice@fabrikam.test".to_string(),
+        };
+        async move { (email.clone(), b.ask_reset(&email).await) }
+    });
+    for (email, page) in futures_util::future::join_all(asks).await {
+        assert_eq!(page.status, 200, "{email}");
+        let denied = page
+            .body
+            .contains("You can&#x27;t reset your password here")
+            || visible_text(&page.body).contains("You can't reset your password here");
+        assert_eq!(
+            denied,
+            email.ends_with("@contoso.test"),
+            "{email}: {}",
+            page.body
+        );
+        assert_eq!(
+            page.body.contains("Check your email"),
+            !email.ends_with("@contoso.test"),
+            "{email}"
+        );
+    }
+    app.drain_jobs().await;
+    let events = app.audit_events();
+    let requested = |email: &str| -> Vec<&latchkey::db::models::AuditEvent> {
+        events
+            .iter()
+            .filter(|e| e.event == "reset_requested" && e.email.as_deref() == Some(email))
+            .collect()
+    };
+    for i in (0..24).filter(|i| i % 3 != 2) {
+        // One row each: the request path's denial, or the worker's evaluation — never both.
+        let domain = if i % 3 == 0 { "contoso" } else { "fabrikam" };
+        let email = format!("guest{i}@{domain}.test");
+        let rows = requested(&email);
+        assert_eq!(rows.len(), 1, "{email}: {rows:#?}");
+        assert!(app.mails_to(&email).is_empty());
+    }
+    assert_eq!(requested("alice@fabrikam.test").len(), 8);
+    assert_eq!(
+        app.mails_to("alice@fabrikam.test").len(),
+        8,
+        "every accepted request for the account is evaluated and mailed once"
+    );
+}

@@ -1,6 +1,6 @@
-//! Multi-row writes for PostgreSQL: rows that concurrent callers write, that touch no shared
-//! row (no counter, no key another caller holds), are sent together — one `INSERT … VALUES (…),
-//! (…), …` per table and one commit for many callers. On SQLite a row goes through
+//! Batched database work for PostgreSQL: the work of concurrent callers that touches no shared
+//! row (no counter, no key another caller holds) is done together — one `INSERT … VALUES (…),
+//! (…), …` per table, one `SELECT … WHERE key IN (…)` per lookup, one commit for many callers. On SQLite a row goes through
 //! [`Db::run_grouped`] instead, whose group commit already shares one transaction.
 //!
 //! A batch holds no lock another batch waits on for long (it touches no hot row; should two
@@ -23,72 +23,103 @@ const IN_FLIGHT: usize = 4;
 /// Writes the rows of one batch: all of them or none (one statement, or one transaction).
 pub type InsertMany<R> = fn(&mut AnyConnection, &[R]) -> Result<(), DbError>;
 
-struct Pending<R> {
+/// Runs the work of one batch of rows: one answer per row, in order, and all of the batch's
+/// writes or none (one statement, or one transaction).
+type RunMany<R, O> = Arc<dyn Fn(&mut AnyConnection, &[R]) -> Result<Vec<O>, DbError> + Send + Sync>;
+
+struct Pending<R, O> {
     row: R,
-    done: oneshot::Sender<Result<(), DbError>>,
+    done: oneshot::Sender<Result<O, DbError>>,
 }
 
-/// Batches rows of one kind into multi-row inserts (see the module's documentation).
-pub struct InsertBatcher<R> {
+/// Batches the database work of concurrent callers, one row each, into one trip per batch
+/// (see the module's documentation): the work must touch no row another batch holds long.
+pub struct Batcher<R, O> {
     db: Db,
-    insert_many: InsertMany<R>,
-    queue: Arc<OnceLock<mpsc::UnboundedSender<Pending<R>>>>,
+    run_many: RunMany<R, O>,
+    queue: Arc<OnceLock<mpsc::UnboundedSender<Pending<R, O>>>>,
 }
 
-impl<R> Clone for InsertBatcher<R> {
+impl<R, O> Clone for Batcher<R, O> {
     fn clone(&self) -> Self {
         Self {
             db: self.db.clone(),
-            insert_many: self.insert_many,
+            run_many: self.run_many.clone(),
             queue: self.queue.clone(),
         }
     }
 }
 
-impl<R: Send + 'static> InsertBatcher<R> {
-    pub fn new(db: &Db, insert_many: InsertMany<R>) -> Self {
+impl<R: Send + 'static, O: Send + 'static> Batcher<R, O> {
+    /// `run_many` does the work of a batch; it must answer each row, in order.
+    pub fn new(
+        db: &Db,
+        run_many: impl Fn(&mut AnyConnection, &[R]) -> Result<Vec<O>, DbError> + Send + Sync + 'static,
+    ) -> Self {
         Self {
             db: db.clone(),
-            insert_many,
+            run_many: Arc::new(run_many),
             queue: Arc::new(OnceLock::new()),
         }
     }
 
-    /// Inserts `row` with those of concurrent callers; returns once it is committed.
-    pub async fn insert(&self, row: R) -> Result<(), DbError> {
-        let insert_many = self.insert_many;
+    /// Does `row`'s work with that of concurrent callers; returns its answer once committed.
+    pub async fn run(&self, row: R) -> Result<O, DbError> {
+        let run_many = self.run_many.clone();
         if self.db.backend() == Backend::Sqlite {
             return self
                 .db
-                .run_grouped(move |c| insert_many(c, std::slice::from_ref(&row)))
+                .run_grouped(move |c| one(run_many(c, std::slice::from_ref(&row))))
                 .await;
         }
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(write_batches(self.db.pool.clone(), insert_many, rx));
+            tokio::spawn(run_batches(self.db.pool.clone(), self.run_many.clone(), rx));
             tx
         });
         let (done, finished) = oneshot::channel();
         match queue.send(Pending { row, done }) {
-            Ok(()) => finished.await.map_err(|_| {
-                DbError::Unexpected(anyhow::anyhow!("the batch-insert writer stopped"))
-            })?,
+            Ok(()) => finished
+                .await
+                .map_err(|_| DbError::Unexpected(anyhow::anyhow!("the batch writer stopped")))?,
             // The writer's runtime is gone (a test that built the services in another
-            // runtime): insert alone.
+            // runtime): run alone.
             Err(mpsc::error::SendError(Pending { row, .. })) => {
                 let pool = self.db.pool.clone();
-                run_blocking(move || write(&pool, insert_many, &[row])).await
+                run_blocking(move || one(run(&pool, &run_many, &[row]))).await
             }
         }
     }
 }
 
-/// Takes what queued up, writes it as one batch on the blocking pool (up to [`IN_FLIGHT`] at
+/// Batches rows of one kind into multi-row inserts (see the module's documentation).
+pub struct InsertBatcher<R>(Batcher<R, ()>);
+
+impl<R> Clone for InsertBatcher<R> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<R: Send + 'static> InsertBatcher<R> {
+    pub fn new(db: &Db, insert_many: InsertMany<R>) -> Self {
+        Self(Batcher::new(db, move |c, rows| {
+            insert_many(c, rows).map(|()| vec![(); rows.len()])
+        }))
+    }
+
+    /// Inserts `row` with those of concurrent callers; returns once it is committed.
+    pub async fn insert(&self, row: R) -> Result<(), DbError> {
+        self.0.run(row).await
+    }
+}
+
+/// Takes what queued up, runs it as one batch on the blocking pool (up to [`IN_FLIGHT`] at
 /// once), answers each caller, repeats.
-async fn write_batches<R: Send + 'static>(
+async fn run_batches<R: Send + 'static, O: Send + 'static>(
     pool: Pool,
-    insert_many: InsertMany<R>,
-    mut rx: mpsc::UnboundedReceiver<Pending<R>>,
+    run_many: RunMany<R, O>,
+    mut rx: mpsc::UnboundedReceiver<Pending<R, O>>,
 ) {
     let slots = Arc::new(Semaphore::new(IN_FLIGHT));
     while let Some(first) = rx.recv().await {
@@ -104,10 +135,11 @@ async fn write_batches<R: Send + 'static>(
             }
         }
         let pool = pool.clone();
+        let run_many = run_many.clone();
         tokio::spawn(async move {
             let (rows, senders): (Vec<R>, Vec<_>) =
                 batch.into_iter().map(|p| (p.row, p.done)).unzip();
-            let result = run_blocking(move || write_each_on_failure(&pool, insert_many, rows));
+            let result = run_blocking(move || run_each_on_failure(&pool, &run_many, rows));
             match result.await {
                 Ok(results) => {
                     for (done, result) in senders.into_iter().zip(results) {
@@ -126,19 +158,19 @@ async fn write_batches<R: Send + 'static>(
     }
 }
 
-/// Writes `rows` as one batch; if that fails, each row alone, so one caller's bad row never
+/// Runs `rows` as one batch; if that fails, each row alone, so one caller's bad row never
 /// becomes another's error — unless the database is away: then every caller hears so at once
 /// (each row alone would wait for a connection again). One result per row, in order.
-fn write_each_on_failure<R>(
+fn run_each_on_failure<R, O>(
     pool: &Pool,
-    insert_many: InsertMany<R>,
+    run_many: &RunMany<R, O>,
     rows: Vec<R>,
-) -> Result<Vec<Result<(), DbError>>, DbError> {
+) -> Result<Vec<Result<O, DbError>>, DbError> {
     if rows.len() == 1 {
-        return Ok(vec![write(pool, insert_many, &rows)]);
+        return Ok(vec![one(run(pool, run_many, &rows))]);
     }
-    Ok(match write(pool, insert_many, &rows) {
-        Ok(()) => rows.iter().map(|_| Ok(())).collect(),
+    Ok(match run(pool, run_many, &rows) {
+        Ok(answers) => answers.into_iter().map(Ok).collect(),
         Err(DbError::Unavailable(e)) => {
             let why = format!("{e:#}");
             rows.iter()
@@ -147,16 +179,34 @@ fn write_each_on_failure<R>(
         }
         Err(_) => rows
             .chunks(1)
-            .map(|row| write(pool, insert_many, row))
+            .map(|row| one(run(pool, run_many, row)))
             .collect(),
     })
 }
 
-fn write<R>(pool: &Pool, insert_many: InsertMany<R>, rows: &[R]) -> Result<(), DbError> {
+/// Runs one batch on a pooled connection; checks that every row got its answer.
+fn run<R, O>(pool: &Pool, run_many: &RunMany<R, O>, rows: &[R]) -> Result<Vec<O>, DbError> {
     let mut conn = pool.get()?;
-    let result = insert_many(&mut conn, rows);
+    let result = run_many(&mut conn, rows).and_then(|answers| {
+        if answers.len() == rows.len() {
+            Ok(answers)
+        } else {
+            Err(DbError::Unexpected(anyhow::anyhow!(
+                "a batch of {} rows gave {} answers",
+                rows.len(),
+                answers.len()
+            )))
+        }
+    });
     conn.finished(&result);
     result
+}
+
+/// The answer of a batch of one.
+fn one<O>(answers: Result<Vec<O>, DbError>) -> Result<O, DbError> {
+    answers?
+        .pop()
+        .ok_or_else(|| DbError::Unexpected(anyhow::anyhow!("a batch of one gave no answer")))
 }
 
 async fn run_blocking<T: Send + 'static>(

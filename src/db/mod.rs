@@ -84,7 +84,7 @@ pub mod user_lifecycle;
 pub mod users;
 pub mod webhooks;
 
-pub use batch_insert::{InsertBatcher, InsertMany};
+pub use batch_insert::{Batcher, InsertBatcher, InsertMany};
 pub use connection::{
     AnyConnection, Backend, ConnectionManager, DatabaseUrl, Db, DbError, Pool, POSTGRES_SUPPORTED,
 };

@@ -30,7 +30,7 @@ pub mod worker;
 pub use registry::Registry;
 pub use worker::{StopSignal, Worker};
 
-use crate::db::{AnyConnection, Db, DbError, InsertBatcher};
+use crate::db::{AnyConnection, Db, DbError};
 use crate::domain::JobId;
 use chrono::NaiveDateTime;
 use serde::de::DeserializeOwned;
@@ -111,29 +111,14 @@ fn queued<J: Job>(
     ))
 }
 
-/// Appends the jobs of concurrent callers in multi-row inserts, outside any transaction of
-/// theirs (`db::InsertBatcher`): PostgreSQL's request path, where a statement and a commit per
-/// request cost more than the request's other work.
-#[derive(Clone)]
-pub struct Inserter(InsertBatcher<queue::QueuedJob>);
-
-impl Inserter {
-    pub fn new(db: &Db) -> Self {
-        Self(InsertBatcher::new(db, queue::insert_many))
-    }
-
-    /// Appends `job`, runnable from `now`; returns once it is committed. Wake the worker after
-    /// (`Services::jobs_wakeup`).
-    pub async fn enqueue<J: Job>(
-        &self,
-        job: &J,
-        now: NaiveDateTime,
-        max_attempts: u32,
-    ) -> Result<JobId, DbError> {
-        let id = JobId::generate();
-        self.0.insert(queued(&id, job, now, max_attempts)?).await?;
-        Ok(id)
-    }
+/// The row that queues `job` (with a new id), runnable from `now`: for callers that insert
+/// rows in batches (`queue::insert_many`).
+pub fn queued_row<J: Job>(
+    job: &J,
+    now: NaiveDateTime,
+    max_attempts: u32,
+) -> Result<queue::QueuedJob, DbError> {
+    queued(&JobId::generate(), job, now, max_attempts)
 }
 
 /// Rewrites the running job's stored payload to `job`: a job records in its own row that a

@@ -30,7 +30,7 @@ pub struct StoredJob {
 }
 
 /// A job row as written: one by [`enqueue`], many by [`insert_many`].
-#[derive(Insertable)]
+#[derive(Clone, Insertable)]
 #[diesel(table_name = jobs)]
 pub struct QueuedJob {
     id: String,

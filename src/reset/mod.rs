@@ -14,6 +14,7 @@ pub mod redeem;
 pub mod request;
 
 pub use audited::AuditWrites;
+pub use request::{request_checks, RequestChecks};
 
 use crate::db::audit::NewAuditEvent;
 use crate::domain::audit::{Event, Outcome};

@@ -29,8 +29,8 @@ pub struct Services {
     pub metrics: Metrics,
     /// Wakes the job worker at once when a request enqueues work.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
-    /// Multi-row job inserts for PostgreSQL's request path.
-    pub job_inserts: crate::jobs::Inserter,
+    /// `POST /reset`'s database work, batched across concurrent requests.
+    pub reset_requests: crate::reset::RequestChecks,
     /// The reset worker's batched audit writes.
     pub reset_audits: crate::reset::AuditWrites,
     /// In-process and persistent rate limits (docs/operations.md#rate-limits).

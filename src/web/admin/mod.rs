@@ -26,6 +26,7 @@ pub(crate) mod time_zone;
 mod webhooks;
 
 use super::cookies::{self, ADMIN_SESSION, GUEST_SESSION, RESET_FLOW, RESET_TOKEN};
+pub(crate) use super::page::see_other;
 use super::{AppError, AppState};
 use crate::console::audit::NewAuditEvent;
 use crate::console::{self, Admin};
@@ -65,13 +66,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// `GET /admin`: the audit is the console's front page.
 async fn home(_admin: AdminCtx) -> HttpResponse {
     see_other("/admin/audit")
-}
-
-/// A 303 to `location`.
-pub(crate) fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
 }
 
 /// The client address for the audit (the same rule as the reset pages).

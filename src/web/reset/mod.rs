@@ -2,7 +2,8 @@
 
 use super::cookies::{self, RESET_TOKEN};
 use super::csrf::CsrfForm;
-use super::{lang, page, AppError, AppState};
+use super::page::{self, see_other};
+use super::{lang, AppError, AppState};
 use crate::i18n::messages;
 use crate::reset::evaluate::new_flow;
 use crate::reset::redeem::{self, CodeOutcome, Redeemed};
@@ -250,10 +251,4 @@ pub(super) fn invalid(
 
 pub(super) fn token_cookie(req: &HttpRequest, state: &AppState) -> Option<String> {
     cookies::open(req, state, RESET_TOKEN)
-}
-
-pub(super) fn see_other(path: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("location", path))
-        .finish()
 }

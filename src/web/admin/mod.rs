@@ -161,6 +161,16 @@ impl AdminCtx {
         }
     }
 
+    /// The tenant `id` names, if this admin may see it; any other is a 404, never a 403
+    /// (docs/security.md#35). Whether it exists is the caller's lookup.
+    pub fn tenant_in_scope(&self, id: &str) -> Result<TenantId, AppError> {
+        if self.may_see(Some(id)) {
+            Ok(TenantId::from_string(id))
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
     /// Whether this admin may see a row of `tenant_id` (rows of no tenant are platform-only).
     pub fn may_see(&self, tenant_id: Option<&str>) -> bool {
         match &self.tenant {

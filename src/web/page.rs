@@ -15,13 +15,23 @@ pub fn render<C: Serialize>(
     template: &str,
     ctx: &C,
 ) -> Result<HttpResponse, AppError> {
-    let mut res = HttpResponse::build(status);
+    render_into(req, state, HttpResponse::build(status), template, ctx)
+}
+
+/// As [`render`], into a response the caller has begun (a status and cookies of its own).
+pub fn render_into<C: Serialize>(
+    req: &HttpRequest,
+    state: &AppState,
+    mut res: HttpResponseBuilder,
+    template: &str,
+    ctx: &C,
+) -> Result<HttpResponse, AppError> {
     let html = body(req, state, &mut res, template, ctx)?;
     Ok(res.content_type("text/html; charset=utf-8").body(html))
 }
 
 /// Renders the body into `res`'s context (adds the CSRF cookie to `res` when needed).
-pub fn body<C: Serialize>(
+fn body<C: Serialize>(
     req: &HttpRequest,
     state: &AppState,
     res: &mut HttpResponseBuilder,

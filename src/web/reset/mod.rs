@@ -239,14 +239,13 @@ pub(super) fn invalid(
     }
     let mut res = HttpResponse::Ok();
     res.cookie(cookies::removal(state, RESET_TOKEN));
-    let html = page::body(
+    page::render_into(
         req,
         state,
-        &mut res,
+        res,
         "reset/invalid.html",
         &Invalid { already_used },
-    )?;
-    Ok(res.content_type("text/html; charset=utf-8").body(html))
+    )
 }
 
 pub(super) fn token_cookie(req: &HttpRequest, state: &AppState) -> Option<String> {

@@ -7,9 +7,10 @@
 //! ([`crate::accounts::authenticator`]).
 
 use super::csrf::CsrfForm;
+use super::page::{self, see_other};
 use super::reset::client_ip;
 use super::session::GuestSession;
-use super::{cookies, lang, page, AppError, AppState};
+use super::{cookies, lang, AppError, AppState};
 use crate::accounts::authenticator::{self, EnrolOutcome, RemoveOutcome};
 use crate::accounts::{overview, User};
 use crate::i18n::Args;
@@ -244,10 +245,4 @@ async fn remove(
             Ok(s.respond(&state, see_other("/account/security?removed=1")))
         }
     }
-}
-
-fn see_other(path: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("location", path))
-        .finish()
 }

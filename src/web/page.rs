@@ -1,9 +1,9 @@
 //! Rendering a page: the template, a fresh CSRF token for its forms, and the binding cookie
-//! when the browser has none yet.
+//! when the browser has none yet; and the 303 that sends a browser on to a page.
 
 use super::{csrf, AppError, AppState};
 use crate::domain::EmailAddress;
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 
@@ -15,13 +15,23 @@ pub fn render<C: Serialize>(
     template: &str,
     ctx: &C,
 ) -> Result<HttpResponse, AppError> {
-    let mut res = HttpResponse::build(status);
+    render_into(req, state, HttpResponse::build(status), template, ctx)
+}
+
+/// As [`render`], into a response the caller has begun (a status and cookies of its own).
+pub fn render_into<C: Serialize>(
+    req: &HttpRequest,
+    state: &AppState,
+    mut res: HttpResponseBuilder,
+    template: &str,
+    ctx: &C,
+) -> Result<HttpResponse, AppError> {
     let html = body(req, state, &mut res, template, ctx)?;
     Ok(res.content_type("text/html; charset=utf-8").body(html))
 }
 
 /// Renders the body into `res`'s context (adds the CSRF cookie to `res` when needed).
-pub fn body<C: Serialize>(
+fn body<C: Serialize>(
     req: &HttpRequest,
     state: &AppState,
     res: &mut HttpResponseBuilder,
@@ -53,6 +63,14 @@ pub fn ok<C: Serialize>(
     ctx: &C,
 ) -> Result<HttpResponse, AppError> {
     render(req, state, StatusCode::OK, template, ctx)
+}
+
+/// A 303 to `location`: after a form is handled, a refresh of the page that follows posts
+/// nothing again.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
 }
 
 /// What a guest typed into an address field, cut to the longest address, to show it back.

@@ -7,9 +7,10 @@
 
 use super::csrf::{CsrfForm, NoFields};
 use super::device;
+use super::page::{self, see_other};
 use super::reset::client_ip;
 use super::session;
-use super::{lang, page, AppError, AppState};
+use super::{lang, AppError, AppState};
 use crate::accounts::lockout::Account;
 use crate::accounts::{language, signin};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -120,10 +121,4 @@ async fn signout(
         .cookie(session::removal(&state))
         .insert_header(("location", "/signin?signed_out=1"))
         .finish())
-}
-
-fn see_other(path: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("location", path))
-        .finish()
 }

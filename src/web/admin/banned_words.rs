@@ -4,7 +4,6 @@
 
 use super::{see_other, AdminCtx};
 use crate::domain::password::words::{MAX_BANNED_WORDS, MAX_BANNED_WORD_CHARS, MIN_WORD_CHARS};
-use crate::domain::TenantId;
 use crate::passwords::banned_words::{self, SaveOutcome, TenantWords};
 use crate::web::csrf::CsrfForm;
 use crate::web::{page, AppError, AppState};
@@ -46,10 +45,7 @@ pub(crate) struct WordsForm {
 
 /// The tenant's list, if this admin may see the tenant (else 404, docs/security.md#35).
 async fn load(state: &AppState, admin: &AdminCtx, id: &str) -> Result<TenantWords, AppError> {
-    if !admin.may_see(Some(id)) {
-        return Err(AppError::NotFound);
-    }
-    banned_words::load(&state.db, &TenantId::from_string(id))
+    banned_words::load(&state.db, &admin.tenant_in_scope(id)?)
         .await?
         .ok_or(AppError::NotFound)
 }

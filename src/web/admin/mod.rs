@@ -26,6 +26,7 @@ pub(crate) mod time_zone;
 mod webhooks;
 
 use super::cookies::{self, ADMIN_SESSION, GUEST_SESSION, RESET_FLOW, RESET_TOKEN};
+pub(crate) use super::page::see_other;
 use super::{AppError, AppState};
 use crate::console::audit::NewAuditEvent;
 use crate::console::{self, Admin};
@@ -65,13 +66,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// `GET /admin`: the audit is the console's front page.
 async fn home(_admin: AdminCtx) -> HttpResponse {
     see_other("/admin/audit")
-}
-
-/// A 303 to `location`.
-pub(crate) fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
 }
 
 /// The client address for the audit (the same rule as the reset pages).
@@ -164,6 +158,16 @@ impl AdminCtx {
             (Some(own), None) => Ok(Some(own.clone())),
             (Some(own), Some(r)) if r == own.as_str() => Ok(Some(own.clone())),
             (Some(_), Some(_)) => Err(AppError::NotFound),
+        }
+    }
+
+    /// The tenant `id` names, if this admin may see it; any other is a 404, never a 403
+    /// (docs/security.md#35). Whether it exists is the caller's lookup.
+    pub fn tenant_in_scope(&self, id: &str) -> Result<TenantId, AppError> {
+        if self.may_see(Some(id)) {
+            Ok(TenantId::from_string(id))
+        } else {
+            Err(AppError::NotFound)
         }
     }
 

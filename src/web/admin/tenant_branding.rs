@@ -46,13 +46,10 @@ async fn update(
     path: web::Path<String>,
     form: CsrfForm<Form>,
 ) -> Result<HttpResponse, AppError> {
-    if !admin.may_see(Some(&path)) {
-        return Err(AppError::NotFound);
-    }
+    let id = admin.tenant_in_scope(&path)?;
     if !admin.is_platform() {
         return Err(AppError::Forbidden);
     }
-    let id = TenantId::from_string(path.as_str());
     crate::console::tenants::load(&state, id.clone())
         .await?
         .ok_or(AppError::NotFound)?;

@@ -9,7 +9,7 @@ use super::{see_other, AdminCtx, Frame};
 use crate::console::audit;
 use crate::console::tenants::{self, Changed, Tenant, TenantDomain, TenantSettings};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{EmailAddress, Plan, TenantId, TenantKind};
+use crate::domain::{EmailAddress, Plan, TenantKind};
 use crate::i18n::Lang;
 use crate::policy::SelfService;
 use crate::web::csrf::CsrfForm;
@@ -124,10 +124,7 @@ async fn load(
     admin: &AdminCtx,
     id: &str,
 ) -> Result<(Tenant, Vec<TenantDomain>, i64), AppError> {
-    if !admin.may_see(Some(id)) {
-        return Err(AppError::NotFound);
-    }
-    tenants::load(state, TenantId::from_string(id))
+    tenants::load(state, admin.tenant_in_scope(id)?)
         .await?
         .ok_or(AppError::NotFound)
 }

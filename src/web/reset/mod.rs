@@ -2,7 +2,8 @@
 
 use super::cookies::{self, RESET_TOKEN};
 use super::csrf::CsrfForm;
-use super::{lang, page, AppError, AppState};
+use super::page::{self, see_other};
+use super::{lang, AppError, AppState};
 use crate::i18n::messages;
 use crate::reset::evaluate::new_flow;
 use crate::reset::redeem::{self, CodeOutcome, Redeemed};
@@ -238,22 +239,15 @@ pub(super) fn invalid(
     }
     let mut res = HttpResponse::Ok();
     res.cookie(cookies::removal(state, RESET_TOKEN));
-    let html = page::body(
+    page::render_into(
         req,
         state,
-        &mut res,
+        res,
         "reset/invalid.html",
         &Invalid { already_used },
-    )?;
-    Ok(res.content_type("text/html; charset=utf-8").body(html))
+    )
 }
 
 pub(super) fn token_cookie(req: &HttpRequest, state: &AppState) -> Option<String> {
     cookies::open(req, state, RESET_TOKEN)
-}
-
-pub(super) fn see_other(path: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("location", path))
-        .finish()
 }

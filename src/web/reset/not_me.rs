@@ -50,14 +50,7 @@ fn render(
     if step != "confirm" {
         res.cookie(cookies::removal(state, NOT_ME));
     }
-    let html = page::body(
-        req,
-        state,
-        &mut res,
-        "reset/not_me.html",
-        &NotMePage { step },
-    )?;
-    Ok(res.content_type("text/html; charset=utf-8").body(html))
+    page::render_into(req, state, res, "reset/not_me.html", &NotMePage { step })
 }
 
 /// `GET /reset/not-me`: the confirmation page (reads only), or the invalid-link page.

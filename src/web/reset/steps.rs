@@ -2,8 +2,9 @@
 
 use super::super::cookies::{self, RESET_DONE, RESET_FLOW, RESET_TOKEN};
 use super::super::csrf::CsrfForm;
-use super::super::{page, AppError, AppState};
-use super::{client_ip, invalid, see_other, token_cookie, CodeForm};
+use super::super::page::{self, see_other};
+use super::super::{AppError, AppState};
+use super::{client_ip, invalid, token_cookie, CodeForm};
 use crate::accounts::User;
 use crate::domain::password::PasswordRejection;
 use crate::i18n::messages::{self, tries_left_sentence};

@@ -49,8 +49,7 @@ fn setup_invalid(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, Ap
     struct Empty {}
     let mut res = HttpResponse::Ok();
     res.cookie(cookies::removal(state, SETUP));
-    let html = page::body(req, state, &mut res, "admin/setup_invalid.html", &Empty {})?;
-    Ok(res.content_type("text/html; charset=utf-8").body(html))
+    page::render_into(req, state, res, "admin/setup_invalid.html", &Empty {})
 }
 
 /// `GET /admin/setup/{token}`: the token leaves the URL (like reset links, docs/security.md#10).
@@ -157,8 +156,7 @@ fn setup_page(
     if set_cookie {
         res.cookie(cookie.sealed(state)?);
     }
-    let html = page::body(req, state, &mut res, "admin/setup.html", &ctx)?;
-    Ok(res.content_type("text/html; charset=utf-8").body(html))
+    page::render_into(req, state, res, "admin/setup.html", &ctx)
 }
 
 pub(super) async fn setup_form(

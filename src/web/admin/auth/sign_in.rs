@@ -1,12 +1,12 @@
 //! Sign-in: the password step, then the TOTP step, which issues the session.
 
-use super::common::now_unix;
+use super::common::{now_unix, without_session};
 use crate::accounts::lockout::{Account, Client};
 use crate::console::auth::{self, TotpStep};
 use crate::console::Admin;
 use crate::domain::AdminId;
 use crate::web::admin::session::{Session, Stage};
-use crate::web::admin::{client_ip, session_cookie, session_removal};
+use crate::web::admin::{client_ip, session_cookie};
 use crate::web::cookies::{self, ADMIN_SESSION};
 use crate::web::csrf::CsrfForm;
 use crate::web::device;
@@ -121,10 +121,7 @@ struct TotpPage {
 }
 
 fn back_to_login(state: &AppState) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .cookie(session_removal(state))
-        .insert_header(("location", "/admin/login"))
-        .finish()
+    without_session(state, "/admin/login")
 }
 
 pub(super) async fn totp_form(

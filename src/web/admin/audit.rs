@@ -143,7 +143,7 @@ impl AuditQuery {
             .ok_or(AppError::NotFound)?;
         filter.guest = Some(GuestKey {
             user_id: user.id.clone(),
-            email: Some(user.email.to_string()),
+            email: Some(user.email.clone()),
         });
         Ok((filter, Some(user.email.to_string())))
     }

@@ -46,7 +46,7 @@ pub(crate) struct WordsForm {
 
 /// The tenant's list, if this admin may see the tenant (else 404, docs/security.md#35).
 async fn load(state: &AppState, admin: &AdminCtx, id: &str) -> Result<TenantWords, AppError> {
-    if !admin.may_see(Some(id)) {
+    if !admin.may_see(Some(&TenantId::from_string(id))) {
         return Err(AppError::NotFound);
     }
     banned_words::load(&state.db, &TenantId::from_string(id))

@@ -168,10 +168,10 @@ impl AdminCtx {
     }
 
     /// Whether this admin may see a row of `tenant_id` (rows of no tenant are platform-only).
-    pub fn may_see(&self, tenant_id: Option<&str>) -> bool {
+    pub fn may_see(&self, tenant_id: Option<&TenantId>) -> bool {
         match &self.tenant {
             None => true,
-            Some(own) => tenant_id == Some(own.as_str()),
+            Some(own) => tenant_id == Some(own),
         }
     }
 

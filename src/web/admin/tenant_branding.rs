@@ -46,7 +46,7 @@ async fn update(
     path: web::Path<String>,
     form: CsrfForm<Form>,
 ) -> Result<HttpResponse, AppError> {
-    if !admin.may_see(Some(&path)) {
+    if !admin.may_see(Some(&TenantId::from_string(path.as_str()))) {
         return Err(AppError::NotFound);
     }
     if !admin.is_platform() {

@@ -39,7 +39,7 @@ async fn list(
     let all = tenants::list(&state).await?;
     let visible = all
         .into_iter()
-        .filter(|t| admin.may_see(Some(t.summary.tenant.id.as_str())))
+        .filter(|t| admin.may_see(Some(&t.summary.tenant.id)))
         .collect();
     let ctx = ListPage {
         frame: admin.frame(),
@@ -124,7 +124,7 @@ async fn load(
     admin: &AdminCtx,
     id: &str,
 ) -> Result<(Tenant, Vec<TenantDomain>, i64), AppError> {
-    if !admin.may_see(Some(id)) {
+    if !admin.may_see(Some(&TenantId::from_string(id))) {
         return Err(AppError::NotFound);
     }
     tenants::load(state, TenantId::from_string(id))

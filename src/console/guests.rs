@@ -55,7 +55,7 @@ pub async fn detail(
         tenant_id: Some(user.tenant_id()),
         guest: Some(crate::db::audit::GuestKey {
             user_id: user.user_id(),
-            email: Some(user.email.to_string()),
+            email: Some(user.email.clone()),
         }),
         hide: crate::domain::audit::Event::PAGE_VIEWS.to_vec(),
         ..Default::default()

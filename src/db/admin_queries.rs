@@ -185,6 +185,18 @@ pub fn mark_deliverable(
 
 // ---- insights ----------------------------------------------------------------------------
 
+/// `$query` over `audit_events`, boxed, and narrowed to the events of `$tenant` when one is
+/// given: the scope of every insight (all tenants for a platform admin's overview).
+macro_rules! of_tenant {
+    ($query:expr, $tenant:expr) => {{
+        let q = $query.into_boxed();
+        match $tenant {
+            Some(t) => q.filter(audit_events::tenant_id.eq(t.as_str())),
+            None => q,
+        }
+    }};
+}
+
 /// Events counted per UTC day.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct DayCount {
@@ -245,17 +257,13 @@ pub fn top_deny_reasons(
     limit: usize,
 ) -> Result<Vec<Ranked>, DbError> {
     let rows: Vec<(Option<String>, i64)> = dispatch!(conn, c => {
-        let mut q = audit_events::table
+        let q = audit_events::table
             .filter(audit_events::event.eq(Event::ResetRequested.name()))
             .filter(audit_events::outcome.eq(Outcome::Denied.name()))
             .filter(audit_events::occurred_at.ge(since))
             .group_by(audit_events::reason)
-            .select((audit_events::reason, diesel::dsl::count_star()))
-            .into_boxed();
-        if let Some(t) = tenant {
-            q = q.filter(audit_events::tenant_id.eq(t.as_str()));
-        }
-        q.load(c)
+            .select((audit_events::reason, diesel::dsl::count_star()));
+        of_tenant!(q, tenant).load(c)
     })?;
     Ok(top(
         rows.into_iter()
@@ -279,7 +287,7 @@ pub fn top_rate_limited(
 ) -> Result<Vec<Ranked>, DbError> {
     type Row = (Option<String>, Option<String>, Option<String>, i64);
     let rows: Vec<Row> = dispatch!(conn, c => {
-        let mut q = audit_events::table
+        let q = audit_events::table
             .filter(audit_events::event.eq(Event::RateLimited.name()))
             .filter(audit_events::occurred_at.ge(since))
             .group_by((audit_events::reason, audit_events::ip, audit_events::email))
@@ -288,12 +296,8 @@ pub fn top_rate_limited(
                 audit_events::ip,
                 audit_events::email,
                 diesel::dsl::count_star(),
-            ))
-            .into_boxed();
-        if let Some(t) = tenant {
-            q = q.filter(audit_events::tenant_id.eq(t.as_str()));
-        }
-        q.load(c)
+            ));
+        of_tenant!(q, tenant).load(c)
     })?;
     Ok(top(
         rows.into_iter()
@@ -321,14 +325,10 @@ pub fn bounces(
         ..Default::default()
     };
     let total: i64 = dispatch!(conn, c => {
-        let mut q = audit_events::table
+        let q = audit_events::table
             .filter(audit_events::event.eq(Event::MailBounced.name()))
-            .filter(audit_events::occurred_at.ge(since))
-            .into_boxed();
-        if let Some(t) = tenant {
-            q = q.filter(audit_events::tenant_id.eq(t.as_str()));
-        }
-        q.count().get_result(c)
+            .filter(audit_events::occurred_at.ge(since));
+        of_tenant!(q, tenant).count().get_result(c)
     })?;
     Ok((total, audit::page(conn, &filter, None, limit)?))
 }

@@ -5,7 +5,7 @@ use super::schema::audit_events;
 use super::{AnyConnection, DbError};
 use crate::dispatch;
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{TenantId, UserId};
+use crate::domain::{EmailAddress, TenantId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -176,8 +176,8 @@ pub struct AuditFilter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuestKey {
     pub user_id: UserId,
-    /// The normalised address, when the guest still has one.
-    pub email: Option<String>,
+    /// Their address, when the guest still has one.
+    pub email: Option<EmailAddress>,
 }
 
 /// Up to `limit` events matching `filter` with `id < before` (all when `None`), newest first.
@@ -219,7 +219,7 @@ pub fn page(
 /// One guest term of a [`GuestKey`].
 enum Guest<'a> {
     Id(&'a UserId),
-    Email(&'a str),
+    Email(&'a EmailAddress),
 }
 
 /// [`page`] with the guest filter replaced by one of its terms.
@@ -253,7 +253,7 @@ fn page_where(
         }
         match guest {
             Some(Guest::Id(id)) => q = q.filter(audit_events::user_id.eq(id.as_str())),
-            Some(Guest::Email(e)) => q = q.filter(audit_events::email.eq(e)),
+            Some(Guest::Email(e)) => q = q.filter(audit_events::email.eq(e.as_str())),
             None => {}
         }
         if let Some(from) = filter.from {

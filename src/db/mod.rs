@@ -72,6 +72,7 @@ mod nullable_id;
 mod pooled;
 pub mod rate_counters;
 pub mod reset_decoys;
+pub mod reset_flows;
 pub mod reset_tokens;
 pub mod retention;
 pub mod schema;

@@ -1,9 +1,9 @@
 //! Decoys: the row a reset flow holds when its request issued no token (the address has no
 //! account, or the policy denied it). The code step reads and updates a flow's decoy with the
 //! same statements, in the same place, as it reads and updates a flow's token
-//! ([`super::reset_tokens::live_for_flow`], [`super::reset_tokens::spend_flow_attempts`]), so a
-//! wrong code costs the same row work for an address with an account as for one without
-//! (docs/security.md#12): one row found, one row updated, in either case.
+//! ([`super::reset_flows`]), so a wrong code costs the same row work for an address with an
+//! account as for one without (docs/security.md#12): one row found, one row updated, in either
+//! case.
 //!
 //! A decoy is never redeemable: it belongs to no user, no step compares a link against it, and
 //! a code that matched one would be refused all the same (its hash is of a random code nobody
@@ -73,48 +73,4 @@ pub fn plant_many(conn: &mut AnyConnection, new: &[&NewDecoy]) -> Result<(), DbE
         }
         _ => new.iter().try_for_each(|d| plant(conn, d)),
     }
-}
-
-/// The flow's decoy while it is unrevoked and unexpired (what a live token of the flow is).
-pub fn live_for_flow(
-    conn: &mut AnyConnection,
-    flow_id_hash: &str,
-    now: NaiveDateTime,
-) -> Result<Vec<FlowDecoy>, DbError> {
-    Ok(dispatch!(conn, c => reset_decoys::table
-        .filter(reset_decoys::flow_id_hash.eq(flow_id_hash))
-        .filter(reset_decoys::revoked_at.is_null())
-        .filter(reset_decoys::expires_at.gt(now))
-        .select(FlowDecoy::as_select())
-        .load(c))?)
-}
-
-/// A wrong code in the flow: the decoy spends a try and is revoked once its budget of `max` is
-/// spent or the flow ended, as [`super::reset_tokens::spend_flow_attempts`] does to a token.
-pub fn spend_flow_attempts(
-    conn: &mut AnyConnection,
-    flow_id_hash: &str,
-    max: i32,
-    flow_ended: bool,
-    now: NaiveDateTime,
-) -> Result<(), DbError> {
-    let live = reset_decoys::flow_id_hash
-        .eq(flow_id_hash.to_string())
-        .and(reset_decoys::revoked_at.is_null())
-        .and(reset_decoys::expires_at.gt(now));
-    dispatch!(conn, c => diesel::update(reset_decoys::table.filter(live.clone()))
-        .set(reset_decoys::attempts.eq(reset_decoys::attempts + 1))
-        .execute(c))?;
-    let floor = if flow_ended { i32::MIN } else { max };
-    dispatch!(conn, c => diesel::update(
-            reset_decoys::table
-                .filter(live.clone())
-                .filter(reset_decoys::attempts.ge(floor)),
-        )
-        .set((
-            reset_decoys::revoked_at.eq(Some(now)),
-            reset_decoys::revoked_reason.eq(Some("too_many_codes")),
-        ))
-        .execute(c))?;
-    Ok(())
 }

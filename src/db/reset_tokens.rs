@@ -167,9 +167,9 @@ pub fn live_for_user(
     )
 }
 
-/// What the code step reads of a flow's live token: whose it is and its code's hash. The whole
-/// token is loaded only once the code matched, so a wrong code reads as much of a token as of
-/// a decoy (`super::reset_decoys`; docs/security.md#12).
+/// What the code step reads of a flow's live token ([`super::reset_flows::live`]): whose it is
+/// and its code's hash. The whole token is loaded only once the code matched, so a wrong code
+/// reads as much of a token as of a decoy (docs/security.md#12).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reset_tokens)]
 pub struct FlowToken {
@@ -180,54 +180,6 @@ pub struct FlowToken {
     #[diesel(deserialize_as = String)]
     pub tenant_id: TenantId,
     pub code_hash: Option<String>,
-}
-
-/// Live tokens issued to the browser flow `flow_id_hash`.
-pub fn live_for_flow(
-    conn: &mut AnyConnection,
-    flow_id_hash: &str,
-    now: NaiveDateTime,
-) -> Result<Vec<FlowToken>, DbError> {
-    Ok(dispatch!(conn, c => reset_tokens::table
-        .filter(reset_tokens::flow_id_hash.eq(flow_id_hash))
-        .filter(reset_tokens::used_at.is_null())
-        .filter(reset_tokens::revoked_at.is_null())
-        .filter(reset_tokens::expires_at.gt(now))
-        .select(FlowToken::as_select())
-        .load(c))?)
-}
-
-/// A wrong code in the flow `flow_id_hash`: spends one try of every live token of the flow, and
-/// revokes (`too_many_codes`) those whose budget of `max` tries is spent, or all of them when
-/// `flow_ended`. Two statements whether the flow holds a token or none, so an address with an
-/// account costs the same database work as one without (docs/security.md#12).
-pub fn spend_flow_attempts(
-    conn: &mut AnyConnection,
-    flow_id_hash: &str,
-    max: i32,
-    flow_ended: bool,
-    now: NaiveDateTime,
-) -> Result<(), DbError> {
-    let live = reset_tokens::flow_id_hash
-        .eq(flow_id_hash.to_string())
-        .and(reset_tokens::used_at.is_null())
-        .and(reset_tokens::revoked_at.is_null())
-        .and(reset_tokens::expires_at.gt(now));
-    dispatch!(conn, c => diesel::update(reset_tokens::table.filter(live.clone()))
-        .set(reset_tokens::attempts.eq(reset_tokens::attempts + 1))
-        .execute(c))?;
-    let floor = if flow_ended { i32::MIN } else { max };
-    dispatch!(conn, c => diesel::update(
-            reset_tokens::table
-                .filter(live.clone())
-                .filter(reset_tokens::attempts.ge(floor)),
-        )
-        .set((
-            reset_tokens::revoked_at.eq(Some(now)),
-            reset_tokens::revoked_reason.eq(Some("too_many_codes")),
-        ))
-        .execute(c))?;
-    Ok(())
 }
 
 /// Counts a failed TOTP on the token; returns the new count.

@@ -129,12 +129,9 @@ mod tests {
         establish(url).expect("open the test database")
     }
 
-    /// docs/security.md#43 (resources, concurrency): a transaction that reads and then writes,
-    /// while another connection commits a write in between, must wait for that writer and
-    /// then succeed. With diesel's deferred `transaction` on SQLite the second write failed
-    /// at once with "database is locked" (how `bench-seed` failed beside a running server).
-    #[test]
-    fn read_then_write_waits_for_a_concurrent_writer_instead_of_failing() {
+    /// A new SQLite file holding the empty table `t`: its directory (which must outlive the
+    /// test's connections) and its URL.
+    fn database_with_t() -> (tempfile::TempDir, DatabaseUrl) {
         let dir = tempfile::tempdir().unwrap();
         let url: DatabaseUrl = format!("sqlite://{}", dir.path().join("t.db").display())
             .parse()
@@ -142,6 +139,16 @@ mod tests {
         open(&url)
             .batch_execute("CREATE TABLE t (v INTEGER NOT NULL)")
             .unwrap();
+        (dir, url)
+    }
+
+    /// docs/security.md#43 (resources, concurrency): a transaction that reads and then writes,
+    /// while another connection commits a write in between, must wait for that writer and
+    /// then succeed. With diesel's deferred `transaction` on SQLite the second write failed
+    /// at once with "database is locked" (how `bench-seed` failed beside a running server).
+    #[test]
+    fn read_then_write_waits_for_a_concurrent_writer_instead_of_failing() {
+        let (_dir, url) = database_with_t();
 
         let (read_done, wait_read) = mpsc::channel();
         let other_url = url.clone();
@@ -172,13 +179,8 @@ mod tests {
 
     #[test]
     fn nested_write_transactions_are_savepoints_and_a_failure_rolls_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let url: DatabaseUrl = format!("sqlite://{}", dir.path().join("t.db").display())
-            .parse()
-            .unwrap();
+        let (_dir, url) = database_with_t();
         let mut c = open(&url);
-        c.batch_execute("CREATE TABLE t (v INTEGER NOT NULL)")
-            .unwrap();
         c.write_transaction::<_, DbError, _>(|c| {
             insert(c, 1)?;
             let inner = c.write_transaction::<(), DbError, _>(|c| {

@@ -4,6 +4,7 @@
 
 use super::message::{MailKind, MailTemplate};
 use crate::config::Settings;
+use crate::domain::{EmailAddress, TenantId};
 use crate::i18n::words::Words;
 use crate::security::tokens::{OneTimeCode, TokenSecret};
 use chrono::{DateTime, Utc};
@@ -344,7 +345,7 @@ impl SignupMail {
 #[derive(Debug, Clone, Serialize)]
 pub struct NotMeAlertMail {
     /// The guest's address.
-    pub guest: String,
+    pub guest: EmailAddress,
     pub tenant_name: String,
     /// "14:35 UTC on Tuesday 3 November 2026".
     pub reported_at: Words,
@@ -355,18 +356,18 @@ pub struct NotMeAlertMail {
 impl NotMeAlertMail {
     pub fn new(
         settings: &Settings,
-        guest: &str,
+        guest: &EmailAddress,
         tenant_name: &str,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         reported_at: DateTime<Utc>,
     ) -> Self {
         let mut audit = url::Url::parse(&settings.link("/admin/audit")).expect("a valid base URL");
         audit
             .query_pairs_mut()
-            .append_pair("tenant", tenant_id)
-            .append_pair("email", guest);
+            .append_pair("tenant", tenant_id.as_str())
+            .append_pair("email", guest.as_str());
         Self {
-            guest: guest.to_string(),
+            guest: guest.clone(),
             tenant_name: tenant_name.to_string(),
             reported_at: Words::DateTime { at: reported_at },
             audit_link: audit.to_string(),

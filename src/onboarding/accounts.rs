@@ -44,6 +44,24 @@ pub struct PendingAccount {
     pub min_chars: u32,
 }
 
+impl PendingAccount {
+    /// The account of `email` in `organisation`, through a link that went to the address itself,
+    /// with no name yet.
+    pub(super) fn new(
+        settings: &Settings,
+        email: &EmailAddress,
+        organisation: Option<String>,
+    ) -> Self {
+        Self {
+            email: email.to_string(),
+            display_name: None,
+            organisation,
+            via_cc: false,
+            min_chars: settings.password.min_chars,
+        }
+    }
+}
+
 /// What creating the account came to.
 #[derive(Debug)]
 pub enum AccountOutcome {

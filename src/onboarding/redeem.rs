@@ -38,11 +38,9 @@ fn pending_of(
     organisation: Option<String>,
 ) -> PendingAccount {
     PendingAccount {
-        email: inv.email.to_string(),
         display_name: inv.display_name.clone(),
-        organisation,
         via_cc: copy == Copy::Cc,
-        min_chars: svc.settings.password.min_chars,
+        ..PendingAccount::new(&svc.settings, &inv.email, organisation)
     }
 }
 

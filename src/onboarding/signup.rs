@@ -151,13 +151,7 @@ pub async fn open_signup(
 ) -> Result<Option<PendingAccount>, DbError> {
     Ok(live_signup(svc, presented)
         .await?
-        .map(|(_, email, organisation)| PendingAccount {
-            email: email.to_string(),
-            display_name: None,
-            organisation,
-            via_cc: false,
-            min_chars: svc.settings.password.min_chars,
-        }))
+        .map(|(_, email, organisation)| PendingAccount::new(&svc.settings, &email, organisation)))
 }
 
 /// `POST /signup/complete/{token}`: sets the password and creates the verified account.
@@ -171,13 +165,7 @@ pub async fn complete_signup(
     let Some((row, email, organisation)) = live_signup(svc, presented).await? else {
         return Ok(AccountOutcome::Invalid);
     };
-    let pending = PendingAccount {
-        email: email.to_string(),
-        display_name: None,
-        organisation,
-        via_cc: false,
-        min_chars: svc.settings.password.min_chars,
-    };
+    let pending = PendingAccount::new(&svc.settings, &email, organisation);
     let new = NewAccount {
         email,
         display_name: None,

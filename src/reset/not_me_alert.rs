@@ -43,9 +43,9 @@ impl Job for NotMeAlertJob {
         };
         let ctx = NotMeAlertMail::new(
             &svc.settings,
-            user.email.as_str(),
+            &user.email,
             &tenant.name,
-            tenant.id.as_str(),
+            &tenant.id,
             utc(self.reported_at),
         );
         for to in admins {

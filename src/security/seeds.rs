@@ -99,6 +99,30 @@ pub enum Sweep {
     NotCurrent,
 }
 
+/// The `LIKE` patterns a sweep selects by: any sealed seed, and a seed sealed under the
+/// current key.
+struct Patterns {
+    sealed: String,
+    current: String,
+}
+
+impl Patterns {
+    fn of(keys: &SecretBox) -> Self {
+        Self {
+            sealed: secretbox::like_pattern_sealed(),
+            current: secretbox::like_pattern_for(keys.current_key_id()),
+        }
+    }
+
+    /// The rows `sweep` takes.
+    fn selection(&self, sweep: Sweep) -> Selection<'_> {
+        match sweep {
+            Sweep::PlainOnly => Selection::Plain,
+            Sweep::NotCurrent => Selection::NotLike(&self.current),
+        }
+    }
+}
+
 /// How many rows `sweep` would take in `table`.
 pub fn pending(
     conn: &mut AnyConnection,
@@ -106,13 +130,8 @@ pub fn pending(
     table: SeedTable,
     sweep: Sweep,
 ) -> Result<i64, DbError> {
-    let sealed = secretbox::like_pattern_sealed();
-    let current = secretbox::like_pattern_for(keys.current_key_id());
-    let selection = match sweep {
-        Sweep::PlainOnly => Selection::Plain,
-        Sweep::NotCurrent => Selection::NotLike(&current),
-    };
-    totp_seeds::count(conn, table, &selection, &sealed)
+    let patterns = Patterns::of(keys);
+    totp_seeds::count(conn, table, &patterns.selection(sweep), &patterns.sealed)
 }
 
 /// Re-encrypts the rows of `table` taken by `sweep` under the current key, `batch` rows per
@@ -126,16 +145,12 @@ pub fn reseal(
     batch: i64,
     mut progress: impl FnMut(u64),
 ) -> Result<SweepCounts, DbError> {
-    let sealed = secretbox::like_pattern_sealed();
-    let current = secretbox::like_pattern_for(keys.current_key_id());
-    let selection = match sweep {
-        Sweep::PlainOnly => Selection::Plain,
-        Sweep::NotCurrent => Selection::NotLike(&current),
-    };
+    let patterns = Patterns::of(keys);
+    let (selection, sealed) = (patterns.selection(sweep), &patterns.sealed);
     let mut counts = SweepCounts::default();
     let mut cursor = String::new();
     loop {
-        let rows = totp_seeds::page(conn, table, &selection, &sealed, &cursor, batch.max(1))?;
+        let rows = totp_seeds::page(conn, table, &selection, sealed, &cursor, batch.max(1))?;
         let Some((last, _)) = rows.last() else {
             break;
         };

@@ -169,7 +169,13 @@ fn mail_of(kind: MailKind, s: &Settings) -> OutgoingMail {
         MailKind::NotMeAlert => render(
             &t,
             &to,
-            &latchkey::mail::NotMeAlertMail::new(s, "ann@fabrikam.test", "Fabrikam", "t1", now),
+            &latchkey::mail::NotMeAlertMail::new(
+                s,
+                &EmailAddress::parse("ann@fabrikam.test").unwrap(),
+                "Fabrikam",
+                &latchkey::domain::TenantId::from_string("t1"),
+                now,
+            ),
         ),
     }
     .unwrap();

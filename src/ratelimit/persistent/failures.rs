@@ -83,6 +83,26 @@ fn expiry_after(backoff: Backoff, failures: u32, now: NaiveDateTime) -> NaiveDat
     now + backoff.delay(failures).unwrap_or(TimeDelta::zero()) + FAILURE_RETENTION
 }
 
+/// Counts one failure more than `r` read, at `now` under `backoff`, if the row still holds
+/// what `r` read: what the row says then, or `None` when a concurrent attempt wrote first
+/// (then read again).
+fn count_failure(
+    conn: &mut AnyConnection,
+    key: &str,
+    r: &Read,
+    backoff: Backoff,
+    now: NaiveDateTime,
+) -> Result<Option<Read>, DbError> {
+    let next = r.failures.saturating_add(1);
+    let expires = expiry_after(backoff, next, now);
+    let written = write_if_unchanged(conn, key, r, i64::from(next), expires)?;
+    Ok(written.then_some(Read {
+        stored: Some(i64::from(next)),
+        failures: next,
+        not_before: Some(expires - FAILURE_RETENTION),
+    }))
+}
+
 impl PersistentLimits {
     /// Runs `f` on the counter of `account`'s `kind` failures (its key) as a grouped write;
     /// `off` when the limits are disabled.
@@ -146,9 +166,7 @@ impl PersistentLimits {
                 if verdict != Allowance::Allowed {
                     return Ok(verdict);
                 }
-                let next = r.failures.saturating_add(1);
-                let expires = expiry_after(backoff, next, now);
-                if write_if_unchanged(conn, key, &r, i64::from(next), expires)? {
+                if count_failure(conn, key, &r, backoff, now)?.is_some() {
                     return Ok(Allowance::Allowed);
                 }
             }
@@ -186,15 +204,8 @@ impl PersistentLimits {
             for _ in 0..RACE_RETRIES {
                 let now = this.now();
                 let r = read(conn, key, now)?;
-                let next = r.failures.saturating_add(1);
-                let expires = expiry_after(backoff, next, now);
-                if write_if_unchanged(conn, key, &r, i64::from(next), expires)? {
-                    return Ok(decide(
-                        backoff,
-                        next,
-                        Some(expires - FAILURE_RETENTION),
-                        now,
-                    ));
+                if let Some(w) = count_failure(conn, key, &r, backoff, now)? {
+                    return Ok(decide(backoff, w.failures, w.not_before, now));
                 }
             }
             // Still racing: count it anyway (the delay of the current count stays).

@@ -3,7 +3,7 @@
 use super::token::{audit_token, denied_now, Owned, NO_USER};
 use super::{Next, Redeemed};
 use crate::db::audit;
-use crate::db::reset_decoys;
+use crate::db::reset_flows;
 use crate::db::reset_tokens::{self, FlowToken, TokenState};
 use crate::db::{users, DbError};
 use crate::domain::audit::{Event, Outcome};
@@ -60,12 +60,8 @@ pub async fn submit_code(
         .db
         .run(move |c| {
             let spent = flow_attempts::record(c, &key, expires)?;
-            let tokens = reset_tokens::live_for_flow(c, &flow_hash, now)?;
-            Ok((
-                spent,
-                tokens,
-                reset_decoys::live_for_flow(c, &flow_hash, now)?,
-            ))
+            let (tokens, decoys) = reset_flows::live(c, &flow_hash, now)?;
+            Ok((spent, tokens, decoys))
         })
         .await?;
     if spent > max {
@@ -167,8 +163,7 @@ async fn wrong_code(
         .run(move |c| {
             use crate::db::WriteTransaction as _;
             c.write_transaction::<(), DbError, _>(|c| {
-                reset_tokens::spend_flow_attempts(c, &flow, max, ended, now)?;
-                reset_decoys::spend_flow_attempts(c, &flow, max, ended, now)?;
+                reset_flows::spend_attempts(c, &flow, max, ended, now)?;
                 e.email = users::email_of(c, &owner)?.map(String::from);
                 audit::insert(c, &e)
             })

@@ -6,11 +6,17 @@ fn hasher() -> PasswordHasher {
 
 /// The cheapest hasher there is (64 KiB, one pass), with one permit.
 fn cheap_hasher() -> PasswordHasher {
+    light_hasher(64, 1)
+}
+
+/// A one-pass hasher over `memory_kib` with `permits` permits, below the minimum settings: for
+/// tests of the pool and the permits, not of argon2's cost.
+fn light_hasher(memory_kib: u32, permits: usize) -> PasswordHasher {
     PasswordHasher::new_unchecked(&HashingSettings {
-        memory_kib: 64,
+        memory_kib,
         iterations: 1,
         parallelism: 1,
-        max_concurrent: 1,
+        max_concurrent: permits,
         ..HashingSettings::default()
     })
     .unwrap()
@@ -160,14 +166,7 @@ async fn cpu_work_waits_for_a_hasher_permit() {
 // docs/security.md#43: memory is bounded by the permits: the pool never holds more buffers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn block_buffers_are_reused_one_per_permit() {
-    let h = PasswordHasher::new_unchecked(&HashingSettings {
-        memory_kib: 256,
-        iterations: 1,
-        parallelism: 1,
-        max_concurrent: 2,
-        ..HashingSettings::default()
-    })
-    .unwrap();
+    let h = light_hasher(256, 2);
     let tasks: Vec<_> = (0..12)
         .map(|i| {
             let h = h.clone();
@@ -240,14 +239,7 @@ fn settings_deserialize_with_defaults_and_refuse_unknown_keys() {
 // docs/security.md#43: concurrency is bounded by the semaphore.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_hashes_are_bounded_by_the_permits() {
-    let h = PasswordHasher::new_unchecked(&HashingSettings {
-        memory_kib: 256,
-        iterations: 1,
-        parallelism: 1,
-        max_concurrent: 1,
-        ..HashingSettings::default()
-    })
-    .unwrap();
+    let h = light_hasher(256, 1);
     let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let peak = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();

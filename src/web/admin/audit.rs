@@ -7,7 +7,7 @@ use super::{csv, AdminCtx, Frame};
 use crate::console::audit::{self, AuditFilter, GuestKey};
 use crate::console::guests;
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{EmailAddress, TenantId};
+use crate::domain::EmailAddress;
 use crate::web::{page, AppError, AppState};
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -139,11 +139,11 @@ impl AuditQuery {
         };
         let user = guests::find(state, &id)
             .await?
-            .filter(|u| admin.may_see(Some(u.tenant_id.as_str())))
+            .filter(|u| admin.may_see(Some(&u.tenant_id)))
             .ok_or(AppError::NotFound)?;
         filter.guest = Some(GuestKey {
             user_id: user.id.clone(),
-            email: Some(user.email.to_string()),
+            email: Some(user.email.clone()),
         });
         Ok((filter, Some(user.email.to_string())))
     }
@@ -240,7 +240,7 @@ async fn list(
     let mut tenants: Vec<TenantOption> = names
         .tenants
         .iter()
-        .filter(|(id, _)| admin.may_see(Some(id.as_str())))
+        .filter(|(id, _)| admin.may_see(Some(id)))
         .map(|(id, name)| TenantOption {
             id: id.to_string(),
             name: name.clone(),
@@ -282,7 +282,7 @@ async fn detail(
     let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
     let event = audit::find(&state, id)
         .await?
-        .filter(|e| admin.may_see(e.tenant_id.as_ref().map(TenantId::as_str)))
+        .filter(|e| admin.may_see(e.tenant_id.as_ref()))
         .ok_or(AppError::NotFound)?;
     let mut seen = admin.event(state.now(), Event::AdminViewedEvent, Outcome::Success);
     seen.tenant_id = event.tenant_id.clone();

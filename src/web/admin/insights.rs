@@ -149,7 +149,7 @@ async fn show(
         tenant: scope.map(|t| t.into_string()).unwrap_or_default(),
         tenants: all_tenants
             .into_iter()
-            .filter(|t| admin.may_see(Some(t.tenant.id.as_str())))
+            .filter(|t| admin.may_see(Some(&t.tenant.id)))
             .map(|t| TenantOption {
                 id: t.tenant.id.into_string(),
                 name: t.tenant.name,

@@ -164,18 +164,19 @@ impl AdminCtx {
     /// The tenant `id` names, if this admin may see it; any other is a 404, never a 403
     /// (docs/security.md#35). Whether it exists is the caller's lookup.
     pub fn tenant_in_scope(&self, id: &str) -> Result<TenantId, AppError> {
-        if self.may_see(Some(id)) {
-            Ok(TenantId::from_string(id))
+        let id = TenantId::from_string(id);
+        if self.may_see(Some(&id)) {
+            Ok(id)
         } else {
             Err(AppError::NotFound)
         }
     }
 
     /// Whether this admin may see a row of `tenant_id` (rows of no tenant are platform-only).
-    pub fn may_see(&self, tenant_id: Option<&str>) -> bool {
+    pub fn may_see(&self, tenant_id: Option<&TenantId>) -> bool {
         match &self.tenant {
             None => true,
-            Some(own) => tenant_id == Some(own.as_str()),
+            Some(own) => tenant_id == Some(own),
         }
     }
 

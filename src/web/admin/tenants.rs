@@ -39,7 +39,7 @@ async fn list(
     let all = tenants::list(&state).await?;
     let visible = all
         .into_iter()
-        .filter(|t| admin.may_see(Some(t.summary.tenant.id.as_str())))
+        .filter(|t| admin.may_see(Some(&t.summary.tenant.id)))
         .collect();
     let ctx = ListPage {
         frame: admin.frame(),

@@ -69,7 +69,7 @@ impl GuestFrame {
 pub(super) async fn load(state: &AppState, admin: &AdminCtx, id: &str) -> Result<User, AppError> {
     guests::find(state, id)
         .await?
-        .filter(|u| admin.may_see(Some(u.tenant_id.as_str())))
+        .filter(|u| admin.may_see(Some(&u.tenant_id)))
         .ok_or(AppError::NotFound)
 }
 

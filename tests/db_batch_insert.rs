@@ -7,15 +7,22 @@ use latchkey::db::{DatabaseUrl, Db, InsertBatcher};
 use latchkey::domain::JobId;
 use latchkey::jobs::queue::{self, QueuedJob};
 
-/// A current-thread runtime: every caller below has queued its row before the writer runs, so
-/// the rows form one batch, which the duplicate id makes fail as a whole.
-#[tokio::test(flavor = "current_thread")]
-async fn a_batch_with_a_bad_row_writes_every_other_row_and_fails_only_that_caller() {
+/// A migrated database of its own (SQLite, or PostgreSQL when `LATCHKEY_TEST_PG` is set), with
+/// what must outlive it.
+fn fresh_db() -> (tempfile::TempDir, support::TestDb, Db) {
     let dir = tempfile::tempdir().unwrap();
     let test_db = support::TestDb::create(dir.path());
     let url: DatabaseUrl = test_db.url.parse().unwrap();
     let db = Db::connect_lazy(&url, 4).unwrap();
     db.migrate().unwrap();
+    (dir, test_db, db)
+}
+
+/// A current-thread runtime: every caller below has queued its row before the writer runs, so
+/// the rows form one batch, which the duplicate id makes fail as a whole.
+#[tokio::test(flavor = "current_thread")]
+async fn a_batch_with_a_bad_row_writes_every_other_row_and_fails_only_that_caller() {
+    let (_dir, _test_db, db) = fresh_db();
     let batcher = InsertBatcher::new(&db, queue::insert_many);
     let now = chrono::Utc::now().naive_utc();
     let twice = JobId::generate();
@@ -56,11 +63,7 @@ async fn a_batch_with_a_bad_row_writes_every_other_row_and_fails_only_that_calle
 /// Callers that arrive one after another (a batch of one each) are written too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_of_callers_one_after_another_are_each_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let test_db = support::TestDb::create(dir.path());
-    let url: DatabaseUrl = test_db.url.parse().unwrap();
-    let db = Db::connect_lazy(&url, 4).unwrap();
-    db.migrate().unwrap();
+    let (_dir, _test_db, db) = fresh_db();
     let batcher = InsertBatcher::new(&db, queue::insert_many);
     let now = chrono::Utc::now().naive_utc();
     for i in 0..5 {
@@ -86,11 +89,7 @@ fn database_away(
 /// batch is not written again row by row: each row would wait for a connection in turn.
 #[tokio::test(flavor = "current_thread")]
 async fn a_batch_that_finds_the_database_away_fails_every_caller_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let test_db = support::TestDb::create(dir.path());
-    let url: DatabaseUrl = test_db.url.parse().unwrap();
-    let db = Db::connect_lazy(&url, 4).unwrap();
-    db.migrate().unwrap();
+    let (_dir, test_db, db) = fresh_db();
     let batcher = InsertBatcher::new(&db, database_away);
     let now = chrono::Utc::now().naive_utc();
     let callers: Vec<_> = (0..20)

@@ -119,17 +119,19 @@ fn check_many(
     let owners: HashMap<String, Tenant> = tenants::find_by_domains(conn, domains)?
         .into_iter()
         .collect();
-    let consumers = match checks.iter().any(|c| c.consumer) {
-        true => tenants::find_by_name(conn, CONSUMERS_TENANT_NAME)?,
-        false => None,
+    let consumers = if checks.iter().any(|c| c.consumer) {
+        tenants::find_by_name(conn, CONSUMERS_TENANT_NAME)?
+    } else {
+        None
     };
     let mut outcomes = Vec::with_capacity(checks.len());
     let mut denials = Vec::new();
     let mut jobs = Vec::with_capacity(checks.len());
     for check in checks {
-        let tenant = match check.consumer {
-            true => consumers.as_ref(),
-            false => owners.get(check.email.domain()),
+        let tenant = if check.consumer {
+            consumers.as_ref()
+        } else {
+            owners.get(check.email.domain())
         };
         match domain_denial(tenant, check) {
             Some((outcome, event)) => {

@@ -31,17 +31,29 @@ impl Job for PasswordChangedJob {
     /// Mails the notice to the account's stored address; nothing if the account is gone.
     async fn run(self, svc: &Services, _: &JobRun) -> Result<(), JobError> {
         let uid = self.user_id.clone();
-        let Some(user) = svc.db.run(move |c| users::find_by_id(c, &uid)).await? else {
+        let settings = svc.settings.clone();
+        // The account and its address's tenant in one trip to the database.
+        let found = svc
+            .db
+            .run(move |c| {
+                let Some(user) = users::find_by_id(c, &uid)? else {
+                    return Ok(None);
+                };
+                let tenant = eligibility::address_tenant(c, &settings, &user.email)?;
+                Ok(Some((user, tenant)))
+            })
+            .await?;
+        let Some((user, tenant)) = found else {
             return Ok(());
         };
-        let gathered = eligibility::gather(
-            &svc.db,
+        let gathered = eligibility::from_rows(
             &svc.deliverability,
             svc.clock.as_ref(),
-            &svc.settings,
             &user.email,
+            tenant,
+            Some(user.clone()),
         )
-        .await?;
+        .await;
         let helpdesk = gathered
             .tenant
             .as_ref()

@@ -118,6 +118,15 @@ pub fn tenant_of(
     }
 }
 
+/// [`tenant_of`] for `email`, with the consumer-domain case decided by the settings.
+pub fn address_tenant(
+    conn: &mut crate::db::AnyConnection,
+    settings: &Settings,
+    email: &EmailAddress,
+) -> Result<Option<Tenant>, DbError> {
+    tenant_of(conn, settings.is_consumer_domain(email.domain()), email)
+}
+
 pub fn tenant_facts(t: &Tenant) -> TenantFacts {
     TenantFacts {
         kind: t.kind(),

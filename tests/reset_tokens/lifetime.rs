@@ -212,3 +212,26 @@ async fn disabling_the_account_between_request_and_redemption_kills_the_token() 
     assert_invalid(&choose(&mut b, NEW, NEW).await);
     assert_eq!(app.password_hash("alice@fabrikam.test"), before);
 }
+
+#[tokio::test]
+async fn taking_the_tenant_over_before_the_link_is_opened_kills_the_token_at_the_link() {
+    // docs/security.md#6: the link step re-checks the policy too, with the address's tenant as
+    // it is when the link is opened (read in the same trip as the token).
+    let app = app().await;
+    app.user("alice@fabrikam.test", OLD, true, false);
+    let before = app.password_hash("alice@fabrikam.test");
+    let m = ask_and_mail(&app, "alice@fabrikam.test", 1).await;
+    app.sql("UPDATE tenants SET kind = 'managed', plan = 'free' WHERE name = 'Fabrikam'");
+    assert_invalid(&app.browser().get(&m.link).await);
+    let denied: Vec<_> = app
+        .audit_events()
+        .into_iter()
+        .filter(|e| e.event == "reset_denied_at_redemption")
+        .collect();
+    assert_eq!(denied.len(), 1, "one denial, at the link");
+    assert_eq!(denied[0].reason.as_deref(), Some("tenant_not_licensed"));
+    // The token is dead: restoring the licence does not bring it back.
+    app.sql("UPDATE tenants SET plan = 'premium' WHERE name = 'Fabrikam'");
+    assert_invalid(&app.browser().get(&m.link).await);
+    assert_eq!(app.password_hash("alice@fabrikam.test"), before);
+}

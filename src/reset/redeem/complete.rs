@@ -1,7 +1,7 @@
 //! The last step: `POST /reset/new` checks the new password, re-checks the policy, and consumes
 //! the token in one transaction with everything that goes with a changed password.
 
-use super::token::{audit_token, denied_by, denied_now, load_live_for_check, LiveForCheck};
+use super::token::{audit_token, denied_with, load_live_for_check, LiveForCheck};
 use super::Next;
 use crate::db::audit::{self};
 use crate::db::reset_tokens;
@@ -11,7 +11,7 @@ use crate::domain::password::PasswordRejection;
 use crate::jobs;
 use crate::passwords::TenantOf;
 use crate::reset::notice::PasswordChangedJob;
-use crate::services::{eligibility, Services};
+use crate::services::Services;
 use std::net::IpAddr;
 
 /// What setting the new password did.
@@ -85,22 +85,7 @@ pub async fn complete(
     let secret = new_password.into_secret();
     // The tenant may have been taken over, or its plan dropped, since the link was opened.
     // With a directory, the facts are read from it now: if it cannot answer, nothing changes.
-    let denied = match svc.directory.ldap() {
-        Some(_) => denied_now(svc, &token, &user, ip).await,
-        // Without, the rows read with the token are the facts (one trip, not two).
-        None => {
-            let gathered = eligibility::from_rows(
-                &svc.deliverability,
-                svc.clock.as_ref(),
-                &user.email,
-                address_tenant,
-                Some(user.clone()),
-            )
-            .await;
-            denied_by(svc, &token, &gathered, ip).await
-        }
-    };
-    match denied {
+    match denied_with(svc, &token, &user, address_tenant, ip).await {
         Ok(true) => return Ok(CompleteOutcome::Invalid),
         Ok(false) => {}
         Err(DbError::Unavailable(e)) if svc.directory.ldap().is_some() => {

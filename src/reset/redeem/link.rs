@@ -1,6 +1,6 @@
 //! The link step: `GET /reset/link/{token}`.
 
-use super::token::{audit_token, denied_now, state_name};
+use super::token::{address_tenant_unless_directory, audit_token, denied_with, state_name};
 use super::{Next, Redeemed};
 use crate::db::reset_tokens::{self, TokenState};
 use crate::db::{users, DbError};
@@ -28,6 +28,9 @@ pub async fn open_link(
         return Ok(None);
     };
     let h = hash.into_string();
+    let now = svc.now();
+    let settings = svc.settings.clone();
+    let builtin = svc.directory.ldap().is_none();
     let found = svc
         .db
         .run(move |c| {
@@ -35,13 +38,19 @@ pub async fn open_link(
                 return Ok(None);
             };
             let user = users::find_by_id(c, &t.user_id())?;
-            Ok(Some((t, user)))
+            // The policy's re-check reads the address's tenant in the same trip.
+            let address_tenant = match &user {
+                Some(u) if t.state(now) == TokenState::Live => {
+                    address_tenant_unless_directory(c, &settings, builtin, u)?
+                }
+                _ => None,
+            };
+            Ok(Some((t, user, address_tenant)))
         })
         .await?;
-    let now = svc.now();
     match found {
-        Some((t, Some(user))) if t.state(now) == TokenState::Live => {
-            if denied_now(svc, &t, &user, ip).await? {
+        Some((t, Some(user), address_tenant)) if t.state(now) == TokenState::Live => {
+            if denied_with(svc, &t, &user, address_tenant, ip).await? {
                 return Ok(None);
             }
             audit_token(svc, Event::LinkOpened, Outcome::Success, Some(&t), None, ip).await?;
@@ -50,7 +59,7 @@ pub async fn open_link(
                 next: Next::of(&t, &user),
             }))
         }
-        Some((t, _)) => {
+        Some((t, _, _)) => {
             let reason = state_name(t.state(now));
             audit_token(
                 svc,

@@ -87,16 +87,44 @@ pub(super) async fn denied_now(
     revoke_if_denied(svc, token, reason, ip).await
 }
 
-/// [`denied_now`] with the facts this request has already gathered (the last step reads them
-/// with the token: one trip to the database, not two).
-pub(super) async fn denied_by(
+/// [`denied_now`] for a step that read the address's tenant with the token (`address_tenant`,
+/// read only without a directory): without a directory those rows are the facts, one trip to
+/// the database instead of two; with one, the facts are read from the directory now.
+pub(super) async fn denied_with(
     svc: &Services,
     token: &ResetToken,
-    gathered: &eligibility::Gathered,
+    user: &User,
+    address_tenant: Option<Tenant>,
     ip: Option<IpAddr>,
 ) -> Result<bool, DbError> {
+    if svc.directory.ldap().is_some() {
+        return denied_now(svc, token, user, ip).await;
+    }
+    let gathered = eligibility::from_rows(
+        &svc.deliverability,
+        svc.clock.as_ref(),
+        &user.email,
+        address_tenant,
+        Some(user.clone()),
+    )
+    .await;
     let reason = gathered.decide().deny_reason().map(|r| r.code());
     revoke_if_denied(svc, token, reason, ip).await
+}
+
+/// The tenant `user`'s address belongs to now, which [`denied_with`] reads without a directory
+/// (with one, it reads the directory instead and this is `None`).
+pub(super) fn address_tenant_unless_directory(
+    c: &mut crate::db::AnyConnection,
+    settings: &crate::config::Settings,
+    builtin: bool,
+    user: &User,
+) -> Result<Option<Tenant>, DbError> {
+    if builtin {
+        eligibility::address_tenant(c, settings, &user.email)
+    } else {
+        Ok(None)
+    }
 }
 
 async fn revoke_if_denied(
@@ -144,7 +172,7 @@ pub(super) struct LiveForCheck {
     pub address_tenant: Option<Tenant>,
 }
 
-/// [`load_live`] for the last step, with what [`denied_by`] needs.
+/// [`load_live`] for the last step, with what [`denied_with`] needs.
 pub(super) async fn load_live_for_check(
     svc: &Services,
     token_id: &str,
@@ -159,12 +187,7 @@ pub(super) async fn load_live_for_check(
             let Some((token, user, tenant)) = read_live(c, &id, now)? else {
                 return Ok(None);
             };
-            let address_tenant = if builtin {
-                let consumer = settings.is_consumer_domain(user.email.domain());
-                eligibility::tenant_of(c, consumer, &user.email)?
-            } else {
-                None
-            };
+            let address_tenant = address_tenant_unless_directory(c, &settings, builtin, &user)?;
             Ok(Some(LiveForCheck {
                 token,
                 user,

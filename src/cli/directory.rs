@@ -22,6 +22,15 @@ pub(crate) fn parse_email(text: &str) -> Result<EmailAddress, CliError> {
         .map_err(|e| usage(format!("{text:?} is not a valid email address: {e}")))
 }
 
+/// The tenant that owns the (normalised) `domain`; naming none is a usage error.
+pub(crate) fn tenant_owning(conn: &mut AnyConnection, domain: &str) -> Result<Tenant, CliError> {
+    tenants::find_by_domain(conn, domain)?.ok_or_else(|| {
+        usage(format!(
+            "no tenant owns the domain {domain}; see `latchkey tenant list`"
+        ))
+    })
+}
+
 fn parse_plan(text: &str) -> Result<Plan, CliError> {
     text.parse::<Plan>().map_err(usage)
 }
@@ -108,11 +117,7 @@ pub fn tenant_set_plan(settings: &Settings, domain: &str, plan: &str) -> Result<
     let plan = parse_plan(plan)?;
     let db = open_db(settings)?;
     let mut conn = db.get()?;
-    let tenant = tenants::find_by_domain(&mut conn, &domain)?.ok_or_else(|| {
-        usage(format!(
-            "no tenant owns the domain {domain}; see `latchkey tenant list`"
-        ))
-    })?;
+    let tenant = tenant_owning(&mut conn, &domain)?;
     if tenant.kind() != TenantKind::Managed {
         return Err(usage(format!(
             "{:?} is unmanaged: plans apply to managed tenants (unmanaged tenants always allow SSPR)",

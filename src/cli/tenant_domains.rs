@@ -1,6 +1,6 @@
 //! `latchkey tenant add-domain|remove-domain`: a tenant's email domains.
 
-use super::directory::normalise_domain;
+use super::directory::{normalise_domain, tenant_owning};
 use super::{open_db, usage, CliError};
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditEvent};
@@ -22,11 +22,7 @@ pub fn add(settings: &Settings, tenant_domain: &str, domain: &str) -> Result<(),
     }
     let db = open_db(settings)?;
     let mut conn = db.get()?;
-    let tenant = tenants::find_by_domain(&mut conn, &existing)?.ok_or_else(|| {
-        usage(format!(
-            "no tenant owns the domain {existing}; see `latchkey tenant list`"
-        ))
-    })?;
+    let tenant = tenant_owning(&mut conn, &existing)?;
     let now = Utc::now().naive_utc();
     let managed = tenant.kind() == TenantKind::Managed;
     tenant_domains::add(&mut conn, &tenant.tenant_id(), &domain, managed, now)?;

@@ -138,11 +138,11 @@ pub fn record_failed_attempt(conn: &mut AnyConnection, id: &AdminId) -> Result<i
         admins::table.find(id.as_str()),
         admins::failed_attempts.eq(admins::failed_attempts + 1)
     )?;
-    Ok(dispatch!(conn, c => admins::table
-        .find(id.as_str())
-        .select(admins::failed_attempts)
-        .first(c)
-        .optional())?
+    Ok(first_value!(
+        conn,
+        admins::table.find(id.as_str()),
+        admins::failed_attempts
+    )?
     .unwrap_or(i32::MAX))
 }
 

@@ -70,11 +70,11 @@ pub fn of_user(
     conn: &mut AnyConnection,
     user: &UserId,
 ) -> Result<Option<(String, String)>, DbError> {
-    Ok(dispatch!(conn, c => directory_links::table
-        .filter(directory_links::user_id.eq(user.as_str()))
-        .select((directory_links::directory_id, directory_links::dn))
-        .first::<(String, String)>(c)
-        .optional())?)
+    first_value!(
+        conn,
+        directory_links::table.filter(directory_links::user_id.eq(user.as_str())),
+        (directory_links::directory_id, directory_links::dn)
+    )
 }
 
 /// The directory took a new password for `user`: Latchkey keeps no hash of it, ends every

@@ -14,27 +14,28 @@ pub fn of_user(
     conn: &mut AnyConnection,
     user: &UserId,
 ) -> Result<(Option<String>, Option<String>), DbError> {
-    let tenant: Option<Option<String>> = dispatch!(conn, c => users::table
-        .inner_join(tenants::table)
-        .filter(users::id.eq(user.as_str()))
-        .select(tenants::default_language)
-        .first(c)
-        .optional())?;
-    let own: Option<String> = dispatch!(conn, c => user_languages::table
-        .find(user.as_str())
-        .select(user_languages::language)
-        .first(c)
-        .optional())?;
+    let tenant: Option<Option<String>> = first_value!(
+        conn,
+        users::table
+            .inner_join(tenants::table)
+            .filter(users::id.eq(user.as_str())),
+        tenants::default_language
+    )?;
+    let own: Option<String> = first_value!(
+        conn,
+        user_languages::table.find(user.as_str()),
+        user_languages::language
+    )?;
     Ok((own, tenant.flatten()))
 }
 
 /// The tenant's default language, if set.
 pub fn tenant_default(conn: &mut AnyConnection, id: &TenantId) -> Result<Option<String>, DbError> {
-    let row: Option<Option<String>> = dispatch!(conn, c => tenants::table
-        .find(id.as_str())
-        .select(tenants::default_language)
-        .first(c)
-        .optional())?;
+    let row: Option<Option<String>> = first_value!(
+        conn,
+        tenants::table.find(id.as_str()),
+        tenants::default_language
+    )?;
     Ok(row.flatten())
 }
 

@@ -18,6 +18,15 @@ macro_rules! first_row {
     };
 }
 
+/// The first value of `$selection` (a column, or a tuple of columns) in the rows `$query`
+/// finds, or `None`: a lookup of one column where the whole row is not needed.
+macro_rules! first_value {
+    ($conn:expr, $query:expr, $selection:expr $(,)?) => {
+        $crate::dispatch!($conn, c => $query.select($selection).first(c).optional())
+            .map_err($crate::db::DbError::from)
+    };
+}
+
 /// Every row `$query` selects, as `$row` (its `Selectable` columns).
 macro_rules! all_rows {
     ($conn:expr, $query:expr, $row:ty $(,)?) => {

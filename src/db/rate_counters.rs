@@ -13,10 +13,20 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 /// One counter row, as read back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = rate_counters)]
 pub struct Counter {
     pub count: i64,
     pub expires_at: NaiveDateTime,
+}
+
+/// The row of `(key, window_start)`, expired or not.
+macro_rules! window {
+    ($key:expr, $window_start:expr) => {
+        rate_counters::table
+            .filter(rate_counters::key.eq($key))
+            .filter(rate_counters::window_start.eq($window_start))
+    };
 }
 
 /// Counts one hit on `(key, window_start)` and returns the new count, atomically: `INSERT …
@@ -54,13 +64,7 @@ pub fn get_stored(
     key: &str,
     window_start: NaiveDateTime,
 ) -> Result<Option<Counter>, DbError> {
-    let row = dispatch!(conn, c => rate_counters::table
-        .filter(rate_counters::key.eq(key))
-        .filter(rate_counters::window_start.eq(window_start))
-        .select((rate_counters::count, rate_counters::expires_at))
-        .first::<(i64, NaiveDateTime)>(c)
-        .optional())?;
-    Ok(row.map(|(count, expires_at)| Counter { count, expires_at }))
+    first_row!(conn, window!(key, window_start), Counter)
 }
 
 /// Sets `(key, window_start)` to `count` and `expires_at` if, and only if, its stored count
@@ -90,10 +94,7 @@ pub fn compare_and_set(
             .get_result::<i64>(c)
             .optional())?,
         Some(expected) => dispatch!(conn, c => diesel::update(
-            rate_counters::table
-                .filter(rate_counters::key.eq(key))
-                .filter(rate_counters::window_start.eq(window_start))
-                .filter(rate_counters::count.eq(expected)),
+            window!(key, window_start).filter(rate_counters::count.eq(expected)),
         )
         .set((
             rate_counters::count.eq(count),
@@ -113,14 +114,11 @@ pub fn get(
     window_start: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<Option<Counter>, DbError> {
-    let row = dispatch!(conn, c => rate_counters::table
-        .filter(rate_counters::key.eq(key))
-        .filter(rate_counters::window_start.eq(window_start))
-        .filter(rate_counters::expires_at.gt(now))
-        .select((rate_counters::count, rate_counters::expires_at))
-        .first::<(i64, NaiveDateTime)>(c)
-        .optional())?;
-    Ok(row.map(|(count, expires_at)| Counter { count, expires_at }))
+    first_row!(
+        conn,
+        window!(key, window_start).filter(rate_counters::expires_at.gt(now)),
+        Counter
+    )
 }
 
 /// The count of `(key, window_start)` at `now` (0 when absent or expired).

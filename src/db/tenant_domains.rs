@@ -89,12 +89,13 @@ pub fn add(
         created_at: now,
     };
     conn.write_transaction::<_, DbError, _>(|conn| {
-        let owner: Option<String> = dispatch!(conn, c => tenant_domains::table
-            .inner_join(tenants::table)
-            .filter(tenant_domains::domain.eq(domain))
-            .select(tenants::name)
-            .first(c)
-            .optional())?;
+        let owner: Option<String> = first_value!(
+            conn,
+            tenant_domains::table
+                .inner_join(tenants::table)
+                .filter(tenant_domains::domain.eq(domain)),
+            tenants::name
+        )?;
         if let Some(owner) = owner {
             return Err(DbError::Conflict(format!(
                 "the domain {domain} already belongs to the tenant {owner:?}"

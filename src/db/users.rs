@@ -70,11 +70,7 @@ pub fn find_by_id(conn: &mut AnyConnection, id: &UserId) -> Result<Option<User>,
 /// The address of the user `id`, if there is one (one column, where the whole row is not
 /// needed). Read as a row's is: stored text that does not parse is an error.
 pub fn email_of(conn: &mut AnyConnection, id: &UserId) -> Result<Option<EmailAddress>, DbError> {
-    let stored: Option<String> = dispatch!(conn, c => users::table
-        .find(id.as_str())
-        .select(users::email)
-        .first(c)
-        .optional())?;
+    let stored: Option<String> = first_value!(conn, users::table.find(id.as_str()), users::email)?;
     stored.map(super::read_address).transpose()
 }
 

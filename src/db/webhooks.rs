@@ -159,11 +159,11 @@ pub fn set_cursor(conn: &mut AnyConnection, last: i64, now: NaiveDateTime) -> Re
 /// Whether the audit trail holds an event after the cursor (a read without locks, so an idle
 /// pass does not take SQLite's write lock).
 pub fn anything_new(conn: &mut AnyConnection) -> Result<bool, DbError> {
-    let cursor: Option<i64> = dispatch!(conn, c => webhook_cursor::table
-        .find(CURSOR)
-        .select(webhook_cursor::last_audit_id)
-        .first(c)
-        .optional())?;
+    let cursor: Option<i64> = first_value!(
+        conn,
+        webhook_cursor::table.find(CURSOR),
+        webhook_cursor::last_audit_id
+    )?;
     let Some(cursor) = cursor else {
         return Ok(true);
     };

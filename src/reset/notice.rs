@@ -46,14 +46,7 @@ impl Job for PasswordChangedJob {
         let Some((user, tenant)) = found else {
             return Ok(());
         };
-        let gathered = eligibility::from_rows(
-            &svc.deliverability,
-            svc.clock.as_ref(),
-            &user.email,
-            tenant,
-            Some(user.clone()),
-        )
-        .await;
+        let gathered = eligibility::of_account(svc, &user, tenant).await;
         let helpdesk = gathered
             .tenant
             .as_ref()

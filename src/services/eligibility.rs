@@ -193,6 +193,18 @@ pub async fn from_rows(
     }
 }
 
+/// [`from_rows`] for an account already read, with the tenant its address belongs to.
+pub async fn of_account(svc: &Services, user: &User, address_tenant: Option<Tenant>) -> Gathered {
+    from_rows(
+        &svc.deliverability,
+        svc.clock.as_ref(),
+        &user.email,
+        address_tenant,
+        Some(user.clone()),
+    )
+    .await
+}
+
 /// Gathers the facts for `email` from the configured directory: Latchkey's tables (builtin),
 /// or the LDAP directory looked up now, with Latchkey's own row for what it does not hold.
 pub async fn gather_for(svc: &Services, email: &EmailAddress) -> Result<Gathered, DbError> {

@@ -100,14 +100,7 @@ pub(super) async fn denied_with(
     if svc.directory.ldap().is_some() {
         return denied_now(svc, token, user, ip).await;
     }
-    let gathered = eligibility::from_rows(
-        &svc.deliverability,
-        svc.clock.as_ref(),
-        &user.email,
-        address_tenant,
-        Some(user.clone()),
-    )
-    .await;
+    let gathered = eligibility::of_account(svc, user, address_tenant).await;
     let reason = gathered.decide().deny_reason().map(|r| r.code());
     revoke_if_denied(svc, token, reason, ip).await
 }

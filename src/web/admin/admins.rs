@@ -89,10 +89,10 @@ async fn list(
         })
     });
     let ctx = ListPage {
-        frame: page.admin.frame(),
+        frame: page.admin().frame(),
         admins: all
             .iter()
-            .map(|e| AdminView::of(&page.admin, e, now))
+            .map(|e| AdminView::of(page.admin(), e, now))
             .collect(),
         notice,
     };
@@ -149,8 +149,8 @@ fn confirm_page(
     let confirm_error = problem.as_ref().is_some_and(|p| p.on_checkbox);
     let error = problem.map(|p| p.message);
     let ctx = ConfirmPage {
-        frame: page.admin.frame(),
-        target: AdminView::of(&page.admin, target, page.state.now()),
+        frame: page.admin().frame(),
+        target: AdminView::of(page.admin(), target, page.state.now()),
         change: change_slug(change),
         setup_hours: admins::SETUP_LINK_HOURS,
         error,
@@ -194,7 +194,7 @@ async fn apply(
     path: web::Path<(String, String)>,
     form: CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
-    let AdminPage { state, admin, .. } = &page;
+    let (state, admin) = (&page.state, page.admin());
     let (id, change) = path.into_inner();
     let change = parse_change(&change)?;
     let target = load(state, &id).await?;

@@ -45,7 +45,7 @@ struct KeysPage {
 
 /// Every key as the pages show it, with its tenant's name.
 async fn key_rows(page: &AdminPage) -> Result<Vec<KeyRow>, AppError> {
-    let AdminPage { state, admin, .. } = page;
+    let (state, admin) = (&page.state, page.admin());
     let list = api_keys::list_keys(state).await?;
     let names = audit::tenant_names(state).await?;
     Ok(list
@@ -69,7 +69,7 @@ async fn keys_page(
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = KeysPage {
-        frame: page.admin.frame(),
+        frame: page.admin().frame(),
         keys: key_rows(page).await?,
         created,
         error,
@@ -101,7 +101,7 @@ async fn create_key(
         return keys_page(&page, None, Some("Give the key a name.".into())).await;
     }
     let domain = Some(tenant_domain.trim().to_string()).filter(|d| !d.is_empty());
-    let created = api_keys::create_key(&page.state, name, domain, page.admin.actor()).await?;
+    let created = api_keys::create_key(&page.state, name, domain, page.admin().actor()).await?;
     match created {
         // Shown once; only its hash is stored.
         Ok(key) => keys_page(&page, Some(key.secret.expose_secret().to_string()), None).await,
@@ -128,7 +128,7 @@ async fn revoke_form(
         .find(|k| k.id == id)
         .ok_or(AppError::NotFound)?;
     let ctx = RevokePage {
-        frame: page.admin.frame(),
+        frame: page.admin().frame(),
         key,
     };
     page.ok("admin/api_key_revoke.html", &ctx)
@@ -141,7 +141,7 @@ async fn revoke_key(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = ApiKeyId::from_string(path.into_inner());
-    if !api_keys::revoke_key(&page.state, id, page.admin.actor()).await? {
+    if !api_keys::revoke_key(&page.state, id, page.admin().actor()).await? {
         return Err(AppError::NotFound);
     }
     Ok(see_other("/admin/api-keys"))

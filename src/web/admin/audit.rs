@@ -206,7 +206,7 @@ struct ListPage<'a> {
 
 /// `GET /admin/audit`.
 async fn list(page: AdminPage, q: web::Query<AuditQuery>) -> Result<HttpResponse, AppError> {
-    let AdminPage { state, admin, .. } = &page;
+    let (state, admin) = (&page.state, page.admin());
     let q = q.into_inner();
     let (filter, guest_email) = q.resolve(state, admin).await?;
     let (f, before) = (filter.clone(), q.before);
@@ -270,7 +270,7 @@ struct DetailPage {
 
 /// `GET /admin/audit/{id}`: one event; another tenant's is "not found".
 async fn detail(page: AdminPage, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let AdminPage { state, admin, .. } = &page;
+    let (state, admin) = (&page.state, page.admin());
     let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
     let event = audit::find(state, id)
         .await?
@@ -301,7 +301,7 @@ async fn detail(page: AdminPage, path: web::Path<String>) -> Result<HttpResponse
 /// `GET /admin/audit.csv`: every event of the filter, streamed in batches (never the whole
 /// result in memory), as of the moment of the request: the export's own audit event bounds it.
 async fn export(page: AdminPage, q: web::Query<AuditQuery>) -> Result<HttpResponse, AppError> {
-    let AdminPage { state, admin, .. } = &page;
+    let (state, admin) = (&page.state, page.admin());
     let (filter, _) = q.resolve(state, admin).await?;
     let tenants = audit::tenant_names(state).await?;
     let mut seen = page.event(Event::AdminExportedAudit, Outcome::Success);

@@ -46,7 +46,7 @@ pub(crate) struct WordsForm {
 
 /// The tenant's list, if this admin may see the tenant (else 404, docs/security.md#35).
 async fn load(page: &AdminPage, id: &str) -> Result<TenantWords, AppError> {
-    banned_words::load(&page.state.db, &page.admin.tenant_in_scope(id)?)
+    banned_words::load(&page.state.db, &page.admin().tenant_in_scope(id)?)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -67,7 +67,7 @@ fn render(
     shown: Shown,
 ) -> Result<HttpResponse, AppError> {
     let ctx = Page {
-        admin_email: page.admin.admin.email.as_str(),
+        admin_email: page.admin().admin.email.as_str(),
         text: shown.typed.unwrap_or_else(|| tenant.words.join("\n")),
         tenant,
         error: shown.error,
@@ -103,7 +103,7 @@ async fn update(
     let id = tenant.tenant_id.clone();
     let now = page.state.now();
     let event = page
-        .admin
+        .admin()
         .event(now, banned_words::UPDATED_EVENT, Outcome::Success);
     match banned_words::save(&page.state.db, &id, &form.0.words, event, now).await? {
         SaveOutcome::Saved { .. } => Ok(see_other(&format!(

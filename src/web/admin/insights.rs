@@ -123,7 +123,7 @@ fn series(counts: &[DayCount], today: chrono::NaiveDate, range: i64) -> (Vec<Day
 
 /// `GET /admin/insights?tenant=…&days=…`.
 async fn show(page: AdminPage, q: web::Query<Query>) -> Result<HttpResponse, AppError> {
-    let AdminPage { state, admin, .. } = &page;
+    let (state, admin) = (&page.state, page.admin());
     let scope = admin.scope(Some(&q.tenant))?;
     let range = q.range();
     let today = state.now().date();

@@ -45,7 +45,7 @@ struct PendingRow {
 
 /// The page with the pending invitations listed (after an upload too, so new ones show).
 async fn upload_page(page: &AdminPage) -> Result<UploadPage, AppError> {
-    let AdminPage { state, admin, .. } = page;
+    let (state, admin) = (&page.state, page.admin());
     let pending = invitation_list::pending(state, PENDING_LIMIT).await?;
     let names = audit::tenant_names(state).await?;
     Ok(UploadPage {
@@ -84,7 +84,7 @@ async fn upload(
     PlatformPage(page): PlatformPage,
     mut body: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let AdminPage { req, state, admin } = &page;
+    let (req, state, admin) = (&page.req, &page.state, page.admin());
     let mut token = String::new();
     let mut bytes = Vec::new();
     while let Some(field) = body.next().await {

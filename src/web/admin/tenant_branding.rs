@@ -45,7 +45,7 @@ async fn update(
     path: web::Path<String>,
     form: CsrfForm<Form>,
 ) -> Result<HttpResponse, AppError> {
-    let AdminPage { state, admin, .. } = &page;
+    let (state, admin) = (&page.state, page.admin());
     let id = admin.tenant_in_scope(&path)?;
     if !admin.is_platform() {
         return Err(AppError::Forbidden);

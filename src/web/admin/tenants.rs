@@ -35,10 +35,10 @@ async fn list(page: AdminPage) -> Result<HttpResponse, AppError> {
     let all = tenants::list(&page.state).await?;
     let visible = all
         .into_iter()
-        .filter(|t| page.admin.may_see(Some(&t.summary.tenant.id)))
+        .filter(|t| page.admin().may_see(Some(&t.summary.tenant.id)))
         .collect();
     let ctx = ListPage {
-        frame: page.admin.frame(),
+        frame: page.admin().frame(),
         tenants: visible,
     };
     page.ok("admin/tenants.html", &ctx)
@@ -116,7 +116,7 @@ impl FormValues {
 
 /// The tenant, if this admin may see it (else 404).
 async fn load(page: &AdminPage, id: &str) -> Result<(Tenant, Vec<TenantDomain>, i64), AppError> {
-    tenants::load(&page.state, page.admin.tenant_in_scope(id)?)
+    tenants::load(&page.state, page.admin().tenant_in_scope(id)?)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -135,7 +135,7 @@ async fn render(
     error: Option<String>,
     q: Option<&ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let admin = &page.admin;
+    let admin = page.admin();
     let branding = super::tenant_branding::form_for(&page.state, admin, tenant.id.as_str()).await?;
     let ctx = ShowPage {
         branding,
@@ -211,7 +211,7 @@ async fn update(
         Some(Ok(p)) => p,
         Some(Err(_)) => return Err(AppError::BadRequest("unknown plan".into())),
     };
-    if plan != current.plan && !page.admin.is_platform() {
+    if plan != current.plan && !page.admin().is_platform() {
         // Only the platform changes what a tenant pays for.
         let mut refused = page.event(Event::TenantUpdateRefused, Outcome::Denied);
         refused.tenant_id = Some(tenant.id.clone());

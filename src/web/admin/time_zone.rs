@@ -70,9 +70,9 @@ fn render(
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = ZonePage {
-        frame: page.admin.frame(),
+        frame: page.admin().frame(),
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
-        current: page.admin.tz.map(|z| z.name()),
+        current: page.admin().tz.map(|z| z.name()),
         saved,
         error,
     };

@@ -76,14 +76,14 @@ async fn show(
     let webhooks = console::overview(&page.state)
         .await?
         .into_iter()
-        .map(|view| hook(&page.admin, view))
+        .map(|view| hook(page.admin(), view))
         .collect();
     let sent = q
         .into_inner()
         .sent
         .filter(|s| s.starts_with("msg_") && s.len() <= 40 && s.is_ascii());
     let ctx = Page {
-        frame: page.admin.frame(),
+        frame: page.admin().frame(),
         webhooks,
         sent,
     };

@@ -45,7 +45,7 @@ pub(super) async fn list(
     page: AdminPage,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let AdminPage { state, admin, .. } = &page;
+    let (state, admin) = (&page.state, page.admin());
     let scope = admin.scope(Some(&q.tenant))?;
     let text: String = q.q.trim().to_lowercase().chars().take(254).collect();
     let found = guests::search(state, scope.clone(), text.clone(), LIST_LIMIT).await?;

@@ -29,7 +29,7 @@ pub(super) async fn reset_link(
 ) -> Result<HttpResponse, AppError> {
     let user = load(&page, &path).await?;
     let event = guest_event(&page, &user, Event::HelpdeskResetLinkIssued);
-    let issued = guests::issue_reset_link(&page.state, &user, page.admin.actor(), event).await?;
+    let issued = guests::issue_reset_link(&page.state, &user, page.admin().actor(), event).await?;
     let (secret, expires_at, totp_required) = match issued {
         ResetLink::Issued {
             secret,
@@ -49,7 +49,7 @@ pub(super) async fn reset_link(
             .state
             .settings
             .link(&format!("/reset/link/{}", secret.expose())),
-        expires_at: page.admin.time(expires_at),
+        expires_at: page.admin().time(expires_at),
         totp_required,
     };
     page.ok("admin/reset_link.html", &ctx)

@@ -70,7 +70,7 @@ pub(super) async fn show_page(
             .into_iter()
             .map(|e| EventRow {
                 id: e.id,
-                at: page.admin.time(e.occurred_at),
+                at: page.admin().time(e.occurred_at),
                 event: e.event,
                 outcome: e.outcome,
                 reason: e.reason,

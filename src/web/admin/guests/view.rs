@@ -59,8 +59,8 @@ pub(super) struct GuestFrame {
 impl GuestFrame {
     pub(super) fn of(page: &AdminPage, user: &User) -> Self {
         Self {
-            frame: page.admin.frame(),
-            guest: GuestView::of(&page.admin, user, page.state.now()),
+            frame: page.admin().frame(),
+            guest: GuestView::of(page.admin(), user, page.state.now()),
         }
     }
 }
@@ -69,7 +69,7 @@ impl GuestFrame {
 pub(super) async fn load(page: &AdminPage, id: &str) -> Result<User, AppError> {
     guests::find(&page.state, id)
         .await?
-        .filter(|u| page.admin.may_see(Some(&u.tenant_id)))
+        .filter(|u| page.admin().may_see(Some(&u.tenant_id)))
         .ok_or(AppError::NotFound)
 }
 

@@ -7,10 +7,9 @@
 //! ([`crate::accounts::authenticator`]).
 
 use super::csrf::CsrfForm;
-use super::page::{self, see_other};
-use super::reset::client_ip;
-use super::session::GuestSession;
-use super::{cookies, lang, AppError, AppState};
+use super::page::see_other;
+use super::session::AccountPage;
+use super::{cookies, AppError, AppState};
 use crate::accounts::authenticator::{self, EnrolOutcome, RemoveOutcome};
 use crate::accounts::{overview, User};
 use crate::i18n::Args;
@@ -45,15 +44,14 @@ pub(crate) struct OverviewQuery {
 
 /// `GET /account`.
 async fn overview(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    s: GuestSession,
+    page: AccountPage,
     q: web::Query<OverviewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = overview::overview(&state, &s.user, lang::of_request(&req, &state)).await?;
-    let ctx = super::account_language::with_form(&req, &state, ctx, q.language.is_some(), None);
-    let res = page::ok(&req, &state, "account/overview.html", &ctx)?;
-    Ok(s.respond(&state, res))
+    let ctx = overview::overview(&page.state, page.user(), page.lang()).await?;
+    let saved = q.language.is_some();
+    let ctx = super::account_language::with_form(&page.req, &page.state, ctx, saved, None);
+    let res = page.ok("account/overview.html", &ctx)?;
+    Ok(page.respond(res))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,33 +116,31 @@ pub(crate) struct SecurityQuery {
 
 /// `GET /account/security`.
 async fn security(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    s: GuestSession,
+    page: AccountPage,
     q: web::Query<SecurityQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = lang::of_request(&req, &state);
-    let notice = if q.enrolled.is_some() && s.user.totp_secret.is_some() {
+    let lang = page.lang();
+    let totp = page.user().totp_secret.is_some();
+    let notice = if q.enrolled.is_some() && totp {
         Some(lang.t("account-totp-enrolled"))
-    } else if q.removed.is_some() && s.user.totp_secret.is_none() {
+    } else if q.removed.is_some() && !totp {
         Some(lang.t("account-totp-removed"))
     } else {
         None
     };
-    security_page(&req, &state, &s, None, None, notice).await
+    security_page(&page, None, None, notice).await
 }
 
 /// Renders the security page; while no app is set up, (re)issues the pending secret, keeping
 /// the one already shown so a guest who scanned it and reloads is not confused.
 async fn security_page(
-    req: &HttpRequest,
-    state: &AppState,
-    s: &GuestSession,
+    page: &AccountPage,
     enrol_error: Option<String>,
     remove_error: Option<String>,
     notice: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user = &s.user;
+    let AccountPage { req, state, .. } = page;
+    let user = page.user();
     let mut ctx = SecurityPage {
         email: user.email.to_string(),
         totp: user.totp_secret.is_some(),
@@ -164,11 +160,11 @@ async fn security_page(
         ctx.secret_grouped = Some(group(secret.expose_base32()));
         pending = Some(pending_cookie(state, user, &secret));
     }
-    let mut res = page::ok(req, state, "account/security.html", &ctx)?;
+    let mut res = page.ok("account/security.html", &ctx)?;
     if let Some(c) = pending {
         let _ = res.add_cookie(&c);
     }
-    Ok(s.respond(state, res))
+    Ok(page.respond(res))
 }
 
 /// `ABCD EFGH …`: easier to type into an app by hand.
@@ -188,33 +184,30 @@ pub(crate) struct CodeForm {
 }
 
 /// `POST /account/security/totp`: confirms the pending secret with a code from the app.
-async fn enrol(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    s: GuestSession,
-    form: CsrfForm<CodeForm>,
-) -> Result<HttpResponse, AppError> {
-    if s.user.totp_secret.is_some() {
-        return Ok(s.respond(&state, see_other("/account/security")));
+async fn enrol(page: AccountPage, form: CsrfForm<CodeForm>) -> Result<HttpResponse, AppError> {
+    let AccountPage { req, state, .. } = &page;
+    let user = page.user();
+    if user.totp_secret.is_some() {
+        return Ok(page.respond(see_other("/account/security")));
     }
-    let lang = lang::of_request(&req, &state);
-    let Some(secret) = pending_secret(&req, &state, &s.user) else {
+    let lang = page.lang();
+    let Some(secret) = pending_secret(req, state, user) else {
         // The setup expired: show a new code to scan.
         let expired = lang.t("account-setup-expired");
-        return security_page(&req, &state, &s, Some(expired), None, None).await;
+        return security_page(&page, Some(expired), None, None).await;
     };
     let outcome =
-        authenticator::enrol(&state, &s.user, &secret, &form.0.code, client_ip(&req)).await?;
+        authenticator::enrol(state, user, &secret, &form.0.code, page.client_ip()).await?;
     if outcome == EnrolOutcome::WrongCode {
         let wrong = lang.t_args(
             "account-setup-wrong-code",
-            &Args::new().str("service", super::brand::service_name(&req, &state)),
+            &Args::new().str("service", super::brand::service_name(req, state)),
         );
-        return security_page(&req, &state, &s, Some(wrong), None, None).await;
+        return security_page(&page, Some(wrong), None, None).await;
     }
     let mut res = see_other("/account/security?enrolled=1");
-    let _ = res.add_cookie(&cookies::removal(&state, TOTP_PENDING));
-    Ok(s.respond(&state, res))
+    let _ = res.add_cookie(&cookies::removal(state, TOTP_PENDING));
+    Ok(page.respond(res))
 }
 
 #[derive(Deserialize)]
@@ -226,23 +219,15 @@ pub(crate) struct RemoveForm {
 }
 
 /// `POST /account/security/totp/remove`: needs the current password or a current code.
-async fn remove(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    s: GuestSession,
-    form: CsrfForm<RemoveForm>,
-) -> Result<HttpResponse, AppError> {
-    let form = form.0;
-    let outcome =
-        authenticator::remove(&state, &s.user, &form.password, &form.code, client_ip(&req)).await?;
-    match outcome {
-        None => Ok(s.respond(&state, see_other("/account/security"))),
+async fn remove(page: AccountPage, form: CsrfForm<RemoveForm>) -> Result<HttpResponse, AppError> {
+    let RemoveForm { password, code } = form.0;
+    let (user, ip) = (page.user(), page.client_ip());
+    match authenticator::remove(&page.state, user, &password, &code, ip).await? {
+        None => Ok(page.respond(see_other("/account/security"))),
         Some(RemoveOutcome::WrongProof) => {
-            let wrong = lang::of_request(&req, &state).t("account-remove-wrong");
-            security_page(&req, &state, &s, None, Some(wrong), None).await
+            let wrong = page.lang().t("account-remove-wrong");
+            security_page(&page, None, Some(wrong), None).await
         }
-        Some(RemoveOutcome::Removed) => {
-            Ok(s.respond(&state, see_other("/account/security?removed=1")))
-        }
+        Some(RemoveOutcome::Removed) => Ok(page.respond(see_other("/account/security?removed=1"))),
     }
 }

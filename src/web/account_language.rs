@@ -4,13 +4,12 @@
 //! changes at once even where the language switch chose another before.
 
 use super::csrf::CsrfForm;
-use super::reset::client_ip;
-use super::session::GuestSession;
-use super::{lang, page, AppError, AppState};
+use super::session::AccountPage;
+use super::{lang, AppError, AppState};
 use crate::accounts::{language, overview};
 use crate::i18n::Lang;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 /// Where the form sends the guest after saving.
@@ -77,29 +76,22 @@ pub(crate) struct ChooseForm {
 /// choice too. A value the list does not offer gets the account page again with the field's
 /// error and 400.
 pub(crate) async fn choose(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    s: GuestSession,
+    page: AccountPage,
     form: CsrfForm<ChooseForm>,
 ) -> Result<HttpResponse, AppError> {
+    let AccountPage { req, state, .. } = &page;
     let Some(chosen) = Lang::from_code(form.0.language.trim()) else {
-        let page_lang = lang::of_request(&req, &state);
+        let page_lang = page.lang();
         let error = page_lang.t("prefs-language-invalid");
-        let ctx = overview::overview(&state, &s.user, page_lang).await?;
-        let ctx = with_form(&req, &state, ctx, false, Some(error));
-        let res = page::render(
-            &req,
-            &state,
-            StatusCode::BAD_REQUEST,
-            "account/overview.html",
-            &ctx,
-        )?;
-        return Ok(s.respond(&state, res));
+        let ctx = overview::overview(state, page.user(), page_lang).await?;
+        let ctx = with_form(req, state, ctx, false, Some(error));
+        let res = page.render(StatusCode::BAD_REQUEST, "account/overview.html", &ctx)?;
+        return Ok(page.respond(res));
     };
-    language::choose(&state, &s.user, chosen, client_ip(&req)).await?;
+    language::choose(state, page.user(), chosen, page.client_ip()).await?;
     let res = HttpResponse::SeeOther()
         .insert_header(("location", SAVED))
-        .cookie(lang::choice_cookie(&state, chosen))
+        .cookie(lang::choice_cookie(state, chosen))
         .finish();
-    Ok(s.respond(&state, res))
+    Ok(page.respond(res))
 }

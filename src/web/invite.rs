@@ -4,13 +4,13 @@
 //! used or expired link gets the same page.
 
 use super::csrf::CsrfForm;
-use super::reset::client_ip;
-use super::{lang, page, AppError, AppState};
+use super::page::Page;
+use super::AppError;
 use crate::i18n::messages;
 use crate::onboarding::accounts::{AccountOutcome, PendingAccount};
 use crate::onboarding::{redeem, signup};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 /// Registers `GET/POST /invite/{token}`.
@@ -49,17 +49,16 @@ struct DonePage {
 }
 
 /// The one page for every bad, used or expired link.
-fn invalid(req: &HttpRequest, state: &AppState, signup: bool) -> Result<HttpResponse, AppError> {
+fn invalid(page: &Page, signup: bool) -> Result<HttpResponse, AppError> {
     #[derive(Serialize)]
     struct Invalid {
         signup: bool,
     }
-    page::ok(req, state, "invite/invalid.html", &Invalid { signup })
+    page.ok("invite/invalid.html", &Invalid { signup })
 }
 
 fn password_form(
-    req: &HttpRequest,
-    state: &AppState,
+    page: &Page,
     pending: PendingAccount,
     action: String,
     error: Option<String>,
@@ -69,56 +68,40 @@ fn password_form(
         action,
         error,
     };
-    page::ok(req, state, "invite/password.html", &ctx)
+    page.ok("invite/password.html", &ctx)
 }
 
 /// The page for a directory Latchkey may not create accounts in (`directory.create_under` is
 /// not set): shown before the guest types a password, and for a form posted anyway (409).
-pub(super) fn read_only(
-    req: &HttpRequest,
-    state: &AppState,
-    signup: bool,
-) -> Result<HttpResponse, AppError> {
+pub(super) fn read_only(page: &Page, signup: bool) -> Result<HttpResponse, AppError> {
     #[derive(Serialize)]
     struct ReadOnly {
         signup: bool,
     }
-    page::render(
-        req,
-        state,
-        StatusCode::CONFLICT,
-        "invite/read_only.html",
-        &ReadOnly { signup },
-    )
+    let ctx = ReadOnly { signup };
+    page.render(StatusCode::CONFLICT, "invite/read_only.html", &ctx)
 }
 
 /// The directory could not be reached: nothing was created, the link still works (503).
-fn directory_down(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppError> {
+fn directory_down(page: &Page) -> Result<HttpResponse, AppError> {
     #[derive(Serialize)]
     struct Down {
         status: u16,
         title: String,
         message: String,
     }
-    let lang = lang::of_request(req, state);
+    let lang = page.lang();
     let ctx = Down {
         status: 503,
         title: lang.t("invite-unavailable-title"),
         message: lang.t("invite-unavailable-text"),
     };
-    page::render(
-        req,
-        state,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "errors/error.html",
-        &ctx,
-    )
+    page.render(StatusCode::SERVICE_UNAVAILABLE, "errors/error.html", &ctx)
 }
 
 /// Renders what creating an account came to (the form again, done, or invalid).
 fn outcome_page(
-    req: &HttpRequest,
-    state: &AppState,
+    page: &Page,
     outcome: AccountOutcome,
     action: String,
     signup: bool,
@@ -129,9 +112,7 @@ fn outcome_page(
             organisation,
             verified,
             ..
-        } => page::ok(
-            req,
-            state,
+        } => page.ok(
             "invite/done.html",
             &DonePage {
                 email: email.to_string(),
@@ -141,26 +122,23 @@ fn outcome_page(
             },
         ),
         AccountOutcome::Rejected { reason, pending } => {
-            let error = messages::password_rejection(lang::of_request(req, state), &reason);
-            password_form(req, state, pending, action, Some(error))
+            let error = messages::password_rejection(page.lang(), &reason);
+            password_form(page, pending, action, Some(error))
         }
         AccountOutcome::DirectoryRejected { rejection, pending } => {
-            let error =
-                messages::directory_rejection(lang::of_request(req, state), rejection.reason);
-            password_form(req, state, pending, action, Some(error))
+            let error = messages::directory_rejection(page.lang(), rejection.reason);
+            password_form(page, pending, action, Some(error))
         }
-        AccountOutcome::DirectoryUnavailable => directory_down(req, state),
-        AccountOutcome::DirectoryReadOnly => read_only(req, state, signup),
-        AccountOutcome::AlreadyUser => page::ok(
-            req,
-            state,
+        AccountOutcome::DirectoryUnavailable => directory_down(page),
+        AccountOutcome::DirectoryReadOnly => read_only(page, signup),
+        AccountOutcome::AlreadyUser => page.ok(
             "invite/done.html",
             &DonePage {
                 already_user: true,
                 ..DonePage::default()
             },
         ),
-        AccountOutcome::Invalid => invalid(req, state, signup),
+        AccountOutcome::Invalid => invalid(page, signup),
     }
 }
 
@@ -178,37 +156,35 @@ fn action(signup: bool, token: &str) -> String {
 /// form (nothing is consumed), or the invalid page. Both links show the same form and create
 /// the account the same way; only the service that checks the token differs.
 pub(super) async fn form<const SIGNUP: bool>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    page: Page,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let token = path.into_inner();
+    let (state, token) = (&page.state, path.into_inner());
     let pending = if SIGNUP {
-        signup::open_signup(&state, &token).await?
+        signup::open_signup(state, &token).await?
     } else {
-        redeem::open_invitation(&state, &token).await?
+        redeem::open_invitation(state, &token).await?
     };
     match pending {
-        Some(_) if !state.settings.directory.creates_accounts() => read_only(&req, &state, SIGNUP),
-        Some(pending) => password_form(&req, &state, pending, action(SIGNUP, &token), None),
-        None => invalid(&req, &state, SIGNUP),
+        Some(_) if !state.settings.directory.creates_accounts() => read_only(&page, SIGNUP),
+        Some(pending) => password_form(&page, pending, action(SIGNUP, &token), None),
+        None => invalid(&page, SIGNUP),
     }
 }
 
 /// CSRF-checked `POST` of the same links: creates the account.
 pub(super) async fn submit<const SIGNUP: bool>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    page: Page,
     path: web::Path<String>,
     form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    let token = path.into_inner();
+    let (state, token) = (&page.state, path.into_inner());
     let (password, confirm) = (&form.0.password, &form.0.password_confirm);
-    let ip = client_ip(&req);
+    let ip = page.client_ip();
     let outcome = if SIGNUP {
-        signup::complete_signup(&state, &token, password, confirm, ip).await?
+        signup::complete_signup(state, &token, password, confirm, ip).await?
     } else {
-        redeem::redeem_invitation(&state, &token, password, confirm, ip).await?
+        redeem::redeem_invitation(state, &token, password, confirm, ip).await?
     };
-    outcome_page(&req, &state, outcome, action(SIGNUP, &token), SIGNUP)
+    outcome_page(&page, outcome, action(SIGNUP, &token), SIGNUP)
 }

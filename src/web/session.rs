@@ -15,6 +15,7 @@
 //! Handlers take [`GuestSession`] as an extractor: without a live session the browser is sent
 //! to `/signin` with a 303 (and a dead cookie is removed).
 
+use super::page::Page;
 use super::{cookies, AppError, AppState};
 use crate::accounts::{self, User};
 use crate::domain::UserId;
@@ -100,6 +101,22 @@ impl GuestSession {
         // Only fails for an invalid cookie name or value, which a sealed cookie never is.
         let _ = res.add_cookie(&self.refreshed_cookie(state));
         res
+    }
+}
+
+/// A page of the signed-in guest's account ([`GuestSession`] says who, and sends anyone else to
+/// sign in).
+pub type AccountPage = Page<GuestSession>;
+
+impl AccountPage {
+    /// The signed-in user, as stored now.
+    pub fn user(&self) -> &User {
+        &self.who.user
+    }
+
+    /// `res` with the refreshed session cookie ([`GuestSession::respond`]).
+    pub fn respond(&self, res: HttpResponse) -> HttpResponse {
+        self.who.respond(&self.state, res)
     }
 }
 

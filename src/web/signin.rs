@@ -7,13 +7,12 @@
 
 use super::csrf::{CsrfForm, NoFields};
 use super::device;
-use super::page::{self, see_other};
-use super::reset::client_ip;
+use super::page::{self, see_other, Page};
 use super::session;
-use super::{lang, AppError, AppState};
+use super::{lang, AppError};
 use crate::accounts::lockout::Account;
 use crate::accounts::{language, signin};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 /// Registers `GET/POST /signin` and `POST /signout`.
@@ -36,19 +35,15 @@ pub(crate) struct SignInQuery {
 }
 
 /// `GET /signin`: the form, or straight on to `/account` when already signed in.
-async fn form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    q: web::Query<SignInQuery>,
-) -> Result<HttpResponse, AppError> {
-    if session::current(&req, &state).await?.is_some() {
+async fn form(page: Page, q: web::Query<SignInQuery>) -> Result<HttpResponse, AppError> {
+    if session::current(&page.req, &page.state).await?.is_some() {
         return Ok(see_other("/account"));
     }
     let ctx = SignInPage {
         signed_out: q.signed_out.is_some(),
         ..SignInPage::default()
     };
-    page::ok(&req, &state, "signin/signin.html", &ctx)
+    page.ok("signin/signin.html", &ctx)
 }
 
 #[derive(Deserialize)]
@@ -60,37 +55,21 @@ pub(crate) struct SignInForm {
 }
 
 /// `POST /signin`.
-async fn submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: CsrfForm<SignInForm>,
-) -> Result<HttpResponse, AppError> {
-    let form = form.0;
-    let trusted = device::read(&req, &state);
-    match signin::sign_in(
-        &state,
-        &form.email,
-        &form.password,
-        client_ip(&req),
-        &trusted,
-    )
-    .await?
-    {
+async fn submit(page: Page, form: CsrfForm<SignInForm>) -> Result<HttpResponse, AppError> {
+    let Page { req, state, .. } = &page;
+    let SignInForm { email, password } = form.0;
+    let trusted = device::read(req, state);
+    let ip = page.client_ip();
+    match signin::sign_in(state, &email, &password, ip, &trusted).await? {
         Some(user) => {
             // The language this browser chose on the way becomes the guest's stored one when
             // they have none (docs/languages.md).
-            language::remember_at_sign_in(
-                &state,
-                &user,
-                lang::chosen(&req, &state),
-                client_ip(&req),
-            )
-            .await?;
+            language::remember_at_sign_in(state, &user, lang::chosen(req, state), ip).await?;
             Ok(HttpResponse::SeeOther()
-                .cookie(session::start(&state, &user))
+                .cookie(session::start(state, &user))
                 .cookie(device::after_sign_in(
-                    &req,
-                    &state,
+                    req,
+                    state,
                     Account::Guest(&user.user_id()),
                 ))
                 .insert_header(("location", "/account"))
@@ -98,27 +77,23 @@ async fn submit(
         }
         None => {
             let ctx = SignInPage {
-                email: page::echo(&form.email),
-                error: Some(lang::of_request(&req, &state).t("signin-failed")),
+                email: page::echo(&email),
+                error: Some(page.lang().t("signin-failed")),
                 signed_out: false,
             };
-            page::ok(&req, &state, "signin/signin.html", &ctx)
+            page.ok("signin/signin.html", &ctx)
         }
     }
 }
 
 /// `POST /signout`: ends every session of the user (the generation moves on, so a copy of the
 /// old cookie is worthless too) and removes the cookie from this browser.
-async fn signout(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _form: CsrfForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    if let Some(s) = session::current(&req, &state).await? {
-        signin::sign_out(&state, &s.user, client_ip(&req)).await?;
+async fn signout(page: Page, _form: CsrfForm<NoFields>) -> Result<HttpResponse, AppError> {
+    if let Some(s) = session::current(&page.req, &page.state).await? {
+        signin::sign_out(&page.state, &s.user, page.client_ip()).await?;
     }
     Ok(HttpResponse::SeeOther()
-        .cookie(session::removal(&state))
+        .cookie(session::removal(&page.state))
         .insert_header(("location", "/signin?signed_out=1"))
         .finish())
 }

@@ -5,10 +5,10 @@
 
 use super::csrf::CsrfForm;
 use super::invite;
-use super::reset::client_ip;
-use super::{page, AppError, AppState};
+use super::page::{AddressPage, Page};
+use super::AppError;
 use crate::onboarding::signup;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 /// Registers `/signup` and `/signup/complete/{token}`.
@@ -25,16 +25,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct Empty {}
 
 /// `GET /signup`.
-async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    if !state.settings.directory.creates_accounts() {
-        return invite::read_only(&req, &state, true);
+async fn form(page: Page) -> Result<HttpResponse, AppError> {
+    if !page.state.settings.directory.creates_accounts() {
+        return invite::read_only(&page, true);
     }
-    page::ok(
-        &req,
-        &state,
-        "signup/request.html",
-        &page::AddressPage::default(),
-    )
+    page.ok("signup/request.html", &AddressPage::default())
 }
 
 #[derive(Deserialize)]
@@ -45,24 +40,14 @@ pub(crate) struct EmailForm {
 
 /// `POST /signup`: a malformed address re-renders the form (that reveals nothing about
 /// accounts); anything else queues the mail and shows the uniform page.
-async fn submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: CsrfForm<EmailForm>,
-) -> Result<HttpResponse, AppError> {
-    if !state.settings.directory.creates_accounts() {
-        return invite::read_only(&req, &state, true);
+async fn submit(page: Page, form: CsrfForm<EmailForm>) -> Result<HttpResponse, AppError> {
+    if !page.state.settings.directory.creates_accounts() {
+        return invite::read_only(&page, true);
     }
-    let email = match page::typed_address(&req, &state, &form.0.email, "signup/request.html")? {
+    let email = match page.typed_address(&form.0.email, "signup/request.html")? {
         Ok(email) => email,
         Err(form_again) => return Ok(form_again),
     };
-    signup::request_signup(
-        &state,
-        &email,
-        client_ip(&req),
-        Some(super::lang::of_request(&req, &state)),
-    )
-    .await?;
-    page::ok(&req, &state, "signup/check_email.html", &Empty {})
+    signup::request_signup(&page.state, &email, page.client_ip(), Some(page.lang())).await?;
+    page.ok("signup/check_email.html", &Empty {})
 }

@@ -3,12 +3,11 @@
 //! DNS and completes the takeover ([`crate::onboarding::takeover`]).
 
 use super::csrf::{CsrfForm, NoFields};
-use super::reset::client_ip;
-use super::session::GuestSession;
-use super::{lang, page, AppError, AppState};
+use super::session::AccountPage;
+use super::AppError;
 use crate::i18n::{messages, words};
 use crate::onboarding::takeover::{self, TakeoverState, VerifyOutcome, SETUP_LINK_HOURS};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use secrecy::ExposeSecret as _;
 use serde::Serialize;
 
@@ -31,13 +30,11 @@ struct Page {
 }
 
 fn render(
-    req: &HttpRequest,
-    state: &AppState,
-    s: &GuestSession,
+    page: &AccountPage,
     takeover: TakeoverState,
     mut ctx: Page,
 ) -> Result<HttpResponse, AppError> {
-    let lang = lang::of_request(req, state);
+    let lang = page.lang();
     ctx.ineligible_text = takeover
         .ineligible
         .map(|i| messages::takeover_ineligible(lang, i));
@@ -47,52 +44,37 @@ fn render(
         .map(|c| words::date_time(lang, c.expires_at));
     ctx.setup_hours = SETUP_LINK_HOURS;
     ctx.state = Some(takeover);
-    let res = page::ok(req, state, "takeover/index.html", &ctx)?;
-    Ok(s.respond(state, res))
+    let res = page.ok("takeover/index.html", &ctx)?;
+    Ok(page.respond(res))
 }
 
 /// `GET /account/organisation`.
-async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    s: GuestSession,
-) -> Result<HttpResponse, AppError> {
-    let t = takeover::status(&state, &s.user).await?;
-    render(&req, &state, &s, t, Page::default())
+async fn show(page: AccountPage) -> Result<HttpResponse, AppError> {
+    let t = takeover::status(&page.state, page.user()).await?;
+    render(&page, t, Page::default())
 }
 
 /// `POST /account/organisation/start`.
-async fn start(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    s: GuestSession,
-    _form: CsrfForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    let started = takeover::start(&state, &s.user, client_ip(&req)).await?;
-    let t = takeover::status(&state, &s.user).await?;
-    let lang = lang::of_request(&req, &state);
+async fn start(page: AccountPage, _form: CsrfForm<NoFields>) -> Result<HttpResponse, AppError> {
+    let started = takeover::start(&page.state, page.user(), page.client_ip()).await?;
+    let t = takeover::status(&page.state, page.user()).await?;
     let ctx = Page {
         error: started
             .err()
-            .map(|i| messages::takeover_ineligible(lang, i)),
+            .map(|i| messages::takeover_ineligible(page.lang(), i)),
         ..Page::default()
     };
-    render(&req, &state, &s, t, ctx)
+    render(&page, t, ctx)
 }
 
 /// `POST /account/organisation/verify`.
-async fn verify(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    s: GuestSession,
-    _form: CsrfForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    let outcome = takeover::verify(&state, &s.user, client_ip(&req)).await?;
-    let t = takeover::status(&state, &s.user).await?;
+async fn verify(page: AccountPage, _form: CsrfForm<NoFields>) -> Result<HttpResponse, AppError> {
+    let outcome = takeover::verify(&page.state, page.user(), page.client_ip()).await?;
+    let t = takeover::status(&page.state, page.user()).await?;
     let message = messages::takeover_outcome(
-        lang::of_request(&req, &state),
+        page.lang(),
         &outcome,
-        &state.settings.branding.service_name,
+        &page.state.settings.branding.service_name,
     );
     let ctx = match &outcome {
         VerifyOutcome::Verified { setup_link, .. } => Page {
@@ -105,5 +87,5 @@ async fn verify(
             ..Page::default()
         },
     };
-    render(&req, &state, &s, t, ctx)
+    render(&page, t, ctx)
 }

@@ -9,12 +9,11 @@
 
 use super::csrf::CsrfForm;
 use super::invite::PasswordForm;
-use super::reset::client_ip;
-use super::{lang, page, AppError, AppState};
+use super::page::Page;
+use super::AppError;
 use crate::accounts::verification::{self, LinkPage, TypedPassword, Verified};
 use crate::i18n::messages;
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 /// Registers `GET/POST /verify/{token}`.
@@ -32,11 +31,11 @@ struct ConfirmPage {
 }
 
 impl ConfirmPage {
-    fn new(req: &HttpRequest, state: &AppState, token: &str, link: LinkPage) -> Self {
+    fn new(page: &Page, token: &str, link: LinkPage) -> Self {
         let error = link
             .error
             .as_ref()
-            .map(|r| messages::password_rejection(lang::of_request(req, state), r));
+            .map(|r| messages::password_rejection(page.lang(), r));
         ConfirmPage {
             action: action(token),
             error,
@@ -58,24 +57,21 @@ fn action(token: &str) -> String {
 }
 
 /// `GET /verify/{token}`: the confirm button (nothing is changed).
-async fn confirm(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+async fn confirm(page: Page, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let Some(link) = verification::open(&state, &token).await? else {
-        return invalid(&req, &state);
+    let Some(link) = verification::open(&page.state, &token).await? else {
+        return invalid(&page);
     };
-    let ctx = ConfirmPage::new(&req, &state, &token, link);
-    page::ok(&req, &state, "verify/confirm.html", &ctx)
+    page.ok(
+        "verify/confirm.html",
+        &ConfirmPage::new(&page, &token, link),
+    )
 }
 
 /// `POST /verify/{token}`: marks the address verified, once (with the owner's new password when
 /// the account came from a `CcEmail` copy).
 async fn redeem(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    page: Page,
     path: web::Path<String>,
     form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -85,21 +81,17 @@ async fn redeem(
         password: &f.password,
         confirm: &f.password_confirm,
     };
-    match verification::redeem(&state, &token, typed, client_ip(&req)).await? {
-        Verified::Done { password_set } => {
-            page::ok(&req, &state, "verify/done.html", &DonePage { password_set })
-        }
-        Verified::ChoosePassword(link) => page::ok(
-            &req,
-            &state,
+    match verification::redeem(&page.state, &token, typed, page.client_ip()).await? {
+        Verified::Done { password_set } => page.ok("verify/done.html", &DonePage { password_set }),
+        Verified::ChoosePassword(link) => page.ok(
             "verify/confirm.html",
-            &ConfirmPage::new(&req, &state, &token, link),
+            &ConfirmPage::new(&page, &token, link),
         ),
-        Verified::Invalid => invalid(&req, &state),
+        Verified::Invalid => invalid(&page),
     }
 }
 
 /// The one page for every bad, used or expired link (200, like the reset's invalid page).
-fn invalid(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppError> {
-    page::render(req, state, StatusCode::OK, "verify/invalid.html", &Empty {})
+fn invalid(page: &Page) -> Result<HttpResponse, AppError> {
+    page.ok("verify/invalid.html", &Empty {})
 }

@@ -2,13 +2,13 @@
 //! admin disable, enable and a new set-up link, each behind a confirmation page. Tenant admins
 //! get 404 here, as on every platform-only page. The logic is [`crate::console::admins`]'.
 
-use super::{see_other, AdminCtx, Frame};
+use super::{see_other, AdminCtx, AdminPage, Frame, PlatformPage};
 use crate::console::admins::{self, AdminEntry, Change, Changed, Refused, Status};
 use crate::domain::audit::Outcome;
 use crate::web::csrf::CsrfForm;
-use crate::web::{page, AppError, AppState};
+use crate::web::{AppError, AppState};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -72,14 +72,11 @@ struct ListPage {
 
 /// `GET /admin/admins`.
 async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    PlatformPage(page): PlatformPage,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    admin.require_platform()?;
-    let now = state.now();
-    let all = admins::list(&state).await?;
+    let now = page.state.now();
+    let all = admins::list(&page.state).await?;
     let notice = q.id.as_deref().and_then(|id| {
         let who = all.iter().find(|e| e.admin.id.as_str() == id)?.admin.email.clone();
         Some(match q.done.as_deref()? {
@@ -92,11 +89,14 @@ async fn list(
         })
     });
     let ctx = ListPage {
-        frame: admin.frame(),
-        admins: all.iter().map(|e| AdminView::of(&admin, e, now)).collect(),
+        frame: page.admin().frame(),
+        admins: all
+            .iter()
+            .map(|e| AdminView::of(page.admin(), e, now))
+            .collect(),
         notice,
     };
-    page::ok(&req, &state, "admin/admins.html", &ctx)
+    page.ok("admin/admins.html", &ctx)
 }
 
 fn parse_change(s: &str) -> Result<Change, AppError> {
@@ -140,9 +140,7 @@ struct Problem {
 }
 
 fn confirm_page(
-    req: &HttpRequest,
-    state: &AppState,
-    admin: &AdminCtx,
+    page: &AdminPage,
     target: &AdminEntry,
     change: Change,
     problem: Option<Problem>,
@@ -151,29 +149,26 @@ fn confirm_page(
     let confirm_error = problem.as_ref().is_some_and(|p| p.on_checkbox);
     let error = problem.map(|p| p.message);
     let ctx = ConfirmPage {
-        frame: admin.frame(),
-        target: AdminView::of(admin, target, state.now()),
+        frame: page.admin().frame(),
+        target: AdminView::of(page.admin(), target, page.state.now()),
         change: change_slug(change),
         setup_hours: admins::SETUP_LINK_HOURS,
         error,
         confirm_error,
     };
-    page::render(req, state, status, "admin/admin_confirm.html", &ctx)
+    page.render(status, "admin/admin_confirm.html", &ctx)
 }
 
 /// `GET /admin/admins/{id}/{disable|enable|reissue}`: what the change does, and the form that
 /// makes it.
 async fn confirm_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    PlatformPage(page): PlatformPage,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    admin.require_platform()?;
     let (id, change) = path.into_inner();
     let change = parse_change(&change)?;
-    let target = load(&state, &id).await?;
-    confirm_page(&req, &state, &admin, &target, change, None)
+    let target = load(&page.state, &id).await?;
+    confirm_page(&page, &target, change, None)
 }
 
 #[derive(Deserialize)]
@@ -195,36 +190,27 @@ struct LinkPage {
 /// `POST /admin/admins/{id}/{disable|enable|reissue}`: needs the confirmation (`confirm=yes`);
 /// a refusal shows the confirmation page again with the reason (409).
 async fn apply(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    PlatformPage(page): PlatformPage,
     path: web::Path<(String, String)>,
     form: CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
-    admin.require_platform()?;
+    let (state, admin) = (&page.state, page.admin());
     let (id, change) = path.into_inner();
     let change = parse_change(&change)?;
-    let target = load(&state, &id).await?;
+    let target = load(state, &id).await?;
     if form.0.confirm != "yes" {
         let problem = Problem {
             status: StatusCode::BAD_REQUEST,
             message: "Tick the box to confirm, or cancel.".into(),
             on_checkbox: true,
         };
-        return confirm_page(&req, &state, &admin, &target, change, Some(problem));
+        return confirm_page(&page, &target, change, Some(problem));
     }
-    let event = admin.event(state.now(), change.event_name(), Outcome::Success);
-    let done = admins::change(
-        &state,
-        target.admin.clone(),
-        change,
-        admin.id.clone(),
-        event,
-    )
-    .await?;
+    let event = page.event(change.event_name(), Outcome::Success);
+    let done = admins::change(state, target.admin.clone(), change, admin.id.clone(), event).await?;
     let done = match done {
         Ok(done) => done,
-        Err(refused) => return refused_page(&req, &state, &admin, &target, change, refused),
+        Err(refused) => return refused_page(&page, &target, change, refused),
     };
     match done {
         Changed::Toggled(changed) => {
@@ -240,25 +226,23 @@ async fn apply(
         }
         Changed::Reissued { secret, expires_at } => {
             // Read again: the page shows the admin as they now are (set-up pending).
-            let target = load(&state, &id).await?;
+            let target = load(state, &id).await?;
             let ctx = LinkPage {
                 frame: admin.frame(),
-                target: AdminView::of(&admin, &target, state.now()),
+                target: AdminView::of(admin, &target, state.now()),
                 link: state
                     .settings
                     .link(&format!("/admin/setup/{}", secret.expose())),
                 expires_at: admin.time(expires_at),
                 setup_hours: admins::SETUP_LINK_HOURS,
             };
-            page::ok(&req, &state, "admin/admin_setup_link.html", &ctx)
+            page.ok("admin/admin_setup_link.html", &ctx)
         }
     }
 }
 
 fn refused_page(
-    req: &HttpRequest,
-    state: &AppState,
-    admin: &AdminCtx,
+    page: &AdminPage,
     target: &AdminEntry,
     change: Change,
     refused: Refused,
@@ -269,5 +253,5 @@ fn refused_page(
         message: refused.to_string(),
         on_checkbox: false,
     };
-    confirm_page(req, state, admin, target, change, Some(problem))
+    confirm_page(page, target, change, Some(problem))
 }

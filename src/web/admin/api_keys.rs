@@ -2,13 +2,13 @@
 //! with the tenant each is scoped to, and revoke after a confirmation page. Thin pages over
 //! `crate::onboarding::api_keys`.
 
-use super::{see_other, AdminCtx, Frame};
+use super::{see_other, AdminPage, Frame, PlatformPage};
 use crate::console::audit;
 use crate::domain::{ApiKeyId, TenantId};
 use crate::onboarding::api_keys;
 use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::{page, AppError, AppState};
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::web::AppError;
+use actix_web::{web, HttpResponse};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +44,8 @@ struct KeysPage {
 }
 
 /// Every key as the pages show it, with its tenant's name.
-async fn key_rows(state: &AppState, admin: &AdminCtx) -> Result<Vec<KeyRow>, AppError> {
+async fn key_rows(page: &AdminPage) -> Result<Vec<KeyRow>, AppError> {
+    let (state, admin) = (&page.state, page.admin());
     let list = api_keys::list_keys(state).await?;
     let names = audit::tenant_names(state).await?;
     Ok(list
@@ -63,28 +64,21 @@ async fn key_rows(state: &AppState, admin: &AdminCtx) -> Result<Vec<KeyRow>, App
 }
 
 async fn keys_page(
-    req: &HttpRequest,
-    state: &AppState,
-    admin: &AdminCtx,
+    page: &AdminPage,
     created: Option<String>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = KeysPage {
-        frame: admin.frame(),
-        keys: key_rows(state, admin).await?,
+        frame: page.admin().frame(),
+        keys: key_rows(page).await?,
         created,
         error,
     };
-    page::ok(req, state, "admin/api_keys.html", &ctx)
+    page.ok("admin/api_keys.html", &ctx)
 }
 
-async fn keys(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-) -> Result<HttpResponse, AppError> {
-    admin.require_platform()?;
-    keys_page(&req, &state, &admin, None, None).await
+async fn keys(PlatformPage(page): PlatformPage) -> Result<HttpResponse, AppError> {
+    keys_page(&page, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -95,42 +89,23 @@ pub(crate) struct NewKey {
 }
 
 async fn create_key(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    PlatformPage(page): PlatformPage,
     form: CsrfForm<NewKey>,
 ) -> Result<HttpResponse, AppError> {
-    admin.require_platform()?;
     let NewKey {
         name,
         tenant_domain,
     } = form.0;
     let name = name.trim().to_string();
     if name.is_empty() {
-        return keys_page(
-            &req,
-            &state,
-            &admin,
-            None,
-            Some("Give the key a name.".into()),
-        )
-        .await;
+        return keys_page(&page, None, Some("Give the key a name.".into())).await;
     }
     let domain = Some(tenant_domain.trim().to_string()).filter(|d| !d.is_empty());
-    let created = api_keys::create_key(&state, name, domain, admin.actor()).await?;
+    let created = api_keys::create_key(&page.state, name, domain, page.admin().actor()).await?;
     match created {
-        Ok(key) => {
-            // Shown once; only its hash is stored.
-            keys_page(
-                &req,
-                &state,
-                &admin,
-                Some(key.secret.expose_secret().to_string()),
-                None,
-            )
-            .await
-        }
-        Err(e) => keys_page(&req, &state, &admin, None, Some(e.to_string())).await,
+        // Shown once; only its hash is stored.
+        Ok(key) => keys_page(&page, Some(key.secret.expose_secret().to_string()), None).await,
+        Err(e) => keys_page(&page, None, Some(e.to_string())).await,
     }
 }
 
@@ -143,40 +118,30 @@ struct RevokePage {
 
 /// `GET /admin/api-keys/{id}/revoke`: what revoking does, and the button that does it.
 async fn revoke_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    PlatformPage(page): PlatformPage,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    admin.require_platform()?;
     let id = ApiKeyId::from_string(path.into_inner());
-    let key = key_rows(&state, &admin)
+    let key = key_rows(&page)
         .await?
         .into_iter()
         .find(|k| k.id == id)
         .ok_or(AppError::NotFound)?;
     let ctx = RevokePage {
-        frame: admin.frame(),
+        frame: page.admin().frame(),
         key,
     };
-    page::ok(&req, &state, "admin/api_key_revoke.html", &ctx)
+    page.ok("admin/api_key_revoke.html", &ctx)
 }
 
 /// `POST /admin/api-keys/{id}/revoke`: the key stops working at once (audited).
 async fn revoke_key(
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    PlatformPage(page): PlatformPage,
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    admin.require_platform()?;
-    if !api_keys::revoke_key(
-        &state,
-        ApiKeyId::from_string(path.into_inner()),
-        admin.actor(),
-    )
-    .await?
-    {
+    let id = ApiKeyId::from_string(path.into_inner());
+    if !api_keys::revoke_key(&page.state, id, page.admin().actor()).await? {
         return Err(AppError::NotFound);
     }
     Ok(see_other("/admin/api-keys"))

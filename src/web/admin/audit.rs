@@ -3,15 +3,15 @@
 //! edits or deletes an event (docs/security.md#37).
 
 use super::audit_rows::{self, rows, Names, Row};
-use super::{csv, AdminCtx, Frame};
+use super::{csv, AdminCtx, AdminPage, Frame};
 use crate::console::audit::{self, AuditFilter, GuestKey};
 use crate::console::guests;
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::EmailAddress;
-use crate::web::{page, AppError, AppState};
+use crate::web::{AppError, AppState};
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
@@ -205,16 +205,12 @@ struct ListPage<'a> {
 }
 
 /// `GET /admin/audit`.
-async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-    q: web::Query<AuditQuery>,
-) -> Result<HttpResponse, AppError> {
+async fn list(page: AdminPage, q: web::Query<AuditQuery>) -> Result<HttpResponse, AppError> {
+    let (state, admin) = (&page.state, page.admin());
     let q = q.into_inner();
-    let (filter, guest_email) = q.resolve(&state, &admin).await?;
+    let (filter, guest_email) = q.resolve(state, admin).await?;
     let (f, before) = (filter.clone(), q.before);
-    let mut events = audit::page(&state, f, before, PAGE + 1).await?;
+    let mut events = audit::page(state, f, before, PAGE + 1).await?;
     let more = events.len() > PAGE as usize;
     events.truncate(PAGE as usize);
     let query = q.query_string();
@@ -227,16 +223,16 @@ async fn list(
         }
     });
     // Reading the audit is reading guest data: it is audited too (docs/security.md#36).
-    let mut seen = admin.event(state.now(), Event::AdminViewedAudit, Outcome::Success);
+    let mut seen = page.event(Event::AdminViewedAudit, Outcome::Success);
     if let Some(t) = &filter.tenant_id {
         seen.tenant_id = Some(t.clone());
     }
     seen.detail = Some(
         serde_json::json!({ "filter": query, "before": before, "shown": events.len() }).to_string(),
     );
-    audit::record(&state, seen).await?;
+    audit::record(state, seen).await?;
 
-    let names = names(&state, &events).await?;
+    let names = names(state, &events).await?;
     let mut tenants: Vec<TenantOption> = names
         .tenants
         .iter()
@@ -255,12 +251,12 @@ async fn list(
         outcomes: Outcome::ALL,
         views: filter.hide.is_empty(),
         guest_email,
-        rows: rows(&admin, events, &names),
+        rows: rows(admin, events, &names),
         query,
         next,
         paged: before.is_some(),
     };
-    page::ok(&req, &state, "admin/audit.html", &ctx)
+    page.ok("admin/audit.html", &ctx)
 }
 
 #[derive(Serialize)]
@@ -273,54 +269,47 @@ struct DetailPage {
 }
 
 /// `GET /admin/audit/{id}`: one event; another tenant's is "not found".
-async fn detail(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+async fn detail(page: AdminPage, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let (state, admin) = (&page.state, page.admin());
     let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
-    let event = audit::find(&state, id)
+    let event = audit::find(state, id)
         .await?
         .filter(|e| admin.may_see(e.tenant_id.as_ref()))
         .ok_or(AppError::NotFound)?;
-    let mut seen = admin.event(state.now(), Event::AdminViewedEvent, Outcome::Success);
+    let mut seen = page.event(Event::AdminViewedEvent, Outcome::Success);
     seen.tenant_id = event.tenant_id.clone();
     seen.detail = Some(serde_json::json!({ "event_id": id }).to_string());
-    audit::record(&state, seen).await?;
+    audit::record(state, seen).await?;
     let detail_pretty = event.detail.as_deref().map(|d| {
         serde_json::from_str::<serde_json::Value>(d)
             .and_then(|v| serde_json::to_string_pretty(&v))
             .unwrap_or_else(|_| d.to_string())
     });
     let detail = event.detail.as_deref().and_then(audit_rows::detail);
-    let names = names(&state, std::slice::from_ref(&event)).await?;
+    let names = names(state, std::slice::from_ref(&event)).await?;
     let ctx = DetailPage {
         frame: admin.frame(),
-        row: rows(&admin, vec![event], &names)
+        row: rows(admin, vec![event], &names)
             .pop()
             .ok_or(AppError::NotFound)?,
         detail_pretty,
         detail,
     };
-    page::ok(&req, &state, "admin/event.html", &ctx)
+    page.ok("admin/event.html", &ctx)
 }
 
 /// `GET /admin/audit.csv`: every event of the filter, streamed in batches (never the whole
 /// result in memory), as of the moment of the request: the export's own audit event bounds it.
-async fn export(
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-    q: web::Query<AuditQuery>,
-) -> Result<HttpResponse, AppError> {
-    let (filter, _) = q.resolve(&state, &admin).await?;
-    let tenants = audit::tenant_names(&state).await?;
-    let mut seen = admin.event(state.now(), Event::AdminExportedAudit, Outcome::Success);
+async fn export(page: AdminPage, q: web::Query<AuditQuery>) -> Result<HttpResponse, AppError> {
+    let (state, admin) = (&page.state, page.admin());
+    let (filter, _) = q.resolve(state, admin).await?;
+    let tenants = audit::tenant_names(state).await?;
+    let mut seen = page.event(Event::AdminExportedAudit, Outcome::Success);
     if let Some(t) = &filter.tenant_id {
         seen.tenant_id = Some(t.clone());
     }
     seen.detail = Some(serde_json::json!({ "filter": q.query_string() }).to_string());
-    let cut = audit::record_returning_id(&state, seen).await?;
+    let cut = audit::record_returning_id(state, seen).await?;
     let svc = state.services.clone();
     let stream = futures_util::stream::unfold(Some((cut, true)), move |cursor| {
         let svc = svc.clone();

@@ -2,13 +2,14 @@
 //! linked from the tenant page. A tenant admin edits their own tenant's list (any other is a
 //! 404); a platform admin any tenant's. Each save is audited with the list before and after.
 
-use super::{see_other, AdminCtx};
+use super::{see_other, AdminPage};
+use crate::domain::audit::Outcome;
 use crate::domain::password::words::{MAX_BANNED_WORDS, MAX_BANNED_WORD_CHARS, MIN_WORD_CHARS};
 use crate::passwords::banned_words::{self, SaveOutcome, TenantWords};
 use crate::web::csrf::CsrfForm;
-use crate::web::{page, AppError, AppState};
+use crate::web::AppError;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -44,8 +45,8 @@ pub(crate) struct WordsForm {
 }
 
 /// The tenant's list, if this admin may see the tenant (else 404, docs/security.md#35).
-async fn load(state: &AppState, admin: &AdminCtx, id: &str) -> Result<TenantWords, AppError> {
-    banned_words::load(&state.db, &admin.tenant_in_scope(id)?)
+async fn load(page: &AdminPage, id: &str) -> Result<TenantWords, AppError> {
+    banned_words::load(&page.state.db, &page.admin().tenant_in_scope(id)?)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -60,15 +61,13 @@ struct Shown {
 }
 
 fn render(
-    req: &HttpRequest,
-    state: &AppState,
-    admin: &AdminCtx,
+    page: &AdminPage,
     status: StatusCode,
     tenant: TenantWords,
     shown: Shown,
 ) -> Result<HttpResponse, AppError> {
     let ctx = Page {
-        admin_email: admin.admin.email.as_str(),
+        admin_email: page.admin().admin.email.as_str(),
         text: shown.typed.unwrap_or_else(|| tenant.words.join("\n")),
         tenant,
         error: shown.error,
@@ -77,50 +76,42 @@ fn render(
         max_chars: MAX_BANNED_WORD_CHARS,
         max_words: MAX_BANNED_WORDS,
     };
-    page::render(req, state, status, "admin/banned_words.html", &ctx)
+    page.render(status, "admin/banned_words.html", &ctx)
 }
 
 /// `GET /admin/tenants/{id}/banned-words`.
 async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     q: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let tenant = load(&state, &admin, &path).await?;
+    let tenant = load(&page, &path).await?;
     let shown = Shown {
         saved: q.saved.is_some(),
         ..Shown::default()
     };
-    render(&req, &state, &admin, StatusCode::OK, tenant, shown)
+    render(&page, StatusCode::OK, tenant, shown)
 }
 
 /// `POST /admin/tenants/{id}/banned-words`.
 async fn update(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     form: CsrfForm<WordsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let tenant = load(&state, &admin, &path).await?;
+    let tenant = load(&page, &path).await?;
     let id = tenant.tenant_id.clone();
-    let now = state.now();
-    let event = admin.event(
-        now,
-        banned_words::UPDATED_EVENT,
-        crate::domain::audit::Outcome::Success,
-    );
-    match banned_words::save(&state.db, &id, &form.0.words, event, now).await? {
+    let now = page.state.now();
+    let event = page
+        .admin()
+        .event(now, banned_words::UPDATED_EVENT, Outcome::Success);
+    match banned_words::save(&page.state.db, &id, &form.0.words, event, now).await? {
         SaveOutcome::Saved { .. } => Ok(see_other(&format!(
             "/admin/tenants/{}/banned-words?saved=1",
             tenant.tenant_id
         ))),
         SaveOutcome::Refused(reason) => render(
-            &req,
-            &state,
-            &admin,
+            &page,
             StatusCode::BAD_REQUEST,
             tenant,
             Shown {

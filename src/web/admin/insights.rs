@@ -3,12 +3,12 @@
 //! bounced mails. A tenant admin sees their tenant's; a platform admin everything or one tenant.
 
 use super::chart::{self, Day};
-use super::{AdminCtx, Frame};
+use super::{AdminPage, Frame};
 use crate::console::audit;
 use crate::console::insights::{self, DayCount, Ranked};
 use crate::domain::audit::{Event, Outcome};
-use crate::web::{page, AppError, AppState};
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::web::AppError;
+use actix_web::{web, HttpResponse};
 use chrono::{Duration, NaiveTime};
 use serde::{Deserialize, Serialize};
 
@@ -122,12 +122,8 @@ fn series(counts: &[DayCount], today: chrono::NaiveDate, range: i64) -> (Vec<Day
 }
 
 /// `GET /admin/insights?tenant=…&days=…`.
-async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-    q: web::Query<Query>,
-) -> Result<HttpResponse, AppError> {
+async fn show(page: AdminPage, q: web::Query<Query>) -> Result<HttpResponse, AppError> {
+    let (state, admin) = (&page.state, page.admin());
     let scope = admin.scope(Some(&q.tenant))?;
     let range = q.range();
     let today = state.now().date();
@@ -138,12 +134,12 @@ async fn show(
         rate_limited,
         bounces: (bounce_count, bounced),
         tenants: all_tenants,
-    } = insights::since(&state, scope.clone(), since, 10).await?;
+    } = insights::since(state, scope.clone(), since, 10).await?;
     let (days, totals) = series(&counts, today, range);
     // The bounce list names guests' addresses: reading it is audited.
-    let mut seen = admin.event(state.now(), Event::AdminViewedInsights, Outcome::Success);
+    let mut seen = page.event(Event::AdminViewedInsights, Outcome::Success);
     seen.tenant_id = scope.clone();
-    audit::record(&state, seen).await?;
+    audit::record(state, seen).await?;
     let ctx = InsightsPage {
         frame: admin.frame(),
         tenant: scope.map(|t| t.into_string()).unwrap_or_default(),
@@ -175,7 +171,7 @@ async fn show(
             })
             .collect(),
     };
-    page::ok(&req, &state, "admin/insights.html", &ctx)
+    page.ok("admin/insights.html", &ctx)
 }
 
 #[cfg(test)]

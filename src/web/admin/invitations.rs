@@ -1,17 +1,17 @@
 //! Platform admins invite guests by CSV upload and see the invitations still pending
 //! (docs/onboarding.md). Thin pages over `crate::onboarding`.
 
-use super::{AdminCtx, Frame};
+use super::{AdminPage, Frame, PlatformPage};
 use crate::console::audit;
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::TenantId;
 use crate::onboarding::{invitation_list, invitations, Inviter};
 use crate::web::csrf;
 use crate::web::middleware::UPLOAD_LIMIT;
-use crate::web::{page, AppError, AppState};
+use crate::web::AppError;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Serialize;
 
@@ -44,7 +44,8 @@ struct PendingRow {
 }
 
 /// The page with the pending invitations listed (after an upload too, so new ones show).
-async fn upload_page(state: &AppState, admin: &AdminCtx) -> Result<UploadPage, AppError> {
+async fn upload_page(page: &AdminPage) -> Result<UploadPage, AppError> {
+    let (state, admin) = (&page.state, page.admin());
     let pending = invitation_list::pending(state, PENDING_LIMIT).await?;
     let names = audit::tenant_names(state).await?;
     Ok(UploadPage {
@@ -72,25 +73,18 @@ struct ReportRow {
     message: String,
 }
 
-async fn form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-) -> Result<HttpResponse, AppError> {
-    // Tenant admins do not invite across the platform: the page does not exist for them.
-    admin.require_platform()?;
-    let ctx = upload_page(&state, &admin).await?;
-    page::ok(&req, &state, "admin/invitations.html", &ctx)
+/// `GET /admin/invitations`. Tenant admins do not invite across the platform: the page does
+/// not exist for them.
+async fn form(PlatformPage(page): PlatformPage) -> Result<HttpResponse, AppError> {
+    page.ok("admin/invitations.html", &upload_page(&page).await?)
 }
 
 /// `POST /admin/invitations` (multipart: `csrf_token`, `file`).
 async fn upload(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    PlatformPage(page): PlatformPage,
     mut body: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    admin.require_platform()?;
+    let (req, state, admin) = (&page.req, &page.state, page.admin());
     let mut token = String::new();
     let mut bytes = Vec::new();
     while let Some(field) = body.next().await {
@@ -110,26 +104,20 @@ async fn upload(
             _ => {}
         }
     }
-    if !csrf::verify_token(&req, &state, &token) {
+    if !csrf::verify_token(req, state, &token) {
         return Err(AppError::Forbidden);
     }
-    let report = invitations::upload_csv(&state, Inviter::Admin(admin.id.clone()), bytes).await?;
-    let mut ctx = upload_page(&state, &admin).await?;
+    let report = invitations::upload_csv(state, Inviter::Admin(admin.id.clone()), bytes).await?;
+    let mut ctx = upload_page(&page).await?;
     match report {
         Err(e) => {
             ctx.error = Some(e.to_string());
-            page::render(
-                &req,
-                &state,
-                StatusCode::BAD_REQUEST,
-                "admin/invitations.html",
-                &ctx,
-            )
+            page.render(StatusCode::BAD_REQUEST, "admin/invitations.html", &ctx)
         }
         Ok(report) => {
-            let mut e = admin.event(state.now(), Event::InvitationsUploaded, Outcome::Success);
+            let mut e = page.event(Event::InvitationsUploaded, Outcome::Success);
             e.detail = Some(serde_json::json!({ "summary": report.summary() }).to_string());
-            audit::record(&state, e).await?;
+            audit::record(state, e).await?;
             ctx.summary = Some(report.summary());
             ctx.rows = report
                 .rows
@@ -140,7 +128,7 @@ async fn upload(
                     message: r.outcome.message(),
                 })
                 .collect();
-            page::ok(&req, &state, "admin/invitations.html", &ctx)
+            page.ok("admin/invitations.html", &ctx)
         }
     }
 }

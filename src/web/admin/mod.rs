@@ -2,12 +2,14 @@
 //! tenants, and helpdesk actions on guests.
 //!
 //! Every page but sign-in and set-up takes an [`AdminCtx`], the extractor that checks the
-//! sealed session cookie against the clock and the database. Anonymous requests are sent to
+//! sealed session cookie against the clock and the database (most through an [`AdminPage`],
+//! which brings the request and the state along, or a [`PlatformPage`]). Anonymous requests are sent to
 //! `/admin/login` (303); a browser that carries a guest session or a reset flow but no admin
 //! session gets 403 (docs/security.md#34). What an admin may see is decided here once
 //! ([`AdminCtx::scope`], [`AdminCtx::may_see`]): a tenant admin asking for another tenant's
 //! anything gets 404, never 403, which would confirm it exists (docs/security.md#35).
 
+mod admin_page;
 mod admins;
 mod api_keys;
 mod audit;
@@ -38,6 +40,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+pub(crate) use admin_page::{AdminPage, PlatformPage};
 use futures_util::future::LocalBoxFuture;
 use session::{Session, Stage};
 use std::net::IpAddr;

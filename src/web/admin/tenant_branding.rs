@@ -2,7 +2,7 @@
 //! (the "Branding" fieldset of the tenant's page). Tenant admins cannot: the host decides in
 //! whose name mail is sent.
 
-use super::{see_other, AdminCtx};
+use super::{see_other, AdminCtx, AdminPage};
 use crate::console::tenant_branding::{self, BrandingForm};
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::TenantId;
@@ -41,16 +41,16 @@ pub(crate) struct Form {
 }
 
 async fn update(
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     form: CsrfForm<Form>,
 ) -> Result<HttpResponse, AppError> {
+    let (state, admin) = (&page.state, page.admin());
     let id = admin.tenant_in_scope(&path)?;
     if !admin.is_platform() {
         return Err(AppError::Forbidden);
     }
-    crate::console::tenants::load(&state, id.clone())
+    crate::console::tenants::load(state, id.clone())
         .await?
         .ok_or(AppError::NotFound)?;
     let f = form.0;
@@ -60,9 +60,9 @@ async fn update(
         logo: f.logo.chars().take(200).collect(),
         accent_colour: f.accent_colour.chars().take(20).collect(),
     };
-    let overrides = typed.parse(&state).map_err(AppError::BadRequest)?;
-    let event = admin.event(state.now(), Event::TenantUpdated, Outcome::Success);
-    tenant_branding::save(&state, id, overrides, event).await?;
+    let overrides = typed.parse(state).map_err(AppError::BadRequest)?;
+    let event = page.event(Event::TenantUpdated, Outcome::Success);
+    tenant_branding::save(state, id, overrides, event).await?;
     Ok(see_other(&format!(
         "/admin/tenants/{}?saved=1",
         path.as_str()

@@ -5,7 +5,7 @@
 //! audited with the values before and after; a change that takes SSPR away revokes the
 //! tenant's outstanding reset links (docs/security.md#6).
 
-use super::{see_other, AdminCtx, Frame};
+use super::{see_other, AdminPage, Frame};
 use crate::console::audit;
 use crate::console::tenants::{self, Changed, Tenant, TenantDomain, TenantSettings};
 use crate::domain::audit::{Event, Outcome};
@@ -13,9 +13,9 @@ use crate::domain::{EmailAddress, Plan, TenantKind};
 use crate::i18n::Lang;
 use crate::policy::SelfService;
 use crate::web::csrf::CsrfForm;
-use crate::web::{page, AppError, AppState};
+use crate::web::AppError;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -31,21 +31,17 @@ struct ListPage {
 }
 
 /// `GET /admin/tenants`.
-async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-) -> Result<HttpResponse, AppError> {
-    let all = tenants::list(&state).await?;
+async fn list(page: AdminPage) -> Result<HttpResponse, AppError> {
+    let all = tenants::list(&page.state).await?;
     let visible = all
         .into_iter()
-        .filter(|t| admin.may_see(Some(&t.summary.tenant.id)))
+        .filter(|t| page.admin().may_see(Some(&t.summary.tenant.id)))
         .collect();
     let ctx = ListPage {
-        frame: admin.frame(),
+        frame: page.admin().frame(),
         tenants: visible,
     };
-    page::ok(&req, &state, "admin/tenants.html", &ctx)
+    page.ok("admin/tenants.html", &ctx)
 }
 
 #[derive(Serialize)]
@@ -119,12 +115,8 @@ impl FormValues {
 }
 
 /// The tenant, if this admin may see it (else 404).
-async fn load(
-    state: &AppState,
-    admin: &AdminCtx,
-    id: &str,
-) -> Result<(Tenant, Vec<TenantDomain>, i64), AppError> {
-    tenants::load(state, admin.tenant_in_scope(id)?)
+async fn load(page: &AdminPage, id: &str) -> Result<(Tenant, Vec<TenantDomain>, i64), AppError> {
+    tenants::load(&page.state, page.admin().tenant_in_scope(id)?)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -135,18 +127,16 @@ pub(crate) struct ShowQuery {
     revoked: Option<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn render(
-    req: &HttpRequest,
-    state: &AppState,
-    admin: &AdminCtx,
+    page: &AdminPage,
     status: StatusCode,
     (tenant, domains, guests): (Tenant, Vec<TenantDomain>, i64),
     form: Option<FormValues>,
     error: Option<String>,
     q: Option<&ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let branding = super::tenant_branding::form_for(state, admin, tenant.id.as_str()).await?;
+    let admin = page.admin();
+    let branding = super::tenant_branding::form_for(&page.state, admin, tenant.id.as_str()).await?;
     let ctx = ShowPage {
         branding,
         frame: admin.frame(),
@@ -171,29 +161,17 @@ async fn render(
         revoked: q.and_then(|q| q.revoked.clone()),
         language_options: language_options(),
     };
-    page::render(req, state, status, "admin/tenant.html", &ctx)
+    page.render(status, "admin/tenant.html", &ctx)
 }
 
 /// `GET /admin/tenants/{id}`.
 async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     q: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let loaded = load(&state, &admin, &path).await?;
-    render(
-        &req,
-        &state,
-        &admin,
-        StatusCode::OK,
-        loaded,
-        None,
-        None,
-        Some(&q),
-    )
-    .await
+    let loaded = load(&page, &path).await?;
+    render(&page, StatusCode::OK, loaded, None, None, Some(&q)).await
 }
 
 #[derive(Deserialize)]
@@ -220,13 +198,11 @@ pub(crate) fn valid_helpdesk_url(text: &str) -> bool {
 
 /// `POST /admin/tenants/{id}`.
 async fn update(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     form: CsrfForm<UpdateForm>,
 ) -> Result<HttpResponse, AppError> {
-    let loaded = load(&state, &admin, &path).await?;
+    let loaded = load(&page, &path).await?;
     let tenant = &loaded.0;
     let form = form.0;
     let current = TenantSettings::of(tenant);
@@ -235,12 +211,12 @@ async fn update(
         Some(Ok(p)) => p,
         Some(Err(_)) => return Err(AppError::BadRequest("unknown plan".into())),
     };
-    if plan != current.plan && !admin.is_platform() {
+    if plan != current.plan && !page.admin().is_platform() {
         // Only the platform changes what a tenant pays for.
-        let mut refused = admin.event(state.now(), Event::TenantUpdateRefused, Outcome::Denied);
+        let mut refused = page.event(Event::TenantUpdateRefused, Outcome::Denied);
         refused.tenant_id = Some(tenant.id.clone());
         refused.reason = Some("plan_change_needs_platform_admin".into());
-        audit::record(&state, refused).await?;
+        audit::record(&page.state, refused).await?;
         return Err(AppError::Forbidden);
     }
     let typed = FormValues {
@@ -266,9 +242,7 @@ async fn update(
     };
     if let Some(e) = error {
         return render(
-            &req,
-            &state,
-            &admin,
+            &page,
             StatusCode::BAD_REQUEST,
             loaded,
             Some(typed),
@@ -287,8 +261,8 @@ async fn update(
             .flatten()
             .map(|l| l.code().to_string()),
     };
-    let event = admin.event(state.now(), Event::TenantUpdated, Outcome::Success);
-    let result = tenants::update(&state, tenant.tenant_id(), after, event).await?;
+    let event = page.event(Event::TenantUpdated, Outcome::Success);
+    let result = tenants::update(&page.state, tenant.tenant_id(), after, event).await?;
     let changed: Vec<&str> = result
         .as_ref()
         .map(Changed::of)

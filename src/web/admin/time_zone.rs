@@ -3,10 +3,10 @@
 //! shown in UTC followed by the local time. A display preference only: nothing is converted on
 //! input (filters stay UTC dates) and nothing is audited.
 
-use super::{see_other, AdminCtx, Frame};
+use super::{see_other, AdminPage, Frame};
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
-use crate::web::{page, AppError, AppState};
+use crate::web::{AppError, AppState};
 use actix_web::cookie::{time::Duration as CookieDuration, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -64,38 +64,24 @@ pub(crate) struct ShowQuery {
 }
 
 fn render(
-    req: &HttpRequest,
-    state: &AppState,
-    admin: &AdminCtx,
+    page: &AdminPage,
     status: StatusCode,
     saved: bool,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = ZonePage {
-        frame: admin.frame(),
+        frame: page.admin().frame(),
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
-        current: admin.tz.map(|z| z.name()),
+        current: page.admin().tz.map(|z| z.name()),
         saved,
         error,
     };
-    page::render(req, state, status, "admin/time_zone.html", &ctx)
+    page.render(status, "admin/time_zone.html", &ctx)
 }
 
 /// `GET /admin/time-zone`.
-async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-    q: web::Query<ShowQuery>,
-) -> Result<HttpResponse, AppError> {
-    render(
-        &req,
-        &state,
-        &admin,
-        StatusCode::OK,
-        q.saved.is_some(),
-        None,
-    )
+async fn show(page: AdminPage, q: web::Query<ShowQuery>) -> Result<HttpResponse, AppError> {
+    render(&page, StatusCode::OK, q.saved.is_some(), None)
 }
 
 #[derive(Deserialize)]
@@ -105,18 +91,14 @@ pub(crate) struct ZoneForm {
 }
 
 /// `POST /admin/time-zone`: a known zone sets the cookie (a year); UTC removes it.
-async fn save(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
-    form: CsrfForm<ZoneForm>,
-) -> Result<HttpResponse, AppError> {
+async fn save(page: AdminPage, form: CsrfForm<ZoneForm>) -> Result<HttpResponse, AppError> {
+    let state = &page.state;
     let name = form.0.time_zone.trim().to_string();
     let mut res = see_other("/admin/time-zone?saved=1");
     match parse(&name) {
         Some(tz) => {
             let cookie = cookies::build(
-                &state,
+                state,
                 COOKIE,
                 tz.name().to_string(),
                 SameSite::Strict,
@@ -125,7 +107,7 @@ async fn save(
             res.add_cookie(&cookie).map_err(anyhow::Error::from)?;
         }
         None if name.is_empty() || name.eq_ignore_ascii_case("utc") => {
-            res.add_cookie(&cookies::removal(&state, COOKIE))
+            res.add_cookie(&cookies::removal(state, COOKIE))
                 .map_err(anyhow::Error::from)?;
         }
         None => {
@@ -133,14 +115,7 @@ async fn save(
             let error = format!(
                 "\u{201c}{shown}\u{201d} is not a time zone this server knows. Choose one from the list (IANA names such as Europe/Berlin), or UTC."
             );
-            return render(
-                &req,
-                &state,
-                &admin,
-                StatusCode::BAD_REQUEST,
-                false,
-                Some(error),
-            );
+            return render(&page, StatusCode::BAD_REQUEST, false, Some(error));
         }
     }
     Ok(res)

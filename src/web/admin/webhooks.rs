@@ -1,12 +1,12 @@
 //! `/admin/webhooks` (platform admins only; anyone else gets 404): each configured webhook with
 //! its recent deliveries, and a button that sends it a test event (audited).
 
-use super::{see_other, AdminCtx, Frame};
+use super::{see_other, AdminCtx, Frame, PlatformPage};
 use crate::domain::audit::{Event, Outcome};
 use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::{page, AppError, AppState};
+use crate::web::AppError;
 use crate::webhooks::console::{self, DeliveryView, WebhookView};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -70,40 +70,35 @@ pub(crate) struct ShowQuery {
 
 /// `GET /admin/webhooks`.
 async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    PlatformPage(page): PlatformPage,
     q: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    admin.require_platform()?;
-    let webhooks = console::overview(&state)
+    let webhooks = console::overview(&page.state)
         .await?
         .into_iter()
-        .map(|view| hook(&admin, view))
+        .map(|view| hook(page.admin(), view))
         .collect();
     let sent = q
         .into_inner()
         .sent
         .filter(|s| s.starts_with("msg_") && s.len() <= 40 && s.is_ascii());
     let ctx = Page {
-        frame: admin.frame(),
+        frame: page.admin().frame(),
         webhooks,
         sent,
     };
-    page::ok(&req, &state, "admin/webhooks.html", &ctx)
+    page.ok("admin/webhooks.html", &ctx)
 }
 
 /// `POST /admin/webhooks/{index}/test`.
 async fn send_test(
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    PlatformPage(page): PlatformPage,
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    admin.require_platform()?;
     let index: usize = path.parse().map_err(|_| AppError::NotFound)?;
-    let event = admin.event(state.now(), Event::WebhookTestSent, Outcome::Success);
-    match console::send_test(&state, index, event).await? {
+    let event = page.event(Event::WebhookTestSent, Outcome::Success);
+    match console::send_test(&page.state, index, event).await? {
         Some(id) => Ok(see_other(&format!("/admin/webhooks?sent={id}"))),
         None => Err(AppError::NotFound),
     }

@@ -2,8 +2,8 @@
 
 use super::cookies::{self, RESET_TOKEN};
 use super::csrf::CsrfForm;
-use super::page::{self, see_other};
-use super::{lang, AppError, AppState};
+use super::page::{see_other, AddressPage, Page};
+use super::{AppError, AppState};
 use crate::i18n::messages;
 use crate::reset::evaluate::new_flow;
 use crate::reset::redeem::{self, CodeOutcome, Redeemed};
@@ -60,20 +60,11 @@ pub(crate) struct TokenQuery {
 }
 
 /// `GET /reset`; `GET /reset?token=…` moves the token out of the URL first (docs/security.md#10).
-async fn form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    q: web::Query<TokenQuery>,
-) -> Result<HttpResponse, AppError> {
+async fn form(page: Page, q: web::Query<TokenQuery>) -> Result<HttpResponse, AppError> {
     if let Some(token) = &q.token {
-        return redeem_link(&req, &state, token).await;
+        return redeem_link(&page, token).await;
     }
-    page::ok(
-        &req,
-        &state,
-        "reset/request.html",
-        &page::AddressPage::default(),
-    )
+    page.ok("reset/request.html", &AddressPage::default())
 }
 
 #[derive(Deserialize)]
@@ -81,24 +72,20 @@ pub(crate) struct EmailForm {
     email: String,
 }
 
-async fn submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: CsrfForm<EmailForm>,
-) -> Result<HttpResponse, AppError> {
+async fn submit(page: Page, form: CsrfForm<EmailForm>) -> Result<HttpResponse, AppError> {
     // A malformed address reveals nothing about accounts: show the field error.
-    let email = match page::typed_address(&req, &state, &form.0.email, "reset/request.html")? {
+    let email = match page.typed_address(&form.0.email, "reset/request.html")? {
         Ok(email) => email,
         Err(form_again) => return Ok(form_again),
     };
     let (flow, flow_hash) = new_flow();
     match request::request(
-        &state,
+        &page.state,
         &email,
         flow_hash,
-        client_ip(&req),
-        Some(lang::of_request(&req, &state)),
-        browser(&req),
+        page.client_ip(),
+        Some(page.lang()),
+        browser(&page.req),
     )
     .await?
     {
@@ -120,13 +107,13 @@ async fn submit(
                 helpdesk_url,
                 // No reference code for the guest: the helpdesk finds the refusal, with its
                 // reason, in the guest's audit timeline by address.
-                sentence: messages::deny_sentence(lang::of_request(&req, &state), &reason),
+                sentence: messages::deny_sentence(page.lang(), &reason),
             };
-            page::ok(&req, &state, "reset/unavailable.html", &ctx)
+            page.ok("reset/unavailable.html", &ctx)
         }
         // Post-redirect-get: a refresh of the page that follows asks for nothing again.
         RequestOutcome::Accepted => Ok(HttpResponse::SeeOther()
-            .cookie(flow::cookie(&state, &flow, &email))
+            .cookie(flow::cookie(&page.state, &flow, &email))
             .insert_header(("location", CHECK_EMAIL))
             .finish()),
     }
@@ -143,28 +130,24 @@ struct CheckEmail {
 
 /// `GET /reset/code`: the uniform "check your email" page that `POST /reset` redirects to. A
 /// refresh shows it again and asks for nothing.
-async fn check_email(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    match flow::read(&req, &state) {
-        Some(f) => check_email_page(&req, &state, Some(f.email), None),
+async fn check_email(page: Page) -> Result<HttpResponse, AppError> {
+    match flow::read(&page.req, &page.state) {
+        Some(f) => check_email_page(&page, Some(f.email), None),
         None => Ok(see_other("/reset")),
     }
 }
 
 fn check_email_page(
-    req: &HttpRequest,
-    state: &AppState,
+    page: &Page,
     email: Option<String>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = CheckEmail {
         email,
         error,
-        minutes: state.settings.reset.token_ttl_minutes,
+        minutes: page.state.settings.reset.token_ttl_minutes,
     };
-    page::ok(req, state, "reset/check_email.html", &ctx)
+    page.ok("reset/check_email.html", &ctx)
 }
 
 #[derive(Deserialize)]
@@ -172,42 +155,29 @@ pub(crate) struct CodeForm {
     code: String,
 }
 
-async fn code(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: CsrfForm<CodeForm>,
-) -> Result<HttpResponse, AppError> {
-    let flow = flow::read(&req, &state);
-    let (flow_hash, email) = match flow {
+async fn code(page: Page, form: CsrfForm<CodeForm>) -> Result<HttpResponse, AppError> {
+    let (flow_hash, email) = match flow::read(&page.req, &page.state) {
         Some(f) => (f.hash, Some(f.email)),
         None => (None, None),
     };
-    match redeem::submit_code(&state, flow_hash, &form.0.code, client_ip(&req)).await? {
-        CodeOutcome::Valid(r) => Ok(enter(&state, &r)),
+    match redeem::submit_code(&page.state, flow_hash, &form.0.code, page.client_ip()).await? {
+        CodeOutcome::Valid(r) => Ok(enter(&page.state, &r)),
         CodeOutcome::Wrong { tries_left } => {
-            let error = messages::code_wrong(lang::of_request(&req, &state), tries_left);
-            check_email_page(&req, &state, email, Some(error))
+            let error = messages::code_wrong(page.lang(), tries_left);
+            check_email_page(&page, email, Some(error))
         }
-        CodeOutcome::FlowEnded => invalid(&req, &state, false),
+        CodeOutcome::FlowEnded => invalid(&page, false),
     }
 }
 
-async fn link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    redeem_link(&req, &state, &path.into_inner()).await
+async fn link(page: Page, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    redeem_link(&page, &path.into_inner()).await
 }
 
-async fn redeem_link(
-    req: &HttpRequest,
-    state: &AppState,
-    token: &str,
-) -> Result<HttpResponse, AppError> {
-    match redeem::open_link(state, token, client_ip(req)).await? {
-        Some(r) => Ok(enter(state, &r)),
-        None => invalid(req, state, false),
+async fn redeem_link(page: &Page, token: &str) -> Result<HttpResponse, AppError> {
+    match redeem::open_link(&page.state, token, page.client_ip()).await? {
+        Some(r) => Ok(enter(&page.state, &r)),
+        None => invalid(page, false),
     }
 }
 
@@ -228,26 +198,17 @@ fn enter(state: &AppState, r: &Redeemed) -> HttpResponse {
 }
 
 /// The one page for every bad, used, expired or superseded token or code.
-pub(super) fn invalid(
-    req: &HttpRequest,
-    state: &AppState,
-    already_used: bool,
-) -> Result<HttpResponse, AppError> {
+pub(super) fn invalid(page: &Page, already_used: bool) -> Result<HttpResponse, AppError> {
     #[derive(Serialize)]
     struct Invalid {
         already_used: bool,
     }
     let mut res = HttpResponse::Ok();
-    res.cookie(cookies::removal(state, RESET_TOKEN));
-    page::render_into(
-        req,
-        state,
-        res,
-        "reset/invalid.html",
-        &Invalid { already_used },
-    )
+    res.cookie(cookies::removal(&page.state, RESET_TOKEN));
+    page.render_into(res, "reset/invalid.html", &Invalid { already_used })
 }
 
-pub(super) fn token_cookie(req: &HttpRequest, state: &AppState) -> Option<String> {
-    cookies::open(req, state, RESET_TOKEN)
+/// The redeemed reset token this browser carries, if any.
+pub(super) fn token_cookie(page: &Page) -> Option<String> {
+    cookies::open(&page.req, &page.state, RESET_TOKEN)
 }

@@ -3,14 +3,15 @@
 //! `GET /reset/not-me` shows what confirming will do, with a POST form, and changes nothing;
 //! `POST /reset/not-me` (CSRF, rate limited with the token pages) does it, once.
 
-use super::{browser, client_ip};
+use super::browser;
 use crate::reset::not_me::{self, ReportOutcome};
 use crate::web::cookies::{self, NOT_ME};
 use crate::web::csrf::CsrfForm;
-use crate::web::{page, AppError, AppState};
+use crate::web::page::Page;
+use crate::web::{AppError, AppState};
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::SameSite;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 const PAGE: &str = "/reset/not-me";
@@ -41,44 +42,33 @@ struct NotMePage {
     step: &'static str,
 }
 
-fn render(
-    req: &HttpRequest,
-    state: &AppState,
-    step: &'static str,
-) -> Result<HttpResponse, AppError> {
+fn render(page: &Page, step: &'static str) -> Result<HttpResponse, AppError> {
     let mut res = HttpResponse::Ok();
     if step != "confirm" {
-        res.cookie(cookies::removal(state, NOT_ME));
+        res.cookie(cookies::removal(&page.state, NOT_ME));
     }
-    page::render_into(req, state, res, "reset/not_me.html", &NotMePage { step })
+    page.render_into(res, "reset/not_me.html", &NotMePage { step })
 }
 
 /// `GET /reset/not-me`: the confirmation page (reads only), or the invalid-link page.
-async fn confirm_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let live = match cookies::open(&req, &state, NOT_ME) {
-        Some(token) => not_me::is_live(&state, &token).await?,
+async fn confirm_form(page: Page) -> Result<HttpResponse, AppError> {
+    let live = match cookies::open(&page.req, &page.state, NOT_ME) {
+        Some(token) => not_me::is_live(&page.state, &token).await?,
         None => false,
     };
-    render(&req, &state, if live { "confirm" } else { "invalid" })
+    render(&page, if live { "confirm" } else { "invalid" })
 }
 
 #[derive(Deserialize)]
 pub(crate) struct Empty {}
 
 /// `POST /reset/not-me`: ends sessions, revokes links and codes, tells the admins; once.
-async fn confirm(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _form: CsrfForm<Empty>,
-) -> Result<HttpResponse, AppError> {
-    let token = cookies::open(&req, &state, NOT_ME).unwrap_or_default();
-    let outcome = not_me::report(&state, &token, client_ip(&req), browser(&req)).await?;
-    let step = match outcome {
+async fn confirm(page: Page, _form: CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+    let token = cookies::open(&page.req, &page.state, NOT_ME).unwrap_or_default();
+    let (ip, browser) = (page.client_ip(), browser(&page.req));
+    let step = match not_me::report(&page.state, &token, ip, browser).await? {
         ReportOutcome::Done => "done",
         ReportOutcome::Invalid => "invalid",
     };
-    render(&req, &state, step)
+    render(&page, step)
 }

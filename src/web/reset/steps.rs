@@ -2,18 +2,17 @@
 
 use super::super::cookies::{self, RESET_DONE, RESET_FLOW, RESET_TOKEN};
 use super::super::csrf::CsrfForm;
-use super::super::page::{self, see_other};
+use super::super::page::{see_other, Page};
 use super::super::{AppError, AppState};
-use super::{client_ip, invalid, token_cookie, CodeForm};
+use super::{invalid, token_cookie, CodeForm};
 use crate::accounts::User;
 use crate::domain::password::PasswordRejection;
 use crate::i18n::messages::{self, tries_left_sentence};
 use crate::reset::redeem::{self, CompleteOutcome, Next, TotpOutcome};
-use crate::web::lang;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::SameSite;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Default)]
@@ -23,47 +22,40 @@ struct StepPage {
 
 /// The step the reset token in the cookie is at, and its user; `None` when there is no token
 /// or it is no longer live.
-async fn live_step(req: &HttpRequest, state: &AppState) -> Result<Option<(Next, User)>, AppError> {
-    let Some(id) = token_cookie(req, state) else {
+async fn live_step(page: &Page) -> Result<Option<(Next, User)>, AppError> {
+    let Some(id) = token_cookie(page) else {
         return Ok(None);
     };
-    Ok(redeem::load_live(state, &id)
+    Ok(redeem::load_live(&page.state, &id)
         .await?
         .map(|(token, user, _)| (Next::of(&token, &user), user)))
 }
 
-pub(super) async fn verify_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    match live_step(&req, &state).await? {
-        Some((Next::Totp, _)) => page::ok(&req, &state, "reset/verify.html", &StepPage::default()),
+pub(super) async fn verify_form(page: Page) -> Result<HttpResponse, AppError> {
+    match live_step(&page).await? {
+        Some((Next::Totp, _)) => page.ok("reset/verify.html", &StepPage::default()),
         Some(_) => Ok(see_other(Next::NewPassword.path())),
-        None => invalid(&req, &state, false),
+        None => invalid(&page, false),
     }
 }
 
-pub(super) async fn verify(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: CsrfForm<CodeForm>,
-) -> Result<HttpResponse, AppError> {
-    let Some(id) = token_cookie(&req, &state) else {
-        return invalid(&req, &state, false);
+pub(super) async fn verify(page: Page, form: CsrfForm<CodeForm>) -> Result<HttpResponse, AppError> {
+    let Some(id) = token_cookie(&page) else {
+        return invalid(&page, false);
     };
-    match redeem::verify_totp(&state, &id, &form.0.code, client_ip(&req)).await? {
+    match redeem::verify_totp(&page.state, &id, &form.0.code, page.client_ip()).await? {
         TotpOutcome::Accepted => Ok(see_other(Next::NewPassword.path())),
         TotpOutcome::Wrong { tries_left } => {
             let ctx = StepPage {
                 error: Some(format!(
                     "{}{}",
-                    lang::of_request(&req, &state).t("totp-wrong"),
-                    tries_left_sentence(lang::of_request(&req, &state), tries_left)
+                    page.lang().t("totp-wrong"),
+                    tries_left_sentence(page.lang(), tries_left)
                 )),
             };
-            page::ok(&req, &state, "reset/verify.html", &ctx)
+            page.ok("reset/verify.html", &ctx)
         }
-        TotpOutcome::Burned | TotpOutcome::Invalid => invalid(&req, &state, false),
+        TotpOutcome::Burned | TotpOutcome::Invalid => invalid(&page, false),
     }
 }
 
@@ -89,22 +81,15 @@ impl NewPage {
     }
 }
 
-pub(super) async fn new_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    match live_step(&req, &state).await? {
+pub(super) async fn new_form(page: Page) -> Result<HttpResponse, AppError> {
+    match live_step(&page).await? {
         Some((Next::Totp, _)) => Ok(see_other(Next::Totp.path())),
         Some((_, user)) => {
-            crate::web::brand::for_user(&req, &state, &user).await?;
-            page::ok(
-                &req,
-                &state,
-                "reset/new.html",
-                &NewPage::new(&state, user.email.to_string()),
-            )
+            crate::web::brand::for_user(&page.req, &page.state, &user).await?;
+            let ctx = NewPage::new(&page.state, user.email.to_string());
+            page.ok("reset/new.html", &ctx)
         }
-        None => invalid(&req, &state, false),
+        None => invalid(&page, false),
     }
 }
 
@@ -115,32 +100,32 @@ pub(crate) struct NewPasswordForm {
 }
 
 pub(super) async fn new_password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    page: Page,
     form: CsrfForm<NewPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(id) = token_cookie(&req, &state) else {
-        return invalid(&req, &state, false);
+    let Some(id) = token_cookie(&page) else {
+        return invalid(&page, false);
     };
+    let Page { req, state, .. } = &page;
     let form = form.0;
     let outcome = redeem::complete(
-        &state,
+        state,
         &id,
         &form.password,
         &form.password_confirm,
-        client_ip(&req),
-        Some(lang::of_request(&req, &state)),
-        super::browser(&req),
+        page.client_ip(),
+        Some(page.lang()),
+        super::browser(req),
     )
     .await?;
-    let lang = lang::of_request(&req, &state);
+    let lang = page.lang();
     let (error, error_field) = match outcome {
         CompleteOutcome::Done => {
             return Ok(HttpResponse::SeeOther()
-                .cookie(cookies::removal(&state, RESET_TOKEN))
-                .cookie(cookies::removal(&state, RESET_FLOW))
+                .cookie(cookies::removal(state, RESET_TOKEN))
+                .cookie(cookies::removal(state, RESET_FLOW))
                 .cookie(cookies::sealed(
-                    &state,
+                    state,
                     RESET_DONE,
                     "done".into(),
                     SameSite::Lax,
@@ -167,21 +152,15 @@ pub(super) async fn new_password(
                 title: lang.t("reset-failed-title"),
                 message: lang.t("reset-failed-text"),
             };
-            return page::render(
-                &req,
-                &state,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "errors/error.html",
-                &ctx,
-            );
+            return page.render(StatusCode::SERVICE_UNAVAILABLE, "errors/error.html", &ctx);
         }
-        CompleteOutcome::AlreadyUsed => return invalid(&req, &state, true),
+        CompleteOutcome::AlreadyUsed => return invalid(&page, true),
         CompleteOutcome::TotpPending => return Ok(see_other(Next::Totp.path())),
-        CompleteOutcome::Invalid => return invalid(&req, &state, false),
+        CompleteOutcome::Invalid => return invalid(&page, false),
     };
-    let email = match redeem::load_live(&state, &id).await? {
+    let email = match redeem::load_live(state, &id).await? {
         Some((_, user, _)) => {
-            crate::web::brand::for_user(&req, &state, &user).await?;
+            crate::web::brand::for_user(req, state, &user).await?;
             user.email.to_string()
         }
         None => String::new(),
@@ -189,9 +168,9 @@ pub(super) async fn new_password(
     let ctx = NewPage {
         error: Some(error),
         error_field,
-        ..NewPage::new(&state, email)
+        ..NewPage::new(state, email)
     };
-    page::render(&req, &state, StatusCode::OK, "reset/new.html", &ctx)
+    page.ok("reset/new.html", &ctx)
 }
 
 /// The directory could not take the new password (unreachable, timed out).
@@ -207,14 +186,11 @@ const DONE_MINUTES: i64 = 15;
 
 /// `/reset/done` confirms a change only in the browser that just completed one; opened any
 /// other way it says that nothing was changed here.
-pub(super) async fn done(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn done(page: Page) -> Result<HttpResponse, AppError> {
     #[derive(Serialize)]
     struct Done {
         changed: bool,
     }
-    let changed = cookies::open(&req, &state, RESET_DONE).is_some();
-    page::ok(&req, &state, "reset/done.html", &Done { changed })
+    let changed = cookies::open(&page.req, &page.state, RESET_DONE).is_some();
+    page.ok("reset/done.html", &Done { changed })
 }

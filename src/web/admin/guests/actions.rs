@@ -3,83 +3,68 @@
 
 use super::view::{guest_event, load, GuestFrame};
 use crate::console::guests::{self, Action};
-use crate::web::admin::{see_other, AdminCtx};
+use crate::web::admin::{see_other, AdminPage};
 use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::{page, AppError, AppState};
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::web::AppError;
+use actix_web::{web, HttpResponse};
 
 /// Runs one helpdesk change and its audit event, then shows the guest again.
 async fn act(
-    state: &AppState,
-    admin: &AdminCtx,
+    page: &AdminPage,
     id: &str,
     done: &'static str,
     action: Action,
 ) -> Result<HttpResponse, AppError> {
-    let user = load(state, admin, id).await?;
-    let event = guest_event(state, admin, &user, action.event_name());
-    guests::act(state, &user, action, event).await?;
+    let user = load(page, id).await?;
+    let event = guest_event(page, &user, action.event_name());
+    guests::act(&page.state, &user, action, event).await?;
     Ok(see_other(&format!("/admin/guests/{}?done={done}", user.id)))
 }
 
 /// `GET /admin/guests/{id}/reset-totp`: what removing the authenticator does, a reminder to
 /// check who is asking, and the button that does it. Changes nothing.
 pub(super) async fn reset_totp_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user = load(&state, &admin, &path).await?;
-    let ctx = GuestFrame::of(&admin, &user, state.now());
-    page::ok(&req, &state, "admin/guest_reset_totp.html", &ctx)
+    let user = load(&page, &path).await?;
+    page.ok("admin/guest_reset_totp.html", &GuestFrame::of(&page, &user))
 }
 
 /// `POST /admin/guests/{id}/reset-totp`: removes the authenticator (lost phone). Outstanding
 /// reset links that required it die with it (docs/security.md#6).
 pub(super) async fn reset_totp(
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    act(&state, &admin, &path, "reset-totp", Action::ResetTotp).await
+    act(&page, &path, "reset-totp", Action::ResetTotp).await
 }
 
 /// `POST /admin/guests/{id}/unlock`: lifts a lockout after failed resets.
 pub(super) async fn unlock(
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    act(&state, &admin, &path, "unlock", Action::Unlock).await
+    act(&page, &path, "unlock", Action::Unlock).await
 }
 
 /// `POST /admin/guests/{id}/mark-bounced`: the address cannot receive mail (policy rule 6);
 /// outstanding reset links die (docs/security.md#6).
 pub(super) async fn mark_bounced(
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    act(&state, &admin, &path, "mark-bounced", Action::MarkBounced).await
+    act(&page, &path, "mark-bounced", Action::MarkBounced).await
 }
 
 /// `POST /admin/guests/{id}/mark-deliverable`: forgets a recorded bounce.
 pub(super) async fn mark_deliverable(
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    act(
-        &state,
-        &admin,
-        &path,
-        "mark-deliverable",
-        Action::MarkDeliverable,
-    )
-    .await
+    act(&page, &path, "mark-deliverable", Action::MarkDeliverable).await
 }

@@ -7,39 +7,35 @@ use super::view::{guest_event, load, GuestFrame};
 use crate::accounts::lifecycle::LifecycleError;
 use crate::console::guests;
 use crate::domain::audit::Event;
-use crate::web::admin::{see_other, AdminCtx};
+use crate::web::admin::{see_other, AdminPage};
 use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::{page, AppError, AppState};
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::web::AppError;
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 /// `POST /admin/guests/{id}/disable` (`DISABLED`): resets are refused (policy rule 4,
 /// `account_disabled`); sessions and outstanding reset links end.
 /// `POST /admin/guests/{id}/enable` (not `DISABLED`).
 pub(super) async fn set_disabled<const DISABLED: bool>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let user = load(&state, &admin, &path).await?;
+    let user = load(&page, &path).await?;
     let name = if DISABLED {
         Event::UserDisabled
     } else {
         Event::UserEnabled
     };
-    let event = guest_event(&state, &admin, &user, name);
-    match guests::set_disabled(&state, &user, DISABLED, event).await {
+    let event = guest_event(&page, &user, name);
+    match guests::set_disabled(&page.state, &user, DISABLED, event).await {
         Ok(_) => Ok(see_other(&format!(
             "/admin/guests/{}?done={}",
             user.id,
             if DISABLED { "disable" } else { "enable" }
         ))),
         Err(LifecycleError::Db(e)) => Err(e.into()),
-        Err(refused) => {
-            show_page(&req, &state, &admin, user, None, Some(refused.to_string())).await
-        }
+        Err(refused) => show_page(&page, user, None, Some(refused.to_string())).await,
     }
 }
 
@@ -51,29 +47,25 @@ struct ConfirmPage {
 }
 
 fn confirm_page(
-    req: &HttpRequest,
-    state: &AppState,
-    admin: &AdminCtx,
+    page: &AdminPage,
     user: &crate::accounts::User,
     error: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = ConfirmPage {
-        guest: GuestFrame::of(admin, user, state.now()),
+        guest: GuestFrame::of(page, user),
         error,
     };
-    page::ok(req, state, "admin/guest_delete.html", &ctx)
+    page.ok("admin/guest_delete.html", &ctx)
 }
 
 /// `GET /admin/guests/{id}/delete`: what deleting removes, and a form that asks for the
 /// address as confirmation.
 pub(super) async fn delete_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user = load(&state, &admin, &path).await?;
-    confirm_page(&req, &state, &admin, &user, None)
+    let user = load(&page, &path).await?;
+    confirm_page(&page, &user, None)
 }
 
 #[derive(Deserialize)]
@@ -84,13 +76,11 @@ pub(crate) struct DeleteForm {
 
 /// `POST /admin/guests/{id}/delete`: deletes the guest when the typed address matches.
 pub(super) async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     form: CsrfForm<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
-    let user = load(&state, &admin, &path).await?;
+    let user = load(&page, &path).await?;
     if !form
         .0
         .confirm_email
@@ -98,14 +88,12 @@ pub(super) async fn delete(
         .eq_ignore_ascii_case(user.email.as_str())
     {
         return confirm_page(
-            &req,
-            &state,
-            &admin,
+            &page,
             &user,
             Some("The address you typed is not this guest's: nothing was deleted."),
         );
     }
-    let event = guest_event(&state, &admin, &user, Event::UserDeleted);
-    guests::delete(&state, &user, event).await?;
+    let event = guest_event(&page, &user, Event::UserDeleted);
+    guests::delete(&page.state, &user, event).await?;
     Ok(see_other("/admin/guests?deleted=1"))
 }

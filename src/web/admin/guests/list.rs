@@ -3,9 +3,9 @@
 use super::view::GuestView;
 use crate::console::{audit, guests};
 use crate::domain::audit::{Event, Outcome};
-use crate::web::admin::{AdminCtx, Frame};
-use crate::web::{page, AppError, AppState};
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::web::admin::{AdminPage, Frame};
+use crate::web::AppError;
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 /// Guests listed per search.
@@ -42,19 +42,18 @@ struct ListRow {
 
 /// `GET /admin/guests?q=…&tenant=…`.
 pub(super) async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let (state, admin) = (&page.state, page.admin());
     let scope = admin.scope(Some(&q.tenant))?;
     let text: String = q.q.trim().to_lowercase().chars().take(254).collect();
-    let found = guests::search(&state, scope.clone(), text.clone(), LIST_LIMIT).await?;
-    let mut seen = admin.event(state.now(), Event::AdminViewedGuests, Outcome::Success);
+    let found = guests::search(state, scope.clone(), text.clone(), LIST_LIMIT).await?;
+    let mut seen = page.event(Event::AdminViewedGuests, Outcome::Success);
     seen.tenant_id = scope.clone();
     seen.detail = Some(serde_json::json!({ "query": text, "shown": found.len() }).to_string());
-    audit::record(&state, seen).await?;
-    let names = audit::tenant_names(&state).await?;
+    audit::record(state, seen).await?;
+    let names = audit::tenant_names(state).await?;
     let now = state.now();
     let ctx = ListPage {
         frame: admin.frame(),
@@ -63,12 +62,12 @@ pub(super) async fn list(
         guests: found
             .iter()
             .map(|u| ListRow {
-                guest: GuestView::of(&admin, u, now),
+                guest: GuestView::of(admin, u, now),
                 tenant_name: names.get(&u.tenant_id).cloned(),
             })
             .collect(),
         limit: LIST_LIMIT,
         deleted: q.deleted.is_some(),
     };
-    page::ok(&req, &state, "admin/guests.html", &ctx)
+    page.ok("admin/guests.html", &ctx)
 }

@@ -4,10 +4,10 @@ use super::show::show_page;
 use super::view::{guest_event, load, GuestFrame};
 use crate::console::guests::{self, ResetLink};
 use crate::domain::audit::Event;
-use crate::web::admin::AdminCtx;
+use crate::web::admin::AdminPage;
 use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::{page, AppError, AppState};
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::web::AppError;
+use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -23,22 +23,14 @@ struct LinkPage {
 /// (only its hash is stored), by the reset service's one issuer. Issued only when the policy
 /// allows a reset ([`crate::console::guests::issue_reset_link`]).
 pub(super) async fn reset_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let user = load(&state, &admin, &path).await?;
-    let event = guest_event(&state, &admin, &user, Event::HelpdeskResetLinkIssued);
-    let (secret, expires_at, totp_required) = match guests::issue_reset_link(
-        &state,
-        &user,
-        admin.actor(),
-        event,
-    )
-    .await?
-    {
+    let user = load(&page, &path).await?;
+    let event = guest_event(&page, &user, Event::HelpdeskResetLinkIssued);
+    let issued = guests::issue_reset_link(&page.state, &user, page.admin().actor(), event).await?;
+    let (secret, expires_at, totp_required) = match issued {
         ResetLink::Issued {
             secret,
             expires_at,
@@ -48,17 +40,17 @@ pub(super) async fn reset_link(
             let error = format!(
                     "No link was issued: the policy refuses a reset for this guest ({code}). See the checks below."
                 );
-            return show_page(&req, &state, &admin, user, None, Some(error)).await;
+            return show_page(&page, user, None, Some(error)).await;
         }
     };
-    let now = state.now();
     let ctx = LinkPage {
-        guest: GuestFrame::of(&admin, &user, now),
-        link: state
+        guest: GuestFrame::of(&page, &user),
+        link: page
+            .state
             .settings
             .link(&format!("/reset/link/{}", secret.expose())),
-        expires_at: admin.time(expires_at),
+        expires_at: page.admin().time(expires_at),
         totp_required,
     };
-    page::ok(&req, &state, "admin/reset_link.html", &ctx)
+    page.ok("admin/reset_link.html", &ctx)
 }

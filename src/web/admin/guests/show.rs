@@ -5,9 +5,9 @@ use crate::accounts::User;
 use crate::console::guests;
 use crate::domain::audit::Event;
 use crate::services::eligibility;
-use crate::web::admin::AdminCtx;
-use crate::web::{page, AppError, AppState};
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::web::admin::AdminPage;
+use crate::web::AppError;
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
@@ -52,17 +52,15 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
 }
 
 pub(super) async fn show_page(
-    req: &HttpRequest,
-    state: &AppState,
-    admin: &AdminCtx,
+    page: &AdminPage,
     user: User,
     notice: Option<&'static str>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let seen = guest_event(state, admin, &user, Event::AdminViewedGuest);
-    let detail = guests::detail(state, &user, 20, seen).await?;
+    let seen = guest_event(page, &user, Event::AdminViewedGuest);
+    let detail = guests::detail(&page.state, &user, 20, seen).await?;
     let ctx = ShowPage {
-        guest: GuestFrame::of(admin, &user, state.now()),
+        guest: GuestFrame::of(page, &user),
         tenant_name: detail.tenant.map(|t| t.name),
         explanation: Some(detail.explanation),
         notice,
@@ -72,26 +70,24 @@ pub(super) async fn show_page(
             .into_iter()
             .map(|e| EventRow {
                 id: e.id,
-                at: admin.time(e.occurred_at),
+                at: page.admin().time(e.occurred_at),
                 event: e.event,
                 outcome: e.outcome,
                 reason: e.reason,
                 actor: e.actor,
             })
             .collect(),
-        helpdesk_ttl_hours: state.settings.reset.helpdesk_ttl_hours,
+        helpdesk_ttl_hours: page.state.settings.reset.helpdesk_ttl_hours,
     };
-    page::ok(req, state, "admin/guest.html", &ctx)
+    page.ok("admin/guest.html", &ctx)
 }
 
 /// `GET /admin/guests/{id}`: the guest, why they can or cannot reset, their recent events.
 pub(super) async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     path: web::Path<String>,
     q: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let user = load(&state, &admin, &path).await?;
-    show_page(&req, &state, &admin, user, notice(q.done.as_deref()), None).await
+    let user = load(&page, &path).await?;
+    show_page(&page, user, notice(q.done.as_deref()), None).await
 }

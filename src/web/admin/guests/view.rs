@@ -5,8 +5,8 @@ use crate::accounts::User;
 use crate::console::audit::NewAuditEvent;
 use crate::console::guests;
 use crate::domain::audit::{Event, Outcome};
-use crate::web::admin::{AdminCtx, Frame};
-use crate::web::{AppError, AppState};
+use crate::web::admin::{AdminCtx, AdminPage, Frame};
+use crate::web::AppError;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
@@ -57,30 +57,25 @@ pub(super) struct GuestFrame {
 }
 
 impl GuestFrame {
-    pub(super) fn of(admin: &AdminCtx, user: &User, now: NaiveDateTime) -> Self {
+    pub(super) fn of(page: &AdminPage, user: &User) -> Self {
         Self {
-            frame: admin.frame(),
-            guest: GuestView::of(admin, user, now),
+            frame: page.admin().frame(),
+            guest: GuestView::of(page.admin(), user, page.state.now()),
         }
     }
 }
 
 /// The guest, if this admin may see it (else 404, docs/security.md#35).
-pub(super) async fn load(state: &AppState, admin: &AdminCtx, id: &str) -> Result<User, AppError> {
-    guests::find(state, id)
+pub(super) async fn load(page: &AdminPage, id: &str) -> Result<User, AppError> {
+    guests::find(&page.state, id)
         .await?
-        .filter(|u| admin.may_see(Some(&u.tenant_id)))
+        .filter(|u| page.admin().may_see(Some(&u.tenant_id)))
         .ok_or(AppError::NotFound)
 }
 
-/// An audit event about `user` by `admin`.
-pub(super) fn guest_event(
-    state: &AppState,
-    admin: &AdminCtx,
-    user: &User,
-    name: Event,
-) -> NewAuditEvent {
-    let mut e = admin.event(state.now(), name, Outcome::Success);
+/// An audit event about `user` by the page's admin.
+pub(super) fn guest_event(page: &AdminPage, user: &User, name: Event) -> NewAuditEvent {
+    let mut e = page.event(name, Outcome::Success);
     e.tenant_id = Some(user.tenant_id.clone());
     e.user_id = Some(user.id.clone());
     e.email = Some(user.email.to_string());

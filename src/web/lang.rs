@@ -5,6 +5,7 @@
 //! English. Every rendered page gets `lang` (for `<html lang>` and the `t` function) and the
 //! switch's links.
 
+use super::page::Page;
 use super::{cookies, AppState};
 use crate::i18n::negotiate::{self, Sources};
 use crate::i18n::Lang;
@@ -144,7 +145,7 @@ struct SwitchQuery {
 /// language preference changes (no CSRF token needed, nothing of a flow is touched); `back` must
 /// be a path on this site, anything else goes to `/`. An unknown code clears nothing and sets
 /// nothing.
-async fn switch(state: web::Data<AppState>, query: web::Query<SwitchQuery>) -> HttpResponse {
+async fn switch(page: Page, query: web::Query<SwitchQuery>) -> HttpResponse {
     let back = query
         .back
         .as_deref()
@@ -154,7 +155,7 @@ async fn switch(state: web::Data<AppState>, query: web::Query<SwitchQuery>) -> H
     res.insert_header((header::LOCATION, back.to_string()))
         .insert_header((header::CACHE_CONTROL, "no-store"));
     if let Some(lang) = Lang::parse_opt(query.set.as_deref()) {
-        res.cookie(choice_cookie(&state, lang));
+        res.cookie(choice_cookie(&page.state, lang));
     }
     res.finish()
 }

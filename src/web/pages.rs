@@ -1,8 +1,9 @@
 //! The landing page, the stylesheet and the two small scripts (show-password, copy button).
 
+use super::page::Page;
 use super::{AppError, AppState};
 use crate::domain::branding::LogoFile;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
 /// A show-password toggle (progressive enhancement; no flow needs it).
@@ -66,10 +67,12 @@ async fn brand_file(
         .body(bytes))
 }
 
-async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+/// `GET /`: the landing page. It has no form, so unlike [`Page::ok`] it carries no CSRF token
+/// and sets no cookie: only the language and its switch.
+async fn index(page: Page) -> Result<HttpResponse, AppError> {
     let mut ctx = serde_json::Map::new();
-    super::lang::add_to_context(&req, &state, &mut ctx);
-    let html = state.templates.render("index.html", &ctx)?;
+    super::lang::add_to_context(&page.req, &page.state, &mut ctx);
+    let html = page.state.templates.render("index.html", &ctx)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))

@@ -8,7 +8,7 @@ use crate::reset::not_me::{self, ReportOutcome};
 use crate::web::cookies::{self, NOT_ME};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
-use crate::web::{AppError, AppState};
+use crate::web::AppError;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::SameSite;
 use actix_web::{web, HttpResponse};
@@ -22,11 +22,11 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `GET /reset/not-me/{token}`: no lookup, no action; the token goes into the cookie.
-async fn open(state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+async fn open(page: Page, path: web::Path<String>) -> HttpResponse {
     let token: String = path.into_inner().chars().take(128).collect();
     HttpResponse::SeeOther()
         .cookie(cookies::sealed(
-            &state,
+            &page.state,
             NOT_ME,
             token,
             SameSite::Lax,

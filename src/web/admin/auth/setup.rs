@@ -6,13 +6,13 @@ use crate::console::auth;
 use crate::console::Admin;
 use crate::passwords::TenantOf;
 use crate::security::{totp, TotpSecret};
-use crate::web::admin::client_ip;
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
-use crate::web::{page, AppError, AppState};
+use crate::web::page::Page;
+use crate::web::{AppError, AppState};
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::SameSite;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 /// The sealed cookie that carries the set-up token and the TOTP secret being enrolled.
@@ -44,24 +44,23 @@ impl SetupCookie {
     }
 }
 
-fn setup_invalid(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppError> {
+fn setup_invalid(page: &Page) -> Result<HttpResponse, AppError> {
     #[derive(Serialize)]
     struct Empty {}
     let mut res = HttpResponse::Ok();
-    res.cookie(cookies::removal(state, SETUP));
-    page::render_into(req, state, res, "admin/setup_invalid.html", &Empty {})
+    res.cookie(cookies::removal(&page.state, SETUP));
+    page.render_into(res, "admin/setup_invalid.html", &Empty {})
 }
 
 /// `GET /admin/setup/{token}`: the token leaves the URL (like reset links, docs/security.md#10).
 /// A GET changes nothing stored, so a link scanner opening it does no harm.
 pub(super) async fn setup_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    page: Page,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    if auth::setup_admin(&state, &token).await?.is_none() {
-        return setup_invalid(&req, &state);
+    if auth::setup_admin(&page.state, &token).await?.is_none() {
+        return setup_invalid(&page);
     }
     let cookie = SetupCookie {
         token,
@@ -69,7 +68,7 @@ pub(super) async fn setup_link(
         password_hash: None,
     };
     Ok(HttpResponse::SeeOther()
-        .cookie(cookie.sealed(&state)?)
+        .cookie(cookie.sealed(&page.state)?)
         .insert_header(("location", "/admin/setup"))
         .finish())
 }
@@ -101,10 +100,8 @@ struct Problems {
     code: Option<String>,
 }
 
-async fn setup_state(
-    req: &HttpRequest,
-    state: &AppState,
-) -> Result<Option<(SetupCookie, Admin, TotpSecret)>, AppError> {
+async fn setup_state(page: &Page) -> Result<Option<(SetupCookie, Admin, TotpSecret)>, AppError> {
+    let Page { req, state, .. } = page;
     let Some(c) =
         cookies::open(req, state, SETUP).and_then(|v| serde_json::from_str::<SetupCookie>(&v).ok())
     else {
@@ -121,8 +118,7 @@ async fn setup_state(
 /// The set-up page: `problems` next to their fields and in the summary at the top; `cookie`
 /// replaces the set-up cookie (a password kept or dropped).
 fn setup_page(
-    req: &HttpRequest,
-    state: &AppState,
+    page: &Page,
     admin: &Admin,
     cookie: &SetupCookie,
     secret: &TotpSecret,
@@ -146,7 +142,7 @@ fn setup_page(
         email: admin.email.to_string(),
         qr_svg_base64: secret.qr_svg_base64(TOTP_ISSUER, admin.email.as_str())?,
         secret: secret.expose_base32().to_string(),
-        min_chars: state.settings.password.min_chars,
+        min_chars: page.state.settings.password.min_chars,
         errors,
         password_error: problems.password,
         code_error: problems.code,
@@ -154,26 +150,17 @@ fn setup_page(
     };
     let mut res = HttpResponse::Ok();
     if set_cookie {
-        res.cookie(cookie.sealed(state)?);
+        res.cookie(cookie.sealed(&page.state)?);
     }
-    page::render_into(req, state, res, "admin/setup.html", &ctx)
+    page.render_into(res, "admin/setup.html", &ctx)
 }
 
-pub(super) async fn setup_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    match setup_state(&req, &state).await? {
-        Some((cookie, admin, secret)) => setup_page(
-            &req,
-            &state,
-            &admin,
-            &cookie,
-            &secret,
-            Problems::default(),
-            false,
-        ),
-        None => setup_invalid(&req, &state),
+pub(super) async fn setup_form(page: Page) -> Result<HttpResponse, AppError> {
+    match setup_state(&page).await? {
+        Some((cookie, admin, secret)) => {
+            setup_page(&page, &admin, &cookie, &secret, Problems::default(), false)
+        }
+        None => setup_invalid(&page),
     }
 }
 
@@ -190,22 +177,21 @@ const WRONG_CODE: &str = "That code is not right. Scan the QR code (or type the 
                           authenticator app, then enter the 6-digit code it shows now.";
 
 pub(super) async fn setup_submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    page: Page,
     form: CsrfForm<SetupForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some((mut cookie, admin, secret)) = setup_state(&req, &state).await? else {
-        return setup_invalid(&req, &state);
+    let Some((mut cookie, admin, secret)) = setup_state(&page).await? else {
+        return setup_invalid(&page);
     };
-    let form = form.0;
-    let step = totp::verify(&secret, &form.code, unix_u64(now_unix(&state)), None);
+    let (form, state) = (form.0, &page.state);
+    let step = totp::verify(&secret, &form.code, unix_u64(now_unix(state)), None);
     let code_problem = step.is_none().then(|| WRONG_CODE.to_string());
     // Empty password fields keep a password accepted before (when there is one).
     let keep = form.password.is_empty() && form.password_confirm.is_empty();
     let hash = match cookie.password_hash.clone().filter(|_| keep) {
         Some(kept) => kept,
         None => {
-            let tenant = auth::tenant(&state, &admin).await?;
+            let tenant = auth::tenant(state, &admin).await?;
             let owner = tenant.as_ref().map_or(TenantOf::None, TenantOf::Tenant);
             let checked = state
                 .passwords
@@ -224,7 +210,7 @@ pub(super) async fn setup_submit(
                         )),
                         code: code_problem,
                     };
-                    return setup_page(&req, &state, &admin, &cookie, &secret, problems, true);
+                    return setup_page(&page, &admin, &cookie, &secret, problems, true);
                 }
             };
             state
@@ -241,23 +227,15 @@ pub(super) async fn setup_submit(
             password: None,
             code: code_problem,
         };
-        return setup_page(&req, &state, &admin, &cookie, &secret, problems, true);
+        return setup_page(&page, &admin, &cookie, &secret, problems, true);
     };
-    let done = auth::complete_setup(
-        &state,
-        &admin,
-        &cookie.token,
-        hash,
-        &secret,
-        step,
-        client_ip(&req),
-    )
-    .await?;
+    let ip = page.client_ip();
+    let done = auth::complete_setup(state, &admin, &cookie.token, hash, &secret, step, ip).await?;
     if !done {
-        return setup_invalid(&req, &state);
+        return setup_invalid(&page);
     }
     Ok(HttpResponse::SeeOther()
-        .cookie(cookies::removal(&state, SETUP))
+        .cookie(cookies::removal(state, SETUP))
         .insert_header(("location", "/admin/login?setup=done"))
         .finish())
 }

@@ -6,13 +6,13 @@ use crate::console::auth::{self, TotpStep};
 use crate::console::Admin;
 use crate::domain::AdminId;
 use crate::web::admin::session::{Session, Stage};
-use crate::web::admin::{client_ip, session_cookie};
+use crate::web::admin::session_cookie;
 use crate::web::cookies::{self, ADMIN_SESSION};
 use crate::web::csrf::CsrfForm;
 use crate::web::device;
-use crate::web::{page, AppError, AppState};
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::web::page::{self, Page};
+use crate::web::{AppError, AppState};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 /// The generic sign-in failure: the same words whatever went wrong, so the page does not say
@@ -35,8 +35,7 @@ struct LoginPage {
 }
 
 pub(super) async fn login_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    page: Page,
     q: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, AppError> {
     let notice = if q.setup.is_some() {
@@ -46,15 +45,11 @@ pub(super) async fn login_form(
     } else {
         None
     };
-    page::ok(
-        &req,
-        &state,
-        "admin/login.html",
-        &LoginPage {
-            notice,
-            ..Default::default()
-        },
-    )
+    let ctx = LoginPage {
+        notice,
+        ..Default::default()
+    };
+    page.ok("admin/login.html", &ctx)
 }
 
 #[derive(Deserialize)]
@@ -64,45 +59,34 @@ pub(crate) struct LoginForm {
 }
 
 pub(super) async fn login_submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    page: Page,
     form: CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.0;
-    let trusted = device::read(&req, &state);
-    if let Some(admin) = auth::password_step(
-        &state,
-        &form.email,
-        &form.password,
-        client_ip(&req),
-        &trusted,
-    )
-    .await?
+    let Page { req, state, .. } = &page;
+    let LoginForm { email, password } = form.0;
+    let trusted = device::read(req, state);
+    if let Some(admin) =
+        auth::password_step(state, &email, &password, page.client_ip(), &trusted).await?
     {
-        let pending = Session::pending(
-            admin.id.as_str(),
-            admin.session_generation,
-            now_unix(&state),
-        );
+        let pending =
+            Session::pending(admin.id.as_str(), admin.session_generation, now_unix(state));
         return Ok(HttpResponse::SeeOther()
-            .cookie(session_cookie(&state, &pending))
+            .cookie(session_cookie(state, &pending))
             .insert_header(("location", "/admin/login/totp"))
             .finish());
     }
     let ctx = LoginPage {
-        email: page::echo(&form.email),
+        email: page::echo(&email),
         error: Some(SIGN_IN_FAILED.into()),
         notice: None,
     };
-    page::render(&req, &state, StatusCode::OK, "admin/login.html", &ctx)
+    page.ok("admin/login.html", &ctx)
 }
 
 /// The admin of a live password-step session, if the request carries one, and where the
 /// attempt comes from (this browser's device cookie).
-async fn pending_admin(
-    req: &HttpRequest,
-    state: &AppState,
-) -> Result<Option<(Admin, Client)>, AppError> {
+async fn pending_admin(page: &Page) -> Result<Option<(Admin, Client)>, AppError> {
+    let Page { req, state, .. } = page;
     let Some(s) = cookies::open(req, state, ADMIN_SESSION)
         .and_then(|v| Session::from_cookie_value(&v))
         .filter(|s| s.stage == Stage::Pending && s.is_live(now_unix(state)))
@@ -124,14 +108,11 @@ fn back_to_login(state: &AppState) -> HttpResponse {
     without_session(state, "/admin/login")
 }
 
-pub(super) async fn totp_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    if pending_admin(&req, &state).await?.is_none() {
-        return Ok(back_to_login(&state));
+pub(super) async fn totp_form(page: Page) -> Result<HttpResponse, AppError> {
+    if pending_admin(&page).await?.is_none() {
+        return Ok(back_to_login(&page.state));
     }
-    page::ok(&req, &state, "admin/login_totp.html", &TotpPage::default())
+    page.ok("admin/login_totp.html", &TotpPage::default())
 }
 
 #[derive(Deserialize)]
@@ -140,19 +121,19 @@ pub(crate) struct CodeForm {
 }
 
 pub(super) async fn totp_submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    page: Page,
     form: CsrfForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let ip = client_ip(&req);
-    let Some((admin, client)) = pending_admin(&req, &state).await? else {
-        return Ok(back_to_login(&state));
+    let Page { req, state, .. } = &page;
+    let ip = page.client_ip();
+    let Some((admin, client)) = pending_admin(&page).await? else {
+        return Ok(back_to_login(state));
     };
-    let step = auth::totp_step(&state, &admin, &form.0.code, ip, &client).await?;
+    let step = auth::totp_step(state, &admin, &form.0.code, ip, &client).await?;
     if step != TotpStep::Accepted {
-        if pending_admin(&req, &state).await?.is_none() {
+        if pending_admin(&page).await?.is_none() {
             // Now locked: start again once the pause is over.
-            return Ok(back_to_login(&state));
+            return Ok(back_to_login(state));
         }
         let error = match step {
             TotpStep::Reused { next_code_in } if next_code_in > 0 => format!(
@@ -168,21 +149,21 @@ pub(super) async fn totp_submit(
                 .into(),
         };
         let ctx = TotpPage { error: Some(error) };
-        return page::ok(&req, &state, "admin/login_totp.html", &ctx);
+        return page.ok("admin/login_totp.html", &ctx);
     }
     // A new session id at sign-in (ASVS 7.2.4); the sign-in event's id binds it to the audit.
     let mut session = Session::full(
         admin.id.as_str(),
         admin.session_generation,
         0,
-        now_unix(&state),
+        now_unix(state),
     );
-    let event_id = auth::complete_sign_in(&state, &admin, session.reference(), ip, &client).await?;
+    let event_id = auth::complete_sign_in(state, &admin, session.reference(), ip, &client).await?;
     session.sign_in_event = event_id;
     let aid = admin.id.clone();
     Ok(HttpResponse::SeeOther()
-        .cookie(session_cookie(&state, &session))
-        .cookie(device::after_sign_in(&req, &state, Account::Admin(&aid)))
+        .cookie(session_cookie(state, &session))
+        .cookie(device::after_sign_in(req, state, Account::Admin(&aid)))
         .insert_header(("location", "/admin/audit"))
         .finish())
 }

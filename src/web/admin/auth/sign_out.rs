@@ -3,10 +3,10 @@
 use super::common::without_session;
 use crate::console::auth;
 use crate::domain::audit::{Event, Outcome};
-use crate::web::admin::AdminCtx;
+use crate::web::admin::AdminPage;
 use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::{AppError, AppState};
-use actix_web::{web, HttpResponse};
+use crate::web::AppError;
+use actix_web::HttpResponse;
 
 /// Where a signed-out browser lands: the sign-in page, saying so.
 const SIGNED_OUT: &str = "/admin/login?signed_out=1";
@@ -14,26 +14,20 @@ const SIGNED_OUT: &str = "/admin/login?signed_out=1";
 /// `POST /admin/logout`: ends this session. The cookie is removed, and the sign-out event
 /// names the session, so a copy of the cookie is refused from now on.
 pub(super) async fn logout(
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let event = admin.event(state.now(), Event::AdminSignedOut, Outcome::Success);
-    auth::sign_out(&state, event).await?;
-    Ok(without_session(&state, SIGNED_OUT))
+    let event = page.event(Event::AdminSignedOut, Outcome::Success);
+    auth::sign_out(&page.state, event).await?;
+    Ok(without_session(&page.state, SIGNED_OUT))
 }
 
 /// `POST /admin/logout/everywhere`: ends every session of this admin, in every browser.
 pub(super) async fn logout_everywhere(
-    state: web::Data<AppState>,
-    admin: AdminCtx,
+    page: AdminPage,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let event = admin.event(
-        state.now(),
-        Event::AdminSignedOutEverywhere,
-        Outcome::Success,
-    );
-    auth::sign_out_everywhere(&state, admin.id.clone(), event).await?;
-    Ok(without_session(&state, SIGNED_OUT))
+    let event = page.event(Event::AdminSignedOutEverywhere, Outcome::Success);
+    auth::sign_out_everywhere(&page.state, page.admin().id.clone(), event).await?;
+    Ok(without_session(&page.state, SIGNED_OUT))
 }

@@ -82,7 +82,7 @@ where
 }
 
 /// Renders `template` with `ctx` plus `csrf_token`, as an HTML response with `status`.
-pub fn render<C: Serialize>(
+fn render<C: Serialize>(
     req: &HttpRequest,
     state: &AppState,
     status: StatusCode,
@@ -93,7 +93,7 @@ pub fn render<C: Serialize>(
 }
 
 /// As [`render`], into a response the caller has begun (a status and cookies of its own).
-pub fn render_into<C: Serialize>(
+fn render_into<C: Serialize>(
     req: &HttpRequest,
     state: &AppState,
     mut res: HttpResponseBuilder,
@@ -127,16 +127,6 @@ fn body<C: Serialize>(
         res.cookie(cookie);
     }
     Ok(state.templates.render(template, &value)?)
-}
-
-/// A plain 200 page.
-pub fn ok<C: Serialize>(
-    req: &HttpRequest,
-    state: &AppState,
-    template: &str,
-    ctx: &C,
-) -> Result<HttpResponse, AppError> {
-    render(req, state, StatusCode::OK, template, ctx)
 }
 
 /// A 303 to `location`: after a form is handled, a refresh of the page that follows posts

@@ -131,35 +131,6 @@ pub fn record_totp_step(
     Ok(rows == 1)
 }
 
-/// Counts one failed sign-in (password or TOTP) and returns the new count.
-pub fn record_failed_attempt(conn: &mut AnyConnection, id: &AdminId) -> Result<i32, DbError> {
-    update_rows!(
-        conn,
-        admins::table.find(id.as_str()),
-        admins::failed_attempts.eq(admins::failed_attempts + 1)
-    )?;
-    Ok(first_value!(
-        conn,
-        admins::table.find(id.as_str()),
-        admins::failed_attempts
-    )?
-    .unwrap_or(i32::MAX))
-}
-
-/// Pauses sign-in for this admin until `until`.
-pub fn lock_until(
-    conn: &mut AnyConnection,
-    id: &AdminId,
-    until: NaiveDateTime,
-) -> Result<(), DbError> {
-    update_rows!(
-        conn,
-        admins::table.find(id.as_str()),
-        admins::locked_until.eq(Some(until))
-    )?;
-    Ok(())
-}
-
 /// A completed sign-in: clears the failure count and the lock, stamps `last_login_at`.
 pub fn record_login(
     conn: &mut AnyConnection,

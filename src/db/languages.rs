@@ -52,17 +52,3 @@ pub fn set_user(conn: &mut AnyConnection, id: &UserId, code: Option<&str>) -> Re
     }
     Ok(())
 }
-
-/// Stores (or with `None` clears) the tenant's default language.
-pub fn set_tenant_default(
-    conn: &mut AnyConnection,
-    id: &TenantId,
-    code: Option<&str>,
-) -> Result<(), DbError> {
-    update_rows!(
-        conn,
-        tenants::table.find(id.as_str()),
-        tenants::default_language.eq(code)
-    )?;
-    Ok(())
-}

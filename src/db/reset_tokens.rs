@@ -182,11 +182,6 @@ pub struct FlowToken {
     pub code_hash: Option<String>,
 }
 
-/// Counts a failed TOTP on the token; returns the new count.
-pub fn record_failed_attempt(conn: &mut AnyConnection, id: &TokenId) -> Result<i32, DbError> {
-    spend_attempt(conn, id)
-}
-
 /// Spends one try of the token's budget (TOTP tries) and returns the new count, in one
 /// statement (`UPDATE … RETURNING`), so concurrent tries each see a distinct count and at most
 /// the budget is ever compared (docs/security.md#25). A missing token counts as spent.

@@ -183,20 +183,6 @@ pub fn set_totp_secret(
     Ok(())
 }
 
-/// Locks the account until `until` (too many reset attempts, docs/operations.md#rate-limits).
-pub fn lock_until(
-    conn: &mut AnyConnection,
-    id: &UserId,
-    until: NaiveDateTime,
-) -> Result<(), DbError> {
-    update_rows!(
-        conn,
-        users::table.find(id.as_str()),
-        users::locked_until.eq(Some(until))
-    )?;
-    Ok(())
-}
-
 /// Ends every session of the user (guest sign-out): generation + 1. Sessions are stateless
 /// cookies bound to the generation, so this is what makes a signed-out cookie worthless.
 pub fn bump_session_generation(

@@ -106,12 +106,4 @@ impl Directory {
             Directory::Builtin => None,
         }
     }
-
-    /// A short name for pages, `policy explain` and logs: where account facts come from.
-    pub fn source_name(&self) -> &'static str {
-        match self {
-            Directory::Builtin => "latchkey",
-            Directory::Ldap(_) => "directory",
-        }
-    }
 }

@@ -18,11 +18,6 @@ pub fn utc_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     words::time(Lang::En, at, now)
 }
 
-/// A clock time with its date, always: "14:35 UTC on Tuesday 3 November 2026".
-pub fn utc_date_time(at: DateTime<Utc>) -> String {
-    words::date_time(Lang::En, at)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

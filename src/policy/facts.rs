@@ -93,15 +93,6 @@ impl EmailVerdict {
             Self::Unknown(_) => "unknown",
         }
     }
-
-    /// The reason code, if any (`null_mx`, `timeout`, …).
-    pub fn reason_code(&self) -> Option<&'static str> {
-        match self {
-            Self::Deliverable => None,
-            Self::Undeliverable(r) => Some(r.code()),
-            Self::Unknown(r) => Some(r.code()),
-        }
-    }
 }
 
 /// Why no mail can arrive at an address.

@@ -6,22 +6,28 @@ use crate::dispatch;
 use crate::domain::{DeliveryId, TenantId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::Serialize;
 
 /// The cursor row's name.
 const CURSOR: &str = "audit";
 
-/// A delivery, as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// A delivery, as stored. Serialised for the console without the URL (its query may hold a
+/// token), the body and the links to the audit and the tenant.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = d)]
 pub struct Delivery {
     /// Also the `webhook-id` the receiver sees (`msg_…`).
     #[diesel(deserialize_as = String)]
     pub id: DeliveryId,
+    #[serde(skip)]
     pub webhook_url: String,
+    #[serde(skip)]
     pub audit_event_id: Option<i64>,
     pub event: String,
     #[diesel(deserialize_as = NullableId)]
+    #[serde(skip)]
     pub tenant_id: Option<TenantId>,
+    #[serde(skip)]
     pub body: String,
     pub status: String,
     pub attempts: i32,

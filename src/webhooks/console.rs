@@ -3,10 +3,10 @@
 
 use super::deliver;
 use crate::db::audit::{self, NewAuditEvent};
+pub use crate::db::webhooks::Delivery;
 use crate::db::{webhooks as store, DbError, WriteTransaction};
 use crate::domain::DeliveryId;
 use crate::services::Services;
-use chrono::NaiveDateTime;
 use serde::Serialize;
 
 /// Deliveries shown per webhook.
@@ -25,21 +25,8 @@ pub struct WebhookView {
     pub events: Vec<&'static str>,
     pub tenant: Option<String>,
     pub timeout_seconds: u64,
-    pub deliveries: Vec<DeliveryView>,
-}
-
-/// One delivery, newest first.
-#[derive(Debug, Serialize)]
-pub struct DeliveryView {
-    pub id: DeliveryId,
-    pub event: String,
-    pub status: String,
-    pub attempts: i32,
-    pub last_status: Option<i32>,
-    pub last_error: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub last_attempt_at: Option<NaiveDateTime>,
-    pub delivered_at: Option<NaiveDateTime>,
+    /// Newest first.
+    pub deliveries: Vec<Delivery>,
 }
 
 /// Every configured webhook with its recent deliveries.
@@ -51,27 +38,13 @@ pub async fn overview(svc: &Services) -> Result<Vec<WebhookView>, DbError> {
                 .iter()
                 .enumerate()
                 .map(|(index, h)| {
-                    let deliveries = store::recent(c, h.url.as_str(), RECENT)?
-                        .into_iter()
-                        .map(|d| DeliveryView {
-                            id: d.id,
-                            event: d.event,
-                            status: d.status,
-                            attempts: d.attempts,
-                            last_status: d.last_status,
-                            last_error: d.last_error,
-                            created_at: d.created_at,
-                            last_attempt_at: d.last_attempt_at,
-                            delivered_at: d.delivered_at,
-                        })
-                        .collect();
                     Ok(WebhookView {
                         index,
                         url: h.display_url(),
                         events: h.events.iter().map(|e| e.name()).collect(),
                         tenant: h.tenant.clone(),
                         timeout_seconds: h.timeout.as_secs(),
-                        deliveries,
+                        deliveries: store::recent(c, h.url.as_str(), RECENT)?,
                     })
                 })
                 .collect()

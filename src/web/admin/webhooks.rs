@@ -5,7 +5,7 @@ use super::{see_other, AdminCtx, Frame, PlatformPage};
 use crate::domain::audit::{Event, Outcome};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::AppError;
-use crate::webhooks::console::{self, DeliveryView, WebhookView};
+use crate::webhooks::console::{self, Delivery, WebhookView};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +37,7 @@ struct Hook {
 #[derive(Serialize)]
 struct Row {
     #[serde(flatten)]
-    delivery: DeliveryView,
+    delivery: Delivery,
     created: String,
     last_attempt: Option<String>,
     delivered: Option<String>,

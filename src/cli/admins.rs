@@ -3,6 +3,7 @@
 //! [`crate::console::admins`], as in the console, audited with the actor `operator`.
 
 use super::directory::{normalise_domain, parse_email};
+use super::table::{print_list, time, yes_no, Column::*};
 use super::{open_db, usage, ByEmail, CliError};
 use crate::config::Settings;
 use crate::console::admins::{self, AdminEntry, Change, Changed, Refused, Status};
@@ -120,10 +121,6 @@ fn print_setup_link(settings: &Settings, secret: &str, expires_at: Option<NaiveD
     println!("  {}", settings.link(&format!("/admin/setup/{secret}")));
 }
 
-fn time(t: Option<NaiveDateTime>) -> String {
-    t.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
-}
-
 fn json_of(e: &AdminEntry, now: NaiveDateTime) -> serde_json::Value {
     let a = &e.admin;
     serde_json::json!({
@@ -144,33 +141,31 @@ fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
     let mut conn = db.get()?;
     let all = admins::list_in(&mut conn)?;
     let now = Utc::now().naive_utc();
-    if json {
+    let json = json.then(|| {
         let rows: Vec<_> = all.iter().map(|e| json_of(e, now)).collect();
-        println!("{}", serde_json::Value::Array(rows));
-        return Ok(());
-    }
-    if all.is_empty() {
-        println!("No admins. Create one with `latchkey admin create --email E --platform`.");
-        return Ok(());
-    }
-    println!(
-        "{:<36} {:<32} {:<20} {:<5} LAST SIGN-IN",
-        "EMAIL", "ROLE", "STATE", "TOTP"
+        serde_json::Value::Array(rows).to_string()
+    });
+    print_list(
+        &all,
+        json,
+        "No admins. Create one with `latchkey admin create --email E --platform`.",
+        &[
+            Left("EMAIL", 36),
+            Left("ROLE", 32),
+            Left("STATE", 20),
+            Left("TOTP", 5),
+            Last("LAST SIGN-IN"),
+        ],
+        |e| {
+            vec![
+                e.admin.email.to_string(),
+                e.role_label(),
+                Status::of(&e.admin, now).label().to_string(),
+                yes_no(e.admin.totp_secret.is_some()),
+                time(e.admin.last_login_at),
+            ]
+        },
     );
-    for e in &all {
-        println!(
-            "{:<36} {:<32} {:<20} {:<5} {}",
-            e.admin.email,
-            e.role_label(),
-            Status::of(&e.admin, now).label(),
-            if e.admin.totp_secret.is_some() {
-                "yes"
-            } else {
-                "no"
-            },
-            time(e.admin.last_login_at),
-        );
-    }
     Ok(())
 }
 

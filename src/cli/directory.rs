@@ -1,5 +1,6 @@
 //! Tenant, user and admin commands.
 
+use super::table::{print_list, Column::*};
 use super::{open_db, usage, CliError, TenantCreate, UserCreate};
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditEvent};
@@ -139,35 +140,38 @@ pub fn tenant_list(settings: &Settings, json: bool) -> Result<(), CliError> {
     let db = open_db(settings)?;
     let mut conn = db.get()?;
     let list = tenants::list(&mut conn)?;
-    if json {
-        let out = serde_json::to_string_pretty(&list).map_err(anyhow::Error::from)?;
-        println!("{out}");
-        return Ok(());
-    }
-    if list.is_empty() {
-        println!("No tenants yet. Create one with `latchkey tenant create --name N --domain D`.");
-        return Ok(());
-    }
-    println!(
-        "{:<24} {:<10} {:<8} {:<5} {:>6}  DOMAINS",
-        "NAME", "KIND", "PLAN", "SSPR", "GUESTS"
+    let json = json
+        .then(|| serde_json::to_string_pretty(&list))
+        .transpose()
+        .map_err(anyhow::Error::from)?;
+    print_list(
+        &list,
+        json,
+        "No tenants yet. Create one with `latchkey tenant create --name N --domain D`.",
+        &[
+            Left("NAME", 24),
+            Left("KIND", 10),
+            Left("PLAN", 8),
+            Left("SSPR", 5),
+            Right("GUESTS", 6),
+            Last("DOMAINS"),
+        ],
+        |t| {
+            let plan = if t.tenant.kind() == TenantKind::Managed {
+                t.tenant.plan.as_str()
+            } else {
+                "-"
+            };
+            vec![
+                t.tenant.name.clone(),
+                t.tenant.kind.to_string(),
+                plan.to_string(),
+                if t.tenant.sspr_enabled { "on" } else { "off" }.to_string(),
+                t.guests.to_string(),
+                t.domains.join(", "),
+            ]
+        },
     );
-    for t in list {
-        let plan = if t.tenant.kind() == TenantKind::Managed {
-            t.tenant.plan.as_str()
-        } else {
-            "-"
-        };
-        println!(
-            "{:<24} {:<10} {:<8} {:<5} {:>6}  {}",
-            t.tenant.name,
-            t.tenant.kind,
-            plan,
-            if t.tenant.sspr_enabled { "on" } else { "off" },
-            t.guests,
-            t.domains.join(", ")
-        );
-    }
     Ok(())
 }
 

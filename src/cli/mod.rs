@@ -14,6 +14,7 @@ pub mod mail;
 mod password;
 mod purge;
 mod rotate_key;
+mod table;
 mod tenant_domains;
 mod users;
 

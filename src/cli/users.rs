@@ -2,6 +2,7 @@
 //! (docs/operations.md#guest-lifecycle), through [`crate::accounts::lifecycle`].
 
 use super::directory::parse_email;
+use super::table::{print_list, time, yes_no, Column::*};
 use super::{open_db, usage, ByEmail, CliError};
 use crate::accounts::lifecycle::{self, LifecycleError};
 use crate::accounts::User;
@@ -9,7 +10,7 @@ use crate::config::Settings;
 use crate::db::audit::NewAuditEvent;
 use crate::db::{directory_links, tenants, user_lifecycle, users, AnyConnection};
 use crate::domain::audit::{Event, Outcome};
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use clap::{Args, Subcommand};
 use std::collections::HashMap;
 
@@ -77,10 +78,6 @@ fn find(conn: &mut AnyConnection, email: &str) -> Result<User, CliError> {
         .ok_or_else(|| usage(format!("there is no guest with the address {address}")))
 }
 
-fn time(t: Option<NaiveDateTime>) -> String {
-    t.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
-}
-
 fn status(u: &User) -> &'static str {
     if u.disabled {
         "disabled"
@@ -114,30 +111,33 @@ pub fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
         .collect();
     let guests = user_lifecycle::list(&mut conn, LIST_LIMIT)?;
     let tenant = |u: &User| names.get(u.tenant_id.as_str()).cloned().unwrap_or_default();
-    if json {
+    let json = json.then(|| {
         let rows: Vec<_> = guests.iter().map(|u| json_of(u, &tenant(u))).collect();
-        println!("{}", serde_json::Value::Array(rows));
-        return Ok(());
-    }
-    if guests.is_empty() {
-        println!("No guests.");
-        return Ok(());
-    }
-    println!(
-        "{:<40} {:<24} {:<9} {:<8} {:<5} CREATED",
-        "EMAIL", "TENANT", "STATUS", "VERIFIED", "TOTP"
+        serde_json::Value::Array(rows).to_string()
+    });
+    print_list(
+        &guests,
+        json,
+        "No guests.",
+        &[
+            Left("EMAIL", 40),
+            Left("TENANT", 24),
+            Left("STATUS", 9),
+            Left("VERIFIED", 8),
+            Left("TOTP", 5),
+            Last("CREATED"),
+        ],
+        |u| {
+            vec![
+                u.email.to_string(),
+                tenant(u),
+                status(u).to_string(),
+                yes_no(u.verified_at.is_some()),
+                yes_no(u.totp_secret.is_some()),
+                time(Some(u.created_at)),
+            ]
+        },
     );
-    for u in &guests {
-        println!(
-            "{:<40} {:<24} {:<9} {:<8} {:<5} {}",
-            u.email,
-            tenant(u),
-            status(u),
-            if u.verified_at.is_some() { "yes" } else { "no" },
-            if u.totp_secret.is_some() { "yes" } else { "no" },
-            time(Some(u.created_at)),
-        );
-    }
     Ok(())
 }
 

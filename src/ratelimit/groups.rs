@@ -202,21 +202,24 @@ mod tests {
         assert_eq!(keyed("POST", "/api/v1/invitations"), Some(Limiter::Api));
     }
 
+    /// The global ceilings: `POST /reset` counts toward the reset one, and the two password
+    /// posts (guest and admin sign-in) toward the sign-in one; nothing else does.
     #[test]
-    fn the_global_ceiling_is_post_reset_only() {
-        assert!(classify("POST", "/reset").reset_global);
-        assert!(classify("post", "//reset/").reset_global);
-        assert!(!classify("GET", "/reset").reset_global);
-        assert!(!classify("POST", "/reset/code").reset_global);
-    }
-
-    #[test]
-    fn the_sign_in_ceiling_is_the_two_password_posts() {
-        assert!(classify("POST", "/signin").sign_in_global);
-        assert!(classify("POST", "//admin/login/").sign_in_global);
-        assert!(!classify("POST", "/admin/login/totp").sign_in_global);
-        assert!(!classify("GET", "/signin").sign_in_global);
-        assert!(!classify("POST", "/reset").sign_in_global);
+    fn the_global_ceilings_count_only_their_posts() {
+        for (method, path, reset, sign_in) in [
+            ("POST", "/reset", true, false),
+            ("post", "//reset/", true, false),
+            ("GET", "/reset", false, false),
+            ("POST", "/reset/code", false, false),
+            ("POST", "/signin", false, true),
+            ("POST", "//admin/login/", false, true),
+            ("POST", "/admin/login/totp", false, false),
+            ("GET", "/signin", false, false),
+        ] {
+            let class = classify(method, path);
+            assert_eq!(class.reset_global, reset, "{method} {path}");
+            assert_eq!(class.sign_in_global, sign_in, "{method} {path}");
+        }
     }
 
     #[test]

@@ -67,107 +67,106 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn nets(list: &[&str]) -> Vec<IpNet> {
-        list.iter().map(|n| n.parse().unwrap()).collect()
+    /// Each case: the peer, the `X-Forwarded-For` header, and the client it resolves to when
+    /// `trusted` are the trusted proxies.
+    fn resolves(trusted: &[&str], cases: &[(&str, Option<&str>, &str)]) {
+        let trusted: Vec<IpNet> = trusted.iter().map(|n| n.parse().unwrap()).collect();
+        for (peer, header, client) in cases {
+            assert_eq!(
+                resolve(ip(peer), *header, &trusted),
+                ip(client),
+                "{peer} {header:?}"
+            );
+        }
     }
 
     // docs/security.md#29: an untrusted peer cannot choose its key with a header.
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_the_header_says() {
-        let trusted = nets(&["10.0.0.0/8"]);
-        assert_eq!(
-            resolve(ip("203.0.113.9"), Some("1.2.3.4"), &trusted),
-            ip("203.0.113.9")
+        resolves(
+            &["10.0.0.0/8"],
+            &[("203.0.113.9", Some("1.2.3.4"), "203.0.113.9")],
         );
-        assert_eq!(
-            resolve(ip("203.0.113.9"), Some("10.0.0.1, 1.2.3.4"), &[]),
-            ip("203.0.113.9")
+        resolves(
+            &[],
+            &[("203.0.113.9", Some("10.0.0.1, 1.2.3.4"), "203.0.113.9")],
         );
     }
 
     #[test]
     fn no_trusted_proxies_means_the_header_is_never_read() {
-        assert_eq!(
-            resolve(ip("127.0.0.1"), Some("198.51.100.7"), &[]),
-            ip("127.0.0.1")
-        );
+        resolves(&[], &[("127.0.0.1", Some("198.51.100.7"), "127.0.0.1")]);
     }
 
     #[test]
     fn a_trusted_peer_passes_on_the_right_most_untrusted_entry() {
-        let trusted = nets(&["10.0.0.0/8", "192.168.1.1/32"]);
-        // The client wrote "6.6.6.6" itself; the first proxy appended the real address.
-        assert_eq!(
-            resolve(
-                ip("10.1.2.3"),
-                Some("6.6.6.6, 198.51.100.7, 192.168.1.1"),
-                &trusted
-            ),
-            ip("198.51.100.7")
-        );
-        assert_eq!(
-            resolve(ip("10.1.2.3"), Some("198.51.100.7"), &trusted),
-            ip("198.51.100.7")
+        resolves(
+            &["10.0.0.0/8", "192.168.1.1/32"],
+            &[
+                // The client wrote "6.6.6.6" itself; the first proxy appended the real address.
+                (
+                    "10.1.2.3",
+                    Some("6.6.6.6, 198.51.100.7, 192.168.1.1"),
+                    "198.51.100.7",
+                ),
+                ("10.1.2.3", Some("198.51.100.7"), "198.51.100.7"),
+            ],
         );
     }
 
     #[test]
     fn a_trusted_peer_without_the_header_is_the_client() {
-        let trusted = nets(&["10.0.0.0/8"]);
-        assert_eq!(resolve(ip("10.1.2.3"), None, &trusted), ip("10.1.2.3"));
-        assert_eq!(resolve(ip("10.1.2.3"), Some(""), &trusted), ip("10.1.2.3"));
+        resolves(
+            &["10.0.0.0/8"],
+            &[
+                ("10.1.2.3", None, "10.1.2.3"),
+                ("10.1.2.3", Some(""), "10.1.2.3"),
+            ],
+        );
     }
 
     #[test]
     fn garbage_stops_the_walk_at_the_last_good_address() {
-        let trusted = nets(&["10.0.0.0/8"]);
-        assert_eq!(
-            resolve(ip("10.1.2.3"), Some("1.2.3.4, nonsense"), &trusted),
-            ip("10.1.2.3")
-        );
-        assert_eq!(
-            resolve(ip("10.1.2.3"), Some("1.2.3.4, unknown, 10.9.9.9"), &trusted),
-            ip("10.9.9.9")
-        );
-        assert_eq!(
-            resolve(ip("10.1.2.3"), Some("1.2.3.4,,"), &trusted),
-            ip("10.1.2.3")
+        resolves(
+            &["10.0.0.0/8"],
+            &[
+                ("10.1.2.3", Some("1.2.3.4, nonsense"), "10.1.2.3"),
+                ("10.1.2.3", Some("1.2.3.4, unknown, 10.9.9.9"), "10.9.9.9"),
+                ("10.1.2.3", Some("1.2.3.4,,"), "10.1.2.3"),
+            ],
         );
     }
 
     #[test]
     fn all_entries_trusted_gives_the_left_most() {
-        let trusted = nets(&["10.0.0.0/8"]);
-        assert_eq!(
-            resolve(ip("10.1.2.3"), Some("10.0.0.7, 10.0.0.8"), &trusted),
-            ip("10.0.0.7")
+        resolves(
+            &["10.0.0.0/8"],
+            &[("10.1.2.3", Some("10.0.0.7, 10.0.0.8"), "10.0.0.7")],
         );
     }
 
     #[test]
     fn ports_and_ipv6_forms_are_understood() {
-        let trusted = nets(&["10.0.0.0/8", "fd00::/8"]);
-        assert_eq!(
-            resolve(ip("10.1.2.3"), Some("198.51.100.7:4711"), &trusted),
-            ip("198.51.100.7")
-        );
-        assert_eq!(
-            resolve(ip("fd00::1"), Some("[2001:db8::1]:443"), &trusted),
-            ip("2001:db8::1")
-        );
-        assert_eq!(
-            resolve(ip("fd00::1"), Some(" 2001:db8::2 "), &trusted),
-            ip("2001:db8::2")
+        resolves(
+            &["10.0.0.0/8", "fd00::/8"],
+            &[
+                ("10.1.2.3", Some("198.51.100.7:4711"), "198.51.100.7"),
+                ("fd00::1", Some("[2001:db8::1]:443"), "2001:db8::1"),
+                ("fd00::1", Some(" 2001:db8::2 "), "2001:db8::2"),
+            ],
         );
     }
 
     #[test]
     fn ipv4_mapped_addresses_are_ipv4() {
-        let trusted = nets(&["10.0.0.0/8"]);
-        assert_eq!(
-            resolve(ip("::ffff:10.1.2.3"), Some("::ffff:198.51.100.7"), &trusted),
-            ip("198.51.100.7")
+        resolves(
+            &["10.0.0.0/8"],
+            &[(
+                "::ffff:10.1.2.3",
+                Some("::ffff:198.51.100.7"),
+                "198.51.100.7",
+            )],
         );
-        assert_eq!(resolve(ip("::ffff:1.2.3.4"), None, &[]), ip("1.2.3.4"));
+        resolves(&[], &[("::ffff:1.2.3.4", None, "1.2.3.4")]);
     }
 }

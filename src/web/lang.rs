@@ -175,19 +175,27 @@ mod tests {
 
     #[test]
     fn the_switch_never_repeats_a_token_of_the_path() {
-        assert_eq!(back_to("/reset/link/SECRET"), "/reset");
-        assert_eq!(back_to("/reset/not-me/SECRET"), "/reset");
-        assert_eq!(back_to("/invite/SECRET"), "/");
-        assert_eq!(back_to("/signup/complete/SECRET"), "/signup");
-        assert_eq!(back_to("/reset/code"), "/reset/code");
+        for (path, back) in [
+            ("/reset/link/SECRET", "/reset"),
+            ("/reset/not-me/SECRET", "/reset"),
+            ("/invite/SECRET", "/"),
+            ("/signup/complete/SECRET", "/signup"),
+            ("/reset/code", "/reset/code"),
+        ] {
+            assert_eq!(back_to(path), back, "{path}");
+        }
     }
 
     #[test]
     fn back_must_be_a_local_path() {
         assert!(is_local_path("/reset/check-email"));
-        assert!(!is_local_path("//evil.example/"));
-        assert!(!is_local_path("https://evil.example/"));
-        assert!(!is_local_path("/\\evil.example"));
-        assert!(!is_local_path("/a\nb"));
+        for elsewhere in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "/a\nb",
+        ] {
+            assert!(!is_local_path(elsewhere), "{elsewhere:?}");
+        }
     }
 }

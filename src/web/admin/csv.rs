@@ -55,23 +55,31 @@ mod tests {
 
     #[test]
     fn formula_starts_are_neutralised() {
-        assert_eq!(cell("=1+2"), "'=1+2");
-        assert_eq!(cell("+1"), "'+1");
-        assert_eq!(cell("-1"), "'-1");
-        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(cell("\tx"), "'\tx");
-        assert_eq!(cell("plain@x.y"), "plain@x.y");
-        assert_eq!(cell(""), "");
+        for (value, written) in [
+            ("=1+2", "'=1+2"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("plain@x.y", "plain@x.y"),
+            ("", ""),
+        ] {
+            assert_eq!(cell(value), written, "{value:?}");
+        }
     }
 
     #[test]
     fn separators_and_quotes_are_quoted() {
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
-        assert_eq!(
-            cell("=HYPERLINK(\"x\",\"y\")"),
-            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
-        );
+        for (value, written) in [
+            ("a,b", "\"a,b\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("two\nlines", "\"two\nlines\""),
+            (
+                "=HYPERLINK(\"x\",\"y\")",
+                "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"",
+            ),
+        ] {
+            assert_eq!(cell(value), written, "{value:?}");
+        }
     }
 }

@@ -55,6 +55,23 @@ pub(crate) fn state_of(req: &actix_web::HttpRequest) -> Result<&web::Data<AppSta
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no app state")))
 }
 
+/// The future of an extractor that awaits `f` on the request and the state (both owned: the
+/// future outlives the borrow `from_request` is given).
+pub(crate) fn extract_with<T, F, Fut>(
+    req: &actix_web::HttpRequest,
+    f: F,
+) -> futures_util::future::LocalBoxFuture<'static, Result<T, actix_web::Error>>
+where
+    F: FnOnce(actix_web::HttpRequest, web::Data<AppState>) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<T, actix_web::Error>> + 'static,
+{
+    let req = req.clone();
+    Box::pin(async move {
+        let state = state_of(&req)?.clone();
+        f(req, state).await
+    })
+}
+
 /// The management listener's routes (`management_bind`): `/healthz`, `/readyz`, `/metrics`.
 pub fn configure_management(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure_management);

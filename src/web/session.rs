@@ -191,13 +191,11 @@ impl FromRequest for GuestSession {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = super::state_of(&req)?;
-            match current(&req, state).await? {
+        super::extract_with(req, |req, state| async move {
+            match current(&req, &state).await? {
                 Some(session) => Ok(session),
                 None => Err(
-                    InternalError::from_response("not signed in", to_signin(&req, state)).into(),
+                    InternalError::from_response("not signed in", to_signin(&req, &state)).into(),
                 ),
             }
         })

@@ -2,7 +2,7 @@
 //! API's rate limits (docs/security.md#29) before a handler runs.
 
 use super::super::client_ip::ClientIp;
-use super::super::{ratelimit, state_of, AppError, AppState};
+use super::super::{extract_with, ratelimit, AppError, AppState};
 use super::Refusal;
 use crate::onboarding::api::{self as onboarding_api, ApiKey};
 use actix_web::dev::Payload;
@@ -22,10 +22,8 @@ impl FromRequest for Authenticated {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = state_of(&req)?;
-            match authenticate(&req, state).await {
+        extract_with(req, |req, state| async move {
+            match authenticate(&req, &state).await {
                 Ok(key) => Ok(Authenticated(key)),
                 Err(refusal) => {
                     Err(InternalError::from_response("API key refused", refusal).into())

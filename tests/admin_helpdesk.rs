@@ -385,3 +385,74 @@ async fn a_stored_address_that_does_not_parse_fails_the_reads_of_its_row_only() 
     assert!(!p.body.contains("eve@evil.test"), "{}", p.body);
     assert!(link_works(&w.app, &issue_token(&w.app, "ann@northwind.test")).await);
 }
+
+/// A guest of a tenant that pays for no reset fails their password until sign-in refuses them,
+/// the console shows it (`shown`), and the helpdesk lets them in again (docs/security.md#30,
+/// #36): no reset is needed, and the right password works at once.
+async fn failed_sign_ins_cleared_by_the_helpdesk(limits: &str, wrong: usize, shown: &str) {
+    let app = TestApp::spawn_with(&format!(
+        "[rate_limits]\n{limits}\n[rate_limits.admin_login]\nper_minute = 6000\nburst = 6000"
+    ))
+    .await;
+    app.tenant("Contoso", "contoso.test", "managed", "free");
+    let admin = set_up(&app, "it@contoso.test", Some("contoso.test")).await;
+    app.user("gus@contoso.test", PW, true, false);
+    let gus = guest(&app, "gus@contoso.test");
+    let sign_in = |password: &'static str| {
+        let mut b = app.browser();
+        async move {
+            b.submit(
+                "/signin",
+                "/signin",
+                &[("email", "gus@contoso.test"), ("password", password)],
+            )
+            .await
+        }
+    };
+    for _ in 0..wrong {
+        assert_ne!(sign_in("not-the-password").await.location(), Some("/account"));
+    }
+    let refused = sign_in(PW).await;
+    assert_ne!(refused.location(), Some("/account"), "{}", refused.body);
+
+    let mut b = signed_in(&app, &admin).await;
+    let path = format!("/admin/guests/{}", gus.id);
+    let page = b.get(&path).await;
+    assert!(page.body.contains(shown), "{}", page.body);
+    assert!(page.body.contains(&format!("{path}/unlock")), "no unlock button");
+    let p = b
+        .post_form(&format!("{path}/unlock"), &page.csrf().unwrap(), &[])
+        .await;
+    assert_eq!(p.location(), Some(format!("{path}?done=unlock").as_str()));
+    let page = b.get(&format!("{path}?done=unlock")).await;
+    assert!(page.body.contains("sign in again now"), "{}", page.body);
+    assert!(!page.body.contains(&format!("{path}/unlock")), "{}", page.body);
+    assert_eq!(
+        last_event(&app, "helpdesk_lockout_cleared").actor,
+        format!("admin:{}", admin.id)
+    );
+
+    let p = sign_in(PW).await;
+    assert_eq!(p.location(), Some("/account"), "{}", p.body);
+}
+
+#[tokio::test]
+async fn the_helpdesk_ends_a_sign_in_pause() {
+    failed_sign_ins_cleared_by_the_helpdesk(
+        "failures_before_backoff = 2\nfailure_backoff_base_seconds = 3600\n\
+         failure_backoff_max_seconds = 3600",
+        3,
+        "paused after failed attempts, until",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_helpdesk_lifts_the_hard_stop() {
+    failed_sign_ins_cleared_by_the_helpdesk(
+        "failures_before_backoff = 10\nmax_consecutive_failures = 3",
+        3,
+        "<strong>stopped</strong> after too many failed attempts",
+    )
+    .await;
+}

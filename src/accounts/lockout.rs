@@ -21,7 +21,8 @@
 //!
 //! An admin has no self-service recovery (no reset flow clears the count), so a hard stop
 //! would be the permanent lockout an attacker could impose; the admin backoff stops at an
-//! hour instead. A guest who hits the hard stop gets back in by completing a password reset.
+//! hour instead. A guest who hits the hard stop gets back in by completing a password reset, or
+//! through the helpdesk ([`crate::console::guests::Action::Unlock`]).
 //!
 //! With `rate_limits.enabled = false` (benchmarks only) every account is always allowed.
 //!

@@ -2,6 +2,7 @@
 //! transaction with its audit event, written by the admin the web layer names in `event`.
 
 use crate::accounts::lifecycle::{self, LifecycleError};
+use crate::accounts::lockout::{self, Account, Client, Method};
 use crate::accounts::User;
 use crate::console::audit::{AuditEvent, AuditFilter, NewAuditEvent};
 use crate::db::models::Tenant;
@@ -10,6 +11,7 @@ use crate::db::{admin_queries, audit, reset_tokens, tenants, users, AnyConnectio
 use crate::domain::audit::{Event, Outcome};
 use crate::domain::{TenantId, UserId};
 use crate::policy::Decision;
+use crate::ratelimit::persistent::Allowance;
 use crate::security::TokenSecret;
 use crate::services::eligibility;
 use crate::services::Services;
@@ -77,12 +79,32 @@ pub async fn detail(
     })
 }
 
+/// Whether the guest may sign in now, as far as failed attempts go: the count shared by every
+/// client without the guest's device cookie (where strangers' guesses land), for the password
+/// and the authenticator alike. The stricter of the two: a hard stop, else the later pause.
+pub async fn sign_in_allowance(svc: &Services, user: &User) -> Result<Allowance, DbError> {
+    let uid = user.user_id();
+    let mut strictest = Allowance::Allowed;
+    for method in [Method::Password, Method::Totp] {
+        let limits = &svc.rate_limits.persistent;
+        let now = lockout::allowance(limits, Account::Guest(&uid), method, &Client::Untrusted).await?;
+        strictest = match (strictest, now) {
+            (Allowance::Blocked, _) | (_, Allowance::Blocked) => Allowance::Blocked,
+            (Allowance::NotBefore(a), Allowance::NotBefore(b)) => Allowance::NotBefore(a.max(b)),
+            (Allowance::Allowed, other) | (other, Allowance::Allowed) => other,
+        };
+    }
+    Ok(strictest)
+}
+
 /// A helpdesk change to a guest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// Removes the authenticator (lost phone); reset links that required it die with it.
     ResetTotp,
-    /// Lifts a lockout after too many reset requests.
+    /// Lets the guest sign in again at once: clears the failure counts of the password and the
+    /// authenticator, from every client (a pause, or the hard stop at
+    /// `max_consecutive_failures`), and a lock stored on the account.
     Unlock,
     /// The address cannot receive mail (policy rule 6); reset links die.
     MarkBounced,
@@ -127,6 +149,10 @@ pub async fn act(
 ) -> Result<(), DbError> {
     let uid = user.user_id();
     let now = svc.now();
+    if action == Action::Unlock {
+        // Before the audit: an event never says a lockout was cleared that still holds.
+        lockout::clear_everywhere(&svc.rate_limits.persistent, Account::Guest(&uid)).await?;
+    }
     svc.db
         .run(move |c| {
             use crate::db::WriteTransaction as _;

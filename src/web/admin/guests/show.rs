@@ -4,6 +4,7 @@ use super::view::{guest_event, load, GuestFrame};
 use crate::accounts::User;
 use crate::console::guests;
 use crate::domain::audit::Event;
+use crate::ratelimit::persistent::Allowance;
 use crate::services::eligibility;
 use crate::web::admin::AdminPage;
 use crate::web::AppError;
@@ -25,6 +26,26 @@ struct ShowPage {
     error: Option<String>,
     events: Vec<EventRow>,
     helpdesk_ttl_hours: u32,
+    sign_in: SignIn,
+}
+
+/// Sign-in as failed attempts leave it: `open`, `paused` (until `until`, in the admin's time
+/// zone) or `stopped` (the hard stop).
+#[derive(Serialize)]
+struct SignIn {
+    state: &'static str,
+    until: Option<String>,
+}
+
+impl SignIn {
+    fn of(page: &AdminPage, allowance: Allowance) -> Self {
+        let (state, until) = match allowance {
+            Allowance::Allowed => ("open", None),
+            Allowance::NotBefore(t) => ("paused", Some(page.admin().time(t.naive_utc()))),
+            Allowance::Blocked => ("stopped", None),
+        };
+        Self { state, until }
+    }
 }
 
 #[derive(Serialize)]
@@ -42,7 +63,7 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         "reset-totp" => {
             "The authenticator was removed. The guest can enrol a new one after their next sign-in."
         }
-        "unlock" => "The lockout was cleared. The guest can request a reset again.",
+        "unlock" => "The lockout was cleared: the guest can sign in again now.",
         "mark-bounced" => "The address is marked as bounced: no reset mail will be sent to it.",
         "mark-deliverable" => "The address is marked as deliverable again.",
         "disable" => "The guest is disabled: resets are refused and their sessions have ended.",
@@ -59,6 +80,7 @@ pub(super) async fn show_page(
 ) -> Result<HttpResponse, AppError> {
     let seen = guest_event(page, &user, Event::AdminViewedGuest);
     let detail = guests::detail(&page.state, &user, 20, seen).await?;
+    let sign_in = SignIn::of(page, guests::sign_in_allowance(&page.state, &user).await?);
     let ctx = ShowPage {
         guest: GuestFrame::of(page, &user),
         tenant_name: detail.tenant.map(|t| t.name),
@@ -78,6 +100,7 @@ pub(super) async fn show_page(
             })
             .collect(),
         helpdesk_ttl_hours: page.state.settings.reset.helpdesk_ttl_hours,
+        sign_in,
     };
     page.ok("admin/guest.html", &ctx)
 }

@@ -122,17 +122,7 @@ impl PersistentLimits {
             .await
     }
 
-    /// Whether `account` may attempt `kind` now (read only), under the configured backoff.
-    pub async fn failure_allowance(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-    ) -> Result<Allowance, DbError> {
-        self.failure_allowance_with(account, kind, self.configured_backoff())
-            .await
-    }
-
-    /// [`Self::failure_allowance`] under the given backoff.
+    /// Whether `account` may attempt `kind` now under `backoff` (read only).
     pub async fn failure_allowance_with(
         &self,
         account: &impl std::fmt::Display,
@@ -178,22 +168,11 @@ impl PersistentLimits {
         .await
     }
 
-    /// Records a failed sign-in or TOTP for `account` and returns what applies to the next
-    /// attempt under the configured backoff: exponential backoff after
-    /// `failures_before_backoff`, and `Blocked` at `max_consecutive_failures` (NIST SP
-    /// 800-63B).
-    pub async fn record_failure(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-    ) -> Result<Allowance, DbError> {
-        self.record_failure_with(account, kind, self.configured_backoff())
-            .await
-    }
-
-    /// [`Self::record_failure`] under the given backoff: for a failure whose attempt was
-    /// budgeted elsewhere (a reset token's own TOTP budget); sign-ins use
-    /// [`Self::spend_failure_with`].
+    /// Records a failed proof of `kind` for `account` and returns what applies to the next
+    /// attempt under `backoff` (with the configured one: exponential backoff after
+    /// `failures_before_backoff`, and `Blocked` at `max_consecutive_failures`, NIST SP
+    /// 800-63B). For a failure whose attempt was budgeted elsewhere (a reset token's own TOTP
+    /// budget); sign-ins use [`Self::spend_failure_with`].
     pub async fn record_failure_with(
         &self,
         account: &impl std::fmt::Display,

@@ -160,11 +160,13 @@ async fn item_5_fifty_concurrent_wrong_totp_codes_compare_at_most_the_budget() {
             .unwrap()
             .user_id()
     };
-    let allowance = app
-        .state
-        .rate_limits
-        .persistent
-        .failure_allowance(&uid, latchkey::ratelimit::FailureKind::Totp)
+    let limits = &app.state.rate_limits.persistent;
+    let allowance = limits
+        .failure_allowance_with(
+            &uid,
+            latchkey::ratelimit::FailureKind::Totp,
+            limits.configured_backoff(),
+        )
         .await
         .unwrap();
     assert!(

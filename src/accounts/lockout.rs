@@ -96,6 +96,26 @@ fn id(account: Account<'_>, client: &Client) -> String {
     }
 }
 
+/// The counter one attempt of `account` at `method` from `client` goes to, and its backoff.
+struct Counter {
+    id: String,
+    kind: FailureKind,
+    backoff: Backoff,
+}
+
+fn counter(
+    limits: &PersistentLimits,
+    account: Account<'_>,
+    method: Method,
+    client: &Client,
+) -> Counter {
+    Counter {
+        id: id(account, client),
+        kind: kind(account, method),
+        backoff: backoff(limits, account),
+    }
+}
+
 /// Whether `account` may try `method` now from `client` (read only: for a page that decides
 /// whether to show a step; a sign-in [`spend`]s instead).
 pub async fn allowance(
@@ -104,12 +124,9 @@ pub async fn allowance(
     method: Method,
     client: &Client,
 ) -> Result<Allowance, DbError> {
+    let c = counter(limits, account, method, client);
     limits
-        .failure_allowance_with(
-            &id(account, client),
-            kind(account, method),
-            backoff(limits, account),
-        )
+        .failure_allowance_with(&c.id, c.kind, c.backoff)
         .await
 }
 
@@ -134,13 +151,8 @@ pub async fn spend(
     method: Method,
     client: &Client,
 ) -> Result<Allowance, DbError> {
-    let verdict = limits
-        .spend_failure_with(
-            &id(account, client),
-            kind(account, method),
-            backoff(limits, account),
-        )
-        .await?;
+    let c = counter(limits, account, method, client);
+    let verdict = limits.spend_failure_with(&c.id, c.kind, c.backoff).await?;
     Ok(counted(account, verdict))
 }
 
@@ -164,13 +176,8 @@ pub async fn record_failure(
     method: Method,
     client: &Client,
 ) -> Result<Allowance, DbError> {
-    let next = limits
-        .record_failure_with(
-            &id(account, client),
-            kind(account, method),
-            backoff(limits, account),
-        )
-        .await?;
+    let c = counter(limits, account, method, client);
+    let next = limits.record_failure_with(&c.id, c.kind, c.backoff).await?;
     Ok(counted(account, next))
 }
 
@@ -183,9 +190,8 @@ pub async fn refund(
     method: Method,
     client: &Client,
 ) -> Result<(), DbError> {
-    limits
-        .refund_failure(&id(account, client), kind(account, method))
-        .await
+    let c = counter(limits, account, method, client);
+    limits.refund_failure(&c.id, c.kind).await
 }
 
 /// A success of `method` from `client`: that client's count starts again (the untrusted
@@ -196,9 +202,8 @@ pub async fn record_success(
     method: Method,
     client: &Client,
 ) -> Result<(), DbError> {
-    limits
-        .reset_failures(&id(account, client), kind(account, method))
-        .await
+    let c = counter(limits, account, method, client);
+    limits.reset_failures(&c.id, c.kind).await
 }
 
 /// A completed password reset proved the guest: every failure count of the account, from

@@ -163,9 +163,9 @@ pub struct RateLimitSettings {
     pub mails_per_address_hour: u32,
     /// Reset mails per target address per UTC day (fixed window).
     pub mails_per_address_day: u32,
-    /// Accepted for old configuration files and no longer used by the reset flow: asking for a
-    /// reset never locks an account (anyone who knows an address could keep its owner out);
-    /// the per-address mail caps bound the requests and failed proofs drive the backoff.
+    /// Accepted for old configuration files and ignored: asking for a reset never locks an
+    /// account (anyone who knows an address could keep its owner out); the per-address mail
+    /// caps bound the requests and failed proofs drive the backoff.
     pub reset_attempts_per_day: u32,
     /// Accepted for old configuration files; see `reset_attempts_per_day`.
     pub lockout_hours: u32,

@@ -131,25 +131,6 @@ pub fn count(
     Ok(get(conn, key, window_start, now)?.map_or(0, |c| c.count))
 }
 
-/// The sum of every unexpired window of `key` that started after `since`: a rolling window
-/// over counters hit with `window_start = time of the hit`.
-pub fn sum_since(
-    conn: &mut AnyConnection,
-    key: &str,
-    since: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<i64, DbError> {
-    // Summed here rather than with SQL `sum`, whose type differs per backend (NUMERIC on
-    // PostgreSQL); a key has at most a few dozen live rows.
-    let counts: Vec<i64> = dispatch!(conn, c => rate_counters::table
-        .filter(rate_counters::key.eq(key))
-        .filter(rate_counters::window_start.gt(since))
-        .filter(rate_counters::expires_at.gt(now))
-        .select(rate_counters::count)
-        .load::<i64>(c))?;
-    Ok(counts.into_iter().sum())
-}
-
 /// Forgets every window of `key` (e.g. consecutive failures after a success).
 pub fn clear(conn: &mut AnyConnection, key: &str) -> Result<usize, DbError> {
     Ok(dispatch!(conn, c => diesel::delete(

@@ -1,4 +1,4 @@
-//! Mail caps, attempt windows, sign-in backoff, bursts, races and the sweep.
+//! Mail caps, sign-in backoff, bursts, races and the sweep.
 
 use super::*;
 
@@ -53,149 +53,95 @@ async fn the_hourly_cap_renews_each_hour_until_the_daily_cap() {
     assert!(limits(&app).mail_allowed(&target).await.unwrap());
 }
 
-#[tokio::test]
-async fn an_account_locks_after_five_attempts_in_a_day_for_a_day() {
-    let app = TestApp::spawn().await;
-    let user = UserId::generate();
-    let other = UserId::generate();
-    for i in 1..=5 {
-        assert_eq!(
-            limits(&app).record_reset_attempt(&user).await.unwrap(),
-            None,
-            "attempt {i} is allowed"
-        );
-        app.clock.advance(TimeDelta::hours(1));
-    }
-    let now = app.state.clock.now_naive();
-    let locked_until = limits(&app)
-        .record_reset_attempt(&user)
-        .await
-        .unwrap()
-        .expect("the sixth attempt in 24 h locks the account");
-    let lock = locked_until - now;
-    assert!(
-        (lock - TimeDelta::hours(24)).abs() < TimeDelta::seconds(1),
-        "{lock}"
-    );
-    // A different account is unaffected.
-    assert_eq!(
-        limits(&app).record_reset_attempt(&other).await.unwrap(),
-        None
-    );
-    // After the lock (24 h) the rolling window has emptied: attempts are allowed again.
-    app.clock
-        .advance(TimeDelta::hours(24) + TimeDelta::seconds(1));
-    assert_eq!(
-        limits(&app).record_reset_attempt(&user).await.unwrap(),
-        None
-    );
-}
-
-#[tokio::test]
-async fn the_attempt_window_is_rolling_not_fixed() {
-    let app = TestApp::spawn().await;
-    let user = UserId::generate();
-    for _ in 0..5 {
-        assert_eq!(
-            limits(&app).record_reset_attempt(&user).await.unwrap(),
-            None
-        );
-    }
-    // 23 h later all five are still inside the last 24 h.
-    app.clock.advance(TimeDelta::hours(23));
-    assert!(limits(&app)
-        .record_reset_attempt(&user)
-        .await
-        .unwrap()
-        .is_some());
-}
-
 // docs/security.md#30: exponential backoff, at most 100 consecutive failures, no DoS lockout.
 #[tokio::test]
 async fn failed_sign_ins_back_off_exponentially_and_stop_at_one_hundred() {
     let app = TestApp::spawn().await;
     let user = UserId::generate();
     let l = limits(&app);
+    let backoff = l.configured_backoff();
     for _ in 0..3 {
         assert_eq!(
-            l.record_failure(&user, FailureKind::SignIn).await.unwrap(),
+            l.record_failure_with(&user, FailureKind::SignIn, backoff)
+                .await
+                .unwrap(),
             Allowance::Allowed
         );
     }
-    let after_fourth = l.record_failure(&user, FailureKind::SignIn).await.unwrap();
+    let after_fourth = l
+        .record_failure_with(&user, FailureKind::SignIn, backoff)
+        .await
+        .unwrap();
     assert_eq!(
         after_fourth.retry_after_seconds(app.state.clock.now()),
         Some(1)
     );
     assert_eq!(
-        l.failure_allowance(&user, FailureKind::SignIn)
+        l.failure_allowance_with(&user, FailureKind::SignIn, backoff)
             .await
             .unwrap()
             .retry_after_seconds(app.state.clock.now()),
         Some(1)
     );
-    let after_fifth = l.record_failure(&user, FailureKind::SignIn).await.unwrap();
+    let after_fifth = l
+        .record_failure_with(&user, FailureKind::SignIn, backoff)
+        .await
+        .unwrap();
     assert_eq!(
         after_fifth.retry_after_seconds(app.state.clock.now()),
         Some(2)
     );
     app.clock.advance(TimeDelta::seconds(3));
     assert_eq!(
-        l.failure_allowance(&user, FailureKind::SignIn)
+        l.failure_allowance_with(&user, FailureKind::SignIn, backoff)
             .await
             .unwrap(),
         Allowance::Allowed
     );
     // TOTP failures are counted apart.
     assert_eq!(
-        l.failure_allowance(&user, FailureKind::Totp).await.unwrap(),
+        l.failure_allowance_with(&user, FailureKind::Totp, backoff)
+            .await
+            .unwrap(),
         Allowance::Allowed
     );
 
     for _ in 5..99 {
-        l.record_failure(&user, FailureKind::SignIn).await.unwrap();
+        l.record_failure_with(&user, FailureKind::SignIn, backoff)
+            .await
+            .unwrap();
     }
     app.clock.advance(TimeDelta::hours(1));
     assert_eq!(
-        l.failure_allowance(&user, FailureKind::SignIn)
+        l.failure_allowance_with(&user, FailureKind::SignIn, backoff)
             .await
             .unwrap(),
         Allowance::Allowed,
         "99 failures: still allowed once the backoff has passed"
     );
     assert_eq!(
-        l.record_failure(&user, FailureKind::SignIn).await.unwrap(),
+        l.record_failure_with(&user, FailureKind::SignIn, backoff)
+            .await
+            .unwrap(),
         Allowance::Blocked
     );
     app.clock.advance(TimeDelta::days(7));
     assert_eq!(
-        l.failure_allowance(&user, FailureKind::SignIn)
+        l.failure_allowance_with(&user, FailureKind::SignIn, backoff)
             .await
             .unwrap(),
         Allowance::Blocked,
         "the 101st attempt is refused, however long one waits"
     );
-    // No DoS lockout: the real user can still start a reset, and its success clears the count.
-    assert_eq!(l.record_reset_attempt(&user).await.unwrap(), None);
-    l.reset_failures(&user, FailureKind::SignIn).await.unwrap();
+    // No DoS lockout: asking for a reset never counts against the account, so the real user
+    // can still reset, and the completed reset clears the count.
+    lockout::clear_after_reset(l, &user).await.unwrap();
     assert_eq!(
-        l.failure_allowance(&user, FailureKind::SignIn)
+        l.failure_allowance_with(&user, FailureKind::SignIn, backoff)
             .await
             .unwrap(),
         Allowance::Allowed
     );
-}
-
-// docs/security.md#9, #25: five wrong codes burn a flow.
-#[tokio::test]
-async fn wrong_codes_are_counted_per_flow() {
-    let app = TestApp::spawn().await;
-    let l = limits(&app);
-    for i in 1..=5 {
-        assert_eq!(l.record_code_failure("flow-a").await.unwrap(), i);
-    }
-    assert_eq!(l.record_code_failure("flow-b").await.unwrap(), 1);
-    assert!(keys(&app).await.iter().all(|k| !k.contains("flow-a")));
 }
 
 #[tokio::test]
@@ -236,11 +182,16 @@ async fn a_tenant_burst_is_reported_once_per_window_without_blocking() {
 #[tokio::test]
 async fn fifty_parallel_hits_count_fifty() {
     let app = TestApp::spawn_with("database_pool_size = 16").await;
-    let l = limits(&app).clone();
+    let (window, expires) = hit_window(&app.clock);
+    // The way every persistent limit counts: one UPSERT per hit, in a grouped write.
     let tasks: Vec<_> = (0..50)
         .map(|_| {
-            let l = l.clone();
-            tokio::spawn(async move { l.record_code_failure("contended").await.unwrap() })
+            let db = app.state.db.clone();
+            tokio::spawn(async move {
+                db.run_grouped(move |c| rate_counters::hit(c, "contended", window, expires))
+                    .await
+                    .unwrap()
+            })
         })
         .collect();
     let mut seen = Vec::new();
@@ -250,7 +201,7 @@ async fn fifty_parallel_hits_count_fifty() {
     seen.sort_unstable();
     assert_eq!(
         seen,
-        (1..=50).collect::<Vec<u32>>(),
+        (1..=50).collect::<Vec<i64>>(),
         "each hit saw its own count"
     );
 }
@@ -258,15 +209,21 @@ async fn fifty_parallel_hits_count_fifty() {
 #[tokio::test]
 async fn expired_counters_are_swept() {
     let app = TestApp::spawn().await;
+    start_of_a_day(&app.clock);
     let l = limits(&app);
-    l.record_code_failure("flow").await.unwrap();
-    l.record_failure(&UserId::generate(), FailureKind::Totp)
-        .await
-        .unwrap();
+    assert!(l.mail_allowed(&email("swept@example.org")).await.unwrap());
+    l.record_failure_with(
+        &UserId::generate(),
+        FailureKind::Totp,
+        l.configured_backoff(),
+    )
+    .await
+    .unwrap();
     assert_eq!(l.sweep().await.unwrap(), 0);
     app.clock.advance(TimeDelta::hours(25));
-    // The flow counter (24 h) goes; the consecutive-failure counter (90 days) stays.
-    assert_eq!(l.sweep().await.unwrap(), 1);
+    // The mail counters (this hour, this day) go; the consecutive-failure counter (90 days)
+    // stays.
+    assert_eq!(l.sweep().await.unwrap(), 2);
     let left = app.state.db.run(rate_counters::len).await.unwrap();
     assert_eq!(left, 1);
 }
@@ -277,18 +234,29 @@ async fn disabled_persistent_limits_always_allow_and_store_nothing() {
     let l = limits(&app);
     let target = email("a@example.org");
     let user = UserId::generate();
+    let backoff = l.configured_backoff();
     for _ in 0..20 {
         assert!(l.mail_allowed(&target).await.unwrap());
-        assert_eq!(l.record_reset_attempt(&user).await.unwrap(), None);
-        assert_eq!(
-            l.record_failure(&user, FailureKind::SignIn).await.unwrap(),
-            Allowance::Allowed
-        );
-        assert_eq!(l.record_code_failure("f").await.unwrap(), 0);
+        for kind in [FailureKind::SignIn, FailureKind::Totp] {
+            assert_eq!(
+                l.spend_failure_with(&user, kind, backoff).await.unwrap(),
+                Allowance::Allowed
+            );
+            assert_eq!(
+                l.record_failure_with(&user, kind, backoff).await.unwrap(),
+                Allowance::Allowed
+            );
+        }
         assert!(!l
             .record_tenant_request(&TenantId::generate())
             .await
             .unwrap());
     }
+    assert_eq!(
+        l.failure_allowance_with(&user, FailureKind::SignIn, backoff)
+            .await
+            .unwrap(),
+        Allowance::Allowed
+    );
     assert!(keys(&app).await.is_empty());
 }

@@ -7,11 +7,12 @@ mod counters;
 mod restart;
 #[path = "../support/mod.rs"]
 mod support;
-use chrono::{DurationRound, TimeDelta, Utc};
+use chrono::{DurationRound, NaiveDateTime, TimeDelta, Utc};
+use latchkey::accounts::lockout;
 use latchkey::db::rate_counters;
 use latchkey::domain::{EmailAddress, TenantId, UserId};
 use latchkey::ratelimit::{Allowance, FailureKind, PersistentLimits};
-use latchkey::services::clock::OffsetClock;
+use latchkey::services::clock::{Clock, OffsetClock};
 use latchkey::startup::Application;
 use std::sync::Arc;
 use support::{test_settings, TestApp, TestDb};
@@ -32,6 +33,16 @@ fn start_of_a_day(clock: &OffsetClock) {
     let now = Utc::now();
     let midnight = now.duration_trunc(TimeDelta::days(1)).unwrap() + TimeDelta::days(1);
     clock.set_offset(midnight + TimeDelta::minutes(1) - now);
+}
+
+/// A window for counting with [`rate_counters::hit`] directly: the current UTC day, kept until
+/// it ends.
+fn hit_window(clock: &OffsetClock) -> (NaiveDateTime, NaiveDateTime) {
+    let day = clock
+        .now_naive()
+        .duration_trunc(TimeDelta::days(1))
+        .unwrap();
+    (day, day + TimeDelta::days(1))
 }
 
 async fn keys(app: &TestApp) -> Vec<String> {

@@ -1,14 +1,14 @@
 //! The limits themselves, one database counter each, keyed as in the table of the parent
 //! module.
 
-use super::{epoch, minutes, window, PersistentLimits, ATTEMPT_WINDOW, FLOW_RETENTION};
+use super::{minutes, window, PersistentLimits};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{rate_counters, DbError};
 use crate::domain::audit::{Event, Outcome};
-use crate::domain::{EmailAddress, TenantId, UserId};
+use crate::domain::{EmailAddress, TenantId};
 use crate::ratelimit::groups::Limiter;
 use crate::ratelimit::inprocess::LimitKey;
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::TimeDelta;
 use std::net::IpAddr;
 
 impl PersistentLimits {
@@ -34,48 +34,6 @@ impl PersistentLimits {
             let day_start = window(now, day);
             let n = rate_counters::hit(conn, &format!("mail:d:{h}"), day_start, day_start + day)?;
             Ok(n <= i64::from(this.settings.mails_per_address_day))
-        })
-        .await
-    }
-
-    // --- per account -------------------------------------------------------------------
-
-    /// Not used by the reset flow any more (asking for a reset never locks an account); kept
-    /// for the operator tooling that reads the counter.
-    ///
-    /// Records one reset attempt for an account and returns `Some(locked_until)` when it is
-    /// one more than `reset_attempts_per_day` in the rolling 24 hours: the caller then sets
-    /// `users.locked_until`, audits `account_locked` and treats the request as rule 5
-    /// (`account_locked`). Call it only for attempts not already refused by an active lock,
-    /// so the lock is not extended for ever by someone else's requests.
-    pub async fn record_reset_attempt(
-        &self,
-        user: &UserId,
-    ) -> Result<Option<NaiveDateTime>, DbError> {
-        let key = format!("reset:{user}");
-        self.run_enabled(None, move |this, conn| {
-            let now = this.now();
-            // One row per attempt (window_start = its time): the sum over the last 24 h is an
-            // exact rolling window.
-            rate_counters::hit(conn, &key, now, now + ATTEMPT_WINDOW)?;
-            let attempts = rate_counters::sum_since(conn, &key, now - ATTEMPT_WINDOW, now)?;
-            let lock = TimeDelta::hours(i64::from(this.settings.lockout_hours));
-            Ok((attempts > i64::from(this.settings.reset_attempts_per_day)).then(|| now + lock))
-        })
-        .await
-    }
-
-    // --- per token / flow --------------------------------------------------------------
-
-    /// Records one wrong code (or TOTP) for a flow and returns how many there have been; the
-    /// caller burns the flow at `reset.max_code_attempts` (5). `flow_key` is any stable
-    /// identifier of the flow or token (it is stored only as an HMAC). Returns 0 when
-    /// disabled.
-    pub async fn record_code_failure(&self, flow_key: &str) -> Result<u32, DbError> {
-        let key = format!("code:{}", self.hashed(flow_key));
-        self.run_enabled(0, move |this, conn| {
-            let n = rate_counters::hit(conn, &key, epoch(), this.now() + FLOW_RETENTION)?;
-            Ok(u32::try_from(n).unwrap_or(u32::MAX))
         })
         .await
     }

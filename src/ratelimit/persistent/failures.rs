@@ -103,6 +103,25 @@ fn count_failure(
     }))
 }
 
+/// Reads the row and hands it to `step` until `step` settles (`Some`: it wrote, or had nothing
+/// to write), at most [`RACE_RETRIES`] times; `step` answers `None` when a concurrent attempt
+/// wrote first. `None` when every try lost a race.
+fn until_settled<T>(
+    this: &PersistentLimits,
+    conn: &mut AnyConnection,
+    key: &str,
+    mut step: impl FnMut(&mut AnyConnection, &Read, NaiveDateTime) -> Result<Option<T>, DbError>,
+) -> Result<Option<T>, DbError> {
+    for _ in 0..RACE_RETRIES {
+        let now = this.now();
+        let r = read(conn, key, now)?;
+        if let Some(settled) = step(conn, &r, now)? {
+            return Ok(Some(settled));
+        }
+    }
+    Ok(None)
+}
+
 impl PersistentLimits {
     /// Runs `f` on the counter of `account`'s `kind` failures (its key) as a grouped write;
     /// `off` when the limits are disabled.
@@ -122,17 +141,7 @@ impl PersistentLimits {
             .await
     }
 
-    /// Whether `account` may attempt `kind` now (read only), under the configured backoff.
-    pub async fn failure_allowance(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-    ) -> Result<Allowance, DbError> {
-        self.failure_allowance_with(account, kind, self.configured_backoff())
-            .await
-    }
-
-    /// [`Self::failure_allowance`] under the given backoff.
+    /// Whether `account` may attempt `kind` now under `backoff` (read only).
     pub async fn failure_allowance_with(
         &self,
         account: &impl std::fmt::Display,
@@ -158,42 +167,26 @@ impl PersistentLimits {
         backoff: Backoff,
     ) -> Result<Allowance, DbError> {
         self.on_failures(account, kind, Allowance::Allowed, move |this, conn, key| {
-            let mut now = this.now();
-            for _ in 0..RACE_RETRIES {
-                now = this.now();
-                let r = read(conn, key, now)?;
+            let spent = until_settled(this, conn, key, |conn, r, now| {
                 let verdict = decide(backoff, r.failures, r.not_before, now);
                 if verdict != Allowance::Allowed {
-                    return Ok(verdict);
+                    return Ok(Some(verdict));
                 }
-                if count_failure(conn, key, &r, backoff, now)?.is_some() {
-                    return Ok(Allowance::Allowed);
-                }
-            }
+                Ok(count_failure(conn, key, r, backoff, now)?.map(|_| Allowance::Allowed))
+            })?;
             // Lost every race: many attempts on this account right now. Refuse this one.
-            Ok(Allowance::NotBefore(
-                (now + TimeDelta::seconds(1)).and_utc(),
-            ))
+            Ok(spent.unwrap_or_else(|| {
+                Allowance::NotBefore((this.now() + TimeDelta::seconds(1)).and_utc())
+            }))
         })
         .await
     }
 
-    /// Records a failed sign-in or TOTP for `account` and returns what applies to the next
-    /// attempt under the configured backoff: exponential backoff after
-    /// `failures_before_backoff`, and `Blocked` at `max_consecutive_failures` (NIST SP
-    /// 800-63B).
-    pub async fn record_failure(
-        &self,
-        account: &impl std::fmt::Display,
-        kind: FailureKind,
-    ) -> Result<Allowance, DbError> {
-        self.record_failure_with(account, kind, self.configured_backoff())
-            .await
-    }
-
-    /// [`Self::record_failure`] under the given backoff: for a failure whose attempt was
-    /// budgeted elsewhere (a reset token's own TOTP budget); sign-ins use
-    /// [`Self::spend_failure_with`].
+    /// Records a failed proof of `kind` for `account` and returns what applies to the next
+    /// attempt under `backoff` (with the configured one: exponential backoff after
+    /// `failures_before_backoff`, and `Blocked` at `max_consecutive_failures`, NIST SP
+    /// 800-63B). For a failure whose attempt was budgeted elsewhere (a reset token's own TOTP
+    /// budget); sign-ins use [`Self::spend_failure_with`].
     pub async fn record_failure_with(
         &self,
         account: &impl std::fmt::Display,
@@ -201,12 +194,12 @@ impl PersistentLimits {
         backoff: Backoff,
     ) -> Result<Allowance, DbError> {
         self.on_failures(account, kind, Allowance::Allowed, move |this, conn, key| {
-            for _ in 0..RACE_RETRIES {
-                let now = this.now();
-                let r = read(conn, key, now)?;
-                if let Some(w) = count_failure(conn, key, &r, backoff, now)? {
-                    return Ok(decide(backoff, w.failures, w.not_before, now));
-                }
+            let counted = until_settled(this, conn, key, |conn, r, now| {
+                let written = count_failure(conn, key, r, backoff, now)?;
+                Ok(written.map(|w| decide(backoff, w.failures, w.not_before, now)))
+            })?;
+            if let Some(next) = counted {
+                return Ok(next);
             }
             // Still racing: count it anyway (the delay of the current count stays).
             let now = this.now();
@@ -230,17 +223,14 @@ impl PersistentLimits {
         kind: FailureKind,
     ) -> Result<(), DbError> {
         self.on_failures(account, kind, (), move |this, conn, key| {
-            for _ in 0..RACE_RETRIES {
-                let now = this.now();
-                let r = read(conn, key, now)?;
+            until_settled(this, conn, key, |conn, r, now| {
                 if r.failures == 0 {
-                    return Ok(());
+                    return Ok(Some(()));
                 }
                 let back = i64::from(r.failures - 1);
-                if write_if_unchanged(conn, key, &r, back, now + FAILURE_RETENTION)? {
-                    return Ok(());
-                }
-            }
+                let written = write_if_unchanged(conn, key, r, back, now + FAILURE_RETENTION)?;
+                Ok(written.then_some(()))
+            })?;
             Ok(())
         })
         .await

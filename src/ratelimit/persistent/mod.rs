@@ -5,13 +5,11 @@
 //! | limit | key | window |
 //! |---|---|---|
 //! | reset mails per address | `mail:h:`/`mail:d:` + HMAC(address) | fixed UTC hour / UTC day |
-//! | reset attempts per account | `reset:` + user id | rolling 24 h (one row per attempt) |
 //! | failed sign-ins / TOTPs | `fail:<kind>:` + account id (`/d/<device>` for a trusted device) | consecutive, until a success |
-//! | wrong codes per flow | `code:` + HMAC(flow key) | the flow's life (24 h) |
 //! | reset requests per tenant | `tenant:` + tenant id | fixed `tenant_burst_window_minutes` |
 //! | audited limit hits | `hit:<limiter>:` + HMAC(key) | fixed `hit_audit_window_minutes` |
 //!
-//! Addresses and flow keys are stored only as an HMAC under a key derived from the master key
+//! Addresses and limiter keys are stored only as an HMAC under a key derived from the master key
 //! (instances sharing a database share the master key, so they share the counters).
 //!
 //! With `rate_limits.enabled = false` every method is a no-op that answers "allowed".
@@ -35,10 +33,6 @@ use std::sync::{Arc, Mutex};
 
 /// Consecutive-failure counters live this long after the last failure.
 const FAILURE_RETENTION: TimeDelta = TimeDelta::days(90);
-/// A code flow's counter outlives any flow (tokens live ≤ 24 h, NIST).
-const FLOW_RETENTION: TimeDelta = TimeDelta::hours(24);
-/// The rolling window of the per-account reset attempt limit.
-const ATTEMPT_WINDOW: TimeDelta = TimeDelta::hours(24);
 
 /// Which kind of authentication failed (each has its own consecutive count, so a correct
 /// password does not reset the TOTP failures and vice versa).
@@ -174,7 +168,7 @@ fn minutes(n: u32) -> TimeDelta {
 }
 
 impl PersistentLimits {
-    /// `hash_key` keys the HMAC that stands in for addresses and flow keys in counter keys;
+    /// `hash_key` keys the HMAC that stands in for addresses and limiter keys in counter keys;
     /// pass `settings.master_key.derive("latchkey/ratelimit/keys")`.
     pub fn new(
         db: Db,

@@ -410,7 +410,10 @@ async fn failed_sign_ins_cleared_by_the_helpdesk(limits: &str, wrong: usize, sho
         }
     };
     for _ in 0..wrong {
-        assert_ne!(sign_in("not-the-password").await.location(), Some("/account"));
+        assert_ne!(
+            sign_in("not-the-password").await.location(),
+            Some("/account")
+        );
     }
     let refused = sign_in(PW).await;
     assert_ne!(refused.location(), Some("/account"), "{}", refused.body);
@@ -419,14 +422,21 @@ async fn failed_sign_ins_cleared_by_the_helpdesk(limits: &str, wrong: usize, sho
     let path = format!("/admin/guests/{}", gus.id);
     let page = b.get(&path).await;
     assert!(page.body.contains(shown), "{}", page.body);
-    assert!(page.body.contains(&format!("{path}/unlock")), "no unlock button");
+    assert!(
+        page.body.contains(&format!("{path}/unlock")),
+        "no unlock button"
+    );
     let p = b
         .post_form(&format!("{path}/unlock"), &page.csrf().unwrap(), &[])
         .await;
     assert_eq!(p.location(), Some(format!("{path}?done=unlock").as_str()));
     let page = b.get(&format!("{path}?done=unlock")).await;
     assert!(page.body.contains("sign in again now"), "{}", page.body);
-    assert!(!page.body.contains(&format!("{path}/unlock")), "{}", page.body);
+    assert!(
+        !page.body.contains(&format!("{path}/unlock")),
+        "{}",
+        page.body
+    );
     assert_eq!(
         last_event(&app, "helpdesk_lockout_cleared").actor,
         format!("admin:{}", admin.id)

@@ -87,7 +87,8 @@ pub async fn sign_in_allowance(svc: &Services, user: &User) -> Result<Allowance,
     let mut strictest = Allowance::Allowed;
     for method in [Method::Password, Method::Totp] {
         let limits = &svc.rate_limits.persistent;
-        let now = lockout::allowance(limits, Account::Guest(&uid), method, &Client::Untrusted).await?;
+        let now =
+            lockout::allowance(limits, Account::Guest(&uid), method, &Client::Untrusted).await?;
         strictest = match (strictest, now) {
             (Allowance::Blocked, _) | (_, Allowance::Blocked) => Allowance::Blocked,
             (Allowance::NotBefore(a), Allowance::NotBefore(b)) => Allowance::NotBefore(a.max(b)),

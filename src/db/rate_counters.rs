@@ -107,30 +107,6 @@ pub fn compare_and_set(
     Ok(written.is_some())
 }
 
-/// The counter of `(key, window_start)`, if it exists and has not expired at `now`.
-pub fn get(
-    conn: &mut AnyConnection,
-    key: &str,
-    window_start: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<Option<Counter>, DbError> {
-    first_row!(
-        conn,
-        window!(key, window_start).filter(rate_counters::expires_at.gt(now)),
-        Counter
-    )
-}
-
-/// The count of `(key, window_start)` at `now` (0 when absent or expired).
-pub fn count(
-    conn: &mut AnyConnection,
-    key: &str,
-    window_start: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<i64, DbError> {
-    Ok(get(conn, key, window_start, now)?.map_or(0, |c| c.count))
-}
-
 /// Forgets every window of `key` (e.g. consecutive failures after a success).
 pub fn clear(conn: &mut AnyConnection, key: &str) -> Result<usize, DbError> {
     Ok(dispatch!(conn, c => diesel::delete(

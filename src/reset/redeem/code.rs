@@ -178,18 +178,11 @@ const FLOW_COOKIE_EXTRA_MINUTES: i64 = 5;
 /// Tries per browser flow, kept in `rate_counters` under `reset_code_flow:<flow hash>`
 /// (one fixed window; the row expires with the flow), so they count the same for every address.
 mod flow_attempts {
-    use crate::db::schema::rate_counters;
-    use crate::db::{AnyConnection, DbError};
-    use crate::dispatch;
+    use crate::db::{rate_counters, AnyConnection, DbError};
     use chrono::NaiveDateTime;
-    use diesel::prelude::*;
 
     pub fn key(flow_id_hash: &str) -> String {
         format!("reset_code_flow:{flow_id_hash}")
-    }
-
-    fn window() -> NaiveDateTime {
-        chrono::DateTime::UNIX_EPOCH.naive_utc()
     }
 
     /// Spends one try of the flow (one atomic upsert); returns the new count.
@@ -198,19 +191,11 @@ mod flow_attempts {
         key: &str,
         expires_at: NaiveDateTime,
     ) -> Result<i64, DbError> {
-        Ok(
-            dispatch!(conn, c => diesel::insert_into(rate_counters::table)
-            .values((
-                rate_counters::key.eq(key),
-                rate_counters::window_start.eq(window()),
-                rate_counters::count.eq(1i64),
-                rate_counters::expires_at.eq(expires_at),
-            ))
-            .on_conflict((rate_counters::key, rate_counters::window_start))
-            .do_update()
-            .set(rate_counters::count.eq(rate_counters::count + 1i64))
-            .returning(rate_counters::count)
-            .get_result::<i64>(c))?,
+        rate_counters::hit(
+            conn,
+            key,
+            chrono::DateTime::UNIX_EPOCH.naive_utc(),
+            expires_at,
         )
     }
 }

@@ -8,17 +8,18 @@ use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::AppError;
 use actix_web::{web, HttpResponse};
 
-/// Runs one helpdesk change and its audit event, then shows the guest again.
-async fn act(
-    page: &AdminPage,
-    id: &str,
-    done: &'static str,
-    action: Action,
-) -> Result<HttpResponse, AppError> {
-    let user = load(page, id).await?;
-    let event = guest_event(page, &user, action.event_name());
-    guests::act(&page.state, &user, action, event).await?;
-    Ok(see_other(&format!("/admin/guests/{}?done={done}", user.id)))
+/// The helpdesk change a route names by its last segment (also the `done` notice it leaves).
+fn action_of(slug: &str) -> Option<Action> {
+    Some(match slug {
+        // Outstanding reset links that required the authenticator die with it
+        // (docs/security.md#6).
+        "reset-totp" => Action::ResetTotp,
+        "unlock" => Action::Unlock,
+        // Outstanding reset links die (docs/security.md#6).
+        "mark-bounced" => Action::MarkBounced,
+        "mark-deliverable" => Action::MarkDeliverable,
+        _ => return None,
+    })
 }
 
 /// `GET /admin/guests/{id}/reset-totp`: what removing the authenticator does, a reminder to
@@ -31,40 +32,21 @@ pub(super) async fn reset_totp_form(
     page.ok("admin/guest_reset_totp.html", &GuestFrame::of(&page, &user))
 }
 
-/// `POST /admin/guests/{id}/reset-totp`: removes the authenticator (lost phone). Outstanding
-/// reset links that required it die with it (docs/security.md#6).
-pub(super) async fn reset_totp(
+/// `POST /admin/guests/{id}/{reset-totp | unlock | mark-bounced | mark-deliverable}`: runs
+/// that helpdesk change ([`Action`]) and its audit event, then shows the guest again.
+pub(super) async fn act(
     page: AdminPage,
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    act(&page, &path, "reset-totp", Action::ResetTotp).await
-}
-
-/// `POST /admin/guests/{id}/unlock`: lifts a lockout after failed resets.
-pub(super) async fn unlock(
-    page: AdminPage,
-    path: web::Path<String>,
-    _form: CsrfForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    act(&page, &path, "unlock", Action::Unlock).await
-}
-
-/// `POST /admin/guests/{id}/mark-bounced`: the address cannot receive mail (policy rule 6);
-/// outstanding reset links die (docs/security.md#6).
-pub(super) async fn mark_bounced(
-    page: AdminPage,
-    path: web::Path<String>,
-    _form: CsrfForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    act(&page, &path, "mark-bounced", Action::MarkBounced).await
-}
-
-/// `POST /admin/guests/{id}/mark-deliverable`: forgets a recorded bounce.
-pub(super) async fn mark_deliverable(
-    page: AdminPage,
-    path: web::Path<String>,
-    _form: CsrfForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    act(&page, &path, "mark-deliverable", Action::MarkDeliverable).await
+    let slug = page
+        .req
+        .match_pattern()
+        .and_then(|p| p.rsplit('/').next().map(str::to_string))
+        .unwrap_or_default();
+    let action = action_of(&slug).ok_or(AppError::NotFound)?;
+    let user = load(&page, &path).await?;
+    let event = guest_event(&page, &user, action.event_name());
+    guests::act(&page.state, &user, action, event).await?;
+    Ok(see_other(&format!("/admin/guests/{}?done={slug}", user.id)))
 }

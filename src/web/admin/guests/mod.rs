@@ -15,7 +15,7 @@ pub(crate) use lifecycle::DeleteForm;
 pub(crate) use list::ListQuery;
 pub(crate) use show::ShowQuery;
 
-use actions::{mark_bounced, mark_deliverable, reset_totp, reset_totp_form, unlock};
+use actions::{act, reset_totp_form};
 use actix_web::web;
 use list::list;
 use reset_link::reset_link;
@@ -28,11 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/guests/{id}/reset-totp")
                 .get(reset_totp_form)
-                .post(reset_totp),
+                .post(act),
         )
-        .service(web::resource("/guests/{id}/unlock").post(unlock))
-        .service(web::resource("/guests/{id}/mark-bounced").post(mark_bounced))
-        .service(web::resource("/guests/{id}/mark-deliverable").post(mark_deliverable))
+        .service(web::resource("/guests/{id}/unlock").post(act))
+        .service(web::resource("/guests/{id}/mark-bounced").post(act))
+        .service(web::resource("/guests/{id}/mark-deliverable").post(act))
         .service(web::resource("/guests/{id}/disable").post(lifecycle::set_disabled::<true>))
         .service(web::resource("/guests/{id}/enable").post(lifecycle::set_disabled::<false>))
         .service(

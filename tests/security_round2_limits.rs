@@ -212,11 +212,25 @@ async fn item_11_concurrent_issuers_leave_one_live_token() {
     for t in tasks {
         t.await.unwrap();
     }
-    let live = {
-        let mut c = app.state.db.get().unwrap();
-        latchkey::db::reset_tokens::live_for_user(&mut c, &uid, app.state.now()).unwrap()
-    };
-    assert_eq!(live.len(), 1, "live tokens: {}", live.len());
+    let now = app.state.now();
+    let live = app
+        .state
+        .db
+        .run(move |c| {
+            use diesel::prelude::*;
+            use latchkey::db::schema::reset_tokens::dsl as t;
+            latchkey::dispatch!(c, c => t::reset_tokens
+                .filter(t::user_id.eq(uid.as_str()))
+                .filter(t::used_at.is_null())
+                .filter(t::revoked_at.is_null())
+                .filter(t::expires_at.gt(now))
+                .count()
+                .get_result::<i64>(c))
+            .map_err(latchkey::db::DbError::from)
+        })
+        .await
+        .unwrap();
+    assert_eq!(live, 1, "live tokens: {live}");
 }
 
 #[tokio::test]

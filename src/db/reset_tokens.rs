@@ -150,23 +150,6 @@ pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<ResetToke
     first_row!(conn, reset_tokens::table.find(id), ResetToken)
 }
 
-/// Live tokens of a user (at most one: see [`issue`]).
-pub fn live_for_user(
-    conn: &mut AnyConnection,
-    user: &UserId,
-    now: NaiveDateTime,
-) -> Result<Vec<ResetToken>, DbError> {
-    all_rows!(
-        conn,
-        reset_tokens::table
-            .filter(reset_tokens::user_id.eq(user.as_str()))
-            .filter(reset_tokens::used_at.is_null())
-            .filter(reset_tokens::revoked_at.is_null())
-            .filter(reset_tokens::expires_at.gt(now)),
-        ResetToken
-    )
-}
-
 /// What the code step reads of a flow's live token ([`super::reset_flows::live`]): whose it is
 /// and its code's hash. The whole token is loaded only once the code matched, so a wrong code
 /// reads as much of a token as of a decoy (docs/security.md#12).

@@ -50,8 +50,9 @@ events! {
     // ---- the reset flow ----
     /// A guest asked for a reset; the policy allowed or denied it.
     ResetRequested = "reset_requested", None, "reset requested (allowed or denied by the policy)";
-    /// The same address asked too often; the account is locked for a while.
-    AccountLocked = "account_locked", Some(Denied), "account locked after too many requests";
+    /// Written by versions in which asking too often locked an account; asking for a reset no
+    /// longer locks anything (docs/security.md#30). Kept so that older rows are still offered.
+    AccountLocked = "account_locked", Some(Denied), "account locked after too many requests (older versions)";
     /// A tenant's reset requests exceeded the burst threshold.
     TenantResetBurst = "tenant_reset_burst", Some(Alert), "unusual burst of resets for a tenant";
     /// A mail was handed to the transport.

@@ -121,19 +121,10 @@ pub fn queued_row<J: Job>(
     queued(&JobId::generate(), job, now, max_attempts)
 }
 
-/// Rewrites the running job's stored payload to `job`: a job records in its own row that a
-/// once-only step is done, in the same transaction as that step's effects, so a retry after a
-/// failure or a crash skips the step (and a crash before it loses nothing).
-pub fn save_progress<J: Job>(
-    conn: &mut AnyConnection,
-    run: &JobRun,
-    job: &J,
-) -> Result<(), DbError> {
-    let payload = serde_json::to_string(job).map_err(anyhow::Error::from)?;
-    queue::set_payload(conn, &run.id, &payload)
-}
-
-/// A running job's payload to be saved by [`save_progress_many`], with the writes of other jobs.
+/// A running job's payload rewritten to record that a once-only step is done, saved by
+/// [`save_progress_many`] in the same transaction as that step's effects (and with the writes of
+/// other jobs), so a retry after a failure or a crash skips the step and a crash before it loses
+/// nothing.
 #[derive(Debug)]
 pub struct Progress {
     id: JobId,
@@ -141,7 +132,7 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// What [`save_progress`] would write for `run`.
+    /// `job` as `run`'s new payload.
     pub fn of<J: Job>(run: &JobRun, job: &J) -> Result<Self, DbError> {
         Ok(Self {
             id: run.id.clone(),
@@ -150,7 +141,7 @@ impl Progress {
     }
 }
 
-/// [`save_progress`] for several running jobs (the worker's batched writes).
+/// Saves the payloads of several running jobs (the worker's batched writes).
 pub fn save_progress_many<'a>(
     conn: &mut AnyConnection,
     progress: impl IntoIterator<Item = &'a Progress>,

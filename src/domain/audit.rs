@@ -52,7 +52,7 @@ events! {
     ResetRequested = "reset_requested", None, "reset requested (allowed or denied by the policy)";
     /// Written by versions in which asking too often locked an account; asking for a reset no
     /// longer locks anything (docs/security.md#30). Kept so that older rows are still offered.
-    AccountLocked = "account_locked", Some(Denied), "account locked after too many requests (older versions)";
+    AccountLocked = "account_locked", Some(Denied), "account locked after too many requests";
     /// A tenant's reset requests exceeded the burst threshold.
     TenantResetBurst = "tenant_reset_burst", Some(Alert), "unusual burst of resets for a tenant";
     /// A mail was handed to the transport.

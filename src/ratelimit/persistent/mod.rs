@@ -9,6 +9,11 @@
 //! | reset requests per tenant | `tenant:` + tenant id | fixed `tenant_burst_window_minutes` |
 //! | audited limit hits | `hit:<limiter>:` + HMAC(key) | fixed `hit_audit_window_minutes` |
 //!
+//! Two services count in the same table with keys of their own: the tries of a reset flow's
+//! code (`reset_code_flow:` + the flow id's hash, for the flow's life, `reset::redeem::code`) and
+//! a domain takeover's verifications (`takeover_verify:` + tenant id, fixed UTC hour,
+//! `onboarding::takeover`).
+//!
 //! Addresses and limiter keys are stored only as an HMAC under a key derived from the master key
 //! (instances sharing a database share the master key, so they share the counters).
 //!

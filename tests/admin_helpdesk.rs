@@ -279,6 +279,21 @@ async fn no_link_is_issued_when_the_policy_refuses_and_the_page_says_why() {
     assert_eq!(seen.actor, format!("admin:{}", w.platform.id));
 }
 
+/// Presses the guest page's `action` button: it is there, and it returns to the guest page
+/// with that action's notice.
+async fn run(b: &mut Browser, path: &str, action: &str) {
+    let page = b.get(path).await;
+    assert!(
+        page.body.contains(&format!("{path}/{action}")),
+        "no {action} button"
+    );
+    let p = b
+        .post_form(&format!("{path}/{action}"), &page.csrf().unwrap(), &[])
+        .await;
+    assert_eq!(p.status, 303, "{action}: {}", p.body);
+    assert_eq!(p.location(), Some(format!("{path}?done={action}").as_str()));
+}
+
 #[tokio::test]
 async fn helpdesk_resets_totp_clears_lockout_and_marks_mail_state() {
     let w = world().await;
@@ -292,18 +307,6 @@ async fn helpdesk_resets_totp_clears_lockout_and_marks_mail_state() {
     let path = format!("/admin/guests/{}", erin.id);
     let actor = format!("admin:{}", w.tenant_admin.id);
 
-    async fn run(b: &mut Browser, path: &str, action: &str) {
-        let page = b.get(path).await;
-        assert!(
-            page.body.contains(&format!("{path}/{action}")),
-            "no {action} button"
-        );
-        let p = b
-            .post_form(&format!("{path}/{action}"), &page.csrf().unwrap(), &[])
-            .await;
-        assert_eq!(p.status, 303, "{action}: {}", p.body);
-        assert_eq!(p.location(), Some(format!("{path}?done={action}").as_str()));
-    }
     run(&mut b, &path, "reset-totp").await;
     assert!(guest(&w.app, "erin@northwind.test").totp_secret.is_none());
     assert_eq!(last_event(&w.app, "helpdesk_totp_reset").actor, actor);
@@ -422,14 +425,7 @@ async fn failed_sign_ins_cleared_by_the_helpdesk(limits: &str, wrong: usize, sho
     let path = format!("/admin/guests/{}", gus.id);
     let page = b.get(&path).await;
     assert!(page.body.contains(shown), "{}", page.body);
-    assert!(
-        page.body.contains(&format!("{path}/unlock")),
-        "no unlock button"
-    );
-    let p = b
-        .post_form(&format!("{path}/unlock"), &page.csrf().unwrap(), &[])
-        .await;
-    assert_eq!(p.location(), Some(format!("{path}?done=unlock").as_str()));
+    run(&mut b, &path, "unlock").await;
     let page = b.get(&format!("{path}?done=unlock")).await;
     assert!(page.body.contains("sign in again now"), "{}", page.body);
     assert!(
